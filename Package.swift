@@ -1,0 +1,58 @@
+// swift-tools-version:6.0
+//
+// Package.swift is the single source of truth for OmenDB's modules and flags.
+// CMake (CMakeLists.txt) is a thin layer that calls `swift build` and installs
+// what it produces.
+import PackageDescription
+
+/// ABI major version: the SONAME is libomendb.so.<abiMajor>. Keep in sync with
+/// OMENDB_VERSION_MAJOR in include/omendb.h (a C test checks that they agree).
+let abiMajor = 0
+
+let engineFlags: [SwiftSetting] = [
+    .unsafeFlags(["-enforce-exclusivity=unchecked"]),
+]
+
+let package = Package(
+    name: "OmenDB",
+    products: [
+        // The Swift engine, for Swift programs that embed OmenDB directly.
+        .library(name: "OmenDB", targets: ["OmenDB"]),
+        // The C ABI: libomendb.so, described by include/omendb.h.
+        .library(name: "omendb", type: .dynamic, targets: ["OmenDBCAPI"]),
+    ],
+    targets: [
+        // A few lines of C that Swift cannot express portably (thread-local storage).
+        .target(name: "COmenDBShim", path: "Sources/COmenDBShim"),
+        // The engine: learned indexes, storage, transactions. No C-ABI concerns.
+        .target(
+            name: "OmenDB",
+            dependencies: ["COmenDBShim"],
+            path: "Sources/OmenDB",
+            swiftSettings: engineFlags
+        ),
+        // The thin C-API layer: handles, status codes and pointers in, engine calls out.
+        .target(
+            name: "OmenDBCAPI",
+            dependencies: ["OmenDB", "COmenDBShim"],
+            path: "Sources/OmenDBCAPI",
+            swiftSettings: engineFlags,
+            linkerSettings: [
+                .unsafeFlags([
+                    // Self-contained .so: no Swift runtime needed on the target machine.
+                    "-static-stdlib", "-use-ld=lld",
+                    "-Xlinker", "-soname", "-Xlinker", "libomendb.so.\(abiMajor)",
+                    // Export only the documented omendb_* symbols.
+                    "-Xlinker", "--version-script=\(Context.packageDirectory)/Sources/OmenDBCAPI/omendb.map",
+                    "-Xlinker", "-z", "-Xlinker", "noexecstack",
+                ])
+            ]
+        ),
+        .testTarget(
+            name: "OmenDBTests",
+            dependencies: ["OmenDB"],
+            path: "Tests/OmenDBTests"
+        ),
+    ],
+    swiftLanguageModes: [.v5]
+)

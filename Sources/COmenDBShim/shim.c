@@ -1,0 +1,7 @@
+#include "COmenDBShim.h"
+
+static _Thread_local char thread_error[ODB_SHIM_ERROR_CAPACITY];
+
+char *odb_shim_thread_error_buffer(void) {
+    return thread_error;
+}

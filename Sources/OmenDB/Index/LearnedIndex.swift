@@ -1,0 +1,128 @@
+/// A learned index over a sorted array of `Int64` keys: the standalone capability
+/// behind `omendb_index_*`.
+///
+/// Duplicates are allowed; every query answers with the position of the *first*
+/// key that matches (lower-bound semantics), and `range` counts every duplicate.
+///
+/// Thread safety: immutable after construction; any number of threads may query
+/// one index at once.
+public final class LearnedIndex {
+    enum Model {
+        case pgm(PGMIndex)
+    }
+
+    let model: Model
+    public let configuration: IndexConfiguration
+    /// The indexed keys (borrowed unless the index was built from an array).
+    public let keys: UnsafeBufferPointer<Int64>
+    private let keyOwner: AnyObject?
+
+    /// Builds an index that reads `keys` in place.
+    ///
+    /// - Important: `keys` must stay valid and unchanged for the life of the index.
+    /// - Throws: `.invalidArgument` when the keys are not sorted (naming the first
+    ///   out-of-order position) or the configuration is out of range.
+    public convenience init(unsafelyBorrowing keys: UnsafeBufferPointer<Int64>,
+                configuration: IndexConfiguration = IndexConfiguration()) throws(OmenError) {
+        try self.init(keys: keys, owner: nil, configuration: configuration)
+    }
+
+    /// Builds an index over a copy of `keys`.
+    public convenience init(keys: [Int64], configuration: IndexConfiguration = IndexConfiguration()) throws(OmenError) {
+        let storage = KeyStorage(keys)
+        try self.init(keys: storage.buffer, owner: storage, configuration: configuration)
+    }
+
+    private init(keys: UnsafeBufferPointer<Int64>, owner: AnyObject?,
+                 configuration: IndexConfiguration) throws(OmenError) {
+        let configuration = try configuration.validated()
+        try KeyValidation.requireSorted(keys)
+        self.keys = keys
+        self.keyOwner = owner
+        self.configuration = configuration
+        let base = keys.baseAddress ?? UnsafePointer(KeyStorage.empty)
+        switch configuration.kind {
+        case .pgm, .auto:
+            model = .pgm(PGMIndex(keys: base, count: keys.count, epsilon: configuration.epsilon,
+                                  recursiveEpsilon: configuration.recursiveEpsilon,
+                                  windowSearch: configuration.windowSearch))
+        case .linear, .rmi, .alex:
+            throw OmenError(.unsupported, "index kind '\(configuration.kind.name)' is not available in this build")
+        }
+    }
+
+    public var count: Int { keys.count }
+
+    /// The first position whose key is `>= key`, or `count`.
+    @inlinable @inline(__always)
+    public func lowerBound(_ key: Int64) -> Int { _lowerBound(key) }
+
+    @usableFromInline
+    func _lowerBound(_ key: Int64) -> Int {
+        switch model {
+        case .pgm(let pgm): return pgm.lowerBound(key)
+        }
+    }
+
+    /// The position of the first occurrence of `key`, or nil.
+    public func find(_ key: Int64) -> Int? {
+        let position = _lowerBound(key)
+        return position < keys.count && keys[position] == key ? position : nil
+    }
+
+    /// The positions of the keys in `[lower, upper)`: the first one and how many.
+    public func range(from lower: Int64, to upper: Int64) -> (first: Int, count: Int) {
+        let first = _lowerBound(lower)
+        guard upper > lower else { return (first, 0) }
+        let end = _lowerBound(upper)
+        return (first, end - first)
+    }
+
+    /// Lower bounds of many keys at once, into `positions` (same length as `queries`).
+    public func lowerBounds(_ queries: UnsafeBufferPointer<Int64>, into positions: UnsafeMutableBufferPointer<Int64>) {
+        precondition(positions.count >= queries.count)
+        switch model {
+        case .pgm(let pgm):
+            BatchLookup.lowerBounds(pgm, queries, positions)
+        }
+    }
+
+    /// Looks up many keys at once: `positions[i]` is the first position of `queries[i]`,
+    /// or -1 when it is absent. Returns how many were found.
+    public func find(_ queries: UnsafeBufferPointer<Int64>, into positions: UnsafeMutableBufferPointer<Int64>) -> Int {
+        lowerBounds(queries, into: positions)
+        var found = 0
+        let n = keys.count
+        for i in 0..<queries.count {
+            let p = Int(positions[i])
+            if p < n && keys[p] == queries[i] { found &+= 1 } else { positions[i] = -1 }
+        }
+        return found
+    }
+
+    public var statistics: IndexStatistics {
+        switch model {
+        case .pgm(let pgm):
+            return IndexStatistics(kind: .pgm, keyCount: keys.count, modelCount: pgm.segmentCount,
+                                   levelCount: pgm.levelCount, maximumError: pgm.maximumLeafError,
+                                   sizeInBytes: pgm.sizeInBytes,
+                                   note: configuration.kind == .auto
+                                       ? "auto: only pgm is available in this build"
+                                       : "pgm: epsilon \(pgm.epsilon), \(pgm.leafSegmentCount) leaf segments")
+        }
+    }
+}
+
+/// Owns a copy of a key array for indexes built from Swift arrays.
+final class KeyStorage {
+    static let empty: UnsafeMutablePointer<Int64> = .allocate(capacity: 1)
+    let buffer: UnsafeBufferPointer<Int64>
+
+    init(_ keys: [Int64]) {
+        let memory = UnsafeMutableBufferPointer<Int64>.allocate(capacity: max(keys.count, 1))
+        _ = memory.initialize(from: keys)
+        buffer = UnsafeBufferPointer(start: memory.baseAddress, count: keys.count)
+    }
+
+    deinit { UnsafeMutablePointer(mutating: buffer.baseAddress!).deallocate() }
+}

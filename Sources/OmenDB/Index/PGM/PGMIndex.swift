@@ -1,0 +1,126 @@
+/// A PGM-index over a sorted key array: ε-bounded piecewise-linear models, indexed
+/// recursively by further PGM levels, with exact per-segment error bounds.
+///
+/// The key array is borrowed: the index reads it in place and never copies it.
+/// Memory: 56 bytes per segment (a `PGMSegment` plus its key in the level's key array).
+final class PGMIndex {
+    let keys: UnsafePointer<Int64>
+    let count: Int
+    let epsilon: Int
+    let recursiveEpsilon: Int
+    let windowSearch: WindowSearch
+    /// Segments of every level, level 0 (over the data) first.
+    private let segments: UnsafeMutableBufferPointer<PGMSegment>
+    /// `segments[i].key`, densely packed: the search array of the level above.
+    private let segmentKeys: UnsafeMutableBufferPointer<Int64>
+    /// `levelStart[l]..<levelStart[l + 1]` are the segments of level `l`.
+    private let levelStart: UnsafeMutableBufferPointer<Int>
+    let levelCount: Int
+
+    init(keys: UnsafePointer<Int64>, count: Int, epsilon: Int, recursiveEpsilon: Int,
+         windowSearch: WindowSearch) {
+        self.keys = keys
+        self.count = count
+        self.epsilon = epsilon
+        self.recursiveEpsilon = recursiveEpsilon
+        self.windowSearch = windowSearch
+        var levels: [[PGMSegment]] = []
+        if count > 0 {
+            levels.append(PGMBuilder.fitLevel(keys, count: count, epsilon: epsilon))
+            while levels[levels.count - 1].count > 1 {
+                let below = levels[levels.count - 1].map(\.key)
+                let level = below.withUnsafeBufferPointer {
+                    PGMBuilder.fitLevel($0.baseAddress!, count: $0.count, epsilon: recursiveEpsilon)
+                }
+                levels.append(level)
+            }
+        }
+        let total = levels.reduce(0) { $0 + $1.count }
+        segments = .allocate(capacity: max(total, 1))
+        segmentKeys = .allocate(capacity: max(total, 1))
+        levelStart = .allocate(capacity: levels.count + 1)
+        var offset = 0
+        for (l, level) in levels.enumerated() {
+            levelStart[l] = offset
+            for segment in level {
+                segments[offset] = segment
+                segmentKeys[offset] = segment.key
+                offset += 1
+            }
+        }
+        levelStart[levels.count] = offset
+        levelCount = levels.count
+    }
+
+    deinit {
+        segments.deallocate()
+        segmentKeys.deallocate()
+        levelStart.deallocate()
+    }
+
+    var segmentCount: Int { levelStart[levelCount] }
+    var leafSegmentCount: Int { levelCount == 0 ? 0 : levelStart[1] }
+
+    /// The largest error window half-width of any leaf segment.
+    var maximumLeafError: Int {
+        var worst = 0
+        for i in 0..<leafSegmentCount {
+            worst = max(worst, Int(segments[i].errorBelow), Int(segments[i].errorAbove))
+        }
+        return worst
+    }
+
+    var sizeInBytes: Int {
+        segmentCount * (MemoryLayout<PGMSegment>.stride + MemoryLayout<Int64>.stride)
+            + (levelCount + 1) * MemoryLayout<Int>.stride
+    }
+
+    /// The leaf segment responsible for `key`; requires `key >= keys[0]` and `count > 0`.
+    @inline(__always)
+    private func leafSegment(for key: Int64) -> PGMSegment {
+        let segmentBase = segments.baseAddress!
+        let keyBase = UnsafePointer(segmentKeys.baseAddress!)
+        var index = levelStart[levelCount &- 1]
+        var level = levelCount &- 1
+        while level > 0 {
+            let segment = segmentBase[index]
+            let (lo, hi) = segment.window(key)
+            let childLevelStart = levelStart[level &- 1]
+            let upper = WindowSearchKernels.upperBound(keyBase + childLevelStart, lo, hi, key, windowSearch)
+            index = childLevelStart &+ upper &- 1
+            level &-= 1
+        }
+        return segmentBase[index]
+    }
+
+    /// The first position whose key is `>= key` (`count` when every key is smaller).
+    @inline(__always)
+    func lowerBound(_ key: Int64) -> Int {
+        if count == 0 || key <= segmentKeys[0] { return 0 }
+        let segment = leafSegment(for: key)
+        let (lo, hi) = segment.window(key)
+        return WindowSearchKernels.lowerBound(keys, lo, hi, key, windowSearch)
+    }
+
+    /// Issues a prefetch for the data window of `key`, for interleaved batch lookups.
+    @inline(__always)
+    func prefetchWindow(_ key: Int64) -> (lo: Int, hi: Int) {
+        if count == 0 || key <= segmentKeys[0] { return (0, 0) }
+        let segment = leafSegment(for: key)
+        let window = segment.window(key)
+        odb_prefetch(keys + ((window.lo &+ window.hi) &>> 1))
+        return window
+    }
+
+    @inline(__always)
+    func lowerBound(_ key: Int64, in window: (lo: Int, hi: Int)) -> Int {
+        WindowSearchKernels.lowerBound(keys, window.lo, window.hi, key, windowSearch)
+    }
+
+    /// Visits every segment of every level (for verification and statistics).
+    func forEachSegment(_ body: (_ level: Int, _ segment: PGMSegment) -> Void) {
+        for level in 0..<levelCount {
+            for i in levelStart[level]..<levelStart[level + 1] { body(level, segments[i]) }
+        }
+    }
+}

@@ -117,8 +117,8 @@ summary() { echo "suites: $passed passed, $failed failed, $skipped skipped"; }
 # With words on the command line, the suites whose names contain one of them run,
 # plus setup and cmake_build, which the others build on.
 selected() {
-    [[ $# -eq 0 ]] && return 0
     local suite=$1; shift
+    [[ $# -eq 0 ]] && return 0
     [[ $suite == setup || $suite == cmake_build ]] && return 0
     for word in "$@"; do [[ $suite == *"$word"* ]] && return 0; done
     return 1

@@ -131,11 +131,12 @@ static int64_t *make_queries(const dataset *d, rng_t *rng, size_t *out_count) {
 
 /* ---- verification ----------------------------------------------------------- */
 
+/* expected[i] is the reference lower bound of q[i] (computed once per data set). */
 static void verify_point_queries(const char *label, const omendb_index *index, const dataset *d,
-                                 const int64_t *q, size_t nq) {
+                                 const int64_t *q, const size_t *expected_positions, size_t nq) {
     size_t lb_wrong = 0, find_wrong = 0, first_bad = 0;
     for (size_t i = 0; i < nq; i++) {
-        size_t expected = reference_lower_bound(d->keys, d->count, q[i]);
+        size_t expected = expected_positions[i];
         int present = expected < d->count && d->keys[expected] == q[i];
         uint64_t position = UINT64_MAX;
         if (omendb_index_lower_bound(index, q[i], &position) != OMENDB_OK || position != expected) {
@@ -148,18 +149,18 @@ static void verify_point_queries(const char *label, const omendb_index *index, c
         if (!ok && !find_wrong++ && !lb_wrong) first_bad = i;
     }
     CHECK(lb_wrong == 0, "%s: lower_bound wrong for %zu of %zu queries (first: key %" PRId64 ", expected %zu)",
-          label, lb_wrong, nq, q[first_bad], reference_lower_bound(d->keys, d->count, q[first_bad]));
+          label, lb_wrong, nq, q[first_bad], expected_positions[first_bad]);
     CHECK(find_wrong == 0, "%s: find wrong for %zu of %zu queries (first: key %" PRId64 ")",
           label, find_wrong, nq, q[first_bad]);
 }
 
 static void verify_batches(const char *label, const omendb_index *index, const dataset *d,
-                           const int64_t *q, size_t nq) {
+                           const int64_t *q, const size_t *expected_positions, size_t nq) {
     int64_t *positions = alloc_keys(nq);
     size_t found = SIZE_MAX, expected_found = 0, wrong = 0;
     CHECK_STATUS(omendb_index_find_batch(index, q, nq, positions, &found), OMENDB_OK);
     for (size_t i = 0; i < nq; i++) {
-        size_t expected = reference_lower_bound(d->keys, d->count, q[i]);
+        size_t expected = expected_positions[i];
         int present = expected < d->count && d->keys[expected] == q[i];
         expected_found += (size_t)present;
         if (positions[i] != (present ? (int64_t)expected : -1)) wrong++;
@@ -171,7 +172,7 @@ static void verify_batches(const char *label, const omendb_index *index, const d
     wrong = 0;
     CHECK_STATUS(omendb_index_lower_bound_batch(index, q, nq, positions), OMENDB_OK);
     for (size_t i = 0; i < nq; i++)
-        if (positions[i] != (int64_t)reference_lower_bound(d->keys, d->count, q[i])) wrong++;
+        if (positions[i] != (int64_t)expected_positions[i]) wrong++;
     CHECK(wrong == 0, "%s: lower_bound_batch wrong for %zu of %zu keys", label, wrong, nq);
 
     /* Odd lengths and offsets exercise the interleaving's tail handling. */
@@ -180,7 +181,7 @@ static void verify_batches(const char *label, const omendb_index *index, const d
         size_t start = nq > len ? (len * 7919) % (nq - len + 1) : 0;
         if (omendb_index_lower_bound_batch(index, q + start, len, positions) != OMENDB_OK) { wrong++; continue; }
         for (size_t i = 0; i < len; i++)
-            if (positions[i] != (int64_t)reference_lower_bound(d->keys, d->count, q[start + i])) wrong++;
+            if (positions[i] != (int64_t)expected_positions[start + i]) wrong++;
     }
     CHECK(wrong == 0, "%s: short lower_bound_batch calls wrong %zu times", label, wrong);
     free(positions);
@@ -269,6 +270,9 @@ static size_t unsupported_builds;
 static void test_dataset(const dataset *d, rng_t *rng) {
     size_t nq;
     int64_t *q = make_queries(d, rng, &nq);
+    size_t *expected = malloc(nq * sizeof *expected);
+    if (!expected) { fprintf(stderr, "out of memory\n"); exit(2); }
+    for (size_t i = 0; i < nq; i++) expected[i] = reference_lower_bound(d->keys, d->count, q[i]);
     for (size_t c = 0; c < sizeof configurations / sizeof configurations[0]; c++) {
         const configuration *config = &configurations[c];
         char label[160];
@@ -295,8 +299,8 @@ static void test_dataset(const dataset *d, rng_t *rng) {
         CHECK(status == OMENDB_OK && index != NULL, "%s: build returned %d: %s", label, status, omendb_last_error());
         if (status != OMENDB_OK) continue;
 
-        verify_point_queries(label, index, d, q, nq);
-        verify_batches(label, index, d, q, nq);
+        verify_point_queries(label, index, d, q, expected, nq);
+        verify_batches(label, index, d, q, expected, nq);
         verify_ranges(label, index, d, q, nq, rng);
         int expected_kind = config->kind == OMENDB_INDEX_AUTO ? -1 : config->kind;
         if (expected_kind < 0) {
@@ -307,6 +311,7 @@ static void test_dataset(const dataset *d, rng_t *rng) {
         verify_stats(label, index, d, expected_kind, config->epsilon);
         omendb_index_free(index);
     }
+    free(expected);
     free(q);
 }
 

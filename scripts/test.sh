@@ -63,6 +63,11 @@ suite_installed_checks() {
     echo "cc  -std=c99   -Wall -Wextra -pedantic -Werror omendb.h: ok"
     c++ -std=c++11 -Wall -Wextra -pedantic -Werror -fsyntax-only -x c++ "$PREFIX/include/omendb.h"
     echo "c++ -std=c++11 -Wall -Wextra -pedantic -Werror omendb.h: ok"
+    if command -v clang >/dev/null; then   # the Swift toolchain's clang, a second opinion
+        clang -std=c99 -Wall -Wextra -pedantic -Werror -fsyntax-only -x c "$PREFIX/include/omendb.h"
+        clang -std=c++11 -Wall -Wextra -pedantic -Werror -fsyntax-only -x c++ "$PREFIX/include/omendb.h"
+        echo "clang -std=c99 / -std=c++11 -Wall -Wextra -pedantic -Werror omendb.h: ok"
+    fi
     # nm -D / readelf -d / ldd and the SONAME links of the installed library.
     local version
     version=$(PKG_CONFIG_PATH=$PREFIX/lib/pkgconfig pkg-config --modversion omendb)

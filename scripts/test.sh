@@ -22,8 +22,10 @@ WORK=$(mktemp -d "${TMPDIR:-/tmp}/omendb-test.XXXXXX")
 BUILD=$WORK/build            # CMake build tree
 PREFIX=$WORK/prefix          # install prefix
 JOBS=$(nproc 2>/dev/null || echo 2)
-GENERATOR=()
-command -v ninja >/dev/null && GENERATOR=(-G Ninja)
+# cmake_configure ARGS...: configures with Ninja when setup has installed it.
+cmake_configure() {
+    if command -v ninja >/dev/null; then cmake -G Ninja "$@"; else cmake "$@"; fi
+}
 cleanup() { if [[ ${OMENDB_KEEP_WORK:-0} == 1 ]]; then echo "kept $WORK"; else rm -rf "$WORK"; fi; }
 trap cleanup EXIT
 
@@ -44,7 +46,7 @@ suite_swift_test() {
 }
 
 suite_cmake_build() {
-    cmake -S "$ROOT" -B "$BUILD" "${GENERATOR[@]}" -DCMAKE_BUILD_TYPE=Release
+    cmake_configure -S "$ROOT" -B "$BUILD" -DCMAKE_BUILD_TYPE=Release
     cmake --build "$BUILD" --parallel "$JOBS"
     cmake --install "$BUILD" --prefix "$PREFIX"
     echo "installed files:"
@@ -76,7 +78,7 @@ suite_installed_checks() {
 
 suite_installed_c_tests() {
     # The same C tests as a separate project, against the installed package only.
-    cmake -S "$ROOT/Tests/c" -B "$WORK/installed-tests" "${GENERATOR[@]}" \
+    cmake_configure -S "$ROOT/Tests/c" -B "$WORK/installed-tests" \
         -DCMAKE_PREFIX_PATH="$PREFIX" -DOMENDB_SANITIZER_TESTS=OFF
     cmake --build "$WORK/installed-tests" --parallel "$JOBS"
     ctest --test-dir "$WORK/installed-tests" --output-on-failure --parallel "$JOBS"
@@ -84,7 +86,7 @@ suite_installed_c_tests() {
 
 suite_consumers() {
     echo "== consumer-cmake: find_package(OmenDB CONFIG REQUIRED) + OmenDB::omendb"
-    cmake -S "$ROOT/examples/c/consumer-cmake" -B "$WORK/consumer-cmake" "${GENERATOR[@]}" \
+    cmake_configure -S "$ROOT/examples/c/consumer-cmake" -B "$WORK/consumer-cmake" \
         -DCMAKE_PREFIX_PATH="$PREFIX"
     cmake --build "$WORK/consumer-cmake"
     "$WORK/consumer-cmake/index_demo"

@@ -343,6 +343,21 @@ static void test_query_misuse(void) {
     CHECK_STATUS(omendb_index_lower_bound_batch(index, keys, SIZE_MAX, positions), OMENDB_INVALID_ARGUMENT);
     CHECK(found == 99, "a failed batch wrote found = %zu", found);
 
+    /* positions must not overlap keys: in place, partly, or by one element. */
+    int64_t shared[8] = {-5, 0, 7, 100, 3, 4, 5, 6};
+    CHECK_STATUS(omendb_index_find_batch(index, shared, 4, shared, &found), OMENDB_INVALID_ARGUMENT);
+    CHECK_ERROR_MENTIONS("overlap");
+    CHECK_STATUS(omendb_index_lower_bound_batch(index, shared, 4, shared), OMENDB_INVALID_ARGUMENT);
+    CHECK_STATUS(omendb_index_find_batch(index, shared, 4, shared + 2, &found), OMENDB_INVALID_ARGUMENT);
+    CHECK_STATUS(omendb_index_find_batch(index, shared + 3, 4, shared, &found), OMENDB_INVALID_ARGUMENT);
+    CHECK_STATUS(omendb_index_lower_bound_batch(index, shared + 2, 4, shared), OMENDB_INVALID_ARGUMENT);
+    CHECK(shared[0] == -5 && shared[3] == 100, "a refused batch wrote its positions");
+    /* Adjacent, not overlapping: fine, and the answers are right. */
+    CHECK_STATUS(omendb_index_find_batch(index, shared, 4, shared + 4, &found), OMENDB_OK);
+    CHECK(shared[4] == 0 && shared[5] == 1 && shared[6] == 3 && shared[7] == 4 && found == 4,
+          "adjacent batch gave %" PRId64 " %" PRId64 " %" PRId64 " %" PRId64 ", found %zu",
+          shared[4], shared[5], shared[6], shared[7], found);
+
     /* Zero-length batches are fine with NULL arrays. */
     CHECK_STATUS(omendb_index_find_batch(index, NULL, 0, NULL, &found), OMENDB_OK);
     CHECK(found == 0, "empty batch found %zu", found);

@@ -169,12 +169,14 @@ int omendb_index_range(const omendb_index *index, int64_t lo, int64_t hi,
 
 /* Batch find over caller arrays: positions[i] is the first position of keys[i],
  * or -1 when absent; *found (may be NULL) receives how many were found.
- * Caller buffers: `positions` holds `count` elements; no allocation is made.
+ * Caller buffers: `positions` holds `count` elements and must not overlap `keys`
+ * (OMENDB_INVALID_ARGUMENT); no allocation is made.
  * The lookups are interleaved so that their memory accesses overlap. */
 int omendb_index_find_batch(const omendb_index *index, const int64_t *keys, size_t count,
                             int64_t *positions, size_t *found);
 
-/* Batch lower bound: positions[i] = first position whose key is >= keys[i]. */
+/* Batch lower bound: positions[i] = first position whose key is >= keys[i].
+ * Same buffer rules as omendb_index_find_batch. */
 int omendb_index_lower_bound_batch(const omendb_index *index, const int64_t *keys, size_t count,
                                    int64_t *positions);
 

@@ -144,6 +144,13 @@ private func batchArgumentsProblem(_ keys: UnsafePointer<Int64>?, _ count: Int,
                                    _ positions: UnsafeMutablePointer<Int64>?) -> String? {
     if count < 0 || count > maximumKeyCount { return "count \(UInt(bitPattern: count)) exceeds 2^60" }
     if count > 0 && (keys == nil || positions == nil) { return "keys or positions is NULL" }
+    if count > 0, let keys, let positions {
+        let keyStart = UInt(bitPattern: keys), positionStart = UInt(bitPattern: positions)
+        let bytes = UInt(count) &* UInt(MemoryLayout<Int64>.stride)
+        if keyStart < positionStart &+ bytes && positionStart < keyStart &+ bytes {
+            return "positions overlaps keys (use separate arrays)"
+        }
+    }
     return nil
 }
 

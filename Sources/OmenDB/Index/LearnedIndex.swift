@@ -122,3 +122,37 @@ final class KeyStorage {
 
     deinit { UnsafeMutablePointer(mutating: buffer.baseAddress!).deallocate() }
 }
+
+// MARK: - Serialization
+
+extension LearnedIndex {
+    /// The models in the versioned, checksummed `IndexFormat` (the keys are not included).
+    public func serialized() -> [UInt8] { IndexSerializer.serialize(self) }
+
+    /// The exact byte count of `serialized()`.
+    public var serializedSize: Int { IndexSerializer.serializedSize(self) }
+
+    /// Loads models written by `serialized()` over the same keys, without refitting.
+    ///
+    /// - Important: `keys` must stay valid and unchanged for the life of the index.
+    /// - Throws: `.corruption` for a damaged or truncated buffer, `.unsupported` for an
+    ///   unknown format version or model kind, `.invalidArgument` when `keys` differ
+    ///   from the keys the models were built over (count, first and last key, a
+    ///   fingerprint of 64 evenly spaced keys) or are not sorted.
+    public static func load(unsafelyBorrowing keys: UnsafeBufferPointer<Int64>,
+                            from bytes: UnsafeRawBufferPointer) throws(OmenError) -> LearnedIndex {
+        let loaded = try IndexLoader.load(bytes, keys: keys)
+        return LearnedIndex(loaded: loaded.model, keys: keys, owner: nil,
+                            configuration: loaded.configuration, note: loaded.note)
+    }
+
+    /// Loads models over a copy of `keys` (see `load(unsafelyBorrowing:from:)`).
+    public static func load(keys: [Int64], from bytes: [UInt8]) throws(OmenError) -> LearnedIndex {
+        let storage = KeyStorage(keys)
+        let loaded = try bytes.withUnsafeBytes { raw in
+            Result { () throws(OmenError) in try IndexLoader.load(raw, keys: storage.buffer) }
+        }.get()
+        return LearnedIndex(loaded: loaded.model, keys: storage.buffer, owner: storage,
+                            configuration: loaded.configuration, note: loaded.note)
+    }
+}

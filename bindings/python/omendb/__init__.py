@@ -95,4 +95,4 @@ def library_version() -> str:
 
 def library_version_number() -> int:
     """The shared library's version as ``major * 1000000 + minor * 1000 + patch``."""
-    return _ffi.api().version_number
+    return _ffi.api().loaded_version_number

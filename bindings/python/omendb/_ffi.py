@@ -116,7 +116,9 @@ class Api:
     def __init__(self, library: _loader.LoadedLibrary) -> None:
         self.library = library
         self.path = library.path
-        self.version_number = library.version_number
+        #: omendb_version_number() as read at load time (the function itself is
+        #: ``self.version_number``, like every other declared function).
+        self.loaded_version_number = library.version_number
         for name, (restype, argtypes) in _SIGNATURES.items():
             source = library.pydll if name in _GIL_HOLDING else library.cdll
             function = getattr(source, name)

@@ -225,14 +225,15 @@ class LibraryVersionError(LibraryNotFoundError):
 
     def __init__(self, path: str, found: int, expected_major: int,
                  attempts: Sequence[Tuple[str, str]] = (), hint: str = "") -> None:
-        self.path = path
-        self.found = found
-        self.expected_major = expected_major
         found_text = f"{found // 1000000}.{found // 1000 % 1000}.{found % 1000}"
         headline = (f"the OmenDB library at {path} has version {found_text}, but this omendb "
                     f"Python package needs major version {expected_major}; install a matching "
                     "libomendb or point OMENDB_LIBRARY at one.")
         super().__init__(attempts, hint)
+        # Set after ImportError.__init__, which resets its own ``path`` attribute.
+        self.path = path
+        self.found = found
+        self.expected_major = expected_major
         self.msg = headline + "\n" + str(self.msg)
         self.args = (self.msg,)
 

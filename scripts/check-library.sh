@@ -47,6 +47,10 @@ needed=$(readelf -d "$library" | sed -n 's/.*(NEEDED).*\[\(.*\)\]/\1/p' | tr '\n
 if grep -q 'swift' <<<"$needed"; then fail "NEEDED names a Swift library: $needed"
 else pass "NEEDED has no Swift library: $needed"; fi
 
+runpath=$(readelf -d "$library" | grep -E '\((RUNPATH|RPATH)\)' || true)
+if [[ -z $runpath ]]; then pass "readelf -d: no RUNPATH/RPATH"
+else fail "readelf -d: the library carries a search path: $runpath"; fi
+
 if ldd "$library" | grep -qi 'libswift\|not found'; then fail "ldd shows libswift* or a missing library: $(ldd "$library" | tr '\n' ' ')"
 else pass "ldd shows no libswift* and nothing missing"; fi
 

@@ -3,7 +3,7 @@
 # second run changes nothing and touches no network.
 #
 #   Debian packages: cmake ninja-build pkg-config make gcc g++ binutils
-#                    python3-dev libffi-dev (+ the sanitizer runtimes gcc uses)
+#                    python3-dev libffi-dev
 #   Python:          a virtual environment at $OMENDB_VENV (default: .venv) with
 #                    numpy and pytest, made with the first python3 on PATH.
 #   Swift:           must already be installed (swift build, swift test); the
@@ -14,8 +14,8 @@ set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 VENV=${OMENDB_VENV:-$ROOT/.venv}
-APT_PACKAGES=(cmake ninja-build pkg-config make gcc g++ binutils python3-dev libffi-dev
-              libasan8 libubsan1 libtsan2)
+# gcc brings its sanitizer runtimes (libasan, libubsan, libtsan) as dependencies.
+APT_PACKAGES=(cmake ninja-build pkg-config make gcc g++ binutils python3-dev libffi-dev)
 PYTHON_PACKAGES=(numpy pytest)
 
 say() { printf 'setup: %s\n' "$*"; }

@@ -58,7 +58,7 @@ static void test_status_strings(void) {
         for (size_t j = 0; j < i; j++)
             CHECK(strcmp(text, omendb_status_string(expected[j].code)) != 0, "statuses %zu and %zu share a text", i, j);
     }
-    static const int unknown[] = {-1, 13, 100, INT_MAX, INT_MIN};
+    static const int unknown[] = {-1, 1000, INT_MAX, INT_MIN};   /* codes may be added after 12 */
     for (size_t i = 0; i < sizeof unknown / sizeof unknown[0]; i++)
         CHECK(strcmp(omendb_status_string(unknown[i]), "unknown status") == 0, "status %d: \"%s\"",
               unknown[i], omendb_status_string(unknown[i]));

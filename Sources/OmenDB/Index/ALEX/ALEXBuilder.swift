@@ -17,25 +17,19 @@ struct ALEXBuilder {
         self.payloads = payloads
     }
 
-    /// A whole tree's root over keys[range]: a data node when small, else an inner
-    /// node whose model covers exactly the keys' range (the root grows later by
-    /// expansion), with its edge children also taking keys beyond that range.
+    /// A whole tree's root over keys[0..<count]: a data node when small, else an
+    /// inner node (its edge children also take every key beyond the keys' range).
     mutating func buildRoot(count: Int) -> ALEXNode {
         if count <= ALEXTuning.maximumBulkLeafKeys { return leaf(0..<count) }
-        let low = ALEXKeySpace.unsigned(keys[0])
-        let high = ALEXKeySpace.unsigned(keys[count - 1])
-        return inner(0..<count, domainLow: low, domainHigh: high, reachLow: 0, reachHigh: UInt64.max,
-                     leafTarget: ALEXTuning.targetLeafKeys)
+        return inner(0..<count, reachLow: 0, reachHigh: UInt64.max, leafTarget: ALEXTuning.targetLeafKeys)
     }
 
-    /// The replacement of a data node that must split downward: an inner node whose
-    /// model covers `domainLow...domainHigh` (for a non-root node, the whole range its
-    /// parent routes to it) and whose edge children also take `reachLow...reachHigh`.
-    mutating func buildDownwardSplit(count: Int, domainLow: UInt64, domainHigh: UInt64,
-                                     reachLow: UInt64, reachHigh: UInt64) -> ALEXNode {
+    /// The replacement of a data node that must split downward: an inner node over its
+    /// keys, whose edge children also take the rest of `reachLow...reachHigh` (the
+    /// range the parent routes to the node).
+    mutating func buildDownwardSplit(count: Int, reachLow: UInt64, reachHigh: UInt64) -> ALEXNode {
         let leafTarget = max(16, min(ALEXTuning.targetLeafKeys, count / 4))
-        return inner(0..<count, domainLow: domainLow, domainHigh: domainHigh, reachLow: reachLow, reachHigh: reachHigh,
-                     leafTarget: leafTarget)
+        return inner(0..<count, reachLow: reachLow, reachHigh: reachHigh, leafTarget: leafTarget)
     }
 
     /// A data node over keys[range], appended to the leaf chain.
@@ -52,14 +46,13 @@ struct ALEXBuilder {
         return node
     }
 
-    /// The shift and fanout of an inner node over `domainLow...domainHigh` whose
-    /// keys span `keyLow...keyHigh`, for `count` keys and data nodes of `leafTarget`.
-    static func layout(count: Int, keyLow: UInt64, keyHigh: UInt64, domainLow: UInt64, domainHigh: UInt64,
-                       leafTarget: Int) -> (shift: Int, fanout: Int) {
+    /// The shift and fanout of an inner node over keys spanning `keyLow...keyHigh`,
+    /// for `count` keys and data nodes of about `leafTarget` keys.
+    static func layout(count: Int, keyLow: UInt64, keyHigh: UInt64, leafTarget: Int) -> (shift: Int, fanout: Int) {
         let desiredSlots = UInt64(max(2, min(ALEXTuning.maximumFanout, 4 * count / max(1, leafTarget))))
         let width = max(1, (keyHigh - keyLow) / desiredSlots)
         var shift = 63 - width.leadingZeroBitCount
-        let domainSpan = domainHigh - domainLow
+        let domainSpan = keyHigh - keyLow
         while shift < 63 && (domainSpan >> UInt64(shift)) >= UInt64(ALEXTuning.maximumFanout) { shift += 1 }
         while shift > 0 && (domainSpan >> UInt64(shift)) < 1 { shift -= 1 }
         return (shift, Int(domainSpan >> UInt64(shift)) + 1)
@@ -73,23 +66,21 @@ struct ALEXBuilder {
         var needsInnerNode: Bool
     }
 
-    /// An inner node over keys[range] (at least two keys, distinct unsigned images).
-    private mutating func inner(_ range: Range<Int>, domainLow: UInt64, domainHigh: UInt64,
-                                reachLow: UInt64, reachHigh: UInt64, leafTarget: Int) -> ALEXNode {
+    /// An inner node whose model covers exactly the keys of keys[range] (at least two)
+    /// and whose edge children also take the rest of `reachLow...reachHigh`.
+    private mutating func inner(_ range: Range<Int>, reachLow: UInt64, reachHigh: UInt64, leafTarget: Int) -> ALEXNode {
         let keyLow = ALEXKeySpace.unsigned(keys[range.lowerBound])
         let keyHigh = ALEXKeySpace.unsigned(keys[range.upperBound - 1])
-        let (shift, fanout) = ALEXBuilder.layout(count: range.count, keyLow: keyLow, keyHigh: keyHigh,
-                                                 domainLow: domainLow, domainHigh: domainHigh, leafTarget: leafTarget)
+        let (shift, fanout) = ALEXBuilder.layout(count: range.count, keyLow: keyLow, keyHigh: keyHigh, leafTarget: leafTarget)
         let placeholder = ALEXDataNode()
-        let node = ALEXInnerNode(base: domainLow, shift: shift, fanout: fanout, filler: placeholder)
+        let node = ALEXInnerNode(base: keyLow, shift: shift, fanout: fanout, filler: placeholder)
         let groups = group(range, in: node, leafTarget: leafTarget)
         for group in groups {
             let child: ALEXNode
             if group.needsInnerNode {
                 let low = node.lowerEdge(ofSlot: group.start, reachLow: reachLow)
                 let high = node.upperEdge(beforeSlot: group.end, reachHigh: reachHigh)
-                child = inner(group.keys, domainLow: low, domainHigh: high, reachLow: low, reachHigh: high,
-                              leafTarget: leafTarget)
+                child = inner(group.keys, reachLow: low, reachHigh: high, leafTarget: leafTarget)
             } else {
                 child = leaf(group.keys)
             }

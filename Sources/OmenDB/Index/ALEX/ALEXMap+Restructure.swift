@@ -81,10 +81,7 @@ extension ALEXMap {
     private func splitRootDataNode(_ node: ALEXDataNode) {
         withEntries(of: node) { keys, payloads in
             var builder = ALEXBuilder(keys: keys, payloads: payloads)
-            let low = ALEXKeySpace.unsigned(keys[0])
-            let high = ALEXKeySpace.unsigned(keys[node.count - 1])
-            root = builder.buildDownwardSplit(count: node.count, domainLow: low, domainHigh: high,
-                                              reachLow: 0, reachHigh: UInt64.max)
+            root = builder.buildDownwardSplit(count: node.count, reachLow: 0, reachHigh: UInt64.max)
         }
     }
 
@@ -131,8 +128,7 @@ extension ALEXMap {
         let span = node.slotSpan
         withEntries(of: node) { keys, payloads in
             var builder = ALEXBuilder(keys: keys, payloads: payloads)
-            let subtree = builder.buildDownwardSplit(count: node.count, domainLow: reachLow, domainHigh: reachHigh,
-                                                     reachLow: reachLow, reachHigh: reachHigh)
+            let subtree = builder.buildDownwardSplit(count: node.count, reachLow: reachLow, reachHigh: reachHigh)
             splice(replacing: node, first: builder.firstLeaf!, last: builder.lastLeaf!)
             parent.assign(subtree, start: start, span: span)
         }

@@ -87,8 +87,12 @@ public final class ALEXMap {
     public func upsert(_ key: Int64, _ payload: UInt64) -> UInt64? {
         version &+= 1
         while true {
-            // (Checked on every pass: making room may have turned a root data node into an inner node.)
-            if !root.isDataNode { expandRootIfNeeded(for: ALEXKeySpace.unsigned(key)) }
+            // Checked on every pass: making room may have changed the path.
+            let u = ALEXKeySpace.unsigned(key)
+            if !pathCovers(u) {
+                expandPath(for: u)
+                continue
+            }
             let node = leaf(for: key)
             let predicted = node.predictedSlot(key)
             let bound = node.lowerBound(key, from: predicted)

@@ -28,6 +28,9 @@ final class ALEXInnerNode: ALEXNode {
     /// Number of child slots.
     private(set) var fanout: Int
     private var lastSlot: UInt64
+    /// Set once a key was stored below `base` (in the sliver no expansion can cover):
+    /// the node must then never grow to the left, or that key would be re-routed.
+    var frozenBelowBase = false
     /// `fanout` strong references; a child spanning k slots appears k times.
     private(set) var children: UnsafeMutablePointer<ALEXNode>
 
@@ -55,6 +58,13 @@ final class ALEXInnerNode: ALEXNode {
     func slot(for u: UInt64) -> Int {
         if u < base { return 0 }
         return Int(truncatingIfNeeded: min((u &- base) &>> UInt64(shift), lastSlot))
+    }
+
+    /// True when `u` lies outside the model's slots and the node may still grow towards it.
+    @inline(__always)
+    func needsExpansion(for u: UInt64) -> Bool {
+        if u < base { return !frozenBelowBase }
+        return (u &- base) &>> UInt64(shift) > lastSlot
     }
 
     /// The child for unsigned key `u`.

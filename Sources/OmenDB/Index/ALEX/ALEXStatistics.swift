@@ -49,7 +49,9 @@ public struct ALEXEvents: Sendable, Equatable {
     public var downwardSplits = 0
     public var parentDoublings = 0
     public var rootSplits = 0
-    public var rootExpansionsInPlace = 0
-    public var rootLevelsAdded = 0
+    /// Inner nodes widened in place for keys outside their models.
+    public var expansionsInPlace = 0
+    /// Inner nodes added above a node that could not widen further.
+    public var levelsAdded = 0
     public init() {}
 }

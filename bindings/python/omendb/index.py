@@ -52,6 +52,9 @@ from ._convert import int64_array
 from ._ffi import INDEX_KINDS, SEARCH_STRATEGIES, IndexHandle, IndexOptionsHandle, IndexStatsStruct
 from .errors import ClosedError, NOT_FOUND, OK
 
+_INT64_MIN = _ffi.INT64_MIN
+_INT64_MAX = _ffi.INT64_MAX
+
 __all__ = ["LearnedIndex", "IndexStats"]
 
 
@@ -147,6 +150,9 @@ class LearnedIndex:
         self._second = ctypes.c_uint64()
         self._first_pointer = ctypes.pointer(self._first)
         self._second_pointer = ctypes.pointer(self._second)
+        # The scalar C functions, bound once (attribute lookups are a visible share of a call).
+        self._c_find = ffi.index_find
+        self._c_lower_bound = ffi.index_lower_bound
         self._handle = handle
         self._finalizer = weakref.finalize(self, _release, ffi.index_free, handle, array)
 
@@ -226,11 +232,12 @@ class LearnedIndex:
             OutOfRangeError: ``key`` is outside the int64 range.
             ClosedError: the index is closed.
         """
-        key = _ffi.int64(key, "key")
+        if type(key) is not int or not _INT64_MIN <= key <= _INT64_MAX:
+            key = _ffi.int64(key, "key")
         with self._lock:
             if self._closed:
                 raise self._closed_error()
-            status = self._api.index_find(self._handle, key, self._first_pointer)
+            status = self._c_find(self._handle, key, self._first_pointer)
             position = self._first.value
         if status == OK:
             return position
@@ -247,11 +254,12 @@ class LearnedIndex:
 
         Raises the same errors as :meth:`find`.
         """
-        key = _ffi.int64(key, "key")
+        if type(key) is not int or not _INT64_MIN <= key <= _INT64_MAX:
+            key = _ffi.int64(key, "key")
         with self._lock:
             if self._closed:
                 raise self._closed_error()
-            status = self._api.index_lower_bound(self._handle, key, self._first_pointer)
+            status = self._c_lower_bound(self._handle, key, self._first_pointer)
             position = self._first.value
         if status != OK:
             raise self._api.error(status)

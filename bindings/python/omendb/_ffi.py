@@ -17,7 +17,7 @@ import ctypes
 import operator
 import threading
 from ctypes import POINTER, c_char, c_char_p, c_double, c_int, c_int32, c_int64, c_size_t, c_uint32, c_uint64
-from typing import Dict, List, Optional, Tuple
+from typing import Any, Callable, Dict, List, Optional, Tuple
 
 import numpy as np
 
@@ -65,11 +65,14 @@ class IndexStatsStruct(ctypes.Structure):
 
 
 #: A read-only, C-contiguous, aligned 1-D int64 array argument (``const int64_t *``).
-KeyArray = np.ctypeslib.ndpointer(dtype=np.int64, ndim=1, flags="C_CONTIGUOUS,ALIGNED")
+KeyArray = np.ctypeslib.ndpointer(dtype=np.int64, ndim=1, flags=["C_CONTIGUOUS", "ALIGNED"])
 #: A writable, C-contiguous, aligned 1-D int64 array argument (``int64_t *`` output).
-PositionArray = np.ctypeslib.ndpointer(dtype=np.int64, ndim=1, flags="C_CONTIGUOUS,ALIGNED,WRITEABLE")
+PositionArray = np.ctypeslib.ndpointer(dtype=np.int64, ndim=1, flags=["C_CONTIGUOUS", "ALIGNED", "WRITEABLE"])
 
 # name: (restype, argtypes). Grouped as in include/omendb.h.
+#: A declared foreign function (a ctypes function pointer with argtypes and restype set).
+CFunction = Callable[..., Any]
+
 _SIGNATURES: Dict[str, Tuple[object, List[object]]] = {
     # Versioning and errors.
     "omendb_version_number": (c_int, []),
@@ -112,6 +115,28 @@ _GIL_HOLDING = frozenset({
 class Api:
     """The declared C functions of one loaded library, as attributes named without
     the ``omendb_`` prefix (``api.index_find``), plus error helpers."""
+
+    # One attribute per entry of _SIGNATURES (set in __init__), declared for type checkers.
+    version_number: CFunction
+    version_string: CFunction
+    status_string: CFunction
+    last_error: CFunction
+    index_options_create: CFunction
+    index_options_free: CFunction
+    index_options_set_kind: CFunction
+    index_options_set_epsilon: CFunction
+    index_options_set_recursive_epsilon: CFunction
+    index_options_set_rmi_leaves: CFunction
+    index_options_set_search: CFunction
+    index_build: CFunction
+    index_free: CFunction
+    index_find: CFunction
+    index_lower_bound: CFunction
+    index_range: CFunction
+    index_find_batch: CFunction
+    index_lower_bound_batch: CFunction
+    index_get_stats: CFunction
+    index_kind_name: CFunction
 
     def __init__(self, library: _loader.LoadedLibrary) -> None:
         self.library = library

@@ -93,7 +93,8 @@ const char *omendb_last_error(void);
 /* ------------------------------------------------------------------------- */
 
 /* Index kinds. */
-#define OMENDB_INDEX_AUTO   0  /* choose a kind from the data (see omendb_index_stats.note) */
+#define OMENDB_INDEX_AUTO   0  /* build linear, RMI and PGM, keep the one with the fastest measured
+                               lookups on this data (omendb_index_stats.note has the figures) */
 #define OMENDB_INDEX_LINEAR 1  /* one linear model over the whole array */
 #define OMENDB_INDEX_RMI    2  /* two-stage recursive model index */
 #define OMENDB_INDEX_PGM    3  /* piecewise-linear, epsilon-bounded, recursive levels (default) */
@@ -109,7 +110,8 @@ const char *omendb_last_error(void);
 typedef struct omendb_index_options omendb_index_options;
 
 /* Creates options holding the defaults: kind PGM, epsilon 64, recursive
- * epsilon 4, RMI leaf count chosen from the key count, branchy search.
+ * epsilon 4, RMI leaf count chosen from the key count (one leaf per 64 keys),
+ * branchy search.
  * Owned: free with omendb_index_options_free. */
 int omendb_index_options_create(omendb_index_options **options);
 
@@ -169,12 +171,14 @@ int omendb_index_range(const omendb_index *index, int64_t lo, int64_t hi,
 
 /* Batch find over caller arrays: positions[i] is the first position of keys[i],
  * or -1 when absent; *found (may be NULL) receives how many were found.
- * Caller buffers: `positions` holds `count` elements; no allocation is made.
+ * Caller buffers: `positions` holds `count` elements and must not overlap `keys`
+ * (OMENDB_INVALID_ARGUMENT); no allocation is made.
  * The lookups are interleaved so that their memory accesses overlap. */
 int omendb_index_find_batch(const omendb_index *index, const int64_t *keys, size_t count,
                             int64_t *positions, size_t *found);
 
-/* Batch lower bound: positions[i] = first position whose key is >= keys[i]. */
+/* Batch lower bound: positions[i] = first position whose key is >= keys[i].
+ * Same buffer rules as omendb_index_find_batch. */
 int omendb_index_lower_bound_batch(const omendb_index *index, const int64_t *keys, size_t count,
                                    int64_t *positions);
 
@@ -199,6 +203,36 @@ int omendb_index_get_stats(const omendb_index *index, omendb_index_stats *stats)
 
 /* The name of an index kind ("pgm", ...), or "unknown". Borrowed: static storage. */
 const char *omendb_index_kind_name(int kind);
+
+/* Serialized models. An index's models (not its keys) serialize to a versioned,
+ * CRC32C-checksummed byte format (docs/format.md, "Learned index model format")
+ * that loads back over the same key array without refitting. */
+
+/* Writes the exact byte count omendb_index_serialize needs for `index`. */
+int omendb_index_serialized_size(const omendb_index *index, size_t *size);
+
+/* Serializes the models of `index` into buffer[0..capacity) and writes the byte
+ * count to *written. Caller buffer: nothing is allocated. OMENDB_TOO_LARGE
+ * (nothing written) when capacity is smaller than omendb_index_serialized_size;
+ * OMENDB_INVALID_ARGUMENT for a NULL buffer or written. */
+int omendb_index_serialize(const omendb_index *index, void *buffer, size_t capacity, size_t *written);
+
+/* Loads an index from buffer[0..length) over keys[0..count), which must be the
+ * keys the index was built over. The keys are borrowed exactly as by
+ * omendb_index_build (they must stay valid and unchanged until
+ * omendb_index_free); the buffer is only read during the call.
+ *
+ * Checks, in order: magic, length and CRC32C (OMENDB_CORRUPTION for any damaged
+ * or truncated buffer), format version and model kind (OMENDB_UNSUPPORTED for
+ * versions or kinds this build does not read), then that `keys` match the keys
+ * the models were built over: same count, same first and last key, same
+ * fingerprint (CRC32C of 64 evenly spaced keys), and sorted
+ * (OMENDB_INVALID_ARGUMENT otherwise; keys differing only between sampled
+ * positions are not detected), then the models' structure (every model inside
+ * the array, contiguous, anchored at its first key; OMENDB_CORRUPTION).
+ * Owned: free with omendb_index_free. */
+int omendb_index_load(const int64_t *keys, size_t count, const void *buffer, size_t length,
+                      omendb_index **index);
 
 #ifdef __cplusplus
 } /* extern "C" */

@@ -120,25 +120,82 @@ class LearnedIndex:
 
     def __init__(self, keys: Any, kind: str = "pgm", epsilon: int = 64, recursive_epsilon: int = 4,
                  rmi_leaves: int = 0, search: str = "branchy", *, copy: bool = True) -> None:
-        self._handle: Optional[Any] = None  # set last: __del__-time code checks it
+        self._handle: Optional[Any] = None  # None until built; close() checks it
         kind_code = _ffi.choice(kind, INDEX_KINDS, "index kind")
         search_code = _ffi.choice(search, SEARCH_STRATEGIES, "search strategy")
         epsilon = _ffi.uint32(epsilon, "epsilon")
         recursive_epsilon = _ffi.uint32(recursive_epsilon, "recursive_epsilon")
         rmi_leaves = _ffi.uint32(rmi_leaves, "rmi_leaves")
-        if not isinstance(copy, bool):
-            raise TypeError(f"copy must be a bool, not {type(copy).__name__}")
         ffi = _ffi.api()
-        array, private = int64_array(keys, "keys", copy=copy)
-        if private:
-            array.flags.writeable = False
-
+        array = _key_array(keys, copy)
         handle = self._build(ffi, array, kind_code, epsilon, recursive_epsilon, rmi_leaves, search_code)
+        self._adopt(ffi, array, handle, kind.lower(), search.lower(), epsilon, recursive_epsilon, rmi_leaves)
+
+    @classmethod
+    def load(cls, keys: Any, models: Any, *, copy: bool = True) -> "LearnedIndex":
+        """An index over ``keys`` from models saved by :meth:`serialize`, without refitting.
+
+        ``keys`` must be the keys the index was built over (the same rules as the
+        constructor apply: sorted int64, copied unless ``copy=False``).
+        ``models`` is any bytes-like object; it is only read during the call.
+
+        The tuning properties (:attr:`epsilon`, :attr:`search`, ...) of a loaded
+        index are None: the models, not the options, were saved. :attr:`kind`
+        is the kind that was built.
+
+        Raises:
+            CorruptionError: ``models`` is damaged or truncated (checksum, structure).
+            UnsupportedError: a format version or kind this library cannot read,
+                or a library without serialization.
+            InvalidArgumentError: ``keys`` are not the keys the models were built
+                over (count, first/last key, sampled fingerprint), or unsorted.
+            TypeError: ``models`` is not bytes-like.
+        """
+        data = _byte_array(models, "models")
+        ffi = _ffi.api()
+        array = _key_array(keys, copy)
+        handle = IndexHandle()
+        ffi.check(ffi.index_load(array, array.shape[0], data, data.shape[0], ctypes.byref(handle)))
+        index = cls.__new__(cls)
+        index._handle = None
+        index._adopt(ffi, array, handle, "pgm", None, None, None, None)
+        index._kind = index.stats.kind
+        return index
+
+    def serialize(self) -> bytes:
+        """The index's models (not its keys) in OmenDB's versioned, checksummed
+        byte format; :meth:`load` rebuilds the index from them and the same keys.
+
+        Raises:
+            ClosedError: the index is closed.
+            UnsupportedError: the loaded library has no serialization.
+        """
+        size = ctypes.c_size_t()
+        with self._lock:
+            if self._closed:
+                raise self._closed_error()
+            status = self._api.index_serialized_size(self._handle, ctypes.byref(size))
+        if status != OK:
+            raise self._api.error(status)
+        buffer = np.empty(size.value, dtype=np.uint8)
+        written = ctypes.c_size_t()
+        self._begin_batch()
+        try:
+            status = self._api.index_serialize(self._handle, buffer, buffer.shape[0], ctypes.byref(written))
+        finally:
+            self._end_batch()
+        if status != OK:
+            raise self._api.error(status)
+        return buffer[:written.value].tobytes()
+
+    def _adopt(self, ffi: _ffi.Api, array: np.ndarray, handle: Any, kind: str, search: Optional[str],
+               epsilon: Optional[int], recursive_epsilon: Optional[int], rmi_leaves: Optional[int]) -> None:
+        """Takes ownership of a freshly built or loaded C ``handle`` over ``array``."""
         self._api = ffi
         self._keys: Optional[np.ndarray] = array
         self._count = int(array.shape[0])
-        self._kind = kind.lower()
-        self._search = search.lower()
+        self._kind = kind
+        self._search = search
         self._epsilon = epsilon
         self._recursive_epsilon = recursive_epsilon
         self._rmi_leaves = rmi_leaves
@@ -373,27 +430,28 @@ class LearnedIndex:
 
     @property
     def kind(self) -> str:
-        """The kind requested at build time ("pgm", "auto", ...); see :attr:`stats` for the kind built."""
+        """The kind requested at build time ("pgm", "auto", ...; the kind built after
+        :meth:`load`); see :attr:`stats` for the kind built."""
         return self._kind
 
     @property
-    def search(self) -> str:
-        """The last-mile search strategy requested at build time."""
+    def search(self) -> Optional[str]:
+        """The last-mile search strategy requested at build time (None after :meth:`load`)."""
         return self._search
 
     @property
-    def epsilon(self) -> int:
-        """The leaf error bound requested at build time."""
+    def epsilon(self) -> Optional[int]:
+        """The leaf error bound requested at build time (None after :meth:`load`)."""
         return self._epsilon
 
     @property
-    def recursive_epsilon(self) -> int:
-        """The inner-level error bound requested at build time."""
+    def recursive_epsilon(self) -> Optional[int]:
+        """The inner-level error bound requested at build time (None after :meth:`load`)."""
         return self._recursive_epsilon
 
     @property
-    def rmi_leaves(self) -> int:
-        """The RMI leaf count requested at build time (0: automatic)."""
+    def rmi_leaves(self) -> Optional[int]:
+        """The RMI leaf count requested at build time (0: automatic; None after :meth:`load`)."""
         return self._rmi_leaves
 
     def __len__(self) -> int:
@@ -408,15 +466,49 @@ class LearnedIndex:
         return f"<omendb.LearnedIndex kind={self._kind!r} keys={self._count} {state}>"
 
     def __reduce__(self) -> Tuple[Any, ...]:
-        """Pickles as the keys and options; unpickling rebuilds the index."""
+        """Pickles as the keys, the serialized models (when the library can
+        serialize) and the options; unpickling loads the models without refitting."""
         keys = self._keys
         if keys is None:
             raise self._closed_error()
-        return (_rebuild, (np.array(keys, copy=True), self._kind, self._epsilon,
+        models = self.serialize() if self._api.has("index_serialize") else None
+        return (_restore, (np.array(keys, copy=True), models, self._kind, self._epsilon,
                            self._recursive_epsilon, self._rmi_leaves, self._search))
 
 
-def _rebuild(keys: np.ndarray, kind: str, epsilon: int, recursive_epsilon: int,
-             rmi_leaves: int, search: str) -> LearnedIndex:
-    return LearnedIndex(keys, kind=kind, epsilon=epsilon, recursive_epsilon=recursive_epsilon,
-                        rmi_leaves=rmi_leaves, search=search)
+def _key_array(keys: Any, copy: bool) -> np.ndarray:
+    """The key array to hand to C; a private copy is frozen (see the module docs)."""
+    if not isinstance(copy, bool):
+        raise TypeError(f"copy must be a bool, not {type(copy).__name__}")
+    array, private = int64_array(keys, "keys", copy=copy)
+    if private:
+        array.flags.writeable = False
+    return array
+
+
+def _byte_array(data: Any, what: str) -> np.ndarray:
+    """A read-only uint8 view of a bytes-like object (copied only if not contiguous)."""
+    if isinstance(data, str):
+        raise TypeError(f"{what} must be bytes-like, not str")
+    try:
+        view = memoryview(data)
+    except TypeError:
+        raise TypeError(f"{what} must be bytes-like, not {type(data).__name__}") from None
+    if not view.c_contiguous:
+        return np.frombuffer(view.tobytes(), dtype=np.uint8)
+    return np.frombuffer(view.cast("B"), dtype=np.uint8)
+
+
+def _restore(keys: np.ndarray, models: Optional[bytes], kind: str, epsilon: Optional[int],
+             recursive_epsilon: Optional[int], rmi_leaves: Optional[int], search: Optional[str]) -> LearnedIndex:
+    """Unpickles a LearnedIndex: loads its models, or rebuilds when there are none."""
+    if models is None or not _ffi.api().has("index_load"):
+        return LearnedIndex(keys, kind=kind, epsilon=64 if epsilon is None else epsilon,
+                            recursive_epsilon=4 if recursive_epsilon is None else recursive_epsilon,
+                            rmi_leaves=0 if rmi_leaves is None else rmi_leaves,
+                            search="branchy" if search is None else search)
+    index = LearnedIndex.load(keys, models)
+    index._kind = kind
+    index._search, index._epsilon = search, epsilon
+    index._recursive_epsilon, index._rmi_leaves = recursive_epsilon, rmi_leaves
+    return index

@@ -17,7 +17,7 @@ import ctypes
 import operator
 import threading
 from ctypes import POINTER, c_char, c_char_p, c_double, c_int, c_int32, c_int64, c_size_t, c_uint32, c_uint64
-from typing import Any, Callable, Dict, List, Optional, Tuple
+from typing import Any, Callable, Dict, List, Optional, Set, Tuple
 
 import numpy as np
 
@@ -161,6 +161,7 @@ class Api:
         #: omendb_version_number() as read at load time (the function itself is
         #: ``self.version_number``, like every other declared function).
         self.loaded_version_number = library.version_number
+        self._available: Set[str] = set()
         for name, (restype, argtypes) in list(_SIGNATURES.items()) + list(_OPTIONAL_SIGNATURES.items()):
             source = library.pydll if name in _GIL_HOLDING else library.cdll
             if name in _OPTIONAL_SIGNATURES and not hasattr(source, name):
@@ -170,10 +171,11 @@ class Api:
             function.restype = restype
             function.argtypes = argtypes
             setattr(self, name[len("omendb_"):], function)
+            self._available.add(name[len("omendb_"):])
 
     def has(self, name: str) -> bool:
         """Whether the loaded library exports ``omendb_<name>`` (optional functions)."""
-        return not isinstance(getattr(self, name, None), _Unavailable)
+        return name in self._available
 
     def last_error_message(self) -> str:
         """The calling thread's last error message (``omendb_last_error``)."""

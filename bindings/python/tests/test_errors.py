@@ -251,3 +251,18 @@ def test_every_declared_function_has_explicit_types():
         assert function.argtypes is not None, name
         expected_restype = _ffi._SIGNATURES[name][0]
         assert function.restype is expected_restype, name
+
+
+def test_declared_functions_are_annotated_on_the_api_class():
+    annotations = _ffi.Api.__annotations__
+    for name in list(_ffi._SIGNATURES) + list(_ffi._OPTIONAL_SIGNATURES):
+        assert name[len("omendb_"):] in annotations, name
+
+
+def test_optional_functions_missing_from_a_library_raise_unsupported():
+    stand_in = _ffi._Unavailable("omendb_index_serialize", "/some/libomendb.so")
+    with pytest.raises(omendb.UnsupportedError, match="omendb_index_serialize.*/some/libomendb.so"):
+        stand_in(1, 2, 3)
+    ffi = _ffi.api()
+    assert ffi.has("index_find")
+    assert not ffi.has("no_such_function")

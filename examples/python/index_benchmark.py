@@ -1,6 +1,6 @@
 """Measures the Python binding's lookup cost against Python/numpy peers, in one run.
 
-    OMENDB_LIBRARY=$PWD/.build/release/libomendb.so python examples/python/index_benchmark.py [n] [repeats]
+    OMENDB_LIBRARY=$PWD/.build/release/libomendb.so python examples/python/index_benchmark.py [n] [repeats] [kind]
 
 Scalar: LearnedIndex.find/lower_bound vs bisect.bisect_left on a list and
 numpy.searchsorted on one key (the per-call cost is mostly ctypes' overhead).
@@ -38,15 +38,16 @@ def median_seconds(run: Callable[[], object], repeats: int) -> float:
 def main() -> None:
     n = int(sys.argv[1]) if len(sys.argv) > 1 else 10_000_000
     repeats = int(sys.argv[2]) if len(sys.argv) > 2 else 5
+    kind = sys.argv[3] if len(sys.argv) > 3 else "pgm"
     rng = np.random.default_rng(42)
     keys = np.sort(rng.integers(-(2 ** 63), 2 ** 63 - 1, n, dtype=np.int64))
     batch = rng.choice(keys, 1_000_000)
     scalar = batch[:100_000].tolist()
     as_list = keys.tolist()
 
-    index = omendb.LearnedIndex(keys, copy=False)
+    index = omendb.LearnedIndex(keys, kind=kind, copy=False)
     stats = index.stats
-    print(f"n={n:,} uniform int64 keys; pgm eps=64: {stats.size_bytes:,} bytes "
+    print(f"n={n:,} uniform int64 keys; {kind} built {stats.kind}: {stats.size_bytes:,} bytes "
           f"({stats.bytes_per_key:.4f} B/key); medians of {repeats} runs; library {omendb.library_path()}")
 
     find, lower, bisect_left, searchsorted = index.find, index.lower_bound, bisect.bisect_left, np.searchsorted

@@ -50,7 +50,7 @@ import numpy as np
 from . import _ffi
 from ._convert import int64_array
 from ._ffi import INDEX_KINDS, SEARCH_STRATEGIES, IndexHandle, IndexOptionsHandle, IndexStatsStruct
-from .errors import ClosedError, NOT_FOUND, OK
+from .errors import ClosedError, InvalidArgumentError, NOT_FOUND, OK
 
 _INT64_MIN = _ffi.INT64_MIN
 _INT64_MAX = _ffi.INT64_MAX
@@ -354,22 +354,23 @@ class LearnedIndex:
 
     # -- batch lookups -----------------------------------------------------------
 
-    def find_batch(self, keys: Any) -> np.ndarray:
+    def find_batch(self, keys: Any, out: Optional[np.ndarray] = None) -> np.ndarray:
         """Finds many keys at once: ``result[i]`` is the position of the first
         occurrence of ``keys[i]``, or -1 when it is absent.
 
         ``keys`` is read in place when it is a 1-D, C-contiguous, aligned int64
-        ndarray (no copy); other inputs are converted once. The result is a new
-        int64 array written directly by the C library. The GIL is released
-        during the lookups.
+        ndarray (no copy); other inputs are converted once. The C library writes
+        the positions straight into ``out`` when given (a writable, C-contiguous
+        int64 array of the same length that does not overlap ``keys``), else
+        into a new array. The GIL is released during the lookups.
 
         Raises:
             TypeError / OutOfRangeError / InvalidArgumentError: as for the
-                ``keys`` argument of the constructor.
+                ``keys`` argument of the constructor, or an unusable ``out``.
             ClosedError: the index is closed.
         """
         queries, _ = int64_array(keys, "keys", copy=False)
-        positions = np.empty(queries.shape[0], dtype=np.int64)
+        positions = _output_array(out, queries)
         self._begin_batch()
         try:
             status = self._api.index_find_batch(self._handle, queries, queries.shape[0], positions, None)
@@ -379,13 +380,13 @@ class LearnedIndex:
             raise self._api.error(status)
         return positions
 
-    def lower_bound_batch(self, keys: Any) -> np.ndarray:
+    def lower_bound_batch(self, keys: Any, out: Optional[np.ndarray] = None) -> np.ndarray:
         """Lower bounds of many keys at once: ``result[i] = lower_bound(keys[i])``.
 
-        Same input handling, zero-copy rule and errors as :meth:`find_batch`.
+        Same input handling, ``out`` rules, zero-copy rule and errors as :meth:`find_batch`.
         """
         queries, _ = int64_array(keys, "keys", copy=False)
-        positions = np.empty(queries.shape[0], dtype=np.int64)
+        positions = _output_array(out, queries)
         self._begin_batch()
         try:
             status = self._api.index_lower_bound_batch(self._handle, queries, queries.shape[0], positions)
@@ -484,6 +485,23 @@ def _key_array(keys: Any, copy: bool) -> np.ndarray:
     if private:
         array.flags.writeable = False
     return array
+
+
+def _output_array(out: Optional[np.ndarray], queries: np.ndarray) -> np.ndarray:
+    """The array a batch call writes into: ``out`` after checks, or a new one."""
+    if out is None:
+        return np.empty(queries.shape[0], dtype=np.int64)
+    if not isinstance(out, np.ndarray):
+        raise TypeError(f"out must be a numpy.ndarray, not {type(out).__name__}")
+    if out.dtype != np.dtype(np.int64) or out.ndim != 1:
+        raise TypeError(f"out must be a 1-D int64 array, not {out.ndim}-D {out.dtype}")
+    if not (out.flags.c_contiguous and out.flags.aligned and out.flags.writeable):
+        raise InvalidArgumentError("out must be C-contiguous, aligned and writable")
+    if out.shape[0] != queries.shape[0]:
+        raise InvalidArgumentError(f"out has {out.shape[0]} elements but there are {queries.shape[0]} keys")
+    if np.may_share_memory(out, queries):
+        raise InvalidArgumentError("out must not overlap the keys")
+    return out
 
 
 def _byte_array(data: Any, what: str) -> np.ndarray:

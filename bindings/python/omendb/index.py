@@ -20,19 +20,19 @@ stay valid after the index is closed, deleted or garbage collected.
 
 Closing
 -------
-:meth:`LearnedIndex.close` (or leaving a ``with`` block) frees the C index; an
-index that is garbage collected without being closed is freed by a
-``weakref.finalize`` hook (which, unlike ``__del__``, also runs at interpreter
-exit and never sees a half-torn-down module). Calling ``close()`` again does
-nothing. Any later use raises
-:class:`~omendb.errors.ClosedError`, which is both a
+:meth:`LearnedIndex.close` (or leaving a ``with`` block) frees the C index;
+calling it again does nothing. An index that is garbage collected without being
+closed is freed by a ``weakref.finalize`` hook (which, unlike ``__del__``, also
+runs at interpreter exit and never sees a half-torn-down module). Any use after
+``close()`` raises :class:`~omendb.errors.ClosedError`, which is both a
 :class:`~omendb.errors.MisuseError` and a :class:`ValueError`.
 
 Threads
 -------
 Every method may be called from any thread. Scalar lookups keep the GIL and are
-serialised per index (they take well under a microsecond in C). Batch lookups
-and the build release the GIL, so several threads can run them at once. Closing
+serialised per index (they take well under a microsecond in C). Batch lookups,
+building, loading and serializing release the GIL, so several threads can run
+them at once. Closing
 an index while batch lookups run in other threads is safe: the C index is freed
 when the last of them returns, and new calls raise ``ClosedError``.
 """

@@ -154,3 +154,11 @@ def test_batch_out_parameter(method):
             with pytest.raises(error):
                 getattr(index, method)(queries, out=bad)
         np.testing.assert_array_equal(queries, np.arange(-3, 103))  # untouched
+
+
+def test_masked_arrays():
+    masked = np.ma.array([1, 2, 3], mask=[False, True, False], dtype=np.int64)
+    with pytest.raises(omendb.InvalidArgumentError, match="masked"):
+        omendb.LearnedIndex(masked)
+    with omendb.LearnedIndex(np.ma.array([1, 2, 3], dtype=np.int64)) as index:  # nothing masked
+        assert index.find(3) == 2

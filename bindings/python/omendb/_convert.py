@@ -94,8 +94,11 @@ def int64_array(values: Any, what: str = "keys", copy: bool = True) -> Tuple[np.
         OutOfRangeError: an element is outside the int64 range (the message names it).
         InvalidArgumentError: the array is not one-dimensional.
     """
+    if isinstance(values, np.ma.MaskedArray) and np.ma.is_masked(values):
+        raise InvalidArgumentError(f"{what} is a masked array with masked entries; "
+                                   "fill or compress it first")
     if isinstance(values, np.ndarray):
-        array, private = _from_ndarray(values, what)
+        array, private = _from_ndarray(np.asarray(values), what)
     elif isinstance(values, (str, bytes, bytearray, dict)) or isinstance(values, (set, frozenset)):
         raise TypeError(f"{what} must be a sequence or array of integers, not {type(values).__name__}")
     elif isinstance(values, (list, tuple, range)):

@@ -17,12 +17,12 @@ import ctypes
 import operator
 import threading
 from ctypes import POINTER, c_char, c_char_p, c_double, c_int, c_int32, c_int64, c_size_t, c_uint32, c_uint64
-from typing import Dict, List, Optional, Tuple
+from typing import Any, Callable, Dict, List, Optional, Set, Tuple
 
 import numpy as np
 
 from . import _loader
-from .errors import Error, InvalidArgumentError, OutOfRangeError, error_for_status
+from .errors import Error, InvalidArgumentError, OutOfRangeError, UnsupportedError, error_for_status
 
 __all__ = ["Api", "api", "IndexHandle", "IndexOptionsHandle", "IndexStatsStruct",
            "INT64_MIN", "INT64_MAX", "KeyArray", "PositionArray"]
@@ -65,11 +65,14 @@ class IndexStatsStruct(ctypes.Structure):
 
 
 #: A read-only, C-contiguous, aligned 1-D int64 array argument (``const int64_t *``).
-KeyArray = np.ctypeslib.ndpointer(dtype=np.int64, ndim=1, flags="C_CONTIGUOUS,ALIGNED")
+KeyArray = np.ctypeslib.ndpointer(dtype=np.int64, ndim=1, flags=["C_CONTIGUOUS", "ALIGNED"])
 #: A writable, C-contiguous, aligned 1-D int64 array argument (``int64_t *`` output).
-PositionArray = np.ctypeslib.ndpointer(dtype=np.int64, ndim=1, flags="C_CONTIGUOUS,ALIGNED,WRITEABLE")
+PositionArray = np.ctypeslib.ndpointer(dtype=np.int64, ndim=1, flags=["C_CONTIGUOUS", "ALIGNED", "WRITEABLE"])
 
 # name: (restype, argtypes). Grouped as in include/omendb.h.
+#: A declared foreign function (a ctypes function pointer with argtypes and restype set).
+CFunction = Callable[..., Any]
+
 _SIGNATURES: Dict[str, Tuple[object, List[object]]] = {
     # Versioning and errors.
     "omendb_version_number": (c_int, []),
@@ -96,12 +99,26 @@ _SIGNATURES: Dict[str, Tuple[object, List[object]]] = {
     "omendb_index_kind_name": (c_char_p, [c_int]),
 }
 
+#: A read-only, C-contiguous byte array argument (``const void *`` buffers).
+ByteArray = np.ctypeslib.ndpointer(dtype=np.uint8, ndim=1, flags=["C_CONTIGUOUS"])
+#: A writable, C-contiguous byte array argument (``void *`` caller buffers).
+WritableByteArray = np.ctypeslib.ndpointer(dtype=np.uint8, ndim=1, flags=["C_CONTIGUOUS", "WRITEABLE"])
+
+#: Functions that newer libraries of the same major version add. A library
+#: without them still loads; calling one then raises UnsupportedError.
+_OPTIONAL_SIGNATURES: Dict[str, Tuple[object, List[object]]] = {
+    # Serialized index models (library 0.1 builds from the index work on).
+    "omendb_index_serialized_size": (c_int, [IndexHandle, POINTER(c_size_t)]),
+    "omendb_index_serialize": (c_int, [IndexHandle, WritableByteArray, c_size_t, POINTER(c_size_t)]),
+    "omendb_index_load": (c_int, [KeyArray, c_size_t, ByteArray, c_size_t, POINTER(IndexHandle)]),
+}
+
 #: Functions called with the GIL held (short, constant-time calls). All others
 #: release the GIL, so batch lookups and builds run in parallel with Python threads.
 _GIL_HOLDING = frozenset({
     "omendb_version_number", "omendb_version_string", "omendb_status_string", "omendb_last_error",
     "omendb_index_find", "omendb_index_lower_bound", "omendb_index_range",
-    "omendb_index_get_stats", "omendb_index_kind_name",
+    "omendb_index_get_stats", "omendb_index_kind_name", "omendb_index_serialized_size",
     "omendb_index_options_create", "omendb_index_options_free",
     "omendb_index_options_set_kind", "omendb_index_options_set_epsilon",
     "omendb_index_options_set_recursive_epsilon", "omendb_index_options_set_rmi_leaves",
@@ -113,18 +130,52 @@ class Api:
     """The declared C functions of one loaded library, as attributes named without
     the ``omendb_`` prefix (``api.index_find``), plus error helpers."""
 
+    # One attribute per entry of _SIGNATURES (set in __init__), declared for type checkers.
+    version_number: CFunction
+    version_string: CFunction
+    status_string: CFunction
+    last_error: CFunction
+    index_options_create: CFunction
+    index_options_free: CFunction
+    index_options_set_kind: CFunction
+    index_options_set_epsilon: CFunction
+    index_options_set_recursive_epsilon: CFunction
+    index_options_set_rmi_leaves: CFunction
+    index_options_set_search: CFunction
+    index_build: CFunction
+    index_free: CFunction
+    index_find: CFunction
+    index_lower_bound: CFunction
+    index_range: CFunction
+    index_find_batch: CFunction
+    index_lower_bound_batch: CFunction
+    index_get_stats: CFunction
+    index_kind_name: CFunction
+    index_serialized_size: CFunction
+    index_serialize: CFunction
+    index_load: CFunction
+
     def __init__(self, library: _loader.LoadedLibrary) -> None:
         self.library = library
         self.path = library.path
         #: omendb_version_number() as read at load time (the function itself is
         #: ``self.version_number``, like every other declared function).
         self.loaded_version_number = library.version_number
-        for name, (restype, argtypes) in _SIGNATURES.items():
+        self._available: Set[str] = set()
+        for name, (restype, argtypes) in list(_SIGNATURES.items()) + list(_OPTIONAL_SIGNATURES.items()):
             source = library.pydll if name in _GIL_HOLDING else library.cdll
+            if name in _OPTIONAL_SIGNATURES and not hasattr(source, name):
+                setattr(self, name[len("omendb_"):], _unavailable(name, library.path))
+                continue
             function = getattr(source, name)
             function.restype = restype
             function.argtypes = argtypes
             setattr(self, name[len("omendb_"):], function)
+            self._available.add(name[len("omendb_"):])
+
+    def has(self, name: str) -> bool:
+        """Whether the loaded library exports ``omendb_<name>`` (optional functions)."""
+        return name in self._available
 
     def last_error_message(self) -> str:
         """The calling thread's last error message (``omendb_last_error``)."""
@@ -148,6 +199,22 @@ class Api:
         """``omendb_version_string()`` as text."""
         raw = self.version_string()
         return raw.decode("ascii", "replace") if raw else ""
+
+
+class _Unavailable:
+    """Stands in for an optional C function the loaded library lacks."""
+
+    def __init__(self, name: str, path: str) -> None:
+        self.name = name
+        self.path = path
+
+    def __call__(self, *arguments: object) -> Any:
+        raise UnsupportedError(f"{self.name} is not available in the loaded library {self.path} "
+                               "(an older build?)")
+
+
+def _unavailable(name: str, path: str) -> CFunction:
+    return _Unavailable(name, path)
 
 
 _lock = threading.Lock()

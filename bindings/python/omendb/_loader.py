@@ -23,7 +23,7 @@ import ctypes.util
 import glob
 import os
 import sys
-from typing import Callable, List, Optional, Sequence, Tuple
+from typing import Callable, List, Mapping, Optional, Sequence, Tuple
 
 from ._version import EXPECTED_LIBRARY_MAJOR
 from .errors import LibraryNotFoundError, LibraryVersionError
@@ -66,7 +66,7 @@ def _package_lib_dir() -> str:
     return os.path.join(os.path.dirname(os.path.abspath(__file__)), "_lib")
 
 
-def default_candidates(environ: Optional[dict] = None,
+def default_candidates(environ: Optional[Mapping[str, str]] = None,
                        find_library: Callable[[str], Optional[str]] = ctypes.util.find_library,
                        prefixes: Optional[Sequence[str]] = None,
                        bundle_dir: Optional[str] = None) -> Tuple[List[Candidate], bool]:

@@ -20,19 +20,19 @@ stay valid after the index is closed, deleted or garbage collected.
 
 Closing
 -------
-:meth:`LearnedIndex.close` (or leaving a ``with`` block) frees the C index; an
-index that is garbage collected without being closed is freed by a
-``weakref.finalize`` hook (which, unlike ``__del__``, also runs at interpreter
-exit and never sees a half-torn-down module). Calling ``close()`` again does
-nothing. Any later use raises
-:class:`~omendb.errors.ClosedError`, which is both a
+:meth:`LearnedIndex.close` (or leaving a ``with`` block) frees the C index;
+calling it again does nothing. An index that is garbage collected without being
+closed is freed by a ``weakref.finalize`` hook (which, unlike ``__del__``, also
+runs at interpreter exit and never sees a half-torn-down module). Any use after
+``close()`` raises :class:`~omendb.errors.ClosedError`, which is both a
 :class:`~omendb.errors.MisuseError` and a :class:`ValueError`.
 
 Threads
 -------
 Every method may be called from any thread. Scalar lookups keep the GIL and are
-serialised per index (they take well under a microsecond in C). Batch lookups
-and the build release the GIL, so several threads can run them at once. Closing
+serialised per index (they take well under a microsecond in C). Batch lookups,
+building, loading and serializing release the GIL, so several threads can run
+them at once. Closing
 an index while batch lookups run in other threads is safe: the C index is freed
 when the last of them returns, and new calls raise ``ClosedError``.
 """
@@ -50,7 +50,10 @@ import numpy as np
 from . import _ffi
 from ._convert import int64_array
 from ._ffi import INDEX_KINDS, SEARCH_STRATEGIES, IndexHandle, IndexOptionsHandle, IndexStatsStruct
-from .errors import ClosedError, NOT_FOUND, OK
+from .errors import ClosedError, InvalidArgumentError, NOT_FOUND, OK
+
+_INT64_MIN = _ffi.INT64_MIN
+_INT64_MAX = _ffi.INT64_MAX
 
 __all__ = ["LearnedIndex", "IndexStats"]
 
@@ -117,25 +120,82 @@ class LearnedIndex:
 
     def __init__(self, keys: Any, kind: str = "pgm", epsilon: int = 64, recursive_epsilon: int = 4,
                  rmi_leaves: int = 0, search: str = "branchy", *, copy: bool = True) -> None:
-        self._handle: Optional[Any] = None  # set last: __del__-time code checks it
+        self._handle: Optional[Any] = None  # None until built; close() checks it
         kind_code = _ffi.choice(kind, INDEX_KINDS, "index kind")
         search_code = _ffi.choice(search, SEARCH_STRATEGIES, "search strategy")
         epsilon = _ffi.uint32(epsilon, "epsilon")
         recursive_epsilon = _ffi.uint32(recursive_epsilon, "recursive_epsilon")
         rmi_leaves = _ffi.uint32(rmi_leaves, "rmi_leaves")
-        if not isinstance(copy, bool):
-            raise TypeError(f"copy must be a bool, not {type(copy).__name__}")
         ffi = _ffi.api()
-        array, private = int64_array(keys, "keys", copy=copy)
-        if private:
-            array.flags.writeable = False
-
+        array = _key_array(keys, copy)
         handle = self._build(ffi, array, kind_code, epsilon, recursive_epsilon, rmi_leaves, search_code)
+        self._adopt(ffi, array, handle, kind.lower(), search.lower(), epsilon, recursive_epsilon, rmi_leaves)
+
+    @classmethod
+    def load(cls, keys: Any, models: Any, *, copy: bool = True) -> "LearnedIndex":
+        """An index over ``keys`` from models saved by :meth:`serialize`, without refitting.
+
+        ``keys`` must be the keys the index was built over (the same rules as the
+        constructor apply: sorted int64, copied unless ``copy=False``).
+        ``models`` is any bytes-like object; it is only read during the call.
+
+        The tuning properties (:attr:`epsilon`, :attr:`search`, ...) of a loaded
+        index are None: the models, not the options, were saved. :attr:`kind`
+        is the kind that was built.
+
+        Raises:
+            CorruptionError: ``models`` is damaged or truncated (checksum, structure).
+            UnsupportedError: a format version or kind this library cannot read,
+                or a library without serialization.
+            InvalidArgumentError: ``keys`` are not the keys the models were built
+                over (count, first/last key, sampled fingerprint), or unsorted.
+            TypeError: ``models`` is not bytes-like.
+        """
+        data = _byte_array(models, "models")
+        ffi = _ffi.api()
+        array = _key_array(keys, copy)
+        handle = IndexHandle()
+        ffi.check(ffi.index_load(array, array.shape[0], data, data.shape[0], ctypes.byref(handle)))
+        index = cls.__new__(cls)
+        index._handle = None
+        index._adopt(ffi, array, handle, "pgm", None, None, None, None)
+        index._kind = index.stats.kind
+        return index
+
+    def serialize(self) -> bytes:
+        """The index's models (not its keys) in OmenDB's versioned, checksummed
+        byte format; :meth:`load` rebuilds the index from them and the same keys.
+
+        Raises:
+            ClosedError: the index is closed.
+            UnsupportedError: the loaded library has no serialization.
+        """
+        size = ctypes.c_size_t()
+        with self._lock:
+            if self._closed:
+                raise self._closed_error()
+            status = self._api.index_serialized_size(self._handle, ctypes.byref(size))
+        if status != OK:
+            raise self._api.error(status)
+        buffer = np.empty(size.value, dtype=np.uint8)
+        written = ctypes.c_size_t()
+        self._begin_batch()
+        try:
+            status = self._api.index_serialize(self._handle, buffer, buffer.shape[0], ctypes.byref(written))
+        finally:
+            self._end_batch()
+        if status != OK:
+            raise self._api.error(status)
+        return buffer[:written.value].tobytes()
+
+    def _adopt(self, ffi: _ffi.Api, array: np.ndarray, handle: Any, kind: str, search: Optional[str],
+               epsilon: Optional[int], recursive_epsilon: Optional[int], rmi_leaves: Optional[int]) -> None:
+        """Takes ownership of a freshly built or loaded C ``handle`` over ``array``."""
         self._api = ffi
         self._keys: Optional[np.ndarray] = array
         self._count = int(array.shape[0])
-        self._kind = kind.lower()
-        self._search = search.lower()
+        self._kind = kind
+        self._search = search
         self._epsilon = epsilon
         self._recursive_epsilon = recursive_epsilon
         self._rmi_leaves = rmi_leaves
@@ -147,6 +207,9 @@ class LearnedIndex:
         self._second = ctypes.c_uint64()
         self._first_pointer = ctypes.pointer(self._first)
         self._second_pointer = ctypes.pointer(self._second)
+        # The scalar C functions, bound once (attribute lookups are a visible share of a call).
+        self._c_find = ffi.index_find
+        self._c_lower_bound = ffi.index_lower_bound
         self._handle = handle
         self._finalizer = weakref.finalize(self, _release, ffi.index_free, handle, array)
 
@@ -226,11 +289,12 @@ class LearnedIndex:
             OutOfRangeError: ``key`` is outside the int64 range.
             ClosedError: the index is closed.
         """
-        key = _ffi.int64(key, "key")
+        if type(key) is not int or not _INT64_MIN <= key <= _INT64_MAX:
+            key = _ffi.int64(key, "key")
         with self._lock:
             if self._closed:
                 raise self._closed_error()
-            status = self._api.index_find(self._handle, key, self._first_pointer)
+            status = self._c_find(self._handle, key, self._first_pointer)
             position = self._first.value
         if status == OK:
             return position
@@ -247,11 +311,12 @@ class LearnedIndex:
 
         Raises the same errors as :meth:`find`.
         """
-        key = _ffi.int64(key, "key")
+        if type(key) is not int or not _INT64_MIN <= key <= _INT64_MAX:
+            key = _ffi.int64(key, "key")
         with self._lock:
             if self._closed:
                 raise self._closed_error()
-            status = self._api.index_lower_bound(self._handle, key, self._first_pointer)
+            status = self._c_lower_bound(self._handle, key, self._first_pointer)
             position = self._first.value
         if status != OK:
             raise self._api.error(status)
@@ -289,22 +354,23 @@ class LearnedIndex:
 
     # -- batch lookups -----------------------------------------------------------
 
-    def find_batch(self, keys: Any) -> np.ndarray:
+    def find_batch(self, keys: Any, out: Optional[np.ndarray] = None) -> np.ndarray:
         """Finds many keys at once: ``result[i]`` is the position of the first
         occurrence of ``keys[i]``, or -1 when it is absent.
 
         ``keys`` is read in place when it is a 1-D, C-contiguous, aligned int64
-        ndarray (no copy); other inputs are converted once. The result is a new
-        int64 array written directly by the C library. The GIL is released
-        during the lookups.
+        ndarray (no copy); other inputs are converted once. The C library writes
+        the positions straight into ``out`` when given (a writable, C-contiguous
+        int64 array of the same length that does not overlap ``keys``), else
+        into a new array. The GIL is released during the lookups.
 
         Raises:
             TypeError / OutOfRangeError / InvalidArgumentError: as for the
-                ``keys`` argument of the constructor.
+                ``keys`` argument of the constructor, or an unusable ``out``.
             ClosedError: the index is closed.
         """
         queries, _ = int64_array(keys, "keys", copy=False)
-        positions = np.empty(queries.shape[0], dtype=np.int64)
+        positions = _output_array(out, queries)
         self._begin_batch()
         try:
             status = self._api.index_find_batch(self._handle, queries, queries.shape[0], positions, None)
@@ -314,13 +380,13 @@ class LearnedIndex:
             raise self._api.error(status)
         return positions
 
-    def lower_bound_batch(self, keys: Any) -> np.ndarray:
+    def lower_bound_batch(self, keys: Any, out: Optional[np.ndarray] = None) -> np.ndarray:
         """Lower bounds of many keys at once: ``result[i] = lower_bound(keys[i])``.
 
-        Same input handling, zero-copy rule and errors as :meth:`find_batch`.
+        Same input handling, ``out`` rules, zero-copy rule and errors as :meth:`find_batch`.
         """
         queries, _ = int64_array(keys, "keys", copy=False)
-        positions = np.empty(queries.shape[0], dtype=np.int64)
+        positions = _output_array(out, queries)
         self._begin_batch()
         try:
             status = self._api.index_lower_bound_batch(self._handle, queries, queries.shape[0], positions)
@@ -365,27 +431,28 @@ class LearnedIndex:
 
     @property
     def kind(self) -> str:
-        """The kind requested at build time ("pgm", "auto", ...); see :attr:`stats` for the kind built."""
+        """The kind requested at build time ("pgm", "auto", ...; the kind built after
+        :meth:`load`); see :attr:`stats` for the kind built."""
         return self._kind
 
     @property
-    def search(self) -> str:
-        """The last-mile search strategy requested at build time."""
+    def search(self) -> Optional[str]:
+        """The last-mile search strategy requested at build time (None after :meth:`load`)."""
         return self._search
 
     @property
-    def epsilon(self) -> int:
-        """The leaf error bound requested at build time."""
+    def epsilon(self) -> Optional[int]:
+        """The leaf error bound requested at build time (None after :meth:`load`)."""
         return self._epsilon
 
     @property
-    def recursive_epsilon(self) -> int:
-        """The inner-level error bound requested at build time."""
+    def recursive_epsilon(self) -> Optional[int]:
+        """The inner-level error bound requested at build time (None after :meth:`load`)."""
         return self._recursive_epsilon
 
     @property
-    def rmi_leaves(self) -> int:
-        """The RMI leaf count requested at build time (0: automatic)."""
+    def rmi_leaves(self) -> Optional[int]:
+        """The RMI leaf count requested at build time (0: automatic; None after :meth:`load`)."""
         return self._rmi_leaves
 
     def __len__(self) -> int:
@@ -400,15 +467,66 @@ class LearnedIndex:
         return f"<omendb.LearnedIndex kind={self._kind!r} keys={self._count} {state}>"
 
     def __reduce__(self) -> Tuple[Any, ...]:
-        """Pickles as the keys and options; unpickling rebuilds the index."""
+        """Pickles as the keys, the serialized models (when the library can
+        serialize) and the options; unpickling loads the models without refitting."""
         keys = self._keys
         if keys is None:
             raise self._closed_error()
-        return (_rebuild, (np.array(keys, copy=True), self._kind, self._epsilon,
+        models = self.serialize() if self._api.has("index_serialize") else None
+        return (_restore, (np.array(keys, copy=True), models, self._kind, self._epsilon,
                            self._recursive_epsilon, self._rmi_leaves, self._search))
 
 
-def _rebuild(keys: np.ndarray, kind: str, epsilon: int, recursive_epsilon: int,
-             rmi_leaves: int, search: str) -> LearnedIndex:
-    return LearnedIndex(keys, kind=kind, epsilon=epsilon, recursive_epsilon=recursive_epsilon,
-                        rmi_leaves=rmi_leaves, search=search)
+def _key_array(keys: Any, copy: bool) -> np.ndarray:
+    """The key array to hand to C; a private copy is frozen (see the module docs)."""
+    if not isinstance(copy, bool):
+        raise TypeError(f"copy must be a bool, not {type(copy).__name__}")
+    array, private = int64_array(keys, "keys", copy=copy)
+    if private:
+        array.flags.writeable = False
+    return array
+
+
+def _output_array(out: Optional[np.ndarray], queries: np.ndarray) -> np.ndarray:
+    """The array a batch call writes into: ``out`` after checks, or a new one."""
+    if out is None:
+        return np.empty(queries.shape[0], dtype=np.int64)
+    if not isinstance(out, np.ndarray):
+        raise TypeError(f"out must be a numpy.ndarray, not {type(out).__name__}")
+    if out.dtype != np.dtype(np.int64) or out.ndim != 1:
+        raise TypeError(f"out must be a 1-D int64 array, not {out.ndim}-D {out.dtype}")
+    if not (out.flags.c_contiguous and out.flags.aligned and out.flags.writeable):
+        raise InvalidArgumentError("out must be C-contiguous, aligned and writable")
+    if out.shape[0] != queries.shape[0]:
+        raise InvalidArgumentError(f"out has {out.shape[0]} elements but there are {queries.shape[0]} keys")
+    if np.may_share_memory(out, queries):
+        raise InvalidArgumentError("out must not overlap the keys")
+    return out
+
+
+def _byte_array(data: Any, what: str) -> np.ndarray:
+    """A read-only uint8 view of a bytes-like object (copied only if not contiguous)."""
+    if isinstance(data, str):
+        raise TypeError(f"{what} must be bytes-like, not str")
+    try:
+        view = memoryview(data)
+    except TypeError:
+        raise TypeError(f"{what} must be bytes-like, not {type(data).__name__}") from None
+    if not view.c_contiguous:
+        return np.frombuffer(view.tobytes(), dtype=np.uint8)
+    return np.frombuffer(view.cast("B"), dtype=np.uint8)
+
+
+def _restore(keys: np.ndarray, models: Optional[bytes], kind: str, epsilon: Optional[int],
+             recursive_epsilon: Optional[int], rmi_leaves: Optional[int], search: Optional[str]) -> LearnedIndex:
+    """Unpickles a LearnedIndex: loads its models, or rebuilds when there are none."""
+    if models is None or not _ffi.api().has("index_load"):
+        return LearnedIndex(keys, kind=kind, epsilon=64 if epsilon is None else epsilon,
+                            recursive_epsilon=4 if recursive_epsilon is None else recursive_epsilon,
+                            rmi_leaves=0 if rmi_leaves is None else rmi_leaves,
+                            search="branchy" if search is None else search)
+    index = LearnedIndex.load(keys, models)
+    index._kind = kind
+    index._search, index._epsilon = search, epsilon
+    index._recursive_epsilon, index._rmi_leaves = recursive_epsilon, rmi_leaves
+    return index

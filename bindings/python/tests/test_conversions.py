@@ -129,3 +129,36 @@ def test_batch_result_has_the_query_length():
         result = index.lower_bound_batch(queries)
         assert result.shape == queries.shape
         assert result.tolist() == [0] * 5 + list(range(10)) + [10] * 5
+
+
+@pytest.mark.parametrize("method", ["find_batch", "lower_bound_batch"])
+def test_batch_out_parameter(method):
+    keys = np.arange(0, 100, 2, dtype=np.int64)
+    queries = np.arange(-3, 103, dtype=np.int64)
+    with omendb.LearnedIndex(keys) as index:
+        expected = getattr(index, method)(queries)
+        out = np.full(queries.size, 12345, dtype=np.int64)
+        assert getattr(index, method)(queries, out=out) is out
+        np.testing.assert_array_equal(out, expected)
+        bad_outs = [
+            (np.empty(queries.size, dtype=np.int32), TypeError),
+            (np.empty((queries.size, 1), dtype=np.int64), TypeError),
+            (np.empty(queries.size + 1, dtype=np.int64), omendb.InvalidArgumentError),
+            (np.empty(2 * queries.size, dtype=np.int64)[::2], omendb.InvalidArgumentError),
+            (np.zeros(queries.size, dtype=np.int64).view(), omendb.InvalidArgumentError),
+            (queries, omendb.InvalidArgumentError),  # overlaps the keys
+            ([0] * queries.size, TypeError),
+        ]
+        bad_outs[4][0].flags.writeable = False
+        for bad, error in bad_outs:
+            with pytest.raises(error):
+                getattr(index, method)(queries, out=bad)
+        np.testing.assert_array_equal(queries, np.arange(-3, 103))  # untouched
+
+
+def test_masked_arrays():
+    masked = np.ma.array([1, 2, 3], mask=[False, True, False], dtype=np.int64)
+    with pytest.raises(omendb.InvalidArgumentError, match="masked"):
+        omendb.LearnedIndex(masked)
+    with omendb.LearnedIndex(np.ma.array([1, 2, 3], dtype=np.int64)) as index:  # nothing masked
+        assert index.find(3) == 2

@@ -197,6 +197,19 @@ def test_loaded_library_matches_the_expected_major():
     assert omendb.library_version().split(".")[0] == str(omendb.EXPECTED_LIBRARY_MAJOR)
 
 
+def _can_build_wheels_locally() -> bool:
+    try:
+        import setuptools
+    except ImportError:
+        return False
+    try:
+        import wheel  # noqa: F401
+        return True
+    except ImportError:
+        version = tuple(int(part) for part in setuptools.__version__.split(".")[:2] if part.isdigit())
+        return version >= (70, 1)  # bdist_wheel moved into setuptools in 70.1
+
+
 def test_pip_install_bundles_the_library(tmp_path):
     """`OMENDB_BUNDLE_LIBRARY=... pip install` puts the library inside the package,
     and a process without OMENDB_LIBRARY then loads that copy."""
@@ -211,7 +224,10 @@ def test_pip_install_bundles_the_library(tmp_path):
                     ignore=shutil.ignore_patterns("build", "*.egg-info", "__pycache__", "tests", "_lib"))
     target = tmp_path / "site"
     environment = dict(os.environ, OMENDB_BUNDLE_LIBRARY=path)
-    result = subprocess.run([sys.executable, "-m", "pip", "install", "--quiet", "--no-deps",
+    # Build offline with the local setuptools when it can make wheels; else let pip
+    # fetch the build requirements (PyPI) into an isolated build environment.
+    isolation = ["--no-build-isolation"] if _can_build_wheels_locally() else []
+    result = subprocess.run([sys.executable, "-m", "pip", "install", "--quiet", "--no-deps", *isolation,
                              "--target", str(target), str(source)],
                             env=environment, capture_output=True, text=True, timeout=300)
     assert result.returncode == 0, result.stdout + result.stderr

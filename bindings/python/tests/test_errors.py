@@ -251,3 +251,41 @@ def test_every_declared_function_has_explicit_types():
         assert function.argtypes is not None, name
         expected_restype = _ffi._SIGNATURES[name][0]
         assert function.restype is expected_restype, name
+
+
+def test_declared_functions_are_annotated_on_the_api_class():
+    annotations = _ffi.Api.__annotations__
+    for name in list(_ffi._SIGNATURES) + list(_ffi._OPTIONAL_SIGNATURES):
+        assert name[len("omendb_"):] in annotations, name
+
+
+def test_optional_functions_missing_from_a_library_raise_unsupported():
+    stand_in = _ffi._Unavailable("omendb_index_serialize", "/some/libomendb.so")
+    with pytest.raises(omendb.UnsupportedError, match="omendb_index_serialize.*/some/libomendb.so"):
+        stand_in(1, 2, 3)
+    ffi = _ffi.api()
+    assert ffi.has("index_find")
+    assert not ffi.has("no_such_function")
+
+
+def test_package_expects_the_header_major_version():
+    import re
+    from conftest import REPO_ROOT
+
+    header = REPO_ROOT / "include" / "omendb.h"
+    if not header.exists():
+        pytest.skip("include/omendb.h not found")
+    major = re.search(r"#define OMENDB_VERSION_MAJOR (\d+)", header.read_text())
+    assert major is not None
+    assert int(major.group(1)) == omendb.EXPECTED_LIBRARY_MAJOR
+
+
+def test_long_calls_release_the_gil_and_short_ones_keep_it():
+    ffi = _ffi.api()
+    python_api_flag = ctypes._FUNCFLAG_PYTHONAPI  # set on PyDLL functions, which keep the GIL
+    for name in ("index_build", "index_find_batch", "index_lower_bound_batch", "index_serialize", "index_load"):
+        function = getattr(ffi, name)
+        if ffi.has(name):
+            assert not function._flags_ & python_api_flag, name
+    for name in ("index_find", "index_lower_bound", "index_range", "last_error"):
+        assert getattr(ffi, name)._flags_ & python_api_flag, name

@@ -246,3 +246,43 @@ def test_scalar_lookups_from_many_threads():
         for thread in threads:
             thread.join()
     assert not errors
+
+
+def test_open_indexes_and_views_at_interpreter_exit():
+    """Indexes left open (some in reference cycles, some with live views) are
+    freed at exit without a crash or a warning."""
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    code = (
+        "import numpy as np, omendb\n"
+        "indexes = [omendb.LearnedIndex(np.arange(i, 1000 + i)) for i in range(50)]\n"
+        "views = [index.slice(10, 20) for index in indexes]\n"
+        "cycle = omendb.LearnedIndex([1, 2, 3]); cycle.me = cycle\n"
+        "batch = indexes[0].find_batch(np.arange(100))\n"
+        "print('done')\n"
+    )
+    environment = dict(os.environ)
+    package_parent = str(Path(omendb.__file__).resolve().parent.parent)
+    environment["PYTHONPATH"] = os.pathsep.join(filter(None, [package_parent, environment.get("PYTHONPATH")]))
+    result = subprocess.run([sys.executable, "-W", "error", "-c", code], env=environment,
+                            capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == "done\n" and result.stderr == ""
+
+
+def test_index_is_usable_in_a_forked_child():
+    import os
+
+    keys = np.arange(0, 3000, 3, dtype=np.int64)
+    with omendb.LearnedIndex(keys) as index:
+        pid = os.fork()
+        if pid == 0:  # child: same address space copy, same handle
+            ok = index.find(300) == 100 and index.find_batch(keys)[-1] == keys.size - 1
+            index.close()
+            os._exit(0 if ok else 1)
+        _, status = os.waitpid(pid, 0)
+        assert os.WIFEXITED(status) and os.WEXITSTATUS(status) == 0
+        assert index.find(300) == 100  # the child's close() did not affect the parent

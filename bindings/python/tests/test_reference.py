@@ -18,6 +18,9 @@ CONFIGURATIONS = [
     dict(kind="pgm", epsilon=16, search="branchless"),
     dict(kind="pgm", epsilon=1024, recursive_epsilon=64),
     dict(kind="auto"),
+    dict(kind="linear"),
+    dict(kind="rmi"),
+    dict(kind="rmi", rmi_leaves=7, search="branchless"),
 ]
 
 
@@ -40,11 +43,23 @@ def reference_find(reference: List[int], key: int):
     return position if position < len(reference) and reference[position] == key else None
 
 
-@pytest.mark.parametrize("configuration", CONFIGURATIONS, ids=lambda c: "-".join(f"{k}={v}" for k, v in c.items()))
+def build_or_skip(keys, **configuration):
+    """Builds the index; skips when the loaded library lacks the kind."""
+    try:
+        return omendb.LearnedIndex(keys, **configuration)
+    except omendb.UnsupportedError as error:
+        pytest.skip(str(error))
+
+
+def configuration_id(configuration):
+    return "-".join(f"{key}={value}" for key, value in configuration.items())
+
+
+@pytest.mark.parametrize("configuration", CONFIGURATIONS, ids=configuration_id)
 def test_scalar_lookups_match_bisect(distribution, configuration):
     name, keys = distribution
     reference = keys.tolist()
-    with omendb.LearnedIndex(keys, **configuration) as index:
+    with build_or_skip(keys, **configuration) as index:
         assert len(index) == len(reference)
         for key in probes_for(keys).tolist():
             expected = bisect.bisect_left(reference, key)
@@ -53,9 +68,10 @@ def test_scalar_lookups_match_bisect(distribution, configuration):
             assert (key in index) == (reference_find(reference, key) is not None)
 
 
-def test_every_key_is_found_at_its_first_occurrence(distribution):
+@pytest.mark.parametrize("configuration", CONFIGURATIONS, ids=configuration_id)
+def test_every_key_is_found_at_its_first_occurrence(distribution, configuration):
     name, keys = distribution
-    with omendb.LearnedIndex(keys) as index:
+    with build_or_skip(keys, **configuration) as index:
         first_occurrence = np.searchsorted(keys, keys, side="left")
         positions = index.find_batch(keys)
         np.testing.assert_array_equal(positions, first_occurrence, err_msg=name)
@@ -64,10 +80,11 @@ def test_every_key_is_found_at_its_first_occurrence(distribution):
             assert index.find(int(keys[i])) == first_occurrence[i]
 
 
-def test_batch_equals_scalar_and_searchsorted(distribution):
+@pytest.mark.parametrize("configuration", CONFIGURATIONS[::3], ids=configuration_id)
+def test_batch_equals_scalar_and_searchsorted(distribution, configuration):
     name, keys = distribution
     probes = probes_for(keys, seed=11)
-    with omendb.LearnedIndex(keys) as index:
+    with build_or_skip(keys, **configuration) as index:
         lower = index.lower_bound_batch(probes)
         found = index.find_batch(probes)
         assert lower.dtype == np.int64 and found.dtype == np.int64
@@ -110,11 +127,12 @@ def test_range_counts_duplicates():
         assert index.slice(2, 10).tolist() == [2, 2, 2, 3, 3, 9]
 
 
-def test_large_index_against_searchsorted():
+@pytest.mark.parametrize("kind", ["pgm", "rmi", "auto"])
+def test_large_index_against_searchsorted(kind):
     rng = np.random.default_rng(99)
     keys = np.sort(rng.integers(INT64_MIN, INT64_MAX, 1_000_000, dtype=np.int64, endpoint=True))
     queries = np.concatenate([keys[::7], rng.integers(INT64_MIN, INT64_MAX, 200_000, dtype=np.int64)])
-    with omendb.LearnedIndex(keys, copy=False) as index:
+    with build_or_skip(keys, kind=kind, copy=False) as index:
         expected = np.searchsorted(keys, queries, side="left")
         np.testing.assert_array_equal(index.lower_bound_batch(queries), expected)
         present = (expected < keys.size) & (keys[np.minimum(expected, keys.size - 1)] == queries)

@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# Builds libomendb (if needed), pip-installs the omendb Python package into a
+# fresh virtual environment and runs its tests against the installed package.
+#
+#   bash bindings/python/ci.sh            # from anywhere in the repository
+#
+# Needs python3 (>= 3.8) with venv, and PyPI for numpy/pytest/setuptools.
+set -euo pipefail
+
+repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+cd "$repo"
+
+if [ ! -f .build/release/libomendb.so ]; then
+    swift build -c release
+fi
+ln -sf libomendb.so .build/release/libomendb.so.0
+export OMENDB_LIBRARY="$repo/.build/release/libomendb.so"
+
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+python3 -m venv "$work/venv"
+"$work/venv/bin/python" -m pip install --quiet --upgrade pip
+"$work/venv/bin/python" -m pip install --quiet "./bindings/python[test]"
+
+# Run from the repository root so that the installed package, not the source
+# tree, is the one imported.
+"$work/venv/bin/python" -m pytest bindings/python/tests -q -p no:cacheprovider
+"$work/venv/bin/python" examples/python/index_demo.py > /dev/null
+echo "python bindings: OK"

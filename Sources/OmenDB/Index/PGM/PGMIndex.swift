@@ -52,6 +52,28 @@ final class PGMIndex {
         levelCount = levels.count
     }
 
+    /// Rebuilds an index from segments trained earlier (e.g. loaded from a run file),
+    /// without retraining. `levelStart` has `levelCount + 1` entries, the last being
+    /// `segments.count`. The caller has validated the structure (`PGMSegmentValidation`).
+    init(keys: UnsafePointer<Int64>, count: Int, epsilon: Int, recursiveEpsilon: Int,
+         windowSearch: WindowSearch, prebuiltSegments: UnsafeBufferPointer<PGMSegment>, levelStart starts: [Int]) {
+        self.keys = keys
+        self.count = count
+        self.epsilon = epsilon
+        self.recursiveEpsilon = recursiveEpsilon
+        self.windowSearch = windowSearch
+        let total = prebuiltSegments.count
+        segments = .allocate(capacity: max(total, 1))
+        segmentKeys = .allocate(capacity: max(total, 1))
+        levelStart = .allocate(capacity: starts.count)
+        for i in 0..<total {
+            segments[i] = prebuiltSegments[i]
+            segmentKeys[i] = prebuiltSegments[i].key
+        }
+        for (l, start) in starts.enumerated() { levelStart[l] = start }
+        levelCount = starts.count - 1
+    }
+
     deinit {
         segments.deallocate()
         segmentKeys.deallocate()

@@ -58,9 +58,9 @@ func mixedKey(_ rng: inout SeededGenerator) -> Int64 {
 }
 
 func randomLength(_ rng: inout SeededGenerator) -> Int {
-    switch Int.random(in: 0..<20, using: &rng) {
-    case 0: return 0
-    case 1: return Int.random(in: 4000...70_000, using: &rng)
+    switch Int.random(in: 0..<100, using: &rng) {
+    case 0..<5: return 0
+    case 5: return Int.random(in: 4000...70_000, using: &rng)
     default: return Int.random(in: 1...120, using: &rng)
     }
 }

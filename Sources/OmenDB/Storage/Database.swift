@@ -35,8 +35,10 @@ public final class Database {
     var visibleSequence: UInt64 = 0
     var nextFileNumber: UInt64 = 1
 
-    // Maintenance (flush, compaction, manifest), guarded by `maintenanceLock`.
+    // Maintenance (flush, compaction), serialized by `maintenanceLock`.
     let maintenanceLock = StorageLock()
+    /// The manifest as last stored, guarded by `manifestLock` (held only to update it).
+    let manifestLock = StorageLock()
     var manifest: Manifest
     /// A background flush or compaction failed; writes report it until reopen.
     var maintenanceFailure: OmenError?

@@ -1,6 +1,19 @@
 /// Flushes (frozen hot tier -> run file), compaction (runs -> one run), bulk load.
-/// All run under `maintenanceLock`; lock order: writer lock, maintenance lock, view lock.
+/// All run under `maintenanceLock`; lock order: writer lock, maintenance lock,
+/// manifest lock, view lock.
 extension Database {
+    /// Applies `change` to a copy of the manifest and stores it atomically; the live
+    /// manifest changes only when the store succeeded.
+    func updateManifest(_ change: (inout Manifest) -> Void) throws(OmenError) {
+        try manifestLock.withLock { () throws(OmenError) in
+            var next = manifest
+            change(&next)
+            next.nextFileNumber = viewLock.withLock { nextFileNumber }
+            try next.store(directory: directory)
+            manifest = next
+        }
+    }
+
     /// Freezes the hot tier (if it holds anything) and writes every frozen tier to runs.
     public func flush() throws(OmenError) {
         guard !options.readOnly else { throw OmenError(.readOnly, "database '\(directory)' is open read-only") }
@@ -61,16 +74,16 @@ extension Database {
             writer.abandon()
             throw error
         }
-        var next = manifest
-        if let run { next.runs.insert(run.descriptor, at: 0) }
-        next.walWatermark = max(next.walWatermark, (tier.walNumbers.max() ?? 0) + 1)
-        next.lastSequence = max(next.lastSequence, tier.largestSequence)
-        next.nextFileNumber = viewLock.withLock { nextFileNumber }
-        do throws(OmenError) { try next.store(directory: directory) } catch {
+        do throws(OmenError) {
+            try updateManifest { next in
+                if let run { next.runs.insert(run.descriptor, at: 0) }
+                next.walWatermark = max(next.walWatermark, (tier.walNumbers.max() ?? 0) + 1)
+                next.lastSequence = max(next.lastSequence, tier.largestSequence)
+            }
+        } catch {
             run?.removeWhenReleased = true
             throw error
         }
-        manifest = next
         replaceView { old in
             StorageView(active: old.active, frozen: Array(old.frozen.dropLast()),
                         runs: (run.map { [$0] } ?? []) + old.runs)
@@ -101,16 +114,16 @@ extension Database {
             writer.abandon()
             throw error
         }
-        var next = manifest
         let replaced = Set(runs.map(\.descriptor.number))
-        next.runs.removeAll { replaced.contains($0.number) }
-        if let merged { next.runs.append(merged.descriptor) }
-        next.nextFileNumber = viewLock.withLock { nextFileNumber }
-        do throws(OmenError) { try next.store(directory: directory) } catch {
+        do throws(OmenError) {
+            try updateManifest { next in
+                next.runs.removeAll { replaced.contains($0.number) }
+                if let merged { next.runs.append(merged.descriptor) }
+            }
+        } catch {
             merged?.removeWhenReleased = true
             throw error
         }
-        manifest = next
         replaceView { old in
             StorageView(active: old.active, frozen: old.frozen,
                         runs: old.runs.filter { !replaced.contains($0.descriptor.number) } + (merged.map { [$0] } ?? []))
@@ -164,15 +177,15 @@ extension Database {
                     writer.abandon()
                     throw error
                 }
-                var next = manifest
-                next.runs.insert(run.descriptor, at: 0)
-                next.lastSequence = sequence
-                next.nextFileNumber = viewLock.withLock { nextFileNumber }
-                do throws(OmenError) { try next.store(directory: directory) } catch {
+                do throws(OmenError) {
+                    try updateManifest { next in
+                        next.runs.insert(run.descriptor, at: 0)
+                        next.lastSequence = sequence
+                    }
+                } catch {
                     run.removeWhenReleased = true
                     throw error
                 }
-                manifest = next
                 lastSequence = sequence
                 writtenSequence = sequence
                 viewLock.lock()

@@ -125,6 +125,11 @@ extension Database {
         publish(sequence: writtenSequence)
         unsyncedBytes = 0
         let newLog = try WALWriter(directory: directory, number: allocateFileNumber())
+        // The manifest names the newest WAL, so that losing it is detected as corruption.
+        do throws(OmenError) { try updateManifest { $0.activeWAL = newLog.number } } catch {
+            try? FileSystem.remove(newLog.file.path)
+            throw error
+        }
         wal = newLog
         let tier = HotTier()
         tier.walNumbers = [newLog.number]

@@ -11,6 +11,8 @@ struct Manifest: Equatable {
     var lastSequence: UInt64 = 0
     /// WAL files numbered below this hold only data that is in runs.
     var walWatermark: UInt64 = 0
+    /// The WAL file taking writes (0 = none yet); it must exist when >= the watermark.
+    var activeWAL: UInt64 = 0
     /// Live runs, newest first.
     var runs: [RunDescriptor] = []
 
@@ -22,6 +24,7 @@ struct Manifest: Equatable {
         writer.append(nextFileNumber)
         writer.append(lastSequence)
         writer.append(walWatermark)
+        writer.append(activeWAL)
         writer.append(UInt64(runs.count))
         for run in runs {
             writer.append(run.number)
@@ -38,7 +41,7 @@ struct Manifest: Equatable {
 
     static func decode(_ bytes: [UInt8], path: String) throws(OmenError) -> Manifest {
         try withRawBytes(of: bytes) { (raw) throws(OmenError) -> Manifest in
-            guard raw.count >= 52 else { throw OmenError(.corruption, "\(path): manifest truncated to \(raw.count) bytes at offset \(raw.count)") }
+            guard raw.count >= 60 else { throw OmenError(.corruption, "\(path): manifest truncated to \(raw.count) bytes at offset \(raw.count)") }
             let base = raw.baseAddress!
             var reader = ByteReader(base, count: raw.count - 4, fileName: path)
             guard try reader.read(UInt64.self) == magic else { throw OmenError(.corruption, "\(path): bad manifest magic at offset 0") }
@@ -55,6 +58,7 @@ struct Manifest: Equatable {
             manifest.nextFileNumber = try reader.read(UInt64.self)
             manifest.lastSequence = try reader.read(UInt64.self)
             manifest.walWatermark = try reader.read(UInt64.self)
+            manifest.activeWAL = try reader.read(UInt64.self)
             let count = try reader.read(UInt64.self)
             guard count <= UInt64(reader.remaining / 48) else { throw reader.corruption("run count \(count) exceeds the file") }
             for _ in 0..<count {

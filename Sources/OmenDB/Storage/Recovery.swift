@@ -71,6 +71,9 @@ enum Recovery {
             }
         }
         walNumbers.sort()
+        if manifest.activeWAL != 0 && manifest.activeWAL >= manifest.walWatermark && !walNumbers.contains(manifest.activeWAL) {
+            throw OmenError(.corruption, "\(directory)/\(WALFormat.fileName(manifest.activeWAL)), the newest log named by the manifest, is missing (offset 0)")
+        }
         var lastSequence = manifest.lastSequence
         for run in runs { lastSequence = max(lastSequence, run.descriptor.largestSequence) }
         let tier = HotTier()
@@ -82,6 +85,9 @@ enum Recovery {
             nextFileNumber += 1
             tier.walNumbers.append(writer.number)
             wal = writer
+            manifest.activeWAL = writer.number
+            manifest.nextFileNumber = nextFileNumber
+            try manifest.store(directory: directory)
         }
         return Result(lock: lock, manifest: manifest, runs: runs, hotTier: tier, wal: wal,
                       lastSequence: lastSequence, nextFileNumber: nextFileNumber)
@@ -91,14 +97,16 @@ enum Recovery {
     /// crash mid-append): it is cut at the last valid record (unless read-only).
     private static func replay(_ numbers: [UInt64], into tier: HotTier, directory: String, readOnly: Bool,
                                lastSequence: inout UInt64) throws(OmenError) {
-        var previous: UInt64 = 0
+        // Sequence numbers continue without gaps from the runs' last one: a gap means
+        // a log file (or part of one) is missing.
+        var previous = lastSequence
         for (i, number) in numbers.enumerated() {
             let path = directory + "/" + WALFormat.fileName(number)
             let isNewest = i == numbers.count - 1
             let result = try WALReader.replay(path: path, expectedNumber: number, tailMayBeTorn: isNewest) {
                 (sequence, count, operations, offset) throws(OmenError) in
-                guard sequence > previous else {
-                    throw OmenError(.corruption, "\(path): sequence \(sequence) does not follow \(previous) at offset \(offset - 20)")
+                guard sequence == previous + 1 else {
+                    throw OmenError(.corruption, "\(path): sequence \(sequence) does not follow \(previous) (missing or damaged log) at offset \(offset - 20)")
                 }
                 do throws(OmenError) {
                     try BatchDecoding.forEach(operations, count: count, fileName: path, fileOffset: offset) { _ throws(OmenError) in }

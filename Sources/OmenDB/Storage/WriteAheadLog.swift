@@ -134,7 +134,8 @@ enum WALReader {
         _ = try header.read(UInt32.self)
         let number = try header.read(UInt64.self)
         let crc = try header.read(UInt32.self)
-        guard magic == WALFormat.magic, crc == StorageCRC32C.update(0, base, 24) else {
+        let padding = try header.read(UInt32.self)
+        guard magic == WALFormat.magic, crc == StorageCRC32C.update(0, base, 24), padding == 0 else {
             throw OmenError(.corruption, "\(path): bad WAL header (magic or checksum) at offset 0")
         }
         guard version == WALFormat.version else {
@@ -147,7 +148,7 @@ enum WALReader {
         var previousSequence: UInt64 = 0
         while offset < raw.count {
             guard let record = validRecord(base, raw.count, offset) else {
-                guard tailMayBeTorn else {
+                guard tailMayBeTorn, !validRecordFollows(base, raw.count, offset, after: previousSequence) else {
                     throw OmenError(.corruption, "\(path): invalid WAL record (torn or checksum mismatch) at offset \(offset)")
                 }
                 break
@@ -166,6 +167,21 @@ enum WALReader {
         }
         result.validEnd = offset
         return result
+    }
+
+    /// Whether any valid record (with a later sequence number) starts after the invalid
+    /// one at `offset`: then the damage is not a torn tail (a crash only tears the end)
+    /// but corruption inside the log. A linear scan with a cheap sequence filter.
+    private static func validRecordFollows(_ base: UnsafeRawPointer, _ size: Int, _ offset: Int,
+                                           after sequence: UInt64) -> Bool {
+        let last = size - WALFormat.recordPrefix - WALFormat.bodyMinimum
+        guard offset + 1 <= last else { return false }
+        for candidate in (offset + 1)...last {
+            let candidateSequence = (base + candidate + 8).loadUnaligned(as: UInt64.self).littleEndian
+            guard candidateSequence > sequence && candidateSequence - sequence < 1 << 32 else { continue }
+            if validRecord(base, size, candidate) != nil { return true }
+        }
+        return false
     }
 
     /// The total length of the record at `offset` when it is complete and its checksum holds.

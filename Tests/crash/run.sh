@@ -18,6 +18,9 @@ work="$(mktemp -d "${TMPDIR:-/tmp}/omendb-crash.XXXXXX")"
 trap 'rm -rf "$work"' EXIT
 cc -std=c99 -O1 -Wall -Wextra -Werror -I"$root/include" "$root/Tests/crash/crash_tool.c" \
    -L"$lib" -lomendb -Wl,-rpath,"$lib" -o "$work/crash_tool"
+cc -std=c99 -O1 -Wall -Wextra -Werror -I"$root/include" "$root/Tests/crash/api_smoke.c" \
+   -L"$lib" -lomendb -Wl,-rpath,"$lib" -o "$work/api_smoke"
+"$work/api_smoke" "$work/api-db"
 db="$work/db"
 acked=0
 kills=0

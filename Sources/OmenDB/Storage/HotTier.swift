@@ -61,10 +61,12 @@ final class HotTier {
         pthread_rwlock_wrlock(lock)
         defer { pthread_rwlock_unlock(lock) }
         try BatchDecoding.forEach(operations, count: count, fileName: "batch", fileOffset: 0) { operation in
-            let older = map.find(operation.key).flatMap { HotRecord(payload: $0)?.address }
-            let record = arena.append(sequence: sequence, older: older, isTombstone: operation.isDelete,
+            let record = arena.append(sequence: sequence, older: nil, isTombstone: operation.isDelete,
                                       value: operation.value)
-            map.upsert(operation.key, UInt64(UInt(bitPattern: record)))
+            // One map operation per write: the previous newest version becomes the chain link.
+            if let older = map.upsert(operation.key, UInt64(UInt(bitPattern: record))) {
+                record.storeBytes(of: older, toByteOffset: 8, as: UInt64.self)
+            }
             versionCount += 1
             valueBytes += operation.value.count
         }

@@ -17,6 +17,10 @@ final class StorageBasicTests: XCTestCase {
             XCTAssertNil(db.get(7))
             try db.close()
         }
+        // Opens without writes leave no empty logs behind.
+        for _ in 0..<3 { try Database(directory: path, options: smallOptions()).close() }
+        let logs = try FileSystem.list(path).filter { $0.hasPrefix("wal-") }
+        XCTAssertLessThanOrEqual(logs.count, 2, "\(logs)")
         let db = try Database(directory: path, options: smallOptions())
         XCTAssertEqual(db.get(1), [1, 2, 3])
         XCTAssertEqual(db.get(Int64.min), [])

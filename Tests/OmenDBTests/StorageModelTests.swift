@@ -48,7 +48,10 @@ final class StorageModelTests: XCTestCase {
                     XCTAssertEqual(db.get(key), reference[key], "seed \(seed) key \(key)")
                 }
             }
-            if cycle == 2 { try db.flush() }
+            if cycle == 2 {
+                try db.flush()
+                XCTAssertGreaterThan(db.statistics.runCount, 0)
+            }
             if cycle == 3 { try db.compact() }
             assertMatches(db, reference)
             try db.verify()
@@ -200,6 +203,11 @@ final class StorageModelTests: XCTestCase {
                 try! db.put(key, testValue(key, 0, length: 16))
             }
         }
+        // Group commit: concurrent committers shared fsyncs (one per commit at most).
+        let syncs = db.writerLock.withLock { db.logSyncCount }
+        XCTAssertLessThanOrEqual(syncs, threads * perThread)
+        XCTAssertGreaterThan(syncs, 0)
+        print("group commit: \(threads * perThread) commits, \(syncs) log fsyncs")
         for t in 0..<threads {
             for i in 0..<perThread { XCTAssertEqual(db.get(Int64(t * 1_000_000 + i)), testValue(Int64(t * 1_000_000 + i), 0, length: 16)) }
         }

@@ -25,6 +25,8 @@ public final class Database {
     var writtenSequence: UInt64 = 0
     var syncInProgress = false
     var unsyncedBytes = 0
+    /// Log fsyncs done for commits (group commit makes this smaller than the commit count).
+    var logSyncCount = 0
     /// A WAL write or fsync failed: what is durable is unknown, so writes stop (reads go on).
     var writeFailure: OmenError?
     var closed = false

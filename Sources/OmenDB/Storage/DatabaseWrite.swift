@@ -85,6 +85,7 @@ extension Database {
             do throws(OmenError) { try wal.file.syncData() } catch { failure = error }
             writerLock.lock()
             syncInProgress = false
+            logSyncCount += 1
             if let failure {
                 writeFailure = failure
             } else {

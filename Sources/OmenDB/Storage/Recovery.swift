@@ -77,7 +77,8 @@ enum Recovery {
         var lastSequence = manifest.lastSequence
         for run in runs { lastSequence = max(lastSequence, run.descriptor.largestSequence) }
         let tier = HotTier()
-        try replay(walNumbers, into: tier, directory: directory, readOnly: options.readOnly, lastSequence: &lastSequence)
+        let emptyLogs = try replay(walNumbers, into: tier, directory: directory, readOnly: options.readOnly,
+                                   lastSequence: &lastSequence)
         var nextFileNumber = largestNumber
         var wal: WALWriter?
         if !options.readOnly {
@@ -88,6 +89,9 @@ enum Recovery {
             manifest.activeWAL = writer.number
             manifest.nextFileNumber = nextFileNumber
             try manifest.store(directory: directory)
+            // Logs without records (e.g. from opens without writes) are dropped only now
+            // that the manifest names a newer active log.
+            for number in emptyLogs { try FileSystem.remove(directory + "/" + WALFormat.fileName(number)) }
         }
         return Result(lock: lock, manifest: manifest, runs: runs, hotTier: tier, wal: wal,
                       lastSequence: lastSequence, nextFileNumber: nextFileNumber)
@@ -95,8 +99,10 @@ enum Recovery {
 
     /// Replays the live WAL files in order. The newest may end in a torn record (a
     /// crash mid-append): it is cut at the last valid record (unless read-only).
+    /// Returns the logs that hold no record (removable once a newer log is named active).
     private static func replay(_ numbers: [UInt64], into tier: HotTier, directory: String, readOnly: Bool,
-                               lastSequence: inout UInt64) throws(OmenError) {
+                               lastSequence: inout UInt64) throws(OmenError) -> [UInt64] {
+        var empty: [UInt64] = []
         // Sequence numbers continue without gaps from the runs' last one: a gap means
         // a log file (or part of one) is missing.
         var previous = lastSequence
@@ -115,11 +121,11 @@ enum Recovery {
                 previous = sequence
             }
             lastSequence = max(lastSequence, result.lastSequence)
-            tier.walNumbers.append(number)
+            if result.records == 0 { empty.append(number) } else { tier.walNumbers.append(number) }
             if result.validEnd < result.fileSize && !readOnly {
                 if result.validEnd == 0 {
                     try FileSystem.remove(path)
-                    tier.walNumbers.removeLast()
+                    empty.removeAll { $0 == number }
                 } else {
                     let file = try PosixFile.open(path, O_WRONLY)
                     try file.truncate(to: result.validEnd)
@@ -127,5 +133,6 @@ enum Recovery {
                 }
             }
         }
+        return empty
     }
 }

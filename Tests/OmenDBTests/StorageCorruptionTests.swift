@@ -208,6 +208,45 @@ final class StorageHandleTests: XCTestCase {
         try db.close()
     }
 
+    func testFileSizeLimitFailuresAreIOErrorsAndDatabaseStaysReadable() throws {
+        // RLIMIT_FSIZE makes writes past the limit fail with EFBIG (SIGXFSZ ignored):
+        // a stand-in for a full disk that works without privileges.
+        let path = temporaryDatabaseDirectory(self)
+        let db = try Database(directory: path, options: smallOptions(hotTierBytes: 8 << 20, background: false))
+        for k in Int64(0)..<100 { try db.put(k, testValue(k, 0, length: 100)) }
+        var saved = rlimit()
+        getrlimit(Int32(RLIMIT_FSIZE.rawValue), &saved)
+        let previousHandler = signal(SIGXFSZ, SIG_IGN)
+        var limit = saved
+        limit.rlim_cur = 256 << 10
+        XCTAssertEqual(setrlimit(Int32(RLIMIT_FSIZE.rawValue), &limit), 0)
+        defer {
+            setrlimit(Int32(RLIMIT_FSIZE.rawValue), &saved)
+            signal(SIGXFSZ, previousHandler)
+        }
+        // The log append fails; the partial record is cut off; smaller writes go on.
+        XCTAssertThrowsError(try db.put(1000, [UInt8](repeating: 7, count: 400 << 10))) {
+            XCTAssertEqual(($0 as! OmenError).code, .ioError)
+        }
+        try db.put(1001, [1])
+        XCTAssertNil(db.get(1000))
+        // A flush whose run file cannot be written fails; reads still answer.
+        for k in Int64(2000)..<2300 { try db.put(k, testValue(k, 0, length: 500)) }
+        limit.rlim_cur = 64 << 10  // below the run file's size
+        XCTAssertEqual(setrlimit(Int32(RLIMIT_FSIZE.rawValue), &limit), 0)
+        XCTAssertThrowsError(try db.flush()) { XCTAssertEqual(($0 as! OmenError).code, .ioError) }
+        XCTAssertEqual(db.get(5), testValue(5, 0, length: 100))
+        XCTAssertEqual(db.get(2100), testValue(2100, 0, length: 500))
+        XCTAssertThrowsError(try db.put(3000, [1]))  // writes stay disabled until reopen
+        setrlimit(Int32(RLIMIT_FSIZE.rawValue), &saved)
+        try? db.close()
+        let reopened = try Database(directory: path, options: smallOptions())
+        XCTAssertEqual(reopened.get(1001), [1])
+        XCTAssertEqual(reopened.get(2100), testValue(2100, 0, length: 500))
+        XCTAssertNil(reopened.get(1000))
+        try reopened.verify()
+    }
+
     func testWriteFailureLeavesDatabaseReadable() throws {
         // A directory made read-only: the flush cannot create its run file.
         guard getuid() != 0 else { throw XCTSkip("root ignores directory permissions") }

@@ -155,9 +155,7 @@ public func cPut(_ db: OpaquePointer?, _ key: Int64, _ value: UnsafeRawPointer?,
     }
     return withHandle(databaseHandles, db, function) { database in
         engineCall(function) { () throws(OmenError) in
-            let batch = WriteBatch()
-            batch.put(key, UnsafeRawBufferPointer(start: value, count: length))
-            try database.write(batch)
+            try database.put(key, UnsafeRawBufferPointer(start: value, count: length))
             return OMENDB_OK
         }
     }

@@ -30,6 +30,8 @@ public final class Database {
     /// A WAL write or fsync failed: what is durable is unknown, so writes stop (reads go on).
     var writeFailure: OmenError?
     var closed = false
+    /// Encoding buffer for single puts and deletes (writer lock held).
+    var singleOperation = ByteWriter(capacity: 256)
 
     // Reader state, guarded by `viewLock`.
     let viewLock = StorageLock()

@@ -28,6 +28,11 @@ extension Database {
     public func compact() throws(OmenError) {
         guard !options.readOnly else { throw OmenError(.readOnly, "database '\(directory)' is open read-only") }
         try writerLock.withLock { () throws(OmenError) in try checkWritable() }
+        try compactAllRuns()
+    }
+
+    /// Compaction without the writer-lock check (callable with the writer lock held).
+    func compactAllRuns() throws(OmenError) {
         try maintenanceLock.withLock { () throws(OmenError) in try recordingFailure { () throws(OmenError) in try compactRuns() } }
     }
 

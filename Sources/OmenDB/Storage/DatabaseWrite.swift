@@ -6,44 +6,66 @@ extension Database {
     static let maximumFrozenTiers = 2
 
     public func put(_ key: Int64, _ value: [UInt8]) throws(OmenError) {
-        let batch = WriteBatch()
-        batch.put(key, value)
-        try write(batch)
+        try withRawBytes(of: value) { (raw) throws(OmenError) in try put(key, raw) }
     }
 
+    /// Stores a copy of `value` under `key` (a batch of one, without allocating one).
+    public func put(_ key: Int64, _ value: UnsafeRawBufferPointer) throws(OmenError) {
+        try checkWriteArguments(largestValue: value.count)
+        writerLock.lock()
+        defer { writerLock.unlock() }
+        singleOperation.bytes.removeAll(keepingCapacity: true)
+        singleOperation.append(WriteBatch.putKind)
+        singleOperation.append(key)
+        singleOperation.append(UInt32(value.count))
+        if value.count > 0 { singleOperation.append(value) }
+        try withRawBytes(of: singleOperation.bytes) { (raw) throws(OmenError) in try commitLocked(raw, count: 1) }
+    }
+
+    /// Deletes `key` (whether or not it exists).
     public func delete(_ key: Int64) throws(OmenError) {
-        let batch = WriteBatch()
-        batch.delete(key)
-        try write(batch)
+        try checkWriteArguments(largestValue: 0)
+        writerLock.lock()
+        defer { writerLock.unlock() }
+        singleOperation.bytes.removeAll(keepingCapacity: true)
+        singleOperation.append(WriteBatch.deleteKind)
+        singleOperation.append(key)
+        singleOperation.append(UInt32(0))
+        try withRawBytes(of: singleOperation.bytes) { (raw) throws(OmenError) in try commitLocked(raw, count: 1) }
     }
 
     /// Applies `batch` atomically: after a crash either all of it or none of it is
     /// visible; when this returns it is visible to new reads (and durable with `.full`).
     public func write(_ batch: WriteBatch) throws(OmenError) {
-        guard !options.readOnly else { throw OmenError(.readOnly, "database '\(directory)' is open read-only") }
-        guard batch.largestValue <= options.maximumValueSize else {
-            throw OmenError(.tooLarge, "a value of \(batch.largestValue) bytes exceeds the limit of \(options.maximumValueSize) bytes")
-        }
+        try checkWriteArguments(largestValue: batch.largestValue)
         guard batch.count > 0 else { return }
         writerLock.lock()
         defer { writerLock.unlock() }
+        try withRawBytes(of: batch.encoded.bytes) { (raw) throws(OmenError) in try commitLocked(raw, count: batch.count) }
+    }
+
+    private func checkWriteArguments(largestValue: Int) throws(OmenError) {
+        guard !options.readOnly else { throw OmenError(.readOnly, "database '\(directory)' is open read-only") }
+        guard largestValue <= options.maximumValueSize else {
+            throw OmenError(.tooLarge, "a value of \(largestValue) bytes exceeds the limit of \(options.maximumValueSize) bytes")
+        }
+    }
+
+    /// Logs, applies and (per sync mode) makes durable one batch of encoded operations
+    /// (writer lock held).
+    private func commitLocked(_ operations: UnsafeRawBufferPointer, count: Int) throws(OmenError) {
         try checkWritable()
         try makeRoomIfNeeded()
         guard let wal else { throw OmenError(.misuse, "database '\(directory)' is closed") }
         let sequence = lastSequence + 1
         let appended: Int
         do throws(OmenError) {
-            appended = try withRawBytes(of: batch.encoded.bytes) { (raw) throws(OmenError) -> Int in
-                try wal.append(sequence: sequence, operations: raw, count: batch.count)
-            }
+            appended = try wal.append(sequence: sequence, operations: operations, count: count)
         } catch {
             if wal.damaged { writeFailure = error }
             throw error
         }
-        let active = view.active
-        try withRawBytes(of: batch.encoded.bytes) { (raw) throws(OmenError) in
-            try active.apply(sequence: sequence, operations: raw, count: batch.count)
-        }
+        try view.active.apply(sequence: sequence, operations: operations, count: count)
         lastSequence = sequence
         writtenSequence = sequence
         writtenPosition += appended
@@ -53,7 +75,9 @@ extension Database {
         case .normal:
             publish(sequence: sequence)
             unsyncedBytes += appended
-            if unsyncedBytes >= Self.normalSyncBytes { worker?.wake() }
+            if unsyncedBytes >= Self.normalSyncBytes {
+                if let worker { worker.wake() } else { try syncLogInline() }
+            }
         case .full:
             try waitUntilDurable(writtenPosition)
         }
@@ -101,8 +125,10 @@ extension Database {
     private func makeRoomIfNeeded() throws(OmenError) {
         guard view.active.memoryBytes >= options.hotTierBytes else { return }
         if worker == nil {
+            // No background thread: flush (and compact) on the writing thread.
             try freezeActiveTier()
             try flushFrozenTiers()
+            if currentView().0.runs.count > options.compactionTrigger { try compactAllRuns() }
             return
         }
         while view.frozen.count >= Self.maximumFrozenTiers {
@@ -136,6 +162,17 @@ extension Database {
         tier.walNumbers = [newLog.number]
         replaceView { old in StorageView(active: tier, frozen: [old.active] + old.frozen, runs: old.runs) }
         writerLock.broadcast()
+    }
+
+    /// NORMAL mode without a background thread: fsync on the writing thread (writer lock held).
+    private func syncLogInline() throws(OmenError) {
+        guard let wal else { return }
+        do throws(OmenError) { try wal.file.syncData() } catch {
+            writeFailure = error
+            throw error
+        }
+        unsyncedBytes = 0
+        durablePosition = writtenPosition
     }
 
     /// NORMAL mode's periodic fsync (background thread).

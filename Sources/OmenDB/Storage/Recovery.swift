@@ -25,6 +25,14 @@ enum Recovery {
         return .other
     }
 
+    /// The directory holding `path` ("." for a bare name).
+    static func parentDirectory(of path: String) -> String {
+        var trimmed = Substring(path)
+        while trimmed.count > 1 && trimmed.hasSuffix("/") { trimmed = trimmed.dropLast() }
+        guard let slash = trimmed.lastIndex(of: "/") else { return "." }
+        return slash == trimmed.startIndex ? "/" : String(trimmed[..<slash])
+    }
+
     static func open(directory: String, options: DatabaseOptions) throws(OmenError) -> Result {
         guard !directory.isEmpty else { throw OmenError(.invalidArgument, "the database path is empty") }
         if !FileSystem.isDirectory(directory) {
@@ -33,6 +41,7 @@ enum Recovery {
                 throw OmenError(.ioError, "database '\(directory)' does not exist (create_if_missing is off or the open is read-only)")
             }
             try FileSystem.makeDirectory(directory)
+            try FileSystem.syncDirectory(parentDirectory(of: directory))
         }
         let lock = try DirectoryLock(directory: directory, exclusive: !options.readOnly)
         let names = try FileSystem.list(directory)

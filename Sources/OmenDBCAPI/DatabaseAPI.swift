@@ -175,15 +175,12 @@ public func cGet(_ db: OpaquePointer?, _ key: Int64, _ buffer: UnsafeMutableRawP
     guard let length else { return ThreadError.invalid(function, "length is NULL") }
     guard buffer != nil || capacity == 0 else { return ThreadError.invalid(function, "buffer is NULL but capacity is \(capacity)") }
     return withHandle(databaseHandles, db, function) { database in
-        database.withValue(key) { value in
-            guard let value else { return OMENDB_NOT_FOUND }
-            length.pointee = value.count
-            guard value.count <= capacity else {
-                return ThreadError.record(.bufferTooSmall, "\(function): the value of key \(key) needs \(value.count) bytes, the buffer holds \(capacity)")
-            }
-            if value.count > 0 { buffer!.copyMemory(from: value.baseAddress!, byteCount: value.count) }
-            return OMENDB_OK
+        guard let needed = database.read(key, into: buffer, capacity: capacity) else { return OMENDB_NOT_FOUND }
+        length.pointee = needed
+        guard needed <= capacity else {
+            return ThreadError.record(.bufferTooSmall, "\(function): the value of key \(key) needs \(needed) bytes, the buffer holds \(capacity)")
         }
+        return OMENDB_OK
     }
 }
 

@@ -56,4 +56,28 @@ final class StorageBasicTests: XCTestCase {
         assertMatches(db, reference)
         try db.verify()
     }
+
+    func testAutomaticFlushAndCompactionBoundRunCount() throws {
+        for background in [false, true] {
+            let path = temporaryDatabaseDirectory(self)
+            let db = try Database(directory: path, options: smallOptions(hotTierBytes: 64 << 10, sync: .normal, background: background))
+            var reference: [Int64: [UInt8]] = [:]
+            for i in 0..<6000 {
+                let key = Int64(i % 2500) &* 7_919
+                let value = testValue(key, i, length: 60)
+                try db.put(key, value)
+                reference[key] = value
+            }
+            if background {
+                // Give the background thread a moment to catch up with flushes.
+                var waited = 0
+                while db.statistics.runCount > 5 && waited < 200 { usleep(10_000); waited += 1 }
+            }
+            XCTAssertGreaterThan(db.statistics.runCount, 0, "background \(background)")
+            XCTAssertLessThanOrEqual(db.statistics.runCount, 5, "background \(background)")
+            assertMatches(db, reference)
+            try db.verify()
+            try db.close()
+        }
+    }
 }

@@ -142,6 +142,20 @@ public final class Database {
         }
     }
 
+    /// Copies the value of `key` into `buffer` when it fits in `capacity` bytes.
+    /// Returns the value's length (also when it did not fit: nothing is copied then),
+    /// or nil when the key is absent.
+    public func read(_ key: Int64, into buffer: UnsafeMutableRawPointer?, capacity: Int) -> Int? {
+        let (view, sequence) = currentView()
+        return withExtendedLifetime(view) { () -> Int? in
+            guard case .value(let value) = view.lookup(key, at: sequence) else { return nil }
+            if value.count <= capacity && value.count > 0 {
+                buffer!.copyMemory(from: value.baseAddress!, byteCount: value.count)
+            }
+            return value.count
+        }
+    }
+
     /// The value of `key`, copied, or nil.
     public func get(_ key: Int64) -> [UInt8]? {
         withValue(key) { value in value.map { Array($0) } }

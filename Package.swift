@@ -36,6 +36,7 @@ let package = Package(
             name: "OmenDBCAPI",
             dependencies: ["OmenDB", "COmenDBShim"],
             path: "Sources/OmenDBCAPI",
+            exclude: ["omendb.map", "README.md"],
             swiftSettings: engineFlags,
             linkerSettings: [
                 .unsafeFlags([

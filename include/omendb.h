@@ -93,7 +93,8 @@ const char *omendb_last_error(void);
 /* ------------------------------------------------------------------------- */
 
 /* Index kinds. */
-#define OMENDB_INDEX_AUTO   0  /* choose a kind from the data (see omendb_index_stats.note) */
+#define OMENDB_INDEX_AUTO   0  /* build linear, RMI and PGM, keep the one with the fastest measured
+                               lookups on this data (omendb_index_stats.note has the figures) */
 #define OMENDB_INDEX_LINEAR 1  /* one linear model over the whole array */
 #define OMENDB_INDEX_RMI    2  /* two-stage recursive model index */
 #define OMENDB_INDEX_PGM    3  /* piecewise-linear, epsilon-bounded, recursive levels (default) */
@@ -109,7 +110,8 @@ const char *omendb_last_error(void);
 typedef struct omendb_index_options omendb_index_options;
 
 /* Creates options holding the defaults: kind PGM, epsilon 64, recursive
- * epsilon 4, RMI leaf count chosen from the key count, branchy search.
+ * epsilon 4, RMI leaf count chosen from the key count (one leaf per 64 keys),
+ * branchy search.
  * Owned: free with omendb_index_options_free. */
 int omendb_index_options_create(omendb_index_options **options);
 
@@ -169,12 +171,14 @@ int omendb_index_range(const omendb_index *index, int64_t lo, int64_t hi,
 
 /* Batch find over caller arrays: positions[i] is the first position of keys[i],
  * or -1 when absent; *found (may be NULL) receives how many were found.
- * Caller buffers: `positions` holds `count` elements; no allocation is made.
+ * Caller buffers: `positions` holds `count` elements and must not overlap `keys`
+ * (OMENDB_INVALID_ARGUMENT); no allocation is made.
  * The lookups are interleaved so that their memory accesses overlap. */
 int omendb_index_find_batch(const omendb_index *index, const int64_t *keys, size_t count,
                             int64_t *positions, size_t *found);
 
-/* Batch lower bound: positions[i] = first position whose key is >= keys[i]. */
+/* Batch lower bound: positions[i] = first position whose key is >= keys[i].
+ * Same buffer rules as omendb_index_find_batch. */
 int omendb_index_lower_bound_batch(const omendb_index *index, const int64_t *keys, size_t count,
                                    int64_t *positions);
 
@@ -413,6 +417,137 @@ typedef struct omendb_db_stats {
 
 /* Fills `stats`. OMENDB_INVALID_ARGUMENT when stats->struct_size < sizeof(size_t) + 16. */
 int omendb_get_stats(omendb_db *db, omendb_db_stats *stats);
+/* Serialized models. An index's models (not its keys) serialize to a versioned,
+ * CRC32C-checksummed byte format (docs/format.md, "Learned index model format")
+ * that loads back over the same key array without refitting. */
+
+/* Writes the exact byte count omendb_index_serialize needs for `index`. */
+int omendb_index_serialized_size(const omendb_index *index, size_t *size);
+
+/* Serializes the models of `index` into buffer[0..capacity) and writes the byte
+ * count to *written. Caller buffer: nothing is allocated. OMENDB_TOO_LARGE
+ * (nothing written) when capacity is smaller than omendb_index_serialized_size;
+ * OMENDB_INVALID_ARGUMENT for a NULL buffer or written. */
+int omendb_index_serialize(const omendb_index *index, void *buffer, size_t capacity, size_t *written);
+
+/* Loads an index from buffer[0..length) over keys[0..count), which must be the
+ * keys the index was built over. The keys are borrowed exactly as by
+ * omendb_index_build (they must stay valid and unchanged until
+ * omendb_index_free); the buffer is only read during the call.
+ *
+ * Checks, in order: magic, length and CRC32C (OMENDB_CORRUPTION for any damaged
+ * or truncated buffer), format version and model kind (OMENDB_UNSUPPORTED for
+ * versions or kinds this build does not read), then that `keys` match the keys
+ * the models were built over: same count, same first and last key, same
+ * fingerprint (CRC32C of 64 evenly spaced keys), and sorted
+ * (OMENDB_INVALID_ARGUMENT otherwise; keys differing only between sampled
+ * positions are not detected), then the models' structure (every model inside
+ * the array, contiguous, anchored at its first key; OMENDB_CORRUPTION).
+ * Owned: free with omendb_index_free. */
+int omendb_index_load(const int64_t *keys, size_t count, const void *buffer, size_t length,
+                      omendb_index **index);
+
+/* ------------------------------------------------------------------------- */
+/* Ordered maps: int64_t keys to uint64_t payloads (ALEX learned index)       */
+/* ------------------------------------------------------------------------- */
+
+/* An in-memory ordered map from int64_t keys to uint64_t payloads, indexed by
+ * ALEX, an updatable learned index (model-routed inner nodes over gapped arrays).
+ * Every int64_t value, INT64_MIN and INT64_MAX included, is a valid key.
+ *
+ * Thread safety: a map carries a reader/writer lock, so any number of threads
+ * may use one map at once (lookups, ranges, stats and cursor moves share it;
+ * put and delete are exclusive). A cursor is used by one thread at a time.
+ * Freeing a map or cursor while another thread uses it is undefined behaviour. */
+typedef struct omendb_map omendb_map;
+
+/* Creates an empty map. Owned: free with omendb_map_free. */
+int omendb_map_create(omendb_map **map);
+
+/* Creates a map holding keys[i] -> payloads[i] for i in [0, count), built in one
+ * pass (bulk load). The keys must be strictly increasing; both arrays are copied.
+ * Errors: OMENDB_INVALID_ARGUMENT for unsorted or duplicate keys (the message
+ * names the first offending position) or NULL arrays with count > 0;
+ * OMENDB_TOO_LARGE when count exceeds 2^60. Owned: free with omendb_map_free. */
+int omendb_map_create_sorted(const int64_t *keys, const uint64_t *payloads, size_t count,
+                             omendb_map **map);
+
+/* Frees a map. Cursors keep their map alive until they are freed. Accepts NULL. */
+void omendb_map_free(omendb_map *map);
+
+/* Inserts `key` -> `payload`, replacing the payload if the key is present.
+ * `replaced` may be NULL; otherwise it receives 1 if the key was present, else 0. */
+int omendb_map_put(omendb_map *map, int64_t key, uint64_t payload, int *replaced);
+
+/* Looks `key` up: OMENDB_OK and *payload, or OMENDB_NOT_FOUND. */
+int omendb_map_get(const omendb_map *map, int64_t key, uint64_t *payload);
+
+/* Removes `key`: OMENDB_OK, or OMENDB_NOT_FOUND when it is absent. `old_payload`
+ * may be NULL; otherwise it receives the removed payload. */
+int omendb_map_delete(omendb_map *map, int64_t key, uint64_t *old_payload);
+
+/* Writes the number of keys. */
+int omendb_map_count(const omendb_map *map, uint64_t *count);
+
+/* Copies the entries whose keys are >= `start`, in ascending key order, into
+ * keys[0..) and payloads[0..) (caller buffers of `capacity` elements), stopping
+ * after `capacity` entries; *written receives how many were copied (fewer than
+ * `capacity` means the map has no more). Either of `keys` and `payloads` may be
+ * NULL to skip that column. To page on, call again from the last key + 1.
+ * OMENDB_TOO_LARGE when capacity exceeds 2^60. */
+int omendb_map_range(const omendb_map *map, int64_t start, size_t capacity,
+                     int64_t *keys, uint64_t *payloads, size_t *written);
+
+/* A position in a map's key order. A put or delete on the map does not
+ * invalidate a cursor: on its next move the cursor re-positions by the key it
+ * was on (next: the first key greater than it; prev: the last key smaller). */
+typedef struct omendb_map_cursor omendb_map_cursor;
+
+/* Creates a cursor over `map`, not positioned yet. The cursor keeps the map
+ * alive. Owned: free with omendb_map_cursor_free. */
+int omendb_map_cursor_create(omendb_map *map, omendb_map_cursor **cursor);
+
+/* Frees a cursor. Accepts NULL. */
+void omendb_map_cursor_free(omendb_map_cursor *cursor);
+
+/* Moves to the first key >= `key`. OMENDB_NOT_FOUND (cursor not positioned)
+ * when there is none. The other moves below answer the same way. */
+int omendb_map_cursor_seek(omendb_map_cursor *cursor, int64_t key);
+
+/* Moves to the last key <= `key`. */
+int omendb_map_cursor_seek_for_prev(omendb_map_cursor *cursor, int64_t key);
+
+/* Moves to the smallest / largest key. */
+int omendb_map_cursor_first(omendb_map_cursor *cursor);
+int omendb_map_cursor_last(omendb_map_cursor *cursor);
+
+/* Moves to the next larger / next smaller key. OMENDB_NOT_FOUND past either end
+ * (the cursor is then not positioned) or when it was not positioned. */
+int omendb_map_cursor_next(omendb_map_cursor *cursor);
+int omendb_map_cursor_prev(omendb_map_cursor *cursor);
+
+/* Reads the entry under the cursor; OMENDB_NOT_FOUND when it is not positioned.
+ * Either of `key` and `payload` may be NULL. After a put or delete on the map,
+ * the payload is looked up again (the last one seen if the key was deleted). */
+int omendb_map_cursor_get(const omendb_map_cursor *cursor, int64_t *key, uint64_t *payload);
+
+/* Statistics of a map. The caller sets struct_size to sizeof(omendb_map_stats)
+ * before the call; the library fills in only the fields that fit. */
+typedef struct omendb_map_stats {
+    size_t struct_size;         /* in: sizeof(omendb_map_stats) */
+    uint64_t count;             /* keys stored */
+    uint32_t depth;             /* nodes on the longest root-to-leaf path (1: a single data node) */
+    uint32_t reserved;          /* 0 */
+    uint64_t inner_node_count;  /* routing (model) nodes */
+    uint64_t data_node_count;   /* gapped-array leaf nodes */
+    uint64_t size_bytes;        /* memory of the structure: nodes, slot arrays, bitmaps */
+    double bytes_per_key;       /* size_bytes / count (0 for an empty map) */
+} omendb_map_stats;
+
+/* Fills `stats` (caller buffer); walks every node, so it costs O(nodes).
+ * OMENDB_INVALID_ARGUMENT when stats->struct_size is smaller than
+ * offsetof(omendb_map_stats, count) + sizeof(uint64_t). */
+int omendb_map_get_stats(const omendb_map *map, omendb_map_stats *stats);
 
 #ifdef __cplusplus
 } /* extern "C" */

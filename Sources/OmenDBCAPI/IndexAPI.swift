@@ -144,6 +144,13 @@ private func batchArgumentsProblem(_ keys: UnsafePointer<Int64>?, _ count: Int,
                                    _ positions: UnsafeMutablePointer<Int64>?) -> String? {
     if count < 0 || count > maximumKeyCount { return "count \(UInt(bitPattern: count)) exceeds 2^60" }
     if count > 0 && (keys == nil || positions == nil) { return "keys or positions is NULL" }
+    if count > 0, let keys, let positions {
+        let keyStart = UInt(bitPattern: keys), positionStart = UInt(bitPattern: positions)
+        let bytes = UInt(count) &* UInt(MemoryLayout<Int64>.stride)
+        if keyStart < positionStart &+ bytes && positionStart < keyStart &+ bytes {
+            return "positions overlaps keys (use separate arrays)"
+        }
+    }
     return nil
 }
 
@@ -198,4 +205,49 @@ public func cIndexGetStats(_ index: OpaquePointer?, _ out: UnsafeMutablePointer<
 public func cIndexKindName(_ kind: Int32) -> UnsafePointer<CChar> {
     guard let value = IndexKind(rawValue: kind) else { return staticCString("unknown") }
     return staticCString(value.name)
+}
+
+@_cdecl("omendb_index_serialized_size")
+public func cIndexSerializedSize(_ index: OpaquePointer?, _ size: UnsafeMutablePointer<Int>?) -> Int32 {
+    guard let size else { return ThreadError.invalid("omendb_index_serialized_size", "size is NULL") }
+    return withHandle(indexHandles, index, "omendb_index_serialized_size") { index in
+        size.pointee = index.serializedSize
+        return OMENDB_OK
+    }
+}
+
+@_cdecl("omendb_index_serialize")
+public func cIndexSerialize(_ index: OpaquePointer?, _ buffer: UnsafeMutableRawPointer?, _ capacity: Int,
+                            _ written: UnsafeMutablePointer<Int>?) -> Int32 {
+    let function: StaticString = "omendb_index_serialize"
+    guard let buffer, let written else { return ThreadError.invalid(function, "buffer or written is NULL") }
+    return withHandle(indexHandles, index, function) { index in
+        let bytes = index.serialized()
+        guard bytes.count <= capacity else {
+            return ThreadError.record(.tooLarge, "\(function): the index needs \(bytes.count) bytes; capacity is \(UInt(bitPattern: capacity))")
+        }
+        bytes.withUnsafeBytes { buffer.copyMemory(from: $0.baseAddress!, byteCount: $0.count) }
+        written.pointee = bytes.count
+        return OMENDB_OK
+    }
+}
+
+@_cdecl("omendb_index_load")
+public func cIndexLoad(_ keys: UnsafePointer<Int64>?, _ count: Int, _ buffer: UnsafeRawPointer?, _ length: Int,
+                       _ out: UnsafeMutablePointer<OpaquePointer?>?) -> Int32 {
+    let function: StaticString = "omendb_index_load"
+    guard let out else { return ThreadError.invalid(function, "index is NULL") }
+    guard count >= 0 && count <= maximumKeyCount else {
+        return ThreadError.record(.tooLarge, "\(function): count \(UInt(bitPattern: count)) exceeds 2^60")
+    }
+    guard keys != nil || count == 0 else { return ThreadError.invalid(function, "keys is NULL but count is \(count)") }
+    guard let buffer, length >= 0 else { return ThreadError.invalid(function, "buffer is NULL") }
+    do throws(OmenError) {
+        let index = try LearnedIndex.load(unsafelyBorrowing: UnsafeBufferPointer(start: keys, count: count),
+                                          from: UnsafeRawBufferPointer(start: buffer, count: length))
+        out.pointee = indexHandles.insert(index)
+        return OMENDB_OK
+    } catch {
+        return ThreadError.record(error.code, "\(function): \(error.message)")
+    }
 }

@@ -20,6 +20,13 @@ static inline void odb_shim_prefetch(const void *address) {
     __builtin_prefetch(address, 0, 3);
 }
 
+/* 1 when this CPU computes CRC32C in hardware (x86-64 SSE4.2), else 0. */
+int odb_shim_crc32c_hardware_available(void);
+
+/* Hardware CRC32C over bytes[0..length), continuing from the raw (already
+ * inverted) register value `crc`. Only valid when the function above returns 1. */
+uint32_t odb_shim_crc32c_hardware(uint32_t crc, const void *bytes, size_t length);
+
 #ifdef __cplusplus
 }
 #endif

@@ -31,7 +31,7 @@ public final class Database {
     var writeFailure: OmenError?
     var closed = false
     /// Encoding buffer for single puts and deletes (writer lock held).
-    var singleOperation = ByteWriter(capacity: 256)
+    var singleOperation = StorageByteWriter(capacity: 256)
 
     // Reader state, guarded by `viewLock`.
     let viewLock = StorageLock()

@@ -17,7 +17,7 @@ struct Manifest: Equatable {
     var runs: [RunDescriptor] = []
 
     func encoded() -> [UInt8] {
-        var writer = ByteWriter(capacity: 48 + runs.count * 48)
+        var writer = StorageByteWriter(capacity: 48 + runs.count * 48)
         writer.append(Self.magic)
         writer.append(Self.version)
         writer.append(UInt32(0))
@@ -34,7 +34,7 @@ struct Manifest: Equatable {
             writer.append(run.largestSequence)
             writer.append(run.fileSize)
         }
-        let crc = StorageCRC32C.checksum(writer.bytes)
+        let crc = CRC32C.checksum(writer.bytes)
         writer.append(crc)
         return writer.bytes
     }
@@ -43,14 +43,14 @@ struct Manifest: Equatable {
         try withRawBytes(of: bytes) { (raw) throws(OmenError) -> Manifest in
             guard raw.count >= 60 else { throw OmenError(.corruption, "\(path): manifest truncated to \(raw.count) bytes at offset \(raw.count)") }
             let base = raw.baseAddress!
-            var reader = ByteReader(base, count: raw.count - 4, fileName: path)
+            var reader = StorageByteReader(base, count: raw.count - 4, fileName: path)
             guard try reader.read(UInt64.self) == magic else { throw OmenError(.corruption, "\(path): bad manifest magic at offset 0") }
             let version = try reader.read(UInt32.self)
             guard version == Self.version else {
                 throw OmenError(.unsupported, "\(path): manifest format version \(version) is not supported (this build reads version \(Self.version))")
             }
             let stored = (base + raw.count - 4).loadUnaligned(as: UInt32.self).littleEndian
-            guard StorageCRC32C.update(0, base, raw.count - 4) == stored else {
+            guard CRC32C.update(0, base, raw.count - 4) == stored else {
                 throw OmenError(.corruption, "\(path): manifest checksum mismatch (checksum at offset \(raw.count - 4))")
             }
             _ = try reader.read(UInt32.self)

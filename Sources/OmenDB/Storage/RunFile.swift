@@ -96,7 +96,7 @@ final class RunFile {
             ("model", footer.modelOffset, Int(footer.modelLength), footer.modelCRC),
         ]
         for (name, offset, length, expected) in sections {
-            let actual = StorageCRC32C.update(0, base + Int(offset), length)
+            let actual = CRC32C.update(0, base + Int(offset), length)
             guard actual == expected else {
                 throw OmenError(.corruption, "\(path): \(name) section checksum mismatch (section at offset \(offset), \(length) bytes)")
             }

@@ -40,7 +40,7 @@ struct RunFooter {
     var modelCRC: UInt32 = 0
 
     func encoded() -> [UInt8] {
-        var writer = ByteWriter(capacity: RunFormat.footerSize)
+        var writer = StorageByteWriter(capacity: RunFormat.footerSize)
         writer.append(RunFormat.magic)
         writer.append(RunFormat.version)
         writer.append(UInt32(RunFormat.footerSize))
@@ -51,7 +51,7 @@ struct RunFooter {
         }
         for crc in [headerCRC, heapCRC, keysCRC, metaCRC, offsetsCRC, modelCRC] { writer.append(crc) }
         writer.append(UInt32(0))
-        let crc = StorageCRC32C.checksum(writer.bytes)
+        let crc = CRC32C.checksum(writer.bytes)
         writer.append(crc)
         precondition(writer.bytes.count == RunFormat.footerSize)
         return writer.bytes
@@ -59,7 +59,7 @@ struct RunFooter {
 
     /// Decodes and checks a footer; `fileOffset` is where it starts in `fileName`.
     static func decode(_ base: UnsafeRawPointer, fileOffset: Int, fileName: String) throws(OmenError) -> RunFooter {
-        var reader = ByteReader(base, count: RunFormat.footerSize, fileOffset: fileOffset, fileName: fileName)
+        var reader = StorageByteReader(base, count: RunFormat.footerSize, fileOffset: fileOffset, fileName: fileName)
         let magic = try reader.read(UInt64.self)
         let version = try reader.read(UInt32.self)
         let size = try reader.read(UInt32.self)
@@ -68,7 +68,7 @@ struct RunFooter {
             throw OmenError(.unsupported, "\(fileName): run format version \(version) is not supported (this build reads version \(RunFormat.version))")
         }
         guard size == UInt32(RunFormat.footerSize),
-              StorageCRC32C.update(0, base, RunFormat.footerSize - 4)
+              CRC32C.update(0, base, RunFormat.footerSize - 4)
                 == (base + RunFormat.footerSize - 4).loadUnaligned(as: UInt32.self).littleEndian else {
             throw OmenError(.corruption, "\(fileName): run footer checksum mismatch at offset \(fileOffset)")
         }
@@ -100,9 +100,8 @@ struct RunFooter {
 /// key, slope, intercept, start, end, error below (4), error above (4)).
 enum RunModelCoding {
     static func encode(_ index: PGMIndex) -> [UInt8] {
-        var levels: [[PGMSegment]] = Array(repeating: [], count: index.levelCount)
-        index.forEachSegment { level, segment in levels[level].append(segment) }
-        var writer = ByteWriter()
+        let levels = index.levels
+        var writer = StorageByteWriter()
         writer.append(UInt64(index.epsilon))
         writer.append(UInt64(index.recursiveEpsilon))
         writer.append(UInt64(index.levelCount))
@@ -119,8 +118,9 @@ enum RunModelCoding {
                 writer.append(segment.intercept)
                 writer.append(UInt64(segment.start))
                 writer.append(UInt64(segment.end))
-                writer.append(segment.errorBelow)
-                writer.append(segment.errorAbove)
+                // Error bounds are below the key count, which runs keep under 2^32.
+                writer.append(UInt32(segment.errorBelow))
+                writer.append(UInt32(segment.errorAbove))
             }
         }
         return writer.bytes
@@ -130,7 +130,7 @@ enum RunModelCoding {
     /// lookup outside the arrays (bounds, level shapes, sorted segment keys).
     static func decode(_ base: UnsafeRawPointer, length: Int, keys: UnsafePointer<Int64>, count: Int,
                        windowSearch: WindowSearch, fileOffset: Int, fileName: String) throws(OmenError) -> PGMIndex {
-        var reader = ByteReader(base, count: length, fileOffset: fileOffset, fileName: fileName)
+        var reader = StorageByteReader(base, count: length, fileOffset: fileOffset, fileName: fileName)
         let epsilon = try reader.read(UInt64.self)
         let recursiveEpsilon = try reader.read(UInt64.self)
         let levelCount = Int(try reader.read(UInt64.self))
@@ -138,10 +138,11 @@ enum RunModelCoding {
         var starts: [Int] = []
         for _ in 0...levelCount { starts.append(Int(clamping: try reader.read(UInt64.self))) }
         let total = starts[levelCount]
-        guard starts[0] == 0, total >= 0, total <= reader.remaining / RunFormat.segmentSize else {
+        guard starts[0] == 0, total >= 0, total <= reader.remaining / RunFormat.segmentSize,
+              zip(starts, starts.dropFirst()).allSatisfy({ $0 <= $1 }) else {
             throw reader.corruption("bad level table")
         }
-        var segments: [PGMSegment] = []
+        var segments: [BoundedLinearModel] = []
         segments.reserveCapacity(total)
         for _ in 0..<total {
             let key = try reader.read(Int64.self)
@@ -151,18 +152,19 @@ enum RunModelCoding {
             let end = Int(clamping: try reader.read(UInt64.self))
             let below = try reader.read(UInt32.self)
             let above = try reader.read(UInt32.self)
-            segments.append(PGMSegment(key: key, slope: slope, intercept: intercept, start: start, end: end,
-                                       errorBelow: below, errorAbove: above))
+            var segment = BoundedLinearModel(key: key, slope: slope, intercept: intercept, start: start, end: end)
+            segment.errorBelow = Int(below)
+            segment.errorAbove = Int(above)
+            segments.append(segment)
         }
         try validate(segments, starts: starts, keys: keys, count: count, reader: reader)
-        return segments.withUnsafeBufferPointer {
-            PGMIndex(keys: keys, count: count, epsilon: Int(clamping: epsilon), recursiveEpsilon: Int(clamping: recursiveEpsilon),
-                     windowSearch: windowSearch, prebuiltSegments: $0, levelStart: starts)
-        }
+        let levels = (0..<levelCount).map { l in Array(segments[starts[l]..<starts[l + 1]]) }
+        return PGMIndex(keys: keys, count: count, epsilon: Int(clamping: epsilon), recursiveEpsilon: Int(clamping: recursiveEpsilon),
+                        windowSearch: windowSearch, levels: levels)
     }
 
-    private static func validate(_ segments: [PGMSegment], starts: [Int], keys: UnsafePointer<Int64>, count: Int,
-                                 reader: ByteReader) throws(OmenError) {
+    private static func validate(_ segments: [BoundedLinearModel], starts: [Int], keys: UnsafePointer<Int64>, count: Int,
+                                 reader: StorageByteReader) throws(OmenError) {
         let levelCount = starts.count - 1
         guard levelCount > 0 else { return }
         guard starts[levelCount] - starts[levelCount - 1] == 1 else { throw reader.corruption("model root level has more than one segment") }

@@ -32,12 +32,13 @@ final class RunWriter {
     /// Appends an entry; keys must strictly increase.
     func append(key: Int64, sequence: UInt64, isTombstone: Bool, value: UnsafeRawBufferPointer) throws(OmenError) {
         precondition(keys.isEmpty || key > keys[keys.count - 1], "run entries must be in increasing key order")
+        guard keys.count < Int(UInt32.max) else { throw OmenError(.tooLarge, "a run holds fewer than 2^32 keys") }
         keys.append(key)
         metas.append(RunFormat.meta(sequence: sequence, tombstone: isTombstone))
         if isTombstone { tombstones += 1 }
         largestSequence = max(largestSequence, sequence)
         if value.count > 0 {
-            heapCRC = StorageCRC32C.update(heapCRC, value.baseAddress!, value.count)
+            heapCRC = CRC32C.update(heapCRC, value.baseAddress!, value.count)
             if value.count >= Self.bufferLimit {
                 try drain()
                 try file.write(value.baseAddress!, value.count, at: fileOffset)
@@ -60,7 +61,7 @@ final class RunWriter {
 
     private func writeSection(_ bytes: UnsafeRawBufferPointer) throws(OmenError) -> (offset: UInt64, crc: UInt32) {
         let offset = fileOffset
-        let crc = StorageCRC32C.checksum(bytes)
+        let crc = CRC32C.checksum(bytes)
         if bytes.count > 0 { try file.write(bytes.baseAddress!, bytes.count, at: offset) }
         fileOffset += bytes.count
         return (UInt64(offset), crc)
@@ -91,13 +92,13 @@ final class RunWriter {
         }
         footer.modelLength = UInt64(model.count)
         (footer.modelOffset, footer.modelCRC) = try withRawBytes(of: model) { (raw) throws(OmenError) in try writeSection(raw) }
-        var header = ByteWriter(capacity: RunFormat.headerSize)
+        var header = StorageByteWriter(capacity: RunFormat.headerSize)
         header.append(RunFormat.magic)
         header.append(RunFormat.version)
         header.append(UInt32(0))
         header.append(number)
         header.append(UInt64(0))
-        footer.headerCRC = StorageCRC32C.checksum(header.bytes)
+        footer.headerCRC = CRC32C.checksum(header.bytes)
         try withRawBytes(of: header.bytes) { (raw) throws(OmenError) in try file.write(raw.baseAddress!, raw.count, at: 0) }
         let encodedFooter = footer.encoded()
         _ = try withRawBytes(of: encodedFooter) { (raw) throws(OmenError) in try writeSection(raw) }

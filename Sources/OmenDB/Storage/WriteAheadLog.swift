@@ -14,12 +14,12 @@ enum WALFormat {
     static func fileName(_ number: UInt64) -> String { "wal-\(paddedNumber(number)).log" }
 
     static func header(number: UInt64) -> [UInt8] {
-        var writer = ByteWriter(capacity: headerSize)
+        var writer = StorageByteWriter(capacity: headerSize)
         writer.append(magic)
         writer.append(version)
         writer.append(UInt32(0))
         writer.append(number)
-        let crc = StorageCRC32C.checksum(writer.bytes)
+        let crc = CRC32C.checksum(writer.bytes)
         writer.append(crc)
         writer.append(UInt32(0))
         return writer.bytes
@@ -78,7 +78,7 @@ final class WALWriter {
         scratch.storeBytes(of: sequence.littleEndian, toByteOffset: 8, as: UInt64.self)
         scratch.storeBytes(of: UInt32(count).littleEndian, toByteOffset: 16, as: UInt32.self)
         if operations.count > 0 { (scratch + 20).copyMemory(from: operations.baseAddress!, byteCount: operations.count) }
-        let crc = StorageCRC32C.update(0, scratch + 4, total - 4)
+        let crc = CRC32C.update(0, scratch + 4, total - 4)
         scratch.storeBytes(of: crc.littleEndian, toByteOffset: 0, as: UInt32.self)
         do throws(OmenError) {
             try file.write(scratch, total, at: end)
@@ -128,14 +128,14 @@ enum WALReader {
             throw OmenError(.corruption, "\(path): WAL header truncated (\(raw.count) bytes) at offset 0")
         }
         let base = raw.baseAddress!
-        var header = ByteReader(base, count: WALFormat.headerSize, fileName: path)
+        var header = StorageByteReader(base, count: WALFormat.headerSize, fileName: path)
         let magic = try header.read(UInt64.self)
         let version = try header.read(UInt32.self)
         _ = try header.read(UInt32.self)
         let number = try header.read(UInt64.self)
         let crc = try header.read(UInt32.self)
         let padding = try header.read(UInt32.self)
-        guard magic == WALFormat.magic, crc == StorageCRC32C.update(0, base, 24), padding == 0 else {
+        guard magic == WALFormat.magic, crc == CRC32C.update(0, base, 24), padding == 0 else {
             throw OmenError(.corruption, "\(path): bad WAL header (magic or checksum) at offset 0")
         }
         guard version == WALFormat.version else {
@@ -190,7 +190,7 @@ enum WALReader {
         let crc = (base + offset).loadUnaligned(as: UInt32.self).littleEndian
         let body = Int((base + offset + 4).loadUnaligned(as: UInt32.self).littleEndian)
         guard body >= WALFormat.bodyMinimum, body <= size - offset - WALFormat.recordPrefix else { return nil }
-        guard StorageCRC32C.update(0, base + offset + 4, 4 + body) == crc else { return nil }
+        guard CRC32C.update(0, base + offset + 4, 4 + body) == crc else { return nil }
         return WALFormat.recordPrefix + body
     }
 }

@@ -5,7 +5,7 @@
 /// Not thread-safe: use a batch from one thread at a time.
 public final class WriteBatch {
     /// Encoded operations: kind (1 byte), key (8), value length (4), value bytes.
-    private(set) var encoded = ByteWriter()
+    private(set) var encoded = StorageByteWriter()
     /// Number of operations.
     public private(set) var count = 0
     /// Length of the largest value put (checked against the database's limit).
@@ -65,7 +65,7 @@ enum BatchDecoding {
             guard count == 0 else { throw OmenError(.corruption, "\(fileName): empty batch claims \(count) operations at offset \(fileOffset)") }
             return
         }
-        var reader = ByteReader(base, count: bytes.count, fileOffset: fileOffset, fileName: fileName)
+        var reader = StorageByteReader(base, count: bytes.count, fileOffset: fileOffset, fileName: fileName)
         for _ in 0..<count {
             let kind = try reader.read(UInt8.self)
             let key = try reader.read(Int64.self)

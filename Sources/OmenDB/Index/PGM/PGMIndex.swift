@@ -2,29 +2,26 @@
 /// recursively by further PGM levels, with exact per-segment error bounds.
 ///
 /// The key array is borrowed: the index reads it in place and never copies it.
-/// Memory: 56 bytes per segment (a `PGMSegment` plus its key in the level's key array).
-final class PGMIndex {
+/// Memory: 64 bytes per segment (a `BoundedLinearModel` plus its key in the level's key array).
+final class PGMIndex: WindowPredictingIndex {
     let keys: UnsafePointer<Int64>
     let count: Int
     let epsilon: Int
     let recursiveEpsilon: Int
     let windowSearch: WindowSearch
     /// Segments of every level, level 0 (over the data) first.
-    private let segments: UnsafeMutableBufferPointer<PGMSegment>
+    private let segments: UnsafeMutableBufferPointer<BoundedLinearModel>
     /// `segments[i].key`, densely packed: the search array of the level above.
     private let segmentKeys: UnsafeMutableBufferPointer<Int64>
     /// `levelStart[l]..<levelStart[l + 1]` are the segments of level `l`.
     private let levelStart: UnsafeMutableBufferPointer<Int>
     let levelCount: Int
 
-    init(keys: UnsafePointer<Int64>, count: Int, epsilon: Int, recursiveEpsilon: Int,
-         windowSearch: WindowSearch) {
-        self.keys = keys
-        self.count = count
-        self.epsilon = epsilon
-        self.recursiveEpsilon = recursiveEpsilon
-        self.windowSearch = windowSearch
-        var levels: [[PGMSegment]] = []
+    /// Builds the index: fits level 0 over the keys, then each level over the first
+    /// keys of the level below, up to a single root segment.
+    convenience init(keys: UnsafePointer<Int64>, count: Int, epsilon: Int, recursiveEpsilon: Int,
+                     windowSearch: WindowSearch) {
+        var levels: [[BoundedLinearModel]] = []
         if count > 0 {
             levels.append(PGMBuilder.fitLevel(keys, count: count, epsilon: epsilon))
             while levels[levels.count - 1].count > 1 {
@@ -35,6 +32,18 @@ final class PGMIndex {
                 levels.append(level)
             }
         }
+        self.init(keys: keys, count: count, epsilon: epsilon, recursiveEpsilon: recursiveEpsilon,
+                  windowSearch: windowSearch, levels: levels)
+    }
+
+    /// An index from already-fitted levels (built or loaded; the caller validated them).
+    init(keys: UnsafePointer<Int64>, count: Int, epsilon: Int, recursiveEpsilon: Int,
+         windowSearch: WindowSearch, levels: [[BoundedLinearModel]]) {
+        self.keys = keys
+        self.count = count
+        self.epsilon = epsilon
+        self.recursiveEpsilon = recursiveEpsilon
+        self.windowSearch = windowSearch
         let total = levels.reduce(0) { $0 + $1.count }
         segments = .allocate(capacity: max(total, 1))
         segmentKeys = .allocate(capacity: max(total, 1))
@@ -52,26 +61,9 @@ final class PGMIndex {
         levelCount = levels.count
     }
 
-    /// Rebuilds an index from segments trained earlier (e.g. loaded from a run file),
-    /// without retraining. `levelStart` has `levelCount + 1` entries, the last being
-    /// `segments.count`. The caller has validated the structure (`PGMSegmentValidation`).
-    init(keys: UnsafePointer<Int64>, count: Int, epsilon: Int, recursiveEpsilon: Int,
-         windowSearch: WindowSearch, prebuiltSegments: UnsafeBufferPointer<PGMSegment>, levelStart starts: [Int]) {
-        self.keys = keys
-        self.count = count
-        self.epsilon = epsilon
-        self.recursiveEpsilon = recursiveEpsilon
-        self.windowSearch = windowSearch
-        let total = prebuiltSegments.count
-        segments = .allocate(capacity: max(total, 1))
-        segmentKeys = .allocate(capacity: max(total, 1))
-        levelStart = .allocate(capacity: starts.count)
-        for i in 0..<total {
-            segments[i] = prebuiltSegments[i]
-            segmentKeys[i] = prebuiltSegments[i].key
-        }
-        for (l, start) in starts.enumerated() { levelStart[l] = start }
-        levelCount = starts.count - 1
+    /// The segments of each level, level 0 first (for serialization).
+    var levels: [[BoundedLinearModel]] {
+        (0..<levelCount).map { l in Array(segments[levelStart[l]..<levelStart[l + 1]]) }
     }
 
     deinit {
@@ -93,13 +85,13 @@ final class PGMIndex {
     }
 
     var sizeInBytes: Int {
-        segmentCount * (MemoryLayout<PGMSegment>.stride + MemoryLayout<Int64>.stride)
+        segmentCount * (MemoryLayout<BoundedLinearModel>.stride + MemoryLayout<Int64>.stride)
             + (levelCount + 1) * MemoryLayout<Int>.stride
     }
 
     /// The leaf segment responsible for `key`; requires `key >= keys[0]` and `count > 0`.
     @inline(__always)
-    private func leafSegment(for key: Int64) -> PGMSegment {
+    private func leafSegment(for key: Int64) -> BoundedLinearModel {
         let segmentBase = segments.baseAddress!
         let keyBase = UnsafePointer(segmentKeys.baseAddress!)
         var index = levelStart[levelCount &- 1]
@@ -109,7 +101,9 @@ final class PGMIndex {
             let (lo, hi) = segment.window(key)
             let childLevelStart = levelStart[level &- 1]
             let upper = WindowSearchKernels.upperBound(keyBase + childLevelStart, lo, hi, key, windowSearch)
-            index = childLevelStart &+ upper &- 1
+            // `upper ≥ 1` for every query above the first key; the clamp only guards
+            // against a (checksummed, validated, yet) inconsistent loaded model.
+            index = childLevelStart &+ (upper > 0 ? upper : 1) &- 1
             level &-= 1
         }
         return segmentBase[index]
@@ -128,10 +122,15 @@ final class PGMIndex {
     @inline(__always)
     func prefetchWindow(_ key: Int64) -> (lo: Int, hi: Int) {
         if count == 0 || key <= segmentKeys[0] { return (0, 0) }
-        let segment = leafSegment(for: key)
-        let window = segment.window(key)
+        let window = leafSegment(for: key).window(key)
         odb_prefetch(keys + ((window.lo &+ window.hi) &>> 1))
         return window
+    }
+
+    /// The data window searched for `key` (test hook: it must hold the lower bound).
+    func dataWindow(_ key: Int64) -> (lo: Int, hi: Int) {
+        if count == 0 || key <= segmentKeys[0] { return (0, 0) }
+        return leafSegment(for: key).window(key)
     }
 
     @inline(__always)
@@ -140,7 +139,7 @@ final class PGMIndex {
     }
 
     /// Visits every segment of every level (for verification and statistics).
-    func forEachSegment(_ body: (_ level: Int, _ segment: PGMSegment) -> Void) {
+    func forEachSegment(_ body: (_ level: Int, _ segment: BoundedLinearModel) -> Void) {
         for level in 0..<levelCount {
             for i in levelStart[level]..<levelStart[level + 1] { body(level, segments[i]) }
         }

@@ -1,5 +1,5 @@
 /// Appends little-endian integers and raw bytes to a growable byte array.
-struct ByteWriter {
+struct StorageByteWriter {
     var bytes: [UInt8] = []
 
     init(capacity: Int = 0) { bytes.reserveCapacity(capacity) }
@@ -26,7 +26,7 @@ struct ByteWriter {
 
 /// Reads little-endian integers from a byte range, with bounds checks that report
 /// a truncation as corruption naming the file and offset.
-struct ByteReader {
+struct StorageByteReader {
     let base: UnsafeRawPointer
     let count: Int
     /// Offset of `base` within the file (for error messages).

@@ -1,0 +1,477 @@
+/// A data node: a gapped array of keys and payloads with a presence bitmap and a
+/// linear model that predicts each key's slot.
+///
+/// Gap fill policy (as in ALEX): a gap holds a copy of the nearest real key to its
+/// right, and trailing gaps hold `Int64.max`, so `keys[0 ..< capacity]` is sorted
+/// (non-decreasing) and searches run over the raw key array without the bitmap.
+/// A real key is always the *last* slot of its run of equal values, except that a
+/// real `Int64.max` may be followed by trailing gaps of the same value; lookups
+/// therefore take the lower bound in the key array and then the next occupied slot.
+final class ALEXDataNode: ALEXNode {
+    private(set) var keys: UnsafeMutablePointer<Int64>
+    private(set) var payloads: UnsafeMutablePointer<UInt64>
+    private(set) var bitmap: UnsafeMutablePointer<UInt64>
+    private(set) var capacity: Int
+    /// Real keys stored.
+    private(set) var count: Int = 0
+    /// `count` at which the node is full and must expand or split.
+    private(set) var growthLimit: Int
+
+    // The model: slot = slope * (u - modelBase) + intercept, clamped.
+    private var modelBase: UInt64 = 0
+    private var slope: Double = 0
+    private var intercept: Double = 0
+    private var lastSlotAsDouble: Double
+
+    /// Neighbours in key order (the leaf chain used by cursors). Maintained by the map.
+    unowned(unsafe) var next: ALEXDataNode?
+    unowned(unsafe) var previous: ALEXDataNode?
+
+    // Cost counters since the last rebuild (inserts only, so lookups stay read-only).
+    private(set) var insertsSinceBuild = 0
+    private(set) var searchStepsSinceBuild = 0
+    private(set) var shiftsSinceBuild = 0
+    private(set) var appendsSinceBuild = 0
+    private(set) var prependsSinceBuild = 0
+    /// Mean search steps the model promised when the node was built.
+    private(set) var expectedSearchSteps = 0.0
+
+    /// How keys are spread over the slots when (re)building.
+    enum Layout {
+        /// Over all slots.
+        case spread
+        /// Packed at the left at maximum density, leaving room for appends.
+        case roomOnRight
+        /// Packed at the right, leaving room for prepends.
+        case roomOnLeft
+    }
+
+    /// An empty node with the minimum capacity.
+    init() {
+        capacity = ALEXTuning.minimumCapacity
+        keys = .allocate(capacity: capacity)
+        payloads = .allocate(capacity: capacity)
+        bitmap = .allocate(capacity: ALEXDataNode.words(capacity))
+        growthLimit = ALEXDataNode.limit(capacity)
+        lastSlotAsDouble = Double(capacity - 1)
+        super.init(isDataNode: true)
+        keys.initialize(repeating: Int64.max, count: capacity)
+        bitmap.initialize(repeating: 0, count: ALEXDataNode.words(capacity))
+    }
+
+    /// A node holding `count` sorted, distinct keys at the initial density.
+    convenience init(keys source: UnsafePointer<Int64>, payloads sourcePayloads: UnsafePointer<UInt64>,
+                     count: Int, layout: Layout = .spread) {
+        self.init()
+        load(keys: source, payloads: sourcePayloads, count: count,
+             capacity: ALEXDataNode.capacity(for: count), layout: layout)
+    }
+
+    deinit {
+        keys.deallocate()
+        payloads.deallocate()
+        bitmap.deallocate()
+    }
+
+    static func words(_ capacity: Int) -> Int { (capacity + 63) >> 6 }
+    static func limit(_ capacity: Int) -> Int {
+        min(capacity - 1, max(1, Int(Double(capacity) * ALEXTuning.maximumDensity)))
+    }
+    /// The capacity that holds `count` keys at the initial density.
+    static func capacity(for count: Int) -> Int {
+        max(ALEXTuning.minimumCapacity, Int(Double(count) / ALEXTuning.initialDensity) + 1)
+    }
+
+    var isFull: Bool { count >= growthLimit }
+
+    // MARK: - Bitmap
+
+    @inline(__always)
+    func isOccupied(_ slot: Int) -> Bool {
+        bitmap[slot &>> 6] & (1 &<< UInt64(slot & 63)) != 0
+    }
+
+    @inline(__always)
+    private func setOccupied(_ slot: Int) {
+        bitmap[slot &>> 6] |= 1 &<< UInt64(slot & 63)
+    }
+
+    @inline(__always)
+    private func clearOccupied(_ slot: Int) {
+        bitmap[slot &>> 6] &= ~(1 &<< UInt64(slot & 63))
+    }
+
+    /// The first occupied slot >= `slot`, or `capacity`.
+    @inline(__always)
+    func nextOccupied(from slot: Int) -> Int {
+        if slot >= capacity { return capacity }
+        var word = slot &>> 6
+        var bits = bitmap[word] & (UInt64.max &<< UInt64(slot & 63))
+        let wordCount = ALEXDataNode.words(capacity)
+        while bits == 0 {
+            word += 1
+            if word >= wordCount { return capacity }
+            bits = bitmap[word]
+        }
+        return word &<< 6 | bits.trailingZeroBitCount
+    }
+
+    /// The last occupied slot <= `slot`, or -1.
+    @inline(__always)
+    func previousOccupied(from slot: Int) -> Int {
+        if slot < 0 { return -1 }
+        var word = slot &>> 6
+        var bits = bitmap[word] & (UInt64.max &>> UInt64(63 - (slot & 63)))
+        while bits == 0 {
+            word -= 1
+            if word < 0 { return -1 }
+            bits = bitmap[word]
+        }
+        return word &<< 6 | (63 - bits.leadingZeroBitCount)
+    }
+
+    /// The first free slot >= `slot`, or `capacity`.
+    private func nextGap(from slot: Int) -> Int {
+        if slot >= capacity { return capacity }
+        var word = slot &>> 6
+        var bits = ~bitmap[word] & (UInt64.max &<< UInt64(slot & 63))
+        let wordCount = ALEXDataNode.words(capacity)
+        while bits == 0 {
+            word += 1
+            if word >= wordCount { return capacity }
+            bits = ~bitmap[word]
+        }
+        return min(capacity, word &<< 6 | bits.trailingZeroBitCount)
+    }
+
+    /// The last free slot <= `slot`, or -1.
+    private func previousGap(from slot: Int) -> Int {
+        if slot < 0 { return -1 }
+        var word = slot &>> 6
+        var bits = ~bitmap[word] & (UInt64.max &>> UInt64(63 - (slot & 63)))
+        while bits == 0 {
+            word -= 1
+            if word < 0 { return -1 }
+            bits = ~bitmap[word]
+        }
+        return word &<< 6 | (63 - bits.leadingZeroBitCount)
+    }
+
+    // MARK: - Model and search
+
+    /// The model's raw (unclamped) position for `key`.
+    @inline(__always)
+    private func rawPrediction(_ key: Int64) -> Double {
+        ALEXKeySpace.offset(ALEXKeySpace.unsigned(key), from: modelBase) * slope + intercept
+    }
+
+    /// The predicted slot of `key`, clamped to the array.
+    @inline(__always)
+    func predictedSlot(_ key: Int64) -> Int {
+        let raw = rawPrediction(key)
+        if !(raw > 0) { return 0 }  // also catches NaN
+        if raw >= lastSlotAsDouble { return capacity - 1 }
+        return Int(raw)
+    }
+
+    /// The first slot whose key is >= `key` (`capacity` if none), by exponential
+    /// search outward from `start`.
+    @inline(__always)
+    func lowerBound(_ key: Int64, from start: Int) -> Int {
+        let keys = self.keys
+        var low: Int
+        var high: Int
+        if keys[start] >= key {
+            // The answer is in [low, high]; keys[high] >= key.
+            high = start
+            low = 0
+            var step = 1
+            while true {
+                let probe = high - step
+                if probe < 0 { break }
+                if keys[probe] < key { low = probe + 1; break }
+                high = probe
+                step &<<= 1
+            }
+        } else {
+            // keys[start] < key: the answer is in [low, high] with high possibly capacity.
+            low = start + 1
+            high = capacity
+            var step = 1
+            while true {
+                let probe = start + step
+                if probe >= capacity { break }
+                if keys[probe] >= key { high = probe; break }
+                low = probe + 1
+                step &<<= 1
+            }
+        }
+        while low < high {
+            let middle = (low + high) &>> 1
+            if keys[middle] < key { low = middle + 1 } else { high = middle }
+        }
+        return low
+    }
+
+    /// The slot holding `key`, or nil when it is absent.
+    @inline(__always)
+    func slot(of key: Int64) -> Int? {
+        let bound = lowerBound(key, from: predictedSlot(key))
+        if bound == capacity || keys[bound] != key { return nil }
+        if isOccupied(bound) { return bound }
+        let real = nextOccupied(from: bound)
+        return real < capacity ? real : nil  // (trailing Int64.max gaps with no real Int64.max)
+    }
+
+    /// The first occupied slot whose key is >= `key`, or `capacity`.
+    func firstSlot(atLeast key: Int64) -> Int {
+        if count == 0 { return capacity }
+        return nextOccupied(from: lowerBound(key, from: predictedSlot(key)))
+    }
+
+    /// The last occupied slot whose key is <= `key`, or -1.
+    func lastSlot(atMost key: Int64) -> Int {
+        if count == 0 { return -1 }
+        let bound = lowerBound(key, from: predictedSlot(key))
+        let real = nextOccupied(from: bound)
+        if real < capacity && keys[real] == key { return real }
+        return previousOccupied(from: bound - 1)
+    }
+
+    // MARK: - Updates
+
+    /// Replaces the payload at an occupied slot and returns the old one.
+    @inline(__always)
+    func replacePayload(at slot: Int, with payload: UInt64) -> UInt64 {
+        let old = payloads[slot]
+        payloads[slot] = payload
+        return old
+    }
+
+    /// Inserts `key` (absent, node not full) near its predicted slot.
+    /// - Parameter bound: `lowerBound(key, ...)`, already computed by the caller.
+    func insert(_ key: Int64, _ payload: UInt64, lowerBound bound: Int, predicted: Int) {
+        let raw = rawPrediction(key)
+        let right = nextOccupied(from: bound)         // first real key > key
+        let left = previousOccupied(from: bound - 1)  // last real key < key
+        insertsSinceBuild += 1
+        searchStepsSinceBuild += Int.bitWidth - abs(bound - predicted).leadingZeroBitCount
+        if right == capacity { appendsSinceBuild += 1 }
+        if left == -1 { prependsSinceBuild += 1 }
+        if right - left > 1 {
+            // Free slots between the neighbours: take the one nearest the prediction.
+            let target: Int
+            if right == capacity && raw >= lastSlotAsDouble {
+                target = left + 1        // beyond the model's range: pack, keep room for more
+            } else if left == -1 && !(raw > 0) {
+                target = right - 1
+            } else {
+                target = min(max(predicted, left + 1), right - 1)
+            }
+            keys[target] = key
+            payloads[target] = payload
+            setOccupied(target)
+            var gap = target - 1
+            while gap > left { keys[gap] = key; gap -= 1 }
+        } else {
+            shiftToNearestGap(key, payload, left: left, right: right)
+        }
+        count += 1
+    }
+
+    /// Inserts between adjacent real slots `left` and `right` by shifting the run
+    /// of real keys on the side with the nearer free slot.
+    private func shiftToNearestGap(_ key: Int64, _ payload: UInt64, left: Int, right: Int) {
+        let gapRight = nextGap(from: right)
+        let gapLeft = previousGap(from: left)
+        if gapRight < capacity && (gapLeft < 0 || gapRight - right <= left - gapLeft) {
+            let moved = gapRight - right
+            (keys + right + 1).update(from: keys + right, count: moved)
+            (payloads + right + 1).update(from: payloads + right, count: moved)
+            setOccupied(gapRight)
+            keys[right] = key
+            payloads[right] = payload
+            shiftsSinceBuild += moved
+        } else {
+            precondition(gapLeft >= 0, "ALEX data node has no free slot")
+            let moved = left - gapLeft
+            (keys + gapLeft).update(from: keys + gapLeft + 1, count: moved)
+            (payloads + gapLeft).update(from: payloads + gapLeft + 1, count: moved)
+            setOccupied(gapLeft)
+            keys[left] = key
+            payloads[left] = payload
+            shiftsSinceBuild += moved
+        }
+    }
+
+    /// Removes the key at an occupied slot and returns its payload.
+    func remove(at slot: Int) -> UInt64 {
+        let payload = payloads[slot]
+        clearOccupied(slot)
+        count -= 1
+        let fill = slot + 1 < capacity ? keys[slot + 1] : Int64.max
+        var gap = slot
+        while gap >= 0 && !isOccupied(gap) {
+            keys[gap] = fill
+            gap -= 1
+        }
+        return payload
+    }
+
+    // MARK: - Cost model
+
+    /// Mean cost per insert observed since the last rebuild: search steps + shifts.
+    var empiricalCost: Double {
+        insertsSinceBuild == 0 ? 0 : Double(searchStepsSinceBuild + shiftsSinceBuild) / Double(insertsSinceBuild)
+    }
+
+    /// The cost the model promised: its mean search steps plus about one shift.
+    var expectedCost: Double { expectedSearchSteps + 1 }
+
+    /// True when the node's inserts cost much more than its model promised, so
+    /// retraining in place is unlikely to help and the node should split.
+    var costHasDrifted: Bool {
+        insertsSinceBuild >= ALEXTuning.minimumCostSamples && count >= ALEXTuning.minimumCostSplitKeys
+            && empiricalCost > expectedCost * ALEXTuning.costDriftFactor + ALEXTuning.costDriftSlack
+    }
+
+    /// The layout that suits the inserts seen since the last rebuild.
+    var preferredLayout: Layout {
+        if insertsSinceBuild >= 16 {
+            if appendsSinceBuild * 4 >= insertsSinceBuild * 3 { return .roomOnRight }
+            if prependsSinceBuild * 4 >= insertsSinceBuild * 3 { return .roomOnLeft }
+        }
+        return .spread
+    }
+
+    // MARK: - Rebuilding
+
+    /// Copies the real entries, in order, into the given buffers (capacity >= count).
+    func copyEntries(keys destinationKeys: UnsafeMutablePointer<Int64>, payloads destinationPayloads: UnsafeMutablePointer<UInt64>) {
+        var written = 0
+        var slot = nextOccupied(from: 0)
+        while slot < capacity {
+            destinationKeys[written] = keys[slot]
+            destinationPayloads[written] = payloads[slot]
+            written += 1
+            slot = nextOccupied(from: slot + 1)
+        }
+        precondition(written == count)
+    }
+
+    /// Rebuilds the node with `newCapacity` slots (retrains the model).
+    func rebuild(capacity newCapacity: Int, layout: Layout) {
+        let n = count
+        let tempKeys = UnsafeMutablePointer<Int64>.allocate(capacity: max(n, 1))
+        let tempPayloads = UnsafeMutablePointer<UInt64>.allocate(capacity: max(n, 1))
+        copyEntries(keys: tempKeys, payloads: tempPayloads)
+        load(keys: tempKeys, payloads: tempPayloads, count: n, capacity: newCapacity, layout: layout)
+        tempKeys.deallocate()
+        tempPayloads.deallocate()
+    }
+
+    /// Grows the node so that it holds its keys at the initial density.
+    func expand() {
+        rebuild(capacity: ALEXDataNode.capacity(for: count + 1), layout: preferredLayout)
+    }
+
+    /// Shrinks the node when removals left it sparse; returns true if it did.
+    @discardableResult
+    func shrinkIfSparse() -> Bool {
+        guard capacity > 4 * ALEXTuning.minimumCapacity,
+              Double(count) < Double(capacity) * ALEXTuning.minimumDensity else { return false }
+        rebuild(capacity: ALEXDataNode.capacity(for: count), layout: .spread)
+        return true
+    }
+
+    /// Replaces the contents with `n` sorted distinct keys placed by a freshly trained model.
+    private func load(keys source: UnsafePointer<Int64>, payloads sourcePayloads: UnsafePointer<UInt64>,
+                      count n: Int, capacity newCapacity: Int, layout: Layout) {
+        precondition(newCapacity > n && newCapacity >= ALEXTuning.minimumCapacity)
+        keys.deallocate()
+        payloads.deallocate()
+        bitmap.deallocate()
+        capacity = newCapacity
+        keys = .allocate(capacity: newCapacity)
+        payloads = .allocate(capacity: newCapacity)
+        let wordCount = ALEXDataNode.words(newCapacity)
+        bitmap = .allocate(capacity: wordCount)
+        bitmap.initialize(repeating: 0, count: wordCount)
+        growthLimit = ALEXDataNode.limit(newCapacity)
+        lastSlotAsDouble = Double(newCapacity - 1)
+        count = n
+        train(keys: source, count: n, layout: layout)
+        place(keys: source, payloads: sourcePayloads, count: n)
+        insertsSinceBuild = 0
+        searchStepsSinceBuild = 0
+        shiftsSinceBuild = 0
+        appendsSinceBuild = 0
+        prependsSinceBuild = 0
+    }
+
+    /// Least-squares fit of slot targets against key offsets (centred for precision).
+    private func train(keys source: UnsafePointer<Int64>, count n: Int, layout: Layout) {
+        let c = Double(capacity)
+        let packedSpan = min(c, Double(n) / ALEXTuning.maximumDensity)
+        let (start, span): (Double, Double)
+        switch layout {
+        case .spread: (start, span) = (0, c)
+        case .roomOnRight: (start, span) = (0, packedSpan)
+        case .roomOnLeft: (start, span) = (c - packedSpan, packedSpan)
+        }
+        modelBase = n > 0 ? ALEXKeySpace.unsigned(source[0]) : 0
+        guard n > 1 else {
+            slope = 0
+            intercept = n == 1 ? start + span / 2 : 0
+            return
+        }
+        let step = span / Double(n)
+        var meanX = 0.0
+        for i in 0..<n { meanX += ALEXKeySpace.offset(ALEXKeySpace.unsigned(source[i]), from: modelBase) }
+        meanX /= Double(n)
+        let meanY = start + step * Double(n - 1) / 2
+        var covariance = 0.0
+        var variance = 0.0
+        for i in 0..<n {
+            let dx = ALEXKeySpace.offset(ALEXKeySpace.unsigned(source[i]), from: modelBase) - meanX
+            let dy = start + step * Double(i) - meanY
+            covariance += dx * dy
+            variance += dx * dx
+        }
+        slope = variance > 0 ? covariance / variance : 0
+        if !slope.isFinite { slope = 0 }
+        intercept = meanY - slope * meanX
+        if !intercept.isFinite { intercept = 0 }
+    }
+
+    /// Places keys at their predicted slots (pushed right past collisions, pulled left
+    /// so the rest still fit), then fills the gaps per the fill policy.
+    private func place(keys source: UnsafePointer<Int64>, payloads sourcePayloads: UnsafePointer<UInt64>, count n: Int) {
+        var previous = -1
+        var steps = 0
+        for i in 0..<n {
+            let predicted = predictedSlot(source[i])
+            var slot = max(predicted, previous + 1)
+            slot = min(slot, capacity - (n - i))
+            keys[slot] = source[i]
+            payloads[slot] = sourcePayloads[i]
+            setOccupied(slot)
+            steps += Int.bitWidth - abs(slot - predicted).leadingZeroBitCount
+            previous = slot
+        }
+        expectedSearchSteps = n == 0 ? 0 : Double(steps) / Double(n)
+        var fill = Int64.max
+        var slot = capacity - 1
+        while slot >= 0 {
+            if isOccupied(slot) { fill = keys[slot] } else { keys[slot] = fill }
+            slot -= 1
+        }
+    }
+
+    /// Bytes of this node: the object, keys, payloads and bitmap.
+    var sizeInBytes: Int { 128 + capacity * 16 + ALEXDataNode.words(capacity) * 8 }
+
+    /// The smallest and largest real keys (nil when empty).
+    var minimumKey: Int64? { count == 0 ? nil : keys[nextOccupied(from: 0)] }
+    var maximumKey: Int64? { count == 0 ? nil : keys[previousOccupied(from: capacity - 1)] }
+}

@@ -1,0 +1,130 @@
+/// An updatable learned ordered map from Int64 keys to UInt64 payloads (ALEX:
+/// model-routed inner nodes, gapped-array data nodes with a presence bitmap,
+/// exponential search from the prediction, cost-model-driven expand/split).
+///
+/// - Inner nodes route with a power-of-two-slope linear model and no search; a
+///   child may own several consecutive slots.
+/// - Data nodes are gapped arrays (see `ALEXDataNode` for the gap fill policy).
+/// - A full data node expands (retrains with more slots) unless it is too large or
+///   its observed insert cost drifted far above what its model promised; then it
+///   splits sideways (into two children under the same parent, doubling the parent's
+///   fanout first if the node owns a single slot) or, when the parent cannot grow,
+///   downward (it becomes an inner node over its key range).
+/// - The root's model covers the keys seen so far; a key outside it expands the root
+///   in place (more slots) or, past the fanout limit, adds a level above it.
+/// - Removals leave gaps; a data node that becomes sparse shrinks. Underfull
+///   neighbouring data nodes are not merged.
+///
+/// Memory: about 16 bytes per slot (key + payload) at 70-80% occupancy plus a bit
+/// per slot and the inner nodes' pointers; `sizeInBytes` reports the exact figure.
+///
+/// Not thread-safe: callers serialize access (lookups never modify the map, so a
+/// reader/writer lock around it is enough).
+public final class ALEXMap {
+    var root: ALEXNode
+    /// Number of keys stored.
+    public private(set) var count: Int = 0
+    /// Bumps on every mutation; cursors use it to notice that they must re-position.
+    public private(set) var version: UInt64 = 0
+    /// How often each kind of structural change happened (for tests and tuning).
+    public internal(set) var events = ALEXEvents()
+
+    /// An empty map.
+    public init() {
+        root = ALEXDataNode()
+    }
+
+    /// Bulk-loads sorted, distinct keys with their payloads.
+    /// - Throws: `.invalidArgument` when the counts differ or the keys are not
+    ///   strictly increasing (naming the first offending position).
+    public init(sortedKeys: UnsafeBufferPointer<Int64>, payloads: UnsafeBufferPointer<UInt64>) throws(OmenError) {
+        guard sortedKeys.count == payloads.count else {
+            throw OmenError(.invalidArgument, "\(sortedKeys.count) keys but \(payloads.count) payloads")
+        }
+        let n = sortedKeys.count
+        if n > 1 {
+            for i in 1..<n where sortedKeys[i] <= sortedKeys[i - 1] {
+                throw OmenError(.invalidArgument,
+                    "keys are not strictly increasing: keys[\(i)] = \(sortedKeys[i]) after keys[\(i - 1)] = \(sortedKeys[i - 1])")
+            }
+        }
+        guard n > 0, let keyBase = sortedKeys.baseAddress, let payloadBase = payloads.baseAddress else {
+            root = ALEXDataNode()
+            return
+        }
+        var builder = ALEXBuilder(keys: keyBase, payloads: payloadBase)
+        root = builder.buildRoot(count: n)
+        count = n
+    }
+
+    // MARK: - Lookups
+
+    /// The data node that owns `key` (routing only, no search).
+    @inline(__always)
+    func leaf(for key: Int64) -> ALEXDataNode {
+        let u = ALEXKeySpace.unsigned(key)
+        unowned(unsafe) var node = root
+        while !node.isDataNode {
+            node = unsafeDowncast(node, to: ALEXInnerNode.self).child(for: u)
+        }
+        return unsafeDowncast(node, to: ALEXDataNode.self)
+    }
+
+    /// The payload stored under `key`, or nil.
+    public func find(_ key: Int64) -> UInt64? {
+        let node = leaf(for: key)
+        guard let slot = node.slot(of: key) else { return nil }
+        return node.payloads[slot]
+    }
+
+    /// True when `key` is present.
+    public func contains(_ key: Int64) -> Bool { find(key) != nil }
+
+    // MARK: - Updates
+
+    /// Inserts or replaces; returns the previous payload if the key was present.
+    @discardableResult
+    public func upsert(_ key: Int64, _ payload: UInt64) -> UInt64? {
+        version &+= 1
+        while true {
+            // Checked on every pass: making room may have changed the path.
+            let u = ALEXKeySpace.unsigned(key)
+            if !pathCovers(u) {
+                expandPath(for: u)
+                continue
+            }
+            let node = leaf(for: key)
+            let predicted = node.predictedSlot(key)
+            let bound = node.lowerBound(key, from: predicted)
+            if bound < node.capacity && node.keys[bound] == key {
+                let slot = node.isOccupied(bound) ? bound : node.nextOccupied(from: bound)
+                if slot < node.capacity { return node.replacePayload(at: slot, with: payload) }
+            }
+            if !node.isFull {
+                node.insert(key, payload, lowerBound: bound, predicted: predicted)
+                count += 1
+                return nil
+            }
+            makeRoom(in: node, for: key)
+        }
+    }
+
+    /// Removes `key`; returns its payload if it was present.
+    @discardableResult
+    public func remove(_ key: Int64) -> UInt64? {
+        let node = leaf(for: key)
+        guard let slot = node.slot(of: key) else { return nil }
+        version &+= 1
+        let payload = node.remove(at: slot)
+        count -= 1
+        if node.shrinkIfSparse() { events.shrinks += 1 }
+        return payload
+    }
+
+    /// Removes every key.
+    public func removeAll() {
+        version &+= 1
+        root = ALEXDataNode()
+        count = 0
+    }
+}

@@ -1,0 +1,59 @@
+/// The `.auto` kind: build every candidate kind over the data itself, time lookups of
+/// the same query sample on each, and keep the fastest.
+///
+/// The queries are keys drawn at pseudo-random positions of the array plus as many
+/// absent neighbours (`key + 1`), in a fixed order, so every candidate sees the same
+/// work; each candidate is timed in several interleaved rounds and its best round
+/// counts (the machine may be shared; the best round is the least disturbed one).
+enum AutoSelection {
+    static let candidates: [IndexKind] = [.pgm, .rmi, .linear]
+    static let rounds = 3
+
+    struct Choice {
+        var model: IndexModel
+        var note: String
+    }
+
+    static func choose(_ keys: UnsafePointer<Int64>, _ count: Int,
+                       _ configuration: IndexConfiguration) throws(OmenError) -> Choice {
+        var models: [IndexModel] = []
+        for kind in candidates { models.append(try IndexModel.build(kind, keys, count, configuration)) }
+        let queries = sampleQueries(keys, count)
+        var best = [UInt64](repeating: .max, count: models.count)
+        var checksum = 0
+        for _ in 0..<rounds {
+            for (m, model) in models.enumerated() {
+                let started = MonotonicClock.nanoseconds()
+                for q in queries { checksum &+= model.lowerBound(q) }
+                best[m] = min(best[m], MonotonicClock.nanoseconds() &- started)
+            }
+        }
+        var winner = 0
+        for m in models.indices where best[m] < best[winner] { winner = m }
+        let perLookup = { (m: Int) -> String in
+            let tenths = queries.isEmpty ? 0 : best[m] * 10 / UInt64(queries.count)
+            return "\(candidates[m].name) \(tenths / 10).\(tenths % 10)"
+        }
+        var note = "auto: \(candidates[winner].name); ns/lookup"
+        for m in models.indices { note += " " + perLookup(m) }
+        note += " (\(queries.count) queries, best of \(rounds)"
+        note += checksum == Int.min ? ")" : ")"  // keeps the timed loops from being optimized away
+        return Choice(model: models[winner], note: note)
+    }
+
+    /// Up to 2 × 8192 queries: present keys at pseudo-random positions and their `+ 1` neighbours.
+    static func sampleQueries(_ keys: UnsafePointer<Int64>, _ count: Int) -> [Int64] {
+        guard count > 0 else { return [] }
+        let samples = min(count, 8192)
+        var state: UInt64 = 0x9E37_79B9_7F4A_7C15
+        var queries: [Int64] = []
+        queries.reserveCapacity(samples * 2)
+        for _ in 0..<samples {
+            state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+            let key = keys[Int((state &>> 17) % UInt64(count))]
+            queries.append(key)
+            queries.append(key &+ 1)
+        }
+        return queries
+    }
+}

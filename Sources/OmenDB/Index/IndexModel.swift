@@ -1,0 +1,80 @@
+/// The model behind a `LearnedIndex`: one case per built kind. Each case's index
+/// offers the same concrete operations (`lowerBound`, `dataWindow`, batch lookups),
+/// so adding a kind is one case here plus one line per `switch` in `LearnedIndex`.
+enum IndexModel {
+    case linear(LinearIndex)
+    case rmi(RMIIndex)
+    case pgm(PGMIndex)
+
+    /// Builds the model of one concrete kind (not `.auto`).
+    static func build(_ kind: IndexKind, _ keys: UnsafePointer<Int64>, _ count: Int,
+                      _ configuration: IndexConfiguration) throws(OmenError) -> IndexModel {
+        switch kind {
+        case .linear:
+            return .linear(LinearIndex(keys: keys, count: count, windowSearch: configuration.windowSearch))
+        case .rmi:
+            return .rmi(RMIIndex(keys: keys, count: count, leafCount: configuration.rmiLeafCount,
+                                 windowSearch: configuration.windowSearch))
+        case .pgm:
+            return .pgm(PGMIndex(keys: keys, count: count, epsilon: configuration.epsilon,
+                                 recursiveEpsilon: configuration.recursiveEpsilon,
+                                 windowSearch: configuration.windowSearch))
+        case .auto, .alex:
+            throw OmenError(.unsupported, "index kind '\(kind.name)' cannot be built as a model over a key array")
+        }
+    }
+
+    var kind: IndexKind {
+        switch self {
+        case .linear: return .linear
+        case .rmi: return .rmi
+        case .pgm: return .pgm
+        }
+    }
+
+    /// The first position whose key is `>= key`.
+    @inline(__always)
+    func lowerBound(_ key: Int64) -> Int {
+        switch self {
+        case .linear(let index): return index.lowerBound(key)
+        case .rmi(let index): return index.lowerBound(key)
+        case .pgm(let index): return index.lowerBound(key)
+        }
+    }
+
+    /// The data window the last-mile search covers for `key` (test hook).
+    func dataWindow(_ key: Int64) -> (lo: Int, hi: Int) {
+        switch self {
+        case .linear(let index): return index.dataWindow(key)
+        case .rmi(let index): return index.dataWindow(key)
+        case .pgm(let index): return index.dataWindow(key)
+        }
+    }
+
+    func lowerBounds(_ queries: UnsafeBufferPointer<Int64>, _ out: UnsafeMutableBufferPointer<Int64>) {
+        switch self {
+        case .linear(let index): BatchLookup.lowerBounds(index, queries, out)
+        case .rmi(let index): BatchLookup.lowerBounds(index, queries, out)
+        case .pgm(let index): BatchLookup.lowerBounds(index, queries, out)
+        }
+    }
+
+    /// Shape and cost; `note` is filled in by the caller.
+    func statistics(keyCount: Int) -> IndexStatistics {
+        switch self {
+        case .linear(let index):
+            return IndexStatistics(kind: .linear, keyCount: keyCount, modelCount: 1, levelCount: 1,
+                                   maximumError: index.model.maximumError, sizeInBytes: index.sizeInBytes,
+                                   note: "linear: one model, error \(index.model.maximumError)")
+        case .rmi(let index):
+            return IndexStatistics(kind: .rmi, keyCount: keyCount, modelCount: index.leafCount + 1, levelCount: 2,
+                                   maximumError: index.maximumLeafError, sizeInBytes: index.sizeInBytes,
+                                   note: "rmi: linear root, \(index.leafCount) linear leaves")
+        case .pgm(let index):
+            return IndexStatistics(kind: .pgm, keyCount: keyCount, modelCount: index.segmentCount,
+                                   levelCount: index.levelCount, maximumError: index.maximumLeafError,
+                                   sizeInBytes: index.sizeInBytes,
+                                   note: "pgm: epsilon \(index.epsilon)/\(index.recursiveEpsilon), \(index.leafSegmentCount) leaf segments")
+        }
+    }
+}

@@ -1,0 +1,175 @@
+import XCTest
+@testable import OmenDB
+
+/// Every kind against the sorted-array reference, over every distribution and size.
+final class LearnedIndexPropertyTests: XCTestCase {
+    /// The configurations under test: every kind, both window searches, odd parameters.
+    static let configurations: [IndexConfiguration] = {
+        func make(_ kind: IndexKind, _ change: (inout IndexConfiguration) -> Void = { _ in }) -> IndexConfiguration {
+            var configuration = IndexConfiguration()
+            configuration.kind = kind
+            change(&configuration)
+            return configuration
+        }
+        return [
+            make(.linear),
+            make(.linear) { $0.windowSearch = .branchless },
+            make(.rmi),
+            make(.rmi) { $0.rmiLeafCount = 1 },
+            make(.rmi) { $0.rmiLeafCount = 7; $0.windowSearch = .branchless },
+            make(.rmi) { $0.rmiLeafCount = 5000 },
+            make(.pgm),
+            make(.pgm) { $0.epsilon = 1; $0.recursiveEpsilon = 1 },
+            make(.pgm) { $0.epsilon = 16; $0.windowSearch = .branchless },
+            make(.auto),
+        ]
+    }()
+
+    static let sizes = [0, 1, 2, 3, 10, 257, 5_000]
+
+    func testEveryKindMatchesReferenceOnSmallSizes() throws {
+        for distribution in KeyDistribution.allCases {
+            for size in Self.sizes {
+                let keys = distribution.keys(size)
+                let queries = Reference.queries(keys, random: 200)
+                for configuration in Self.configurations {
+                    try check(keys, queries, configuration, "\(distribution) n=\(size)")
+                }
+            }
+        }
+    }
+
+    func testEveryKindMatchesReferenceAt100k() throws {
+        for distribution in KeyDistribution.allCases {
+            let keys = distribution.keys(100_000)
+            var rng = SplitMix64(seed: 99)
+            // A sample of every kind of query (all keys would be slow in debug builds).
+            var queries = Reference.queries(Array(keys.prefix(200)) + Array(keys.suffix(200)), random: 2_000)
+            for _ in 0..<3_000 {
+                let key = keys[Int(rng.next() % UInt64(keys.count))]
+                queries.append(contentsOf: [key, key &+ 1, key &- 1])
+            }
+            for kind in [IndexKind.linear, .rmi, .pgm] {
+                var configuration = IndexConfiguration()
+                configuration.kind = kind
+                try check(keys, queries, configuration, "\(distribution) n=100k", checkAllWindows: true)
+            }
+        }
+    }
+
+    /// Set OMENDB_LARGE_TESTS=1 to run the 1M-key case (meant for release builds).
+    func testEveryKindMatchesReferenceAt1M() throws {
+        guard getenv("OMENDB_LARGE_TESTS") != nil else { throw XCTSkip("set OMENDB_LARGE_TESTS=1 to run") }
+        for distribution in KeyDistribution.allCases {
+            let keys = distribution.keys(1_000_000)
+            let queries = Reference.queries(keys, random: 100_000)
+            for kind in [IndexKind.linear, .rmi, .pgm, .auto] {
+                var configuration = IndexConfiguration()
+                configuration.kind = kind
+                try check(keys, queries, configuration, "\(distribution) n=1M", checkAllWindows: true)
+            }
+        }
+    }
+
+    func testAutoRecordsItsMeasuredChoice() throws {
+        var configuration = IndexConfiguration()
+        configuration.kind = .auto
+        let index = try LearnedIndex(keys: KeyDistribution.lognormal.keys(20_000), configuration: configuration)
+        let statistics = index.statistics
+        XCTAssertNotEqual(statistics.kind, .auto)
+        XCTAssertTrue(statistics.note.hasPrefix("auto: \(statistics.kind.name);"), statistics.note)
+        for kind in AutoSelection.candidates {
+            XCTAssertTrue(statistics.note.contains("\(kind.name) "), statistics.note)
+        }
+        XCTAssertTrue(statistics.note.contains("ns/lookup"), statistics.note)
+    }
+
+    func testRMIWithMoreLeavesThanKeysAndSkewedRouting() throws {
+        // Lognormal keys under a linear root: most leaves empty, a few crowded.
+        for leaves in [1, 2, 64, 100_000] {
+            var configuration = IndexConfiguration()
+            configuration.kind = .rmi
+            configuration.rmiLeafCount = leaves
+            let keys = KeyDistribution.lognormal.keys(3_000)
+            try check(keys, Reference.queries(keys, random: 500), configuration, "lognormal leaves=\(leaves)")
+        }
+    }
+
+    // MARK: - The check
+
+    private func check(_ keys: [Int64], _ queries: [Int64], _ configuration: IndexConfiguration,
+                       _ label: String, checkAllWindows: Bool = true,
+                       file: StaticString = #filePath, line: UInt = #line) throws {
+        let index = try LearnedIndex(keys: keys, configuration: configuration)
+        let context = "\(label) \(configuration.kind.name)/\(configuration.windowSearch) leaves=\(configuration.rmiLeafCount) eps=\(configuration.epsilon)"
+        let statistics = index.statistics
+        XCTAssertEqual(statistics.keyCount, keys.count, context, file: file, line: line)
+        XCTAssertNotEqual(statistics.kind, .auto, context, file: file, line: line)
+        var failures = 0
+        var expected: [Int64] = []
+        expected.reserveCapacity(queries.count)
+        for q in queries {
+            let reference = Reference.lowerBound(keys, q)
+            expected.append(Int64(reference))
+            if failures > 5 { continue }
+            let got = index.lowerBound(q)
+            if got != reference {
+                failures += 1
+                XCTFail("\(context): lowerBound(\(q)) = \(got), reference \(reference)", file: file, line: line)
+            }
+            let window = index.dataWindow(q)
+            if checkAllWindows && !(window.lo <= reference && reference <= window.hi) {
+                failures += 1
+                XCTFail("\(context): window \(window) misses lower bound \(reference) of \(q)", file: file, line: line)
+            }
+            let isPresent = reference < keys.count && keys[reference] == q
+            if index.find(q) != (isPresent ? reference : nil) {
+                failures += 1
+                XCTFail("\(context): find(\(q)) = \(String(describing: index.find(q)))", file: file, line: line)
+            }
+        }
+        // Reported error bound vs. the error observed at every key.
+        for (position, key) in keys.enumerated() where position == 0 || keys[position - 1] != key {
+            let window = index.dataWindow(key)
+            if !(window.lo <= position && position <= window.hi) || window.hi - window.lo > 2 * statistics.maximumError + 1 {
+                XCTFail("\(context): key \(key) at \(position) outside window \(window), max error \(statistics.maximumError)",
+                        file: file, line: line)
+                break
+            }
+        }
+        // Batches agree with single lookups.
+        var positions = [Int64](repeating: -2, count: queries.count)
+        queries.withUnsafeBufferPointer { q in
+            positions.withUnsafeMutableBufferPointer { p in index.lowerBounds(q, into: p) }
+        }
+        XCTAssertEqual(positions, expected, "\(context): batch lower bounds", file: file, line: line)
+        let found = queries.withUnsafeBufferPointer { q in
+            positions.withUnsafeMutableBufferPointer { p in index.find(q, into: p) }
+        }
+        var expectedFound = 0
+        for (i, q) in queries.enumerated() {
+            let p = Int(expected[i])
+            let hit = p < keys.count && keys[p] == q
+            if hit { expectedFound += 1 }
+            if positions[i] != (hit ? Int64(p) : -1) {
+                XCTFail("\(context): batch find of \(q) = \(positions[i])", file: file, line: line)
+                break
+            }
+        }
+        XCTAssertEqual(found, expectedFound, context, file: file, line: line)
+        // Ranges between pairs of queries, including inverted and empty ones.
+        var rng = SplitMix64(seed: UInt64(queries.count))
+        for _ in 0..<min(200, queries.count) {
+            let a = queries[Int(rng.next() % UInt64(queries.count))]
+            let b = queries[Int(rng.next() % UInt64(queries.count))]
+            let range = index.range(from: a, to: b)
+            let first = Reference.lowerBound(keys, a)
+            let expectedCount = b > a ? Reference.lowerBound(keys, b) - first : 0
+            if range.first != first || range.count != expectedCount {
+                XCTFail("\(context): range(\(a), \(b)) = \(range), reference (\(first), \(expectedCount))",
+                        file: file, line: line)
+                break
+            }
+        }
+    }
+}

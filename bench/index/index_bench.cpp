@@ -1,0 +1,379 @@
+// Learned-index benchmark: OmenDB's index kinds (through the public C API in
+// include/omendb.h) against binary search over the same array (std::lower_bound and
+// a branch-free form), std::map, and the machine's DRAM random-access latency.
+//
+// Output: one JSON object per line on stdout (fields store, workload, dataset, n,
+// value_size, metric, value, unit, run, version). Progress goes to stderr.
+//
+// Lookup "latency" is measured as a dependent chain (each query depends on the
+// previous answer, so lookups cannot overlap); "throughput" loops issue independent
+// lookups one at a time (the CPU may overlap them); "batch" uses the batch API.
+#include "omendb.h"
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <cstdint>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <map>
+#include <random>
+#include <string>
+#include <vector>
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+double seconds_since(Clock::time_point start) {
+    return std::chrono::duration<double>(Clock::now() - start).count();
+}
+
+double median(std::vector<double> v) {
+    std::sort(v.begin(), v.end());
+    size_t n = v.size();
+    return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+}
+
+struct Emitter {
+    std::string run, version;
+    void emit(const std::string &store, const std::string &workload, const std::string &dataset, size_t n,
+              const std::string &metric, double value, const std::string &unit) const {
+        std::printf("{\"store\":\"%s\",\"workload\":\"%s\",\"dataset\":\"%s\",\"n\":%zu,\"value_size\":0,"
+                    "\"metric\":\"%s\",\"value\":%.6g,\"unit\":\"%s\",\"run\":\"%s\",\"version\":\"%s\"}\n",
+                    store.c_str(), workload.c_str(), dataset.c_str(), n, metric.c_str(), value, unit.c_str(),
+                    run.c_str(), version.c_str());
+        std::fflush(stdout);
+    }
+};
+
+// ---- Data sets ---------------------------------------------------------------
+
+std::vector<int64_t> make_keys(const std::string &name, size_t n, uint64_t seed) {
+    std::mt19937_64 rng(seed);
+    std::vector<int64_t> keys;
+    keys.reserve(n);
+    if (name == "seq_gaps") {
+        int64_t k = 0;
+        for (size_t i = 0; i < n; i++) {
+            keys.push_back(k);
+            k += (rng() % 10 == 0) ? int64_t(rng() % 1000) + 1 : 1;
+        }
+    } else if (name == "uniform") {
+        for (size_t i = 0; i < n; i++) keys.push_back(int64_t(rng()));
+    } else if (name == "lognormal") {
+        std::lognormal_distribution<double> d(0.0, 2.0);
+        for (size_t i = 0; i < n; i++) keys.push_back(int64_t(std::min(d(rng) * 1e9, 9e18)));
+    } else if (name == "normal") {
+        std::normal_distribution<double> d(0.0, 1.0);
+        for (size_t i = 0; i < n; i++) keys.push_back(int64_t(d(rng) * 1e15));
+    } else if (name == "clustered") {
+        int64_t k = INT64_MIN / 2;
+        while (keys.size() < n) {
+            size_t run = 1 + rng() % 2000;
+            for (size_t j = 0; j < run && keys.size() < n; j++) { keys.push_back(k); k += 1 + int64_t(rng() % 3); }
+            k += int64_t(rng() % (1ull << 44)) + (1ll << 36);
+        }
+    } else {
+        std::fprintf(stderr, "unknown dataset %s\n", name.c_str());
+        std::exit(2);
+    }
+    std::sort(keys.begin(), keys.end());
+    return keys;
+}
+
+std::vector<int64_t> existing_queries(const std::vector<int64_t> &keys, size_t q, uint64_t seed) {
+    std::mt19937_64 rng(seed);
+    std::vector<int64_t> out(q);
+    for (auto &x : out) x = keys[rng() % keys.size()];
+    return out;
+}
+
+std::vector<int64_t> absent_queries(const std::vector<int64_t> &keys, size_t q, uint64_t seed) {
+    std::mt19937_64 rng(seed);
+    std::vector<int64_t> out;
+    out.reserve(q);
+    int64_t lo = keys.front(), hi = keys.back();
+    while (out.size() < q) {
+        // Half between neighbours, half uniform over the key range.
+        int64_t x;
+        if (out.size() % 2 == 0) {
+            size_t p = rng() % (keys.size() - 1);
+            if (keys[p + 1] - keys[p] < 2) continue;
+            x = keys[p] + 1 + int64_t(rng() % uint64_t(keys[p + 1] - keys[p] - 1));
+        } else {
+            x = lo + int64_t(rng() % (uint64_t(hi) - uint64_t(lo)));
+        }
+        if (!std::binary_search(keys.begin(), keys.end(), x)) out.push_back(x);
+    }
+    return out;
+}
+
+// ---- Baselines ----------------------------------------------------------------
+
+inline size_t branchfree_lower_bound(const int64_t *a, size_t n, int64_t key) {
+    const int64_t *base = a;
+    while (n > 1) {
+        size_t half = n / 2;
+        base = (base[half - 1] < key) ? base + half : base;
+        n -= half;
+    }
+    return size_t(base - a) + (n == 1 && *base < key);
+}
+
+// DRAM random-access latency: a dependent pointer chase over a random cycle of
+// cache lines spanning `bytes` (TLB misses included, as for a large key array).
+double dram_latency_ns(size_t bytes, uint64_t seed) {
+    size_t lines = bytes / 64;
+    std::vector<uint32_t> order(lines);
+    for (size_t i = 0; i < lines; i++) order[i] = uint32_t(i);
+    std::mt19937_64 rng(seed);
+    for (size_t i = lines - 1; i > 0; i--) std::swap(order[i], order[rng() % i]);  // Sattolo: one cycle
+    auto *memory = static_cast<uint64_t *>(std::aligned_alloc(64, lines * 64));
+    for (size_t i = 0; i < lines; i++) memory[size_t(order[i]) * 8] = uint64_t(order[(i + 1) % lines]) * 8;
+    std::vector<uint32_t>().swap(order);
+    std::vector<double> runs;
+    uint64_t p = 0;
+    const size_t steps = 4'000'000;
+    for (int r = 0; r < 5; r++) {
+        auto t = Clock::now();
+        for (size_t s = 0; s < steps; s++) p = memory[p];
+        runs.push_back(seconds_since(t) * 1e9 / double(steps));
+    }
+    if (p == 12345) std::fprintf(stderr, " ");
+    std::free(memory);
+    return median(runs);
+}
+
+// ---- Measurement helpers --------------------------------------------------------
+
+volatile uint64_t sink;
+
+template <class Lookup>
+double latency_ns(const std::vector<int64_t> &queries, Lookup lookup) {
+    uint64_t dep = 0;
+    auto t = Clock::now();
+    for (size_t i = 0; i < queries.size(); i++) {
+        // `dep >> 63` is always 0 (positions < 2^63) but the compiler cannot know it:
+        // each lookup waits for the previous one.
+        dep = lookup(queries[i] + int64_t(dep >> 63));
+    }
+    double ns = seconds_since(t) * 1e9 / double(queries.size());
+    sink = dep;
+    return ns;
+}
+
+template <class Lookup>
+double throughput_ns(const std::vector<int64_t> &queries, Lookup lookup) {
+    uint64_t sum = 0;
+    auto t = Clock::now();
+    for (size_t i = 0; i < queries.size(); i++) sum += lookup(queries[i]);
+    double ns = seconds_since(t) * 1e9 / double(queries.size());
+    sink = sum;
+    return ns;
+}
+
+struct Config {
+    std::vector<size_t> sizes{1'000'000, 10'000'000};
+    std::vector<std::string> datasets{"seq_gaps", "uniform", "lognormal", "clustered"};
+    int runs = 5;
+    size_t queries = 1'000'000;
+    bool with_map = true;
+    bool with_dram = true;
+    size_t range_length = 100;
+};
+
+void check(int status, const char *what) {
+    if (status != OMENDB_OK) {
+        std::fprintf(stderr, "%s failed: %s (%s)\n", what, omendb_status_string(status), omendb_last_error());
+        std::exit(1);
+    }
+}
+
+struct Variant {
+    std::string name;
+    int kind;
+    int search;
+    uint32_t epsilon;
+};
+
+void bench_dataset(const Config &cfg, const Emitter &out, const std::string &dataset, size_t n,
+                   double dram_ns) {
+    std::fprintf(stderr, "[%s n=%zu] generating\n", dataset.c_str(), n);
+    auto keys = make_keys(dataset, n, 1234 + n);
+    auto hits = existing_queries(keys, cfg.queries, 99);
+    auto misses = absent_queries(keys, cfg.queries, 77);
+    const int64_t *a = keys.data();
+    auto emit_lookup = [&](const std::string &store, const char *workload, double ns) {
+        out.emit(store, workload, dataset, n, "latency", ns, "ns/op");
+        if (dram_ns > 0) out.emit(store, workload, dataset, n, "dram_misses", ns / dram_ns, "DRAM latencies/op");
+    };
+
+    // Baselines: binary search over the same array.
+    {
+        std::vector<double> hit_b, miss_b, thr_b, hit_f, miss_f, thr_f;
+        auto branchy = [&](int64_t k) { return uint64_t(std::lower_bound(a, a + n, k) - a); };
+        auto branchfree = [&](int64_t k) { return uint64_t(branchfree_lower_bound(a, n, k)); };
+        for (int r = 0; r < cfg.runs; r++) {
+            hit_b.push_back(latency_ns(hits, branchy));
+            miss_b.push_back(latency_ns(misses, branchy));
+            thr_b.push_back(throughput_ns(hits, branchy));
+            hit_f.push_back(latency_ns(hits, branchfree));
+            miss_f.push_back(latency_ns(misses, branchfree));
+            thr_f.push_back(throughput_ns(hits, branchfree));
+        }
+        emit_lookup("binary-search-std", "lookup_existing", median(hit_b));
+        emit_lookup("binary-search-std", "lookup_absent", median(miss_b));
+        out.emit("binary-search-std", "lookup_throughput", dataset, n, "latency", median(thr_b), "ns/op");
+        emit_lookup("binary-search-branchfree", "lookup_existing", median(hit_f));
+        emit_lookup("binary-search-branchfree", "lookup_absent", median(miss_f));
+        out.emit("binary-search-branchfree", "lookup_throughput", dataset, n, "latency", median(thr_f), "ns/op");
+    }
+    if (cfg.with_map && n <= 10'000'000) {
+        std::fprintf(stderr, "[%s n=%zu] std::map\n", dataset.c_str(), n);
+        auto t = Clock::now();
+        std::map<int64_t, uint64_t> map;
+        for (size_t i = 0; i < n; i++) map.emplace_hint(map.end(), keys[i], i);
+        out.emit("std-map", "build", dataset, n, "throughput", double(n) / seconds_since(t), "keys/s");
+        std::vector<double> hit, miss;
+        auto lookup = [&](int64_t k) { auto it = map.lower_bound(k); return it == map.end() ? uint64_t(n) : it->second; };
+        for (int r = 0; r < std::max(1, cfg.runs / 2); r++) {
+            hit.push_back(latency_ns(hits, lookup));
+            miss.push_back(latency_ns(misses, lookup));
+        }
+        emit_lookup("std-map", "lookup_existing", median(hit));
+        emit_lookup("std-map", "lookup_absent", median(miss));
+        out.emit("std-map", "memory", dataset, n, "bytes_per_key", 48.0, "bytes/key (node estimate: 32 B header + 16 B pair)");
+    }
+
+    const Variant variants[] = {
+        {"omendb-linear", OMENDB_INDEX_LINEAR, OMENDB_SEARCH_BRANCHY, 64},
+        {"omendb-rmi", OMENDB_INDEX_RMI, OMENDB_SEARCH_BRANCHY, 64},
+        {"omendb-rmi-branchless", OMENDB_INDEX_RMI, OMENDB_SEARCH_BRANCHLESS, 64},
+        {"omendb-pgm", OMENDB_INDEX_PGM, OMENDB_SEARCH_BRANCHY, 64},
+        {"omendb-pgm-branchless", OMENDB_INDEX_PGM, OMENDB_SEARCH_BRANCHLESS, 64},
+        {"omendb-pgm-eps16", OMENDB_INDEX_PGM, OMENDB_SEARCH_BRANCHY, 16},
+        {"omendb-auto", OMENDB_INDEX_AUTO, OMENDB_SEARCH_BRANCHY, 64},
+    };
+    std::vector<int64_t> positions(cfg.queries);
+    for (const Variant &v : variants) {
+        std::fprintf(stderr, "[%s n=%zu] %s\n", dataset.c_str(), n, v.name.c_str());
+        omendb_index_options *options = nullptr;
+        check(omendb_index_options_create(&options), "options");
+        check(omendb_index_options_set_kind(options, v.kind), "set_kind");
+        check(omendb_index_options_set_search(options, v.search), "set_search");
+        check(omendb_index_options_set_epsilon(options, v.epsilon), "set_epsilon");
+        omendb_index *index = nullptr;
+        std::vector<double> builds;
+        for (int r = 0; r < std::max(1, std::min(cfg.runs, 3)); r++) {
+            if (index) omendb_index_free(index);
+            auto t = Clock::now();
+            check(omendb_index_build(a, n, options, &index), "build");
+            builds.push_back(double(n) / seconds_since(t));
+        }
+        omendb_index_options_free(options);
+        out.emit(v.name, "build", dataset, n, "throughput", median(builds), "keys/s");
+        omendb_index_stats stats;
+        std::memset(&stats, 0, sizeof stats);
+        stats.struct_size = sizeof stats;
+        check(omendb_index_get_stats(index, &stats), "stats");
+        out.emit(v.name, "memory", dataset, n, "bytes_per_key", stats.bytes_per_key, "bytes/key");
+        out.emit(v.name, "model", dataset, n, "max_error", double(stats.max_error), "positions");
+        if (v.kind == OMENDB_INDEX_AUTO) std::fprintf(stderr, "    note: %s\n", stats.note);
+
+        auto lookup = [&](int64_t k) {
+            uint64_t p;
+            omendb_index_lower_bound(index, k, &p);
+            return p;
+        };
+        std::vector<double> hit, miss, thr, batch, range;
+        for (int r = 0; r < cfg.runs; r++) {
+            hit.push_back(latency_ns(hits, lookup));
+            miss.push_back(latency_ns(misses, lookup));
+            thr.push_back(throughput_ns(hits, lookup));
+            auto t = Clock::now();
+            check(omendb_index_lower_bound_batch(index, hits.data(), hits.size(), positions.data()), "batch");
+            batch.push_back(seconds_since(t) * 1e9 / double(hits.size()));
+            // Range scans: [key, key + span) where span covers ~range_length keys on average.
+            uint64_t scanned = 0, total = 0;
+            const int64_t span = int64_t((uint64_t(keys.back()) - uint64_t(keys.front())) / n * cfg.range_length) + 1;
+            const size_t scans = cfg.queries / 10;
+            t = Clock::now();
+            for (size_t i = 0; i < scans; i++) {
+                uint64_t first, count;
+                int64_t lo = hits[i];
+                int64_t hi = lo > INT64_MAX - span ? INT64_MAX : lo + span;
+                omendb_index_range(index, lo, hi, &first, &count);
+                for (uint64_t j = first; j < first + count; j++) total += uint64_t(a[j]);
+                scanned += count;
+            }
+            double s = seconds_since(t);
+            sink = total;
+            range.push_back(double(scanned) / s);
+        }
+        for (size_t i = 0; i < hits.size(); i++) {
+            if (uint64_t(positions[i]) != uint64_t(std::lower_bound(a, a + n, hits[i]) - a)) {
+                std::fprintf(stderr, "WRONG ANSWER: %s batch position %zu\n", v.name.c_str(), i);
+                std::exit(1);
+            }
+        }
+        emit_lookup(v.name, "lookup_existing", median(hit));
+        emit_lookup(v.name, "lookup_absent", median(miss));
+        out.emit(v.name, "lookup_throughput", dataset, n, "latency", median(thr), "ns/op");
+        out.emit(v.name, "lookup_batch", dataset, n, "latency", median(batch), "ns/op");
+        out.emit(v.name, "range_scan", dataset, n, "throughput", median(range), "keys/s");
+        omendb_index_free(index);
+    }
+}
+
+}  // namespace
+
+int main(int argc, char **argv) {
+    Config cfg;
+    Emitter out;
+    out.version = omendb_version_string();
+    out.run = std::to_string(std::chrono::duration_cast<std::chrono::seconds>(
+                                 std::chrono::system_clock::now().time_since_epoch()).count());
+    for (int i = 1; i < argc; i++) {
+        std::string arg = argv[i];
+        auto next = [&]() -> std::string {
+            if (i + 1 >= argc) { std::fprintf(stderr, "%s needs a value\n", arg.c_str()); std::exit(2); }
+            return argv[++i];
+        };
+        if (arg == "--sizes") {
+            cfg.sizes.clear();
+            std::string s = next();
+            for (size_t p = 0; p < s.size();) {
+                size_t q = s.find(',', p);
+                cfg.sizes.push_back(std::stoull(s.substr(p, q - p)));
+                p = q == std::string::npos ? s.size() : q + 1;
+            }
+        } else if (arg == "--datasets") {
+            cfg.datasets.clear();
+            std::string s = next();
+            for (size_t p = 0; p < s.size();) {
+                size_t q = s.find(',', p);
+                cfg.datasets.push_back(s.substr(p, q - p));
+                p = q == std::string::npos ? s.size() : q + 1;
+            }
+        } else if (arg == "--runs") {
+            cfg.runs = std::stoi(next());
+        } else if (arg == "--queries") {
+            cfg.queries = std::stoull(next());
+        } else if (arg == "--no-map") {
+            cfg.with_map = false;
+        } else if (arg == "--run-id") {
+            out.run = next();
+        } else {
+            std::fprintf(stderr, "usage: %s [--sizes N,N] [--datasets a,b] [--runs R] [--queries Q] [--no-map] [--run-id ID]\n", argv[0]);
+            return 2;
+        }
+    }
+    std::fprintf(stderr, "DRAM latency (pointer chase over 1 GiB)...\n");
+    double dram = dram_latency_ns(size_t(1) << 30, 5);
+    out.emit("machine", "dram_random_access", "1GiB", size_t(1) << 30, "latency", dram, "ns/op");
+    for (size_t n : cfg.sizes)
+        for (const auto &d : cfg.datasets) bench_dataset(cfg, out, d, n, dram);
+    return 0;
+}

@@ -1,0 +1,161 @@
+#!/usr/bin/env bash
+# test.sh — sets up the machine and runs every OmenDB test suite:
+#   Swift (swift build -c release, swift test), the CMake build and install, the C
+#   tests (normal, ASan+UBSan, TSan) through CTest, header/symbol checks, the C
+#   tests and consumer projects against the installed prefix, and the Python
+#   bindings' tests when bindings/python exists.
+#
+#   bash scripts/test.sh            # everything
+#   bash scripts/test.sh c python   # only the suites whose names contain a word
+#
+# Stops at the first failing suite and always ends with one summary line:
+#   suites: N passed, M failed, K skipped
+#
+# Adding a suite: write a function suite_<name> (it runs under set -euo pipefail
+# in a subshell; return 77 to mark it skipped) and add <name> to SUITES below.
+set -euo pipefail
+
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+cd "$ROOT"
+export OMENDB_VENV=${OMENDB_VENV:-$ROOT/.venv}
+WORK=$(mktemp -d "${TMPDIR:-/tmp}/omendb-test.XXXXXX")
+BUILD=$WORK/build            # CMake build tree
+PREFIX=$WORK/prefix          # install prefix
+JOBS=$(nproc 2>/dev/null || echo 2)
+# cmake_configure ARGS...: configures with Ninja when setup has installed it.
+cmake_configure() {
+    if command -v ninja >/dev/null; then cmake -G Ninja "$@"; else cmake "$@"; fi
+}
+cleanup() { if [[ ${OMENDB_KEEP_WORK:-0} == 1 ]]; then echo "kept $WORK"; else rm -rf "$WORK"; fi; }
+trap cleanup EXIT
+
+SUITES=(setup swift_build swift_test storage_crash cmake_build ctest installed_checks installed_c_tests consumers python)
+
+# ---- suites ------------------------------------------------------------------
+
+suite_setup() {
+    bash "$ROOT/scripts/setup.sh"
+}
+
+suite_swift_build() {
+    swift build -c release
+}
+
+suite_swift_test() {
+    swift test
+}
+
+suite_storage_crash() {
+    # SIGKILL a SYNC_FULL writer at random moments, reopen and check (~30 s; --long: 5 min).
+    bash "$ROOT/Tests/crash/run.sh"
+}
+
+suite_cmake_build() {
+    cmake_configure -S "$ROOT" -B "$BUILD" -DCMAKE_BUILD_TYPE=Release
+    cmake --build "$BUILD" --parallel "$JOBS"
+    cmake --install "$BUILD" --prefix "$PREFIX"
+    echo "installed files:"
+    (cd "$PREFIX" && find . -type f -o -type l | sort | sed 's/^/  /')
+    ls -l "$PREFIX/lib/"libomendb.so*
+}
+
+suite_ctest() {
+    # The C tests in the build tree: normal, ASan+UBSan, TSan, header, exports.
+    ctest --test-dir "$BUILD" --output-on-failure --parallel "$JOBS"
+}
+
+suite_installed_checks() {
+    # The installed header compiles alone as strict C99 and C++11.
+    cc -std=c99 -Wall -Wextra -pedantic -Werror -fsyntax-only -x c "$PREFIX/include/omendb.h"
+    echo "cc  -std=c99   -Wall -Wextra -pedantic -Werror omendb.h: ok"
+    c++ -std=c++11 -Wall -Wextra -pedantic -Werror -fsyntax-only -x c++ "$PREFIX/include/omendb.h"
+    echo "c++ -std=c++11 -Wall -Wextra -pedantic -Werror omendb.h: ok"
+    if command -v clang >/dev/null; then   # the Swift toolchain's clang, a second opinion
+        clang -std=c99 -Wall -Wextra -pedantic -Werror -fsyntax-only -x c "$PREFIX/include/omendb.h"
+        clang -std=c++11 -Wall -Wextra -pedantic -Werror -fsyntax-only -x c++ "$PREFIX/include/omendb.h"
+        echo "clang -std=c99 / -std=c++11 -Wall -Wextra -pedantic -Werror omendb.h: ok"
+    fi
+    # nm -D / readelf -d / ldd and the SONAME links of the installed library.
+    local version
+    version=$(PKG_CONFIG_PATH=$PREFIX/lib/pkgconfig pkg-config --modversion omendb)
+    bash "$ROOT/scripts/check-library.sh" "$PREFIX/lib/libomendb.so.$version" "$PREFIX/include/omendb.h"
+}
+
+suite_installed_c_tests() {
+    # The same C tests as a separate project, against the installed package only.
+    cmake_configure -S "$ROOT/Tests/c" -B "$WORK/installed-tests" \
+        -DCMAKE_PREFIX_PATH="$PREFIX" -DOMENDB_SANITIZER_TESTS=OFF
+    cmake --build "$WORK/installed-tests" --parallel "$JOBS"
+    ctest --test-dir "$WORK/installed-tests" --output-on-failure --parallel "$JOBS"
+}
+
+suite_consumers() {
+    echo "== consumer-cmake: find_package(OmenDB CONFIG REQUIRED) + OmenDB::omendb"
+    cmake_configure -S "$ROOT/examples/c/consumer-cmake" -B "$WORK/consumer-cmake" \
+        -DCMAKE_PREFIX_PATH="$PREFIX"
+    cmake --build "$WORK/consumer-cmake"
+    "$WORK/consumer-cmake/index_demo"
+    echo "== consumer-pkgconfig: pkg-config --cflags --libs omendb"
+    mkdir -p "$WORK/consumer-pkgconfig"
+    PKG_CONFIG_PATH=$PREFIX/lib/pkgconfig make -C "$ROOT/examples/c/consumer-pkgconfig" \
+        BUILD_DIR="$WORK/consumer-pkgconfig"
+    "$WORK/consumer-pkgconfig/index_demo"
+}
+
+suite_python() {
+    if [[ ! -d $ROOT/bindings/python ]]; then
+        echo "bindings/python does not exist yet"
+        return 77
+    fi
+    local python=$OMENDB_VENV/bin/python
+    "$python" -m pip install --quiet --disable-pip-version-check "$ROOT/bindings/python"
+    # The bindings load the library named by OMENDB_LIBRARY: the installed one.
+    export OMENDB_LIBRARY=$PREFIX/lib/libomendb.so.0
+    if [[ ! -d $ROOT/bindings/python/tests ]]; then
+        echo "bindings/python/tests does not exist: no Python tests to run"
+        return 1
+    fi
+    # Run from outside the source tree so that the installed package is imported.
+    (cd "$WORK" && "$python" -m pytest -q "$ROOT/bindings/python/tests")
+}
+
+# ---- runner ------------------------------------------------------------------
+
+passed=0
+failed=0
+skipped=0
+summary() { echo "suites: $passed passed, $failed failed, $skipped skipped"; }
+
+# With words on the command line, the suites whose names contain one of them run,
+# plus setup and cmake_build, which the others build on.
+selected() {
+    local suite=$1; shift
+    [[ $# -eq 0 ]] && return 0
+    [[ $suite == setup || $suite == cmake_build ]] && return 0
+    for word in "$@"; do [[ $suite == *"$word"* ]] && return 0; done
+    return 1
+}
+
+for suite in "${SUITES[@]}"; do
+    if ! selected "$suite" "$@"; then continue; fi
+    echo
+    echo "================================================================"
+    echo "== $suite"
+    echo "================================================================"
+    start=$SECONDS
+    set +e
+    ( set -euo pipefail; "suite_$suite" )
+    status=$?
+    set -e
+    elapsed=$((SECONDS - start))
+    if [[ $status -eq 0 ]]; then
+        passed=$((passed + 1)); echo "== $suite: passed (${elapsed}s)"
+    elif [[ $status -eq 77 ]]; then
+        skipped=$((skipped + 1)); echo "== $suite: skipped (${elapsed}s)"
+    else
+        failed=$((failed + 1)); echo "== $suite: FAILED with status $status (${elapsed}s)"
+        summary
+        exit 1
+    fi
+done
+summary

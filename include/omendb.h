@@ -204,6 +204,219 @@ int omendb_index_get_stats(const omendb_index *index, omendb_index_stats *stats)
 /* The name of an index kind ("pgm", ...), or "unknown". Borrowed: static storage. */
 const char *omendb_index_kind_name(int kind);
 
+/* ------------------------------------------------------------------------- */
+/* Database: a durable key-value store (int64_t keys, byte values)           */
+/* ------------------------------------------------------------------------- */
+
+/* Defined when this header declares the omendb_db API below. */
+#define OMENDB_HAVE_DATABASE 1
+
+/* A caller buffer was too small; the needed size was written (see omendb_get). */
+#define OMENDB_BUFFER_TOO_SMALL 13
+
+/* Sync modes: when a commit reaches stable storage (omendb_options_set_sync). */
+#define OMENDB_SYNC_OFF    0  /* the OS decides when to write back; a crash may lose recent commits */
+#define OMENDB_SYNC_NORMAL 1  /* fsync every ~100 ms / 8 MiB of log (default); a crash may lose that window */
+#define OMENDB_SYNC_FULL   2  /* fsync before each commit is acknowledged; concurrent commits share one fsync */
+
+/* Open options. Not thread-safe (one thread at a time); a database does not keep
+ * a reference to its options. New setters may be added without an ABI break. */
+typedef struct omendb_options omendb_options;
+
+/* One open database directory. Thread-safe: any number of threads may use one
+ * handle at once (writes are serialized, reads do not block on writes). Only one
+ * read-write handle can hold a directory at a time, across all processes. */
+typedef struct omendb_db omendb_db;
+
+/* An atomic write batch: puts and deletes applied all-or-nothing by omendb_write.
+ * Not thread-safe: one thread at a time. Independent of any database. */
+typedef struct omendb_batch omendb_batch;
+
+/* A consistent read view at one point in time. Thread-safe (immutable). It keeps
+ * the data it sees alive: zero-copy values read through it stay valid until it is
+ * freed, even after omendb_close of its database. */
+typedef struct omendb_snapshot omendb_snapshot;
+
+/* An ordered cursor over a snapshot. Not thread-safe: one thread at a time. */
+typedef struct omendb_iterator omendb_iterator;
+
+/* Creates options holding the defaults: create_if_missing 1, error_if_exists 0,
+ * read_only 0, sync OMENDB_SYNC_NORMAL, index kind OMENDB_INDEX_PGM, hot tier
+ * 64 MiB, maximum value size 64 MiB. Owned: free with omendb_options_free. */
+int omendb_options_create(omendb_options **options);
+
+/* Frees options. Accepts NULL. */
+void omendb_options_free(omendb_options *options);
+
+/* Create the directory and an empty database when missing (default 1). `yes` is 0 or 1. */
+int omendb_options_set_create_if_missing(omendb_options *options, int yes);
+
+/* Fail with OMENDB_INVALID_ARGUMENT when the database already exists (default 0). */
+int omendb_options_set_error_if_exists(omendb_options *options, int yes);
+
+/* Open read-only (default 0): writes return OMENDB_READ_ONLY, nothing in the
+ * directory is modified, and several read-only handles may share a directory
+ * (but not with a read-write handle: OMENDB_BUSY). */
+int omendb_options_set_read_only(omendb_options *options, int yes);
+
+/* Sets the sync mode (OMENDB_SYNC_*); OMENDB_INVALID_ARGUMENT for others. */
+int omendb_options_set_sync(omendb_options *options, int mode);
+
+/* Sets the learned index of run files. This build supports OMENDB_INDEX_PGM and
+ * OMENDB_INDEX_AUTO (= PGM); other kinds make omendb_open fail with OMENDB_UNSUPPORTED. */
+int omendb_options_set_index_kind(omendb_options *options, int kind);
+
+/* Memory of the in-memory hot tier before it is written to a run file, in bytes:
+ * 65536 .. 2^40 (OMENDB_INVALID_ARGUMENT otherwise). Default 64 MiB. */
+int omendb_options_set_hot_tier_bytes(omendb_options *options, uint64_t bytes);
+
+/* Largest value accepted, in bytes: 0 .. 2^30 (OMENDB_INVALID_ARGUMENT otherwise).
+ * Writes of larger values fail with OMENDB_TOO_LARGE. Default 64 MiB. */
+int omendb_options_set_max_value_size(omendb_options *options, uint64_t bytes);
+
+/* Opens (or creates) the database in directory `path`, recovering from a crash if
+ * needed (a torn last log record is discarded). `options` may be NULL for the
+ * defaults. Errors: OMENDB_BUSY when another handle (in any process) holds the
+ * directory — the message names its process id; OMENDB_CORRUPTION for damaged
+ * files (the message names the file and offset); OMENDB_UNSUPPORTED for files of
+ * an unknown format version; OMENDB_IO_ERROR when the directory is missing (with
+ * create_if_missing off or read-only) or the OS refuses an operation;
+ * OMENDB_INVALID_ARGUMENT for a NULL path/db or an existing database with
+ * error_if_exists. Owned: close with omendb_close. */
+int omendb_open(const char *path, const omendb_options *options, omendb_db **db);
+
+/* Closes a database: stops background work, syncs the log and releases the
+ * directory lock. Accepts NULL (OMENDB_OK). The handle is invalid afterwards even
+ * when an error is returned (OMENDB_IO_ERROR if the final sync failed). Snapshots
+ * and iterators created earlier stay readable and must still be freed. No other
+ * thread may be using the handle during the call. */
+int omendb_close(omendb_db *db);
+
+/* Stores `length` bytes at `value` under `key` (copied; `value` may be NULL when
+ * length is 0). Equivalent to a batch of one put. Errors: OMENDB_TOO_LARGE above
+ * the maximum value size; OMENDB_READ_ONLY; OMENDB_IO_ERROR when the log cannot be
+ * written (after a failed log sync all further writes fail until reopen; the
+ * database stays readable). */
+int omendb_put(omendb_db *db, int64_t key, const void *value, size_t length);
+
+/* Deletes `key`. OMENDB_OK whether or not the key existed. Errors as omendb_put. */
+int omendb_delete(omendb_db *db, int64_t key);
+
+/* Copy read of `key` into a caller buffer. On OMENDB_OK, *length is the value's
+ * length and the value was copied to `buffer`. When capacity < the value's length,
+ * returns OMENDB_BUFFER_TOO_SMALL with *length = the needed size (nothing copied).
+ * OMENDB_NOT_FOUND when absent. `buffer` may be NULL when capacity is 0. */
+int omendb_get(omendb_db *db, int64_t key, void *buffer, size_t capacity, size_t *length);
+
+/* Creates an empty batch. Owned: free with omendb_batch_free. */
+int omendb_batch_create(omendb_batch **batch);
+
+/* Frees a batch. Accepts NULL. */
+void omendb_batch_free(omendb_batch *batch);
+
+/* Adds a put to the batch (the value is copied; a later operation on the same key
+ * in the batch wins). OMENDB_TOO_LARGE for a value above 2^30 bytes. */
+int omendb_batch_put(omendb_batch *batch, int64_t key, const void *value, size_t length);
+
+/* Adds a delete to the batch. */
+int omendb_batch_delete(omendb_batch *batch, int64_t key);
+
+/* Removes every operation from the batch. */
+int omendb_batch_clear(omendb_batch *batch);
+
+/* Applies the batch atomically: after a crash either all of its operations are
+ * visible or none. The batch is left intact (reusable). Errors as omendb_put. */
+int omendb_write(omendb_db *db, omendb_batch *batch);
+
+/* Loads `count` sorted, strictly increasing keys with their values straight into a
+ * new run file (no per-record log), as one atomic step newer than all earlier
+ * writes: values[i] points to lengths[i] bytes (copied; may be NULL when the length
+ * is 0). Errors: OMENDB_INVALID_ARGUMENT for unsorted or duplicate keys (the message
+ * names the position) or NULL arrays with count > 0; OMENDB_TOO_LARGE; others as
+ * omendb_put. */
+int omendb_bulk_load(omendb_db *db, const int64_t *keys, const void *const *values,
+                     const size_t *lengths, size_t count);
+
+/* Opens a snapshot of the current state. Owned: free with omendb_snapshot_free. */
+int omendb_snapshot_open(omendb_db *db, omendb_snapshot **snapshot);
+
+/* Frees a snapshot; values borrowed from it become invalid. Accepts NULL. */
+void omendb_snapshot_free(omendb_snapshot *snapshot);
+
+/* Zero-copy read at the snapshot: on OMENDB_OK *value points to *length bytes in
+ * engine memory (never NULL, even for an empty value). Borrowed: valid until
+ * omendb_snapshot_free(snapshot). OMENDB_NOT_FOUND when absent. */
+int omendb_snapshot_get(omendb_snapshot *snapshot, int64_t key, const void **value, size_t *length);
+
+/* Zero-copy multi-get over caller arrays of `count` elements: values[i]/lengths[i]
+ * are set (borrowed as in omendb_snapshot_get) or to NULL/0 when keys[i] is absent;
+ * *found (may be NULL) receives how many were found. Returns OMENDB_OK even when
+ * some keys are absent. */
+int omendb_snapshot_multi_get(omendb_snapshot *snapshot, const int64_t *keys, size_t count,
+                              const void **values, size_t *lengths, size_t *found);
+
+/* Creates an iterator over `snapshot`, or over a snapshot of its own taken now when
+ * `snapshot` is NULL. The iterator keeps its snapshot alive (the caller may free a
+ * snapshot it passed; the iterator holds its own reference). It starts invalid:
+ * call a seek function. Owned: free with omendb_iterator_free. */
+int omendb_iterator_create(omendb_db *db, omendb_snapshot *snapshot, omendb_iterator **iterator);
+
+/* Frees an iterator. Accepts NULL. */
+void omendb_iterator_free(omendb_iterator *iterator);
+
+/* Restricts the iterator to keys in [lower, upper). The iterator becomes invalid
+ * until the next seek. OMENDB_INVALID_ARGUMENT when lower > upper. */
+int omendb_iterator_set_bounds(omendb_iterator *it, int64_t lower, int64_t upper);
+
+/* Positions at the first key >= `key` within the bounds (invalid if none). */
+int omendb_iterator_seek(omendb_iterator *it, int64_t key);
+
+/* Positions at the last key <= `key` within the bounds (invalid if none). */
+int omendb_iterator_seek_for_prev(omendb_iterator *it, int64_t key);
+
+/* Positions at the first / last key within the bounds. */
+int omendb_iterator_seek_first(omendb_iterator *it);
+int omendb_iterator_seek_last(omendb_iterator *it);
+
+/* 1 when the iterator is at an entry, 0 otherwise (also for NULL or a freed handle). */
+int omendb_iterator_valid(const omendb_iterator *it);
+
+/* Moves to the next / previous key. On an invalid iterator: OMENDB_INVALID_ARGUMENT. */
+int omendb_iterator_next(omendb_iterator *it);
+int omendb_iterator_prev(omendb_iterator *it);
+
+/* The current entry. `key`, `value` and `length` may each be NULL if not wanted.
+ * Borrowed: *value is valid until the iterator moves or is freed. On an invalid
+ * iterator: OMENDB_INVALID_ARGUMENT. */
+int omendb_iterator_entry(const omendb_iterator *it, int64_t *key, const void **value, size_t *length);
+
+/* Writes the hot tier to a run file and waits until it is durable in the manifest. */
+int omendb_flush(omendb_db *db);
+
+/* Merges all run files into one, dropping overwritten values and deletions; waits.
+ * (Compaction also runs in the background when runs accumulate.) */
+int omendb_compact(omendb_db *db);
+
+/* Full consistency check: every run's checksums, key order, value offsets and that
+ * its stored model finds every key within its error bounds; the manifest; every
+ * live log file. OMENDB_CORRUPTION names the file and offset of the first problem. */
+int omendb_verify(omendb_db *db);
+
+/* Database statistics. The caller sets struct_size to sizeof(omendb_db_stats); the
+ * library fills only the fields that fit. Caller buffer. */
+typedef struct omendb_db_stats {
+    size_t   struct_size;          /* in: sizeof(omendb_db_stats) */
+    uint64_t hot_keys, hot_bytes;  /* keys and memory in the hot tier(s) */
+    uint64_t cold_keys, cold_bytes, run_count; /* entries and file bytes in run files */
+    uint64_t wal_bytes;            /* bytes in the current log file */
+    uint64_t model_count;          /* learned-model segments over all runs */
+    double   bytes_per_key_index;  /* index memory per key, all tiers */
+    uint64_t approximate_count;    /* keys over all tiers (a key in several tiers counts more than once) */
+    uint64_t last_sequence;        /* sequence number of the newest visible commit */
+} omendb_db_stats;
+
+/* Fills `stats`. OMENDB_INVALID_ARGUMENT when stats->struct_size < sizeof(size_t) + 16. */
+int omendb_get_stats(omendb_db *db, omendb_db_stats *stats);
 /* Serialized models. An index's models (not its keys) serialize to a versioned,
  * CRC32C-checksummed byte format (docs/format.md, "Learned index model format")
  * that loads back over the same key array without refitting. */

@@ -29,7 +29,7 @@ cmake_configure() {
 cleanup() { if [[ ${OMENDB_KEEP_WORK:-0} == 1 ]]; then echo "kept $WORK"; else rm -rf "$WORK"; fi; }
 trap cleanup EXIT
 
-SUITES=(setup swift_build swift_test cmake_build ctest installed_checks installed_c_tests consumers python)
+SUITES=(setup swift_build swift_test storage_crash cmake_build ctest installed_checks installed_c_tests consumers python)
 
 # ---- suites ------------------------------------------------------------------
 
@@ -43,6 +43,11 @@ suite_swift_build() {
 
 suite_swift_test() {
     swift test
+}
+
+suite_storage_crash() {
+    # SIGKILL a SYNC_FULL writer at random moments, reopen and check (~30 s; --long: 5 min).
+    bash "$ROOT/Tests/crash/run.sh"
 }
 
 suite_cmake_build() {

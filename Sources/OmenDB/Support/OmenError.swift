@@ -15,6 +15,7 @@ public enum StatusCode: Int32, Sendable, CaseIterable {
     case tooLarge = 10
     case unsupported = 11
     case `internal` = 12
+    case bufferTooSmall = 13
 
     /// Static, human-readable text for the code (the same text as `omendb_status_string`).
     public var text: StaticString {
@@ -32,6 +33,7 @@ public enum StatusCode: Int32, Sendable, CaseIterable {
         case .tooLarge: return "size exceeds a limit"
         case .unsupported: return "unsupported operation or format"
         case .internal: return "internal error"
+        case .bufferTooSmall: return "buffer too small"
         }
     }
 }

@@ -1,0 +1,76 @@
+/// Engine-wide statistics (`omendb_get_stats`).
+public struct DatabaseStatistics: Sendable {
+    public var hotKeys = 0
+    public var hotBytes = 0
+    public var coldKeys = 0
+    public var coldBytes = 0
+    public var runCount = 0
+    public var walBytes = 0
+    public var modelCount = 0
+    /// Index structure bytes (hot-tier maps + run models) per key over all tiers.
+    public var bytesPerKeyIndex = 0.0
+    /// Keys over all tiers, counting a key once per tier that holds it.
+    public var approximateCount = 0
+    public var lastSequence: UInt64 = 0
+}
+
+extension Database {
+    public var statistics: DatabaseStatistics {
+        let (view, sequence) = currentView()
+        var stats = DatabaseStatistics()
+        var indexBytes = 0
+        for tier in [view.active] + view.frozen {
+            stats.hotKeys += tier.keyCount
+            stats.hotBytes += tier.allocatedBytes
+            indexBytes += tier.mapBytes
+        }
+        for run in view.runs {
+            stats.coldKeys += run.count
+            stats.coldBytes += Int(run.descriptor.fileSize)
+            stats.modelCount += run.model.segmentCount
+            indexBytes += run.model.sizeInBytes
+        }
+        stats.runCount = view.runs.count
+        stats.walBytes = writerLock.withLock { wal?.end ?? 0 }
+        stats.approximateCount = stats.hotKeys + stats.coldKeys
+        stats.bytesPerKeyIndex = stats.approximateCount == 0 ? 0 : Double(indexBytes) / Double(stats.approximateCount)
+        stats.lastSequence = sequence
+        return stats
+    }
+
+    /// A full consistency check: every run's checksums, key order, value offsets and
+    /// that its model finds every key within its error bounds; the manifest on disk
+    /// matches the live runs; every live WAL file replays cleanly.
+    /// - Throws: `.corruption` naming the file and offset of the first problem found.
+    public func verify() throws(OmenError) {
+        try maintenanceLock.withLock { () throws(OmenError) in
+            let view = currentView().0
+            for run in view.runs { try run.verify() }
+            let stored = try Manifest.load(directory: directory)
+            guard stored.runs == view.runs.map(\.descriptor) else {
+                throw OmenError(.corruption, "\(directory)/\(Manifest.fileName): the manifest's runs differ from the open runs")
+            }
+            var previousSequence = UInt64.max
+            for run in view.runs {
+                guard run.descriptor.largestSequence <= previousSequence else {
+                    throw OmenError(.corruption, "\(run.path): run is newer (sequence \(run.descriptor.largestSequence)) than a run listed before it")
+                }
+                previousSequence = run.descriptor.largestSequence
+            }
+            // Writers are held off while the WAL files are read (the newest may grow).
+            try writerLock.withLock { () throws(OmenError) in
+                var numbers: [UInt64] = []
+                for tier in view.frozen.reversed() + [view.active] { numbers += tier.walNumbers }
+                for (i, number) in numbers.enumerated() {
+                    let path = directory + "/" + WALFormat.fileName(number)
+                    guard FileSystem.exists(path) else { throw OmenError(.corruption, "\(path): live WAL file is missing (offset 0)") }
+                    let result = try WALReader.replay(path: path, expectedNumber: number, tailMayBeTorn: options.readOnly && i == numbers.count - 1) {
+                        (_, count, operations, offset) throws(OmenError) in
+                        try BatchDecoding.forEach(operations, count: count, fileName: path, fileOffset: offset) { _ throws(OmenError) in }
+                    }
+                    _ = result
+                }
+            }
+        }
+    }
+}

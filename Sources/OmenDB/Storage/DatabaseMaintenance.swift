@@ -1,0 +1,228 @@
+/// Flushes (frozen hot tier -> run file), compaction (runs -> one run), bulk load.
+/// All run under `maintenanceLock`; lock order: writer lock, maintenance lock,
+/// manifest lock, view lock.
+extension Database {
+    /// Applies `change` to a copy of the manifest and stores it atomically; the live
+    /// manifest changes only when the store succeeded.
+    func updateManifest(_ change: (inout Manifest) -> Void) throws(OmenError) {
+        try manifestLock.withLock { () throws(OmenError) in
+            var next = manifest
+            change(&next)
+            next.nextFileNumber = viewLock.withLock { nextFileNumber }
+            try next.store(directory: directory)
+            manifest = next
+        }
+    }
+
+    /// Freezes the hot tier (if it holds anything) and writes every frozen tier to runs.
+    public func flush() throws(OmenError) {
+        guard !options.readOnly else { throw OmenError(.readOnly, "database '\(directory)' is open read-only") }
+        try writerLock.withLock { () throws(OmenError) in
+            try checkWritable()
+            if view.active.keyCount > 0 { try freezeActiveTier() }
+        }
+        try flushFrozenTiers()
+    }
+
+    /// Merges all runs into one, dropping overwritten versions and tombstones.
+    public func compact() throws(OmenError) {
+        guard !options.readOnly else { throw OmenError(.readOnly, "database '\(directory)' is open read-only") }
+        try writerLock.withLock { () throws(OmenError) in try checkWritable() }
+        try compactAllRuns()
+    }
+
+    /// Compaction without the writer-lock check (callable with the writer lock held).
+    func compactAllRuns() throws(OmenError) {
+        try maintenanceLock.withLock { () throws(OmenError) in try recordingFailure { () throws(OmenError) in try compactRuns() } }
+    }
+
+    /// Writes the frozen tiers, oldest first, to runs.
+    func flushFrozenTiers() throws(OmenError) {
+        try maintenanceLock.withLock { () throws(OmenError) in
+            try recordingFailure { () throws(OmenError) in
+                while let oldest = currentView().0.frozen.last {
+                    try flush(oldest)
+                }
+            }
+        }
+    }
+
+    /// Runs `body`; a failure is remembered so that writes stop (maintenance lock held).
+    private func recordingFailure(_ body: () throws(OmenError) -> Void) throws(OmenError) {
+        if let maintenanceFailure { throw maintenanceFailure }
+        do throws(OmenError) { try body() } catch {
+            if error.code == .ioError || error.code == .corruption || error.code == .noMemory { maintenanceFailure = error }
+            throw error
+        }
+    }
+
+    /// Writes one frozen tier to a run and installs it (maintenance lock held).
+    private func flush(_ tier: HotTier) throws(OmenError) {
+        let runsBefore = currentView().0.runs
+        // With no older run, tombstones have nothing left to hide.
+        let keepTombstones = !runsBefore.isEmpty
+        let writer = try RunWriter(directory: directory, number: allocateFileNumber(), configuration: options.indexConfiguration)
+        let run: RunFile?
+        do throws(OmenError) {
+            try tier.forEachNewest { (key, record) throws(OmenError) in
+                if record.isTombstone && !keepTombstones { return }
+                try writer.append(key: key, sequence: record.sequence, isTombstone: record.isTombstone, value: record.value)
+            }
+            if writer.count > 0 {
+                let descriptor = try writer.finish()
+                run = try RunFile(directory: directory, descriptor: descriptor, windowSearch: options.indexConfiguration.windowSearch)
+            } else {
+                writer.abandon()
+                run = nil
+            }
+        } catch {
+            writer.abandon()
+            throw error
+        }
+        do throws(OmenError) {
+            try updateManifest { next in
+                if let run { next.runs.insert(run.descriptor, at: 0) }
+                next.walWatermark = max(next.walWatermark, (tier.walNumbers.max() ?? 0) + 1)
+                next.lastSequence = max(next.lastSequence, tier.largestSequence)
+            }
+        } catch {
+            run?.removeWhenReleased = true
+            throw error
+        }
+        replaceView { old in
+            StorageView(active: old.active, frozen: Array(old.frozen.dropLast()),
+                        runs: (run.map { [$0] } ?? []) + old.runs)
+        }
+        for number in tier.walNumbers { try? FileSystem.remove(directory + "/" + WALFormat.fileName(number)) }
+    }
+
+    /// Merges every run into one (maintenance lock held). Tombstones are dropped since
+    /// the result is the oldest run.
+    func compactRuns() throws(OmenError) {
+        let runs = currentView().0.runs
+        guard runs.count > 1 || (runs.count == 1 && runs[0].footer.tombstoneCount > 0) else { return }
+        let writer = try RunWriter(directory: directory, number: allocateFileNumber(), configuration: options.indexConfiguration)
+        let merged: RunFile?
+        do throws(OmenError) {
+            try RunMerge.merge(runs, dropTombstones: true) { (key, run, position) throws(OmenError) in
+                try writer.append(key: key, sequence: run.sequence(position), isTombstone: run.isTombstone(position),
+                                  value: run.value(position))
+            }
+            if writer.count > 0 {
+                merged = try RunFile(directory: directory, descriptor: try writer.finish(),
+                                     windowSearch: options.indexConfiguration.windowSearch)
+            } else {
+                writer.abandon()
+                merged = nil
+            }
+        } catch {
+            writer.abandon()
+            throw error
+        }
+        let replaced = Set(runs.map(\.descriptor.number))
+        do throws(OmenError) {
+            try updateManifest { next in
+                next.runs.removeAll { replaced.contains($0.number) }
+                if let merged { next.runs.append(merged.descriptor) }
+            }
+        } catch {
+            merged?.removeWhenReleased = true
+            throw error
+        }
+        replaceView { old in
+            StorageView(active: old.active, frozen: old.frozen,
+                        runs: old.runs.filter { !replaced.contains($0.descriptor.number) } + (merged.map { [$0] } ?? []))
+        }
+        for run in runs { run.removeWhenReleased = true }
+    }
+
+    /// Background step: flush frozen tiers, compact when there are too many runs.
+    func maintain() {
+        do throws(OmenError) {
+            try flushFrozenTiers()
+            if currentView().0.runs.count > options.compactionTrigger {
+                try maintenanceLock.withLock { () throws(OmenError) in try recordingFailure { () throws(OmenError) in try compactRuns() } }
+            }
+        } catch {
+            // Remembered in `maintenanceFailure` (writes report it); reads go on.
+        }
+        writerLock.withLock { writerLock.broadcast() }
+    }
+
+    /// Loads sorted, distinct keys straight into a new run (no per-record WAL), as one
+    /// atomic step newer than everything already written.
+    public func bulkLoad(count: Int, key: (Int) -> Int64, value: (Int) -> UnsafeRawBufferPointer) throws(OmenError) {
+        guard !options.readOnly else { throw OmenError(.readOnly, "database '\(directory)' is open read-only") }
+        for i in 0..<count {
+            if i > 0 && key(i - 1) >= key(i) {
+                throw OmenError(.invalidArgument, "bulk load keys must be sorted and distinct: position \(i) (\(key(i))) follows \(key(i - 1))")
+            }
+            let length = value(i).count
+            if length > options.maximumValueSize {
+                throw OmenError(.tooLarge, "value \(i) of \(length) bytes exceeds the limit of \(options.maximumValueSize) bytes")
+            }
+        }
+        guard count > 0 else { return }
+        writerLock.lock()
+        defer { writerLock.unlock() }
+        try checkWritable()
+        // Older data in the hot tier must not shadow the new run: flush it first.
+        if view.active.keyCount > 0 { try freezeActiveTier() }
+        try flushFrozenTiers()
+        try maintenanceLock.withLock { () throws(OmenError) in
+            try recordingFailure { () throws(OmenError) in
+                let sequence = lastSequence + 1
+                let writer = try RunWriter(directory: directory, number: allocateFileNumber(), configuration: options.indexConfiguration)
+                let run: RunFile
+                do throws(OmenError) {
+                    for i in 0..<count { try writer.append(key: key(i), sequence: sequence, isTombstone: false, value: value(i)) }
+                    run = try RunFile(directory: directory, descriptor: try writer.finish(),
+                                      windowSearch: options.indexConfiguration.windowSearch)
+                } catch {
+                    writer.abandon()
+                    throw error
+                }
+                do throws(OmenError) {
+                    try updateManifest { next in
+                        next.runs.insert(run.descriptor, at: 0)
+                        next.lastSequence = sequence
+                    }
+                } catch {
+                    run.removeWhenReleased = true
+                    throw error
+                }
+                lastSequence = sequence
+                writtenSequence = sequence
+                viewLock.lock()
+                view = StorageView(active: view.active, frozen: view.frozen, runs: [run] + view.runs)
+                visibleSequence = sequence
+                viewLock.unlock()
+            }
+        }
+        if currentView().0.runs.count > options.compactionTrigger { worker?.wake() }
+    }
+}
+
+/// Merges runs (newest first) in key order, the newest version of each key winning.
+enum RunMerge {
+    static func merge(_ runs: [RunFile], dropTombstones: Bool,
+                      _ body: (Int64, RunFile, Int) throws(OmenError) -> Void) throws(OmenError) {
+        var positions = [Int](repeating: 0, count: runs.count)
+        while true {
+            var best = -1
+            var bestKey = Int64.max
+            for (i, run) in runs.enumerated() where positions[i] < run.count {
+                let key = run.keys[positions[i]]
+                if best < 0 || key < bestKey { best = i; bestKey = key }
+            }
+            guard best >= 0 else { return }
+            let run = runs[best]
+            let position = positions[best]
+            for (i, other) in runs.enumerated() where positions[i] < other.count && other.keys[positions[i]] == bestKey {
+                positions[i] += 1
+            }
+            if dropTombstones && run.isTombstone(position) { continue }
+            try body(bestKey, run, position)
+        }
+    }
+}

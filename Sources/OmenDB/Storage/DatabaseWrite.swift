@@ -1,0 +1,198 @@
+/// The write path: WAL append, hot-tier apply, durability per sync mode, freezing.
+extension Database {
+    /// Log bytes after which NORMAL mode wakes the background thread to fsync.
+    static let normalSyncBytes = 8 << 20
+    /// Frozen tiers allowed to wait for their flush before writers wait.
+    static let maximumFrozenTiers = 2
+
+    public func put(_ key: Int64, _ value: [UInt8]) throws(OmenError) {
+        try withRawBytes(of: value) { (raw) throws(OmenError) in try put(key, raw) }
+    }
+
+    /// Stores a copy of `value` under `key` (a batch of one, without allocating one).
+    public func put(_ key: Int64, _ value: UnsafeRawBufferPointer) throws(OmenError) {
+        try checkWriteArguments(largestValue: value.count)
+        writerLock.lock()
+        defer { writerLock.unlock() }
+        singleOperation.bytes.removeAll(keepingCapacity: true)
+        singleOperation.append(WriteBatch.putKind)
+        singleOperation.append(key)
+        singleOperation.append(UInt32(value.count))
+        if value.count > 0 { singleOperation.append(value) }
+        try withRawBytes(of: singleOperation.bytes) { (raw) throws(OmenError) in try commitLocked(raw, count: 1) }
+    }
+
+    /// Deletes `key` (whether or not it exists).
+    public func delete(_ key: Int64) throws(OmenError) {
+        try checkWriteArguments(largestValue: 0)
+        writerLock.lock()
+        defer { writerLock.unlock() }
+        singleOperation.bytes.removeAll(keepingCapacity: true)
+        singleOperation.append(WriteBatch.deleteKind)
+        singleOperation.append(key)
+        singleOperation.append(UInt32(0))
+        try withRawBytes(of: singleOperation.bytes) { (raw) throws(OmenError) in try commitLocked(raw, count: 1) }
+    }
+
+    /// Applies `batch` atomically: after a crash either all of it or none of it is
+    /// visible; when this returns it is visible to new reads (and durable with `.full`).
+    public func write(_ batch: WriteBatch) throws(OmenError) {
+        try checkWriteArguments(largestValue: batch.largestValue)
+        guard batch.count > 0 else { return }
+        writerLock.lock()
+        defer { writerLock.unlock() }
+        try withRawBytes(of: batch.encoded.bytes) { (raw) throws(OmenError) in try commitLocked(raw, count: batch.count) }
+    }
+
+    private func checkWriteArguments(largestValue: Int) throws(OmenError) {
+        guard !options.readOnly else { throw OmenError(.readOnly, "database '\(directory)' is open read-only") }
+        guard largestValue <= options.maximumValueSize else {
+            throw OmenError(.tooLarge, "a value of \(largestValue) bytes exceeds the limit of \(options.maximumValueSize) bytes")
+        }
+    }
+
+    /// Logs, applies and (per sync mode) makes durable one batch of encoded operations
+    /// (writer lock held).
+    private func commitLocked(_ operations: UnsafeRawBufferPointer, count: Int) throws(OmenError) {
+        try checkWritable()
+        try makeRoomIfNeeded()
+        guard let wal else { throw OmenError(.misuse, "database '\(directory)' is closed") }
+        let sequence = lastSequence + 1
+        let appended: Int
+        do throws(OmenError) {
+            appended = try wal.append(sequence: sequence, operations: operations, count: count)
+        } catch {
+            if wal.damaged { writeFailure = error }
+            throw error
+        }
+        try view.active.apply(sequence: sequence, operations: operations, count: count)
+        lastSequence = sequence
+        writtenSequence = sequence
+        writtenPosition += appended
+        switch options.sync {
+        case .off:
+            publish(sequence: sequence)
+        case .normal:
+            publish(sequence: sequence)
+            unsyncedBytes += appended
+            if unsyncedBytes >= Self.normalSyncBytes {
+                if let worker { worker.wake() } else { try syncLogInline() }
+            }
+        case .full:
+            try waitUntilDurable(writtenPosition)
+        }
+    }
+
+    func checkWritable() throws(OmenError) {
+        if closed { throw OmenError(.misuse, "database '\(directory)' is closed") }
+        if let writeFailure { throw OmenError(.ioError, "writes are disabled after an earlier log failure: \(writeFailure.message)") }
+        if let failure = maintenanceLock.withLock({ maintenanceFailure }) {
+            throw OmenError(failure.code, "writes are disabled after a background flush/compaction failure: \(failure.message)")
+        }
+    }
+
+    /// Group commit (writer lock held): the first waiter becomes the leader and fsyncs
+    /// everything written so far with the lock released; later committers wait for it.
+    private func waitUntilDurable(_ position: Int) throws(OmenError) {
+        while durablePosition < position {
+            if let writeFailure { throw OmenError(.ioError, "log sync failed: \(writeFailure.message)") }
+            if syncInProgress {
+                writerLock.wait()
+                continue
+            }
+            guard let wal else { throw OmenError(.misuse, "database '\(directory)' is closed") }
+            syncInProgress = true
+            let target = writtenPosition
+            let targetSequence = writtenSequence
+            writerLock.unlock()
+            var failure: OmenError?
+            do throws(OmenError) { try wal.file.syncData() } catch { failure = error }
+            writerLock.lock()
+            syncInProgress = false
+            logSyncCount += 1
+            if let failure {
+                writeFailure = failure
+            } else {
+                durablePosition = max(durablePosition, target)
+                publish(sequence: targetSequence)
+            }
+            writerLock.broadcast()
+        }
+    }
+
+    /// Freezes the active tier when it is over budget (writer lock held), waiting while
+    /// too many frozen tiers are queued for the background flush.
+    private func makeRoomIfNeeded() throws(OmenError) {
+        guard view.active.memoryBytes >= options.hotTierBytes else { return }
+        if worker == nil {
+            // No background thread: flush (and compact) on the writing thread.
+            try freezeActiveTier()
+            try flushFrozenTiers()
+            if currentView().0.runs.count > options.compactionTrigger { try compactAllRuns() }
+            return
+        }
+        while view.frozen.count >= Self.maximumFrozenTiers {
+            try checkWritable()
+            worker?.wake()
+            writerLock.wait(milliseconds: 50)
+        }
+        try freezeActiveTier()
+        worker?.wake()
+    }
+
+    /// Starts a new WAL and hot tier; the old tier joins the frozen list (writer lock held).
+    /// The old WAL is fsynced first, so only the newest WAL can have a torn tail.
+    func freezeActiveTier() throws(OmenError) {
+        guard let oldLog = wal else { throw OmenError(.misuse, "database '\(directory)' is closed") }
+        do throws(OmenError) { try oldLog.file.syncData() } catch {
+            writeFailure = error
+            throw error
+        }
+        durablePosition = writtenPosition
+        publish(sequence: writtenSequence)
+        unsyncedBytes = 0
+        let newLog = try WALWriter(directory: directory, number: allocateFileNumber())
+        // The manifest names the newest WAL, so that losing it is detected as corruption.
+        do throws(OmenError) { try updateManifest { $0.activeWAL = newLog.number } } catch {
+            try? FileSystem.remove(newLog.file.path)
+            throw error
+        }
+        wal = newLog
+        let tier = HotTier()
+        tier.walNumbers = [newLog.number]
+        replaceView { old in StorageView(active: tier, frozen: [old.active] + old.frozen, runs: old.runs) }
+        writerLock.broadcast()
+    }
+
+    /// NORMAL mode without a background thread: fsync on the writing thread (writer lock held).
+    private func syncLogInline() throws(OmenError) {
+        guard let wal else { return }
+        do throws(OmenError) { try wal.file.syncData() } catch {
+            writeFailure = error
+            throw error
+        }
+        unsyncedBytes = 0
+        durablePosition = writtenPosition
+    }
+
+    /// NORMAL mode's periodic fsync (background thread).
+    func syncLogIfNeeded() {
+        writerLock.lock()
+        guard unsyncedBytes > 0, !syncInProgress, writeFailure == nil, let wal else { writerLock.unlock(); return }
+        let target = writtenPosition
+        let targetSequence = writtenSequence
+        unsyncedBytes = 0
+        syncInProgress = true
+        writerLock.unlock()
+        var failure: OmenError?
+        do throws(OmenError) { try wal.file.syncData() } catch { failure = error }
+        writerLock.lock()
+        syncInProgress = false
+        if let failure { writeFailure = failure } else {
+            durablePosition = max(durablePosition, target)
+            publish(sequence: targetSequence)
+        }
+        writerLock.broadcast()
+        writerLock.unlock()
+    }
+}

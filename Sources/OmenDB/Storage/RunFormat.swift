@@ -1,0 +1,186 @@
+/// Layout of run files (docs/format.md, "Run file"). All integers little-endian.
+///
+///     header (32) | value heap (padded to 8) | keys (8·n) | meta (8·n) |
+///     value offsets (8·(n+1)) | model | footer (144)
+enum RunFormat {
+    static let magic: UInt64 = 0x314E_5552_4E45_4D4F  // "OMENRUN1"
+    static let version: UInt32 = 1
+    static let headerSize = 32
+    static let footerSize = 144
+    /// Bytes of one serialized PGM segment.
+    static let segmentSize = 48
+
+    static func fileName(_ number: UInt64) -> String { "run-\(paddedNumber(number)).run" }
+
+    /// Meta column entry: sequence number shifted left, tombstone in bit 0.
+    @inline(__always) static func meta(sequence: UInt64, tombstone: Bool) -> UInt64 {
+        (sequence << 1) | (tombstone ? 1 : 0)
+    }
+}
+
+/// The fixed-size footer at the end of a run file: where each section is and its checksum.
+struct RunFooter {
+    var count: UInt64 = 0
+    var minimumKey: Int64 = 0
+    var maximumKey: Int64 = 0
+    var largestSequence: UInt64 = 0
+    var heapOffset: UInt64 = 0
+    var heapLength: UInt64 = 0
+    var keysOffset: UInt64 = 0
+    var metaOffset: UInt64 = 0
+    var offsetsOffset: UInt64 = 0
+    var modelOffset: UInt64 = 0
+    var modelLength: UInt64 = 0
+    var tombstoneCount: UInt64 = 0
+    var headerCRC: UInt32 = 0
+    var heapCRC: UInt32 = 0
+    var keysCRC: UInt32 = 0
+    var metaCRC: UInt32 = 0
+    var offsetsCRC: UInt32 = 0
+    var modelCRC: UInt32 = 0
+
+    func encoded() -> [UInt8] {
+        var writer = StorageByteWriter(capacity: RunFormat.footerSize)
+        writer.append(RunFormat.magic)
+        writer.append(RunFormat.version)
+        writer.append(UInt32(RunFormat.footerSize))
+        for field in [count, UInt64(bitPattern: minimumKey), UInt64(bitPattern: maximumKey), largestSequence,
+                      heapOffset, heapLength, keysOffset, metaOffset, offsetsOffset, modelOffset, modelLength,
+                      tombstoneCount] {
+            writer.append(field)
+        }
+        for crc in [headerCRC, heapCRC, keysCRC, metaCRC, offsetsCRC, modelCRC] { writer.append(crc) }
+        writer.append(UInt32(0))
+        let crc = CRC32C.checksum(writer.bytes)
+        writer.append(crc)
+        precondition(writer.bytes.count == RunFormat.footerSize)
+        return writer.bytes
+    }
+
+    /// Decodes and checks a footer; `fileOffset` is where it starts in `fileName`.
+    static func decode(_ base: UnsafeRawPointer, fileOffset: Int, fileName: String) throws(OmenError) -> RunFooter {
+        var reader = StorageByteReader(base, count: RunFormat.footerSize, fileOffset: fileOffset, fileName: fileName)
+        let magic = try reader.read(UInt64.self)
+        let version = try reader.read(UInt32.self)
+        let size = try reader.read(UInt32.self)
+        guard magic == RunFormat.magic else { throw OmenError(.corruption, "\(fileName): bad run footer magic at offset \(fileOffset)") }
+        guard version == RunFormat.version else {
+            throw OmenError(.unsupported, "\(fileName): run format version \(version) is not supported (this build reads version \(RunFormat.version))")
+        }
+        guard size == UInt32(RunFormat.footerSize),
+              CRC32C.update(0, base, RunFormat.footerSize - 4)
+                == (base + RunFormat.footerSize - 4).loadUnaligned(as: UInt32.self).littleEndian else {
+            throw OmenError(.corruption, "\(fileName): run footer checksum mismatch at offset \(fileOffset)")
+        }
+        var footer = RunFooter()
+        footer.count = try reader.read(UInt64.self)
+        footer.minimumKey = try reader.read(Int64.self)
+        footer.maximumKey = try reader.read(Int64.self)
+        footer.largestSequence = try reader.read(UInt64.self)
+        footer.heapOffset = try reader.read(UInt64.self)
+        footer.heapLength = try reader.read(UInt64.self)
+        footer.keysOffset = try reader.read(UInt64.self)
+        footer.metaOffset = try reader.read(UInt64.self)
+        footer.offsetsOffset = try reader.read(UInt64.self)
+        footer.modelOffset = try reader.read(UInt64.self)
+        footer.modelLength = try reader.read(UInt64.self)
+        footer.tombstoneCount = try reader.read(UInt64.self)
+        footer.headerCRC = try reader.read(UInt32.self)
+        footer.heapCRC = try reader.read(UInt32.self)
+        footer.keysCRC = try reader.read(UInt32.self)
+        footer.metaCRC = try reader.read(UInt32.self)
+        footer.offsetsCRC = try reader.read(UInt32.self)
+        footer.modelCRC = try reader.read(UInt32.self)
+        return footer
+    }
+}
+
+/// Serialization of a PGM model for runs: epsilon (8), recursive epsilon (8),
+/// level count L (8), L+1 level starts (8 each), then the segments (48 bytes each:
+/// key, slope, intercept, start, end, error below (4), error above (4)).
+enum RunModelCoding {
+    static func encode(_ index: PGMIndex) -> [UInt8] {
+        let levels = index.levels
+        var writer = StorageByteWriter()
+        writer.append(UInt64(index.epsilon))
+        writer.append(UInt64(index.recursiveEpsilon))
+        writer.append(UInt64(index.levelCount))
+        var start = 0
+        for level in levels {
+            writer.append(UInt64(start))
+            start += level.count
+        }
+        writer.append(UInt64(start))
+        for level in levels {
+            for segment in level {
+                writer.append(segment.key)
+                writer.append(segment.slope)
+                writer.append(segment.intercept)
+                writer.append(UInt64(segment.start))
+                writer.append(UInt64(segment.end))
+                // Error bounds are below the key count, which runs keep under 2^32.
+                writer.append(UInt32(segment.errorBelow))
+                writer.append(UInt32(segment.errorAbove))
+            }
+        }
+        return writer.bytes
+    }
+
+    /// Loads a model over `keys[0..<count]` and checks that its structure cannot lead a
+    /// lookup outside the arrays (bounds, level shapes, sorted segment keys).
+    static func decode(_ base: UnsafeRawPointer, length: Int, keys: UnsafePointer<Int64>, count: Int,
+                       windowSearch: WindowSearch, fileOffset: Int, fileName: String) throws(OmenError) -> PGMIndex {
+        var reader = StorageByteReader(base, count: length, fileOffset: fileOffset, fileName: fileName)
+        let epsilon = try reader.read(UInt64.self)
+        let recursiveEpsilon = try reader.read(UInt64.self)
+        let levelCount = Int(try reader.read(UInt64.self))
+        guard levelCount <= 64, (count == 0) == (levelCount == 0) else { throw reader.corruption("implausible level count \(levelCount)") }
+        var starts: [Int] = []
+        for _ in 0...levelCount { starts.append(Int(clamping: try reader.read(UInt64.self))) }
+        let total = starts[levelCount]
+        guard starts[0] == 0, total >= 0, total <= reader.remaining / RunFormat.segmentSize,
+              zip(starts, starts.dropFirst()).allSatisfy({ $0 <= $1 }) else {
+            throw reader.corruption("bad level table")
+        }
+        var segments: [BoundedLinearModel] = []
+        segments.reserveCapacity(total)
+        for _ in 0..<total {
+            let key = try reader.read(Int64.self)
+            let slope = try reader.readDouble()
+            let intercept = try reader.readDouble()
+            let start = Int(clamping: try reader.read(UInt64.self))
+            let end = Int(clamping: try reader.read(UInt64.self))
+            let below = try reader.read(UInt32.self)
+            let above = try reader.read(UInt32.self)
+            var segment = BoundedLinearModel(key: key, slope: slope, intercept: intercept, start: start, end: end)
+            segment.errorBelow = Int(below)
+            segment.errorAbove = Int(above)
+            segments.append(segment)
+        }
+        try validate(segments, starts: starts, keys: keys, count: count, reader: reader)
+        let levels = (0..<levelCount).map { l in Array(segments[starts[l]..<starts[l + 1]]) }
+        return PGMIndex(keys: keys, count: count, epsilon: Int(clamping: epsilon), recursiveEpsilon: Int(clamping: recursiveEpsilon),
+                        windowSearch: windowSearch, levels: levels)
+    }
+
+    private static func validate(_ segments: [BoundedLinearModel], starts: [Int], keys: UnsafePointer<Int64>, count: Int,
+                                 reader: StorageByteReader) throws(OmenError) {
+        let levelCount = starts.count - 1
+        guard levelCount > 0 else { return }
+        guard starts[levelCount] - starts[levelCount - 1] == 1 else { throw reader.corruption("model root level has more than one segment") }
+        for level in 0..<levelCount {
+            guard starts[level] < starts[level + 1] else { throw reader.corruption("model level \(level) is empty") }
+            let below = level == 0 ? count : starts[level] - starts[level - 1]
+            guard segments[starts[level]].key == keys[0] else { throw reader.corruption("model level \(level) does not start at the first key") }
+            var previous = Int64.min
+            for i in starts[level]..<starts[level + 1] {
+                let segment = segments[i]
+                guard segment.start >= 0, segment.start <= segment.end, segment.end <= below,
+                      segment.key >= previous, segment.slope.isFinite, segment.intercept.isFinite else {
+                    throw reader.corruption("model segment \(i) is out of bounds")
+                }
+                previous = segment.key
+            }
+        }
+    }
+}

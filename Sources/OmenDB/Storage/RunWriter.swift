@@ -1,0 +1,125 @@
+import Glibc
+
+/// Writes one immutable run file from entries given in strictly increasing key order.
+/// The value heap streams to the file; the key, meta and offset columns (24 bytes per
+/// key) are kept in memory until `finish` writes them with the trained model.
+final class RunWriter {
+    let path: String
+    let number: UInt64
+    private let file: PosixFile
+    private let configuration: IndexConfiguration
+    private var keys: [Int64] = []
+    private var metas: [UInt64] = []
+    private var offsets: [UInt64] = [0]
+    private var buffer: [UInt8] = []
+    private var fileOffset = RunFormat.headerSize
+    private var heapCRC: UInt32 = 0
+    private var heapLength = 0
+    private var tombstones: UInt64 = 0
+    private var largestSequence: UInt64 = 0
+    private static let bufferLimit = 1 << 20
+
+    init(directory: String, number: UInt64, configuration: IndexConfiguration) throws(OmenError) {
+        path = directory + "/" + RunFormat.fileName(number)
+        self.number = number
+        self.configuration = configuration
+        file = try PosixFile.open(path, O_WRONLY | O_CREAT | O_TRUNC)
+        buffer.reserveCapacity(Self.bufferLimit + 4096)
+    }
+
+    var count: Int { keys.count }
+
+    /// Appends an entry; keys must strictly increase.
+    func append(key: Int64, sequence: UInt64, isTombstone: Bool, value: UnsafeRawBufferPointer) throws(OmenError) {
+        precondition(keys.isEmpty || key > keys[keys.count - 1], "run entries must be in increasing key order")
+        guard keys.count < Int(UInt32.max) else { throw OmenError(.tooLarge, "a run holds fewer than 2^32 keys") }
+        keys.append(key)
+        metas.append(RunFormat.meta(sequence: sequence, tombstone: isTombstone))
+        if isTombstone { tombstones += 1 }
+        largestSequence = max(largestSequence, sequence)
+        if value.count > 0 {
+            heapCRC = CRC32C.update(heapCRC, value.baseAddress!, value.count)
+            if value.count >= Self.bufferLimit {
+                try drain()
+                try file.write(value.baseAddress!, value.count, at: fileOffset)
+                fileOffset += value.count
+            } else {
+                buffer.append(contentsOf: value)
+                if buffer.count >= Self.bufferLimit { try drain() }
+            }
+        }
+        heapLength += value.count
+        offsets.append(UInt64(heapLength))
+    }
+
+    private func drain() throws(OmenError) {
+        guard !buffer.isEmpty else { return }
+        try withRawBytes(of: buffer) { (raw) throws(OmenError) in try file.write(raw.baseAddress!, raw.count, at: fileOffset) }
+        fileOffset += buffer.count
+        buffer.removeAll(keepingCapacity: true)
+    }
+
+    private func writeSection(_ bytes: UnsafeRawBufferPointer) throws(OmenError) -> (offset: UInt64, crc: UInt32) {
+        let offset = fileOffset
+        let crc = CRC32C.checksum(bytes)
+        if bytes.count > 0 { try file.write(bytes.baseAddress!, bytes.count, at: offset) }
+        fileOffset += bytes.count
+        return (UInt64(offset), crc)
+    }
+
+    /// Trains the model over the keys, writes the columns, model and footer, and
+    /// fsyncs the file. Returns a description for the manifest.
+    func finish() throws(OmenError) -> RunDescriptor {
+        // Pad the heap so the columns that follow are 8-byte aligned in the mapping.
+        while (fileOffset + buffer.count) % 8 != 0 { buffer.append(0) }
+        try drain()
+        var footer = RunFooter()
+        footer.count = UInt64(keys.count)
+        footer.minimumKey = keys.first ?? 0
+        footer.maximumKey = keys.last ?? 0
+        footer.largestSequence = largestSequence
+        footer.heapOffset = UInt64(RunFormat.headerSize)
+        footer.heapLength = UInt64(heapLength)
+        footer.heapCRC = heapCRC
+        footer.tombstoneCount = tombstones
+        (footer.keysOffset, footer.keysCRC) = try withRawBytes(of: keys) { (raw) throws(OmenError) in try writeSection(raw) }
+        (footer.metaOffset, footer.metaCRC) = try withRawBytes(of: metas) { (raw) throws(OmenError) in try writeSection(raw) }
+        (footer.offsetsOffset, footer.offsetsCRC) = try withRawBytes(of: offsets) { (raw) throws(OmenError) in try writeSection(raw) }
+        let model = keys.withUnsafeBufferPointer { buffer in
+            RunModelCoding.encode(PGMIndex(keys: buffer.baseAddress ?? UnsafePointer(bitPattern: 8)!, count: buffer.count,
+                                           epsilon: configuration.epsilon, recursiveEpsilon: configuration.recursiveEpsilon,
+                                           windowSearch: configuration.windowSearch))
+        }
+        footer.modelLength = UInt64(model.count)
+        (footer.modelOffset, footer.modelCRC) = try withRawBytes(of: model) { (raw) throws(OmenError) in try writeSection(raw) }
+        var header = StorageByteWriter(capacity: RunFormat.headerSize)
+        header.append(RunFormat.magic)
+        header.append(RunFormat.version)
+        header.append(UInt32(0))
+        header.append(number)
+        header.append(UInt64(0))
+        footer.headerCRC = CRC32C.checksum(header.bytes)
+        try withRawBytes(of: header.bytes) { (raw) throws(OmenError) in try file.write(raw.baseAddress!, raw.count, at: 0) }
+        let encodedFooter = footer.encoded()
+        _ = try withRawBytes(of: encodedFooter) { (raw) throws(OmenError) in try writeSection(raw) }
+        try file.sync()
+        return RunDescriptor(number: number, count: footer.count, minimumKey: footer.minimumKey,
+                             maximumKey: footer.maximumKey, largestSequence: largestSequence,
+                             fileSize: UInt64(fileOffset))
+    }
+
+    /// Removes a partly written file after a failure.
+    func abandon() {
+        try? FileSystem.remove(path)
+    }
+}
+
+/// What the manifest records about one run.
+struct RunDescriptor: Equatable {
+    var number: UInt64
+    var count: UInt64
+    var minimumKey: Int64
+    var maximumKey: Int64
+    var largestSequence: UInt64
+    var fileSize: UInt64
+}

@@ -1,0 +1,242 @@
+/// An ordered cursor over a snapshot: merges the hot tiers and runs, the newest
+/// version of each key winning, deletions hidden; forward and reverse; optional
+/// bounds `[lower, upper)`. Entries are borrowed from the snapshot (valid while the
+/// iterator's snapshot lives). Not thread-safe: one thread at a time.
+public final class StorageIterator {
+    public let snapshot: Snapshot
+    private var hotSources: [HotSource]
+    private var runSources: [RunSource]
+    private var lower = Int64.min
+    private var upper: Int64?
+    private var movingForward = true
+    public private(set) var isValid = false
+    public private(set) var key: Int64 = 0
+    public private(set) var value = UnsafeRawBufferPointer(start: nil, count: 0)
+
+    init(snapshot: Snapshot) {
+        self.snapshot = snapshot
+        let view = snapshot.view
+        hotSources = ([view.active] + view.frozen).map { HotSource(tier: $0) }
+        runSources = view.runs.map { RunSource(run: $0) }
+    }
+
+    /// Restricts the iterator to keys in `[lower, upper)` (nil upper: no upper bound).
+    /// The iterator becomes invalid until the next seek.
+    public func setBounds(lower: Int64, upper: Int64?) {
+        self.lower = lower
+        self.upper = upper
+        isValid = false
+    }
+
+    /// Positions at the first key >= `target` (within the bounds).
+    public func seek(_ target: Int64) {
+        let start = max(target, lower)
+        if let upper, start >= upper { isValid = false; return }
+        movingForward = true
+        let sequence = snapshot.sequence
+        for i in hotSources.indices { hotSources[i].seek(start, sequence) }
+        for i in runSources.indices { runSources[i].seek(start) }
+        pickForward()
+    }
+
+    /// Positions at the last key <= `target` (within the bounds).
+    public func seekForPrevious(_ target: Int64) {
+        var start = target
+        if let upper {
+            if upper == Int64.min { isValid = false; return }
+            start = min(start, upper - 1)
+        }
+        if start < lower { isValid = false; return }
+        movingForward = false
+        let sequence = snapshot.sequence
+        for i in hotSources.indices { hotSources[i].seekForPrevious(start, sequence) }
+        for i in runSources.indices { runSources[i].seekForPrevious(start) }
+        pickBackward()
+    }
+
+    public func seekFirst() { seek(lower) }
+    public func seekLast() { seekForPrevious(upper == nil ? Int64.max : upper! &- 1) }
+
+    public func next() {
+        guard isValid else { return }
+        if !movingForward {
+            if key == Int64.max { isValid = false; return }
+            seek(key + 1)
+            return
+        }
+        advanceSources(at: key)
+        pickForward()
+    }
+
+    public func previous() {
+        guard isValid else { return }
+        if movingForward {
+            if key == Int64.min { isValid = false; return }
+            seekForPrevious(key - 1)
+            return
+        }
+        retreatSources(at: key)
+        pickBackward()
+    }
+
+    private func advanceSources(at current: Int64) {
+        let sequence = snapshot.sequence
+        for i in hotSources.indices where hotSources[i].isValid && hotSources[i].key == current { hotSources[i].next(sequence) }
+        for i in runSources.indices where runSources[i].isValid && runSources[i].key == current { runSources[i].next() }
+    }
+
+    private func retreatSources(at current: Int64) {
+        let sequence = snapshot.sequence
+        for i in hotSources.indices where hotSources[i].isValid && hotSources[i].key == current { hotSources[i].previous(sequence) }
+        for i in runSources.indices where runSources[i].isValid && runSources[i].key == current { runSources[i].previous() }
+    }
+
+    /// The smallest (forward) or largest key among the sources, or nil.
+    private func extremeKey(smallest: Bool) -> Int64? {
+        var best: Int64?
+        for source in hotSources where source.isValid {
+            if best == nil || (smallest ? source.key < best! : source.key > best!) { best = source.key }
+        }
+        for source in runSources where source.isValid {
+            if best == nil || (smallest ? source.key < best! : source.key > best!) { best = source.key }
+        }
+        return best
+    }
+
+    /// Sets the current entry from the newest source holding `candidate`; false for a tombstone.
+    private func takeNewest(_ candidate: Int64) -> Bool {
+        for source in hotSources where source.isValid && source.key == candidate {
+            let record = source.record!
+            if record.isTombstone { return false }
+            key = candidate
+            value = record.value
+            return true
+        }
+        for source in runSources where source.isValid && source.key == candidate {
+            if source.run.isTombstone(source.position) { return false }
+            key = candidate
+            value = source.run.value(source.position)
+            return true
+        }
+        return false
+    }
+
+    private func pickForward() {
+        while let candidate = extremeKey(smallest: true) {
+            if let upper, candidate >= upper { break }
+            if takeNewest(candidate) { isValid = true; return }
+            advanceSources(at: candidate)
+        }
+        isValid = false
+    }
+
+    private func pickBackward() {
+        while let candidate = extremeKey(smallest: false) {
+            if candidate < lower { break }
+            if takeNewest(candidate) { isValid = true; return }
+            retreatSources(at: candidate)
+        }
+        isValid = false
+    }
+}
+
+/// A position in one hot tier, at keys that have a version visible at the snapshot.
+/// Re-seeks after the tier was mutated (the map's cursors are then invalid).
+private struct HotSource {
+    let tier: HotTier
+    var cursor: ALEXMap.Cursor?
+    var mapVersion: UInt64 = 0
+    var isValid = false
+    var key: Int64 = 0
+    var record: HotRecord?
+
+    init(tier: HotTier) { self.tier = tier }
+
+    mutating func seek(_ target: Int64, _ sequence: UInt64) {
+        tier.lockForReading()
+        var cursor = tier.lockedMap.cursor()
+        cursor.seek(target)
+        settle(&cursor, sequence, forward: true)
+        tier.unlockReading()
+    }
+
+    mutating func seekForPrevious(_ target: Int64, _ sequence: UInt64) {
+        tier.lockForReading()
+        var cursor = tier.lockedMap.cursor()
+        cursor.seekForPrevious(target)
+        settle(&cursor, sequence, forward: false)
+        tier.unlockReading()
+    }
+
+    mutating func next(_ sequence: UInt64) {
+        tier.lockForReading()
+        var cursor = current()
+        cursor.next()
+        settle(&cursor, sequence, forward: true)
+        tier.unlockReading()
+    }
+
+    mutating func previous(_ sequence: UInt64) {
+        tier.lockForReading()
+        var cursor = current()
+        cursor.previous()
+        settle(&cursor, sequence, forward: false)
+        tier.unlockReading()
+    }
+
+    /// The cursor at `key`, re-seeked if the map changed (lock held). Keys are never
+    /// removed from a hot tier, so `key` is still there.
+    private func current() -> ALEXMap.Cursor {
+        let map = tier.lockedMap
+        if map.version == mapVersion, let cursor { return cursor }
+        var fresh = map.cursor()
+        fresh.seek(key)
+        return fresh
+    }
+
+    /// Moves past keys with no version visible at `sequence` and records the position (lock held).
+    private mutating func settle(_ cursor: inout ALEXMap.Cursor, _ sequence: UInt64, forward: Bool) {
+        while cursor.isValid {
+            if let visible = HotRecord(payload: cursor.payload)?.visible(at: sequence) {
+                isValid = true
+                key = cursor.key
+                record = visible
+                mapVersion = tier.lockedMap.version
+                self.cursor = cursor
+                return
+            }
+            if forward { cursor.next() } else { cursor.previous() }
+        }
+        isValid = false
+        self.cursor = nil
+    }
+}
+
+/// A position in one run.
+private struct RunSource {
+    let run: RunFile
+    var position = 0
+    var isValid = false
+    var key: Int64 = 0
+
+    init(run: RunFile) { self.run = run }
+
+    private mutating func settle() {
+        isValid = position >= 0 && position < run.count
+        if isValid { key = run.keys[position] }
+    }
+
+    mutating func seek(_ target: Int64) {
+        position = run.lowerBound(target)
+        settle()
+    }
+
+    mutating func seekForPrevious(_ target: Int64) {
+        let p = run.lowerBound(target)
+        position = p < run.count && run.keys[p] == target ? p : p - 1
+        settle()
+    }
+
+    mutating func next() { position += 1; settle() }
+    mutating func previous() { position -= 1; settle() }
+}

@@ -1,0 +1,68 @@
+/// The tiers a reader searches, newest first: the active hot tier, frozen hot tiers
+/// waiting for their flush, then the runs. Immutable; replaced as a whole (under the
+/// database's view lock) when a tier is frozen, flushed or compacted.
+final class StorageView {
+    let active: HotTier
+    /// Frozen hot tiers, newest first.
+    let frozen: [HotTier]
+    /// Runs, newest first.
+    let runs: [RunFile]
+
+    init(active: HotTier, frozen: [HotTier], runs: [RunFile]) {
+        self.active = active
+        self.frozen = frozen
+        self.runs = runs
+    }
+
+    /// Where a key's visible version was found.
+    enum Lookup {
+        case absent
+        case deleted
+        case value(UnsafeRawBufferPointer)
+    }
+
+    /// The newest version of `key` visible at `sequence`.
+    @inline(__always)
+    func lookup(_ key: Int64, at sequence: UInt64) -> Lookup {
+        if let record = active.find(key, at: sequence) {
+            return record.isTombstone ? .deleted : .value(record.value)
+        }
+        for tier in frozen {
+            if let record = tier.find(key, at: sequence) {
+                return record.isTombstone ? .deleted : .value(record.value)
+            }
+        }
+        for run in runs {
+            if let position = run.position(of: key) {
+                return run.isTombstone(position) ? .deleted : .value(run.value(position))
+            }
+        }
+        return .absent
+    }
+}
+
+/// A consistent read view: a sequence number and the tiers that hold every version up
+/// to it. Holding it keeps those tiers' memory and mappings alive, so values returned
+/// from it (zero-copy) stay valid until it is released.
+public final class Snapshot {
+    let view: StorageView
+    public let sequence: UInt64
+
+    init(view: StorageView, sequence: UInt64) {
+        self.view = view
+        self.sequence = sequence
+    }
+
+    /// The value of `key` at this snapshot, borrowed from engine memory (valid while
+    /// the snapshot lives), or nil when absent or deleted.
+    @inline(__always)
+    public func get(_ key: Int64) -> UnsafeRawBufferPointer? {
+        switch view.lookup(key, at: sequence) {
+        case .value(let value): return value
+        case .absent, .deleted: return nil
+        }
+    }
+
+    /// An iterator over this snapshot.
+    public func makeIterator() -> StorageIterator { StorageIterator(snapshot: self) }
+}

@@ -19,7 +19,7 @@ extension Database {
         guard !options.readOnly else { throw OmenError(.readOnly, "database '\(directory)' is open read-only") }
         try writerLock.withLock { () throws(OmenError) in
             try checkWritable()
-            if view.active.keyCount > 0 { try freezeActiveTier() }
+            if currentView().0.active.keyCount > 0 { try freezeActiveTier() }
         }
         try flushFrozenTiers()
     }
@@ -49,9 +49,11 @@ extension Database {
 
     /// Runs `body`; a failure is remembered so that writes stop (maintenance lock held).
     private func recordingFailure(_ body: () throws(OmenError) -> Void) throws(OmenError) {
-        if let maintenanceFailure { throw maintenanceFailure }
+        if let failure = viewLock.withLock({ maintenanceFailure }) { throw failure }
         do throws(OmenError) { try body() } catch {
-            if error.code == .ioError || error.code == .corruption || error.code == .noMemory { maintenanceFailure = error }
+            if error.code == .ioError || error.code == .corruption || error.code == .noMemory {
+                viewLock.withLock { maintenanceFailure = error }
+            }
             throw error
         }
     }
@@ -167,7 +169,7 @@ extension Database {
         defer { writerLock.unlock() }
         try checkWritable()
         // Older data in the hot tier must not shadow the new run: flush it first.
-        if view.active.keyCount > 0 { try freezeActiveTier() }
+        if currentView().0.active.keyCount > 0 { try freezeActiveTier() }
         try flushFrozenTiers()
         try maintenanceLock.withLock { () throws(OmenError) in
             try recordingFailure { () throws(OmenError) in

@@ -129,7 +129,7 @@ extension Database {
             // No background thread: flush (and compact) on the writing thread.
             try freezeActiveTier()
             try flushFrozenTiers()
-            if currentView().0.runs.count > options.compactionTrigger { try compactAllRuns() }
+            try compactIfNeeded()
             return
         }
         while currentView().0.frozen.count >= Self.maximumFrozenTiers {

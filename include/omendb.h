@@ -355,8 +355,9 @@ int omendb_snapshot_get(omendb_snapshot *snapshot, int64_t key, const void **val
 int omendb_snapshot_multi_get(omendb_snapshot *snapshot, const int64_t *keys, size_t count,
                               const void **values, size_t *lengths, size_t *found);
 
-/* Creates an iterator over `snapshot`, or over a snapshot of its own taken now when
- * `snapshot` is NULL. The iterator keeps its snapshot alive (the caller may free a
+/* Creates an iterator over `snapshot`, or over a snapshot of `db` taken now when
+ * `snapshot` is NULL (`db` is not used, and may be NULL, when a snapshot is given).
+ * The iterator keeps its snapshot alive (the caller may free a
  * snapshot it passed; the iterator holds its own reference). It starts invalid:
  * call a seek function. Owned: free with omendb_iterator_free. */
 int omendb_iterator_create(omendb_db *db, omendb_snapshot *snapshot, omendb_iterator **iterator);

@@ -80,4 +80,47 @@ final class StorageBasicTests: XCTestCase {
             try db.close()
         }
     }
+
+    func testSizeTieredChoiceLeavesLargeOldRunsAlone() {
+        XCTAssertEqual(Database.runsToMerge([1, 1, 1, 1, 1, 1, 1, 1, 100]), 8)
+        XCTAssertEqual(Database.runsToMerge([1, 1, 1, 1, 1, 1, 1, 1, 8, 100]), 9)
+        XCTAssertEqual(Database.runsToMerge([1, 1, 1, 1, 1]), 5)
+        XCTAssertEqual(Database.runsToMerge([1, 1000, 1_000_000]), 2)
+    }
+
+    func testPartialCompactionKeepsTombstonesThatHideOlderRuns() throws {
+        let path = temporaryDatabaseDirectory(self)
+        let db = try Database(directory: path, options: smallOptions(background: false))
+        let keys = (Int64(0)..<50_000).map { $0 * 3 }
+        let values = keys.map { testValue($0, 0, length: 24) }
+        var reference: [Int64: [UInt8]] = [:]
+        for (k, v) in zip(keys, values) { reference[k] = v }
+        try values.withUnsafeBufferPointer { buffer in
+            try db.bulkLoad(count: keys.count, key: { keys[$0] }, value: { i in buffer[i].withUnsafeBytes { $0 } })
+        }
+        var rng = SeededGenerator(seed: 77)
+        for round in 0..<12 {
+            for _ in 0..<40 {
+                let key = keys.randomElement(using: &rng)!
+                if Bool.random(using: &rng) {
+                    try db.delete(key)
+                    reference[key] = nil
+                } else {
+                    let value = testValue(key, round + 1, length: 10)
+                    try db.put(key, value)
+                    reference[key] = value
+                }
+            }
+            try db.flush()
+            try db.compactIfNeeded()
+        }
+        // The big bulk-loaded run was never rewritten, yet deletions still hide its keys.
+        XCTAssertGreaterThan(db.statistics.runCount, 1)
+        XCTAssertLessThanOrEqual(db.statistics.runCount, 4)
+        assertMatches(db, reference)
+        try db.verify()
+        try db.close()
+        let reopened = try Database(directory: path, options: smallOptions())
+        assertMatches(reopened, reference)
+    }
 }

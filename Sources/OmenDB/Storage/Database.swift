@@ -39,12 +39,14 @@ public final class Database {
     var visibleSequence: UInt64 = 0
     var nextFileNumber: UInt64 = 1
 
-    // Maintenance (flush, compaction), serialized by `maintenanceLock`.
+    // Maintenance (flush, compaction), serialized by `maintenanceLock`; its failure is
+    // recorded in `maintenanceFailure` (below).
     let maintenanceLock = StorageLock()
     /// The manifest as last stored, guarded by `manifestLock` (held only to update it).
     let manifestLock = StorageLock()
     var manifest: Manifest
     /// A background flush or compaction failed; writes report it until reopen.
+    /// Guarded by `viewLock` (checked by every commit; never wait for a long compaction).
     var maintenanceFailure: OmenError?
 
     var worker: BackgroundWorker?

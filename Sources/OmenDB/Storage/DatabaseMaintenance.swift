@@ -19,7 +19,7 @@ extension Database {
         guard !options.readOnly else { throw OmenError(.readOnly, "database '\(directory)' is open read-only") }
         try writerLock.withLock { () throws(OmenError) in
             try checkWritable()
-            if view.active.keyCount > 0 { try freezeActiveTier() }
+            if currentView().0.active.keyCount > 0 { try freezeActiveTier() }
         }
         try flushFrozenTiers()
     }
@@ -49,9 +49,11 @@ extension Database {
 
     /// Runs `body`; a failure is remembered so that writes stop (maintenance lock held).
     private func recordingFailure(_ body: () throws(OmenError) -> Void) throws(OmenError) {
-        if let maintenanceFailure { throw maintenanceFailure }
+        if let failure = viewLock.withLock({ maintenanceFailure }) { throw failure }
         do throws(OmenError) { try body() } catch {
-            if error.code == .ioError || error.code == .corruption || error.code == .noMemory { maintenanceFailure = error }
+            if error.code == .ioError || error.code == .corruption || error.code == .noMemory {
+                viewLock.withLock { maintenanceFailure = error }
+            }
             throw error
         }
     }
@@ -96,15 +98,31 @@ extension Database {
         for number in tier.walNumbers { try? FileSystem.remove(directory + "/" + WALFormat.fileName(number)) }
     }
 
-    /// Merges every run into one (maintenance lock held). Tombstones are dropped since
-    /// the result is the oldest run.
-    func compactRuns() throws(OmenError) {
-        let runs = currentView().0.runs
-        guard runs.count > 1 || (runs.count == 1 && runs[0].footer.tombstoneCount > 0) else { return }
+    /// How many of the newest runs an automatic compaction merges (size-tiered): all,
+    /// except that old runs much larger than everything newer are left alone, so a
+    /// large database is not rewritten for every few flushes.
+    static func runsToMerge(_ sizes: [UInt64]) -> Int {
+        var k = sizes.count
+        while k > 2 {
+            let newer = sizes[0..<(k - 1)].reduce(0, +)
+            guard sizes[k - 1] > 4 * newer else { break }
+            k -= 1
+        }
+        return k
+    }
+
+    /// Merges the `count` newest runs (all when nil) into one that takes their place
+    /// (maintenance lock held). Tombstones are dropped only when the oldest run is
+    /// included: nothing older is left for them to hide.
+    func compactRuns(newest count: Int? = nil) throws(OmenError) {
+        let all = currentView().0.runs
+        let runs = Array(all.prefix(count ?? all.count))
+        let includesOldest = runs.count == all.count
+        guard runs.count > 1 || (runs.count == 1 && includesOldest && runs[0].footer.tombstoneCount > 0) else { return }
         let writer = try RunWriter(directory: directory, number: allocateFileNumber(), configuration: options.indexConfiguration)
         let merged: RunFile?
         do throws(OmenError) {
-            try RunMerge.merge(runs, dropTombstones: true) { (key, run, position) throws(OmenError) in
+            try RunMerge.merge(runs, dropTombstones: includesOldest) { (key, run, position) throws(OmenError) in
                 try writer.append(key: key, sequence: run.sequence(position), isTombstone: run.isTombstone(position),
                                   value: run.value(position))
             }
@@ -119,11 +137,12 @@ extension Database {
             writer.abandon()
             throw error
         }
+        // The merged runs are the newest ones, so the result takes their place at the front.
         let replaced = Set(runs.map(\.descriptor.number))
         do throws(OmenError) {
             try updateManifest { next in
                 next.runs.removeAll { replaced.contains($0.number) }
-                if let merged { next.runs.append(merged.descriptor) }
+                if let merged { next.runs.insert(merged.descriptor, at: 0) }
             }
         } catch {
             merged?.removeWhenReleased = true
@@ -131,18 +150,30 @@ extension Database {
         }
         replaceView { old in
             StorageView(active: old.active, frozen: old.frozen,
-                        runs: old.runs.filter { !replaced.contains($0.descriptor.number) } + (merged.map { [$0] } ?? []))
+                        runs: (merged.map { [$0] } ?? []) + old.runs.filter { !replaced.contains($0.descriptor.number) })
         }
         for run in runs { run.removeWhenReleased = true }
+    }
+
+    /// Automatic compaction while there are more runs than the trigger (maintenance lock taken here).
+    func compactIfNeeded() throws(OmenError) {
+        try maintenanceLock.withLock { () throws(OmenError) in
+            try recordingFailure { () throws(OmenError) in
+                var rounds = 0
+                while currentView().0.runs.count > options.compactionTrigger && rounds < 4 {
+                    let sizes = currentView().0.runs.map(\.descriptor.fileSize)
+                    try compactRuns(newest: Self.runsToMerge(sizes))
+                    rounds += 1
+                }
+            }
+        }
     }
 
     /// Background step: flush frozen tiers, compact when there are too many runs.
     func maintain() {
         do throws(OmenError) {
             try flushFrozenTiers()
-            if currentView().0.runs.count > options.compactionTrigger {
-                try maintenanceLock.withLock { () throws(OmenError) in try recordingFailure { () throws(OmenError) in try compactRuns() } }
-            }
+            try compactIfNeeded()
         } catch {
             // Remembered in `maintenanceFailure` (writes report it); reads go on.
         }
@@ -167,7 +198,7 @@ extension Database {
         defer { writerLock.unlock() }
         try checkWritable()
         // Older data in the hot tier must not shadow the new run: flush it first.
-        if view.active.keyCount > 0 { try freezeActiveTier() }
+        if currentView().0.active.keyCount > 0 { try freezeActiveTier() }
         try flushFrozenTiers()
         try maintenanceLock.withLock { () throws(OmenError) in
             try recordingFailure { () throws(OmenError) in

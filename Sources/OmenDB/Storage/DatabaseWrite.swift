@@ -65,7 +65,7 @@ extension Database {
             if wal.damaged { writeFailure = error }
             throw error
         }
-        try view.active.apply(sequence: sequence, operations: operations, count: count)
+        try currentView().0.active.apply(sequence: sequence, operations: operations, count: count)
         lastSequence = sequence
         writtenSequence = sequence
         writtenPosition += appended
@@ -86,7 +86,7 @@ extension Database {
     func checkWritable() throws(OmenError) {
         if closed { throw OmenError(.misuse, "database '\(directory)' is closed") }
         if let writeFailure { throw OmenError(.ioError, "writes are disabled after an earlier log failure: \(writeFailure.message)") }
-        if let failure = maintenanceLock.withLock({ maintenanceFailure }) {
+        if let failure = viewLock.withLock({ maintenanceFailure }) {
             throw OmenError(failure.code, "writes are disabled after a background flush/compaction failure: \(failure.message)")
         }
     }
@@ -123,15 +123,16 @@ extension Database {
     /// Freezes the active tier when it is over budget (writer lock held), waiting while
     /// too many frozen tiers are queued for the background flush.
     private func makeRoomIfNeeded() throws(OmenError) {
-        guard view.active.memoryBytes >= options.hotTierBytes else { return }
+        // `view` is replaced by the background thread under the view lock: read it through `currentView`.
+        guard currentView().0.active.memoryBytes >= options.hotTierBytes else { return }
         if worker == nil {
             // No background thread: flush (and compact) on the writing thread.
             try freezeActiveTier()
             try flushFrozenTiers()
-            if currentView().0.runs.count > options.compactionTrigger { try compactAllRuns() }
+            try compactIfNeeded()
             return
         }
-        while view.frozen.count >= Self.maximumFrozenTiers {
+        while currentView().0.frozen.count >= Self.maximumFrozenTiers {
             try checkWritable()
             worker?.wake()
             writerLock.wait(milliseconds: 50)

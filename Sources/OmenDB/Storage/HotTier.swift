@@ -30,9 +30,19 @@ final class HotTier {
         lock.deallocate()
     }
 
-    /// Memory used by records and the map, for the flush budget (the arena's last
-    /// chunk may hold up to 1 MiB more, see `allocatedBytes`).
-    var memoryBytes: Int { readLocked { arena.usedBytes + map.sizeInBytes } }
+    /// The map's size as last measured (`ALEXMap.sizeInBytes` walks every node, so it
+    /// is measured every `mapMeasureInterval` writes) and the writes since.
+    private var measuredMapBytes = 0
+    private var writesSinceMeasure = 0
+    private static let mapMeasureInterval = 16_384
+    /// Map bytes assumed per write between measurements (key, payload and gaps).
+    private static let estimatedMapBytesPerWrite = 32
+
+    /// Memory used by records and the map (estimated between measurements), for the
+    /// flush budget. The arena's last chunk may hold up to 1 MiB more (`allocatedBytes`).
+    var memoryBytes: Int {
+        readLocked { arena.usedBytes + measuredMapBytes + writesSinceMeasure * Self.estimatedMapBytesPerWrite }
+    }
     var allocatedBytes: Int { readLocked { arena.allocatedBytes + map.sizeInBytes } }
 
     /// Distinct keys.
@@ -71,6 +81,11 @@ final class HotTier {
             valueBytes += operation.value.count
         }
         largestSequence = max(largestSequence, sequence)
+        writesSinceMeasure += count
+        if writesSinceMeasure >= Self.mapMeasureInterval {
+            measuredMapBytes = map.sizeInBytes
+            writesSinceMeasure = 0
+        }
     }
 
     /// The newest version of `key` visible at `sequence` (may be a tombstone), or nil

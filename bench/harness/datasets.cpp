@@ -3,6 +3,8 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdio>
+#include <unistd.h>
 
 namespace bench {
 namespace {
@@ -90,6 +92,43 @@ Dataset make_dataset(const std::string &name, uint64_t n, uint64_t seed) {
     uint64_t inserts = 3 * n / 4;
     ds.insert_pool.assign(keys.begin() + ptrdiff_t(n), keys.begin() + ptrdiff_t(n + inserts));
     ds.absent.assign(keys.begin() + ptrdiff_t(n + inserts), keys.end());
+    return ds;
+}
+
+namespace {
+
+bool write_vector(FILE *f, const std::vector<int64_t> &v) {
+    uint64_t size = v.size();
+    return fwrite(&size, sizeof size, 1, f) == 1 && fwrite(v.data(), sizeof(int64_t), size, f) == size;
+}
+
+bool read_vector(FILE *f, std::vector<int64_t> &v) {
+    uint64_t size;
+    if (fread(&size, sizeof size, 1, f) != 1 || size > (uint64_t(1) << 34)) return false;
+    v.resize(size);
+    return fread(v.data(), sizeof(int64_t), size, f) == size;
+}
+
+}  // namespace
+
+Dataset load_or_make_dataset(const std::string &cache_dir, const std::string &name, uint64_t n,
+                             uint64_t seed) {
+    if (cache_dir.empty()) return make_dataset(name, n, seed);
+    std::string path = cache_dir + "/" + name + "-" + std::to_string(n) + "-" + std::to_string(seed) + ".keys";
+    if (FILE *f = fopen(path.c_str(), "rb")) {
+        Dataset ds;
+        ds.name = name;
+        bool ok = read_vector(f, ds.loaded) && read_vector(f, ds.insert_pool) && read_vector(f, ds.absent);
+        fclose(f);
+        if (ok && ds.loaded.size() == n) return ds;
+    }
+    Dataset ds = make_dataset(name, n, seed);
+    std::string tmp = path + ".tmp" + std::to_string(getpid());
+    if (FILE *f = fopen(tmp.c_str(), "wb")) {
+        bool ok = write_vector(f, ds.loaded) && write_vector(f, ds.insert_pool) && write_vector(f, ds.absent);
+        ok = (fclose(f) == 0) && ok;
+        if (!ok || rename(tmp.c_str(), path.c_str()) != 0) ::remove(tmp.c_str());
+    }
     return ds;
 }
 

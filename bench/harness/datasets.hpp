@@ -24,4 +24,10 @@ const std::vector<std::string> &dataset_names();
 /// Builds data set `name` with n loaded keys; throws BenchError for an unknown name.
 Dataset make_dataset(const std::string &name, uint64_t n, uint64_t seed);
 
+/// As make_dataset, but reuses a copy cached in `cache_dir` (written on first use,
+/// atomically) so that the several processes of one cell generate it only once.
+/// An empty cache_dir means no caching.
+Dataset load_or_make_dataset(const std::string &cache_dir, const std::string &name, uint64_t n,
+                             uint64_t seed);
+
 }  // namespace bench

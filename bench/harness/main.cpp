@@ -44,13 +44,13 @@ static void usage() {
           "       omendb-bench --phase load|rss|core|ycsb --store NAME --dataset NAME\n"
           "                    --n N --value-size V --dir DIR [--seed S] [--reps R]\n"
           "                    [--bulk-reps R] [--read-ops N] [--scan-ops N]\n"
-          "                    [--write-ops N] [--ycsb-ops N]\n"
+          "                    [--write-ops N] [--ycsb-ops N] [--dataset-cache DIR]\n"
           "Prints one JSON result object per line on stdout; exits 1 on any store error.\n",
           stderr);
 }
 
 int main(int argc, char **argv) {
-    std::string phase, store_name, dataset = "uniform";
+    std::string phase, store_name, dataset = "uniform", cache_dir;
     uint64_t n = 10000, seed = 42;
     Config cfg;
     for (int i = 1; i < argc; ++i) {
@@ -70,6 +70,7 @@ int main(int argc, char **argv) {
         else if (arg == "--value-size") cfg.value_size = number();
         else if (arg == "--dir") cfg.dir = value();
         else if (arg == "--seed") seed = number();
+        else if (arg == "--dataset-cache") cache_dir = value();
         else if (arg == "--reps") cfg.reps = int(number());
         else if (arg == "--bulk-reps") cfg.bulk_reps = int(number());
         else if (arg == "--read-ops") cfg.read_ops = number();
@@ -90,7 +91,7 @@ int main(int argc, char **argv) {
         return 2;
     }
     try {
-        Dataset ds = make_dataset(dataset, n, seed);
+        Dataset ds = load_or_make_dataset(cache_dir, dataset, n, seed);
         Reporter out(*store, ds, cfg.value_size);
         if (phase == "load") run_load_phase(*store, ds, cfg, out);
         else if (phase == "rss") run_rss_phase(*store, ds, cfg, out);

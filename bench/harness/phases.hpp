@@ -52,6 +52,9 @@ void run_ycsb_phase(Store &store, const Dataset &ds, const Config &cfg, Reporter
 uint64_t disk_usage(const std::string &dir);
 /// The process's resident set size now (VmRSS), in bytes.
 uint64_t resident_bytes();
+/// Reads every file under `dir` once so the OS page cache holds the database
+/// (some stores write with fadvise(DONTNEED), e.g. RocksDB's SstFileWriter).
+void warm_page_cache(const std::string &dir);
 /// Removes `path` recursively (if present) and creates it empty.
 void fresh_directory(const std::string &path);
 

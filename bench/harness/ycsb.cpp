@@ -124,6 +124,7 @@ void run_ycsb_phase(Store &store, const Dataset &ds, const Config &cfg, Reporter
         store.bulk_load(ds.loaded.data(), values.data(), ds.loaded.size(), cfg.value_size);
     }
     store.settle();
+    warm_page_cache(dir);
 
     YcsbState state(store, ds, cfg.value_size);
     const uint64_t ops = cfg.ycsb_ops;

@@ -24,6 +24,18 @@ import time
 BENCH = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(BENCH)
 DATASETS = ["seq_gaps", "uniform", "lognormal", "clustered"]
+FIELDS = {"store", "workload", "dataset", "n", "value_size", "metric", "value", "unit", "run", "version"}
+# (workload, metric) pairs each phase must report, once per measured repetition
+# ("reps") or once per phase ("once").
+EXPECTED = {
+    "load": [("bulk_load", "bulk_keys_s", "bulk_reps"), ("disk", "disk_bytes", "once")],
+    "rss": [("rss", "rss_bytes", "once")],
+    "core": [(w, m, "reps") for w, m in [
+        ("open", "open_ms"), ("get", "get_ns"), ("get_missing", "get_missing_ns"),
+        ("scan", "scan_keys_s"), ("insert", "insert_ops_s"), ("get_unsettled", "get_unsettled_ns"),
+        ("overwrite", "overwrite_ops_s"), ("delete", "delete_ops_s")]],
+    "ycsb": [(f"ycsb-{w}", "ycsb_ops_s", "reps") for w in "abcdef"],
+}
 
 # Operation counts per mode. Each workload runs one warm-up and `reps` measured
 # repetitions of these sizes (see bench/README.md, "Methodology").
@@ -74,6 +86,25 @@ def plan_cells(mode, args):
             cells.append((ydata, n, 100 if not args.value_sizes else args.value_sizes[-1],
                           ["load", "rss", "core", "ycsb"]))
     return cells
+
+
+def check_records(records, phase, store, dataset, n, value_size, settings):
+    """Why a phase's output is incomplete or malformed, or None when it is fine."""
+    counts = {}
+    for rec in records:
+        if set(rec) != FIELDS:
+            return f"result line with fields {sorted(rec)}"
+        if (rec["store"], rec["dataset"], rec["n"], rec["value_size"]) != (store, dataset, n, value_size):
+            return f"result line for another cell: {rec}"
+        if not isinstance(rec["value"], (int, float)) or rec["value"] != rec["value"] or rec["value"] < 0:
+            return f"bad value in {rec}"
+        key = (rec["workload"], rec["metric"])
+        counts[key] = counts.get(key, 0) + 1
+    for workload, metric, times in EXPECTED[phase]:
+        want = 1 if times == "once" else settings[times]
+        if counts.get((workload, metric), 0) != want:
+            return f"expected {want} {workload}/{metric} result(s), got {counts.get((workload, metric), 0)}"
+    return None
 
 
 def find_omendb(args):
@@ -235,12 +266,18 @@ def main():
                         except subprocess.TimeoutExpired as e:
                             code, stdout, stderr = -1, e.stdout or "", f"timeout after {args.timeout}s"
                             stdout = stdout.decode() if isinstance(stdout, bytes) else stdout
+                        records = []
                         for line in stdout.splitlines():
                             rec = json.loads(line)
+                            records.append(rec)
                             versions[rec["store"]] = rec["version"]
                             out.write(line + "\n")
                             lines += 1
                         out.flush()
+                        if code == 0:
+                            problem = check_records(records, phase, store, dataset, n, value_size, settings)
+                            if problem:
+                                code, stderr = 1, problem
                         if code != 0:
                             msg = (stderr.strip().splitlines() or [f"exit {code}"])[-1]
                             failures.append(f"{store} {dataset} n={n} v={value_size} {phase}: {msg}")

@@ -304,6 +304,14 @@ def main():
     with open(meta_path, "a") as f:
         f.write(json.dumps(meta) + "\n")
     log(f"{lines} result lines in {duration:.0f}s -> {out_path}")
+    if mode == "smoke":
+        # The report step must digest what the harness wrote (tables only, no files).
+        r = subprocess.run([sys.executable, os.path.join(BENCH, "report.py"), "--print", "--python",
+                            "--", out_path], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+        if r.returncode != 0:
+            failures.append("report.py could not render the results: " + r.stderr.strip()[-500:])
+        else:
+            log("report.py renders the results: ok")
     if failures:
         log(f"{len(failures)} failure(s):")
         for f_ in failures:

@@ -136,7 +136,8 @@ def ratio(omen, peer, higher_better):
     if omen is None or peer is None or omen[0] == 0 or peer[0] == 0:
         return "–"
     r = omen[0] / peer[0] if higher_better else peer[0] / omen[0]
-    return f"**{r:.2f}×**" if r >= 1 else f"{r:.2f}×"
+    text = f"{r:.2f}×" if r >= 0.1 else f"{r:.2g}×"
+    return f"**{text}**" if r >= 1 else text
 
 
 def core_tables(res):

@@ -151,15 +151,34 @@ def find_omendb(args):
     return include, libdir
 
 
+LEVELDB_RELEASE = os.path.join(BENCH, ".cache", "leveldb-release")
+
+
 def build_harness(omendb):
+    """{store: harness binary}. The main binary has every store but the release
+    LevelDB, which needs a second binary linked against bench/.cache/leveldb-release
+    (built by bench/build-leveldb-release.sh, called from bench/setup.sh)."""
     cmd = ["make", "-s", "-C", BENCH]
     if omendb:
         cmd += [f"OMENDB_INCLUDE={omendb[0]}", f"OMENDB_LIBDIR={omendb[1]}"]
-    r = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-    if r.returncode != 0:
-        log(r.stdout)
-        raise SystemExit("harness build failed (did you run bench/setup.sh?)")
-    return os.path.join(BENCH, "build", "omendb-bench")
+    builds = [(cmd, os.path.join(BENCH, "build", "omendb-bench"))]
+    if os.path.exists(os.path.join(LEVELDB_RELEASE, "lib", "libleveldb.so")):
+        builds.append((["make", "-s", "-C", BENCH, "BUILD=build/leveldb-release",
+                        f"LEVELDB_RELEASE={LEVELDB_RELEASE}"],
+                       os.path.join(BENCH, "build", "leveldb-release", "omendb-bench")))
+    else:
+        log("release LevelDB not built (bench/build-leveldb-release.sh); only leveldb-debian")
+    binaries = {}
+    for cmd, binary in builds:
+        r = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        if r.returncode != 0:
+            log(r.stdout)
+            raise SystemExit("harness build failed (did you run bench/setup.sh?)")
+        names = subprocess.run([binary, "--list-stores"], capture_output=True, text=True,
+                               check=True).stdout.split()
+        for name in names:
+            binaries.setdefault(name, binary)
+    return binaries
 
 
 def machine_info():
@@ -214,9 +233,8 @@ def main():
 
     started = time.time()
     omendb = find_omendb(args)
-    harness = build_harness(omendb)
-    available = subprocess.run([harness, "--list-stores"], capture_output=True, text=True,
-                               check=True).stdout.split()
+    harnesses = build_harness(omendb)
+    available = list(harnesses)
     stores = args.stores or available
     missing = [s for s in stores if s not in available]
     if missing:
@@ -251,7 +269,7 @@ def main():
                     cell_dir = os.path.join(workdir, f"{store}-{dataset}-{n}-{value_size}")
                     t0 = time.time()
                     for phase in phases:
-                        cmd = [harness, "--phase", phase, "--store", store, "--dataset", dataset,
+                        cmd = [harnesses[store], "--phase", phase, "--store", store, "--dataset", dataset,
                                "--n", str(n), "--value-size", str(value_size), "--dir", cell_dir,
                                "--seed", str(args.seed), "--reps", str(settings["reps"]),
                                "--dataset-cache", dataset_cache,

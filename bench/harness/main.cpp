@@ -19,6 +19,10 @@ std::unique_ptr<Store> make_omendb_store();
 bool omendb_compiled_in();
 
 std::vector<std::string> store_names() {
+#ifdef BENCH_LEVELDB_RELEASE
+    // This binary exists only for the release LevelDB row (see bench/Makefile).
+    return {"leveldb"};
+#endif
     std::vector<std::string> names;
     if (omendb_compiled_in()) names.push_back("omendb");
     for (const char *n : {"sqlite", "sqlite-mmap", "lmdb", "rocksdb-debian", "leveldb-debian"})
@@ -31,7 +35,11 @@ std::unique_ptr<Store> make_store(const std::string &name) {
     if (name == "sqlite-mmap") return make_sqlite_store(true);
     if (name == "lmdb") return make_lmdb_store();
     if (name == "rocksdb-debian" || name == "rocksdb") return make_rocksdb_store();
-    if (name == "leveldb-debian" || name == "leveldb") return make_leveldb_store();
+#ifdef BENCH_LEVELDB_RELEASE
+    if (name == "leveldb") return make_leveldb_store();
+    return nullptr;
+#endif
+    if (name == "leveldb-debian") return make_leveldb_store();
     if (name == "omendb") return make_omendb_store();
     return nullptr;
 }

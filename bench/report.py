@@ -339,7 +339,9 @@ def render(res, paths, metas, images, py_paths=()):
                    "Rerun `bench/run --quick` and `bench/report.py` once the engine has landed.\n")
     out.append("Library versions: " + ", ".join(f"{s} {res.versions[s]}" for s in res.stores) + ". "
                "`-debian` rows use Debian's shared libraries, which are built with assertions on "
-               "(no `-DNDEBUG`); see `bench/README.md` for every store's settings.\n")
+               "(no `-DNDEBUG`)" + ("; `leveldb` is a release build (`-O3 -DNDEBUG`) of Debian's LevelDB "
+                                    "source package" if "leveldb" in res.stores else "") +
+               ". See `bench/README.md` for every store's settings.\n")
     for img in images:
         rel = os.path.relpath(img, os.path.dirname(DOC))
         out.append(f"![{os.path.basename(img)}]({rel})\n")

@@ -42,8 +42,8 @@ EXPECTED = {
 MODES = {
     "smoke": dict(sizes=[10_000], reps=1, bulk_reps=1, read_ops=5_000, scan_ops=200,
                   write_ops=1_000, ycsb_ops=2_000),
-    "quick": dict(sizes=[1_000_000], reps=3, bulk_reps=1, read_ops=50_000, scan_ops=500,
-                  write_ops=20_000, ycsb_ops=10_000),
+    "quick": dict(sizes=[1_000_000], reps=3, bulk_reps=1, read_ops=40_000, scan_ops=400,
+                  write_ops=20_000, ycsb_ops=8_000),
     "full": dict(sizes=[1_000_000, 10_000_000], reps=5, bulk_reps=3, read_ops=500_000,
                  scan_ops=5_000, write_ops=100_000, ycsb_ops=200_000),
 }

@@ -201,7 +201,8 @@ def machine_info():
 
 
 def main():
-    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p = argparse.ArgumentParser(prog="bench/run", description=__doc__,
+                                formatter_class=argparse.RawDescriptionHelpFormatter)
     g = p.add_mutually_exclusive_group()
     g.add_argument("--quick", action="store_true", help="1M keys, all stores, all workloads (< 5 min)")
     g.add_argument("--smoke", action="store_true", help="10k keys, proves the harness works (< 30 s)")

@@ -365,6 +365,13 @@ def write_doc(section):
         f.write(text)
 
 
+def run_started(path):
+    """When the newest run recorded in a results file's sidecar started (file
+    modification times are meaningless in a fresh clone); "" if unknown."""
+    metas = load_meta([path])
+    return max((m.get("started_utc", "") for m in metas), default="")
+
+
 def main():
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("files", nargs="*", help="results files (default: the newest in bench/results/)")
@@ -375,8 +382,9 @@ def main():
     args = p.parse_args()
     paths = args.files
     if not paths:
-        found = sorted(glob.glob(os.path.join(BENCH, "results", "results-*.jsonl")), key=os.path.getmtime)
-        found = [f for f in found if not f.endswith(".meta.jsonl")]
+        found = [f for f in glob.glob(os.path.join(BENCH, "results", "results-*.jsonl"))
+                 if not f.endswith(".meta.jsonl")]
+        found.sort(key=run_started)
         if not found:
             raise SystemExit("no results in bench/results/; run bench/run --quick first")
         paths = [found[-1]]
@@ -387,8 +395,8 @@ def main():
     images = [] if args.print else plots(res, args.img_dir)
     py_paths = args.python
     if py_paths is None:
-        found = [f for f in sorted(glob.glob(os.path.join(BENCH, "results", "python-*.jsonl")),
-                                   key=os.path.getmtime) if not f.endswith(".meta.jsonl")]
+        found = sorted((f for f in glob.glob(os.path.join(BENCH, "results", "python-*.jsonl"))
+                        if not f.endswith(".meta.jsonl")), key=run_started)
         py_paths = found[-1:]
     section = render(res, paths, load_meta(paths), images, [os.path.abspath(x) for x in py_paths])
     if args.print:

@@ -280,8 +280,8 @@ def plots(res, img_dir):
         ax.set_title(f"YCSB throughput, {d}, n={fmt_n(n)}, {vs}-byte values, Zipfian θ=0.99, 1 thread "
                      "(higher is better)", fontsize=9)
         ax.grid(axis="y", alpha=0.3, which="both")
-        ax.legend(fontsize=8, ncol=3)
-        fig.tight_layout()
+        fig.legend(loc="lower center", ncol=len(res.stores), fontsize=8, frameon=False)
+        fig.tight_layout(rect=(0, 0.07, 1, 1))
         path = os.path.join(img_dir, "storage-ycsb-throughput.png")
         fig.savefig(path, dpi=110)
         plt.close(fig)

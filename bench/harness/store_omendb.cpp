@@ -1,0 +1,125 @@
+// OmenDB through its installed C API (include/omendb.h, libomendb.so). Compiled
+// only when the header declares the database API (OMENDB_HAVE_DATABASE); until
+// then the harness runs the peers alone. Settings: sync OFF (same durability as
+// the peers' throughput runs), everything else at OmenDB's defaults. Bulk load
+// uses omendb_bulk_load (one call, sorted distinct keys); point reads use the
+// copying omendb_get; scans use an iterator per scan, as for RocksDB/LevelDB.
+#include "store.hpp"
+#include "common.hpp"
+
+#ifdef BENCH_WITH_OMENDB
+#include <omendb.h>
+#endif
+
+#ifdef OMENDB_HAVE_DATABASE
+
+#include <vector>
+
+namespace bench {
+namespace {
+
+class OmenStore final : public Store {
+public:
+    ~OmenStore() override {
+        if (db_) omendb_close(db_);
+        omendb_batch_free(batch_);
+    }
+
+    std::string name() const override { return "omendb"; }
+    std::string version() const override { return omendb_version_string(); }
+
+    void open(const std::string &dir, const Sizing &) override {
+        omendb_options *options = nullptr;
+        check(omendb_options_create(&options), "options_create");
+        int rc = omendb_options_set_create_if_missing(options, 1);
+        if (rc == OMENDB_OK) rc = omendb_options_set_sync(options, OMENDB_SYNC_OFF);
+        if (rc == OMENDB_OK) rc = omendb_open(dir.c_str(), options, &db_);
+        omendb_options_free(options);
+        check(rc, "open");
+        if (!batch_) check(omendb_batch_create(&batch_), "batch_create");
+    }
+
+    void close() override {
+        if (!db_) return;
+        omendb_db *db = db_;
+        db_ = nullptr;
+        check(omendb_close(db), "close");
+    }
+
+    void bulk_load(const int64_t *keys, const uint8_t *values, size_t count,
+                   size_t value_size) override {
+        std::vector<const void *> pointers(count);
+        std::vector<size_t> lengths(count, value_size);
+        for (size_t i = 0; i < count; ++i) pointers[i] = values + i * value_size;
+        check(omendb_bulk_load(db_, keys, pointers.data(), lengths.data(), count), "bulk_load");
+    }
+
+    void put_batch(const int64_t *keys, const uint8_t *values, size_t count,
+                   size_t value_size) override {
+        check(omendb_batch_clear(batch_), "batch_clear");
+        for (size_t i = 0; i < count; ++i)
+            check(omendb_batch_put(batch_, keys[i], values + i * value_size, value_size), "batch_put");
+        check(omendb_write(db_, batch_), "write");
+    }
+
+    void delete_batch(const int64_t *keys, size_t count) override {
+        check(omendb_batch_clear(batch_), "batch_clear");
+        for (size_t i = 0; i < count; ++i) check(omendb_batch_delete(batch_, keys[i]), "batch_delete");
+        check(omendb_write(db_, batch_), "write");
+    }
+
+    bool get(int64_t key, uint8_t *buffer, size_t capacity, size_t *length) override {
+        int rc = omendb_get(db_, key, buffer, capacity, length);
+        if (rc == OMENDB_NOT_FOUND) return false;
+        check(rc, "get");
+        return true;
+    }
+
+    size_t scan(int64_t start, size_t count, uint64_t *checksum) override {
+        omendb_iterator *it = nullptr;
+        check(omendb_iterator_create(db_, nullptr, &it), "iterator_create");
+        size_t seen = 0;
+        int rc = omendb_iterator_seek(it, start);
+        while (rc == OMENDB_OK && seen < count && omendb_iterator_valid(it)) {
+            int64_t key;
+            const void *value;
+            size_t length;
+            rc = omendb_iterator_entry(it, &key, &value, &length);
+            if (rc != OMENDB_OK) break;
+            *checksum += uint64_t(key) + (length ? static_cast<const uint8_t *>(value)[0] : 0);
+            ++seen;
+            rc = omendb_iterator_next(it);
+        }
+        omendb_iterator_free(it);
+        check(rc, "iterator");
+        return seen;
+    }
+
+    void settle() override { check(omendb_flush(db_), "flush"); }
+
+private:
+    static void check(int rc, const char *what) {
+        if (rc == OMENDB_OK) return;
+        throw BenchError(std::string("omendb ") + what + ": " + omendb_status_string(rc) + ": " +
+                         omendb_last_error());
+    }
+
+    omendb_db *db_ = nullptr;
+    omendb_batch *batch_ = nullptr;
+};
+
+}  // namespace
+
+std::unique_ptr<Store> make_omendb_store() { return std::make_unique<OmenStore>(); }
+bool omendb_compiled_in() { return true; }
+
+}  // namespace bench
+
+#else  // !OMENDB_HAVE_DATABASE
+
+namespace bench {
+std::unique_ptr<Store> make_omendb_store() { return nullptr; }
+bool omendb_compiled_in() { return false; }
+}  // namespace bench
+
+#endif

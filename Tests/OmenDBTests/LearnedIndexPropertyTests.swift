@@ -71,6 +71,19 @@ final class LearnedIndexPropertyTests: XCTestCase {
         }
     }
 
+    func testKeysSpanningTheWholeInt64Range() throws {
+        // Gaps wider than 2^63 force the PLA to cut segments (64-bit geometry).
+        let cases: [[Int64]] = [
+            [Int64.min, Int64.max], [Int64.min, 0, Int64.max], [Int64.min, -1, 1, Int64.max],
+            [Int64.min, Int64.min + 1, Int64.max - 1, Int64.max], [Int64.min, Int64.max, Int64.max],
+        ]
+        for keys in cases {
+            for configuration in Self.configurations {
+                try check(keys, Reference.queries(keys, random: 50), configuration, "span \(keys)")
+            }
+        }
+    }
+
     func testAutoRecordsItsMeasuredChoice() throws {
         var configuration = IndexConfiguration()
         configuration.kind = .auto

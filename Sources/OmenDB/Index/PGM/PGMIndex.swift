@@ -26,8 +26,12 @@ final class PGMIndex: WindowPredictingIndex {
             levels.append(PGMBuilder.fitLevel(keys, count: count, epsilon: epsilon))
             while levels[levels.count - 1].count > 1 {
                 let below = levels[levels.count - 1].map(\.key)
-                let level = below.withUnsafeBufferPointer {
+                var level = below.withUnsafeBufferPointer {
                     PGMBuilder.fitLevel($0.baseAddress!, count: $0.count, epsilon: recursiveEpsilon)
+                }
+                if level.count >= below.count {
+                    // No progress: only two keys more than 2^63 apart do that (see OptimalPLA).
+                    level = below.withUnsafeBufferPointer { PGMBuilder.singleSegment($0.baseAddress!, count: $0.count) }
                 }
                 levels.append(level)
             }

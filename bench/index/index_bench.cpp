@@ -180,6 +180,8 @@ struct Config {
     int runs = 5;
     size_t queries = 1'000'000;
     bool with_map = true;
+    bool with_baselines = true;
+    std::vector<std::string> only;  // variant names to run (empty: all)
     bool with_dram = true;
     size_t range_length = 100;
 };
@@ -211,7 +213,7 @@ void bench_dataset(const Config &cfg, const Emitter &out, const std::string &dat
     };
 
     // Baselines: binary search over the same array.
-    {
+    if (cfg.with_baselines) {
         std::vector<double> hit_b, miss_b, thr_b, hit_f, miss_f, thr_f;
         auto branchy = [&](int64_t k) { return uint64_t(std::lower_bound(a, a + n, k) - a); };
         auto branchfree = [&](int64_t k) { return uint64_t(branchfree_lower_bound(a, n, k)); };
@@ -230,7 +232,7 @@ void bench_dataset(const Config &cfg, const Emitter &out, const std::string &dat
         emit_lookup("binary-search-branchfree", "lookup_absent", median(miss_f));
         out.emit("binary-search-branchfree", "lookup_throughput", dataset, n, "latency", median(thr_f), "ns/op");
     }
-    if (cfg.with_map && n <= 10'000'000) {
+    if (cfg.with_baselines && cfg.with_map && n <= 10'000'000) {
         std::fprintf(stderr, "[%s n=%zu] std::map\n", dataset.c_str(), n);
         auto t = Clock::now();
         std::map<int64_t, uint64_t> map;
@@ -254,10 +256,13 @@ void bench_dataset(const Config &cfg, const Emitter &out, const std::string &dat
         {"omendb-pgm", OMENDB_INDEX_PGM, OMENDB_SEARCH_BRANCHY, 64},
         {"omendb-pgm-branchless", OMENDB_INDEX_PGM, OMENDB_SEARCH_BRANCHLESS, 64},
         {"omendb-pgm-eps16", OMENDB_INDEX_PGM, OMENDB_SEARCH_BRANCHY, 16},
+        {"omendb-pgm-eps16-branchless", OMENDB_INDEX_PGM, OMENDB_SEARCH_BRANCHLESS, 16},
+        {"omendb-pgm-eps8", OMENDB_INDEX_PGM, OMENDB_SEARCH_BRANCHY, 8},
         {"omendb-auto", OMENDB_INDEX_AUTO, OMENDB_SEARCH_BRANCHY, 64},
     };
     std::vector<int64_t> positions(cfg.queries);
     for (const Variant &v : variants) {
+        if (!cfg.only.empty() && std::find(cfg.only.begin(), cfg.only.end(), v.name) == cfg.only.end()) continue;
         std::fprintf(stderr, "[%s n=%zu] %s\n", dataset.c_str(), n, v.name.c_str());
         omendb_index_options *options = nullptr;
         check(omendb_index_options_create(&options), "options");
@@ -361,18 +366,32 @@ int main(int argc, char **argv) {
             cfg.runs = std::stoi(next());
         } else if (arg == "--queries") {
             cfg.queries = std::stoull(next());
+        } else if (arg == "--only") {
+            std::string s = next();
+            for (size_t p = 0; p < s.size();) {
+                size_t q = s.find(',', p);
+                cfg.only.push_back(s.substr(p, q - p));
+                p = q == std::string::npos ? s.size() : q + 1;
+            }
+        } else if (arg == "--no-baselines") {
+            cfg.with_baselines = false;
+        } else if (arg == "--no-dram") {
+            cfg.with_dram = false;
         } else if (arg == "--no-map") {
             cfg.with_map = false;
         } else if (arg == "--run-id") {
             out.run = next();
         } else {
-            std::fprintf(stderr, "usage: %s [--sizes N,N] [--datasets a,b] [--runs R] [--queries Q] [--no-map] [--run-id ID]\n", argv[0]);
+            std::fprintf(stderr, "usage: %s [--sizes N,N] [--datasets a,b] [--runs R] [--queries Q] [--no-map] [--no-baselines] [--no-dram] [--only a,b] [--run-id ID]\n", argv[0]);
             return 2;
         }
     }
-    std::fprintf(stderr, "DRAM latency (pointer chase over 1 GiB)...\n");
-    double dram = dram_latency_ns(size_t(1) << 30, 5);
-    out.emit("machine", "dram_random_access", "1GiB", size_t(1) << 30, "latency", dram, "ns/op");
+    double dram = 0;
+    if (cfg.with_dram) {
+        std::fprintf(stderr, "DRAM latency (pointer chase over 1 GiB)...\n");
+        dram = dram_latency_ns(size_t(1) << 30, 5);
+        out.emit("machine", "dram_random_access", "1GiB", size_t(1) << 30, "latency", dram, "ns/op");
+    }
     for (size_t n : cfg.sizes)
         for (const auto &d : cfg.datasets) bench_dataset(cfg, out, d, n, dram);
     return 0;

@@ -53,6 +53,30 @@ enum WindowSearchKernels {
         return base[first] <= key ? first &+ 1 : first
     }
 
+    /// Windows up to this many cache lines are prefetched as a whole before a single
+    /// lookup searches them, so the search's dependent probes overlap into ~one miss.
+    static let prefetchLineLimit = 24
+
+    /// Starts loading every cache line of `[lo, hi)` (when it spans at most `prefetchLineLimit` lines).
+    @inline(__always)
+    static func prefetchLines(_ base: UnsafePointer<Int64>, _ lo: Int, _ hi: Int) {
+        var line = UInt(bitPattern: base + lo) & ~63
+        let last = UInt(bitPattern: base + hi) & ~63
+        guard last &- line <= UInt(64 &* prefetchLineLimit) else { return }
+        while line <= last {
+            odb_prefetch(UnsafeRawPointer(bitPattern: line)!)
+            line &+= 64
+        }
+    }
+
+    /// The last-mile search of a single lookup: prefetch the window's lines, then search.
+    @inline(__always)
+    static func search(_ base: UnsafePointer<Int64>, _ lo: Int, _ hi: Int, _ key: Int64,
+                       _ strategy: WindowSearch) -> Int {
+        prefetchLines(base, lo, hi)
+        return lowerBound(base, lo, hi, key, strategy)
+    }
+
     @inline(__always)
     static func lowerBound(_ base: UnsafePointer<Int64>, _ lo: Int, _ hi: Int, _ key: Int64,
                            _ strategy: WindowSearch) -> Int {

@@ -119,7 +119,7 @@ final class PGMIndex: WindowPredictingIndex {
         if count == 0 || key <= segmentKeys[0] { return 0 }
         let segment = leafSegment(for: key)
         let (lo, hi) = segment.window(key)
-        return WindowSearchKernels.lowerBound(keys, lo, hi, key, windowSearch)
+        return WindowSearchKernels.search(keys, lo, hi, key, windowSearch)
     }
 
     /// Issues a prefetch for the data window of `key`, for interleaved batch lookups.
@@ -127,7 +127,7 @@ final class PGMIndex: WindowPredictingIndex {
     func prefetchWindow(_ key: Int64) -> (lo: Int, hi: Int) {
         if count == 0 || key <= segmentKeys[0] { return (0, 0) }
         let window = leafSegment(for: key).window(key)
-        odb_prefetch(keys + ((window.lo &+ window.hi) &>> 1))
+        WindowSearchKernels.prefetchLines(keys, window.lo, window.hi)
         return window
     }
 

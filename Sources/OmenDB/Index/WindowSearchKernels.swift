@@ -1,3 +1,5 @@
+import COmenDBShim
+
 /// Last-mile searches over a small window of a sorted array, after a model's prediction.
 ///
 /// These are concrete (non-generic) and always inlined into the index that calls them.
@@ -14,18 +16,11 @@ enum WindowSearchKernels {
         return lo
     }
 
-    /// First position in `[lo, hi)` whose key is `>= key`, or `hi`. Branch-free (cmov) binary search.
+    /// First position in `[lo, hi)` whose key is `>= key`, or `hi`. Branch-free binary
+    /// search (conditional moves; written in C so that the compiler keeps them).
     @inline(__always)
     static func lowerBoundBranchless(_ base: UnsafePointer<Int64>, _ lo: Int, _ hi: Int, _ key: Int64) -> Int {
-        var first = lo
-        var length = hi &- lo
-        if length <= 0 { return lo }
-        while length > 1 {
-            let half = length &>> 1
-            first = base[first &+ half] < key ? first &+ half : first
-            length &-= half
-        }
-        return base[first] < key ? first &+ 1 : first
+        odb_shim_lower_bound_branchless(base, lo, hi, key)
     }
 
     /// First position in `[lo, hi)` whose key is `> key`, or `hi`. Branchy binary search.
@@ -42,15 +37,7 @@ enum WindowSearchKernels {
     /// First position in `[lo, hi)` whose key is `> key`, or `hi`. Branch-free binary search.
     @inline(__always)
     static func upperBoundBranchless(_ base: UnsafePointer<Int64>, _ lo: Int, _ hi: Int, _ key: Int64) -> Int {
-        var first = lo
-        var length = hi &- lo
-        if length <= 0 { return lo }
-        while length > 1 {
-            let half = length &>> 1
-            first = base[first &+ half] <= key ? first &+ half : first
-            length &-= half
-        }
-        return base[first] <= key ? first &+ 1 : first
+        odb_shim_upper_bound_branchless(base, lo, hi, key)
     }
 
     /// Windows up to this many cache lines are prefetched as a whole before a single

@@ -20,6 +20,7 @@
 #include <map>
 #include <random>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace {
@@ -206,6 +207,7 @@ struct Store {
     enum Type { StdLowerBound, BranchFree, Map, Index } type;
     omendb_index *index = nullptr;
     std::vector<double> hit, miss, thr, batch, range;
+    Store(std::string store_name, Type store_type) : name(std::move(store_name)), type(store_type) {}
 };
 
 void bench_dataset(const Config &cfg, const Emitter &out, const std::string &dataset, size_t n,
@@ -217,8 +219,8 @@ void bench_dataset(const Config &cfg, const Emitter &out, const std::string &dat
     const int64_t *a = keys.data();
     std::vector<Store> stores;
     if (cfg.with_baselines) {
-        stores.push_back({"binary-search-std", Store::StdLowerBound});
-        stores.push_back({"binary-search-branchfree", Store::BranchFree});
+        stores.emplace_back("binary-search-std", Store::StdLowerBound);
+        stores.emplace_back("binary-search-branchfree", Store::BranchFree);
     }
     std::map<int64_t, uint64_t> map;
     if (cfg.with_baselines && cfg.with_map && n <= 10'000'000) {
@@ -227,7 +229,7 @@ void bench_dataset(const Config &cfg, const Emitter &out, const std::string &dat
         for (size_t i = 0; i < n; i++) map.emplace_hint(map.end(), keys[i], i);
         out.emit("std-map", "build", dataset, n, "throughput", double(n) / seconds_since(t), "keys/s");
         out.emit("std-map", "memory", dataset, n, "bytes_per_key", 48.0, "bytes/key (node estimate)");
-        stores.push_back({"std-map", Store::Map});
+        stores.emplace_back("std-map", Store::Map);
     }
 
     const Variant variants[] = {
@@ -268,7 +270,7 @@ void bench_dataset(const Config &cfg, const Emitter &out, const std::string &dat
         out.emit(v.name, "model", dataset, n, "max_error", double(stats.max_error), "positions");
         out.emit(v.name, "model", dataset, n, "levels", double(stats.level_count), "levels");
         if (v.kind == OMENDB_INDEX_AUTO) std::fprintf(stderr, "    note: %s\n", stats.note);
-        Store store{v.name, Store::Index};
+        Store store(v.name, Store::Index);
         store.index = index;
         stores.push_back(store);
     }

@@ -71,6 +71,19 @@ final class LearnedIndexPropertyTests: XCTestCase {
         }
     }
 
+    func testKeysSpanningTheWholeInt64Range() throws {
+        // Gaps wider than 2^63 force the PLA to cut segments (64-bit geometry).
+        let cases: [[Int64]] = [
+            [Int64.min, Int64.max], [Int64.min, 0, Int64.max], [Int64.min, -1, 1, Int64.max],
+            [Int64.min, Int64.min + 1, Int64.max - 1, Int64.max], [Int64.min, Int64.max, Int64.max],
+        ]
+        for keys in cases {
+            for configuration in Self.configurations {
+                try check(keys, Reference.queries(keys, random: 50), configuration, "span \(keys)")
+            }
+        }
+    }
+
     func testAutoRecordsItsMeasuredChoice() throws {
         var configuration = IndexConfiguration()
         configuration.kind = .auto
@@ -169,6 +182,34 @@ final class LearnedIndexPropertyTests: XCTestCase {
                 XCTFail("\(context): range(\(a), \(b)) = \(range), reference (\(first), \(expectedCount))",
                         file: file, line: line)
                 break
+            }
+        }
+    }
+}
+
+/// The PGM's routing levels (normally bypassed by the flat leaf search when there are
+/// few leaf segments) against the reference.
+final class PGMRoutingLevelTests: XCTestCase {
+    func testRoutingLevelsMatchFlatSearchAndReference() {
+        for distribution in KeyDistribution.allCases {
+            let keys = distribution.keys(30_000)
+            let queries = Reference.queries(Array(keys.prefix(100)), random: 3_000)
+                + keys.enumerated().filter { $0.offset % 7 == 0 }.flatMap { [$0.element, $0.element &+ 1] }
+            keys.withUnsafeBufferPointer { buffer in
+                for (epsilon, recursive) in [(2, 1), (4, 2), (16, 4)] {
+                    for search in WindowSearch.allCases {
+                        let levels = PGMIndex(keys: buffer.baseAddress!, count: buffer.count, epsilon: epsilon,
+                                              recursiveEpsilon: recursive, windowSearch: search, flatSearchLimit: 0)
+                        XCTAssertTrue(distribution == .sequential || levels.levelCount > 1, "\(distribution)")
+                        for q in queries {
+                            let expected = Reference.lowerBound(keys, q)
+                            if levels.lowerBound(q) != expected {
+                                XCTFail("\(distribution) eps \(epsilon)/\(recursive) \(search): lowerBound(\(q)) = \(levels.lowerBound(q)), reference \(expected)")
+                                return
+                            }
+                        }
+                    }
+                }
             }
         }
     }

@@ -20,6 +20,7 @@
 #include <map>
 #include <random>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace {
@@ -180,6 +181,8 @@ struct Config {
     int runs = 5;
     size_t queries = 1'000'000;
     bool with_map = true;
+    bool with_baselines = true;
+    std::vector<std::string> only;  // variant names to run (empty: all)
     bool with_dram = true;
     size_t range_length = 100;
 };
@@ -198,6 +201,15 @@ struct Variant {
     uint32_t epsilon;
 };
 
+// One contender in a data set's measurement rounds.
+struct Store {
+    std::string name;
+    enum Type { StdLowerBound, BranchFree, Map, Index } type;
+    omendb_index *index = nullptr;
+    std::vector<double> hit, miss, thr, batch, range;
+    Store(std::string store_name, Type store_type) : name(std::move(store_name)), type(store_type) {}
+};
+
 void bench_dataset(const Config &cfg, const Emitter &out, const std::string &dataset, size_t n,
                    double dram_ns) {
     std::fprintf(stderr, "[%s n=%zu] generating\n", dataset.c_str(), n);
@@ -205,46 +217,19 @@ void bench_dataset(const Config &cfg, const Emitter &out, const std::string &dat
     auto hits = existing_queries(keys, cfg.queries, 99);
     auto misses = absent_queries(keys, cfg.queries, 77);
     const int64_t *a = keys.data();
-    auto emit_lookup = [&](const std::string &store, const char *workload, double ns) {
-        out.emit(store, workload, dataset, n, "latency", ns, "ns/op");
-        if (dram_ns > 0) out.emit(store, workload, dataset, n, "dram_misses", ns / dram_ns, "DRAM latencies/op");
-    };
-
-    // Baselines: binary search over the same array.
-    {
-        std::vector<double> hit_b, miss_b, thr_b, hit_f, miss_f, thr_f;
-        auto branchy = [&](int64_t k) { return uint64_t(std::lower_bound(a, a + n, k) - a); };
-        auto branchfree = [&](int64_t k) { return uint64_t(branchfree_lower_bound(a, n, k)); };
-        for (int r = 0; r < cfg.runs; r++) {
-            hit_b.push_back(latency_ns(hits, branchy));
-            miss_b.push_back(latency_ns(misses, branchy));
-            thr_b.push_back(throughput_ns(hits, branchy));
-            hit_f.push_back(latency_ns(hits, branchfree));
-            miss_f.push_back(latency_ns(misses, branchfree));
-            thr_f.push_back(throughput_ns(hits, branchfree));
-        }
-        emit_lookup("binary-search-std", "lookup_existing", median(hit_b));
-        emit_lookup("binary-search-std", "lookup_absent", median(miss_b));
-        out.emit("binary-search-std", "lookup_throughput", dataset, n, "latency", median(thr_b), "ns/op");
-        emit_lookup("binary-search-branchfree", "lookup_existing", median(hit_f));
-        emit_lookup("binary-search-branchfree", "lookup_absent", median(miss_f));
-        out.emit("binary-search-branchfree", "lookup_throughput", dataset, n, "latency", median(thr_f), "ns/op");
+    std::vector<Store> stores;
+    if (cfg.with_baselines) {
+        stores.emplace_back("binary-search-std", Store::StdLowerBound);
+        stores.emplace_back("binary-search-branchfree", Store::BranchFree);
     }
-    if (cfg.with_map && n <= 10'000'000) {
+    std::map<int64_t, uint64_t> map;
+    if (cfg.with_baselines && cfg.with_map && n <= 10'000'000) {
         std::fprintf(stderr, "[%s n=%zu] std::map\n", dataset.c_str(), n);
         auto t = Clock::now();
-        std::map<int64_t, uint64_t> map;
         for (size_t i = 0; i < n; i++) map.emplace_hint(map.end(), keys[i], i);
         out.emit("std-map", "build", dataset, n, "throughput", double(n) / seconds_since(t), "keys/s");
-        std::vector<double> hit, miss;
-        auto lookup = [&](int64_t k) { auto it = map.lower_bound(k); return it == map.end() ? uint64_t(n) : it->second; };
-        for (int r = 0; r < std::max(1, cfg.runs / 2); r++) {
-            hit.push_back(latency_ns(hits, lookup));
-            miss.push_back(latency_ns(misses, lookup));
-        }
-        emit_lookup("std-map", "lookup_existing", median(hit));
-        emit_lookup("std-map", "lookup_absent", median(miss));
-        out.emit("std-map", "memory", dataset, n, "bytes_per_key", 48.0, "bytes/key (node estimate: 32 B header + 16 B pair)");
+        out.emit("std-map", "memory", dataset, n, "bytes_per_key", 48.0, "bytes/key (node estimate)");
+        stores.emplace_back("std-map", Store::Map);
     }
 
     const Variant variants[] = {
@@ -254,11 +239,14 @@ void bench_dataset(const Config &cfg, const Emitter &out, const std::string &dat
         {"omendb-pgm", OMENDB_INDEX_PGM, OMENDB_SEARCH_BRANCHY, 64},
         {"omendb-pgm-branchless", OMENDB_INDEX_PGM, OMENDB_SEARCH_BRANCHLESS, 64},
         {"omendb-pgm-eps16", OMENDB_INDEX_PGM, OMENDB_SEARCH_BRANCHY, 16},
+        {"omendb-pgm-eps16-branchless", OMENDB_INDEX_PGM, OMENDB_SEARCH_BRANCHLESS, 16},
+        {"omendb-pgm-eps8", OMENDB_INDEX_PGM, OMENDB_SEARCH_BRANCHY, 8},
         {"omendb-auto", OMENDB_INDEX_AUTO, OMENDB_SEARCH_BRANCHY, 64},
     };
-    std::vector<int64_t> positions(cfg.queries);
+    // Build phase: every variant, median build throughput, the last build is kept.
     for (const Variant &v : variants) {
-        std::fprintf(stderr, "[%s n=%zu] %s\n", dataset.c_str(), n, v.name.c_str());
+        if (!cfg.only.empty() && std::find(cfg.only.begin(), cfg.only.end(), v.name) == cfg.only.end()) continue;
+        std::fprintf(stderr, "[%s n=%zu] build %s\n", dataset.c_str(), n, v.name.c_str());
         omendb_index_options *options = nullptr;
         check(omendb_index_options_create(&options), "options");
         check(omendb_index_options_set_kind(options, v.kind), "set_kind");
@@ -280,50 +268,88 @@ void bench_dataset(const Config &cfg, const Emitter &out, const std::string &dat
         check(omendb_index_get_stats(index, &stats), "stats");
         out.emit(v.name, "memory", dataset, n, "bytes_per_key", stats.bytes_per_key, "bytes/key");
         out.emit(v.name, "model", dataset, n, "max_error", double(stats.max_error), "positions");
+        out.emit(v.name, "model", dataset, n, "levels", double(stats.level_count), "levels");
         if (v.kind == OMENDB_INDEX_AUTO) std::fprintf(stderr, "    note: %s\n", stats.note);
+        Store store(v.name, Store::Index);
+        store.index = index;
+        stores.push_back(store);
+    }
 
-        auto lookup = [&](int64_t k) {
-            uint64_t p;
-            omendb_index_lower_bound(index, k, &p);
-            return p;
-        };
-        std::vector<double> hit, miss, thr, batch, range;
-        for (int r = 0; r < cfg.runs; r++) {
-            hit.push_back(latency_ns(hits, lookup));
-            miss.push_back(latency_ns(misses, lookup));
-            thr.push_back(throughput_ns(hits, lookup));
-            auto t = Clock::now();
-            check(omendb_index_lower_bound_batch(index, hits.data(), hits.size(), positions.data()), "batch");
-            batch.push_back(seconds_since(t) * 1e9 / double(hits.size()));
-            // Range scans: [key, key + span) where span covers ~range_length keys on average.
-            uint64_t scanned = 0, total = 0;
-            const int64_t span = int64_t((uint64_t(keys.back()) - uint64_t(keys.front())) / n * cfg.range_length) + 1;
-            const size_t scans = cfg.queries / 10;
-            t = Clock::now();
-            for (size_t i = 0; i < scans; i++) {
-                uint64_t first, count;
-                int64_t lo = hits[i];
-                int64_t hi = lo > INT64_MAX - span ? INT64_MAX : lo + span;
-                omendb_index_range(index, lo, hi, &first, &count);
-                for (uint64_t j = first; j < first + count; j++) total += uint64_t(a[j]);
-                scanned += count;
+    // Measurement rounds: every store once per round, so that a noisy moment on the
+    // shared machine hits all contenders alike; medians over rounds are reported.
+    std::vector<int64_t> positions(cfg.queries);
+    const int64_t span = int64_t((uint64_t(keys.back()) - uint64_t(keys.front())) / n * cfg.range_length) + 1;
+    for (int r = 0; r < cfg.runs; r++) {
+        std::fprintf(stderr, "[%s n=%zu] round %d\n", dataset.c_str(), n, r + 1);
+        for (Store &s : stores) {
+            switch (s.type) {
+            case Store::StdLowerBound: {
+                auto f = [&](int64_t k) { return uint64_t(std::lower_bound(a, a + n, k) - a); };
+                s.hit.push_back(latency_ns(hits, f));
+                s.miss.push_back(latency_ns(misses, f));
+                s.thr.push_back(throughput_ns(hits, f));
+                break;
             }
-            double s = seconds_since(t);
-            sink = total;
-            range.push_back(double(scanned) / s);
-        }
-        for (size_t i = 0; i < hits.size(); i++) {
-            if (uint64_t(positions[i]) != uint64_t(std::lower_bound(a, a + n, hits[i]) - a)) {
-                std::fprintf(stderr, "WRONG ANSWER: %s batch position %zu\n", v.name.c_str(), i);
-                std::exit(1);
+            case Store::BranchFree: {
+                auto f = [&](int64_t k) { return uint64_t(branchfree_lower_bound(a, n, k)); };
+                s.hit.push_back(latency_ns(hits, f));
+                s.miss.push_back(latency_ns(misses, f));
+                s.thr.push_back(throughput_ns(hits, f));
+                break;
+            }
+            case Store::Map: {
+                auto f = [&](int64_t k) { auto it = map.lower_bound(k); return it == map.end() ? uint64_t(n) : it->second; };
+                s.hit.push_back(latency_ns(hits, f));
+                s.miss.push_back(latency_ns(misses, f));
+                s.thr.push_back(throughput_ns(hits, f));
+                break;
+            }
+            case Store::Index: {
+                omendb_index *index = s.index;
+                auto f = [&](int64_t k) { uint64_t p; omendb_index_lower_bound(index, k, &p); return p; };
+                s.hit.push_back(latency_ns(hits, f));
+                s.miss.push_back(latency_ns(misses, f));
+                s.thr.push_back(throughput_ns(hits, f));
+                auto t = Clock::now();
+                check(omendb_index_lower_bound_batch(index, hits.data(), hits.size(), positions.data()), "batch");
+                s.batch.push_back(seconds_since(t) * 1e9 / double(hits.size()));
+                for (size_t i = 0; i < hits.size(); i += 97) {
+                    if (uint64_t(positions[i]) != uint64_t(std::lower_bound(a, a + n, hits[i]) - a)) {
+                        std::fprintf(stderr, "WRONG ANSWER: %s batch position %zu\n", s.name.c_str(), i);
+                        std::exit(1);
+                    }
+                }
+                // Range scans: [key, key + span), span covering ~range_length keys on average.
+                uint64_t scanned = 0, total = 0;
+                const size_t scans = cfg.queries / 10;
+                t = Clock::now();
+                for (size_t i = 0; i < scans; i++) {
+                    uint64_t first, count;
+                    int64_t lo = hits[i];
+                    int64_t hi = lo > INT64_MAX - span ? INT64_MAX : lo + span;
+                    omendb_index_range(index, lo, hi, &first, &count);
+                    for (uint64_t j = first; j < first + count; j++) total += uint64_t(a[j]);
+                    scanned += count;
+                }
+                double secs = seconds_since(t);
+                sink = total;
+                s.range.push_back(double(scanned) / secs);
+                break;
+            }
             }
         }
-        emit_lookup(v.name, "lookup_existing", median(hit));
-        emit_lookup(v.name, "lookup_absent", median(miss));
-        out.emit(v.name, "lookup_throughput", dataset, n, "latency", median(thr), "ns/op");
-        out.emit(v.name, "lookup_batch", dataset, n, "latency", median(batch), "ns/op");
-        out.emit(v.name, "range_scan", dataset, n, "throughput", median(range), "keys/s");
-        omendb_index_free(index);
+    }
+    for (Store &s : stores) {
+        out.emit(s.name, "lookup_existing", dataset, n, "latency", median(s.hit), "ns/op");
+        out.emit(s.name, "lookup_absent", dataset, n, "latency", median(s.miss), "ns/op");
+        if (dram_ns > 0) {
+            out.emit(s.name, "lookup_existing", dataset, n, "dram_misses", median(s.hit) / dram_ns, "DRAM latencies/op");
+            out.emit(s.name, "lookup_absent", dataset, n, "dram_misses", median(s.miss) / dram_ns, "DRAM latencies/op");
+        }
+        out.emit(s.name, "lookup_throughput", dataset, n, "latency", median(s.thr), "ns/op");
+        if (!s.batch.empty()) out.emit(s.name, "lookup_batch", dataset, n, "latency", median(s.batch), "ns/op");
+        if (!s.range.empty()) out.emit(s.name, "range_scan", dataset, n, "throughput", median(s.range), "keys/s");
+        if (s.index) omendb_index_free(s.index);
     }
 }
 
@@ -361,18 +387,32 @@ int main(int argc, char **argv) {
             cfg.runs = std::stoi(next());
         } else if (arg == "--queries") {
             cfg.queries = std::stoull(next());
+        } else if (arg == "--only") {
+            std::string s = next();
+            for (size_t p = 0; p < s.size();) {
+                size_t q = s.find(',', p);
+                cfg.only.push_back(s.substr(p, q - p));
+                p = q == std::string::npos ? s.size() : q + 1;
+            }
+        } else if (arg == "--no-baselines") {
+            cfg.with_baselines = false;
+        } else if (arg == "--no-dram") {
+            cfg.with_dram = false;
         } else if (arg == "--no-map") {
             cfg.with_map = false;
         } else if (arg == "--run-id") {
             out.run = next();
         } else {
-            std::fprintf(stderr, "usage: %s [--sizes N,N] [--datasets a,b] [--runs R] [--queries Q] [--no-map] [--run-id ID]\n", argv[0]);
+            std::fprintf(stderr, "usage: %s [--sizes N,N] [--datasets a,b] [--runs R] [--queries Q] [--no-map] [--no-baselines] [--no-dram] [--only a,b] [--run-id ID]\n", argv[0]);
             return 2;
         }
     }
-    std::fprintf(stderr, "DRAM latency (pointer chase over 1 GiB)...\n");
-    double dram = dram_latency_ns(size_t(1) << 30, 5);
-    out.emit("machine", "dram_random_access", "1GiB", size_t(1) << 30, "latency", dram, "ns/op");
+    double dram = 0;
+    if (cfg.with_dram) {
+        std::fprintf(stderr, "DRAM latency (pointer chase over 1 GiB)...\n");
+        dram = dram_latency_ns(size_t(1) << 30, 5);
+        out.emit("machine", "dram_random_access", "1GiB", size_t(1) << 30, "latency", dram, "ns/op");
+    }
     for (size_t n : cfg.sizes)
         for (const auto &d : cfg.datasets) bench_dataset(cfg, out, d, n, dram);
     return 0;

@@ -20,6 +20,34 @@ static inline void odb_shim_prefetch(const void *address) {
     __builtin_prefetch(address, 0, 3);
 }
 
+/* Branch-free binary searches over base[lo..hi) for the learned indexes' last mile:
+ * the first position whose key is >= key (lower) or > key (upper), or hi.
+ * __builtin_unpredictable keeps the compiler from turning the conditional move back
+ * into a branch (Swift's optimizer did exactly that to the same code). */
+static inline ptrdiff_t odb_shim_lower_bound_branchless(const int64_t *base, ptrdiff_t lo, ptrdiff_t hi,
+                                                        int64_t key) {
+    ptrdiff_t first = lo, length = hi - lo;
+    if (length <= 0) return lo;
+    while (length > 1) {
+        ptrdiff_t half = length >> 1;
+        first = __builtin_unpredictable(base[first + half] < key) ? first + half : first;
+        length -= half;
+    }
+    return first + (base[first] < key);
+}
+
+static inline ptrdiff_t odb_shim_upper_bound_branchless(const int64_t *base, ptrdiff_t lo, ptrdiff_t hi,
+                                                        int64_t key) {
+    ptrdiff_t first = lo, length = hi - lo;
+    if (length <= 0) return lo;
+    while (length > 1) {
+        ptrdiff_t half = length >> 1;
+        first = __builtin_unpredictable(base[first + half] <= key) ? first + half : first;
+        length -= half;
+    }
+    return first + (base[first] <= key);
+}
+
 /* 1 when this CPU computes CRC32C in hardware (x86-64 SSE4.2), else 0. */
 int odb_shim_crc32c_hardware_available(void);
 

@@ -14,14 +14,14 @@ protocol WindowPredictingIndex: AnyObject {
 /// concrete final class, so the optimizer emits one specialized copy per kind.
 enum BatchLookup {
     /// How many lookups are in flight at once.
-    static let groupSize = 16
+    static let groupSize = 8
 
     @inline(__always)
     static func lowerBounds<Index: WindowPredictingIndex>(_ index: Index, _ queries: UnsafeBufferPointer<Int64>,
                                                           _ out: UnsafeMutableBufferPointer<Int64>) {
         let n = queries.count
         guard n > 0, let q = queries.baseAddress, let o = out.baseAddress else { return }
-        var los = (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)
+        var los = (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)  // room for groupSize ≤ 16
         var his = los
         withUnsafeMutableBytes(of: &los) { loRaw in
             withUnsafeMutableBytes(of: &his) { hiRaw in

@@ -1,3 +1,5 @@
+import COmenDBShim
+
 /// Last-mile searches over a small window of a sorted array, after a model's prediction.
 ///
 /// These are concrete (non-generic) and always inlined into the index that calls them.
@@ -14,18 +16,11 @@ enum WindowSearchKernels {
         return lo
     }
 
-    /// First position in `[lo, hi)` whose key is `>= key`, or `hi`. Branch-free (cmov) binary search.
+    /// First position in `[lo, hi)` whose key is `>= key`, or `hi`. Branch-free binary
+    /// search (conditional moves; written in C so that the compiler keeps them).
     @inline(__always)
     static func lowerBoundBranchless(_ base: UnsafePointer<Int64>, _ lo: Int, _ hi: Int, _ key: Int64) -> Int {
-        var first = lo
-        var length = hi &- lo
-        if length <= 0 { return lo }
-        while length > 1 {
-            let half = length &>> 1
-            first = base[first &+ half] < key ? first &+ half : first
-            length &-= half
-        }
-        return base[first] < key ? first &+ 1 : first
+        odb_shim_lower_bound_branchless(base, lo, hi, key)
     }
 
     /// First position in `[lo, hi)` whose key is `> key`, or `hi`. Branchy binary search.
@@ -42,15 +37,31 @@ enum WindowSearchKernels {
     /// First position in `[lo, hi)` whose key is `> key`, or `hi`. Branch-free binary search.
     @inline(__always)
     static func upperBoundBranchless(_ base: UnsafePointer<Int64>, _ lo: Int, _ hi: Int, _ key: Int64) -> Int {
-        var first = lo
-        var length = hi &- lo
-        if length <= 0 { return lo }
-        while length > 1 {
-            let half = length &>> 1
-            first = base[first &+ half] <= key ? first &+ half : first
-            length &-= half
+        odb_shim_upper_bound_branchless(base, lo, hi, key)
+    }
+
+    /// Windows up to this many cache lines are prefetched as a whole before a single
+    /// lookup searches them, so the search's dependent probes overlap into ~one miss.
+    static let prefetchLineLimit = 24
+
+    /// Starts loading every cache line of `[lo, hi)` (when it spans at most `prefetchLineLimit` lines).
+    @inline(__always)
+    static func prefetchLines(_ base: UnsafePointer<Int64>, _ lo: Int, _ hi: Int) {
+        var line = UInt(bitPattern: base + lo) & ~63
+        let last = UInt(bitPattern: base + hi) & ~63
+        guard last &- line <= UInt(64 &* prefetchLineLimit) else { return }
+        while line <= last {
+            odb_prefetch(UnsafeRawPointer(bitPattern: line)!)
+            line &+= 64
         }
-        return base[first] <= key ? first &+ 1 : first
+    }
+
+    /// The last-mile search of a single lookup: prefetch the window's lines, then search.
+    @inline(__always)
+    static func search(_ base: UnsafePointer<Int64>, _ lo: Int, _ hi: Int, _ key: Int64,
+                       _ strategy: WindowSearch) -> Int {
+        prefetchLines(base, lo, hi)
+        return lowerBound(base, lo, hi, key, strategy)
     }
 
     @inline(__always)

@@ -36,13 +36,13 @@ final class LinearIndex: WindowPredictingIndex {
     @inline(__always)
     func lowerBound(_ key: Int64) -> Int {
         let (lo, hi) = model.window(key)
-        return WindowSearchKernels.lowerBound(keys, lo, hi, key, windowSearch)
+        return WindowSearchKernels.search(keys, lo, hi, key, windowSearch)
     }
 
     @inline(__always)
     func prefetchWindow(_ key: Int64) -> (lo: Int, hi: Int) {
         let window = model.window(key)
-        odb_prefetch(keys + ((window.lo &+ window.hi) &>> 1))
+        WindowSearchKernels.prefetchLines(keys, window.lo, window.hi)
         return window
     }
 

@@ -8,6 +8,7 @@ enum PGMBuilder {
         guard count > 0 else { return segments }
         segments.reserveCapacity(max(16, count / max(1, epsilon * 8)))
         var fitter = OptimalPLA(epsilon: epsilon)
+        defer { fitter.deallocate() }
         var segmentStart = 0
         var i = 0
         while i < count {
@@ -20,6 +21,13 @@ enum PGMBuilder {
         }
         segments.append(makeSegment(fitter.line(), targets, start: segmentStart, end: count))
         return segments
+    }
+
+    /// One flat segment over all targets, with measured errors (a root over a handful of keys).
+    static func singleSegment(_ targets: UnsafePointer<Int64>, count: Int) -> [BoundedLinearModel] {
+        var segment = BoundedLinearModel(key: targets[0], slope: 0, intercept: 0, start: 0, end: count)
+        segment.measureErrors(targets)
+        return [segment]
     }
 
     private static func makeSegment(_ line: OptimalPLA.Line, _ targets: UnsafePointer<Int64>,

@@ -16,29 +16,40 @@ final class PGMIndex: WindowPredictingIndex {
     /// `levelStart[l]..<levelStart[l + 1]` are the segments of level `l`.
     private let levelStart: UnsafeMutableBufferPointer<Int>
     let levelCount: Int
+    /// Up to this many leaf segments are found by one search over their keys instead
+    /// of through the routing levels (tests set 0 to exercise the levels).
+    let flatSearchLimit: Int
+    /// 8192 leaf keys = 64 KiB: L1/L2-resident.
+    static let defaultFlatSearchLimit = 8192
 
     /// Builds the index: fits level 0 over the keys, then each level over the first
     /// keys of the level below, up to a single root segment.
     convenience init(keys: UnsafePointer<Int64>, count: Int, epsilon: Int, recursiveEpsilon: Int,
-                     windowSearch: WindowSearch) {
+                     windowSearch: WindowSearch, flatSearchLimit: Int = PGMIndex.defaultFlatSearchLimit) {
         var levels: [[BoundedLinearModel]] = []
         if count > 0 {
             levels.append(PGMBuilder.fitLevel(keys, count: count, epsilon: epsilon))
             while levels[levels.count - 1].count > 1 {
                 let below = levels[levels.count - 1].map(\.key)
-                let level = below.withUnsafeBufferPointer {
+                var level = below.withUnsafeBufferPointer {
                     PGMBuilder.fitLevel($0.baseAddress!, count: $0.count, epsilon: recursiveEpsilon)
+                }
+                if level.count >= below.count {
+                    // No progress: only two keys more than 2^63 apart do that (see OptimalPLA).
+                    level = below.withUnsafeBufferPointer { PGMBuilder.singleSegment($0.baseAddress!, count: $0.count) }
                 }
                 levels.append(level)
             }
         }
         self.init(keys: keys, count: count, epsilon: epsilon, recursiveEpsilon: recursiveEpsilon,
-                  windowSearch: windowSearch, levels: levels)
+                  windowSearch: windowSearch, levels: levels, flatSearchLimit: flatSearchLimit)
     }
 
     /// An index from already-fitted levels (built or loaded; the caller validated them).
     init(keys: UnsafePointer<Int64>, count: Int, epsilon: Int, recursiveEpsilon: Int,
-         windowSearch: WindowSearch, levels: [[BoundedLinearModel]]) {
+         windowSearch: WindowSearch, levels: [[BoundedLinearModel]],
+         flatSearchLimit: Int = PGMIndex.defaultFlatSearchLimit) {
+        self.flatSearchLimit = flatSearchLimit
         self.keys = keys
         self.count = count
         self.epsilon = epsilon
@@ -89,11 +100,20 @@ final class PGMIndex: WindowPredictingIndex {
             + (levelCount + 1) * MemoryLayout<Int>.stride
     }
 
+
     /// The leaf segment responsible for `key`; requires `key >= keys[0]` and `count > 0`.
     @inline(__always)
     private func leafSegment(for key: Int64) -> BoundedLinearModel {
         let segmentBase = segments.baseAddress!
         let keyBase = UnsafePointer(segmentKeys.baseAddress!)
+        let leaves = levelStart[1]
+        if leaves <= flatSearchLimit {
+            // Few leaf segments: one branch-free search over their keys (L1/L2-resident)
+            // beats descending the routing levels, each a dependent model evaluation
+            // plus a mispredicting search.
+            let upper = WindowSearchKernels.upperBoundBranchless(keyBase, 0, leaves, key)
+            return segmentBase[upper > 0 ? upper &- 1 : 0]
+        }
         var index = levelStart[levelCount &- 1]
         var level = levelCount &- 1
         while level > 0 {
@@ -115,7 +135,7 @@ final class PGMIndex: WindowPredictingIndex {
         if count == 0 || key <= segmentKeys[0] { return 0 }
         let segment = leafSegment(for: key)
         let (lo, hi) = segment.window(key)
-        return WindowSearchKernels.lowerBound(keys, lo, hi, key, windowSearch)
+        return WindowSearchKernels.search(keys, lo, hi, key, windowSearch)
     }
 
     /// Issues a prefetch for the data window of `key`, for interleaved batch lookups.
@@ -123,7 +143,7 @@ final class PGMIndex: WindowPredictingIndex {
     func prefetchWindow(_ key: Int64) -> (lo: Int, hi: Int) {
         if count == 0 || key <= segmentKeys[0] { return (0, 0) }
         let window = leafSegment(for: key).window(key)
-        odb_prefetch(keys + ((window.lo &+ window.hi) &>> 1))
+        WindowSearchKernels.prefetchLines(keys, window.lo, window.hi)
         return window
     }
 

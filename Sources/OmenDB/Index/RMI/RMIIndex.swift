@@ -79,13 +79,13 @@ final class RMIIndex: WindowPredictingIndex {
     @inline(__always)
     func lowerBound(_ key: Int64) -> Int {
         let (lo, hi) = dataWindow(key)
-        return WindowSearchKernels.lowerBound(keys, lo, hi, key, windowSearch)
+        return WindowSearchKernels.search(keys, lo, hi, key, windowSearch)
     }
 
     @inline(__always)
     func prefetchWindow(_ key: Int64) -> (lo: Int, hi: Int) {
         let window = dataWindow(key)
-        odb_prefetch(keys + ((window.lo &+ window.hi) &>> 1))
+        WindowSearchKernels.prefetchLines(keys, window.lo, window.hi)
         return window
     }
 

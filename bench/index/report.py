@@ -1,0 +1,126 @@
+#!/usr/bin/env python3
+"""Turns index_bench JSON lines into markdown tables and (with --update FILE) replaces
+the "Learned indexes" section of docs/performance.md between its markers."""
+import argparse
+import json
+import os
+import platform
+import re
+
+BEGIN = "<!-- index-bench:begin -->"
+END = "<!-- index-bench:end -->"
+BASELINE = "binary-search-std"
+
+
+def load(path):
+    rows = [json.loads(line) for line in open(path) if line.startswith("{")]
+    table = {}
+    for r in rows:
+        table[(r["store"], r["workload"], r["dataset"], r["n"], r["metric"])] = r["value"]
+    return rows, table
+
+
+def fmt(value, digits=0):
+    if value is None:
+        return "–"
+    return f"{value:,.{digits}f}"
+
+
+def render(path, command):
+    rows, t = load(path)
+    run = rows[0]["run"] if rows else "?"
+    version = rows[0]["version"] if rows else "?"
+    dram = t.get(("machine", "dram_random_access", "1GiB", 1 << 30, "latency"))
+    cases = sorted({(r["dataset"], r["n"]) for r in rows if r["store"] != "machine"}, key=lambda c: (c[1], c[0]))
+    stores = []
+    for r in rows:
+        if r["store"] != "machine" and r["store"] not in stores:
+            stores.append(r["store"])
+    out = []
+    out.append(f"Command: `{command}` (run `{run}`, OmenDB {version}, {platform.machine()}, "
+               f"{os.cpu_count()} cores, shared with other jobs: compare ratios within this run, not absolute figures).")
+    out.append("")
+    if dram:
+        out.append(f"DRAM random-access latency (dependent pointer chase over 1 GiB, TLB misses included): **{dram:.0f} ns**.")
+        out.append("")
+    out.append("Lookup latency is a dependent chain of lower-bound lookups (each waits for the previous), "
+               "median of the runs; *DRAM* = latency / DRAM latency. *1-by-1* = independent lookups issued one "
+               "at a time, *batch* = `omendb_index_lower_bound_batch` (ns per key). Range scan = keys/s over "
+               "`omendb_index_range` + reading ~100 keys per range. Speed-up = binary search (std::lower_bound) "
+               "latency / this latency.")
+    out.append("")
+    # Summary: best kind per case.
+    out.append("| data set | n | best kind | hit ns | speed-up vs binary search | DRAM misses/lookup | absent ns | batch speed-up vs 1-by-1 |")
+    out.append("|---|---:|---|---:|---:|---:|---:|---:|")
+    for dataset, n in cases:
+        base = t.get((BASELINE, "lookup_existing", dataset, n, "latency"))
+        best = None
+        for s in stores:
+            if not s.startswith("omendb-"):
+                continue
+            v = t.get((s, "lookup_existing", dataset, n, "latency"))
+            if v is not None and (best is None or v < best[1]):
+                best = (s, v)
+        if not best:
+            continue
+        s, v = best
+        thr = t.get((s, "lookup_throughput", dataset, n, "latency"))
+        batch = t.get((s, "lookup_batch", dataset, n, "latency"))
+        out.append(f"| {dataset} | {n:,} | {s} | {fmt(v)} | {fmt(base / v if base else None, 2)}× | "
+                   f"{fmt(v / dram if dram else None, 2)} | {fmt(t.get((s, 'lookup_absent', dataset, n, 'latency')))} | "
+                   f"{fmt(thr / batch if thr and batch else None, 2)}× |")
+    out.append("")
+    for dataset, n in cases:
+        base = t.get((BASELINE, "lookup_existing", dataset, n, "latency"))
+        out.append(f"#### {dataset}, n = {n:,}")
+        out.append("")
+        out.append("| store | hit ns | DRAM | absent ns | speed-up | 1-by-1 ns | batch ns | build Mkeys/s | range Mkeys/s | bytes/key | max error |")
+        out.append("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+        for s in stores:
+            hit = t.get((s, "lookup_existing", dataset, n, "latency"))
+            if hit is None:
+                continue
+            build = t.get((s, "build", dataset, n, "throughput"))
+            rng = t.get((s, "range_scan", dataset, n, "throughput"))
+            out.append("| " + " | ".join([
+                s, fmt(hit), fmt(hit / dram if dram else None, 2),
+                fmt(t.get((s, "lookup_absent", dataset, n, "latency"))),
+                fmt(base / hit if base else None, 2) + "×",
+                fmt(t.get((s, "lookup_throughput", dataset, n, "latency"))),
+                fmt(t.get((s, "lookup_batch", dataset, n, "latency"))),
+                fmt(build / 1e6 if build else None, 1),
+                fmt(rng / 1e6 if rng else None, 0),
+                fmt(t.get((s, "memory", dataset, n, "bytes_per_key")), 3),
+                fmt(t.get((s, "model", dataset, n, "max_error"))),
+            ]) + " |")
+        out.append("")
+    return "\n".join(out)
+
+
+def update(doc, body):
+    text = open(doc).read() if os.path.exists(doc) else "# Performance\n"
+    section = f"{BEGIN}\n{body}\n{END}"
+    if BEGIN in text and END in text:
+        text = re.sub(re.escape(BEGIN) + ".*?" + re.escape(END), lambda _: section, text, flags=re.S)
+    elif "## Learned indexes" in text:
+        text = text.replace("## Learned indexes", "## Learned indexes\n\n" + section, 1)
+    else:
+        text = text.rstrip() + "\n\n## Learned indexes\n\n" + section + "\n"
+    open(doc, "w").write(text)
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("results")
+    parser.add_argument("--command", default="bench/index/run.sh")
+    parser.add_argument("--update", help="markdown file whose index-bench section is replaced")
+    args = parser.parse_args()
+    body = render(args.results, args.command)
+    if args.update:
+        update(args.update, body)
+    else:
+        print(body)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,43 @@
+#!/usr/bin/env bash
+# Learned-index benchmark: builds libomendb.so (release) and the C++ driver, runs it,
+# writes JSON lines to bench/results/ and the markdown tables into the "Learned
+# indexes" section of docs/performance.md.
+#
+#   bench/index/run.sh --quick   1M keys, 2 data sets, 3 runs       (~5 min on a quiet 2-core box)
+#   bench/index/run.sh           1M and 10M keys, 4 data sets, 5 runs
+#   bench/index/run.sh --full    also 100M keys (800 MB per key array; needs ~4 GB free)
+#
+# Extra arguments after the mode go to the driver (see index_bench.cpp --help).
+set -euo pipefail
+mode="${1:---default}"
+[[ $# -gt 0 ]] && shift
+root="$(cd "$(dirname "$0")/../.." && pwd)"
+cd "$root"
+
+need() { command -v "$1" >/dev/null 2>&1; }
+if ! need g++ || ! need python3; then
+    echo "installing g++ and python3 (apt)..." >&2
+    sudo_cmd=""; [[ $(id -u) -ne 0 ]] && sudo_cmd="sudo"
+    $sudo_cmd apt-get update -qq && $sudo_cmd apt-get install -y -qq g++ python3 >/dev/null
+fi
+
+swift build -c release >&2
+ln -sf libomendb.so .build/release/libomendb.so.0
+mkdir -p bench/.cache bench/results
+g++ -O2 -std=c++17 -Wall -Wextra -Iinclude bench/index/index_bench.cpp -o bench/.cache/index_bench \
+    -L.build/release -lomendb -Wl,-rpath,"$root/.build/release"
+
+case "$mode" in
+    --quick) args=(--sizes 1000000 --datasets uniform,lognormal --runs 3 --queries 200000) ;;
+    --full) args=(--sizes 1000000,10000000,100000000 --datasets seq_gaps,uniform,lognormal,clustered --runs 3 --queries 300000) ;;
+    --default) args=(--sizes 1000000,10000000 --datasets seq_gaps,uniform,lognormal,clustered --runs 3 --queries 300000) ;;
+    *) echo "usage: $0 [--quick|--full] [driver arguments]" >&2; exit 2 ;;
+esac
+
+stamp="$(date -u +%Y%m%dT%H%M%SZ)"
+out="bench/results/index-${stamp}.jsonl"
+command_line="bench/index/run.sh ${mode} $*"
+echo "running: bench/.cache/index_bench ${args[*]} $* > $out" >&2
+bench/.cache/index_bench "${args[@]}" --run-id "$stamp" "$@" > "$out"
+python3 bench/index/report.py "$out" --command "$command_line" --update docs/performance.md
+echo "results: $out; tables: docs/performance.md (Learned indexes)" >&2

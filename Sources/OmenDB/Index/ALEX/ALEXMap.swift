@@ -133,16 +133,17 @@ public final class ALEXMap {
     /// Removes `key`; returns its payload if it was present.
     @discardableResult
     public func remove(_ key: Int64) -> UInt64? {
-        let removed: (payload: UInt64, shrank: Bool)? = leafReference(for: ALEXKeySpace.unsigned(key))
-            ._withUnsafeGuaranteedRef { node in
-                guard let slot = node.slot(of: key) else { return nil }
-                let payload = node.remove(at: slot)
-                return (payload, node.shrinkIfSparse())
-            }
+        let reference = leafReference(for: ALEXKeySpace.unsigned(key))
+        let removed: (payload: UInt64, shrank: Bool, underfull: Bool)? = reference._withUnsafeGuaranteedRef { node in
+            guard let slot = node.slot(of: key) else { return nil }
+            let payload = node.remove(at: slot)
+            return (payload, node.shrinkIfSparse(), node.count < ALEXTuning.mergeThresholdKeys)
+        }
         guard let removed else { return nil }
         version &+= 1
         count -= 1
         if removed.shrank { events.shrinks += 1 }
+        if removed.underfull { mergeIfUnderfull(reference.takeUnretainedValue(), key: key) }
         return removed.payload
     }
 

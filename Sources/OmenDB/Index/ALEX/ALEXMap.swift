@@ -10,10 +10,14 @@
 ///   splits sideways (into two children under the same parent, doubling the parent's
 ///   fanout first if the node owns a single slot) or, when the parent cannot grow,
 ///   downward (it becomes an inner node over its key range).
-/// - The root's model covers the keys seen so far; a key outside it expands the root
-///   in place (more slots) or, past the fanout limit, adds a level above it.
-/// - Removals leave gaps; a data node that becomes sparse shrinks. Underfull
-///   neighbouring data nodes are not merged.
+/// - Every inner node's model covers the keys it was built from; a key outside it
+///   (inside the range its parent routes to it) expands the node in place (more
+///   slots) or, past the fanout limit, adds a level above it — so appends and
+///   prepends, Int64.min and Int64.max included, never deepen the tree one level per
+///   data node.
+/// - Removals leave gaps; a data node that becomes sparse shrinks, an underfull one
+///   merges with a small sibling, and an inner node left with one child is replaced
+///   by it.
 ///
 /// Memory: about 16 bytes per slot (key + payload) at 70-80% occupancy plus a bit
 /// per slot and the inner nodes' pointers; `sizeInBytes` reports the exact figure.

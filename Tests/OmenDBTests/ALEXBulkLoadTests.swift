@@ -60,7 +60,9 @@ final class ALEXBulkLoadTests: XCTestCase {
             for key in keys { reference.upsert(key, UInt64(bitPattern: key) &* 31) }
             ALEXCheck.assertStructure(map)
             let statistics = map.statistics
-            XCTAssertLessThanOrEqual(statistics.maximumDepth, 6, "\(distribution): \(statistics)")
+            print("ALEX bulk load \(distribution): depth \(statistics.maximumDepth), \(statistics.innerNodeCount) inner / "
+                  + "\(statistics.dataNodeCount) data nodes, \(statistics.bytesPerKey) bytes/key")
+            XCTAssertLessThanOrEqual(statistics.maximumDepth, 5, "\(distribution): \(statistics)")
             XCTAssertGreaterThan(statistics.dataNodeCount, 10, "\(distribution): \(statistics)")
             XCTAssertLessThan(statistics.bytesPerKey, 40, "\(distribution): \(statistics)")
             for key in keys.prefix(2000) { XCTAssertEqual(map.find(key), reference.find(key)) }

@@ -78,6 +78,16 @@ final class ALEXMapTests: XCTestCase {
             ALEXCheck.assertStructure(map)
             ALEXCheck.assertIterationMatches(map, reference)
             XCTAssertGreaterThan(map.events.shrinks, 0, "\(distribution)")
+            XCTAssertGreaterThan(map.events.merges, 0, "\(distribution)")
+            // 300 keys left: merges should have collapsed the tree to a few small nodes.
+            XCTAssertLessThanOrEqual(map.statistics.dataNodeCount, 40, "\(distribution): \(map.statistics)")
+            // Grow again from the merged tree.
+            for i in 0..<20_000 {
+                let key = next()
+                XCTAssertEqual(map.upsert(key, UInt64(i)), reference.upsert(key, UInt64(i)))
+            }
+            ALEXCheck.assertStructure(map)
+            ALEXCheck.assertIterationMatches(map, reference)
         }
     }
 

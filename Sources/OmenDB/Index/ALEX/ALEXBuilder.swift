@@ -58,6 +58,48 @@ struct ALEXBuilder {
         return (shift, Int(domainSpan >> UInt64(shift)) + 1)
     }
 
+    /// The layout for keys[range]: starting from `layout`'s, up to three finer ones
+    /// (4x slots each) are tried when skewed data would leave many keys in slots too
+    /// full for one data node (each such slot costs another level). The fanout stays
+    /// below half the key count (at most 4 bytes of pointers per key).
+    private func refinedLayout(_ range: Range<Int>, keyLow: UInt64, keyHigh: UInt64,
+                               leafTarget: Int) -> (shift: Int, fanout: Int) {
+        var best = ALEXBuilder.layout(count: range.count, keyLow: keyLow, keyHigh: keyHigh, leafTarget: leafTarget)
+        let maximumLeaf = max(2 * leafTarget, 2)
+        var bestOverflow = overflow(range, keyLow: keyLow, shift: best.shift, maximumLeaf: maximumLeaf)
+        let fanoutLimit = min(ALEXTuning.maximumFanout, max(64, range.count / 2))
+        var shift = best.shift
+        for _ in 0..<3 where bestOverflow > range.count / 8 && shift >= 2 {
+            shift -= 2
+            let fanout = Int((keyHigh - keyLow) >> UInt64(shift)) + 1
+            if fanout > fanoutLimit { break }
+            let candidate = overflow(range, keyLow: keyLow, shift: shift, maximumLeaf: maximumLeaf)
+            if candidate < bestOverflow * 3 / 4 {
+                best = (shift, fanout)
+                bestOverflow = candidate
+            }
+        }
+        return best
+    }
+
+    /// How many keys of keys[range] fall in slots (of width 2^shift from keyLow) that
+    /// hold more than `maximumLeaf` keys.
+    private func overflow(_ range: Range<Int>, keyLow: UInt64, shift: Int, maximumLeaf: Int) -> Int {
+        var total = 0
+        var runStart = range.lowerBound
+        var runSlot = UInt64(0)
+        for i in range {
+            let slot = (ALEXKeySpace.unsigned(keys[i]) - keyLow) >> UInt64(shift)
+            if slot != runSlot {
+                if i - runStart > maximumLeaf { total += i - runStart }
+                runStart = i
+                runSlot = slot
+            }
+        }
+        if range.upperBound - runStart > maximumLeaf { total += range.upperBound - runStart }
+        return total
+    }
+
     /// One group of consecutive slots and the keys routed to them.
     private struct SlotGroup {
         var start: Int
@@ -71,7 +113,7 @@ struct ALEXBuilder {
     private mutating func inner(_ range: Range<Int>, reachLow: UInt64, reachHigh: UInt64, leafTarget: Int) -> ALEXNode {
         let keyLow = ALEXKeySpace.unsigned(keys[range.lowerBound])
         let keyHigh = ALEXKeySpace.unsigned(keys[range.upperBound - 1])
-        let (shift, fanout) = ALEXBuilder.layout(count: range.count, keyLow: keyLow, keyHigh: keyHigh, leafTarget: leafTarget)
+        let (shift, fanout) = refinedLayout(range, keyLow: keyLow, keyHigh: keyHigh, leafTarget: leafTarget)
         let placeholder = ALEXDataNode()
         let node = ALEXInnerNode(base: keyLow, shift: shift, fanout: fanout, filler: placeholder)
         let groups = group(range, in: node, leafTarget: leafTarget)

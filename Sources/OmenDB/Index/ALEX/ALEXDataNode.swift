@@ -255,7 +255,6 @@ final class ALEXDataNode: ALEXNode {
         let right = nextOccupied(from: bound)         // first real key > key
         let left = previousOccupied(from: bound - 1)  // last real key < key
         insertsSinceBuild += 1
-        searchStepsSinceBuild += Int.bitWidth - abs(bound - predicted).leadingZeroBitCount
         if right == capacity { appendsSinceBuild += 1 }
         if left == -1 { prependsSinceBuild += 1 }
         if right - left > 1 {
@@ -273,15 +272,24 @@ final class ALEXDataNode: ALEXNode {
             setOccupied(target)
             var gap = target - 1
             while gap > left { keys[gap] = key; gap -= 1 }
+            countSearchSteps(from: predicted, to: target)
         } else {
-            shiftToNearestGap(key, payload, left: left, right: right)
+            countSearchSteps(from: predicted, to: shiftToNearestGap(key, payload, left: left, right: right))
         }
         count += 1
     }
 
+    /// Records the search an exact lookup of a key at `slot` costs from `predicted`
+    /// (about log2 of the distance: the exponential search's probes).
+    @inline(__always)
+    private func countSearchSteps(from predicted: Int, to slot: Int) {
+        searchStepsSinceBuild += Int.bitWidth - abs(slot - predicted).leadingZeroBitCount
+    }
+
     /// Inserts between adjacent real slots `left` and `right` by shifting the run
     /// of real keys on the side with the nearer free slot.
-    private func shiftToNearestGap(_ key: Int64, _ payload: UInt64, left: Int, right: Int) {
+    /// Returns the slot where `key` landed.
+    private func shiftToNearestGap(_ key: Int64, _ payload: UInt64, left: Int, right: Int) -> Int {
         let gapRight = nextGap(from: right)
         let gapLeft = previousGap(from: left)
         if gapRight < capacity && (gapLeft < 0 || gapRight - right <= left - gapLeft) {
@@ -292,6 +300,7 @@ final class ALEXDataNode: ALEXNode {
             keys[right] = key
             payloads[right] = payload
             shiftsSinceBuild += moved
+            return right
         } else {
             precondition(gapLeft >= 0, "ALEX data node has no free slot")
             let moved = left - gapLeft
@@ -301,6 +310,7 @@ final class ALEXDataNode: ALEXNode {
             keys[left] = key
             payloads[left] = payload
             shiftsSinceBuild += moved
+            return left
         }
     }
 

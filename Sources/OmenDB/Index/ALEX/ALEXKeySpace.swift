@@ -56,6 +56,8 @@ enum ALEXTuning {
     static let maximumDensity = 0.8
     /// A data node shrinks when removals take it below this fraction of slots in use.
     static let minimumDensity = 0.25
+    /// A data node below this many keys tries to merge with a sibling after a removal.
+    static let mergeThresholdKeys = 256
     /// The smallest data node capacity, in slots.
     static let minimumCapacity = 16
     /// Inserts observed before a data node's empirical cost is trusted.

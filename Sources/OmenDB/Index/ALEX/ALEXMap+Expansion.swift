@@ -12,16 +12,21 @@
 /// one new empty data node) up to the fanout limit; past it a new inner node is put
 /// above the node, whose slots are each as wide as the node's whole range.
 extension ALEXMap {
-    /// True when no inner node on `u`'s path needs to expand for it.
+    /// The data node for `u`, or nil when an inner node on its path must expand first.
     @inline(__always)
-    func pathCovers(_ u: UInt64) -> Bool {
-        unowned(unsafe) var node = root
-        while !node.isDataNode {
-            let inner = unsafeDowncast(node, to: ALEXInnerNode.self)
-            if inner.needsExpansion(for: u) { return false }
-            node = inner.child(for: u)
+    func leafIfCovered(_ u: UInt64) -> Unmanaged<ALEXDataNode>? {
+        var node = Unmanaged.passUnretained(root)
+        while true {
+            let step: (child: Unmanaged<ALEXNode>?, covered: Bool) = node._withUnsafeGuaranteedRef { current in
+                if current.isDataNode { return (nil, true) }
+                if unsafeDowncast(current, to: ALEXInnerNode.self).needsExpansion(for: u) { return (nil, false) }
+                return (ALEXInnerNode.childReference(current, u), true)
+            }
+            guard step.covered else { return nil }
+            guard let child = step.child else { break }
+            node = child
         }
-        return true
+        return unsafeBitCast(node, to: Unmanaged<ALEXDataNode>.self)
     }
 
     /// Expands the topmost inner node on `u`'s path that needs it (or marks it frozen

@@ -110,8 +110,10 @@ extension ALEXMap {
                 if imbalance < bestImbalance { best = boundary; bestImbalance = imbalance }
             }
             let split = leftCount(best)
-            let leftLayout: ALEXDataNode.Layout = .spread
-            let rightLayout: ALEXDataNode.Layout = node.preferredLayout == .roomOnRight ? .roomOnRight : .spread
+            // The side that receives appends (prepends) keeps room for more.
+            let preferred = node.preferredLayout
+            let leftLayout: ALEXDataNode.Layout = preferred == .roomOnLeft ? .roomOnLeft : .spread
+            let rightLayout: ALEXDataNode.Layout = preferred == .roomOnRight ? .roomOnRight : .spread
             var builder = ALEXBuilder(keys: keys, payloads: payloads)
             let left = builder.leaf(0..<split, layout: leftLayout)
             let right = builder.leaf(split..<n, layout: rightLayout)

@@ -10,10 +10,14 @@
 ///   splits sideways (into two children under the same parent, doubling the parent's
 ///   fanout first if the node owns a single slot) or, when the parent cannot grow,
 ///   downward (it becomes an inner node over its key range).
-/// - The root's model covers the keys seen so far; a key outside it expands the root
-///   in place (more slots) or, past the fanout limit, adds a level above it.
-/// - Removals leave gaps; a data node that becomes sparse shrinks. Underfull
-///   neighbouring data nodes are not merged.
+/// - Every inner node's model covers the keys it was built from; a key outside it
+///   (inside the range its parent routes to it) expands the node in place (more
+///   slots) or, past the fanout limit, adds a level above it — so appends and
+///   prepends, Int64.min and Int64.max included, never deepen the tree one level per
+///   data node.
+/// - Removals leave gaps; a data node that becomes sparse shrinks, an underfull one
+///   merges with a small sibling, and an inner node left with one child is replaced
+///   by it.
 ///
 /// Memory: about 16 bytes per slot (key + payload) at 70-80% occupancy plus a bit
 /// per slot and the inner nodes' pointers; `sizeInBytes` reports the exact figure.
@@ -62,19 +66,26 @@ public final class ALEXMap {
     /// The data node that owns `key` (routing only, no search).
     @inline(__always)
     func leaf(for key: Int64) -> ALEXDataNode {
-        let u = ALEXKeySpace.unsigned(key)
-        unowned(unsafe) var node = root
-        while !node.isDataNode {
-            node = unsafeDowncast(node, to: ALEXInnerNode.self).child(for: u)
+        leafReference(for: ALEXKeySpace.unsigned(key))._withUnsafeGuaranteedRef { $0 }
+    }
+
+    /// The data node for unsigned key `u`, as an unretained reference: the walk down
+    /// costs no reference counting.
+    @inline(__always)
+    func leafReference(for u: UInt64) -> Unmanaged<ALEXDataNode> {
+        var node = Unmanaged.passUnretained(root)
+        while let child = node._withUnsafeGuaranteedRef({ $0.isDataNode ? nil : ALEXInnerNode.childReference($0, u) }) {
+            node = child
         }
-        return unsafeDowncast(node, to: ALEXDataNode.self)
+        return unsafeBitCast(node, to: Unmanaged<ALEXDataNode>.self)
     }
 
     /// The payload stored under `key`, or nil.
     public func find(_ key: Int64) -> UInt64? {
-        let node = leaf(for: key)
-        guard let slot = node.slot(of: key) else { return nil }
-        return node.payloads[slot]
+        leafReference(for: ALEXKeySpace.unsigned(key))._withUnsafeGuaranteedRef { node in
+            guard let slot = node.slot(of: key) else { return nil }
+            return node.payloads[slot]
+        }
     }
 
     /// True when `key` is present.
@@ -82,43 +93,62 @@ public final class ALEXMap {
 
     // MARK: - Updates
 
+    /// What an upsert did in its data node.
+    private enum UpsertStep {
+        case replaced(UInt64)
+        case inserted
+        case full
+    }
+
     /// Inserts or replaces; returns the previous payload if the key was present.
     @discardableResult
     public func upsert(_ key: Int64, _ payload: UInt64) -> UInt64? {
         version &+= 1
+        let u = ALEXKeySpace.unsigned(key)
         while true {
             // Checked on every pass: making room may have changed the path.
-            let u = ALEXKeySpace.unsigned(key)
-            if !pathCovers(u) {
+            guard let reference = leafIfCovered(u) else {
                 expandPath(for: u)
                 continue
             }
-            let node = leaf(for: key)
-            let predicted = node.predictedSlot(key)
-            let bound = node.lowerBound(key, from: predicted)
-            if bound < node.capacity && node.keys[bound] == key {
-                let slot = node.isOccupied(bound) ? bound : node.nextOccupied(from: bound)
-                if slot < node.capacity { return node.replacePayload(at: slot, with: payload) }
-            }
-            if !node.isFull {
+            let step: UpsertStep = reference._withUnsafeGuaranteedRef { node in
+                let predicted = node.predictedSlot(key)
+                let bound = node.lowerBound(key, from: predicted)
+                if bound < node.capacity && node.keys[bound] == key {
+                    let slot = node.isOccupied(bound) ? bound : node.nextOccupied(from: bound)
+                    if slot < node.capacity { return .replaced(node.replacePayload(at: slot, with: payload)) }
+                }
+                guard !node.isFull else { return .full }
                 node.insert(key, payload, lowerBound: bound, predicted: predicted)
+                return .inserted
+            }
+            switch step {
+            case .replaced(let old):
+                return old
+            case .inserted:
                 count += 1
                 return nil
+            case .full:
+                makeRoom(in: reference.takeUnretainedValue(), for: key)  // a strong reference: the node may leave the tree
             }
-            makeRoom(in: node, for: key)
         }
     }
 
     /// Removes `key`; returns its payload if it was present.
     @discardableResult
     public func remove(_ key: Int64) -> UInt64? {
-        let node = leaf(for: key)
-        guard let slot = node.slot(of: key) else { return nil }
+        let reference = leafReference(for: ALEXKeySpace.unsigned(key))
+        let removed: (payload: UInt64, shrank: Bool, underfull: Bool)? = reference._withUnsafeGuaranteedRef { node in
+            guard let slot = node.slot(of: key) else { return nil }
+            let payload = node.remove(at: slot)
+            return (payload, node.shrinkIfSparse(), node.count < ALEXTuning.mergeThresholdKeys)
+        }
+        guard let removed else { return nil }
         version &+= 1
-        let payload = node.remove(at: slot)
         count -= 1
-        if node.shrinkIfSparse() { events.shrinks += 1 }
-        return payload
+        if removed.shrank { events.shrinks += 1 }
+        if removed.underfull { mergeIfUnderfull(reference.takeUnretainedValue(), key: key) }
+        return removed.payload
     }
 
     /// Removes every key.

@@ -24,7 +24,10 @@ final class ALEXInnerNode: ALEXNode {
     /// The unsigned key where slot 0 starts.
     private(set) var base: UInt64
     /// log2 of the number of keys each slot covers.
-    private(set) var shift: Int
+    private(set) var shift: Int {
+        didSet { routingShift = UInt64(shift) }
+    }
+    private var routingShift: UInt64
     /// Number of child slots.
     private(set) var fanout: Int
     private var lastSlot: UInt64
@@ -39,6 +42,7 @@ final class ALEXInnerNode: ALEXNode {
         precondition(fanout >= 1 && shift >= 0 && shift < 64)
         self.base = base
         self.shift = shift
+        self.routingShift = UInt64(shift)
         self.fanout = fanout
         self.lastSlot = UInt64(fanout - 1)
         self.children = .allocate(capacity: fanout)
@@ -57,14 +61,22 @@ final class ALEXInnerNode: ALEXNode {
     @inline(__always)
     func slot(for u: UInt64) -> Int {
         if u < base { return 0 }
-        return Int(truncatingIfNeeded: min((u &- base) &>> UInt64(shift), lastSlot))
+        return Int(truncatingIfNeeded: min((u &- base) &>> routingShift, lastSlot))
     }
 
     /// True when `u` lies outside the model's slots and the node may still grow towards it.
     @inline(__always)
     func needsExpansion(for u: UInt64) -> Bool {
         if u < base { return !frozenBelowBase }
-        return (u &- base) &>> UInt64(shift) > lastSlot
+        return (u &- base) &>> routingShift > lastSlot
+    }
+
+    /// The child of inner node `node` for unsigned key `u`, unretained.
+    @inline(__always)
+    static func childReference(_ node: ALEXNode, _ u: UInt64) -> Unmanaged<ALEXNode> {
+        let inner = unsafeDowncast(node, to: ALEXInnerNode.self)
+        let slot = inner.slot(for: u)
+        return UnsafeRawPointer(inner.children + slot).load(as: Unmanaged<ALEXNode>.self)
     }
 
     /// The child for unsigned key `u`.

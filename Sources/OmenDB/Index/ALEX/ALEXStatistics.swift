@@ -45,6 +45,8 @@ extension ALEXMap {
 public struct ALEXEvents: Sendable, Equatable {
     public var expansions = 0
     public var shrinks = 0
+    /// Pairs of underfull sibling data nodes merged into one.
+    public var merges = 0
     public var sidewaysSplits = 0
     public var downwardSplits = 0
     public var parentDoublings = 0

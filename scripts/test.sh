@@ -29,7 +29,7 @@ cmake_configure() {
 cleanup() { if [[ ${OMENDB_KEEP_WORK:-0} == 1 ]]; then echo "kept $WORK"; else rm -rf "$WORK"; fi; }
 trap cleanup EXIT
 
-SUITES=(setup swift_build swift_test storage_crash cmake_build ctest installed_checks installed_c_tests consumers python)
+SUITES=(setup swift_build swift_test storage_crash cmake_build ctest installed_checks installed_c_tests consumers python bench_smoke)
 
 # ---- suites ------------------------------------------------------------------
 
@@ -48,6 +48,13 @@ suite_swift_test() {
 suite_storage_crash() {
     # SIGKILL a SYNC_FULL writer at random moments, reopen and check (~30 s; --long: 5 min).
     bash "$ROOT/Tests/crash/run.sh"
+}
+
+suite_bench_smoke() {
+    # The peer benchmark harness still builds and every store answers correctly
+    # (~10k keys; the peers' Debian packages are installed by bench/setup.sh).
+    bash "$ROOT/bench/setup.sh" --no-pip --no-release-leveldb
+    "$ROOT/bench/run" --smoke
 }
 
 suite_cmake_build() {

@@ -362,6 +362,13 @@ final class ALEXDataNode: ALEXNode {
             && empiricalCost > expectedCost * ALEXTuning.costDriftFactor + ALEXTuning.costDriftSlack
     }
 
+    /// True every `minimumCostSamples` inserts once the node's cost drifted: then the
+    /// node splits before it is full (a badly fitting model shifts many keys per insert).
+    @inline(__always)
+    var isDueForCostCheck: Bool {
+        insertsSinceBuild & (ALEXTuning.minimumCostSamples - 1) == ALEXTuning.minimumCostSamples - 1 && costHasDrifted
+    }
+
     /// The layout that suits the inserts seen since the last rebuild.
     var preferredLayout: Layout {
         if insertsSinceBuild >= 16 {

@@ -120,7 +120,7 @@ public final class ALEXMap {
                         return .replaced(node.replacePayload(at: slot, with: payload))
                     }
                 }
-                guard !node.isFull else { return .full }
+                guard !node.isFull && !node.isDueForCostCheck else { return .full }
                 node.insert(key, payload, lowerBound: bound, predicted: predicted)
                 return .inserted
             }

@@ -1,12 +1,13 @@
 /// A data node: a gapped array of keys and payloads with a presence bitmap and a
 /// linear model that predicts each key's slot.
 ///
-/// Gap fill policy (as in ALEX): a gap holds a copy of the nearest real key to its
-/// right, and trailing gaps hold `Int64.max`, so `keys[0 ..< capacity]` is sorted
-/// (non-decreasing) and searches run over the raw key array without the bitmap.
-/// A real key is always the *last* slot of its run of equal values, except that a
-/// real `Int64.max` may be followed by trailing gaps of the same value; lookups
-/// therefore take the lower bound in the key array and then the next occupied slot.
+/// Gap fill policy (as in ALEX, plus one variation): a gap holds a copy of the nearest
+/// real key to its right; trailing gaps (no real key to the right) hold `Int64.max`;
+/// leading gaps (no real key to the left) hold `Int64.min` or a copy of the first real
+/// key. So `keys[0 ..< capacity]` is sorted (non-decreasing) and searches run over the
+/// raw key array without the bitmap. Lookups take the lower bound in the key array,
+/// then the next occupied slot, and compare its key. The `Int64.min` variation makes
+/// a new smallest key cost O(1) fills instead of rewriting every leading gap.
 final class ALEXDataNode: ALEXNode {
     private(set) var keys: UnsafeMutablePointer<Int64>
     private(set) var payloads: UnsafeMutablePointer<UInt64>
@@ -220,7 +221,7 @@ final class ALEXDataNode: ALEXNode {
         if bound == capacity || keys[bound] != key { return nil }
         if isOccupied(bound) { return bound }
         let real = nextOccupied(from: bound)
-        return real < capacity ? real : nil  // (trailing Int64.max gaps with no real Int64.max)
+        return real < capacity && keys[real] == key ? real : nil
     }
 
     /// The first occupied slot whose key is >= `key`, or `capacity`.
@@ -252,7 +253,12 @@ final class ALEXDataNode: ALEXNode {
     /// - Parameter bound: `lowerBound(key, ...)`, already computed by the caller.
     func insert(_ key: Int64, _ payload: UInt64, lowerBound bound: Int, predicted: Int) {
         let raw = rawPrediction(key)
-        let right = nextOccupied(from: bound)         // first real key > key
+        // The first real key > key. When the prediction lies further into the same run
+        // of gap copies as `bound` (e.g. a long run of leading gaps before a prepend),
+        // scan the bitmap from there. (Not through trailing Int64.max copies, which may
+        // follow a real Int64.max.)
+        let sameRun = predicted > bound && keys[predicted] == keys[bound] && keys[bound] != Int64.max
+        let right = nextOccupied(from: sameRun ? predicted : bound)
         let left = previousOccupied(from: bound - 1)  // last real key < key
         insertsSinceBuild += 1
         if right == capacity { appendsSinceBuild += 1 }
@@ -271,7 +277,16 @@ final class ALEXDataNode: ALEXNode {
             payloads[target] = payload
             setOccupied(target)
             var gap = target - 1
-            while gap > left { keys[gap] = key; gap -= 1 }
+            if left >= 0 {
+                while gap > left { keys[gap] = key; gap -= 1 }
+            } else {
+                // Leading gaps: only those above the new key (a node that was empty) change.
+                while gap >= 0 && keys[gap] > key { keys[gap] = Int64.min; gap -= 1 }
+                // Gaps between the new first key and the old one copy the old one.
+                let fill = right < capacity ? keys[right] : Int64.max
+                gap = target + 1
+                while gap < right { keys[gap] = fill; gap += 1 }
+            }
             countSearchSteps(from: predicted, to: target)
         } else {
             countSearchSteps(from: predicted, to: shiftToNearestGap(key, payload, left: left, right: right))
@@ -317,11 +332,13 @@ final class ALEXDataNode: ALEXNode {
     /// Removes the key at an occupied slot and returns its payload.
     func remove(at slot: Int) -> UInt64 {
         let payload = payloads[slot]
+        let removedKey = keys[slot]
         clearOccupied(slot)
         count -= 1
         let fill = slot + 1 < capacity ? keys[slot + 1] : Int64.max
-        var gap = slot
-        while gap >= 0 && !isOccupied(gap) {
+        keys[slot] = fill
+        var gap = slot - 1
+        while gap >= 0 && !isOccupied(gap) && keys[gap] == removedKey {
             keys[gap] = fill
             gap -= 1
         }
@@ -343,6 +360,13 @@ final class ALEXDataNode: ALEXNode {
     var costHasDrifted: Bool {
         insertsSinceBuild >= ALEXTuning.minimumCostSamples && count >= ALEXTuning.minimumCostSplitKeys
             && empiricalCost > expectedCost * ALEXTuning.costDriftFactor + ALEXTuning.costDriftSlack
+    }
+
+    /// True every `minimumCostSamples` inserts once the node's cost drifted: then the
+    /// node splits before it is full (a badly fitting model shifts many keys per insert).
+    @inline(__always)
+    var isDueForCostCheck: Bool {
+        insertsSinceBuild & (ALEXTuning.minimumCostSamples - 1) == ALEXTuning.minimumCostSamples - 1 && costHasDrifted
     }
 
     /// The layout that suits the inserts seen since the last rebuild.
@@ -475,6 +499,10 @@ final class ALEXDataNode: ALEXNode {
         while slot >= 0 {
             if isOccupied(slot) { fill = keys[slot] } else { keys[slot] = fill }
             slot -= 1
+        }
+        if n > 0 {
+            slot = nextOccupied(from: 0) - 1
+            while slot >= 0 { keys[slot] = Int64.min; slot -= 1 }
         }
     }
 

@@ -31,6 +31,7 @@ extension ALEXMap {
     func makeRoom(in node: ALEXDataNode, for key: Int64) {
         let mustSplit = node.count >= ALEXTuning.maximumDataNodeKeys || node.costHasDrifted
         guard mustSplit else {
+            guard node.isFull else { return }  // a cost check that found nothing wrong
             node.expand()
             events.expansions += 1
             return

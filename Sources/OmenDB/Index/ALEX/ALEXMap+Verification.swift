@@ -50,11 +50,12 @@ extension ALEXMap {
         var occupied = 0
         var fill = Int64.max
         var slot = leaf.capacity - 1
+        let firstReal = leaf.nextOccupied(from: 0)
         while slot >= 0 {
             if leaf.isOccupied(slot) {
                 occupied += 1
                 fill = leaf.keys[slot]
-            } else if leaf.keys[slot] != fill {
+            } else if leaf.keys[slot] != fill && !(slot < firstReal && leaf.keys[slot] == Int64.min) {
                 return "gap \(slot) holds \(leaf.keys[slot]), expected \(fill)"
             }
             if slot > 0 && leaf.keys[slot - 1] > leaf.keys[slot] { return "raw keys not sorted at \(slot)" }

@@ -116,9 +116,11 @@ public final class ALEXMap {
                 let bound = node.lowerBound(key, from: predicted)
                 if bound < node.capacity && node.keys[bound] == key {
                     let slot = node.isOccupied(bound) ? bound : node.nextOccupied(from: bound)
-                    if slot < node.capacity { return .replaced(node.replacePayload(at: slot, with: payload)) }
+                    if slot < node.capacity && node.keys[slot] == key {
+                        return .replaced(node.replacePayload(at: slot, with: payload))
+                    }
                 }
-                guard !node.isFull else { return .full }
+                guard !node.isFull && !node.isDueForCostCheck else { return .full }
                 node.insert(key, payload, lowerBound: bound, predicted: predicted)
                 return .inserted
             }

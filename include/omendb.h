@@ -436,6 +436,7 @@ int omendb_index_serialize(const omendb_index *index, void *buffer, size_t capac
  * omendb_index_build (they must stay valid and unchanged until
  * omendb_index_free); the buffer is only read during the call.
  *
+ * OMENDB_INVALID_ARGUMENT for a NULL buffer, index, or keys with count > 0.
  * Checks, in order: magic, length and CRC32C (OMENDB_CORRUPTION for any damaged
  * or truncated buffer), format version and model kind (OMENDB_UNSUPPORTED for
  * versions or kinds this build does not read), then that `keys` match the keys

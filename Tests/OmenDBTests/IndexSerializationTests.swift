@@ -15,7 +15,7 @@ final class IndexSerializationTests: XCTestCase {
     private func assertAgreesWithReference(_ index: LearnedIndex, _ keys: [Int64], _ queries: [Int64],
                                            _ context: String, file: StaticString = #filePath, line: UInt = #line) {
         for q in queries {
-            let expected = Reference.lowerBound(keys, q)
+            let expected = IndexReference.lowerBound(keys, q)
             if index.lowerBound(q) != expected {
                 XCTFail("\(context): lowerBound(\(q)) = \(index.lowerBound(q)), reference \(expected)", file: file, line: line)
                 return
@@ -24,10 +24,10 @@ final class IndexSerializationTests: XCTestCase {
     }
 
     func testRoundTripEveryKindAndDistribution() throws {
-        for distribution in KeyDistribution.allCases {
+        for distribution in IndexKeyDistribution.allCases {
             for size in [0, 1, 2, 300, 20_000] {
                 let keys = distribution.keys(size)
-                let queries = Reference.queries(Array(keys.prefix(300)), random: 300)
+                let queries = IndexReference.queries(Array(keys.prefix(300)), random: 300)
                 for kind in [IndexKind.linear, .rmi, .pgm, .auto] {
                     let original = try LearnedIndex(keys: keys, configuration: configuration(kind))
                     let bytes = original.serialized()
@@ -44,8 +44,8 @@ final class IndexSerializationTests: XCTestCase {
     }
 
     func testEveryFlippedByteIsRejectedOrHarmless() throws {
-        let keys = KeyDistribution.clustered.keys(400)
-        let queries = Reference.queries(keys, random: 100)
+        let keys = IndexKeyDistribution.clustered.keys(400)
+        let queries = IndexReference.queries(keys, random: 100)
         for (kind, leaves) in [(IndexKind.linear, 0), (.rmi, 6), (.pgm, 0)] {
             let original = try LearnedIndex(keys: keys, configuration: configuration(kind, leaves: leaves))
             let bytes = original.serialized()
@@ -65,7 +65,7 @@ final class IndexSerializationTests: XCTestCase {
     }
 
     func testEveryTruncationIsCorruption() throws {
-        let keys = KeyDistribution.lognormal.keys(300)
+        let keys = IndexKeyDistribution.lognormal.keys(300)
         for kind in [IndexKind.linear, .rmi, .pgm] {
             let bytes = try LearnedIndex(keys: keys, configuration: configuration(kind)).serialized()
             for length in 0..<bytes.count {
@@ -89,7 +89,7 @@ final class IndexSerializationTests: XCTestCase {
     }
 
     func testUnknownVersionAndKindAreUnsupported() throws {
-        let keys = KeyDistribution.uniform.keys(100)
+        let keys = IndexKeyDistribution.uniform.keys(100)
         var bytes = try LearnedIndex(keys: keys).serialized()
         bytes[8] = 2
         XCTAssertThrowsError(try LearnedIndex.load(keys: keys, from: resealed(bytes))) { error in
@@ -106,8 +106,8 @@ final class IndexSerializationTests: XCTestCase {
         // Every byte after the header rewritten, checksum recomputed: structural checks
         // must reject it or the index must still stay inside the array (answers may be wrong
         // only when the models lie, which a CRC-valid buffer from `serialized()` never does).
-        let keys = KeyDistribution.sequentialWithGaps.keys(200)
-        let queries = Reference.queries(keys, random: 50)
+        let keys = IndexKeyDistribution.sequentialWithGaps.keys(200)
+        let queries = IndexReference.queries(keys, random: 50)
         for kind in [IndexKind.linear, .rmi, .pgm] {
             let bytes = try LearnedIndex(keys: keys, configuration: configuration(kind, leaves: 3)).serialized()
             for position in IndexFormat.headerSize..<(bytes.count - 4) {
@@ -125,7 +125,7 @@ final class IndexSerializationTests: XCTestCase {
     }
 
     func testDifferentKeysAreRejected() throws {
-        let keys = KeyDistribution.sequential.keys(1000)
+        let keys = IndexKeyDistribution.sequential.keys(1000)
         let bytes = try LearnedIndex(keys: keys, configuration: configuration(.rmi)).serialized()
         var shorter = keys; shorter.removeLast()
         var shifted = keys; shifted[0] -= 1
@@ -148,7 +148,7 @@ final class IndexSerializationTests: XCTestCase {
         XCTAssertEqual(CRC32C.checksum([UInt8](repeating: 0xFF, count: 32)), 0x62A8_AB43)
         XCTAssertEqual(CRC32C.checksum(Array(0..<32)), 0x46DD_794E)
         XCTAssertEqual(CRC32C.checksum([]), 0)
-        var rng = SplitMix64(seed: 5)
+        var rng = IndexTestRandom(seed: 5)
         let data = (0..<1000).map { _ in UInt8(truncatingIfNeeded: rng.next()) }
         let whole = CRC32C.checksum(data)
         for split in [0, 1, 7, 8, 9, 31, 500, 999, 1000] {

@@ -28,10 +28,10 @@ final class LearnedIndexPropertyTests: XCTestCase {
     static let sizes = [0, 1, 2, 3, 10, 257, 5_000]
 
     func testEveryKindMatchesReferenceOnSmallSizes() throws {
-        for distribution in KeyDistribution.allCases {
+        for distribution in IndexKeyDistribution.allCases {
             for size in Self.sizes {
                 let keys = distribution.keys(size)
-                let queries = Reference.queries(keys, random: 200)
+                let queries = IndexReference.queries(keys, random: 200)
                 for configuration in Self.configurations {
                     try check(keys, queries, configuration, "\(distribution) n=\(size)")
                 }
@@ -40,11 +40,11 @@ final class LearnedIndexPropertyTests: XCTestCase {
     }
 
     func testEveryKindMatchesReferenceAt100k() throws {
-        for distribution in KeyDistribution.allCases {
+        for distribution in IndexKeyDistribution.allCases {
             let keys = distribution.keys(100_000)
-            var rng = SplitMix64(seed: 99)
+            var rng = IndexTestRandom(seed: 99)
             // A sample of every kind of query (all keys would be slow in debug builds).
-            var queries = Reference.queries(Array(keys.prefix(200)) + Array(keys.suffix(200)), random: 2_000)
+            var queries = IndexReference.queries(Array(keys.prefix(200)) + Array(keys.suffix(200)), random: 2_000)
             for _ in 0..<3_000 {
                 let key = keys[Int(rng.next() % UInt64(keys.count))]
                 queries.append(contentsOf: [key, key &+ 1, key &- 1])
@@ -60,9 +60,9 @@ final class LearnedIndexPropertyTests: XCTestCase {
     /// Set OMENDB_LARGE_TESTS=1 to run the 1M-key case (meant for release builds).
     func testEveryKindMatchesReferenceAt1M() throws {
         guard getenv("OMENDB_LARGE_TESTS") != nil else { throw XCTSkip("set OMENDB_LARGE_TESTS=1 to run") }
-        for distribution in KeyDistribution.allCases {
+        for distribution in IndexKeyDistribution.allCases {
             let keys = distribution.keys(1_000_000)
-            let queries = Reference.queries(keys, random: 100_000)
+            let queries = IndexReference.queries(keys, random: 100_000)
             for kind in [IndexKind.linear, .rmi, .pgm, .auto] {
                 var configuration = IndexConfiguration()
                 configuration.kind = kind
@@ -79,7 +79,7 @@ final class LearnedIndexPropertyTests: XCTestCase {
         ]
         for keys in cases {
             for configuration in Self.configurations {
-                try check(keys, Reference.queries(keys, random: 50), configuration, "span \(keys)")
+                try check(keys, IndexReference.queries(keys, random: 50), configuration, "span \(keys)")
             }
         }
     }
@@ -87,7 +87,7 @@ final class LearnedIndexPropertyTests: XCTestCase {
     func testAutoRecordsItsMeasuredChoice() throws {
         var configuration = IndexConfiguration()
         configuration.kind = .auto
-        let index = try LearnedIndex(keys: KeyDistribution.lognormal.keys(20_000), configuration: configuration)
+        let index = try LearnedIndex(keys: IndexKeyDistribution.lognormal.keys(20_000), configuration: configuration)
         let statistics = index.statistics
         XCTAssertNotEqual(statistics.kind, .auto)
         XCTAssertTrue(statistics.note.hasPrefix("auto: \(statistics.kind.name);"), statistics.note)
@@ -103,8 +103,8 @@ final class LearnedIndexPropertyTests: XCTestCase {
             var configuration = IndexConfiguration()
             configuration.kind = .rmi
             configuration.rmiLeafCount = leaves
-            let keys = KeyDistribution.lognormal.keys(3_000)
-            try check(keys, Reference.queries(keys, random: 500), configuration, "lognormal leaves=\(leaves)")
+            let keys = IndexKeyDistribution.lognormal.keys(3_000)
+            try check(keys, IndexReference.queries(keys, random: 500), configuration, "lognormal leaves=\(leaves)")
         }
     }
 
@@ -122,7 +122,7 @@ final class LearnedIndexPropertyTests: XCTestCase {
         var expected: [Int64] = []
         expected.reserveCapacity(queries.count)
         for q in queries {
-            let reference = Reference.lowerBound(keys, q)
+            let reference = IndexReference.lowerBound(keys, q)
             expected.append(Int64(reference))
             if failures > 5 { continue }
             let got = index.lowerBound(q)
@@ -171,13 +171,13 @@ final class LearnedIndexPropertyTests: XCTestCase {
         }
         XCTAssertEqual(found, expectedFound, context, file: file, line: line)
         // Ranges between pairs of queries, including inverted and empty ones.
-        var rng = SplitMix64(seed: UInt64(queries.count))
+        var rng = IndexTestRandom(seed: UInt64(queries.count))
         for _ in 0..<min(200, queries.count) {
             let a = queries[Int(rng.next() % UInt64(queries.count))]
             let b = queries[Int(rng.next() % UInt64(queries.count))]
             let range = index.range(from: a, to: b)
-            let first = Reference.lowerBound(keys, a)
-            let expectedCount = b > a ? Reference.lowerBound(keys, b) - first : 0
+            let first = IndexReference.lowerBound(keys, a)
+            let expectedCount = b > a ? IndexReference.lowerBound(keys, b) - first : 0
             if range.first != first || range.count != expectedCount {
                 XCTFail("\(context): range(\(a), \(b)) = \(range), reference (\(first), \(expectedCount))",
                         file: file, line: line)
@@ -191,9 +191,9 @@ final class LearnedIndexPropertyTests: XCTestCase {
 /// few leaf segments) against the reference.
 final class PGMRoutingLevelTests: XCTestCase {
     func testRoutingLevelsMatchFlatSearchAndReference() {
-        for distribution in KeyDistribution.allCases {
+        for distribution in IndexKeyDistribution.allCases {
             let keys = distribution.keys(30_000)
-            let queries = Reference.queries(Array(keys.prefix(100)), random: 3_000)
+            let queries = IndexReference.queries(Array(keys.prefix(100)), random: 3_000)
                 + keys.enumerated().filter { $0.offset % 7 == 0 }.flatMap { [$0.element, $0.element &+ 1] }
             keys.withUnsafeBufferPointer { buffer in
                 for (epsilon, recursive) in [(2, 1), (4, 2), (16, 4)] {
@@ -202,7 +202,7 @@ final class PGMRoutingLevelTests: XCTestCase {
                                               recursiveEpsilon: recursive, windowSearch: search, flatSearchLimit: 0)
                         XCTAssertTrue(distribution == .sequential || levels.levelCount > 1, "\(distribution)")
                         for q in queries {
-                            let expected = Reference.lowerBound(keys, q)
+                            let expected = IndexReference.lowerBound(keys, q)
                             if levels.lowerBound(q) != expected {
                                 XCTFail("\(distribution) eps \(epsilon)/\(recursive) \(search): lowerBound(\(q)) = \(levels.lowerBound(q)), reference \(expected)")
                                 return

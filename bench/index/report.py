@@ -12,11 +12,17 @@ END = "<!-- index-bench:end -->"
 BASELINE = "binary-search-std"
 
 
-def load(path):
-    rows = [json.loads(line) for line in open(path) if line.startswith("{")]
-    table = {}
-    for r in rows:
-        table[(r["store"], r["workload"], r["dataset"], r["n"], r["metric"])] = r["value"]
+def load(paths):
+    """Rows of every file; each data set's DRAM latency comes from its own run."""
+    rows, table = [], {}
+    for path in paths:
+        file_rows = [json.loads(line) for line in open(path) if line.startswith("{")]
+        dram = next((r["value"] for r in file_rows if r["store"] == "machine"), None)
+        for r in file_rows:
+            table[(r["store"], r["workload"], r["dataset"], r["n"], r["metric"])] = r["value"]
+            if r["store"] != "machine" and dram:
+                table[("dram", r["dataset"], r["n"])] = dram
+        rows += file_rows
     return rows, table
 
 
@@ -26,11 +32,11 @@ def fmt(value, digits=0):
     return f"{value:,.{digits}f}"
 
 
-def render(path, command):
-    rows, t = load(path)
-    run = rows[0]["run"] if rows else "?"
+def render(paths, command):
+    rows, t = load(paths)
+    run = ", ".join(sorted({r["run"] for r in rows}))
     version = rows[0]["version"] if rows else "?"
-    dram = t.get(("machine", "dram_random_access", "1GiB", 1 << 30, "latency"))
+    drams = sorted({r["value"] for r in rows if r["store"] == "machine"})
     cases = sorted({(r["dataset"], r["n"]) for r in rows if r["store"] != "machine"}, key=lambda c: (c[1], c[0]))
     stores = []
     for r in rows:
@@ -40,8 +46,9 @@ def render(path, command):
     out.append(f"Command: `{command}` (run `{run}`, OmenDB {version}, {platform.machine()}, "
                f"{os.cpu_count()} cores, shared with other jobs: compare ratios within this run, not absolute figures).")
     out.append("")
-    if dram:
-        out.append(f"DRAM random-access latency (dependent pointer chase over 1 GiB, TLB misses included): **{dram:.0f} ns**.")
+    if drams:
+        out.append("DRAM random-access latency (dependent pointer chase over 1 GiB, TLB misses included): **"
+                   + " / ".join(f"{d:.0f} ns" for d in drams) + "** (one measurement per run).")
         out.append("")
     out.append("Lookup latency is a dependent chain of lower-bound lookups (each waits for the previous), "
                "median of the runs; *DRAM* = latency / DRAM latency. *1-by-1* = independent lookups issued one "
@@ -53,6 +60,7 @@ def render(path, command):
     out.append("| data set | n | best kind | hit ns | speed-up vs binary search | DRAM misses/lookup | absent ns | batch speed-up vs 1-by-1 |")
     out.append("|---|---:|---|---:|---:|---:|---:|---:|")
     for dataset, n in cases:
+        dram = t.get(("dram", dataset, n))
         base = t.get((BASELINE, "lookup_existing", dataset, n, "latency"))
         best = None
         for s in stores:
@@ -71,7 +79,10 @@ def render(path, command):
                    f"{fmt(thr / batch if thr and batch else None, 2)}× |")
     out.append("")
     for dataset, n in cases:
+        dram = t.get(("dram", dataset, n))
         base = t.get((BASELINE, "lookup_existing", dataset, n, "latency"))
+        if not any(t.get((s, "lookup_existing", dataset, n, "latency")) for s in stores):
+            continue  # builds only (an interrupted run)
         out.append(f"#### {dataset}, n = {n:,}")
         out.append("")
         out.append("| store | hit ns | DRAM | absent ns | speed-up | 1-by-1 ns | batch ns | build Mkeys/s | range Mkeys/s | bytes/key | max error |")
@@ -111,7 +122,7 @@ def update(doc, body):
 
 def main():
     parser = argparse.ArgumentParser()
-    parser.add_argument("results")
+    parser.add_argument("results", nargs="+")
     parser.add_argument("--command", default="bench/index/run.sh")
     parser.add_argument("--update", help="markdown file whose index-bench section is replaced")
     args = parser.parse_args()

@@ -1,7 +1,7 @@
 @testable import OmenDB
 
-/// A small deterministic generator (SplitMix64), so failures reproduce from the seed.
-struct SplitMix64: RandomNumberGenerator {
+/// A small deterministic generator (IndexTestRandom), so failures reproduce from the seed.
+struct IndexTestRandom: RandomNumberGenerator {
     var state: UInt64
     init(seed: UInt64) { state = seed }
     mutating func next() -> UInt64 {
@@ -24,12 +24,12 @@ struct SplitMix64: RandomNumberGenerator {
 import Glibc
 
 /// The key distributions every index kind is tested (and benchmarked) on.
-enum KeyDistribution: String, CaseIterable {
+enum IndexKeyDistribution: String, CaseIterable {
     case sequential, sequentialWithGaps, uniform, lognormal, normal, clustered, duplicates, extremes
 
     /// `count` sorted keys (duplicates only where the distribution has them).
     func keys(_ count: Int, seed: UInt64 = 42) -> [Int64] {
-        var rng = SplitMix64(seed: seed ^ UInt64(count))
+        var rng = IndexTestRandom(seed: seed ^ UInt64(count))
         var keys: [Int64] = []
         keys.reserveCapacity(count)
         switch self {
@@ -72,7 +72,7 @@ enum KeyDistribution: String, CaseIterable {
 }
 
 /// The independent reference: plain binary search over the sorted array.
-enum Reference {
+enum IndexReference {
     static func lowerBound(_ keys: [Int64], _ key: Int64) -> Int {
         var lo = 0, hi = keys.count
         while lo < hi {
@@ -85,7 +85,7 @@ enum Reference {
     /// Every key, its absent neighbours, values below the minimum and above the
     /// maximum, and some uniformly random values.
     static func queries(_ keys: [Int64], random: Int, seed: UInt64 = 7) -> [Int64] {
-        var rng = SplitMix64(seed: seed)
+        var rng = IndexTestRandom(seed: seed)
         var queries: [Int64] = [Int64.min, Int64.max, 0, -1, 1]
         for key in keys {
             queries.append(key)

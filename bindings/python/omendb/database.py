@@ -510,9 +510,10 @@ def _new_iterator(ffi: _ffi.Api, db: Any, snapshot: Any) -> Any:
 
 def _generate(ffi: _ffi.Api, iterator: Any, lo: Optional[int], hi: Optional[int], reverse: bool,
               mode: int) -> Iterator[Any]:
-    """A generator over C ``iterator`` (owned) in ``[lo, hi)``. A finalizer frees
-    the iterator even if the generator is never started."""
-    finalizer = weakref.finalize(iterator, ffi.iterator_free, iterator)
+    """A generator over C ``iterator`` (owned) in ``[lo, hi)``. The C iterator is
+    freed when the generator finishes, is closed, or is collected (a finalizer on
+    the generator covers one that was never started)."""
+    release: List[Callable[[], Any]] = []
 
     def run() -> Iterator[Any]:
         try:
@@ -557,9 +558,11 @@ def _generate(ffi: _ffi.Api, iterator: Any, lo: Optional[int], hi: Optional[int]
                 if status != OK:
                     raise ffi.error(status)
         finally:
-            finalizer()
+            release[0]()
 
-    return run()
+    generator = run()
+    release.append(weakref.finalize(generator, ffi.iterator_free, iterator))
+    return generator
 
 
 class WriteBatch:

@@ -157,6 +157,9 @@ ByteArray = np.ctypeslib.ndpointer(dtype=np.uint8, ndim=1, flags=["C_CONTIGUOUS"
 WritableByteArray = np.ctypeslib.ndpointer(dtype=np.uint8, ndim=1, flags=["C_CONTIGUOUS", "WRITEABLE"])
 #: A writable, C-contiguous array of pointers (``const void **`` outputs), as uintp.
 PointerArray = np.ctypeslib.ndpointer(dtype=np.uintp, ndim=1, flags=["C_CONTIGUOUS", "ALIGNED", "WRITEABLE"])
+#: A read-only, C-contiguous array of pointers / ``size_t`` (``const void *const *``,
+#: ``const size_t *`` inputs), as uintp.
+ConstWordArray = np.ctypeslib.ndpointer(dtype=np.uintp, ndim=1, flags=["C_CONTIGUOUS", "ALIGNED"])
 #: A writable, C-contiguous array of ``size_t`` (lengths outputs).
 SizeArray = np.ctypeslib.ndpointer(dtype=np.uintp, ndim=1, flags=["C_CONTIGUOUS", "ALIGNED", "WRITEABLE"])
 
@@ -189,7 +192,7 @@ _OPTIONAL_SIGNATURES: Dict[str, Tuple[object, List[object]]] = {
     "omendb_batch_delete": (c_int, [BatchHandle, c_int64]),
     "omendb_batch_clear": (c_int, [BatchHandle]),
     "omendb_write": (c_int, [DbHandle, BatchHandle]),
-    "omendb_bulk_load": (c_int, [DbHandle, KeyArray, POINTER(c_void_p), POINTER(c_size_t), c_size_t]),
+    "omendb_bulk_load": (c_int, [DbHandle, KeyArray, ConstWordArray, ConstWordArray, c_size_t]),
     "omendb_snapshot_open": (c_int, [DbHandle, POINTER(SnapshotHandle)]),
     "omendb_snapshot_free": (None, [SnapshotHandle]),
     "omendb_snapshot_get": (c_int, [SnapshotHandle, c_int64, POINTER(c_void_p), POINTER(c_size_t)]),

@@ -64,10 +64,10 @@ def test_random_operations_with_reopen(tmp_path: Path, distribution: str) -> Non
     reference: Dict[int, bytes] = {}
     path = tmp_path / "db"
     generation = 0
-    for cycle in range(4):
-        with omendb.open(path, sync="off", hot_tier_bytes=1 << 16) as db:
+    for cycle in range(3):
+        with omendb.open(path, sync="off", hot_tier_bytes=1 << 18) as db:
             check_equal(db, reference, rng, pool)  # what the previous cycle left
-            for _ in range(500):
+            for _ in range(400):
                 generation += 1
                 op = rng.random()
                 key = int(pool[rng.integers(0, len(pool))])
@@ -102,7 +102,7 @@ def test_random_operations_with_reopen(tmp_path: Path, distribution: str) -> Non
                             del batch[int(pool[0])]
                             1 / 0
             check_equal(db, reference, rng, pool)
-            if cycle == 2:
+            if cycle == 1:
                 db.flush()
                 db.compact()
                 db.verify()

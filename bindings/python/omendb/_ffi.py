@@ -235,7 +235,13 @@ _GIL_HOLDING = frozenset({
     "omendb_iterator_valid", "omendb_iterator_next", "omendb_iterator_prev", "omendb_iterator_entry",
     "omendb_iterator_seek", "omendb_iterator_seek_for_prev", "omendb_iterator_seek_first",
     "omendb_iterator_seek_last", "omendb_iterator_set_bounds",
+    # A read: a memory copy from the hot tier or a mapped run file (the binding
+    # switches to get_releasing_gil for values larger than its 4 KiB buffer).
+    "omendb_get",
 })
+
+#: GIL-holding functions that also get a GIL-releasing twin, ``<name>_releasing_gil``.
+_RELEASING_TWINS = frozenset({"omendb_get"})
 
 
 class Api:
@@ -280,6 +286,7 @@ class Api:
     put: CFunction
     delete: CFunction
     get: CFunction
+    get_releasing_gil: CFunction
     batch_create: CFunction
     batch_free: CFunction
     batch_put: CFunction
@@ -324,6 +331,11 @@ class Api:
             function.argtypes = argtypes
             setattr(self, name[len("omendb_"):], function)
             self._available.add(name[len("omendb_"):])
+            if name in _RELEASING_TWINS:
+                twin = getattr(library.cdll, name)
+                twin.restype = restype
+                twin.argtypes = argtypes
+                setattr(self, name[len("omendb_"):] + "_releasing_gil", twin)
 
     def has(self, name: str) -> bool:
         """Whether the loaded library exports ``omendb_<name>`` (optional functions)."""

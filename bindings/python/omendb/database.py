@@ -40,8 +40,10 @@ Lifetimes
 Threads
 -------
 A :class:`Database` may be used from any number of threads at once: the C
-database is thread-safe, and every call that may wait (reads, writes, flush,
-compaction, verification, multi-gets) releases the GIL. ``close()`` is safe
+database is thread-safe, and every call that may wait (writes, flush,
+compaction, verification, multi-gets, reads of values over 4 KiB) releases the
+GIL. Reads of small values keep it: they are a short memory copy, and a
+GIL round trip would cost more than the read. ``close()`` is safe
 while other threads are inside calls: the C handle is closed when the last of
 them returns, and new calls raise ``ClosedError``. A :class:`WriteBatch` and a
 generator are for one thread at a time; a :class:`Snapshot` may be shared.
@@ -49,13 +51,14 @@ generator are for one thread at a time; a :class:`Snapshot` may be shared.
 
 from __future__ import annotations
 
+import collections
 import ctypes
 import gc
 import os
 import threading
 import weakref
 from dataclasses import dataclass
-from typing import Any, Callable, Iterator, List, Optional, Tuple, Union
+from typing import Any, Callable, Deque, Iterator, List, Optional, Tuple, Union
 
 import numpy as np
 
@@ -69,7 +72,7 @@ __all__ = ["Database", "DatabaseStats", "WriteBatch", "Snapshot", "open"]
 
 _INT64_MIN = _ffi.INT64_MIN
 _INT64_MAX = _ffi.INT64_MAX
-_GET_BUFFER_BYTES = 1 << 12  # the per-thread copy buffer's initial size
+_GET_BUFFER_BYTES = 1 << 12  # values up to this size are read into the database's buffer
 
 BytesLike = Union[bytes, bytearray, memoryview, Any]
 
@@ -201,9 +204,15 @@ class Database:
         self._api = ffi
         self.path = os.fsdecode(raw_path)
         self.read_only = bool(read_only)
+        # Calls in flight: one entry per running call (deque append/pop are atomic
+        # under the GIL, far cheaper than a lock here). close() defers the C close
+        # to the last of them. self._lock serializes only the closing itself.
+        self._inflight: Deque[None] = collections.deque()
         self._lock = threading.Lock()
-        self._active = 0
-        self._local = threading.local()
+        self._released = False
+        # get(): values up to _GET_BUFFER_BYTES are copied into a buffer taken
+        # from this pool (one per concurrent reader), then into bytes.
+        self._buffers: Deque[_ReadBuffer] = collections.deque()
         self._c_get = ffi.get
         self._c_put = ffi.put
         self._c_delete = ffi.delete
@@ -229,10 +238,19 @@ class Database:
             if self._closed:
                 return
             self._closed = True
-            if self._active:
+            if self._inflight or self._released:
                 return  # the last running call closes it (and drops its error)
-        self._finalizer.detach()
+            self._released = True
+            self._finalizer.detach()
         self._api.check(self._api.close(self._handle))
+
+    def _finish_close(self) -> None:
+        """Closes the C handle once closed and no call is in flight (any thread)."""
+        with self._lock:
+            if self._released or self._inflight:
+                return
+            self._released = True
+        self._finalizer()
 
     @property
     def closed(self) -> bool:
@@ -252,45 +270,68 @@ class Database:
         return f"<omendb.Database {self.path!r} {state}>"
 
     def _enter(self) -> Any:
-        with self._lock:
-            if self._closed:
-                raise ClosedError("this Database is closed")
-            self._active += 1
+        """Registers a call in flight and returns the C handle (ClosedError if closed).
+        Announce first, then check: a close() that ran before the check is seen by
+        it; one that runs after sees the entry and leaves the closing to _leave."""
+        self._inflight.append(None)
+        if self._closed:
+            self._leave()
+            raise ClosedError("this Database is closed")
         return self._handle
 
     def _leave(self) -> None:
-        with self._lock:
-            self._active -= 1
-            last = self._closed and self._active == 0
-        if last:
-            self._finalizer()
+        inflight = self._inflight
+        inflight.pop()
+        if self._closed and not inflight:
+            self._finish_close()
 
     # -- single keys -------------------------------------------------------------
 
     def get(self, key: int, default: Any = None) -> Any:
         """The value of ``key`` as bytes, or ``default`` when absent."""
-        key = _key(key)
-        local = self._local
-        buffer = getattr(local, "buffer", None)
-        if buffer is None:
-            buffer = local.buffer = ctypes.create_string_buffer(_GET_BUFFER_BYTES)
-            local.length = ctypes.c_size_t()
-        length = local.length
+        if type(key) is not int or not _INT64_MIN <= key <= _INT64_MAX:
+            key = _key(key)
+        buffers = self._buffers
+        try:
+            buffer = buffers.pop()
+        except IndexError:
+            buffer = _ReadBuffer()
+        inflight = self._inflight
+        inflight.append(None)
+        try:
+            if self._closed:
+                raise ClosedError("this Database is closed")
+            status = self._c_get(self._handle, key, buffer.address, _GET_BUFFER_BYTES, buffer.length_ref)
+            if status == OK:
+                return buffer.view[:buffer.length.value].tobytes()
+            if status == NOT_FOUND:
+                return default
+            if status != BUFFER_TOO_SMALL:
+                raise self._api.error(status)
+            needed = buffer.length.value
+        finally:
+            buffers.append(buffer)
+            inflight.pop()
+            if self._closed and not inflight:
+                self._finish_close()
+        return self._get_large(key, needed, default)
+
+    def _get_large(self, key: int, needed: int, default: Any) -> Any:
+        """get() of a value larger than the shared buffer: into its own buffer,
+        with the GIL released (the value may change in between, hence the loop)."""
+        length = ctypes.c_size_t()
         handle = self._enter()
         try:
             while True:
-                status = self._c_get(handle, key, buffer, len(buffer), ctypes.byref(length))
+                buffer = ctypes.create_string_buffer(needed)
+                status = self._api.get_releasing_gil(handle, key, buffer, needed, ctypes.byref(length))
                 if status == OK:
-                    return ctypes.string_at(buffer, length.value)
+                    return buffer.raw[:length.value] if length.value != needed else buffer.raw
                 if status == NOT_FOUND:
                     return default
                 if status != BUFFER_TOO_SMALL:
                     raise self._api.error(status)
-                # The value is larger than this thread's buffer: grow it and read again
-                # (the value may have changed in between, hence the loop).
-                buffer = ctypes.create_string_buffer(max(length.value, 2 * len(buffer)))
-                if len(buffer) <= (1 << 20):
-                    local.buffer = buffer
+                needed = length.value
         finally:
             self._leave()
 
@@ -490,6 +531,19 @@ _MISSING = object()
 _PAIRS, _KEYS, _VALUES = 0, 1, 2
 
 
+class _ReadBuffer:
+    """A caller buffer for omendb_get with its length output, used by one call at a time."""
+
+    __slots__ = ("storage", "address", "view", "length", "length_ref")
+
+    def __init__(self) -> None:
+        self.storage = ctypes.create_string_buffer(_GET_BUFFER_BYTES)
+        self.address = ctypes.addressof(self.storage)
+        self.view = memoryview(self.storage).cast("B")
+        self.length = ctypes.c_size_t()
+        self.length_ref = ctypes.byref(self.length)
+
+
 def _unsigned(value: object, what: str) -> int:
     if isinstance(value, bool):
         raise TypeError(f"{what} must be an integer, not bool")
@@ -543,12 +597,16 @@ def _generate(ffi: _ffi.Api, iterator: Any, lo: Optional[int], hi: Optional[int]
             length = ctypes.c_size_t()
             key_ref, pointer_ref, length_ref = ctypes.byref(key), ctypes.byref(pointer), ctypes.byref(length)
             string_at = ctypes.string_at
-            while valid(iterator):
+            while True:
+                # An invalid iterator (past either end) makes entry() fail: only
+                # then is valid() asked, which saves a call per entry.
                 if mode == _KEYS:
                     status = entry(iterator, key_ref, None, None)
                 else:
                     status = entry(iterator, key_ref, pointer_ref, length_ref)
                 if status != OK:
+                    if not valid(iterator):
+                        return
                     raise ffi.error(status)
                 current = key.value
                 if reverse:

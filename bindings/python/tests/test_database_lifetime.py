@@ -258,3 +258,50 @@ def test_concurrent_reads_writes_and_close(tmp_path: Path) -> None:
     snapshot.close()
     with omendb.open(tmp_path / "db") as again:  # the lock was released
         assert again[5] == (5).to_bytes(8, "little")
+
+
+def test_close_races_with_every_kind_of_call(tmp_path: Path) -> None:
+    """Closes at varied moments while threads get, put, batch, scan, snapshot and
+    read stats: every call either completes correctly or raises ClosedError."""
+    rng = np.random.default_rng(5)
+    for round_ in range(8):
+        db = omendb.open(tmp_path / f"db{round_}", sync="off")
+        db.bulk_load(np.arange(200, dtype=np.int64), [b"%d" % k for k in range(200)])
+        errors: List[BaseException] = []
+
+        def work(kind: int) -> None:
+            local = np.random.default_rng(kind)
+            try:
+                while True:
+                    key = int(local.integers(0, 200))
+                    if kind == 0:
+                        assert db.get(key) == b"%d" % key
+                    elif kind == 1:
+                        db[1000 + key] = b"x"
+                    elif kind == 2:
+                        with db.write_batch() as batch:
+                            batch[2000 + key] = b"y"
+                    elif kind == 3:
+                        assert next(db.items(lo=key)) == (key, b"%d" % key)
+                    elif kind == 4:
+                        with db.snapshot() as snapshot:
+                            assert bytes(snapshot[key]) == b"%d" % key
+                    else:
+                        db.stats()
+                        assert db.multi_get([key]) == [b"%d" % key]
+            except omendb.ClosedError:
+                pass
+            except BaseException as error:  # noqa: BLE001
+                errors.append(error)
+
+        threads = [threading.Thread(target=work, args=(kind,)) for kind in range(6)]
+        for thread in threads:
+            thread.start()
+        threading.Event().wait(float(rng.uniform(0.0, 0.05)))
+        db.close()
+        for thread in threads:
+            thread.join(10)
+        assert not errors, errors
+        assert db._released and db._handle is not None
+        with omendb.open(tmp_path / f"db{round_}") as again:  # closed for real: the lock is free
+            assert again[7] == b"7"

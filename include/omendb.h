@@ -390,6 +390,23 @@ int omendb_iterator_prev(omendb_iterator *it);
  * iterator: OMENDB_INVALID_ARGUMENT. */
 int omendb_iterator_entry(const omendb_iterator *it, int64_t *key, const void **value, size_t *length);
 
+/* Batched read: copies up to `max_entries` entries, starting at the current one and
+ * moving after each copied entry, forward (direction 1, as omendb_iterator_next) or
+ * backward (direction -1, as omendb_iterator_prev). keys[i] (may be NULL) and
+ * lengths[i] receive entry i's key and value length (arrays of max_entries
+ * elements); the values are copied back to back into buffer[0..capacity), entry
+ * i's at the sum of the earlier lengths. *count receives how many were copied: it
+ * stops early at the end of the iteration (the iterator is then invalid) or before
+ * a value that does not fit in what is left of the buffer. An invalid iterator
+ * copies nothing (OMENDB_OK, *count 0). When the current value alone is larger
+ * than `capacity`, returns OMENDB_BUFFER_TOO_SMALL with *count 0 and lengths[0] =
+ * its length; the iterator does not move. With a NULL `buffer` no value is copied
+ * (keys and lengths only; `capacity` is ignored). Errors: OMENDB_INVALID_ARGUMENT
+ * for another direction or NULL lengths/count.
+ * Caller buffers. */
+int omendb_iterator_read(omendb_iterator *it, int direction, size_t max_entries, int64_t *keys,
+                         size_t *lengths, void *buffer, size_t capacity, size_t *count);
+
 /* Writes the hot tier to a run file and waits until it is durable in the manifest. */
 int omendb_flush(omendb_db *db);
 

@@ -213,6 +213,10 @@ _OPTIONAL_SIGNATURES: Dict[str, Tuple[object, List[object]]] = {
     "omendb_compact": (c_int, [DbHandle]),
     "omendb_verify": (c_int, [DbHandle]),
     "omendb_get_stats": (c_int, [DbHandle, POINTER(DbStatsStruct)]),
+    # Batched iterator reads (int64_t *keys, size_t *lengths and void *buffer are
+    # passed as addresses of buffers the binding owns).
+    "omendb_iterator_read": (c_int, [IteratorHandle, c_int, c_size_t, c_void_p, c_void_p, c_void_p, c_size_t,
+                                     POINTER(c_size_t)]),
 }
 
 #: Functions called with the GIL held (short, constant-time calls). All others
@@ -234,7 +238,7 @@ _GIL_HOLDING = frozenset({
     "omendb_batch_put", "omendb_batch_delete", "omendb_batch_clear", "omendb_snapshot_get",
     "omendb_iterator_valid", "omendb_iterator_next", "omendb_iterator_prev", "omendb_iterator_entry",
     "omendb_iterator_seek", "omendb_iterator_seek_for_prev", "omendb_iterator_seek_first",
-    "omendb_iterator_seek_last", "omendb_iterator_set_bounds",
+    "omendb_iterator_seek_last", "omendb_iterator_set_bounds", "omendb_iterator_read",
     # A read: a memory copy from the hot tier or a mapped run file (the binding
     # switches to get_releasing_gil for values larger than its 4 KiB buffer).
     "omendb_get",
@@ -313,6 +317,7 @@ class Api:
     compact: CFunction
     verify: CFunction
     get_stats: CFunction
+    iterator_read: CFunction
 
     def __init__(self, library: _loader.LoadedLibrary) -> None:
         self.library = library

@@ -575,59 +575,117 @@ def _generate(ffi: _ffi.Api, iterator: Any, lo: Optional[int], hi: Optional[int]
     freed when the generator finishes, is closed, or is collected (a finalizer on
     the generator covers one that was never started)."""
     release: List[Callable[[], Any]] = []
+    walk = _walk_batched if ffi.has("iterator_read") else _walk_single
 
     def run() -> Iterator[Any]:
         try:
+            if lo is not None and hi is not None and lo >= hi:
+                return
+            if hi is not None:  # exact in C: [lo, hi), so batches never overshoot hi
+                ffi.check(ffi.iterator_set_bounds(iterator, _INT64_MIN if lo is None else lo, hi))
             if reverse:
-                if hi is None:
-                    status = ffi.iterator_seek_last(iterator)
-                elif hi == _INT64_MIN:
-                    return
-                else:
-                    status = ffi.iterator_seek_for_prev(iterator, hi - 1)
-                step = ffi.iterator_prev
+                ffi.check(ffi.iterator_seek_last(iterator))
+            elif lo is not None:
+                ffi.check(ffi.iterator_seek(iterator, lo))
             else:
-                status = ffi.iterator_seek(iterator, lo) if lo is not None else ffi.iterator_seek_first(iterator)
-                step = ffi.iterator_next
-            ffi.check(status)
-            valid = ffi.iterator_valid
-            entry = ffi.iterator_entry
-            key = ctypes.c_int64()
-            pointer = ctypes.c_void_p()
-            length = ctypes.c_size_t()
-            key_ref, pointer_ref, length_ref = ctypes.byref(key), ctypes.byref(pointer), ctypes.byref(length)
-            string_at = ctypes.string_at
-            while True:
-                # An invalid iterator (past either end) makes entry() fail: only
-                # then is valid() asked, which saves a call per entry.
-                if mode == _KEYS:
-                    status = entry(iterator, key_ref, None, None)
-                else:
-                    status = entry(iterator, key_ref, pointer_ref, length_ref)
-                if status != OK:
-                    if not valid(iterator):
-                        return
-                    raise ffi.error(status)
-                current = key.value
-                if reverse:
-                    if lo is not None and current < lo:
-                        return
-                elif hi is not None and current >= hi:
-                    return
-                if mode == _KEYS:
-                    yield current
-                else:
-                    value = string_at(pointer.value, length.value) if length.value else b""
-                    yield (current, value) if mode == _PAIRS else value
-                status = step(iterator)
-                if status != OK:
-                    raise ffi.error(status)
+                ffi.check(ffi.iterator_seek_first(iterator))
+            yield from walk(ffi, iterator, lo, reverse, mode)
         finally:
             release[0]()
 
     generator = run()
     release.append(weakref.finalize(generator, ffi.iterator_free, iterator))
     return generator
+
+
+_FIRST_BATCH = 16     # entries in the first batched read (a scan may stop early)
+_LARGEST_BATCH = 1024  # entries per batched read once the scan is going
+_BATCH_BYTES = 1 << 16  # value bytes per batched read (grown for larger values)
+
+
+def _walk_batched(ffi: _ffi.Api, iterator: Any, lo: Optional[int], reverse: bool, mode: int) -> Iterator[Any]:
+    """Entries from the positioned ``iterator``, read many per C call
+    (``omendb_iterator_read``). In reverse, stops below ``lo`` (forward, the
+    seek and the C bounds already keep to the range)."""
+    read = ffi.iterator_read
+    direction = -1 if reverse else 1
+    keys = np.empty(_LARGEST_BATCH, dtype=np.int64)
+    lengths = np.empty(_LARGEST_BATCH, dtype=np.uintp)
+    keys_address = keys.ctypes.data
+    lengths_address = lengths.ctypes.data
+    capacity = 0 if mode == _KEYS else _BATCH_BYTES
+    buffer = ctypes.create_string_buffer(capacity) if capacity else None
+    buffer_address = ctypes.addressof(buffer) if buffer is not None else None
+    view = memoryview(buffer).cast("B") if buffer is not None else None
+    count = ctypes.c_size_t()
+    count_ref = ctypes.byref(count)
+    wanted = _FIRST_BATCH
+    while True:
+        status = read(iterator, direction, wanted, keys_address, lengths_address, buffer_address, capacity,
+                      count_ref)
+        if status == BUFFER_TOO_SMALL:  # one value larger than the buffer: grow it
+            capacity = max(int(lengths[0]), 2 * capacity)
+            buffer = ctypes.create_string_buffer(capacity)
+            buffer_address = ctypes.addressof(buffer)
+            view = memoryview(buffer).cast("B")
+            continue
+        if status != OK:
+            raise ffi.error(status)
+        copied = count.value
+        if copied == 0:
+            return
+        batch_keys = keys[:copied].tolist()
+        if reverse and lo is not None and batch_keys[-1] < lo:
+            cut = next(i for i, key in enumerate(batch_keys) if key < lo)
+            batch_keys = batch_keys[:cut]
+            copied = -1  # stop after this batch
+        if mode == _KEYS:
+            yield from batch_keys
+        else:
+            offset = 0
+            for key, length in zip(batch_keys, lengths[:len(batch_keys)].tolist()):
+                end = offset + length
+                value = view[offset:end].tobytes()  # type: ignore[index]
+                offset = end
+                yield (key, value) if mode == _PAIRS else value
+        if copied < 0:
+            return
+        wanted = min(2 * wanted, _LARGEST_BATCH)
+
+
+def _walk_single(ffi: _ffi.Api, iterator: Any, lo: Optional[int], reverse: bool, mode: int) -> Iterator[Any]:
+    """Entries from the positioned ``iterator``, one C call per step (libraries
+    without ``omendb_iterator_read``)."""
+    step = ffi.iterator_prev if reverse else ffi.iterator_next
+    valid = ffi.iterator_valid
+    entry = ffi.iterator_entry
+    key = ctypes.c_int64()
+    pointer = ctypes.c_void_p()
+    length = ctypes.c_size_t()
+    key_ref, pointer_ref, length_ref = ctypes.byref(key), ctypes.byref(pointer), ctypes.byref(length)
+    string_at = ctypes.string_at
+    while True:
+        # An invalid iterator (past either end) makes entry() fail: only then is
+        # valid() asked, which saves a call per entry.
+        if mode == _KEYS:
+            status = entry(iterator, key_ref, None, None)
+        else:
+            status = entry(iterator, key_ref, pointer_ref, length_ref)
+        if status != OK:
+            if not valid(iterator):
+                return
+            raise ffi.error(status)
+        current = key.value
+        if reverse and lo is not None and current < lo:
+            return
+        if mode == _KEYS:
+            yield current
+        else:
+            value = string_at(pointer.value, length.value) if length.value else b""
+            yield (current, value) if mode == _PAIRS else value
+        status = step(iterator)
+        if status != OK:
+            raise ffi.error(status)
 
 
 class WriteBatch:

@@ -5,6 +5,7 @@ bound) against the sorted reference, over several key distributions."""
 from __future__ import annotations
 
 import bisect
+import ctypes
 import zlib
 from pathlib import Path
 from typing import Dict, List, Optional
@@ -13,6 +14,7 @@ import numpy as np
 import pytest
 
 import omendb
+from omendb import _ffi
 
 INT64_MIN = -(2 ** 63)
 INT64_MAX = 2 ** 63 - 1
@@ -117,8 +119,19 @@ def reference_range(keys: List[int], lo: Optional[int], hi: Optional[int]) -> Li
     return keys[start:stop] if start < stop else []
 
 
+@pytest.fixture(params=["batched", "single"])
+def walker(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
+    """Iteration through omendb_iterator_read (batched) and through the per-entry
+    fallback used with libraries that lack it."""
+    if request.param == "single":
+        api = _ffi.api()
+        original = api.has
+        monkeypatch.setattr(api, "has", lambda name: name != "iterator_read" and original(name))
+    return str(request.param)
+
+
 @pytest.mark.parametrize("distribution", ["gaps", "uniform_full", "clustered"])
-def test_bounded_iteration_both_directions(tmp_path: Path, distribution: str) -> None:
+def test_bounded_iteration_both_directions(tmp_path: Path, distribution: str, walker: str) -> None:
     rng = np.random.default_rng(11)
     pool = key_pool(distribution, rng, 3000)
     chosen = np.sort(rng.choice(pool, 1200, replace=False))
@@ -155,7 +168,7 @@ def test_bounded_iteration_both_directions(tmp_path: Path, distribution: str) ->
         assert list(generator) == []
 
 
-def test_iteration_is_a_snapshot(tmp_path: Path) -> None:
+def test_iteration_is_a_snapshot(tmp_path: Path, walker: str) -> None:
     with omendb.open(tmp_path / "db") as db:
         for key in range(10):
             db[key] = b"old"
@@ -167,6 +180,62 @@ def test_iteration_is_a_snapshot(tmp_path: Path) -> None:
         rest = list(generator)
         assert rest == [(k, b"old") for k in range(1, 10)]
         assert dict(db.items())[5] == b"new" and 6 not in db
+
+
+def test_values_of_every_size_in_batches(tmp_path: Path, walker: str) -> None:
+    """Values around and above the batch buffer (64 KiB), empty values, in both
+    directions: batches split before a value that does not fit, and grow for one
+    that alone exceeds the buffer."""
+    rng = np.random.default_rng(2)
+    sizes = [0, 1, 65535, 65536, 65537, 200_000, 0, 30_000, 40_000, 3, 1 << 20, 0]
+    reference = {key * 10: rng.integers(0, 256, size, dtype=np.uint8).tobytes() for key, size in enumerate(sizes)}
+    with omendb.open(tmp_path / "db") as db:
+        for key, value in reference.items():
+            db[key] = value
+        expected = sorted(reference.items())
+        assert list(db.items()) == expected
+        assert list(db.items(reverse=True)) == expected[::-1]
+        assert list(db.values(lo=15, hi=95)) == [v for k, v in expected if 15 <= k < 95]
+        assert list(db.keys(lo=15, reverse=True)) == [k for k, _ in expected if k >= 15][::-1]
+
+
+def test_iterator_read_rejects_bad_arguments(tmp_path: Path) -> None:
+    api = _ffi.api()
+    if not api.has("iterator_read"):
+        pytest.skip("library without omendb_iterator_read")
+    with omendb.open(tmp_path / "db") as db:
+        db[1] = b"x"
+        iterator = _ffi.IteratorHandle()
+        api.check(api.iterator_create(db._handle, None, ctypes.byref(iterator)))
+        try:
+            api.check(api.iterator_seek_first(iterator))
+            keys = np.zeros(4, dtype=np.int64)
+            lengths = np.zeros(4, dtype=np.uintp)
+            count = ctypes.c_size_t(99)
+            for direction in (0, 2, -2):
+                assert api.iterator_read(iterator, direction, 4, keys.ctypes.data, lengths.ctypes.data, None, 0,
+                                         ctypes.byref(count)) == omendb.errors.INVALID_ARGUMENT
+                assert "direction" in api.last_error_message()
+            assert api.iterator_read(iterator, 1, 4, None, None, None, 0, ctypes.byref(count)) \
+                == omendb.errors.INVALID_ARGUMENT
+            assert api.iterator_read(iterator, 1, 4, None, lengths.ctypes.data, None, 0, None) \
+                == omendb.errors.INVALID_ARGUMENT
+            buffer = ctypes.create_string_buffer(1)
+            # The value (1 byte) fits; with capacity 0 it does not: BUFFER_TOO_SMALL, nothing moves.
+            assert api.iterator_read(iterator, 1, 4, keys.ctypes.data, lengths.ctypes.data, buffer, 0,
+                                     ctypes.byref(count)) == _ffi.BUFFER_TOO_SMALL
+            assert count.value == 0 and lengths[0] == 1 and api.iterator_valid(iterator) == 1
+            assert api.iterator_read(iterator, 1, 0, keys.ctypes.data, lengths.ctypes.data, buffer, 1,
+                                     ctypes.byref(count)) == 0 and count.value == 0
+            assert api.iterator_read(iterator, 1, 4, keys.ctypes.data, lengths.ctypes.data, buffer, 1,
+                                     ctypes.byref(count)) == 0
+            assert count.value == 1 and keys[0] == 1 and buffer.raw == b"x" and api.iterator_valid(iterator) == 0
+            assert api.iterator_read(iterator, 1, 4, keys.ctypes.data, lengths.ctypes.data, buffer, 1,
+                                     ctypes.byref(count)) == 0 and count.value == 0  # at the end
+            assert api.iterator_read(None, 1, 4, None, lengths.ctypes.data, None, 0, ctypes.byref(count)) \
+                == omendb.errors.INVALID_ARGUMENT
+        finally:
+            api.iterator_free(iterator)
 
 
 def test_empty_database_iteration(tmp_path: Path) -> None:

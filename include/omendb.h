@@ -355,6 +355,17 @@ int omendb_snapshot_get(omendb_snapshot *snapshot, int64_t key, const void **val
 int omendb_snapshot_multi_get(omendb_snapshot *snapshot, const int64_t *keys, size_t count,
                               const void **values, size_t *lengths, size_t *found);
 
+/* Copy multi-get at the snapshot, for callers that cannot afford a call per value:
+ * looks up keys[0..count) in order; lengths[i] receives the value length of
+ * keys[i], or SIZE_MAX when it is absent, and the found values are copied back to
+ * back into buffer[0..capacity). It stops before the first value that does not fit:
+ * *done receives how many keys were processed (count when all were; call again
+ * from keys + *done with an emptied buffer). When the first key's value alone is
+ * larger than capacity, returns OMENDB_BUFFER_TOO_SMALL with *done 0 and
+ * lengths[0] = its length. Caller buffers; `buffer` may be NULL when capacity is 0. */
+int omendb_snapshot_multi_get_copy(omendb_snapshot *snapshot, const int64_t *keys, size_t count,
+                                   size_t *lengths, void *buffer, size_t capacity, size_t *done);
+
 /* Creates an iterator over `snapshot`, or over a snapshot of its own taken now when
  * `snapshot` is NULL. The iterator keeps its snapshot alive (the caller may free a
  * snapshot it passed; the iterator holds its own reference). It starts invalid:

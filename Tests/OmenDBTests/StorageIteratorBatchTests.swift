@@ -71,3 +71,52 @@ final class StorageIteratorBatchTests: XCTestCase {
         try db.close()
     }
 }
+
+/// Snapshot.copyValues against a dictionary: absent keys, buffer refills, a value
+/// larger than the buffer.
+final class SnapshotCopyReadTests: XCTestCase {
+    func testCopyValuesMatchesTheReference() throws {
+        let db = try Database(directory: temporaryDatabaseDirectory(self), options: smallOptions())
+        var reference: [Int64: [UInt8]] = [:]
+        for key in stride(from: Int64(0), to: 2000, by: 2) {
+            let value = testValue(key, 1, length: Int(key % 97))
+            try db.put(key, value)
+            reference[key] = value
+        }
+        try db.flush()
+        try db.put(4000, [UInt8](repeating: 1, count: 5000))
+        reference[4000] = [UInt8](repeating: 1, count: 5000)
+        let snapshot = db.snapshot()
+        let keys: [Int64] = (0..<3000).map { Int64(($0 * 7919) % 2100) } + [4000, 1, 4000]
+        var lengths = [Int](repeating: 0, count: keys.count)
+        let capacity = 4096
+        let buffer = UnsafeMutableRawPointer.allocate(byteCount: capacity, alignment: 8)
+        defer { buffer.deallocate() }
+        XCTAssertEqual(snapshot.copyValues(keys: [4000], count: 1, lengths: &lengths, buffer: buffer, capacity: capacity),
+                       .valueTooLarge(length: 5000))
+        var start = 0
+        var calls = 0
+        while start < keys.count - 3 {
+            let outcome = keys.withUnsafeBufferPointer { all in
+                lengths.withUnsafeMutableBufferPointer { out in
+                    snapshot.copyValues(keys: all.baseAddress! + start, count: keys.count - 3 - start,
+                                        lengths: out.baseAddress! + start, buffer: buffer, capacity: capacity)
+                }
+            }
+            guard case .processed(let done) = outcome, done > 0 else { return XCTFail("\(outcome)") }
+            var offset = 0
+            for i in start..<(start + done) {
+                if let expected = reference[keys[i]] {
+                    XCTAssertEqual(Array(UnsafeRawBufferPointer(start: buffer + offset, count: lengths[i])), expected)
+                    offset += lengths[i]
+                } else {
+                    XCTAssertEqual(lengths[i], -1)
+                }
+            }
+            start += done
+            calls += 1
+        }
+        XCTAssertGreaterThan(calls, 5)  // ~70 KB of values through a 4 KB buffer
+        try db.close()
+    }
+}

@@ -217,6 +217,9 @@ _OPTIONAL_SIGNATURES: Dict[str, Tuple[object, List[object]]] = {
     # passed as addresses of buffers the binding owns).
     "omendb_iterator_read": (c_int, [IteratorHandle, c_int, c_size_t, c_void_p, c_void_p, c_void_p, c_size_t,
                                      POINTER(c_size_t)]),
+    # Copy multi-get (const int64_t *keys, size_t *lengths, void *buffer as addresses).
+    "omendb_snapshot_multi_get_copy": (c_int, [SnapshotHandle, c_void_p, c_size_t, c_void_p, c_void_p, c_size_t,
+                                               POINTER(c_size_t)]),
 }
 
 #: Functions called with the GIL held (short, constant-time calls). All others
@@ -318,6 +321,7 @@ class Api:
     verify: CFunction
     get_stats: CFunction
     iterator_read: CFunction
+    snapshot_multi_get_copy: CFunction
 
     def __init__(self, library: _loader.LoadedLibrary) -> None:
         self.library = library

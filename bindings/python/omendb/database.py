@@ -529,6 +529,8 @@ class Database:
 
 _MISSING = object()
 _PAIRS, _KEYS, _VALUES = 0, 1, 2
+_MULTI_GET_BYTES = 1 << 16  # value bytes per copy multi-get call (grown for larger values)
+_SIZE_MAX = (1 << (8 * ctypes.sizeof(ctypes.c_size_t))) - 1
 
 
 class _ReadBuffer:
@@ -886,6 +888,48 @@ class Snapshot:
         return pointers.tolist(), lengths.tolist()
 
     def _multi_get_copy(self, keys: Any) -> List[Optional[bytes]]:
+        if not self._api.has("snapshot_multi_get_copy"):
+            return self._multi_get_copy_each(keys)
+        array, _ = int64_array(keys, "keys", copy=False)
+        if array.ndim != 1:
+            raise InvalidArgumentError("keys must be one-dimensional")
+        count = int(array.shape[0])
+        lengths = np.empty(count, dtype=np.uintp)
+        capacity = _MULTI_GET_BYTES
+        buffer = ctypes.create_string_buffer(capacity)
+        done = ctypes.c_size_t()
+        result: List[Optional[bytes]] = []
+        start = 0
+        keys_address = array.ctypes.data
+        lengths_address = lengths.ctypes.data
+        absent = _SIZE_MAX
+        while start < count:
+            with self._core.lock:  # the C call releases the GIL; the lock keeps close() out
+                status = self._api.snapshot_multi_get_copy(self._handle(), keys_address + array.itemsize * start, count - start,
+                                                           lengths_address + lengths.itemsize * start, buffer, capacity,
+                                                           ctypes.byref(done))
+            if status == BUFFER_TOO_SMALL:  # the next value alone exceeds the buffer
+                capacity = max(int(lengths[start]), 2 * capacity)
+                buffer = ctypes.create_string_buffer(capacity)
+                continue
+            if status != OK:
+                raise self._api.error(status)
+            processed = done.value
+            view = memoryview(buffer).cast("B")
+            offset = 0
+            for length in lengths[start:start + processed].tolist():
+                if length == absent:
+                    result.append(None)
+                else:
+                    end = offset + length
+                    result.append(view[offset:end].tobytes())
+                    offset = end
+            view.release()
+            start += processed
+        return result
+
+    def _multi_get_copy_each(self, keys: Any) -> List[Optional[bytes]]:
+        """The copy multi-get of libraries without omendb_snapshot_multi_get_copy."""
         pointers, lengths = self._multi_get_raw(keys)
         string_at = ctypes.string_at
         with self._core.lock:

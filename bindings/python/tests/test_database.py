@@ -11,6 +11,7 @@ import numpy as np
 import pytest
 
 import omendb
+from omendb import _ffi
 
 INT64_MIN = -(2 ** 63)
 INT64_MAX = 2 ** 63 - 1
@@ -223,7 +224,34 @@ def test_bulk_load(tmp_path: Path) -> None:
         assert db[1] == b"kept" and db[int(keys[10])] == values[10]
 
 
-def test_multi_get(db: omendb.Database) -> None:
+@pytest.fixture(params=["copy", "each"])
+def multi_get_path(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
+    """multi_get through omendb_snapshot_multi_get_copy, and through the per-value
+    fallback used with libraries that lack it."""
+    if request.param == "each":
+        api = _ffi.api()
+        original = api.has
+        monkeypatch.setattr(api, "has", lambda name: name != "snapshot_multi_get_copy" and original(name))
+    return str(request.param)
+
+
+def test_multi_get_across_buffer_refills(db: omendb.Database, multi_get_path: str) -> None:
+    rng = np.random.default_rng(4)
+    reference = {}
+    for key in range(0, 3000, 2):  # ~1.5 MB of values: many 64 KiB buffer refills
+        reference[key] = rng.integers(0, 256, int(rng.integers(0, 2000)), dtype=np.uint8).tobytes()
+        db[key] = reference[key]
+    db[5000] = bytes(200_000)  # alone larger than the buffer
+    reference[5000] = bytes(200_000)
+    keys = rng.integers(-10, 3010, 4000).astype(np.int64)
+    keys[1000] = keys[3999] = 5000
+    assert db.multi_get(keys) == [reference.get(k) for k in keys.tolist()]
+    assert db.multi_get([5000]) == [bytes(200_000)]
+    with db.snapshot() as snapshot:
+        assert snapshot.multi_get_bytes(keys[:100]) == [reference.get(k) for k in keys[:100].tolist()]
+
+
+def test_multi_get(db: omendb.Database, multi_get_path: str) -> None:
     for key in range(0, 100, 3):
         db[key] = str(key).encode()
     keys = np.arange(-5, 105, dtype=np.int64)
@@ -321,3 +349,39 @@ def test_pathlike_and_repr(tmp_path: Path) -> None:
     with omendb.Database(tmp_path / "p") as db:
         assert db.path == str(tmp_path / "p") and "open" in repr(db)
         assert os.path.isdir(db.path)
+
+
+def test_multi_get_copy_rejects_bad_arguments(db: omendb.Database) -> None:
+    api = _ffi.api()
+    if not api.has("snapshot_multi_get_copy"):
+        pytest.skip("library without omendb_snapshot_multi_get_copy")
+    import ctypes
+    db[1] = b"abc"
+    with db.snapshot() as snapshot:
+        handle = snapshot._handle()
+        keys = np.array([1, 2, 1], dtype=np.int64)
+        lengths = np.zeros(3, dtype=np.uintp)
+        done = ctypes.c_size_t(99)
+        buffer = ctypes.create_string_buffer(5)
+        call = api.snapshot_multi_get_copy
+        assert call(handle, keys.ctypes.data, 3, lengths.ctypes.data, buffer, 5, ctypes.byref(done)) == 0
+        assert done.value == 2 and lengths[0] == 3 and lengths[1] == 2 ** 64 - 1  # the second b"abc" does not fit
+        assert buffer.raw[:3] == b"abc"
+        assert call(handle, keys.ctypes.data, 3, lengths.ctypes.data, buffer, 2, ctypes.byref(done)) \
+            == _ffi.BUFFER_TOO_SMALL and done.value == 0 and lengths[0] == 3
+        assert "needs 3 bytes" in api.last_error_message()
+        assert call(handle, keys.ctypes.data + 8, 1, lengths.ctypes.data, None, 0, ctypes.byref(done)) == 0
+        assert done.value == 1 and lengths[0] == 2 ** 64 - 1  # absent: no buffer needed
+        assert call(handle, None, 3, lengths.ctypes.data, buffer, 5, ctypes.byref(done)) \
+            == omendb.errors.INVALID_ARGUMENT
+        assert call(handle, keys.ctypes.data, 3, None, buffer, 5, ctypes.byref(done)) \
+            == omendb.errors.INVALID_ARGUMENT
+        assert call(handle, keys.ctypes.data, 3, lengths.ctypes.data, None, 5, ctypes.byref(done)) \
+            == omendb.errors.INVALID_ARGUMENT
+        assert call(handle, keys.ctypes.data, 3, lengths.ctypes.data, buffer, 5, None) \
+            == omendb.errors.INVALID_ARGUMENT
+        assert call(handle, keys.ctypes.data, 2 ** 61, lengths.ctypes.data, buffer, 5, ctypes.byref(done)) \
+            == omendb.errors.TOO_LARGE
+        assert call(None, keys.ctypes.data, 3, lengths.ctypes.data, buffer, 5, ctypes.byref(done)) \
+            == omendb.errors.INVALID_ARGUMENT
+        assert call(handle, None, 0, None, None, 0, ctypes.byref(done)) == 0 and done.value == 0

@@ -209,8 +209,9 @@ class OmenStore:
         if not hasattr(omendb, "Database"):
             raise ImportError("omendb has no Database class yet")
         self.version = getattr(omendb, "__version__", "?")
-        self.db = omendb.Database(os.path.join(path, "db"))
-        self.get_many = getattr(self.db, "get_many", None) or getattr(self.db, "get_batch", None)
+        self.db = omendb.Database(os.path.join(path, "db"), sync="off")  # as the peers: no fsync per commit
+        self.get_many = (getattr(self.db, "multi_get", None) or getattr(self.db, "get_many", None)
+                         or getattr(self.db, "get_batch", None))
 
     def bulk(self, keys, values):
         loader = getattr(self.db, "bulk_load", None)

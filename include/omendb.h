@@ -355,6 +355,17 @@ int omendb_snapshot_get(omendb_snapshot *snapshot, int64_t key, const void **val
 int omendb_snapshot_multi_get(omendb_snapshot *snapshot, const int64_t *keys, size_t count,
                               const void **values, size_t *lengths, size_t *found);
 
+/* Copy multi-get at the snapshot, for callers that cannot afford a call per value:
+ * looks up keys[0..count) in order; lengths[i] receives the value length of
+ * keys[i], or SIZE_MAX when it is absent, and the found values are copied back to
+ * back into buffer[0..capacity). It stops before the first value that does not fit:
+ * *done receives how many keys were processed (count when all were; call again
+ * from keys + *done with an emptied buffer). When the first key's value alone is
+ * larger than capacity, returns OMENDB_BUFFER_TOO_SMALL with *done 0 and
+ * lengths[0] = its length. Caller buffers; `buffer` may be NULL when capacity is 0. */
+int omendb_snapshot_multi_get_copy(omendb_snapshot *snapshot, const int64_t *keys, size_t count,
+                                   size_t *lengths, void *buffer, size_t capacity, size_t *done);
+
 /* Creates an iterator over `snapshot`, or over a snapshot of `db` taken now when
  * `snapshot` is NULL (`db` is not used, and may be NULL, when a snapshot is given).
  * The iterator keeps its snapshot alive (the caller may free a
@@ -390,6 +401,23 @@ int omendb_iterator_prev(omendb_iterator *it);
  * Borrowed: *value is valid until the iterator moves or is freed. On an invalid
  * iterator: OMENDB_INVALID_ARGUMENT. */
 int omendb_iterator_entry(const omendb_iterator *it, int64_t *key, const void **value, size_t *length);
+
+/* Batched read: copies up to `max_entries` entries, starting at the current one and
+ * moving after each copied entry, forward (direction 1, as omendb_iterator_next) or
+ * backward (direction -1, as omendb_iterator_prev). keys[i] (may be NULL) and
+ * lengths[i] receive entry i's key and value length (arrays of max_entries
+ * elements); the values are copied back to back into buffer[0..capacity), entry
+ * i's at the sum of the earlier lengths. *count receives how many were copied: it
+ * stops early at the end of the iteration (the iterator is then invalid) or before
+ * a value that does not fit in what is left of the buffer. An invalid iterator
+ * copies nothing (OMENDB_OK, *count 0). When the current value alone is larger
+ * than `capacity`, returns OMENDB_BUFFER_TOO_SMALL with *count 0 and lengths[0] =
+ * its length; the iterator does not move. With a NULL `buffer` no value is copied
+ * (keys and lengths only; `capacity` is ignored). Errors: OMENDB_INVALID_ARGUMENT
+ * for another direction or NULL lengths/count.
+ * Caller buffers. */
+int omendb_iterator_read(omendb_iterator *it, int direction, size_t max_entries, int64_t *keys,
+                         size_t *lengths, void *buffer, size_t capacity, size_t *count);
 
 /* Writes the hot tier to a run file and waits until it is durable in the manifest. */
 int omendb_flush(omendb_db *db);

@@ -1,9 +1,12 @@
 #!/usr/bin/env bash
 # demo.sh — sets up the machine, builds OmenDB, installs it into ./prefix and runs
 # the demos against the installed library:
-#   - examples/c/index_demo.c, built with pkg-config against ./prefix;
+#   - examples/c/index_demo.c and examples/c/db_demo.c, built with pkg-config
+#     against ./prefix; db_demo uses the database directory ./omendb-demo-c.db;
 #   - examples/python/demo.py (or index_demo.py), when it exists, through the
-#     Python bindings installed into the virtual environment.
+#     Python bindings installed into the virtual environment; demo.py uses the
+#     database directory ./omendb-demo.db (both directories are git-ignored and
+#     reset by the demos).
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -31,6 +34,9 @@ mkdir -p "$BUILD/demo"
 PKG_CONFIG_PATH=$PREFIX/lib/pkgconfig make -s -C "$ROOT/examples/c/consumer-pkgconfig" BUILD_DIR="$BUILD/demo" -B
 "$BUILD/demo/index_demo"
 
+section "C database demo: examples/c/db_demo.c, database directory ./omendb-demo-c.db"
+"$BUILD/demo/db_demo" "$ROOT/omendb-demo-c.db"
+
 # The Python demo: examples/python/demo.py (or index_demo.py), when present.
 python_demo=""
 for candidate in demo.py index_demo.py; do
@@ -43,7 +49,7 @@ if [[ -n $python_demo ]]; then
     fi
     # The bindings load the library named by OMENDB_LIBRARY: the one just installed.
     export OMENDB_LIBRARY=$PREFIX/lib/libomendb.so.0
-    PATH="$OMENDB_VENV/bin:$PATH" python3 "$python_demo"
+    (cd "$ROOT" && PATH="$OMENDB_VENV/bin:$PATH" python3 "$python_demo")
 fi
 
 section "done: library, header, CMake package and omendb.pc are in $PREFIX"

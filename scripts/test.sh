@@ -102,11 +102,13 @@ suite_consumers() {
         -DCMAKE_PREFIX_PATH="$PREFIX"
     cmake --build "$WORK/consumer-cmake"
     "$WORK/consumer-cmake/index_demo"
+    "$WORK/consumer-cmake/db_demo" "$WORK/consumer-cmake/demo.db"
     echo "== consumer-pkgconfig: pkg-config --cflags --libs omendb"
     mkdir -p "$WORK/consumer-pkgconfig"
     PKG_CONFIG_PATH=$PREFIX/lib/pkgconfig make -C "$ROOT/examples/c/consumer-pkgconfig" \
         BUILD_DIR="$WORK/consumer-pkgconfig"
     "$WORK/consumer-pkgconfig/index_demo"
+    "$WORK/consumer-pkgconfig/db_demo" "$WORK/consumer-pkgconfig/demo.db"
 }
 
 suite_python() {

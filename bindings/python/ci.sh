@@ -26,4 +26,5 @@ python3 -m venv "$work/venv"
 # tree, is the one imported.
 "$work/venv/bin/python" -m pytest bindings/python/tests -q -p no:cacheprovider
 "$work/venv/bin/python" examples/python/index_demo.py > /dev/null
+"$work/venv/bin/python" examples/python/demo.py "$work/demo.db" > /dev/null
 echo "python bindings: OK"

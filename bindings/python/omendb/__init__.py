@@ -8,6 +8,16 @@ works even where the library is missing and the error surfaces, as
 
 Example::
 
+    import omendb
+
+    with omendb.open("./my.db") as db:      # a durable database directory
+        db[42] = b"answer"
+        db[42]                               # -> b"answer"
+        for key, value in db.items(lo=0, hi=100):
+            ...
+
+Learned indexes over sorted arrays::
+
     import numpy as np
     import omendb
 
@@ -41,6 +51,7 @@ from .errors import (
     TooLargeError,
     UnsupportedError,
 )
+from .database import Database, DatabaseStats, Snapshot, WriteBatch, open
 from .index import IndexStats, LearnedIndex
 
 __all__ = [
@@ -50,6 +61,11 @@ __all__ = [
     "library_version_number",
     "library_path",
     "load_library",
+    "Database",
+    "DatabaseStats",
+    "WriteBatch",
+    "Snapshot",
+    "open",
     "LearnedIndex",
     "IndexStats",
     "Error",

@@ -16,7 +16,8 @@ from __future__ import annotations
 import ctypes
 import operator
 import threading
-from ctypes import POINTER, c_char, c_char_p, c_double, c_int, c_int32, c_int64, c_size_t, c_uint32, c_uint64
+from ctypes import (POINTER, c_char, c_char_p, c_double, c_int, c_int32, c_int64, c_size_t, c_uint32, c_uint64,
+                    c_void_p)
 from typing import Any, Callable, Dict, List, Optional, Set, Tuple
 
 import numpy as np
@@ -24,7 +25,8 @@ import numpy as np
 from . import _loader
 from .errors import Error, InvalidArgumentError, OutOfRangeError, UnsupportedError, error_for_status
 
-__all__ = ["Api", "api", "IndexHandle", "IndexOptionsHandle", "IndexStatsStruct",
+__all__ = ["Api", "api", "IndexHandle", "IndexOptionsHandle", "IndexStatsStruct", "DbHandle",
+           "OptionsHandle", "BatchHandle", "SnapshotHandle", "IteratorHandle", "DbStatsStruct",
            "INT64_MIN", "INT64_MAX", "KeyArray", "PositionArray"]
 
 INT64_MIN = -(1 << 63)
@@ -46,6 +48,56 @@ class _OpaqueIndexOptions(ctypes.Structure):
 
 IndexHandle = POINTER(_OpaqueIndex)
 IndexOptionsHandle = POINTER(_OpaqueIndexOptions)
+
+
+class _OpaqueDb(ctypes.Structure):
+    """``struct omendb_db`` (opaque)."""
+
+
+class _OpaqueOptions(ctypes.Structure):
+    """``struct omendb_options`` (opaque)."""
+
+
+class _OpaqueBatch(ctypes.Structure):
+    """``struct omendb_batch`` (opaque)."""
+
+
+class _OpaqueSnapshot(ctypes.Structure):
+    """``struct omendb_snapshot`` (opaque)."""
+
+
+class _OpaqueIterator(ctypes.Structure):
+    """``struct omendb_iterator`` (opaque)."""
+
+
+DbHandle = POINTER(_OpaqueDb)
+OptionsHandle = POINTER(_OpaqueOptions)
+BatchHandle = POINTER(_OpaqueBatch)
+SnapshotHandle = POINTER(_OpaqueSnapshot)
+IteratorHandle = POINTER(_OpaqueIterator)
+
+# Sync modes (OMENDB_SYNC_*).
+SYNC_MODES: Dict[str, int] = {"off": 0, "normal": 1, "full": 2}
+#: OMENDB_BUFFER_TOO_SMALL: a caller buffer was too small (omendb_get).
+BUFFER_TOO_SMALL = 13
+
+
+class DbStatsStruct(ctypes.Structure):
+    """``omendb_db_stats`` (see include/omendb.h); ``struct_size`` grows with versions."""
+
+    _fields_ = [
+        ("struct_size", c_size_t),
+        ("hot_keys", c_uint64),
+        ("hot_bytes", c_uint64),
+        ("cold_keys", c_uint64),
+        ("cold_bytes", c_uint64),
+        ("run_count", c_uint64),
+        ("wal_bytes", c_uint64),
+        ("model_count", c_uint64),
+        ("bytes_per_key_index", c_double),
+        ("approximate_count", c_uint64),
+        ("last_sequence", c_uint64),
+    ]
 
 
 class IndexStatsStruct(ctypes.Structure):
@@ -103,6 +155,13 @@ _SIGNATURES: Dict[str, Tuple[object, List[object]]] = {
 ByteArray = np.ctypeslib.ndpointer(dtype=np.uint8, ndim=1, flags=["C_CONTIGUOUS"])
 #: A writable, C-contiguous byte array argument (``void *`` caller buffers).
 WritableByteArray = np.ctypeslib.ndpointer(dtype=np.uint8, ndim=1, flags=["C_CONTIGUOUS", "WRITEABLE"])
+#: A writable, C-contiguous array of pointers (``const void **`` outputs), as uintp.
+PointerArray = np.ctypeslib.ndpointer(dtype=np.uintp, ndim=1, flags=["C_CONTIGUOUS", "ALIGNED", "WRITEABLE"])
+#: A read-only, C-contiguous array of pointers / ``size_t`` (``const void *const *``,
+#: ``const size_t *`` inputs), as uintp.
+ConstWordArray = np.ctypeslib.ndpointer(dtype=np.uintp, ndim=1, flags=["C_CONTIGUOUS", "ALIGNED"])
+#: A writable, C-contiguous array of ``size_t`` (lengths outputs).
+SizeArray = np.ctypeslib.ndpointer(dtype=np.uintp, ndim=1, flags=["C_CONTIGUOUS", "ALIGNED", "WRITEABLE"])
 
 #: Functions that newer libraries of the same major version add. A library
 #: without them still loads; calling one then raises UnsupportedError.
@@ -111,6 +170,56 @@ _OPTIONAL_SIGNATURES: Dict[str, Tuple[object, List[object]]] = {
     "omendb_index_serialized_size": (c_int, [IndexHandle, POINTER(c_size_t)]),
     "omendb_index_serialize": (c_int, [IndexHandle, WritableByteArray, c_size_t, POINTER(c_size_t)]),
     "omendb_index_load": (c_int, [KeyArray, c_size_t, ByteArray, c_size_t, POINTER(IndexHandle)]),
+    # Database (OMENDB_HAVE_DATABASE). Values cross as c_void_p: bytes objects are
+    # passed directly, other buffers by address while the binding holds them.
+    "omendb_options_create": (c_int, [POINTER(OptionsHandle)]),
+    "omendb_options_free": (None, [OptionsHandle]),
+    "omendb_options_set_create_if_missing": (c_int, [OptionsHandle, c_int]),
+    "omendb_options_set_error_if_exists": (c_int, [OptionsHandle, c_int]),
+    "omendb_options_set_read_only": (c_int, [OptionsHandle, c_int]),
+    "omendb_options_set_sync": (c_int, [OptionsHandle, c_int]),
+    "omendb_options_set_index_kind": (c_int, [OptionsHandle, c_int]),
+    "omendb_options_set_hot_tier_bytes": (c_int, [OptionsHandle, c_uint64]),
+    "omendb_options_set_max_value_size": (c_int, [OptionsHandle, c_uint64]),
+    "omendb_open": (c_int, [c_char_p, OptionsHandle, POINTER(DbHandle)]),
+    "omendb_close": (c_int, [DbHandle]),
+    "omendb_put": (c_int, [DbHandle, c_int64, c_void_p, c_size_t]),
+    "omendb_delete": (c_int, [DbHandle, c_int64]),
+    "omendb_get": (c_int, [DbHandle, c_int64, c_void_p, c_size_t, POINTER(c_size_t)]),
+    "omendb_batch_create": (c_int, [POINTER(BatchHandle)]),
+    "omendb_batch_free": (None, [BatchHandle]),
+    "omendb_batch_put": (c_int, [BatchHandle, c_int64, c_void_p, c_size_t]),
+    "omendb_batch_delete": (c_int, [BatchHandle, c_int64]),
+    "omendb_batch_clear": (c_int, [BatchHandle]),
+    "omendb_write": (c_int, [DbHandle, BatchHandle]),
+    "omendb_bulk_load": (c_int, [DbHandle, KeyArray, ConstWordArray, ConstWordArray, c_size_t]),
+    "omendb_snapshot_open": (c_int, [DbHandle, POINTER(SnapshotHandle)]),
+    "omendb_snapshot_free": (None, [SnapshotHandle]),
+    "omendb_snapshot_get": (c_int, [SnapshotHandle, c_int64, POINTER(c_void_p), POINTER(c_size_t)]),
+    "omendb_snapshot_multi_get": (c_int, [SnapshotHandle, KeyArray, c_size_t, PointerArray, SizeArray,
+                                          POINTER(c_size_t)]),
+    "omendb_iterator_create": (c_int, [DbHandle, SnapshotHandle, POINTER(IteratorHandle)]),
+    "omendb_iterator_free": (None, [IteratorHandle]),
+    "omendb_iterator_set_bounds": (c_int, [IteratorHandle, c_int64, c_int64]),
+    "omendb_iterator_seek": (c_int, [IteratorHandle, c_int64]),
+    "omendb_iterator_seek_for_prev": (c_int, [IteratorHandle, c_int64]),
+    "omendb_iterator_seek_first": (c_int, [IteratorHandle]),
+    "omendb_iterator_seek_last": (c_int, [IteratorHandle]),
+    "omendb_iterator_valid": (c_int, [IteratorHandle]),
+    "omendb_iterator_next": (c_int, [IteratorHandle]),
+    "omendb_iterator_prev": (c_int, [IteratorHandle]),
+    "omendb_iterator_entry": (c_int, [IteratorHandle, POINTER(c_int64), POINTER(c_void_p), POINTER(c_size_t)]),
+    "omendb_flush": (c_int, [DbHandle]),
+    "omendb_compact": (c_int, [DbHandle]),
+    "omendb_verify": (c_int, [DbHandle]),
+    "omendb_get_stats": (c_int, [DbHandle, POINTER(DbStatsStruct)]),
+    # Batched iterator reads (int64_t *keys, size_t *lengths and void *buffer are
+    # passed as addresses of buffers the binding owns).
+    "omendb_iterator_read": (c_int, [IteratorHandle, c_int, c_size_t, c_void_p, c_void_p, c_void_p, c_size_t,
+                                     POINTER(c_size_t)]),
+    # Copy multi-get (const int64_t *keys, size_t *lengths, void *buffer as addresses).
+    "omendb_snapshot_multi_get_copy": (c_int, [SnapshotHandle, c_void_p, c_size_t, c_void_p, c_void_p, c_size_t,
+                                               POINTER(c_size_t)]),
 }
 
 #: Functions called with the GIL held (short, constant-time calls). All others
@@ -123,7 +232,23 @@ _GIL_HOLDING = frozenset({
     "omendb_index_options_set_kind", "omendb_index_options_set_epsilon",
     "omendb_index_options_set_recursive_epsilon", "omendb_index_options_set_rmi_leaves",
     "omendb_index_options_set_search",
+    # Database calls that only touch memory (no locks, no I/O): option setters,
+    # batch building, zero-copy snapshot reads and iterator steps.
+    "omendb_options_create", "omendb_options_free", "omendb_options_set_create_if_missing",
+    "omendb_options_set_error_if_exists", "omendb_options_set_read_only", "omendb_options_set_sync",
+    "omendb_options_set_index_kind", "omendb_options_set_hot_tier_bytes",
+    "omendb_options_set_max_value_size", "omendb_batch_create", "omendb_batch_free",
+    "omendb_batch_put", "omendb_batch_delete", "omendb_batch_clear", "omendb_snapshot_get",
+    "omendb_iterator_valid", "omendb_iterator_next", "omendb_iterator_prev", "omendb_iterator_entry",
+    "omendb_iterator_seek", "omendb_iterator_seek_for_prev", "omendb_iterator_seek_first",
+    "omendb_iterator_seek_last", "omendb_iterator_set_bounds", "omendb_iterator_read",
+    # A read: a memory copy from the hot tier or a mapped run file (the binding
+    # switches to get_releasing_gil for values larger than its 4 KiB buffer).
+    "omendb_get",
 })
+
+#: GIL-holding functions that also get a GIL-releasing twin, ``<name>_releasing_gil``.
+_RELEASING_TWINS = frozenset({"omendb_get"})
 
 
 class Api:
@@ -154,6 +279,49 @@ class Api:
     index_serialized_size: CFunction
     index_serialize: CFunction
     index_load: CFunction
+    options_create: CFunction
+    options_free: CFunction
+    options_set_create_if_missing: CFunction
+    options_set_error_if_exists: CFunction
+    options_set_read_only: CFunction
+    options_set_sync: CFunction
+    options_set_index_kind: CFunction
+    options_set_hot_tier_bytes: CFunction
+    options_set_max_value_size: CFunction
+    open: CFunction
+    close: CFunction
+    put: CFunction
+    delete: CFunction
+    get: CFunction
+    get_releasing_gil: CFunction
+    batch_create: CFunction
+    batch_free: CFunction
+    batch_put: CFunction
+    batch_delete: CFunction
+    batch_clear: CFunction
+    write: CFunction
+    bulk_load: CFunction
+    snapshot_open: CFunction
+    snapshot_free: CFunction
+    snapshot_get: CFunction
+    snapshot_multi_get: CFunction
+    iterator_create: CFunction
+    iterator_free: CFunction
+    iterator_set_bounds: CFunction
+    iterator_seek: CFunction
+    iterator_seek_for_prev: CFunction
+    iterator_seek_first: CFunction
+    iterator_seek_last: CFunction
+    iterator_valid: CFunction
+    iterator_next: CFunction
+    iterator_prev: CFunction
+    iterator_entry: CFunction
+    flush: CFunction
+    compact: CFunction
+    verify: CFunction
+    get_stats: CFunction
+    iterator_read: CFunction
+    snapshot_multi_get_copy: CFunction
 
     def __init__(self, library: _loader.LoadedLibrary) -> None:
         self.library = library
@@ -172,6 +340,11 @@ class Api:
             function.argtypes = argtypes
             setattr(self, name[len("omendb_"):], function)
             self._available.add(name[len("omendb_"):])
+            if name in _RELEASING_TWINS:
+                twin = getattr(library.cdll, name)
+                twin.restype = restype
+                twin.argtypes = argtypes
+                setattr(self, name[len("omendb_"):] + "_releasing_gil", twin)
 
     def has(self, name: str) -> bool:
         """Whether the loaded library exports ``omendb_<name>`` (optional functions)."""

@@ -1,0 +1,34 @@
+/// Batched copy reads at a snapshot: many values copied into one caller buffer per
+/// call, so that bindings with a high per-call cost need no call per value.
+extension Snapshot {
+    /// The outcome of `copyValues`.
+    public enum CopyOutcome: Equatable {
+        /// The first `done` keys were processed (all of them when `done` is the count).
+        case processed(done: Int)
+        /// The first key's value alone is larger than the buffer; nothing was copied.
+        case valueTooLarge(length: Int)
+    }
+
+    /// Looks up `keys[0..<count]` in order: `lengths[i]` receives the value length of
+    /// `keys[i]`, or -1 (SIZE_MAX in C) when it is absent, and found values are copied back
+    /// to back into `buffer[0..<capacity]`. Stops before the first value that does not fit.
+    public func copyValues(keys: UnsafePointer<Int64>, count: Int, lengths: UnsafeMutablePointer<Int>,
+                           buffer: UnsafeMutableRawPointer?, capacity: Int) -> CopyOutcome {
+        var used = 0
+        for i in 0..<count {
+            guard let value = get(keys[i]) else {
+                lengths[i] = -1  // SIZE_MAX as a C size_t
+                continue
+            }
+            if value.count > capacity - used {
+                return i == 0 ? .valueTooLarge(length: value.count) : .processed(done: i)
+            }
+            if value.count > 0, let buffer, let source = value.baseAddress {
+                (buffer + used).copyMemory(from: source, byteCount: value.count)
+            }
+            lengths[i] = value.count
+            used += value.count
+        }
+        return .processed(done: count)
+    }
+}

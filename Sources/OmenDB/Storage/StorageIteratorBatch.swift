@@ -1,0 +1,39 @@
+/// Batched reads from a `StorageIterator`: many entries copied per call, so that
+/// bindings with a high per-call cost (ctypes, JNI, ...) can scan at engine speed.
+extension StorageIterator {
+    /// The outcome of `copyEntries`.
+    public enum CopyOutcome: Equatable {
+        /// `count` entries were copied (0 when the iterator was invalid).
+        case copied(count: Int)
+        /// The current entry's value alone is larger than the buffer; nothing moved.
+        case valueTooLarge(length: Int)
+    }
+
+    /// Copies up to `maxEntries` entries, starting at the current one and moving
+    /// after each (forward or backward): keys into `keys` (if not nil), value
+    /// lengths into `lengths`, values back to back into `buffer[0..<capacity]`
+    /// (not copied at all when `buffer` is nil). Stops early at the end of the
+    /// iteration or before a value that does not fit.
+    public func copyEntries(forward: Bool, maxEntries: Int, keys: UnsafeMutablePointer<Int64>?,
+                            lengths: UnsafeMutablePointer<Int>, buffer: UnsafeMutableRawPointer?,
+                            capacity: Int) -> CopyOutcome {
+        var count = 0
+        var used = 0
+        while count < maxEntries && isValid {
+            let length = value.count
+            if buffer != nil, length > capacity - used {
+                if count == 0 { return .valueTooLarge(length: length) }
+                break
+            }
+            if length > 0, let buffer, let source = value.baseAddress {
+                (buffer + used).copyMemory(from: source, byteCount: length)
+                used += length
+            }
+            keys?[count] = key
+            lengths[count] = length
+            count += 1
+            if forward { next() } else { previous() }
+        }
+        return .copied(count: count)
+    }
+}

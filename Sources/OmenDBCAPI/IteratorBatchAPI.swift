@@ -1,0 +1,33 @@
+import COmenDBShim
+import OmenDB
+
+// omendb_iterator_read: argument checks and translation of StorageIterator.copyEntries.
+
+@_cdecl("omendb_iterator_read")
+public func cIteratorRead(_ iterator: OpaquePointer?, _ direction: Int32, _ maxEntries: Int,
+                          _ keys: UnsafeMutablePointer<Int64>?, _ lengths: UnsafeMutablePointer<Int>?,
+                          _ buffer: UnsafeMutableRawPointer?, _ capacity: Int,
+                          _ count: UnsafeMutablePointer<Int>?) -> Int32 {
+    let function: StaticString = "omendb_iterator_read"
+    guard direction == 1 || direction == -1 else {
+        return ThreadError.invalid(function, "direction must be 1 or -1, got \(direction)")
+    }
+    guard let lengths else { return ThreadError.invalid(function, "lengths is NULL") }
+    guard let count else { return ThreadError.invalid(function, "count is NULL") }
+    guard maxEntries >= 0, capacity >= 0 else {
+        return ThreadError.record(.tooLarge, "\(function): max_entries or capacity exceeds 2^63")
+    }
+    return withHandle(iteratorHandles, iterator, function) { it in
+        switch it.copyEntries(forward: direction == 1, maxEntries: maxEntries, keys: keys, lengths: lengths,
+                              buffer: buffer, capacity: capacity) {
+        case .copied(let copied):
+            count.pointee = copied
+            return OMENDB_OK
+        case .valueTooLarge(let length):
+            guard maxEntries >= 1 else { count.pointee = 0; return OMENDB_OK }
+            lengths[0] = length
+            count.pointee = 0
+            return ThreadError.record(.bufferTooSmall, "\(function): the current value needs \(length) bytes, the buffer holds \(capacity)")
+        }
+    }
+}

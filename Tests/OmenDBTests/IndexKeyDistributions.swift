@@ -1,25 +1,6 @@
 @testable import OmenDB
 
-/// A small deterministic generator (IndexTestRandom), so failures reproduce from the seed.
-struct IndexTestRandom: RandomNumberGenerator {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z &>> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z &>> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z &>> 31)
-    }
-    mutating func unit() -> Double { Double(next() &>> 11) / Double(1 << 53) }
-    /// A standard normal variate (Box–Muller).
-    mutating func normal() -> Double {
-        let u = max(unit(), 1e-300), v = unit()
-        var r = -2 * log(u)
-        r = r.squareRoot()
-        return r * cos(2 * Double.pi * v)
-    }
-}
+typealias IndexTestRandom = SeededGenerator
 
 import Glibc
 

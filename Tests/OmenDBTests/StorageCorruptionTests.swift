@@ -46,15 +46,14 @@ final class StorageCorruptionTests: XCTestCase {
         do {
             db = try Database(directory: path, options: smallOptions(background: false))
         } catch {
-            let error = error as! OmenError
             XCTAssertTrue([.corruption, .ioError, .unsupported].contains(error.code), "\(what): unexpected \(error)")
             XCTAssertTrue(error.message.contains(path) || error.message.contains("/"), "\(what): message names no file: \(error.message)")
             return .refused(error)
         }
         defer { try? db.close() }
         do { try db.verify() } catch {
-            XCTAssertEqual((error as! OmenError).code, .corruption, "\(what)")
-            return .refused(error as! OmenError)
+            XCTAssertEqual(error.code, .corruption, "\(what)")
+            return .refused(error)
         }
         if allowance == .walSuffix {
             var contents: [Int64: [UInt8]] = [:]

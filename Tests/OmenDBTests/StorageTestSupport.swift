@@ -20,18 +20,6 @@ func smallOptions(hotTierBytes: Int = 64 << 10, sync: SyncMode = .off, backgroun
     return options
 }
 
-/// A deterministic generator (SplitMix64) so failures reproduce from the seed.
-struct SeededGenerator: RandomNumberGenerator {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
 
 /// A value whose bytes derive from key and version, of a given length.
 func testValue(_ key: Int64, _ version: Int, length: Int) -> [UInt8] {

@@ -90,7 +90,13 @@ enum Recovery {
                                    lastSequence: &lastSequence)
         var nextFileNumber = largestNumber
         var wal: WALWriter?
-        if !options.readOnly {
+        if !options.readOnly && walNumbers == [manifest.activeWAL] && emptyLogs == walNumbers {
+            // The active log holds no record (replay cut any torn tail back to its header):
+            // keep appending to it; the manifest already names it, nothing to sync.
+            let writer = try WALWriter(reopening: directory, number: manifest.activeWAL)
+            tier.walNumbers.append(writer.number)
+            wal = writer
+        } else if !options.readOnly {
             let writer = try WALWriter(directory: directory, number: nextFileNumber)
             nextFileNumber += 1
             tier.walNumbers.append(writer.number)

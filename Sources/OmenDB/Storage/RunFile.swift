@@ -30,7 +30,9 @@ final class RunFile {
     /// Set when compaction retired this run: the file is removed when the last reader lets go.
     var removeWhenReleased = false
 
-    init(directory: String, descriptor: RunDescriptor, windowSearch: WindowSearch) throws(OmenError) {
+    /// Maps and checks run `descriptor`. `justWritten`: this process's `RunWriter` has just
+    /// computed the section checksums from the same bytes, so they are not re-read.
+    init(directory: String, descriptor: RunDescriptor, windowSearch: WindowSearch, justWritten: Bool = false) throws(OmenError) {
         let name = RunFormat.fileName(descriptor.number)
         path = directory + "/" + name
         self.descriptor = descriptor
@@ -58,8 +60,10 @@ final class RunFile {
             fixedValueSize = Self.fixedValueSize(offsets, count: count, heapLength: footer.heapLength)
             // Equal-size values: the offsets column is fully determined (and just checked),
             // so reads never use it; verify still checks its CRC.
-            try Self.checkSections(footer, base: pointer, path: path, includingHeap: false,
-                                   includingOffsets: fixedValueSize < 0)
+            if !justWritten {
+                try Self.checkSections(footer, base: pointer, path: path, includingHeap: false,
+                                       includingOffsets: fixedValueSize < 0)
+            }
             heap = UnsafeRawPointer(pointer + Int(footer.heapOffset))
             heapLength = footer.heapLength
             hasTombstones = footer.tombstoneCount != 0

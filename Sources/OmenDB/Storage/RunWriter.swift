@@ -11,7 +11,9 @@ final class RunWriter {
     private var keys: [Int64] = []
     private var metas: [UInt64] = []
     private var offsets: [UInt64] = [0]
-    private var buffer: [UInt8] = []
+    /// Heap bytes not yet written (`buffered` of `bufferLimit`); checksummed when drained.
+    private let buffer: UnsafeMutableRawPointer
+    private var buffered = 0
     private var fileOffset = RunFormat.headerSize
     private var heapCRC: UInt32 = 0
     private var heapLength = 0
@@ -24,7 +26,16 @@ final class RunWriter {
         self.number = number
         self.configuration = configuration
         file = try PosixFile.open(path, O_WRONLY | O_CREAT | O_TRUNC)
-        buffer.reserveCapacity(Self.bufferLimit + 4096)
+        buffer = .allocate(byteCount: Self.bufferLimit, alignment: 16)
+    }
+
+    deinit { buffer.deallocate() }
+
+    /// Reserves the in-memory columns for `count` more entries (bulk loads know it).
+    func reserve(_ count: Int) {
+        keys.reserveCapacity(keys.count + count)
+        metas.reserveCapacity(metas.count + count)
+        offsets.reserveCapacity(offsets.count + count)
     }
 
     var count: Int { keys.count }
@@ -38,25 +49,27 @@ final class RunWriter {
         if isTombstone { tombstones += 1 }
         largestSequence = max(largestSequence, sequence)
         if value.count > 0 {
-            heapCRC = CRC32C.update(heapCRC, value.baseAddress!, value.count)
+            if value.count > Self.bufferLimit &- buffered { try drain() }
             if value.count >= Self.bufferLimit {
-                try drain()
+                heapCRC = CRC32C.update(heapCRC, value.baseAddress!, value.count)
                 try file.write(value.baseAddress!, value.count, at: fileOffset)
                 fileOffset += value.count
             } else {
-                buffer.append(contentsOf: value)
-                if buffer.count >= Self.bufferLimit { try drain() }
+                (buffer + buffered).copyMemory(from: value.baseAddress!, byteCount: value.count)
+                buffered &+= value.count
             }
         }
         heapLength += value.count
         offsets.append(UInt64(heapLength))
     }
 
+    /// Writes the buffered heap bytes, extending the heap's checksum over them.
     private func drain() throws(OmenError) {
-        guard !buffer.isEmpty else { return }
-        try withRawBytes(of: buffer) { (raw) throws(OmenError) in try file.write(raw.baseAddress!, raw.count, at: fileOffset) }
-        fileOffset += buffer.count
-        buffer.removeAll(keepingCapacity: true)
+        guard buffered > 0 else { return }
+        heapCRC = CRC32C.update(heapCRC, buffer, buffered)
+        try file.write(buffer, buffered, at: fileOffset)
+        fileOffset += buffered
+        buffered = 0
     }
 
     private func writeSection(_ bytes: UnsafeRawBufferPointer) throws(OmenError) -> (offset: UInt64, crc: UInt32) {
@@ -70,9 +83,14 @@ final class RunWriter {
     /// Trains the model over the keys, writes the columns, model and footer, and
     /// fsyncs the file. Returns a description for the manifest.
     func finish() throws(OmenError) -> RunDescriptor {
-        // Pad the heap so the columns that follow are 8-byte aligned in the mapping.
-        while (fileOffset + buffer.count) % 8 != 0 { buffer.append(0) }
         try drain()
+        // Pad the heap so the columns that follow are 8-byte aligned in the mapping.
+        let padding = (8 - fileOffset % 8) % 8
+        if padding > 0 {
+            let zeros: UInt64 = 0
+            try withUnsafeBytes(of: zeros) { (raw) throws(OmenError) in try file.write(raw.baseAddress!, padding, at: fileOffset) }
+            fileOffset += padding
+        }
         var footer = RunFooter()
         footer.count = UInt64(keys.count)
         footer.minimumKey = keys.first ?? 0

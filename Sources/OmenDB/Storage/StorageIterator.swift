@@ -16,7 +16,7 @@ public final class StorageIterator {
     init(snapshot: Snapshot) {
         self.snapshot = snapshot
         let view = snapshot.view
-        hotSources = ([view.active] + view.frozen).map { HotSource(tier: $0) }
+        hotSources = ((snapshot.searchActive ? [view.active] : []) + view.frozen).map { HotSource(tier: $0) }
         runSources = view.runs.map { RunSource(run: $0) }
     }
 
@@ -64,8 +64,31 @@ public final class StorageIterator {
             seek(key + 1)
             return
         }
+        if hotSources.isEmpty && runSources.count == 1 { nextInOnlyRun(); return }
         advanceSources(at: key)
         pickForward()
+    }
+
+    /// `next` when a single run is the only source (e.g. after a flush or bulk load):
+    /// no merge, just the run's next live entry.
+    private func nextInOnlyRun() {
+        let run = runSources[0].run
+        var position = runSources[0].position
+        while true {
+            position &+= 1
+            guard position < run.count else { break }
+            let candidate = run.keys[position]
+            if let upper, candidate >= upper { break }
+            if run.isTombstone(position) { continue }
+            runSources[0].position = position
+            runSources[0].key = candidate
+            key = candidate
+            value = run.value(position)
+            return
+        }
+        runSources[0].position = min(position, run.count)
+        runSources[0].isValid = false
+        isValid = false
     }
 
     public func previous() {
@@ -214,6 +237,7 @@ private struct HotSource {
 
 /// A position in one run.
 private struct RunSource {
+    // While valid, `key == run.keys[position]` (`StorageIterator.nextInOnlyRun` keeps it).
     let run: RunFile
     var position = 0
     var isValid = false

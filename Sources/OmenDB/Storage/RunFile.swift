@@ -27,6 +27,8 @@ final class RunFile {
     /// The size of every value when all have one size (checked at open), else -1: then a
     /// value's place is computed from its position, without reading the offsets column.
     private let fixedValueSize: Int
+    /// The same columns as a trivial value (reads and scans go through it).
+    let columns: RunColumns
     /// Set when compaction retired this run: the file is removed when the last reader lets go.
     var removeWhenReleased = false
 
@@ -68,6 +70,8 @@ final class RunFile {
             heapLength = footer.heapLength
             hasTombstones = footer.tombstoneCount != 0
             try Self.checkColumns(keys: keys, offsets: offsets, count: count, footer: footer, path: path, everyEntry: false)
+            columns = RunColumns(keys: keys, metas: metas, offsets: offsets, heap: heap, heapLength: heapLength,
+                                 count: count, hasTombstones: hasTombstones, fixedValueSize: fixedValueSize)
             model = try RunModelCoding.decode(pointer + Int(footer.modelOffset), length: Int(footer.modelLength),
                                               keys: keys, count: count, windowSearch: windowSearch,
                                               fileOffset: Int(footer.modelOffset), fileName: path)
@@ -174,21 +178,9 @@ final class RunFile {
         return position < count && keys[position] == key ? position : nil
     }
 
-    /// A run without tombstones (the footer counts them) answers without touching the
-    /// meta column: one cache miss less per read.
-    @inline(__always) func isTombstone(_ position: Int) -> Bool { hasTombstones && metas[position] & 1 != 0 }
+    @inline(__always) func isTombstone(_ position: Int) -> Bool { columns.isTombstone(position) }
     @inline(__always) func sequence(_ position: Int) -> UInt64 { metas[position] >> 1 }
-
-    @inline(__always)
-    func value(_ position: Int) -> UnsafeRawBufferPointer {
-        if fixedValueSize >= 0 {
-            return UnsafeRawBufferPointer(start: heap + position &* fixedValueSize, count: fixedValueSize)
-        }
-        // Clamped to the heap: a damaged (yet checksum-passing) offset never reads outside it.
-        let end = min(offsets[position + 1], heapLength)
-        let start = min(offsets[position], end)
-        return UnsafeRawBufferPointer(start: heap + Int(start), count: Int(end &- start))
-    }
+    @inline(__always) func value(_ position: Int) -> UnsafeRawBufferPointer { columns.value(position) }
 
     /// Full check for `verify`: checksums were checked at open; this re-checks them and
     /// that the model finds every key at its position within its error bounds.

@@ -5,7 +5,9 @@
 public final class StorageIterator {
     public let snapshot: Snapshot
     private var hotSources: [HotSource]
-    private var runSources: [RunSource]
+    /// Runs' positions, in memory owned by the iterator (mutated in place on every step:
+    /// no array uniqueness checks or retains on the scan path).
+    private let runSources: UnsafeMutableBufferPointer<RunSource>
     private var lower = Int64.min
     private var upper: Int64?
     private var movingForward = true
@@ -17,7 +19,13 @@ public final class StorageIterator {
         self.snapshot = snapshot
         let view = snapshot.view
         hotSources = ((snapshot.searchActive ? [view.active] : []) + view.frozen).map { HotSource(tier: $0) }
-        runSources = view.runs.map { RunSource(run: $0) }
+        runSources = .allocate(capacity: view.runs.count)
+        _ = runSources.initialize(from: view.runs.map { RunSource(run: $0) })
+    }
+
+    deinit {
+        _ = runSources.deinitialize()
+        runSources.deallocate()
     }
 
     /// Restricts the iterator to keys in `[lower, upper)` (nil upper: no upper bound).
@@ -72,7 +80,7 @@ public final class StorageIterator {
     /// `next` when a single run is the only source (e.g. after a flush or bulk load):
     /// no merge, just the run's next live entry.
     private func nextInOnlyRun() {
-        let run = runSources[0].run
+        let run = runSources[0].columns  // the source keeps the run alive
         var position = runSources[0].position
         while true {
             position &+= 1
@@ -239,11 +247,15 @@ private struct HotSource {
 private struct RunSource {
     // While valid, `key == run.keys[position]` (`StorageIterator.nextInOnlyRun` keeps it).
     let run: RunFile
+    let columns: RunColumns
     var position = 0
     var isValid = false
     var key: Int64 = 0
 
-    init(run: RunFile) { self.run = run }
+    init(run: RunFile) {
+        self.run = run
+        columns = run.columns
+    }
 
     private mutating func settle() {
         isValid = position >= 0 && position < run.count

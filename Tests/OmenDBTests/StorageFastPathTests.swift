@@ -123,4 +123,39 @@ final class StorageFastPathTests: XCTestCase {
             try db.close()
         }
     }
+
+    /// A bulk-loaded run with equal-size values omits its meta and offsets columns (footer
+    /// flags): a flipped byte anywhere in it is refused at open or by verify, or is harmless.
+    func testFlippedBytesInARunWithOmittedColumnsAreDetected() throws {
+        let original = temporaryDatabaseDirectory(self, "flags")
+        let keys = sortedDistinctKeys(500, seed: 9)
+        let values = keys.map { testValue($0, 2, length: 8) }
+        do {
+            let db = try Database(directory: original, options: smallOptions(background: false))
+            try bulkLoad(db, keys, values)
+            try db.close()
+        }
+        let run = try FileSystem.list(original).first { $0.hasPrefix("run-") }!
+        let size = (try FileManager.default.attributesOfItem(atPath: original + "/" + run)[.size] as! NSNumber).intValue
+        XCTAssertLessThan(size, 32 + 8 * 500 * 2 + 2000 + 144, "meta and offsets columns are omitted")
+        var detected = 0
+        for offset in stride(from: 0, to: size, by: 97) {
+            let path = original + "-flip"
+            try? FileManager.default.removeItem(atPath: path)
+            try FileManager.default.copyItem(atPath: original, toPath: path)
+            var bytes = [UInt8](FileManager.default.contents(atPath: path + "/" + run)!)
+            bytes[offset] ^= 0x5A
+            try Data(bytes).write(to: URL(fileURLWithPath: path + "/" + run))
+            do {
+                let db = try Database(directory: path, options: smallOptions(background: false))
+                defer { try? db.close() }
+                try db.verify()
+                XCTFail("flipped byte \(offset) of \(size) went unnoticed")
+            } catch {
+                XCTAssertEqual((error as! OmenError).code, .corruption, "byte \(offset)")
+                detected += 1
+            }
+        }
+        XCTAssertGreaterThan(detected, 10)
+    }
 }

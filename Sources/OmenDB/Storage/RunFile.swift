@@ -59,9 +59,12 @@ final class RunFile {
             keys = UnsafeRawPointer(pointer + Int(footer.keysOffset)).assumingMemoryBound(to: Int64.self)
             metas = UnsafeRawPointer(pointer + Int(footer.metaOffset)).assumingMemoryBound(to: UInt64.self)
             offsets = UnsafeRawPointer(pointer + Int(footer.offsetsOffset)).assumingMemoryBound(to: UInt64.self)
-            fixedValueSize = Self.fixedValueSize(offsets, count: count, heapLength: footer.heapLength)
-            // Equal-size values: the offsets column is fully determined (and just checked),
-            // so reads never use it; verify still checks its CRC.
+            // Equal-size values: stated by the footer (the offsets column is then omitted),
+            // or found by one pass over a stored offsets column (version 1 runs); the column
+            // is then fully determined (and just checked), reads never use it, and verify
+            // still checks its CRC.
+            fixedValueSize = footer.hasEqualValueSizes ? Int(footer.heapLength / footer.count)
+                : Self.fixedValueSize(offsets, count: count, heapLength: footer.heapLength)
             if !justWritten {
                 try Self.checkSections(footer, base: pointer, path: path, includingHeap: false,
                                        includingOffsets: fixedValueSize < 0)
@@ -97,8 +100,8 @@ final class RunFile {
         guard n < (1 << 56) else { throw OmenError(.corruption, "\(path): implausible key count \(n) in footer at offset \(footerStart)") }
         try section(footer.heapOffset, footer.heapLength, "heap")
         try section(footer.keysOffset, 8 * n, "keys")
-        try section(footer.metaOffset, 8 * n, "meta")
-        try section(footer.offsetsOffset, 8 * (n + 1), "offsets")
+        try section(footer.metaOffset, footer.metaLength, "meta")
+        try section(footer.offsetsOffset, footer.offsetsLength, "offsets")
         try section(footer.modelOffset, footer.modelLength, "model")
         guard n == descriptor.count, footer.minimumKey == descriptor.minimumKey, footer.maximumKey == descriptor.maximumKey,
               footer.largestSequence == descriptor.largestSequence else {
@@ -115,8 +118,8 @@ final class RunFile {
             ("header", 0, RunFormat.headerSize, footer.headerCRC),
             ("heap", footer.heapOffset, Int(footer.heapLength), footer.heapCRC),
             ("keys", footer.keysOffset, 8 * n, footer.keysCRC),
-            ("meta", footer.metaOffset, 8 * n, footer.metaCRC),
-            ("offsets", footer.offsetsOffset, 8 * (n + 1), footer.offsetsCRC),
+            ("meta", footer.metaOffset, Int(footer.metaLength), footer.metaCRC),
+            ("offsets", footer.offsetsOffset, Int(footer.offsetsLength), footer.offsetsCRC),
             ("model", footer.modelOffset, Int(footer.modelLength), footer.modelCRC),
         ]
         for (name, offset, length, expected) in sections
@@ -135,11 +138,12 @@ final class RunFile {
     /// (Both columns are checksummed at open; reads clamp offsets to the heap regardless.)
     private static func checkColumns(keys: UnsafePointer<Int64>, offsets: UnsafePointer<UInt64>, count: Int,
                                      footer: RunFooter, path: String, everyEntry: Bool) throws(OmenError) {
-        guard offsets[0] == 0, offsets[count] == footer.heapLength else {
+        let hasOffsets = !footer.hasEqualValueSizes
+        guard !hasOffsets || (offsets[0] == 0 && offsets[count] == footer.heapLength) else {
             throw OmenError(.corruption, "\(path): value offsets do not span the heap (offsets at \(footer.offsetsOffset))")
         }
         for i in 0..<(everyEntry ? count : 0) {
-            guard offsets[i] <= offsets[i + 1] else {
+            guard !hasOffsets || offsets[i] <= offsets[i + 1] else {
                 throw OmenError(.corruption, "\(path): value offset \(i + 1) decreases at offset \(Int(footer.offsetsOffset) + 8 * (i + 1))")
             }
             if i > 0 && keys[i - 1] >= keys[i] {
@@ -179,7 +183,8 @@ final class RunFile {
     }
 
     @inline(__always) func isTombstone(_ position: Int) -> Bool { columns.isTombstone(position) }
-    @inline(__always) func sequence(_ position: Int) -> UInt64 { metas[position] >> 1 }
+    @inline(__always)
+    func sequence(_ position: Int) -> UInt64 { footer.hasUniformMeta ? footer.largestSequence : metas[position] >> 1 }
     @inline(__always) func value(_ position: Int) -> UnsafeRawBufferPointer { columns.value(position) }
 
     /// Full check for `verify`: checksums were checked at open; this re-checks them and

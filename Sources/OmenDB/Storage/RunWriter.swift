@@ -19,6 +19,10 @@ final class RunWriter {
     private var heapLength = 0
     private var tombstones: UInt64 = 0
     private var largestSequence: UInt64 = 0
+    /// Every value so far had the first one's size / every entry the first one's sequence.
+    private var equalValueSizes = true
+    private var firstValueSize = 0
+    private var uniformSequence = true
     private static let bufferLimit = 1 << 20
 
     init(directory: String, number: UInt64, configuration: IndexConfiguration) throws(OmenError) {
@@ -47,6 +51,12 @@ final class RunWriter {
         keys.append(key)
         metas.append(RunFormat.meta(sequence: sequence, tombstone: isTombstone))
         if isTombstone { tombstones += 1 }
+        if keys.count == 1 {
+            firstValueSize = value.count
+        } else {
+            equalValueSizes = equalValueSizes && value.count == firstValueSize
+            uniformSequence = uniformSequence && sequence == largestSequence
+        }
         largestSequence = max(largestSequence, sequence)
         if value.count > 0 {
             if value.count > Self.bufferLimit &- buffered { try drain() }
@@ -101,8 +111,15 @@ final class RunWriter {
         footer.heapCRC = heapCRC
         footer.tombstoneCount = tombstones
         (footer.keysOffset, footer.keysCRC) = try withRawBytes(of: keys) { (raw) throws(OmenError) in try writeSection(raw) }
-        (footer.metaOffset, footer.metaCRC) = try withRawBytes(of: metas) { (raw) throws(OmenError) in try writeSection(raw) }
-        (footer.offsetsOffset, footer.offsetsCRC) = try withRawBytes(of: offsets) { (raw) throws(OmenError) in try writeSection(raw) }
+        // Columns that are fully determined by the footer are omitted (docs/format.md).
+        if !keys.isEmpty && equalValueSizes { footer.flags |= RunFormat.flagEqualValueSizes }
+        if !keys.isEmpty && uniformSequence && tombstones == 0 { footer.flags |= RunFormat.flagUniformMeta }
+        (footer.metaOffset, footer.metaCRC) = try withRawBytes(of: footer.hasUniformMeta ? [] : metas) {
+            (raw) throws(OmenError) in try writeSection(raw)
+        }
+        (footer.offsetsOffset, footer.offsetsCRC) = try withRawBytes(of: footer.hasEqualValueSizes ? [] : offsets) {
+            (raw) throws(OmenError) in try writeSection(raw)
+        }
         let model = keys.withUnsafeBufferPointer { buffer in
             RunModelCoding.encode(PGMIndex(keys: buffer.baseAddress ?? UnsafePointer(bitPattern: 8)!, count: buffer.count,
                                            epsilon: configuration.epsilon, recursiveEpsilon: configuration.recursiveEpsilon,

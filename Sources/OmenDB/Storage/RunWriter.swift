@@ -10,8 +10,13 @@ final class RunWriter {
     private let file: PosixFile
     private let configuration: IndexConfiguration
     private var keys: [Int64] = []
+    /// The meta and offset columns are materialized only once an entry breaks uniformity
+    /// (another meta than the first / another value size than the first): a bulk load of
+    /// equal-size values keeps 8 bytes per key in memory, not 24.
     private var metas: [UInt64] = []
-    private var offsets: [UInt64] = [0]
+    private var offsets: [UInt64] = []
+    private var firstMeta: UInt64 = 0
+    private var uniformMeta = true
     /// Heap bytes not yet written (`buffered` of `bufferLimit`); checksummed when drained.
     private let buffer: UnsafeMutableRawPointer
     private var buffered = 0
@@ -23,7 +28,6 @@ final class RunWriter {
     /// Every value so far had the first one's size / every entry the first one's sequence.
     private var equalValueSizes = true
     private var firstValueSize = 0
-    private var uniformSequence = true
     private static let bufferLimit = 1 << 20
     /// Written bytes not yet handed to the kernel's writeback (see `startWriteback`).
     private var writebackStart = 0
@@ -42,8 +46,6 @@ final class RunWriter {
     /// Reserves the in-memory columns for `count` more entries (bulk loads know it).
     func reserve(_ count: Int) {
         keys.reserveCapacity(keys.count + count)
-        metas.reserveCapacity(metas.count + count)
-        offsets.reserveCapacity(offsets.count + count)
     }
 
     var count: Int { keys.count }
@@ -53,14 +55,24 @@ final class RunWriter {
         precondition(keys.isEmpty || key > keys[keys.count - 1], "run entries must be in increasing key order")
         guard keys.count < Int(UInt32.max) else { throw OmenError(.tooLarge, "a run holds fewer than 2^32 keys") }
         keys.append(key)
-        metas.append(RunFormat.meta(sequence: sequence, tombstone: isTombstone))
-        if isTombstone { tombstones += 1 }
+        let meta = RunFormat.meta(sequence: sequence, tombstone: isTombstone)
         if keys.count == 1 {
             firstValueSize = value.count
-        } else {
-            equalValueSizes = equalValueSizes && value.count == firstValueSize
-            uniformSequence = uniformSequence && sequence == largestSequence
+            firstMeta = meta
         }
+        if uniformMeta && meta != firstMeta {
+            uniformMeta = false
+            metas.reserveCapacity(keys.capacity)
+            metas.append(contentsOf: repeatElement(firstMeta, count: keys.count - 1))
+        }
+        if !uniformMeta { metas.append(meta) }
+        if equalValueSizes && value.count != firstValueSize {
+            // Offsets of the earlier entries and of this one's start: i · size.
+            equalValueSizes = false
+            offsets.reserveCapacity(keys.capacity + 1)
+            for i in 0..<keys.count { offsets.append(UInt64(i) &* UInt64(firstValueSize)) }
+        }
+        if isTombstone { tombstones += 1 }
         largestSequence = max(largestSequence, sequence)
         if value.count > 0 {
             if value.count > Self.bufferLimit &- buffered { try drain() }
@@ -75,7 +87,7 @@ final class RunWriter {
             }
         }
         heapLength += value.count
-        offsets.append(UInt64(heapLength))
+        if !equalValueSizes { offsets.append(UInt64(heapLength)) }
     }
 
     /// Writes the buffered heap bytes, extending the heap's checksum over them.
@@ -129,7 +141,10 @@ final class RunWriter {
         (footer.keysOffset, footer.keysCRC) = try withRawBytes(of: keys) { (raw) throws(OmenError) in try writeSection(raw) }
         // Columns that are fully determined by the footer are omitted (docs/format.md).
         if !keys.isEmpty && equalValueSizes { footer.flags |= RunFormat.flagEqualValueSizes }
-        if !keys.isEmpty && uniformSequence && tombstones == 0 { footer.flags |= RunFormat.flagUniformMeta }
+        if !keys.isEmpty && uniformMeta && tombstones == 0 { footer.flags |= RunFormat.flagUniformMeta }
+        // Uniform columns that cannot be omitted (tombstones; no entry) are written out.
+        if uniformMeta && !footer.hasUniformMeta { metas = Array(repeating: firstMeta, count: keys.count) }
+        if equalValueSizes && !footer.hasEqualValueSizes { offsets = [0] }
         (footer.metaOffset, footer.metaCRC) = try withRawBytes(of: footer.hasUniformMeta ? [] : metas) {
             (raw) throws(OmenError) in try writeSection(raw)
         }

@@ -9,11 +9,11 @@ final class DatabaseOptionsBox {
     var options = DatabaseOptions()
 }
 
-let databaseOptionsHandles = HandleTable<DatabaseOptionsBox>(tag: 0x4F4D_4E5F_444F_5054)  // "OMN_DOPT"
-let databaseHandles = HandleTable<Database>(tag: 0x4F4D_4E5F_4442_5F5F)                   // "OMN_DB__"
-let batchHandles = HandleTable<WriteBatch>(tag: 0x4F4D_4E5F_4254_4348)                    // "OMN_BTCH"
-let snapshotHandles = HandleTable<Snapshot>(tag: 0x4F4D_4E5F_534E_4150)                   // "OMN_SNAP"
-let iteratorHandles = HandleTable<StorageIterator>(tag: 0x4F4D_4E5F_4954_4552)            // "OMN_ITER"
+let databaseOptionsHandles = HandleTable<DatabaseOptionsBox>(tag: HandleTag.databaseOptions)
+let databaseHandles = HandleTable<Database>(tag: HandleTag.database)
+let batchHandles = HandleTable<WriteBatch>(tag: HandleTag.batch)
+let snapshotHandles = HandleTable<Snapshot>(tag: HandleTag.snapshot)
+let iteratorHandles = HandleTable<StorageIterator>(tag: HandleTag.iterator)
 
 /// Largest value a batch accepts before any database limit applies.
 let absoluteValueLimit = DatabaseOptions.maximumValueSizeLimit
@@ -137,7 +137,7 @@ public func cOpen(_ path: UnsafePointer<CChar>?, _ options: OpaquePointer?,
 @_cdecl("omendb_close")
 public func cClose(_ db: OpaquePointer?) -> Int32 {
     guard db != nil else { return OMENDB_OK }
-    let status = withHandle(databaseHandles, db, "omendb_close") { database in
+    let status = withHandle(Database.self, HandleTag.database, db, "omendb_close") { database in
         engineCall("omendb_close") { () throws(OmenError) in try database.close(); return OMENDB_OK }
     }
     if status != OMENDB_MISUSE { databaseHandles.remove(db, "omendb_close") }
@@ -153,7 +153,7 @@ public func cPut(_ db: OpaquePointer?, _ key: Int64, _ value: UnsafeRawPointer?,
     guard length >= 0 && length <= absoluteValueLimit else {
         return ThreadError.record(.tooLarge, "\(function): a value of \(UInt(bitPattern: length)) bytes exceeds the limit")
     }
-    return withHandle(databaseHandles, db, function) { database in
+    return withHandle(Database.self, HandleTag.database, db, function) { database in
         engineCall(function) { () throws(OmenError) in
             try database.put(key, UnsafeRawBufferPointer(start: value, count: length))
             return OMENDB_OK
@@ -163,7 +163,7 @@ public func cPut(_ db: OpaquePointer?, _ key: Int64, _ value: UnsafeRawPointer?,
 
 @_cdecl("omendb_delete")
 public func cDelete(_ db: OpaquePointer?, _ key: Int64) -> Int32 {
-    withHandle(databaseHandles, db, "omendb_delete") { database in
+    withHandle(Database.self, HandleTag.database, db, "omendb_delete") { database in
         engineCall("omendb_delete") { () throws(OmenError) in try database.delete(key); return OMENDB_OK }
     }
 }
@@ -174,7 +174,7 @@ public func cGet(_ db: OpaquePointer?, _ key: Int64, _ buffer: UnsafeMutableRawP
     let function: StaticString = "omendb_get"
     guard let length else { return ThreadError.invalid(function, "length is NULL") }
     guard buffer != nil || capacity == 0 else { return ThreadError.invalid(function, "buffer is NULL but capacity is \(capacity)") }
-    return withHandle(databaseHandles, db, function) { database in
+    return withHandle(Database.self, HandleTag.database, db, function) { database in
         guard let needed = database.read(key, into: buffer, capacity: capacity) else { return OMENDB_NOT_FOUND }
         length.pointee = needed
         guard needed <= capacity else {
@@ -203,7 +203,7 @@ public func cBatchPut(_ batch: OpaquePointer?, _ key: Int64, _ value: UnsafeRawP
     guard length >= 0 && length <= absoluteValueLimit else {
         return ThreadError.record(.tooLarge, "\(function): a value of \(UInt(bitPattern: length)) bytes exceeds 2^30 bytes")
     }
-    return withHandle(batchHandles, batch, function) { batch in
+    return withHandle(WriteBatch.self, HandleTag.batch, batch, function) { batch in
         batch.put(key, UnsafeRawBufferPointer(start: value, count: length))
         return OMENDB_OK
     }
@@ -211,18 +211,18 @@ public func cBatchPut(_ batch: OpaquePointer?, _ key: Int64, _ value: UnsafeRawP
 
 @_cdecl("omendb_batch_delete")
 public func cBatchDelete(_ batch: OpaquePointer?, _ key: Int64) -> Int32 {
-    withHandle(batchHandles, batch, "omendb_batch_delete") { batch in batch.delete(key); return OMENDB_OK }
+    withHandle(WriteBatch.self, HandleTag.batch, batch, "omendb_batch_delete") { batch in batch.delete(key); return OMENDB_OK }
 }
 
 @_cdecl("omendb_batch_clear")
 public func cBatchClear(_ batch: OpaquePointer?) -> Int32 {
-    withHandle(batchHandles, batch, "omendb_batch_clear") { batch in batch.clear(); return OMENDB_OK }
+    withHandle(WriteBatch.self, HandleTag.batch, batch, "omendb_batch_clear") { batch in batch.clear(); return OMENDB_OK }
 }
 
 @_cdecl("omendb_write")
 public func cWrite(_ db: OpaquePointer?, _ batch: OpaquePointer?) -> Int32 {
-    withHandle(batchHandles, batch, "omendb_write") { batch in
-        withHandle(databaseHandles, db, "omendb_write") { database in
+    withHandle(WriteBatch.self, HandleTag.batch, batch, "omendb_write") { batch in
+        withHandle(Database.self, HandleTag.database, db, "omendb_write") { database in
             engineCall("omendb_write") { () throws(OmenError) in try database.write(batch); return OMENDB_OK }
         }
     }
@@ -241,7 +241,7 @@ public func cBulkLoad(_ db: OpaquePointer?, _ keys: UnsafePointer<Int64>?, _ val
     for i in 0..<count where values![i] == nil && lengths![i] != 0 {
         return ThreadError.invalid(function, "values[\(i)] is NULL but lengths[\(i)] is \(lengths![i])")
     }
-    return withHandle(databaseHandles, db, function) { database in
+    return withHandle(Database.self, HandleTag.database, db, function) { database in
         engineCall(function) { () throws(OmenError) in
             try database.bulkLoad(count: count, key: { keys![$0] },
                                   value: { UnsafeRawBufferPointer(start: values![$0], count: lengths![$0]) })
@@ -255,7 +255,7 @@ public func cBulkLoad(_ db: OpaquePointer?, _ keys: UnsafePointer<Int64>?, _ val
 @_cdecl("omendb_snapshot_open")
 public func cSnapshotOpen(_ db: OpaquePointer?, _ out: UnsafeMutablePointer<OpaquePointer?>?) -> Int32 {
     guard let out else { return ThreadError.invalid("omendb_snapshot_open", "snapshot is NULL") }
-    return withHandle(databaseHandles, db, "omendb_snapshot_open") { database in
+    return withHandle(Database.self, HandleTag.database, db, "omendb_snapshot_open") { database in
         out.pointee = snapshotHandles.insert(database.snapshot())
         return OMENDB_OK
     }
@@ -273,7 +273,7 @@ private let emptyValueAddress = UnsafeRawPointer(staticCString(""))
 public func cSnapshotGet(_ snapshot: OpaquePointer?, _ key: Int64, _ value: UnsafeMutablePointer<UnsafeRawPointer?>?,
                          _ length: UnsafeMutablePointer<Int>?) -> Int32 {
     guard let value, let length else { return ThreadError.invalid("omendb_snapshot_get", "value or length is NULL") }
-    return withHandle(snapshotHandles, snapshot, "omendb_snapshot_get") { snapshot in
+    return withHandle(Snapshot.self, HandleTag.snapshot, snapshot, "omendb_snapshot_get") { snapshot in
         guard let found = snapshot.get(key) else { return OMENDB_NOT_FOUND }
         value.pointee = found.baseAddress ?? emptyValueAddress
         length.pointee = found.count
@@ -292,7 +292,7 @@ public func cSnapshotMultiGet(_ snapshot: OpaquePointer?, _ keys: UnsafePointer<
     guard count == 0 || (keys != nil && values != nil && lengths != nil) else {
         return ThreadError.invalid(function, "keys, values or lengths is NULL but count is \(count)")
     }
-    return withHandle(snapshotHandles, snapshot, function) { snapshot in
+    return withHandle(Snapshot.self, HandleTag.snapshot, snapshot, function) { snapshot in
         var hits = 0
         for i in 0..<count {
             if let value = snapshot.get(keys![i]) {
@@ -317,12 +317,12 @@ public func cIteratorCreate(_ db: OpaquePointer?, _ snapshot: OpaquePointer?,
     let function: StaticString = "omendb_iterator_create"
     guard let out else { return ThreadError.invalid(function, "iterator is NULL") }
     if snapshot != nil {
-        return withHandle(snapshotHandles, snapshot, function) { snapshot in
+        return withHandle(Snapshot.self, HandleTag.snapshot, snapshot, function) { snapshot in
             out.pointee = iteratorHandles.insert(snapshot.makeIterator())
             return OMENDB_OK
         }
     }
-    return withHandle(databaseHandles, db, function) { database in
+    return withHandle(Database.self, HandleTag.database, db, function) { database in
         out.pointee = iteratorHandles.insert(database.snapshot().makeIterator())
         return OMENDB_OK
     }
@@ -336,7 +336,7 @@ public func cIteratorFree(_ iterator: OpaquePointer?) {
 @_cdecl("omendb_iterator_set_bounds")
 public func cIteratorSetBounds(_ iterator: OpaquePointer?, _ lower: Int64, _ upper: Int64) -> Int32 {
     guard lower <= upper else { return ThreadError.invalid("omendb_iterator_set_bounds", "lower \(lower) > upper \(upper)") }
-    return withHandle(iteratorHandles, iterator, "omendb_iterator_set_bounds") { it in
+    return withHandle(StorageIterator.self, HandleTag.iterator, iterator, "omendb_iterator_set_bounds") { it in
         it.setBounds(lower: lower, upper: upper)
         return OMENDB_OK
     }
@@ -344,35 +344,35 @@ public func cIteratorSetBounds(_ iterator: OpaquePointer?, _ lower: Int64, _ upp
 
 @_cdecl("omendb_iterator_seek")
 public func cIteratorSeek(_ iterator: OpaquePointer?, _ key: Int64) -> Int32 {
-    withHandle(iteratorHandles, iterator, "omendb_iterator_seek") { it in it.seek(key); return OMENDB_OK }
+    withHandle(StorageIterator.self, HandleTag.iterator, iterator, "omendb_iterator_seek") { it in it.seek(key); return OMENDB_OK }
 }
 
 @_cdecl("omendb_iterator_seek_for_prev")
 public func cIteratorSeekForPrev(_ iterator: OpaquePointer?, _ key: Int64) -> Int32 {
-    withHandle(iteratorHandles, iterator, "omendb_iterator_seek_for_prev") { it in it.seekForPrevious(key); return OMENDB_OK }
+    withHandle(StorageIterator.self, HandleTag.iterator, iterator, "omendb_iterator_seek_for_prev") { it in it.seekForPrevious(key); return OMENDB_OK }
 }
 
 @_cdecl("omendb_iterator_seek_first")
 public func cIteratorSeekFirst(_ iterator: OpaquePointer?) -> Int32 {
-    withHandle(iteratorHandles, iterator, "omendb_iterator_seek_first") { it in it.seekFirst(); return OMENDB_OK }
+    withHandle(StorageIterator.self, HandleTag.iterator, iterator, "omendb_iterator_seek_first") { it in it.seekFirst(); return OMENDB_OK }
 }
 
 @_cdecl("omendb_iterator_seek_last")
 public func cIteratorSeekLast(_ iterator: OpaquePointer?) -> Int32 {
-    withHandle(iteratorHandles, iterator, "omendb_iterator_seek_last") { it in it.seekLast(); return OMENDB_OK }
+    withHandle(StorageIterator.self, HandleTag.iterator, iterator, "omendb_iterator_seek_last") { it in it.seekLast(); return OMENDB_OK }
 }
 
 @_cdecl("omendb_iterator_valid")
 public func cIteratorValid(_ iterator: OpaquePointer?) -> Int32 {
     guard iterator != nil else { return 0 }
     var valid: Int32 = 0
-    _ = withHandle(iteratorHandles, iterator, "omendb_iterator_valid") { it in valid = it.isValid ? 1 : 0; return OMENDB_OK }
+    _ = withHandle(StorageIterator.self, HandleTag.iterator, iterator, "omendb_iterator_valid") { it in valid = it.isValid ? 1 : 0; return OMENDB_OK }
     return valid
 }
 
 @_cdecl("omendb_iterator_next")
 public func cIteratorNext(_ iterator: OpaquePointer?) -> Int32 {
-    withHandle(iteratorHandles, iterator, "omendb_iterator_next") { it in
+    withHandle(StorageIterator.self, HandleTag.iterator, iterator, "omendb_iterator_next") { it in
         guard it.isValid else { return ThreadError.invalid("omendb_iterator_next", "the iterator is not at an entry") }
         it.next()
         return OMENDB_OK
@@ -381,7 +381,7 @@ public func cIteratorNext(_ iterator: OpaquePointer?) -> Int32 {
 
 @_cdecl("omendb_iterator_prev")
 public func cIteratorPrev(_ iterator: OpaquePointer?) -> Int32 {
-    withHandle(iteratorHandles, iterator, "omendb_iterator_prev") { it in
+    withHandle(StorageIterator.self, HandleTag.iterator, iterator, "omendb_iterator_prev") { it in
         guard it.isValid else { return ThreadError.invalid("omendb_iterator_prev", "the iterator is not at an entry") }
         it.previous()
         return OMENDB_OK
@@ -391,7 +391,7 @@ public func cIteratorPrev(_ iterator: OpaquePointer?) -> Int32 {
 @_cdecl("omendb_iterator_entry")
 public func cIteratorEntry(_ iterator: OpaquePointer?, _ key: UnsafeMutablePointer<Int64>?,
                            _ value: UnsafeMutablePointer<UnsafeRawPointer?>?, _ length: UnsafeMutablePointer<Int>?) -> Int32 {
-    withHandle(iteratorHandles, iterator, "omendb_iterator_entry") { it in
+    withHandle(StorageIterator.self, HandleTag.iterator, iterator, "omendb_iterator_entry") { it in
         guard it.isValid else { return ThreadError.invalid("omendb_iterator_entry", "the iterator is not at an entry") }
         key?.pointee = it.key
         value?.pointee = it.value.baseAddress ?? emptyValueAddress
@@ -404,21 +404,21 @@ public func cIteratorEntry(_ iterator: OpaquePointer?, _ key: UnsafeMutablePoint
 
 @_cdecl("omendb_flush")
 public func cFlush(_ db: OpaquePointer?) -> Int32 {
-    withHandle(databaseHandles, db, "omendb_flush") { database in
+    withHandle(Database.self, HandleTag.database, db, "omendb_flush") { database in
         engineCall("omendb_flush") { () throws(OmenError) in try database.flush(); return OMENDB_OK }
     }
 }
 
 @_cdecl("omendb_compact")
 public func cCompact(_ db: OpaquePointer?) -> Int32 {
-    withHandle(databaseHandles, db, "omendb_compact") { database in
+    withHandle(Database.self, HandleTag.database, db, "omendb_compact") { database in
         engineCall("omendb_compact") { () throws(OmenError) in try database.compact(); return OMENDB_OK }
     }
 }
 
 @_cdecl("omendb_verify")
 public func cVerify(_ db: OpaquePointer?) -> Int32 {
-    withHandle(databaseHandles, db, "omendb_verify") { database in
+    withHandle(Database.self, HandleTag.database, db, "omendb_verify") { database in
         engineCall("omendb_verify") { () throws(OmenError) in try database.verify(); return OMENDB_OK }
     }
 }
@@ -432,7 +432,7 @@ public func cGetStats(_ db: OpaquePointer?, _ out: UnsafeMutablePointer<omendb_d
     guard callerSize >= minimumSize else {
         return ThreadError.invalid(function, "stats->struct_size is \(callerSize); set it to sizeof(omendb_db_stats)")
     }
-    return withHandle(databaseHandles, db, function) { database in
+    return withHandle(Database.self, HandleTag.database, db, function) { database in
         var stats = CStructs.databaseStats(database.statistics)
         let written = min(callerSize, MemoryLayout<omendb_db_stats>.size)
         stats.struct_size = written

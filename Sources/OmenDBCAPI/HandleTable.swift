@@ -36,6 +36,12 @@ final class HandleTable<Object: AnyObject> {
     /// The object behind a live handle, or the status to return for a NULL or freed one.
     @inline(__always)
     func resolve(_ handle: OpaquePointer?, _ function: StaticString) -> Result<Unmanaged<Object>, HandleFailure> {
+        Self.resolve(handle, tag: liveTag, function)
+    }
+
+    /// `resolve` without the table: only the tag is needed.
+    @inline(__always)
+    static func resolve(_ handle: OpaquePointer?, tag liveTag: UInt64, _ function: StaticString) -> Result<Unmanaged<Object>, HandleFailure> {
         guard let handle else { return .failure(HandleFailure(status: ThreadError.invalid(function, "handle is NULL"))) }
         let slot = UnsafeMutablePointer<HandleSlot>(handle)
         guard slot.pointee.tag == liveTag, let object = slot.pointee.object else {
@@ -73,6 +79,27 @@ struct HandleFailure: Error {
 func withHandle<Object: AnyObject>(_ table: HandleTable<Object>, _ handle: OpaquePointer?,
                                    _ function: StaticString, _ body: (Object) -> Int32) -> Int32 {
     switch table.resolve(handle, function) {
+    case .success(let unmanaged): return unmanaged._withUnsafeGuaranteedRef(body)
+    case .failure(let failure): return failure.status
+    }
+}
+
+/// Handle tags of the database API. Literal constants are statically initialized, so
+/// the hot calls resolve handles by tag without touching the (lazily initialized)
+/// global tables, whose every access would otherwise run a `swift_once` check.
+enum HandleTag {
+    static let databaseOptions: UInt64 = 0x4F4D_4E5F_444F_5054  // "OMN_DOPT"
+    static let database: UInt64 = 0x4F4D_4E5F_4442_5F5F         // "OMN_DB__"
+    static let batch: UInt64 = 0x4F4D_4E5F_4254_4348            // "OMN_BTCH"
+    static let snapshot: UInt64 = 0x4F4D_4E5F_534E_4150         // "OMN_SNAP"
+    static let iterator: UInt64 = 0x4F4D_4E5F_4954_4552         // "OMN_ITER"
+}
+
+/// `withHandle` for a handle of type `Object` with tag `tag` (see `HandleTag`).
+@inline(__always)
+func withHandle<Object: AnyObject>(_ type: Object.Type, _ tag: UInt64, _ handle: OpaquePointer?,
+                                   _ function: StaticString, _ body: (Object) -> Int32) -> Int32 {
+    switch HandleTable<Object>.resolve(handle, tag: tag, function) {
     case .success(let unmanaged): return unmanaged._withUnsafeGuaranteedRef(body)
     case .failure(let failure): return failure.status
     }

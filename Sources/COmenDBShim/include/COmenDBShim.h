@@ -55,6 +55,10 @@ int odb_shim_crc32c_hardware_available(void);
  * inverted) register value `crc`. Only valid when the function above returns 1. */
 uint32_t odb_shim_crc32c_hardware(uint32_t crc, const void *bytes, size_t length);
 
+/* Starts the kernel's writeback of a file range without waiting (sync_file_range
+ * SYNC_FILE_RANGE_WRITE on Linux; a no-op elsewhere). Durability still needs fsync. */
+int odb_shim_start_writeback(int fd, int64_t offset, int64_t length);
+
 #ifdef __cplusplus
 }
 #endif

@@ -37,6 +37,11 @@ public final class Database {
     let viewLock = StorageLock()
     var view: StorageView
     var visibleSequence: UInt64 = 0
+    /// False while the active hot tier holds no version visible at `visibleSequence`
+    /// (a fresh tier after a freeze or an open without log records): readers then skip
+    /// it, and its read lock, entirely. Set by every `publish`; cleared when a new,
+    /// empty active tier is installed.
+    var activeTierVisible = true
     var nextFileNumber: UInt64 = 1
 
     // Maintenance (flush, compaction), serialized by `maintenanceLock`; its failure is
@@ -69,6 +74,7 @@ public final class Database {
         visibleSequence = recovered.lastSequence
         nextFileNumber = recovered.nextFileNumber
         view = StorageView(active: recovered.hotTier, frozen: [], runs: recovered.runs)
+        activeTierVisible = recovered.hotTier.keyCount > 0
         if !options.readOnly && options.backgroundWork {
             worker = BackgroundWorker(database: self)
         }
@@ -90,7 +96,8 @@ public final class Database {
         worker?.stop()
         worker = nil
         var failure: OmenError?
-        if let wal, writeFailure == nil {
+        // Nothing appended since the last log fsync (e.g. a read-only session): no fsync.
+        if let wal, writeFailure == nil, writtenPosition > durablePosition {
             do throws(OmenError) { try wal.file.syncData() } catch { failure = error }
         }
         wal = nil
@@ -118,6 +125,23 @@ public final class Database {
         return captured
     }
 
+    /// `currentView` plus whether the active tier can hold a visible version.
+    @inline(__always)
+    func currentReadView() -> (view: StorageView, sequence: UInt64, searchActive: Bool) {
+        viewLock.lock()
+        let captured = (view, visibleSequence, activeTierVisible)
+        viewLock.unlock()
+        return captured
+    }
+
+    /// Installs a new, empty active tier (writer lock held, nothing unpublished).
+    func installEmptyActiveTier(_ change: (StorageView) -> StorageView) {
+        viewLock.lock()
+        view = change(view)
+        activeTierVisible = false
+        viewLock.unlock()
+    }
+
     func replaceView(_ change: (StorageView) -> StorageView) {
         viewLock.lock()
         view = change(view)
@@ -127,6 +151,7 @@ public final class Database {
     func publish(sequence: UInt64) {
         viewLock.lock()
         if sequence > visibleSequence { visibleSequence = sequence }
+        activeTierVisible = true
         viewLock.unlock()
     }
 
@@ -135,9 +160,9 @@ public final class Database {
     /// Copies nothing: calls `body` with the value of `key` (borrowed for the call) or nil.
     @inline(__always)
     public func withValue<T>(_ key: Int64, _ body: (UnsafeRawBufferPointer?) -> T) -> T {
-        let (view, sequence) = currentView()
+        let (view, sequence, searchActive) = currentReadView()
         return withExtendedLifetime(view) {
-            switch view.lookup(key, at: sequence) {
+            switch view.lookup(key, at: sequence, searchActive: searchActive) {
             case .value(let value): return body(value)
             case .absent, .deleted: return body(nil)
             }
@@ -148,9 +173,9 @@ public final class Database {
     /// Returns the value's length (also when it did not fit: nothing is copied then),
     /// or nil when the key is absent.
     public func read(_ key: Int64, into buffer: UnsafeMutableRawPointer?, capacity: Int) -> Int? {
-        let (view, sequence) = currentView()
+        let (view, sequence, searchActive) = currentReadView()
         return withExtendedLifetime(view) { () -> Int? in
-            guard case .value(let value) = view.lookup(key, at: sequence) else { return nil }
+            guard case .value(let value) = view.lookup(key, at: sequence, searchActive: searchActive) else { return nil }
             if value.count <= capacity && value.count > 0 {
                 buffer!.copyMemory(from: value.baseAddress!, byteCount: value.count)
             }
@@ -165,7 +190,7 @@ public final class Database {
 
     /// A snapshot of the current state.
     public func snapshot() -> Snapshot {
-        let (view, sequence) = currentView()
-        return Snapshot(view: view, sequence: sequence)
+        let (view, sequence, searchActive) = currentReadView()
+        return Snapshot(view: view, sequence: sequence, searchActive: searchActive)
     }
 }

@@ -72,7 +72,7 @@ extension Database {
             }
             if writer.count > 0 {
                 let descriptor = try writer.finish()
-                run = try RunFile(directory: directory, descriptor: descriptor, windowSearch: options.indexConfiguration.windowSearch)
+                run = try RunFile(directory: directory, descriptor: descriptor, windowSearch: options.indexConfiguration.windowSearch, justWritten: true)
             } else {
                 writer.abandon()
                 run = nil
@@ -128,7 +128,7 @@ extension Database {
             }
             if writer.count > 0 {
                 merged = try RunFile(directory: directory, descriptor: try writer.finish(),
-                                     windowSearch: options.indexConfiguration.windowSearch)
+                                     windowSearch: options.indexConfiguration.windowSearch, justWritten: true)
             } else {
                 writer.abandon()
                 merged = nil
@@ -206,9 +206,10 @@ extension Database {
                 let writer = try RunWriter(directory: directory, number: allocateFileNumber(), configuration: options.indexConfiguration)
                 let run: RunFile
                 do throws(OmenError) {
+                    writer.reserve(count)
                     for i in 0..<count { try writer.append(key: key(i), sequence: sequence, isTombstone: false, value: value(i)) }
                     run = try RunFile(directory: directory, descriptor: try writer.finish(),
-                                      windowSearch: options.indexConfiguration.windowSearch)
+                                      windowSearch: options.indexConfiguration.windowSearch, justWritten: true)
                 } catch {
                     writer.abandon()
                     throw error

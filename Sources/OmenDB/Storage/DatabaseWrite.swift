@@ -161,7 +161,7 @@ extension Database {
         wal = newLog
         let tier = HotTier()
         tier.walNumbers = [newLog.number]
-        replaceView { old in StorageView(active: tier, frozen: [old.active] + old.frozen, runs: old.runs) }
+        installEmptyActiveTier { old in StorageView(active: tier, frozen: [old.active] + old.frozen, runs: old.runs) }
         writerLock.broadcast()
     }
 

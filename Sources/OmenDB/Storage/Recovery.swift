@@ -90,7 +90,17 @@ enum Recovery {
                                    lastSequence: &lastSequence)
         var nextFileNumber = largestNumber
         var wal: WALWriter?
-        if !options.readOnly {
+        if !options.readOnly && walNumbers.last == manifest.activeWAL && emptyLogs.contains(manifest.activeWAL) {
+            // The newest log is the manifest's active one and holds no record (replay cut
+            // any torn tail back to its header): keep appending to it. The manifest already
+            // names it, so nothing is written or synced; older empty logs can go.
+            let writer = try WALWriter(reopening: directory, number: manifest.activeWAL)
+            tier.walNumbers.append(writer.number)
+            wal = writer
+            for number in emptyLogs where number != writer.number {
+                try FileSystem.remove(directory + "/" + WALFormat.fileName(number))
+            }
+        } else if !options.readOnly {
             let writer = try WALWriter(directory: directory, number: nextFileNumber)
             nextFileNumber += 1
             tier.walNumbers.append(writer.number)

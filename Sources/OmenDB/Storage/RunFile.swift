@@ -3,8 +3,10 @@ import Glibc
 /// An immutable, memory-mapped run file: sorted keys with a learned model over them,
 /// per-key sequence/tombstone, and values read in place (zero-copy).
 ///
-/// Opening checks the footer, every section's CRC-32C and the model's structure, and
-/// loads the stored model without retraining. Thread safety: immutable; any number of
+/// Opening checks the footer, the CRC-32C of every section but the value heap, the
+/// offsets' span and the model's structure, and loads the stored model without
+/// retraining; `verify` also checks the heap's CRC and every key and offset.
+/// Thread safety: immutable; any number of
 /// threads may read it. The mapping lives as long as the object (snapshots keep it).
 ///
 /// Memory (resident, beyond the page cache): 56 bytes per model segment.
@@ -20,10 +22,19 @@ final class RunFile {
     let heap: UnsafeRawPointer
     let count: Int
     let model: PGMIndex
+    private let heapLength: UInt64
+    private let hasTombstones: Bool
+    /// The size of every value when all have one size (checked at open), else -1: then a
+    /// value's place is computed from its position, without reading the offsets column.
+    private let fixedValueSize: Int
+    /// The same columns as a trivial value (reads and scans go through it).
+    let columns: RunColumns
     /// Set when compaction retired this run: the file is removed when the last reader lets go.
     var removeWhenReleased = false
 
-    init(directory: String, descriptor: RunDescriptor, windowSearch: WindowSearch) throws(OmenError) {
+    /// Maps and checks run `descriptor`. `justWritten`: this process's `RunWriter` has just
+    /// computed the section checksums from the same bytes, so they are not re-read.
+    init(directory: String, descriptor: RunDescriptor, windowSearch: WindowSearch, justWritten: Bool = false) throws(OmenError) {
         let name = RunFormat.fileName(descriptor.number)
         path = directory + "/" + name
         self.descriptor = descriptor
@@ -43,14 +54,27 @@ final class RunFile {
         do throws(OmenError) {
             let footer = try RunFooter.decode(pointer + size - RunFormat.footerSize, fileOffset: size - RunFormat.footerSize, fileName: path)
             try Self.checkLayout(footer, size: size, descriptor: descriptor, path: path)
-            try Self.checkSections(footer, base: pointer, path: path)
             self.footer = footer
             count = Int(footer.count)
             keys = UnsafeRawPointer(pointer + Int(footer.keysOffset)).assumingMemoryBound(to: Int64.self)
             metas = UnsafeRawPointer(pointer + Int(footer.metaOffset)).assumingMemoryBound(to: UInt64.self)
             offsets = UnsafeRawPointer(pointer + Int(footer.offsetsOffset)).assumingMemoryBound(to: UInt64.self)
+            // Equal-size values: stated by the footer (the offsets column is then omitted),
+            // or found by one pass over a stored offsets column (version 1 runs); the column
+            // is then fully determined (and just checked), reads never use it, and verify
+            // still checks its CRC.
+            fixedValueSize = footer.hasEqualValueSizes ? Int(footer.heapLength / footer.count)
+                : Self.fixedValueSize(offsets, count: count, heapLength: footer.heapLength)
+            if !justWritten {
+                try Self.checkSections(footer, base: pointer, path: path, includingHeap: false,
+                                       includingOffsets: fixedValueSize < 0)
+            }
             heap = UnsafeRawPointer(pointer + Int(footer.heapOffset))
-            try Self.checkColumns(keys: keys, offsets: offsets, count: count, footer: footer, path: path)
+            heapLength = footer.heapLength
+            hasTombstones = footer.tombstoneCount != 0
+            try Self.checkColumns(keys: keys, offsets: offsets, count: count, footer: footer, path: path, everyEntry: false)
+            columns = RunColumns(keys: keys, metas: metas, offsets: offsets, heap: heap, heapLength: heapLength,
+                                 count: count, hasTombstones: hasTombstones, fixedValueSize: fixedValueSize)
             model = try RunModelCoding.decode(pointer + Int(footer.modelOffset), length: Int(footer.modelLength),
                                               keys: keys, count: count, windowSearch: windowSearch,
                                               fileOffset: Int(footer.modelOffset), fileName: path)
@@ -76,8 +100,8 @@ final class RunFile {
         guard n < (1 << 56) else { throw OmenError(.corruption, "\(path): implausible key count \(n) in footer at offset \(footerStart)") }
         try section(footer.heapOffset, footer.heapLength, "heap")
         try section(footer.keysOffset, 8 * n, "keys")
-        try section(footer.metaOffset, 8 * n, "meta")
-        try section(footer.offsetsOffset, 8 * (n + 1), "offsets")
+        try section(footer.metaOffset, footer.metaLength, "meta")
+        try section(footer.offsetsOffset, footer.offsetsLength, "offsets")
         try section(footer.modelOffset, footer.modelLength, "model")
         guard n == descriptor.count, footer.minimumKey == descriptor.minimumKey, footer.maximumKey == descriptor.maximumKey,
               footer.largestSequence == descriptor.largestSequence else {
@@ -85,17 +109,21 @@ final class RunFile {
         }
     }
 
-    private static func checkSections(_ footer: RunFooter, base: UnsafeMutableRawPointer, path: String) throws(OmenError) {
+    /// Checks the sections' CRC-32Cs; the value heap (the bulk of the file) only when
+    /// `includingHeap` (verify), so opening reads O(keys), not O(bytes).
+    private static func checkSections(_ footer: RunFooter, base: UnsafeMutableRawPointer, path: String,
+                                      includingHeap: Bool, includingOffsets: Bool = true) throws(OmenError) {
         let n = Int(footer.count)
         let sections: [(String, UInt64, Int, UInt32)] = [
             ("header", 0, RunFormat.headerSize, footer.headerCRC),
             ("heap", footer.heapOffset, Int(footer.heapLength), footer.heapCRC),
             ("keys", footer.keysOffset, 8 * n, footer.keysCRC),
-            ("meta", footer.metaOffset, 8 * n, footer.metaCRC),
-            ("offsets", footer.offsetsOffset, 8 * (n + 1), footer.offsetsCRC),
+            ("meta", footer.metaOffset, Int(footer.metaLength), footer.metaCRC),
+            ("offsets", footer.offsetsOffset, Int(footer.offsetsLength), footer.offsetsCRC),
             ("model", footer.modelOffset, Int(footer.modelLength), footer.modelCRC),
         ]
-        for (name, offset, length, expected) in sections {
+        for (name, offset, length, expected) in sections
+        where (includingHeap || name != "heap") && (includingOffsets || name != "offsets") {
             let actual = CRC32C.update(0, base + Int(offset), length)
             guard actual == expected else {
                 throw OmenError(.corruption, "\(path): \(name) section checksum mismatch (section at offset \(offset), \(length) bytes)")
@@ -105,13 +133,17 @@ final class RunFile {
         guard magic == RunFormat.magic else { throw OmenError(.corruption, "\(path): bad run header magic at offset 0") }
     }
 
+    /// Checks that the offsets span the heap and the fences match the keys; with
+    /// `everyEntry` (verify) also that offsets never decrease and keys strictly increase.
+    /// (Both columns are checksummed at open; reads clamp offsets to the heap regardless.)
     private static func checkColumns(keys: UnsafePointer<Int64>, offsets: UnsafePointer<UInt64>, count: Int,
-                                     footer: RunFooter, path: String) throws(OmenError) {
-        guard offsets[0] == 0, offsets[count] == footer.heapLength else {
+                                     footer: RunFooter, path: String, everyEntry: Bool) throws(OmenError) {
+        let hasOffsets = !footer.hasEqualValueSizes
+        guard !hasOffsets || (offsets[0] == 0 && offsets[count] == footer.heapLength) else {
             throw OmenError(.corruption, "\(path): value offsets do not span the heap (offsets at \(footer.offsetsOffset))")
         }
-        for i in 0..<count {
-            guard offsets[i] <= offsets[i + 1] else {
+        for i in 0..<(everyEntry ? count : 0) {
+            guard !hasOffsets || offsets[i] <= offsets[i + 1] else {
                 throw OmenError(.corruption, "\(path): value offset \(i + 1) decreases at offset \(Int(footer.offsetsOffset) + 8 * (i + 1))")
             }
             if i > 0 && keys[i - 1] >= keys[i] {
@@ -121,6 +153,19 @@ final class RunFile {
         if count > 0 && (keys[0] != footer.minimumKey || keys[count - 1] != footer.maximumKey) {
             throw OmenError(.corruption, "\(path): key fences disagree with the keys column at offset \(footer.keysOffset)")
         }
+    }
+
+    /// The common size of all values when `offsets[i] == i * size` for every i, else -1.
+    /// Stops at the first mismatch, so runs of mixed sizes pay little.
+    private static func fixedValueSize(_ offsets: UnsafePointer<UInt64>, count: Int, heapLength: UInt64) -> Int {
+        guard count > 0, heapLength % UInt64(count) == 0, heapLength / UInt64(count) <= UInt64(Int32.max) else { return -1 }
+        let size = heapLength / UInt64(count)
+        var expected: UInt64 = 0
+        for i in 0...count {
+            if offsets[i] != expected { return -1 }
+            expected &+= size
+        }
+        return Int(size)
     }
 
     // MARK: Reads
@@ -137,21 +182,17 @@ final class RunFile {
         return position < count && keys[position] == key ? position : nil
     }
 
-    @inline(__always) func isTombstone(_ position: Int) -> Bool { metas[position] & 1 != 0 }
-    @inline(__always) func sequence(_ position: Int) -> UInt64 { metas[position] >> 1 }
-
+    @inline(__always) func isTombstone(_ position: Int) -> Bool { columns.isTombstone(position) }
     @inline(__always)
-    func value(_ position: Int) -> UnsafeRawBufferPointer {
-        let start = Int(offsets[position])
-        return UnsafeRawBufferPointer(start: heap + start, count: Int(offsets[position + 1]) - start)
-    }
+    func sequence(_ position: Int) -> UInt64 { footer.hasUniformMeta ? footer.largestSequence : metas[position] >> 1 }
+    @inline(__always) func value(_ position: Int) -> UnsafeRawBufferPointer { columns.value(position) }
 
     /// Full check for `verify`: checksums were checked at open; this re-checks them and
     /// that the model finds every key at its position within its error bounds.
     func verify() throws(OmenError) {
         let base = UnsafeMutableRawPointer(mutating: mapping)
-        try Self.checkSections(footer, base: base, path: path)
-        try Self.checkColumns(keys: keys, offsets: offsets, count: count, footer: footer, path: path)
+        try Self.checkSections(footer, base: base, path: path, includingHeap: true)
+        try Self.checkColumns(keys: keys, offsets: offsets, count: count, footer: footer, path: path, everyEntry: true)
         for i in 0..<count where model.lowerBound(keys[i]) != i {
             throw OmenError(.corruption, "\(path): the model does not find key \(keys[i]) at position \(i) (model error bound violated)")
         }

@@ -4,7 +4,14 @@
 ///     value offsets (8·(n+1)) | model | footer (144)
 enum RunFormat {
     static let magic: UInt64 = 0x314E_5552_4E45_4D4F  // "OMENRUN1"
-    static let version: UInt32 = 1
+    /// Version 2 adds the footer's flags (version 1 files, flags 0, are still read).
+    static let version: UInt32 = 2
+    static let oldestReadableVersion: UInt32 = 1
+    /// Footer flag: every value has the size heapLength / count; the offsets column is omitted.
+    static let flagEqualValueSizes: UInt32 = 1
+    /// Footer flag: every entry's meta is `largestSequence << 1` (one sequence, no
+    /// tombstone, e.g. a bulk load); the meta column is omitted.
+    static let flagUniformMeta: UInt32 = 2
     static let headerSize = 32
     static let footerSize = 144
     /// Bytes of one serialized PGM segment.
@@ -38,6 +45,14 @@ struct RunFooter {
     var metaCRC: UInt32 = 0
     var offsetsCRC: UInt32 = 0
     var modelCRC: UInt32 = 0
+    /// `RunFormat.flag*` bits (the reserved word of version 1, always 0 there).
+    var flags: UInt32 = 0
+
+    var hasEqualValueSizes: Bool { flags & RunFormat.flagEqualValueSizes != 0 }
+    var hasUniformMeta: Bool { flags & RunFormat.flagUniformMeta != 0 }
+    /// Bytes of the meta and offsets sections as stored (0 when omitted).
+    var metaLength: UInt64 { hasUniformMeta ? 0 : 8 * count }
+    var offsetsLength: UInt64 { hasEqualValueSizes ? 0 : 8 * (count + 1) }
 
     func encoded() -> [UInt8] {
         var writer = StorageByteWriter(capacity: RunFormat.footerSize)
@@ -50,7 +65,7 @@ struct RunFooter {
             writer.append(field)
         }
         for crc in [headerCRC, heapCRC, keysCRC, metaCRC, offsetsCRC, modelCRC] { writer.append(crc) }
-        writer.append(UInt32(0))
+        writer.append(flags)
         let crc = CRC32C.checksum(writer.bytes)
         writer.append(crc)
         precondition(writer.bytes.count == RunFormat.footerSize)
@@ -64,8 +79,8 @@ struct RunFooter {
         let version = try reader.read(UInt32.self)
         let size = try reader.read(UInt32.self)
         guard magic == RunFormat.magic else { throw OmenError(.corruption, "\(fileName): bad run footer magic at offset \(fileOffset)") }
-        guard version == RunFormat.version else {
-            throw OmenError(.unsupported, "\(fileName): run format version \(version) is not supported (this build reads version \(RunFormat.version))")
+        guard version >= RunFormat.oldestReadableVersion && version <= RunFormat.version else {
+            throw OmenError(.unsupported, "\(fileName): run format version \(version) is not supported (this build reads versions \(RunFormat.oldestReadableVersion)-\(RunFormat.version))")
         }
         guard size == UInt32(RunFormat.footerSize),
               CRC32C.update(0, base, RunFormat.footerSize - 4)
@@ -91,6 +106,13 @@ struct RunFooter {
         footer.metaCRC = try reader.read(UInt32.self)
         footer.offsetsCRC = try reader.read(UInt32.self)
         footer.modelCRC = try reader.read(UInt32.self)
+        footer.flags = try reader.read(UInt32.self)
+        let known = RunFormat.flagEqualValueSizes | RunFormat.flagUniformMeta
+        guard footer.flags & ~known == 0, version >= 2 || footer.flags == 0,
+              !footer.hasUniformMeta || footer.tombstoneCount == 0,
+              !footer.hasEqualValueSizes || (footer.count > 0 && footer.heapLength % footer.count == 0) else {
+            throw OmenError(.corruption, "\(fileName): run footer flags \(footer.flags) invalid at offset \(fileOffset + 136)")
+        }
         return footer
     }
 }

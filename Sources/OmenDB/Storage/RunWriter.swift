@@ -1,3 +1,4 @@
+import COmenDBShim
 import Glibc
 
 /// Writes one immutable run file from entries given in strictly increasing key order.
@@ -9,22 +10,42 @@ final class RunWriter {
     private let file: PosixFile
     private let configuration: IndexConfiguration
     private var keys: [Int64] = []
+    /// The meta and offset columns are materialized only once an entry breaks uniformity
+    /// (another meta than the first / another value size than the first): a bulk load of
+    /// equal-size values keeps 8 bytes per key in memory, not 24.
     private var metas: [UInt64] = []
-    private var offsets: [UInt64] = [0]
-    private var buffer: [UInt8] = []
+    private var offsets: [UInt64] = []
+    private var firstMeta: UInt64 = 0
+    private var uniformMeta = true
+    /// Heap bytes not yet written (`buffered` of `bufferLimit`); checksummed when drained.
+    private let buffer: UnsafeMutableRawPointer
+    private var buffered = 0
     private var fileOffset = RunFormat.headerSize
     private var heapCRC: UInt32 = 0
     private var heapLength = 0
     private var tombstones: UInt64 = 0
     private var largestSequence: UInt64 = 0
+    /// Every value so far had the first one's size / every entry the first one's sequence.
+    private var equalValueSizes = true
+    private var firstValueSize = 0
     private static let bufferLimit = 1 << 20
+    /// Written bytes not yet handed to the kernel's writeback (see `startWriteback`).
+    private var writebackStart = 0
+    private static let writebackChunk = 8 << 20
 
     init(directory: String, number: UInt64, configuration: IndexConfiguration) throws(OmenError) {
         path = directory + "/" + RunFormat.fileName(number)
         self.number = number
         self.configuration = configuration
         file = try PosixFile.open(path, O_WRONLY | O_CREAT | O_TRUNC)
-        buffer.reserveCapacity(Self.bufferLimit + 4096)
+        buffer = .allocate(byteCount: Self.bufferLimit, alignment: 16)
+    }
+
+    deinit { buffer.deallocate() }
+
+    /// Reserves the in-memory columns for `count` more entries (bulk loads know it).
+    func reserve(_ count: Int) {
+        keys.reserveCapacity(keys.count + count)
     }
 
     var count: Int { keys.count }
@@ -34,29 +55,59 @@ final class RunWriter {
         precondition(keys.isEmpty || key > keys[keys.count - 1], "run entries must be in increasing key order")
         guard keys.count < Int(UInt32.max) else { throw OmenError(.tooLarge, "a run holds fewer than 2^32 keys") }
         keys.append(key)
-        metas.append(RunFormat.meta(sequence: sequence, tombstone: isTombstone))
+        let meta = RunFormat.meta(sequence: sequence, tombstone: isTombstone)
+        if keys.count == 1 {
+            firstValueSize = value.count
+            firstMeta = meta
+        }
+        if uniformMeta && meta != firstMeta {
+            uniformMeta = false
+            metas.reserveCapacity(keys.capacity)
+            metas.append(contentsOf: repeatElement(firstMeta, count: keys.count - 1))
+        }
+        if !uniformMeta { metas.append(meta) }
+        if equalValueSizes && value.count != firstValueSize {
+            // Offsets of the earlier entries and of this one's start: i · size.
+            equalValueSizes = false
+            offsets.reserveCapacity(keys.capacity + 1)
+            for i in 0..<keys.count { offsets.append(UInt64(i) &* UInt64(firstValueSize)) }
+        }
         if isTombstone { tombstones += 1 }
         largestSequence = max(largestSequence, sequence)
         if value.count > 0 {
-            heapCRC = CRC32C.update(heapCRC, value.baseAddress!, value.count)
+            if value.count > Self.bufferLimit &- buffered { try drain() }
             if value.count >= Self.bufferLimit {
-                try drain()
+                heapCRC = CRC32C.update(heapCRC, value.baseAddress!, value.count)
                 try file.write(value.baseAddress!, value.count, at: fileOffset)
                 fileOffset += value.count
+                startWriteback()
             } else {
-                buffer.append(contentsOf: value)
-                if buffer.count >= Self.bufferLimit { try drain() }
+                (buffer + buffered).copyMemory(from: value.baseAddress!, byteCount: value.count)
+                buffered &+= value.count
             }
         }
         heapLength += value.count
-        offsets.append(UInt64(heapLength))
+        if !equalValueSizes { offsets.append(UInt64(heapLength)) }
     }
 
+    /// Writes the buffered heap bytes, extending the heap's checksum over them.
     private func drain() throws(OmenError) {
-        guard !buffer.isEmpty else { return }
-        try withRawBytes(of: buffer) { (raw) throws(OmenError) in try file.write(raw.baseAddress!, raw.count, at: fileOffset) }
-        fileOffset += buffer.count
-        buffer.removeAll(keepingCapacity: true)
+        guard buffered > 0 else { return }
+        heapCRC = CRC32C.update(heapCRC, buffer, buffered)
+        try file.write(buffer, buffered, at: fileOffset)
+        fileOffset += buffered
+        buffered = 0
+        startWriteback()
+    }
+
+    /// Starts the kernel's writeback of every further full chunk written so far, without
+    /// waiting (`sync_file_range(SYNC_FILE_RANGE_WRITE)`): the disk writes while the rest
+    /// of the run is built, so `finish`'s fsync waits for little. Only a hint: the
+    /// fsync in `finish` is still what makes the run durable.
+    private func startWriteback() {
+        guard fileOffset - writebackStart >= Self.writebackChunk else { return }
+        _ = odb_shim_start_writeback(file.descriptor, Int64(writebackStart), Int64(fileOffset - writebackStart))
+        writebackStart = fileOffset
     }
 
     private func writeSection(_ bytes: UnsafeRawBufferPointer) throws(OmenError) -> (offset: UInt64, crc: UInt32) {
@@ -70,9 +121,14 @@ final class RunWriter {
     /// Trains the model over the keys, writes the columns, model and footer, and
     /// fsyncs the file. Returns a description for the manifest.
     func finish() throws(OmenError) -> RunDescriptor {
-        // Pad the heap so the columns that follow are 8-byte aligned in the mapping.
-        while (fileOffset + buffer.count) % 8 != 0 { buffer.append(0) }
         try drain()
+        // Pad the heap so the columns that follow are 8-byte aligned in the mapping.
+        let padding = (8 - fileOffset % 8) % 8
+        if padding > 0 {
+            let zeros: UInt64 = 0
+            try withUnsafeBytes(of: zeros) { (raw) throws(OmenError) in try file.write(raw.baseAddress!, padding, at: fileOffset) }
+            fileOffset += padding
+        }
         var footer = RunFooter()
         footer.count = UInt64(keys.count)
         footer.minimumKey = keys.first ?? 0
@@ -83,8 +139,18 @@ final class RunWriter {
         footer.heapCRC = heapCRC
         footer.tombstoneCount = tombstones
         (footer.keysOffset, footer.keysCRC) = try withRawBytes(of: keys) { (raw) throws(OmenError) in try writeSection(raw) }
-        (footer.metaOffset, footer.metaCRC) = try withRawBytes(of: metas) { (raw) throws(OmenError) in try writeSection(raw) }
-        (footer.offsetsOffset, footer.offsetsCRC) = try withRawBytes(of: offsets) { (raw) throws(OmenError) in try writeSection(raw) }
+        // Columns that are fully determined by the footer are omitted (docs/format.md).
+        if !keys.isEmpty && equalValueSizes { footer.flags |= RunFormat.flagEqualValueSizes }
+        if !keys.isEmpty && uniformMeta && tombstones == 0 { footer.flags |= RunFormat.flagUniformMeta }
+        // Uniform columns that cannot be omitted (tombstones; no entry) are written out.
+        if uniformMeta && !footer.hasUniformMeta { metas = Array(repeating: firstMeta, count: keys.count) }
+        if equalValueSizes && !footer.hasEqualValueSizes { offsets = [0] }
+        (footer.metaOffset, footer.metaCRC) = try withRawBytes(of: footer.hasUniformMeta ? [] : metas) {
+            (raw) throws(OmenError) in try writeSection(raw)
+        }
+        (footer.offsetsOffset, footer.offsetsCRC) = try withRawBytes(of: footer.hasEqualValueSizes ? [] : offsets) {
+            (raw) throws(OmenError) in try writeSection(raw)
+        }
         let model = keys.withUnsafeBufferPointer { buffer in
             RunModelCoding.encode(PGMIndex(keys: buffer.baseAddress ?? UnsafePointer(bitPattern: 8)!, count: buffer.count,
                                            epsilon: configuration.epsilon, recursiveEpsilon: configuration.recursiveEpsilon,

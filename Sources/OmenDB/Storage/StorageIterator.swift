@@ -5,7 +5,9 @@
 public final class StorageIterator {
     public let snapshot: Snapshot
     private var hotSources: [HotSource]
-    private var runSources: [RunSource]
+    /// Runs' positions, in memory owned by the iterator (mutated in place on every step:
+    /// no array uniqueness checks or retains on the scan path).
+    private let runSources: UnsafeMutableBufferPointer<RunSource>
     private var lower = Int64.min
     private var upper: Int64?
     private var movingForward = true
@@ -16,8 +18,14 @@ public final class StorageIterator {
     init(snapshot: Snapshot) {
         self.snapshot = snapshot
         let view = snapshot.view
-        hotSources = ([view.active] + view.frozen).map { HotSource(tier: $0) }
-        runSources = view.runs.map { RunSource(run: $0) }
+        hotSources = ((snapshot.searchActive ? [view.active] : []) + view.frozen).map { HotSource(tier: $0) }
+        runSources = .allocate(capacity: view.runs.count)
+        _ = runSources.initialize(from: view.runs.map { RunSource(run: $0) })
+    }
+
+    deinit {
+        _ = runSources.deinitialize()
+        runSources.deallocate()
     }
 
     /// Restricts the iterator to keys in `[lower, upper)` (nil upper: no upper bound).
@@ -64,8 +72,31 @@ public final class StorageIterator {
             seek(key + 1)
             return
         }
+        if hotSources.isEmpty && runSources.count == 1 { nextInOnlyRun(); return }
         advanceSources(at: key)
         pickForward()
+    }
+
+    /// `next` when a single run is the only source (e.g. after a flush or bulk load):
+    /// no merge, just the run's next live entry.
+    private func nextInOnlyRun() {
+        let run = runSources[0].columns  // the source keeps the run alive
+        var position = runSources[0].position
+        while true {
+            position &+= 1
+            guard position < run.count else { break }
+            let candidate = run.keys[position]
+            if let upper, candidate >= upper { break }
+            if run.isTombstone(position) { continue }
+            runSources[0].position = position
+            runSources[0].key = candidate
+            key = candidate
+            value = run.value(position)
+            return
+        }
+        runSources[0].position = min(position, run.count)
+        runSources[0].isValid = false
+        isValid = false
     }
 
     public func previous() {
@@ -214,12 +245,17 @@ private struct HotSource {
 
 /// A position in one run.
 private struct RunSource {
+    // While valid, `key == run.keys[position]` (`StorageIterator.nextInOnlyRun` keeps it).
     let run: RunFile
+    let columns: RunColumns
     var position = 0
     var isValid = false
     var key: Int64 = 0
 
-    init(run: RunFile) { self.run = run }
+    init(run: RunFile) {
+        self.run = run
+        columns = run.columns
+    }
 
     private mutating func settle() {
         isValid = position >= 0 && position < run.count

@@ -21,10 +21,11 @@ final class StorageView {
         case value(UnsafeRawBufferPointer)
     }
 
-    /// The newest version of `key` visible at `sequence`.
+    /// The newest version of `key` visible at `sequence`; `searchActive` false skips
+    /// the active tier (known to hold nothing visible at `sequence`).
     @inline(__always)
-    func lookup(_ key: Int64, at sequence: UInt64) -> Lookup {
-        if let record = active.find(key, at: sequence) {
+    func lookup(_ key: Int64, at sequence: UInt64, searchActive: Bool = true) -> Lookup {
+        if searchActive, let record = active.find(key, at: sequence) {
             return record.isTombstone ? .deleted : .value(record.value)
         }
         for tier in frozen {
@@ -47,17 +48,21 @@ final class StorageView {
 public final class Snapshot {
     let view: StorageView
     public let sequence: UInt64
+    /// False when the view's active tier held no version visible at `sequence` when the
+    /// snapshot was taken (so it never will: later writes get larger sequence numbers).
+    let searchActive: Bool
 
-    init(view: StorageView, sequence: UInt64) {
+    init(view: StorageView, sequence: UInt64, searchActive: Bool = true) {
         self.view = view
         self.sequence = sequence
+        self.searchActive = searchActive
     }
 
     /// The value of `key` at this snapshot, borrowed from engine memory (valid while
     /// the snapshot lives), or nil when absent or deleted.
     @inline(__always)
     public func get(_ key: Int64) -> UnsafeRawBufferPointer? {
-        switch view.lookup(key, at: sequence) {
+        switch view.lookup(key, at: sequence, searchActive: searchActive) {
         case .value(let value): return value
         case .absent, .deleted: return nil
         }

@@ -58,6 +58,16 @@ final class WALWriter {
         scratch = .allocate(byteCount: scratchCapacity, alignment: 8)
     }
 
+    /// Reopens the existing WAL `number`, which holds a durable, checked header and no
+    /// record, for appending (an open without writes since the last one creates no file).
+    init(reopening directory: String, number: UInt64) throws(OmenError) {
+        file = try PosixFile.open(directory + "/" + WALFormat.fileName(number), O_WRONLY)
+        self.number = number
+        end = WALFormat.headerSize
+        scratchCapacity = 1 << 16
+        scratch = .allocate(byteCount: scratchCapacity, alignment: 8)
+    }
+
     deinit { scratch.deallocate() }
 
     /// Appends one record holding `batch` with sequence number `sequence`; returns

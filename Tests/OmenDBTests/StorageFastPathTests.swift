@@ -152,7 +152,7 @@ final class StorageFastPathTests: XCTestCase {
                 try db.verify()
                 XCTFail("flipped byte \(offset) of \(size) went unnoticed")
             } catch {
-                XCTAssertEqual((error as! OmenError).code, .corruption, "byte \(offset)")
+                XCTAssertEqual(error.code, .corruption, "byte \(offset)")
                 detected += 1
             }
         }

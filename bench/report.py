@@ -211,6 +211,22 @@ def ycsb_tables(res):
     return out
 
 
+def bar_series(cells, series, series_count, width):
+    """Bar positions, medians and min/max error bars of one store's series of cells
+    (lists of repetition values, None where the cell was not measured), offset so that
+    `series_count` stores stand side by side at each x position."""
+    xs, ys, lo, hi = [], [], [], []
+    for j, v in enumerate(cells):
+        if not v:
+            continue
+        med = statistics.median(v)
+        xs.append(j + (series - (series_count - 1) / 2) * width)
+        ys.append(med)
+        lo.append(med - min(v))
+        hi.append(max(v) - med)
+    return xs, ys, lo, hi
+
+
 def plots(res, img_dir):
     import matplotlib
     matplotlib.use("Agg")
@@ -231,16 +247,8 @@ def plots(res, img_dir):
         width = 0.8 / len(res.stores)
         for ax, d in zip(axes[0], datasets):
             for i, s in enumerate(res.stores):
-                xs, ys, lo, hi = [], [], [], []
-                for j, n in enumerate(sizes):
-                    v = res.values.get((s, "get", d, n, vs, "get_ns"))
-                    if not v:
-                        continue
-                    med = statistics.median(v)
-                    xs.append(j + (i - (len(res.stores) - 1) / 2) * width)
-                    ys.append(med)
-                    lo.append(med - min(v))
-                    hi.append(max(v) - med)
+                xs, ys, lo, hi = bar_series([res.values.get((s, "get", d, n, vs, "get_ns")) for n in sizes],
+                                            i, len(res.stores), width)
                 ax.bar(xs, ys, width, yerr=[lo, hi], capsize=2, color=colors[s],
                        label=s if d == datasets[0] else None)
             ax.set_xticks(range(len(sizes)), [f"n={fmt_n(n)}" for n in sizes])
@@ -263,16 +271,8 @@ def plots(res, img_dir):
         fig, ax = plt.subplots(figsize=(9, 4.2))
         width = 0.8 / len(res.stores)
         for i, s in enumerate(res.stores):
-            xs, ys, lo, hi = [], [], [], []
-            for j, w in enumerate("abcdef"):
-                v = res.values.get((s, f"ycsb-{w}", d, n, vs, "ycsb_ops_s"))
-                if not v:
-                    continue
-                med = statistics.median(v)
-                xs.append(j + (i - (len(res.stores) - 1) / 2) * width)
-                ys.append(med)
-                lo.append(med - min(v))
-                hi.append(max(v) - med)
+            xs, ys, lo, hi = bar_series([res.values.get((s, f"ycsb-{w}", d, n, vs, "ycsb_ops_s")) for w in "abcdef"],
+                                        i, len(res.stores), width)
             ax.bar(xs, ys, width, yerr=[lo, hi], capsize=2, color=colors[s], label=s)
         ax.set_xticks(range(6), [f"YCSB-{w.upper()}" for w in "abcdef"])
         ax.set_yscale("log")

@@ -28,7 +28,7 @@ final class IndexSerializationTests: XCTestCase {
             for size in [0, 1, 2, 300, 20_000] {
                 let keys = distribution.keys(size)
                 let queries = IndexReference.queries(Array(keys.prefix(300)), random: 300)
-                for kind in [IndexKind.linear, .rmi, .pgm, .auto] {
+                for kind in [IndexKind.linear, .rmi, .pgm, .alex, .auto] {
                     let original = try LearnedIndex(keys: keys, configuration: configuration(kind))
                     let bytes = original.serialized()
                     XCTAssertEqual(bytes.count, original.serializedSize)
@@ -44,9 +44,10 @@ final class IndexSerializationTests: XCTestCase {
     }
 
     func testEveryFlippedByteIsRejectedOrHarmless() throws {
-        let keys = IndexKeyDistribution.clustered.keys(400)
-        let queries = IndexReference.queries(keys, random: 100)
-        for (kind, leaves) in [(IndexKind.linear, 0), (.rmi, 6), (.pgm, 0)] {
+        for (kind, leaves, size) in [(IndexKind.linear, 0, 400), (.rmi, 6, 400), (.pgm, 0, 400), (.alex, 0, 5000)] {
+            // ALEX needs more than one data node's keys (2048) to have inner nodes.
+            let keys = IndexKeyDistribution.clustered.keys(size)
+            let queries = IndexReference.queries(Array(keys.prefix(400)), random: 100)
             let original = try LearnedIndex(keys: keys, configuration: configuration(kind, leaves: leaves))
             let bytes = original.serialized()
             for position in bytes.indices {
@@ -65,8 +66,8 @@ final class IndexSerializationTests: XCTestCase {
     }
 
     func testEveryTruncationIsCorruption() throws {
-        let keys = IndexKeyDistribution.lognormal.keys(300)
-        for kind in [IndexKind.linear, .rmi, .pgm] {
+        for kind in [IndexKind.linear, .rmi, .pgm, .alex] {
+            let keys = IndexKeyDistribution.lognormal.keys(kind == .alex ? 5000 : 300)
             let bytes = try LearnedIndex(keys: keys, configuration: configuration(kind)).serialized()
             for length in 0..<bytes.count {
                 XCTAssertThrowsError(try LearnedIndex.load(keys: keys, from: Array(bytes.prefix(length)))) { error in
@@ -96,7 +97,7 @@ final class IndexSerializationTests: XCTestCase {
             XCTAssertEqual((error as! OmenError).code, .unsupported, "\(error)")
         }
         bytes[8] = 1
-        bytes[12] = 4  // ALEX: not a model over a key array in this format version
+        bytes[12] = 5  // no such kind
         XCTAssertThrowsError(try LearnedIndex.load(keys: keys, from: resealed(bytes))) { error in
             XCTAssertEqual((error as! OmenError).code, .unsupported, "\(error)")
         }
@@ -106,9 +107,9 @@ final class IndexSerializationTests: XCTestCase {
         // Every byte after the header rewritten, checksum recomputed: structural checks
         // must reject it or the index must still stay inside the array (answers may be wrong
         // only when the models lie, which a CRC-valid buffer from `serialized()` never does).
-        let keys = IndexKeyDistribution.sequentialWithGaps.keys(200)
-        let queries = IndexReference.queries(keys, random: 50)
-        for kind in [IndexKind.linear, .rmi, .pgm] {
+        for kind in [IndexKind.linear, .rmi, .pgm, .alex] {
+            let keys = IndexKeyDistribution.sequentialWithGaps.keys(kind == .alex ? 3000 : 200)
+            let queries = IndexReference.queries(Array(keys.prefix(200)), random: 50)
             let bytes = try LearnedIndex(keys: keys, configuration: configuration(kind, leaves: 3)).serialized()
             for position in IndexFormat.headerSize..<(bytes.count - 4) {
                 for value: UInt8 in [0x00, 0x7F, 0xFF] {
@@ -125,20 +126,22 @@ final class IndexSerializationTests: XCTestCase {
     }
 
     func testDifferentKeysAreRejected() throws {
-        let keys = IndexKeyDistribution.sequential.keys(1000)
-        let bytes = try LearnedIndex(keys: keys, configuration: configuration(.rmi)).serialized()
-        var shorter = keys; shorter.removeLast()
-        var shifted = keys; shifted[0] -= 1
-        // A key at one of the fingerprint's 64 evenly spaced positions.
-        var sampled = keys; sampled[Int((Double(10) / 63 * 999).rounded())] -= 1
-        for (label, other) in [("shorter", shorter), ("first key", shifted), ("sampled key", sampled)] {
-            XCTAssertThrowsError(try LearnedIndex.load(keys: other, from: bytes), label) { error in
-                XCTAssertEqual((error as! OmenError).code, .invalidArgument, "\(label): \(error)")
+        for kind in [IndexKind.rmi, .alex] {
+            let keys = IndexKeyDistribution.sequential.keys(1000)
+            let bytes = try LearnedIndex(keys: keys, configuration: configuration(kind)).serialized()
+            var shorter = keys; shorter.removeLast()
+            var shifted = keys; shifted[0] -= 1
+            // A key at one of the fingerprint's 64 evenly spaced positions.
+            var sampled = keys; sampled[Int((Double(10) / 63 * 999).rounded())] -= 1
+            for (label, other) in [("shorter", shorter), ("first key", shifted), ("sampled key", sampled)] {
+                XCTAssertThrowsError(try LearnedIndex.load(keys: other, from: bytes), label) { error in
+                    XCTAssertEqual((error as! OmenError).code, .invalidArgument, "\(label): \(error)")
+                }
             }
-        }
-        var unsorted = keys; unsorted.swapAt(3, 4)
-        XCTAssertThrowsError(try LearnedIndex.load(keys: unsorted, from: bytes)) { error in
-            XCTAssertEqual((error as! OmenError).code, .invalidArgument)
+            var unsorted = keys; unsorted.swapAt(3, 4)
+            XCTAssertThrowsError(try LearnedIndex.load(keys: unsorted, from: bytes)) { error in
+                XCTAssertEqual((error as! OmenError).code, .invalidArgument)
+            }
         }
     }
 

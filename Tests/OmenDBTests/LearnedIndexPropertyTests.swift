@@ -21,6 +21,8 @@ final class LearnedIndexPropertyTests: XCTestCase {
             make(.pgm),
             make(.pgm) { $0.epsilon = 1; $0.recursiveEpsilon = 1 },
             make(.pgm) { $0.epsilon = 16; $0.windowSearch = .branchless },
+            make(.alex),
+            make(.alex) { $0.windowSearch = .branchless },
             make(.auto),
         ]
     }()
@@ -49,7 +51,7 @@ final class LearnedIndexPropertyTests: XCTestCase {
                 let key = keys[Int(rng.next() % UInt64(keys.count))]
                 queries.append(contentsOf: [key, key &+ 1, key &- 1])
             }
-            for kind in [IndexKind.linear, .rmi, .pgm] {
+            for kind in [IndexKind.linear, .rmi, .pgm, .alex] {
                 var configuration = IndexConfiguration()
                 configuration.kind = kind
                 try check(keys, queries, configuration, "\(distribution) n=100k", checkAllWindows: true)
@@ -63,7 +65,7 @@ final class LearnedIndexPropertyTests: XCTestCase {
         for distribution in IndexKeyDistribution.allCases {
             let keys = distribution.keys(1_000_000)
             let queries = IndexReference.queries(keys, random: 100_000)
-            for kind in [IndexKind.linear, .rmi, .pgm, .auto] {
+            for kind in [IndexKind.linear, .rmi, .pgm, .alex, .auto] {
                 var configuration = IndexConfiguration()
                 configuration.kind = kind
                 try check(keys, queries, configuration, "\(distribution) n=1M", checkAllWindows: true)

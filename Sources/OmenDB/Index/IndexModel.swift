@@ -5,6 +5,7 @@ enum IndexModel {
     case linear(LinearIndex)
     case rmi(RMIIndex)
     case pgm(PGMIndex)
+    case alex(ALEXArrayIndex)
 
     /// Builds the model of one concrete kind (not `.auto`).
     static func build(_ kind: IndexKind, _ keys: UnsafePointer<Int64>, _ count: Int,
@@ -19,7 +20,9 @@ enum IndexModel {
             return .pgm(PGMIndex(keys: keys, count: count, epsilon: configuration.epsilon,
                                  recursiveEpsilon: configuration.recursiveEpsilon,
                                  windowSearch: configuration.windowSearch))
-        case .auto, .alex:
+        case .alex:
+            return .alex(ALEXArrayIndex(keys: keys, count: count))
+        case .auto:
             throw OmenError(.unsupported, "index kind '\(kind.name)' cannot be built as a model over a key array")
         }
     }
@@ -29,6 +32,7 @@ enum IndexModel {
         case .linear: return .linear
         case .rmi: return .rmi
         case .pgm: return .pgm
+        case .alex: return .alex
         }
     }
 
@@ -39,6 +43,7 @@ enum IndexModel {
         case .linear(let index): return index.lowerBound(key)
         case .rmi(let index): return index.lowerBound(key)
         case .pgm(let index): return index.lowerBound(key)
+        case .alex(let index): return index.lowerBound(key)
         }
     }
 
@@ -48,6 +53,7 @@ enum IndexModel {
         case .linear(let index): return index.dataWindow(key)
         case .rmi(let index): return index.dataWindow(key)
         case .pgm(let index): return index.dataWindow(key)
+        case .alex(let index): return index.dataWindow(key)
         }
     }
 
@@ -56,6 +62,7 @@ enum IndexModel {
         case .linear(let index): BatchLookup.lowerBounds(index, queries, out)
         case .rmi(let index): BatchLookup.lowerBounds(index, queries, out)
         case .pgm(let index): BatchLookup.lowerBounds(index, queries, out)
+        case .alex(let index): index.lowerBounds(queries, out)
         }
     }
 
@@ -75,6 +82,8 @@ enum IndexModel {
                                    levelCount: index.levelCount, maximumError: index.maximumLeafError,
                                    sizeInBytes: index.sizeInBytes,
                                    note: "pgm: epsilon \(index.epsilon)/\(index.recursiveEpsilon), \(index.leafSegmentCount) leaf segments")
+        case .alex(let index):
+            return index.statistics(keyCount: keyCount)
         }
     }
 }

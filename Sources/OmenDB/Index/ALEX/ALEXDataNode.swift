@@ -22,6 +22,16 @@ final class ALEXDataNode: ALEXNode {
     private var modelBase: UInt64 = 0
     private var slope: Double = 0
     private var intercept: Double = 0
+
+    /// A data node's slot model: `slot = slope * (unsigned(key) - base) + intercept`, clamped.
+    struct Model: Equatable {
+        var base: UInt64
+        var slope: Double
+        var intercept: Double
+    }
+
+    /// The current slot model (for serialization).
+    var model: Model { Model(base: modelBase, slope: slope, intercept: intercept) }
     private var lastSlotAsDouble: Double
 
     /// Neighbours in key order (the leaf chain used by cursors). Maintained by the map.
@@ -66,6 +76,16 @@ final class ALEXDataNode: ALEXNode {
         self.init()
         load(keys: source, payloads: sourcePayloads, count: count,
              capacity: ALEXDataNode.capacity(for: count), layout: layout)
+    }
+
+    /// A node holding `count` sorted, distinct keys placed by `model` in `capacity`
+    /// slots, with no fitting: exactly the layout bulk loading produced with that model
+    /// (how a serialized node is rebuilt). Requires `capacity > count` and
+    /// `capacity >= ALEXTuning.minimumCapacity`; any finite model is safe (placement clamps).
+    convenience init(keys source: UnsafePointer<Int64>, payloads sourcePayloads: UnsafePointer<UInt64>,
+                     count: Int, capacity: Int, model: Model) {
+        self.init()
+        load(keys: source, payloads: sourcePayloads, count: count, capacity: capacity, layout: .spread, model: model)
     }
 
     deinit {
@@ -418,9 +438,10 @@ final class ALEXDataNode: ALEXNode {
         return true
     }
 
-    /// Replaces the contents with `n` sorted distinct keys placed by a freshly trained model.
+    /// Replaces the contents with `n` sorted distinct keys placed by a freshly trained
+    /// model (or by `model` when given).
     private func load(keys source: UnsafePointer<Int64>, payloads sourcePayloads: UnsafePointer<UInt64>,
-                      count n: Int, capacity newCapacity: Int, layout: Layout) {
+                      count n: Int, capacity newCapacity: Int, layout: Layout, model: Model? = nil) {
         precondition(newCapacity > n && newCapacity >= ALEXTuning.minimumCapacity)
         keys.deallocate()
         payloads.deallocate()
@@ -434,7 +455,13 @@ final class ALEXDataNode: ALEXNode {
         growthLimit = ALEXDataNode.limit(newCapacity)
         lastSlotAsDouble = Double(newCapacity - 1)
         count = n
-        train(keys: source, count: n, layout: layout)
+        if let model {
+            modelBase = model.base
+            slope = model.slope
+            intercept = model.intercept
+        } else {
+            train(keys: source, count: n, layout: layout)
+        }
         place(keys: source, payloads: sourcePayloads, count: n)
         insertsSinceBuild = 0
         searchStepsSinceBuild = 0

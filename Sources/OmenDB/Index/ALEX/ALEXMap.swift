@@ -61,6 +61,13 @@ public final class ALEXMap {
         count = n
     }
 
+    /// A map over an already-built tree of `count` keys whose leaf chain is linked
+    /// (the caller validated it: see `ALEXModelCoding`).
+    init(root: ALEXNode, count: Int) {
+        self.root = root
+        self.count = count
+    }
+
     // MARK: - Lookups
 
     /// The data node that owns `key` (routing only, no search).

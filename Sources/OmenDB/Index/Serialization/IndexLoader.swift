@@ -23,7 +23,7 @@ enum IndexLoader {
             throw OmenError(.unsupported, "serialized index has format version \(version); this build reads version \(IndexFormat.version)")
         }
         let kindValue = try reader.u32()
-        guard let kind = IndexKind(rawValue: Int32(bitPattern: kindValue)), [.linear, .rmi, .pgm].contains(kind) else {
+        guard let kind = IndexKind(rawValue: Int32(bitPattern: kindValue)), [.linear, .rmi, .pgm, .alex].contains(kind) else {
             throw OmenError(.unsupported, "serialized index has model kind \(kindValue), which this build cannot load")
         }
         _ = try reader.u64()  // total length, checked by checkEnvelope
@@ -113,6 +113,8 @@ enum IndexLoader {
             let root = RMIRoot(key: rootKey, slope: slope, intercept: intercept, leafCount: leafCount)
             let leaves = try readModels(&reader, leafCount, over: keys, count: count, allowEmpty: true)
             return .rmi(RMIIndex(keys: keys, count: count, windowSearch: search, root: root, leaves: leaves))
+        case .alex:
+            return .alex(try ALEXModelCoding.read(&reader, keys: keys, count: count))
         default:
             let levelCount = try reader.count(atMost: 64, "PGM level count")
             guard (levelCount == 0) == (count == 0) else { throw corrupt("PGM level count \(levelCount) for \(count) keys") }

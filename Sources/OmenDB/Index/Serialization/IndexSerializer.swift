@@ -38,6 +38,7 @@ enum IndexSerializer {
         case .linear: return IndexFormat.modelSize
         case .rmi(let rmi): return 32 + rmi.leafCount * IndexFormat.modelSize
         case .pgm(let pgm): return 8 + pgm.levelCount * 8 + pgm.segmentCount * IndexFormat.modelSize
+        case .alex(let alex): return ALEXModelCoding.payloadSize(alex)
         }
     }
 
@@ -56,6 +57,8 @@ enum IndexSerializer {
             writer.int(levels.count)
             for level in levels { writer.int(level.count) }
             for level in levels { for segment in level { write(segment, &writer) } }
+        case .alex(let alex):
+            ALEXModelCoding.write(alex, &writer)
         }
     }
 

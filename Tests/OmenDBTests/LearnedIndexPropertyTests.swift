@@ -99,6 +99,11 @@ final class LearnedIndexPropertyTests: XCTestCase {
         XCTAssertTrue(statistics.note.contains("ns/lookup"), statistics.note)
     }
 
+    func testAutoTriesALEXOnlyUpToItsLimit() {
+        XCTAssertEqual(AutoSelection.candidates(count: AutoSelection.alexCandidateLimit), [.pgm, .rmi, .linear, .alex])
+        XCTAssertEqual(AutoSelection.candidates(count: AutoSelection.alexCandidateLimit + 1), [.pgm, .rmi, .linear])
+    }
+
     func testRMIWithMoreLeavesThanKeysAndSkewedRouting() throws {
         // Lognormal keys under a linear root: most leaves empty, a few crowded.
         for leaves in [1, 2, 64, 100_000] {

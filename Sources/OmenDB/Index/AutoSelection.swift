@@ -5,9 +5,18 @@
 /// absent neighbours (`key + 1`), in a fixed order, so every candidate sees the same
 /// work; each candidate is timed in several interleaved rounds and its best round
 /// counts (the machine may be shared; the best round is the least disturbed one).
+///
+/// ALEX is a candidate only up to `alexCandidateLimit` keys: it keeps its own copy of
+/// every key (about 23 bytes per key), too much to build speculatively beyond that.
 enum AutoSelection {
-    static let candidates: [IndexKind] = [.pgm, .rmi, .linear]
+    static let candidates: [IndexKind] = [.pgm, .rmi, .linear, .alex]
     static let rounds = 3
+    static let alexCandidateLimit = 4_000_000
+
+    /// The candidates built for `count` keys.
+    static func candidates(count: Int) -> [IndexKind] {
+        candidates.filter { $0 != .alex || count <= alexCandidateLimit }
+    }
 
     struct Choice {
         var model: IndexModel
@@ -16,8 +25,9 @@ enum AutoSelection {
 
     static func choose(_ keys: UnsafePointer<Int64>, _ count: Int,
                        _ configuration: IndexConfiguration) throws(OmenError) -> Choice {
+        let kinds = candidates(count: count)
         var models: [IndexModel] = []
-        for kind in candidates { models.append(try IndexModel.build(kind, keys, count, configuration)) }
+        for kind in kinds { models.append(try IndexModel.build(kind, keys, count, configuration)) }
         let queries = sampleQueries(keys, count)
         var best = [UInt64](repeating: .max, count: models.count)
         var checksum = 0
@@ -32,11 +42,12 @@ enum AutoSelection {
         for m in models.indices where best[m] < best[winner] { winner = m }
         let perLookup = { (m: Int) -> String in
             let tenths = queries.isEmpty ? 0 : best[m] * 10 / UInt64(queries.count)
-            return "\(candidates[m].name) \(tenths / 10).\(tenths % 10)"
+            return "\(kinds[m].name) \(tenths / 10).\(tenths % 10)"
         }
-        var note = "auto: \(candidates[winner].name); ns/lookup"
+        var note = "auto: \(kinds[winner].name); ns/lookup"
         for m in models.indices { note += " " + perLookup(m) }
         note += " (\(queries.count) queries, best of \(rounds)"
+        if !kinds.contains(.alex) { note += "; alex not tried above \(alexCandidateLimit) keys" }
         note += checksum == Int.min ? ")" : ")"  // keeps the timed loops from being optimized away
         return Choice(model: models[winner], note: note)
     }

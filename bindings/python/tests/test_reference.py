@@ -21,6 +21,7 @@ CONFIGURATIONS = [
     dict(kind="linear"),
     dict(kind="rmi"),
     dict(kind="rmi", rmi_leaves=7, search="branchless"),
+    dict(kind="alex"),
 ]
 
 

@@ -12,7 +12,7 @@ import omendb
 from omendb import _ffi
 from test_reference import probes_for
 
-KINDS = ["pgm", "rmi", "linear", "auto"]
+KINDS = ["pgm", "rmi", "linear", "alex", "auto"]
 
 
 @pytest.fixture(autouse=True)

@@ -242,6 +242,7 @@ void bench_dataset(const Config &cfg, const Emitter &out, const std::string &dat
         {"omendb-pgm-eps16-branchless", OMENDB_INDEX_PGM, OMENDB_SEARCH_BRANCHLESS, 16},
         {"omendb-pgm-eps8", OMENDB_INDEX_PGM, OMENDB_SEARCH_BRANCHY, 8},
         {"omendb-auto", OMENDB_INDEX_AUTO, OMENDB_SEARCH_BRANCHY, 64},
+        {"omendb-alex", OMENDB_INDEX_ALEX, OMENDB_SEARCH_BRANCHY, 64},
     };
     // Build phase: every variant, median build throughput, the last build is kept.
     for (const Variant &v : variants) {

@@ -1,3 +1,5 @@
+import COmenDBShim
+
 /// ALEX as a model over a caller's sorted key array: the `.alex` kind of `LearnedIndex`.
 ///
 /// An `ALEXMap` is bulk-loaded over the array's *distinct* keys, each with the position
@@ -5,6 +7,11 @@
 /// first key `>= key` (the array's length when there is none). Duplicates therefore
 /// cost nothing, and the answer never depends on the data node's search window: the
 /// gapped array answers exactly.
+///
+/// Lookups skip the presence bitmap: once built, every gap's payload slot holds the
+/// answer for keys that land on it (the next real key's position; for trailing gaps,
+/// the first position of the next data node, or `count`). The map's own lookups never
+/// read gap payloads, so this is invisible to it; the index never mutates the map.
 ///
 /// Memory: ALEX keeps its own copy of every distinct key and a payload per slot, at
 /// about 70% slot occupancy: roughly 16 / 0.7 ≈ 23 bytes per distinct key plus a bit
@@ -39,13 +46,29 @@ final class ALEXArrayIndex {
         self.map = map
         self.count = count
         self.maximumSearchDistance = ALEXArrayIndex.searchDistance(map)
+        ALEXArrayIndex.fillGapPayloads(map, count: count)
     }
 
     /// The first position whose key is `>= key`, or `count`.
     @inline(__always)
     func lowerBound(_ key: Int64) -> Int {
-        guard let payload = map.lowerBoundPayload(key) else { return count }
-        return Int(truncatingIfNeeded: payload)
+        map.leafReference(for: ALEXKeySpace.unsigned(key))._withUnsafeGuaranteedRef { leaf in
+            let start = leaf.predictedSlot(key)
+            // The payload's line loads while the keys are searched (the answer is
+            // usually within a few slots of the prediction).
+            odb_prefetch(UnsafeRawPointer(leaf.payloads + start))
+            return lowerBound(key, in: leaf, from: start)
+        }
+    }
+
+    /// The answer for `key` in the data node it routes to, searching from `start`.
+    @inline(__always)
+    private func lowerBound(_ key: Int64, in leaf: ALEXDataNode, from start: Int) -> Int {
+        let slot = leaf.lowerBound(key, from: start)
+        if slot < leaf.capacity { return Int(truncatingIfNeeded: leaf.payloads[slot]) }
+        // Every slot holds a real key < `key`: the answer starts the next data node.
+        guard let next = leaf.next else { return count }
+        return Int(truncatingIfNeeded: next.payloads[0])
     }
 
     /// The data window searched for `key` (test hook): ALEX answers exactly.
@@ -54,10 +77,36 @@ final class ALEXArrayIndex {
         return (position, position)
     }
 
-    /// Lower bounds of a batch, one after another.
+    /// Lower bounds of a batch: groups of `BatchLookup.groupSize` lookups are routed
+    /// first (prefetching each one's predicted key and payload lines), then searched,
+    /// so that their cache misses overlap.
     func lowerBounds(_ queries: UnsafeBufferPointer<Int64>, _ out: UnsafeMutableBufferPointer<Int64>) {
         guard let q = queries.baseAddress, let o = out.baseAddress else { return }
-        for i in 0..<queries.count { o[i] = Int64(lowerBound(q[i])) }
+        let n = queries.count
+        let group = BatchLookup.groupSize
+        let leaves = UnsafeMutablePointer<Unmanaged<ALEXDataNode>>.allocate(capacity: group)
+        let starts = UnsafeMutablePointer<Int>.allocate(capacity: group)
+        defer { leaves.deallocate(); starts.deallocate() }
+        var first = 0
+        while first < n {
+            let size = min(group, n &- first)
+            for i in 0..<size {
+                let key = q[first &+ i]
+                let leaf = map.leafReference(for: ALEXKeySpace.unsigned(key))
+                leaves[i] = leaf
+                starts[i] = leaf._withUnsafeGuaranteedRef { node in
+                    let start = node.predictedSlot(key)
+                    odb_prefetch(UnsafeRawPointer(node.keys + start))
+                    odb_prefetch(UnsafeRawPointer(node.payloads + start))
+                    return start
+                }
+            }
+            for i in 0..<size {
+                let key = q[first &+ i]
+                o[first &+ i] = Int64(leaves[i]._withUnsafeGuaranteedRef { lowerBound(key, in: $0, from: starts[i]) })
+            }
+            first &+= size
+        }
     }
 
     /// Bytes of the ALEX structure (its copy of the keys included).
@@ -70,6 +119,22 @@ final class ALEXArrayIndex {
                                modelCount: shape.innerNodeCount + shape.dataNodeCount, levelCount: shape.maximumDepth,
                                maximumError: maximumSearchDistance, sizeInBytes: shape.sizeInBytes,
                                note: "alex: \(shape.dataNodeCount) data nodes, \(shape.innerNodeCount) inner nodes, depth \(shape.maximumDepth), \(shape.count) distinct keys copied into gapped arrays")
+    }
+
+    /// Writes into every gap's payload slot the answer for keys that land on it: the
+    /// payload of the next real key, or past a node's last key the first position of
+    /// the next node (`count` after the last one). One pass, right to left.
+    private static func fillGapPayloads(_ map: ALEXMap, count: Int) {
+        var following = UInt64(count)
+        var leaf: ALEXDataNode? = map.rightmostLeaf()
+        while let node = leaf {
+            var slot = node.capacity - 1
+            while slot >= 0 {
+                if node.isOccupied(slot) { following = node.payloads[slot] } else { node.payloads[slot] = following }
+                slot -= 1
+            }
+            leaf = node.previous
+        }
     }
 
     /// The largest |slot - predicted slot| over every stored key (one pass over the leaves).

@@ -71,6 +71,28 @@ final class ALEXArrayIndexTests: XCTestCase {
         }
     }
 
+    func testQueriesAtEveryDataNodeEdge() throws {
+        // Just below a node's first key and just above its last (a trailing gap, or past
+        // a full last slot): the answer comes from the gap payloads or the next node.
+        var fullLastSlots = 0
+        for distribution in IndexKeyDistribution.allCases {
+            let keys = distribution.keys(50_000)
+            let index = try LearnedIndex(keys: keys, configuration: alex())
+            guard case .alex(let model) = index.model else { return XCTFail() }
+            var leaf: ALEXDataNode? = model.map.leftmostLeaf()
+            while let node = leaf {
+                if node.isOccupied(node.capacity - 1) { fullLastSlots += 1 }
+                for edge in [node.minimumKey, node.maximumKey].compactMap({ $0 }) {
+                    for q in [edge &- 1, edge, edge &+ 1, edge &+ 2] {
+                        XCTAssertEqual(index.lowerBound(q), IndexReference.lowerBound(keys, q), "\(distribution) \(q)")
+                    }
+                }
+                leaf = node.next
+            }
+        }
+        XCTAssertGreaterThan(fullLastSlots, 0, "no data node with an occupied last slot: that path went untested")
+    }
+
     func testKeysDifferingBetweenFingerprintSamplesAreRejected() throws {
         // Position 5 is not one of the 64 sampled positions: only the ALEX checks see it.
         let keys = IndexKeyDistribution.sequential.keys(1000)

@@ -93,12 +93,17 @@ const char *omendb_last_error(void);
 /* ------------------------------------------------------------------------- */
 
 /* Index kinds. */
-#define OMENDB_INDEX_AUTO   0  /* build linear, RMI and PGM, keep the one with the fastest measured
-                               lookups on this data (omendb_index_stats.note has the figures) */
+#define OMENDB_INDEX_AUTO   0  /* build linear, RMI, PGM and (up to 4,000,000 keys) ALEX, keep the
+                               one with the fastest measured lookups on this data
+                               (omendb_index_stats.note has the figures) */
 #define OMENDB_INDEX_LINEAR 1  /* one linear model over the whole array */
 #define OMENDB_INDEX_RMI    2  /* two-stage recursive model index */
 #define OMENDB_INDEX_PGM    3  /* piecewise-linear, epsilon-bounded, recursive levels (default) */
-#define OMENDB_INDEX_ALEX   4  /* adaptive learned index (gapped arrays) */
+#define OMENDB_INDEX_ALEX   4  /* adaptive learned index (gapped arrays) over the distinct keys:
+                               exact answers, no error window; epsilon and search are
+                               ignored. Keeps its own copy of the keys: about 23 bytes per
+                               key on top of the caller's array (PGM: under 1), so use it
+                               when memory is plentiful; see docs/c-api.md, "Index kinds" */
 
 /* Last-mile search strategies inside a model's error window. */
 #define OMENDB_SEARCH_BRANCHY    0  /* binary search with branches (default) */
@@ -472,7 +477,8 @@ int omendb_index_serialize(const omendb_index *index, void *buffer, size_t capac
  * fingerprint (CRC32C of 64 evenly spaced keys), and sorted
  * (OMENDB_INVALID_ARGUMENT otherwise; keys differing only between sampled
  * positions are not detected), then the models' structure (every model inside
- * the array, contiguous, anchored at its first key; OMENDB_CORRUPTION).
+ * the array, contiguous, anchored at its first key; for ALEX, the tree's
+ * nodes, slot spans and data-node key ranges; OMENDB_CORRUPTION).
  * Owned: free with omendb_index_free. */
 int omendb_index_load(const int64_t *keys, size_t count, const void *buffer, size_t length,
                       omendb_index **index);

@@ -12,19 +12,28 @@
 ///          intercept f64 | first u64 | end u64   (distinct-key positions first..<end)
 /// ```
 enum ALEXModelCoding {
-    static let payloadHeaderSize = 16
     static let innerNodeSize = 40
     static let dataNodeSize = 56
     static let innerTag: UInt32 = 1
     static let dataTag: UInt32 = 2
     /// Deeper trees are rejected as corrupt (bulk loading halves the key range per level).
     static let maximumDepth = 128
+    /// A live map's inner nodes may have max(this, 64 × keys) slots in all.
+    static let minimumSlotBudget = 1 << 22
 
     // MARK: - Writing
 
-    static func payloadSize(_ index: ALEXArrayIndex) -> Int {
-        var size = payloadHeaderSize
-        forEachNode(index.map.root) { node in
+    static func payloadSize(_ index: ALEXArrayIndex) -> Int { 8 + treeSize(index.map.root) }
+
+    static func write(_ index: ALEXArrayIndex, _ writer: inout ByteWriter) {
+        writer.int(index.map.count)
+        writeTree(index.map.root, &writer)
+    }
+
+    /// Bytes of `writeTree`'s output: the node count and every node.
+    static func treeSize(_ root: ALEXNode) -> Int {
+        var size = 8
+        forEachNode(root) { node in
             if node.isDataNode {
                 size += dataNodeSize
             } else {
@@ -34,13 +43,14 @@ enum ALEXModelCoding {
         return size
     }
 
-    static func write(_ index: ALEXArrayIndex, _ writer: inout ByteWriter) {
+    /// The node count, then every node in pre-order; data nodes name their keys by
+    /// position in key order.
+    static func writeTree(_ root: ALEXNode, _ writer: inout ByteWriter) {
         var nodeCount = 0
-        forEachNode(index.map.root) { _ in nodeCount += 1 }
-        writer.int(index.map.count)
+        forEachNode(root) { _ in nodeCount += 1 }
         writer.int(nodeCount)
         var firstKey = 0
-        forEachNode(index.map.root) { node in
+        forEachNode(root) { node in
             if node.isDataNode {
                 let data = unsafeDowncast(node, to: ALEXDataNode.self)
                 let model = data.model
@@ -89,16 +99,28 @@ enum ALEXModelCoding {
         guard storedDistinct == distinct.count else {
             throw OmenError(.invalidArgument, "the serialized index was built over different keys: \(storedDistinct) distinct keys, but the given keys have \(distinct.count)")
         }
+        let map = try readTree(&reader, keys: distinct.keys, payloads: distinct.positions, bulkLoaded: true)
+        return ALEXArrayIndex(map: map, count: count)
+    }
+
+    /// Reads `writeTree`'s output and places `keys` (strictly increasing) with their
+    /// payloads in the data nodes. `bulkLoaded`: the tree came straight from a bulk
+    /// load (exact capacities and bounded fanouts; a routing mismatch means the caller
+    /// passed other keys); otherwise it is a live map's tree (capacities and fanouts
+    /// within what updates produce; the keys came with the tree, so any mismatch is
+    /// corruption).
+    static func readTree(_ reader: inout ByteReader, keys: UnsafeBufferPointer<Int64>,
+                         payloads: UnsafeBufferPointer<UInt64>, bulkLoaded: Bool) throws(OmenError) -> ALEXMap {
         let nodeCount = try reader.count(atMost: reader.remaining / innerNodeSize, "ALEX node count")
-        var tree = TreeReader(distinct: distinct, nodesLeft: nodeCount)
+        var tree = TreeReader(keys: keys, payloads: payloads, bulkLoaded: bulkLoaded, nodesLeft: nodeCount)
         let root = try tree.node(&reader, depth: 1).node
         guard tree.nodesLeft == 0 else { throw corrupt("\(tree.nodesLeft) of \(nodeCount) nodes not reached from the root") }
-        guard tree.nextKey == distinct.count else {
-            throw corrupt("data nodes cover \(tree.nextKey) of \(distinct.count) distinct keys")
+        guard tree.nextKey == keys.count else {
+            throw corrupt("data nodes cover \(tree.nextKey) of \(keys.count) keys")
         }
-        let map = ALEXMap(root: root, count: distinct.count)
+        let map = ALEXMap(root: root, count: keys.count)
         try tree.checkRouting(map)
-        return ALEXArrayIndex(map: map, count: count)
+        return map
     }
 
     static func corrupt(_ what: String) -> OmenError {
@@ -107,16 +129,23 @@ enum ALEXModelCoding {
 
     /// Reads nodes in pre-order, validating each before anything is allocated for it.
     private struct TreeReader {
-        let distinct: ALEXDistinctKeys
+        let keys: UnsafeBufferPointer<Int64>
+        let payloads: UnsafeBufferPointer<UInt64>
+        let bulkLoaded: Bool
         var nodesLeft: Int
+        /// Inner-node slots a live map's tree may still allocate (bounds a crafted buffer).
+        var slotBudget: Int
         /// The distinct-key position where the next data node must start.
         var nextKey = 0
         /// Data nodes in key order with their distinct-key ranges.
         var leaves: [(node: ALEXDataNode, keys: Range<Int>)] = []
 
-        init(distinct: ALEXDistinctKeys, nodesLeft: Int) {
-            self.distinct = distinct
+        init(keys: UnsafeBufferPointer<Int64>, payloads: UnsafeBufferPointer<UInt64>, bulkLoaded: Bool, nodesLeft: Int) {
+            self.keys = keys
+            self.payloads = payloads
+            self.bulkLoaded = bulkLoaded
             self.nodesLeft = nodesLeft
+            slotBudget = max(ALEXModelCoding.minimumSlotBudget, 64 * keys.count)
         }
 
         /// One subtree: the node and how many distinct keys it holds.
@@ -141,27 +170,30 @@ enum ALEXModelCoding {
         private mutating func dataNode(_ reader: inout ByteReader) throws(OmenError) -> (node: ALEXNode, keys: Int) {
             let capacity = try reader.count(atMost: Int.max, "data node capacity")
             let model = ALEXDataNode.Model(base: try reader.u64(), slope: try reader.f64(), intercept: try reader.f64())
-            let first = try reader.count(atMost: distinct.count, "data node first key")
-            let end = try reader.count(atMost: distinct.count, "data node end key")
+            let first = try reader.count(atMost: keys.count, "data node first key")
+            let end = try reader.count(atMost: keys.count, "data node end key")
             guard first == nextKey, end >= first else {
                 throw corrupt("data node keys \(first)..<\(end), expected to start at \(nextKey)")
             }
-            // Bulk loading gives every data node exactly this capacity (it also bounds the allocation).
-            guard capacity == ALEXDataNode.capacity(for: end - first) else {
-                throw corrupt("data node capacity \(capacity) for \(end - first) keys")
-            }
+            // Bulk loading gives every data node exactly this capacity; updates keep a
+            // node at least a quarter full once it is past 4 × the minimum (either bound
+            // also bounds the allocation).
+            let n = end - first
+            let sane = bulkLoaded ? capacity == ALEXDataNode.capacity(for: n)
+                : capacity > n && capacity >= ALEXTuning.minimumCapacity && capacity <= max(256, 8 * n + 64)
+            guard sane else { throw corrupt("data node capacity \(capacity) for \(n) keys") }
             guard model.slope.isFinite, model.intercept.isFinite else {
                 throw corrupt("data node model (slope \(model.slope), intercept \(model.intercept))")
             }
-            let node = ALEXDataNode(keys: distinct.keys.baseAddress! + first, payloads: distinct.positions.baseAddress! + first,
-                                    count: end - first, capacity: capacity, model: model)
+            let node = ALEXDataNode(keys: keys.baseAddress! + first, payloads: payloads.baseAddress! + first,
+                                    count: n, capacity: capacity, model: model)
             if let previous = leaves.last?.node {
                 previous.next = node
                 node.previous = previous
             }
             leaves.append((node, first..<end))
             nextKey = end
-            return (node, end - first)
+            return (node, n)
         }
 
         private mutating func innerNode(_ reader: inout ByteReader, frozenBelowBase: Bool,
@@ -183,14 +215,20 @@ enum ALEXModelCoding {
             guard slots == fanout else { throw corrupt("children span \(slots) of \(fanout) slots") }
             var children: [ALEXNode] = []
             children.reserveCapacity(childCount)
-            var keys = 0
+            var keyCount = 0
             for _ in 0..<childCount {
                 let child = try node(&reader, depth: depth + 1)
                 children.append(child.node)
-                keys += child.keys
+                keyCount += child.keys
             }
-            // Bulk loading never gives a node more slots than this (bounds the allocation).
-            guard fanout <= max(64, 2 * keys + 2) else { throw corrupt("inner node fanout \(fanout) over \(keys) keys") }
+            // Bulk loading never gives a node more slots than this; a live map's tree is
+            // held to a total (either bounds the allocation).
+            if bulkLoaded {
+                guard fanout <= max(64, 2 * keyCount + 2) else { throw corrupt("inner node fanout \(fanout) over \(keyCount) keys") }
+            } else {
+                guard fanout <= slotBudget else { throw corrupt("inner nodes have more than \(max(ALEXModelCoding.minimumSlotBudget, 64 * keys.count)) slots in all") }
+                slotBudget -= fanout
+            }
             let inner = ALEXInnerNode(base: base, shift: shift, fanout: fanout, filler: children[0])
             inner.frozenBelowBase = frozenBelowBase
             var start = 0
@@ -198,7 +236,7 @@ enum ALEXModelCoding {
                 inner.assign(child, start: start, span: span)
                 start += span
             }
-            return (inner, keys)
+            return (inner, keyCount)
         }
 
         /// Every data node's first and last key must route to that node. Routing is
@@ -206,9 +244,10 @@ enum ALEXModelCoding {
         /// lookup lands in the right node or the one before the answer.
         func checkRouting(_ map: ALEXMap) throws(OmenError) {
             for (node, range) in leaves where !range.isEmpty {
-                for key in [distinct.keys[range.lowerBound], distinct.keys[range.upperBound - 1]] where map.leaf(for: key) !== node {
-                    throw OmenError(.invalidArgument,
-                        "the serialized index was built over different keys: key \(key) does not route to the data node holding it")
+                for key in [keys[range.lowerBound], keys[range.upperBound - 1]] where map.leaf(for: key) !== node {
+                    throw bulkLoaded
+                        ? OmenError(.invalidArgument, "the serialized index was built over different keys: key \(key) does not route to the data node holding it")
+                        : corrupt("key \(key) does not route to the data node holding it")
                 }
             }
         }

@@ -585,6 +585,30 @@ typedef struct omendb_map_stats {
  * offsetof(omendb_map_stats, count) + sizeof(uint64_t). */
 int omendb_map_get_stats(const omendb_map *map, omendb_map_stats *stats);
 
+/* Serialized maps. A map (its entries, tree structure and node models) serializes
+ * to a versioned, CRC32C-checksummed byte format (docs/format.md, "ALEX map
+ * format") that loads back without rebuilding or refitting the tree. */
+
+/* Writes the exact byte count omendb_map_serialize needs for `map` now (a put or
+ * delete in between changes it). */
+int omendb_map_serialized_size(const omendb_map *map, size_t *size);
+
+/* Serializes `map` into buffer[0..capacity) and writes the byte count to
+ * *written. Caller buffer: nothing is allocated. OMENDB_TOO_LARGE (nothing
+ * written) when capacity is smaller than omendb_map_serialized_size;
+ * OMENDB_INVALID_ARGUMENT for a NULL buffer or written. */
+int omendb_map_serialize(const omendb_map *map, void *buffer, size_t capacity, size_t *written);
+
+/* Creates a map from buffer[0..length), written by omendb_map_serialize; the
+ * buffer is only read during the call (the map holds copies of the entries).
+ * OMENDB_INVALID_ARGUMENT for a NULL buffer or map. Checks magic, length and
+ * CRC32C (OMENDB_CORRUPTION for any damaged or truncated buffer), the format
+ * version (OMENDB_UNSUPPORTED for versions this build does not read), then the
+ * entries (strictly increasing keys) and the tree (node counts, slot spans,
+ * capacities, every data node's keys routing to it; OMENDB_CORRUPTION).
+ * Owned: free with omendb_map_free. */
+int omendb_map_load(const void *buffer, size_t length, omendb_map **map);
+
 #ifdef __cplusplus
 } /* extern "C" */
 #endif

@@ -67,6 +67,55 @@ static int64_t next_key(void) {
     }
 }
 
+/* Serializes `map`, loads it back, and checks the copy against the reference `r`;
+ * then that damaged, truncated and NULL input is refused. */
+static void test_serialization(const omendb_map *map, const reference_map *r) {
+    size_t size = 0, written = 0, i, got = 0;
+    unsigned char *bytes;
+    int64_t *keys = malloc((r->count ? r->count : 1) * sizeof(int64_t));
+    uint64_t *payloads = malloc((r->count ? r->count : 1) * sizeof(uint64_t));
+    omendb_map *loaded = NULL, *refused = NULL;
+    long bad = 0;
+    check_section("serialize, load, compare; damaged and truncated buffers");
+    CHECK_STATUS(omendb_map_serialized_size(map, &size), OMENDB_OK);
+    bytes = malloc(size);
+    CHECK_STATUS(omendb_map_serialize(map, bytes, size - 1, &written), OMENDB_TOO_LARGE);
+    CHECK_STATUS(omendb_map_serialize(map, bytes, size, &written), OMENDB_OK);
+    CHECK(written == size, "serialized %zu bytes, size said %zu", written, size);
+    CHECK_STATUS(omendb_map_load(bytes, written, &loaded), OMENDB_OK);
+    CHECK_STATUS(omendb_map_range(loaded, INT64_MIN, r->count, keys, payloads, &got), OMENDB_OK);
+    for (i = 0; i < got && i < r->count; i++) if (keys[i] != r->keys[i] || payloads[i] != r->payloads[i]) bad++;
+    CHECK(got == r->count && bad == 0, "loaded map: %zu entries (reference %zu), %ld differ", got, r->count, bad);
+    if (r->count > 0) {
+        int replaced = -1;
+        uint64_t payload = 0;
+        CHECK_STATUS(omendb_map_put(loaded, r->keys[0], 77, &replaced), OMENDB_OK);
+        CHECK(replaced == 1, "put over a loaded key did not replace");
+        CHECK_STATUS(omendb_map_get(loaded, r->keys[0], &payload), OMENDB_OK);
+        CHECK(payload == 77, "loaded map: payload %llu after put", (unsigned long long)payload);
+        CHECK_STATUS(omendb_map_delete(loaded, r->keys[r->count - 1], NULL), OMENDB_OK);
+    }
+    omendb_map_free(loaded);
+    for (i = 0; i < size; i += 1 + size / 97) {
+        bytes[i] ^= 0x40;
+        refused = NULL;
+        CHECK_STATUS(omendb_map_load(bytes, size, &refused), OMENDB_CORRUPTION);
+        CHECK(refused == NULL, "a damaged load wrote a handle");
+        bytes[i] ^= 0x40;
+    }
+    CHECK_STATUS(omendb_map_load(bytes, size / 2, &refused), OMENDB_CORRUPTION);
+    CHECK_ERROR_MENTIONS("omendb_map_load");
+    CHECK_STATUS(omendb_map_load(bytes, 0, &refused), OMENDB_CORRUPTION);
+    CHECK_STATUS(omendb_map_load(NULL, size, &refused), OMENDB_INVALID_ARGUMENT);
+    CHECK_STATUS(omendb_map_load(bytes, size, NULL), OMENDB_INVALID_ARGUMENT);
+    CHECK_STATUS(omendb_map_serialize(map, NULL, size, &written), OMENDB_INVALID_ARGUMENT);
+    CHECK_STATUS(omendb_map_serialized_size(map, NULL), OMENDB_INVALID_ARGUMENT);
+    CHECK_STATUS(omendb_map_serialized_size(NULL, &size), OMENDB_INVALID_ARGUMENT);
+    free(bytes);
+    free(keys);
+    free(payloads);
+}
+
 static void test_against_reference(void) {
     enum { capacity = 60000, operations = 120000 };
     reference_map r = { malloc(capacity * sizeof(int64_t)), malloc(capacity * sizeof(uint64_t)), 0 };
@@ -114,6 +163,7 @@ static void test_against_reference(void) {
         CHECK_STATUS(omendb_map_count(map, &count), OMENDB_OK);
         CHECK(count == r.count, "count %llu, reference %zu", (unsigned long long)count, r.count);
     }
+    test_serialization(map, &r);
     check_section("cursor walks both ways equal the reference");
     {
         omendb_map_cursor *cursor = NULL;

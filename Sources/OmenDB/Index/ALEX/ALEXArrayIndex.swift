@@ -84,9 +84,18 @@ final class ALEXArrayIndex {
         guard let q = queries.baseAddress, let o = out.baseAddress else { return }
         let n = queries.count
         let group = BatchLookup.groupSize
-        let leaves = UnsafeMutablePointer<Unmanaged<ALEXDataNode>>.allocate(capacity: group)
-        let starts = UnsafeMutablePointer<Int>.allocate(capacity: group)
-        defer { leaves.deallocate(); starts.deallocate() }
+        withUnsafeTemporaryAllocation(of: Unmanaged<ALEXDataNode>.self, capacity: group) { leafBuffer in
+            withUnsafeTemporaryAllocation(of: Int.self, capacity: group) { startBuffer in
+                interleave(q, o, n, leaves: leafBuffer.baseAddress!, starts: startBuffer.baseAddress!)
+            }
+        }
+    }
+
+    /// `lowerBounds` over stack buffers of `BatchLookup.groupSize` leaves and start slots.
+    @inline(__always)
+    private func interleave(_ q: UnsafePointer<Int64>, _ o: UnsafeMutablePointer<Int64>, _ n: Int,
+                            leaves: UnsafeMutablePointer<Unmanaged<ALEXDataNode>>, starts: UnsafeMutablePointer<Int>) {
+        let group = BatchLookup.groupSize
         var first = 0
         while first < n {
             let size = min(group, n &- first)

@@ -6,8 +6,29 @@
 /// work; each candidate is timed in several interleaved rounds and its best round
 /// counts (the machine may be shared; the best round is the least disturbed one).
 enum AutoSelection {
-    static let candidates: [IndexKind] = [.pgm, .rmi, .linear]
     static let rounds = 3
+
+    /// One model to try: a kind and the configuration it is built with.
+    struct Candidate {
+        var name: String
+        var kind: IndexKind
+        var configuration: IndexConfiguration
+    }
+
+    /// PGM at the configured ε; RMI at its default leaf density (leaves that stay in
+    /// cache) and, unless the leaf count is configured, at 4× that density (smaller
+    /// windows, leaves in DRAM); one linear model.
+    static func candidates(_ count: Int, _ configuration: IndexConfiguration) -> [Candidate] {
+        var list = [Candidate(name: "pgm", kind: .pgm, configuration: configuration),
+                    Candidate(name: "rmi", kind: .rmi, configuration: configuration)]
+        if configuration.rmiLeafCount == 0 {
+            var dense = configuration
+            dense.rmiLeafCount = max(1, RMIIndex.defaultLeafCount(keyCount: count) * 4)
+            list.append(Candidate(name: "rmi-dense", kind: .rmi, configuration: dense))
+        }
+        list.append(Candidate(name: "linear", kind: .linear, configuration: configuration))
+        return list
+    }
 
     struct Choice {
         var model: IndexModel
@@ -16,8 +37,9 @@ enum AutoSelection {
 
     static func choose(_ keys: UnsafePointer<Int64>, _ count: Int,
                        _ configuration: IndexConfiguration) throws(OmenError) -> Choice {
+        let candidates = candidates(count, configuration)
         var models: [IndexModel] = []
-        for kind in candidates { models.append(try IndexModel.build(kind, keys, count, configuration)) }
+        for c in candidates { models.append(try IndexModel.build(c.kind, keys, count, c.configuration)) }
         let queries = sampleQueries(keys, count)
         var best = [UInt64](repeating: .max, count: models.count)
         var checksum = 0

@@ -92,12 +92,12 @@ final class IndexSerializationTests: XCTestCase {
     func testUnknownVersionAndKindAreUnsupported() throws {
         let keys = IndexKeyDistribution.uniform.keys(100)
         var bytes = try LearnedIndex(keys: keys).serialized()
-        bytes[8] = 2
+        bytes[8] = UInt8(IndexFormat.version + 1)
         XCTAssertThrowsError(try LearnedIndex.load(keys: keys, from: resealed(bytes))) { error in
             XCTAssertEqual((error as! OmenError).code, .unsupported, "\(error)")
         }
-        bytes[8] = 1
-        bytes[12] = 5  // no such kind
+        bytes[8] = UInt8(IndexFormat.version)
+        bytes[12] = 77  // no such kind
         XCTAssertThrowsError(try LearnedIndex.load(keys: keys, from: resealed(bytes))) { error in
             XCTAssertEqual((error as! OmenError).code, .unsupported, "\(error)")
         }

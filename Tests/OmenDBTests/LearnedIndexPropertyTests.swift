@@ -14,11 +14,14 @@ final class LearnedIndexPropertyTests: XCTestCase {
         return [
             make(.linear),
             make(.linear) { $0.windowSearch = .branchless },
+            make(.linear) { $0.windowSearch = .branchy },
             make(.rmi),
+            make(.rmi) { $0.windowSearch = .branchy },
             make(.rmi) { $0.rmiLeafCount = 1 },
             make(.rmi) { $0.rmiLeafCount = 7; $0.windowSearch = .branchless },
             make(.rmi) { $0.rmiLeafCount = 5000 },
             make(.pgm),
+            make(.pgm) { $0.windowSearch = .branchy },
             make(.pgm) { $0.epsilon = 1; $0.recursiveEpsilon = 1 },
             make(.pgm) { $0.epsilon = 16; $0.windowSearch = .branchless },
             make(.alex),
@@ -92,16 +95,17 @@ final class LearnedIndexPropertyTests: XCTestCase {
         let index = try LearnedIndex(keys: IndexKeyDistribution.lognormal.keys(20_000), configuration: configuration)
         let statistics = index.statistics
         XCTAssertNotEqual(statistics.kind, .auto)
-        XCTAssertTrue(statistics.note.hasPrefix("auto: \(statistics.kind.name);"), statistics.note)
-        for kind in AutoSelection.candidates {
-            XCTAssertTrue(statistics.note.contains("\(kind.name) "), statistics.note)
+        XCTAssertTrue(statistics.note.hasPrefix("auto: \(statistics.kind.name)"), statistics.note)
+        for candidate in AutoSelection.candidates(20_000, configuration) {
+            XCTAssertTrue(statistics.note.contains(" \(candidate.name) "), statistics.note)
         }
         XCTAssertTrue(statistics.note.contains("ns/lookup"), statistics.note)
     }
 
     func testAutoTriesALEXOnlyUpToItsLimit() {
-        XCTAssertEqual(AutoSelection.candidates(count: AutoSelection.alexCandidateLimit), [.pgm, .rmi, .linear, .alex])
-        XCTAssertEqual(AutoSelection.candidates(count: AutoSelection.alexCandidateLimit + 1), [.pgm, .rmi, .linear])
+        let limit = AutoSelection.alexCandidateLimit
+        XCTAssertTrue(AutoSelection.candidates(limit, IndexConfiguration()).contains { $0.kind == .alex })
+        XCTAssertFalse(AutoSelection.candidates(limit + 1, IndexConfiguration()).contains { $0.kind == .alex })
     }
 
     func testRMIWithMoreLeavesThanKeysAndSkewedRouting() throws {
@@ -113,6 +117,42 @@ final class LearnedIndexPropertyTests: XCTestCase {
             let keys = IndexKeyDistribution.lognormal.keys(3_000)
             try check(keys, IndexReference.queries(keys, random: 500), configuration, "lognormal leaves=\(leaves)")
         }
+    }
+
+    func testRMIChoosesASplineRootForSkewedKeysAndStaysExact() throws {
+        var configuration = IndexConfiguration()
+        configuration.kind = .rmi
+        for distribution in IndexKeyDistribution.allCases {
+            let keys = distribution.keys(60_000)
+            let index = try LearnedIndex(keys: keys, configuration: configuration)
+            let note = index.statistics.note
+            if distribution == .lognormal { XCTAssertTrue(note.contains("spline root"), note) }
+            if distribution == .sequential { XCTAssertTrue(note.contains("linear root"), note) }
+            var queries = IndexReference.queries(Array(keys.prefix(300)) + Array(keys.suffix(300)), random: 3_000)
+            queries += keys.enumerated().filter { $0.offset % 5 == 0 }.flatMap { [$0.element, $0.element &+ 1, $0.element &- 1] }
+            try check(keys, queries, configuration, "\(distribution) n=60k \(note)")
+            let loaded = try LearnedIndex.load(keys: keys, from: index.serialized())
+            XCTAssertEqual(loaded.statistics.note, note)
+            for q in queries where loaded.lowerBound(q) != index.lowerBound(q) {
+                XCTFail("\(distribution): loaded index answers \(loaded.lowerBound(q)) for \(q), built one \(index.lowerBound(q))")
+                break
+            }
+        }
+    }
+
+    func testRMILeafErrorsBeyond16BitsWidenToTheWholeLeaf() throws {
+        // One linear leaf over 200k lognormal keys: its error does not fit 16 bits.
+        var configuration = IndexConfiguration()
+        configuration.kind = .rmi
+        configuration.rmiLeafCount = 1
+        let keys = IndexKeyDistribution.lognormal.keys(200_000)
+        let index = try LearnedIndex(keys: keys, configuration: configuration)
+        XCTAssertGreaterThan(index.statistics.maximumError, Int(UInt16.max), index.statistics.note)
+        let queries = IndexReference.queries(Array(keys.prefix(100)) + Array(keys.suffix(100)), random: 2_000)
+            + keys.enumerated().filter { $0.offset % 97 == 0 }.map(\.element)
+        try check(keys, queries, configuration, "lognormal single leaf")
+        let loaded = try LearnedIndex.load(keys: keys, from: index.serialized())
+        for q in queries { XCTAssertEqual(loaded.lowerBound(q), IndexReference.lowerBound(keys, q)) }
     }
 
     // MARK: - The check

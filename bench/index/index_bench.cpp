@@ -199,6 +199,7 @@ struct Variant {
     int kind;
     int search;
     uint32_t epsilon;
+    size_t keys_per_leaf = 0;  // RMI only: 0 = the library's default leaf count
 };
 
 // One contender in a data set's measurement rounds.
@@ -233,15 +234,20 @@ void bench_dataset(const Config &cfg, const Emitter &out, const std::string &dat
     }
 
     const Variant variants[] = {
-        {"omendb-linear", OMENDB_INDEX_LINEAR, OMENDB_SEARCH_BRANCHY, 64},
-        {"omendb-rmi", OMENDB_INDEX_RMI, OMENDB_SEARCH_BRANCHY, 64},
+        {"omendb-linear", OMENDB_INDEX_LINEAR, OMENDB_SEARCH_NEAR, 64},
+        {"omendb-rmi", OMENDB_INDEX_RMI, OMENDB_SEARCH_NEAR, 64},
+        {"omendb-rmi-branchy", OMENDB_INDEX_RMI, OMENDB_SEARCH_BRANCHY, 64},
         {"omendb-rmi-branchless", OMENDB_INDEX_RMI, OMENDB_SEARCH_BRANCHLESS, 64},
-        {"omendb-pgm", OMENDB_INDEX_PGM, OMENDB_SEARCH_BRANCHY, 64},
+        {"omendb-rmi-k64", OMENDB_INDEX_RMI, OMENDB_SEARCH_NEAR, 64, 64},
+        {"omendb-rmi-k1024", OMENDB_INDEX_RMI, OMENDB_SEARCH_NEAR, 64, 1024},
+        {"omendb-pgm", OMENDB_INDEX_PGM, OMENDB_SEARCH_NEAR, 64},
+        {"omendb-pgm-branchy", OMENDB_INDEX_PGM, OMENDB_SEARCH_BRANCHY, 64},
         {"omendb-pgm-branchless", OMENDB_INDEX_PGM, OMENDB_SEARCH_BRANCHLESS, 64},
-        {"omendb-pgm-eps16", OMENDB_INDEX_PGM, OMENDB_SEARCH_BRANCHY, 16},
+        {"omendb-pgm-eps16", OMENDB_INDEX_PGM, OMENDB_SEARCH_NEAR, 16},
         {"omendb-pgm-eps16-branchless", OMENDB_INDEX_PGM, OMENDB_SEARCH_BRANCHLESS, 16},
-        {"omendb-pgm-eps8", OMENDB_INDEX_PGM, OMENDB_SEARCH_BRANCHY, 8},
-        {"omendb-auto", OMENDB_INDEX_AUTO, OMENDB_SEARCH_BRANCHY, 64},
+        {"omendb-pgm-eps8", OMENDB_INDEX_PGM, OMENDB_SEARCH_NEAR, 8},
+        {"omendb-pgm-eps4", OMENDB_INDEX_PGM, OMENDB_SEARCH_NEAR, 4},
+        {"omendb-auto", OMENDB_INDEX_AUTO, OMENDB_SEARCH_NEAR, 64},
         {"omendb-alex", OMENDB_INDEX_ALEX, OMENDB_SEARCH_BRANCHY, 64},
     };
     // Build phase: every variant, median build throughput, the last build is kept.
@@ -253,6 +259,8 @@ void bench_dataset(const Config &cfg, const Emitter &out, const std::string &dat
         check(omendb_index_options_set_kind(options, v.kind), "set_kind");
         check(omendb_index_options_set_search(options, v.search), "set_search");
         check(omendb_index_options_set_epsilon(options, v.epsilon), "set_epsilon");
+        if (v.keys_per_leaf)
+            check(omendb_index_options_set_rmi_leaves(options, uint32_t(std::max<size_t>(1, n / v.keys_per_leaf))), "set_rmi_leaves");
         omendb_index *index = nullptr;
         std::vector<double> builds;
         for (int r = 0; r < std::max(1, std::min(cfg.runs, 3)); r++) {

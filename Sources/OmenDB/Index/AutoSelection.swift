@@ -9,13 +9,32 @@
 /// ALEX is a candidate only up to `alexCandidateLimit` keys: it keeps its own copy of
 /// every key (about 23 bytes per key), too much to build speculatively beyond that.
 enum AutoSelection {
-    static let candidates: [IndexKind] = [.pgm, .rmi, .linear, .alex]
     static let rounds = 3
     static let alexCandidateLimit = 4_000_000
 
-    /// The candidates built for `count` keys.
-    static func candidates(count: Int) -> [IndexKind] {
-        candidates.filter { $0 != .alex || count <= alexCandidateLimit }
+    /// One model to try: a kind and the configuration it is built with.
+    struct Candidate {
+        var name: String
+        var kind: IndexKind
+        var configuration: IndexConfiguration
+    }
+
+    /// PGM at the configured ε; RMI at its default leaf density (leaves that stay in
+    /// cache) and, unless the leaf count is configured, at 4× that density (smaller
+    /// windows, leaves in DRAM); one linear model; ALEX up to `alexCandidateLimit` keys.
+    static func candidates(_ count: Int, _ configuration: IndexConfiguration) -> [Candidate] {
+        var list = [Candidate(name: "pgm", kind: .pgm, configuration: configuration),
+                    Candidate(name: "rmi", kind: .rmi, configuration: configuration)]
+        if configuration.rmiLeafCount == 0 {
+            var dense = configuration
+            dense.rmiLeafCount = max(1, RMIIndex.defaultLeafCount(keyCount: count) * 4)
+            list.append(Candidate(name: "rmi-dense", kind: .rmi, configuration: dense))
+        }
+        list.append(Candidate(name: "linear", kind: .linear, configuration: configuration))
+        if count <= alexCandidateLimit {
+            list.append(Candidate(name: "alex", kind: .alex, configuration: configuration))
+        }
+        return list
     }
 
     struct Choice {
@@ -25,9 +44,9 @@ enum AutoSelection {
 
     static func choose(_ keys: UnsafePointer<Int64>, _ count: Int,
                        _ configuration: IndexConfiguration) throws(OmenError) -> Choice {
-        let kinds = candidates(count: count)
+        let candidates = candidates(count, configuration)
         var models: [IndexModel] = []
-        for kind in kinds { models.append(try IndexModel.build(kind, keys, count, configuration)) }
+        for c in candidates { models.append(try IndexModel.build(c.kind, keys, count, c.configuration)) }
         let queries = sampleQueries(keys, count)
         var best = [UInt64](repeating: .max, count: models.count)
         var checksum = 0
@@ -42,12 +61,12 @@ enum AutoSelection {
         for m in models.indices where best[m] < best[winner] { winner = m }
         let perLookup = { (m: Int) -> String in
             let tenths = queries.isEmpty ? 0 : best[m] * 10 / UInt64(queries.count)
-            return "\(kinds[m].name) \(tenths / 10).\(tenths % 10)"
+            return "\(candidates[m].name) \(tenths / 10).\(tenths % 10)"
         }
-        var note = "auto: \(kinds[winner].name); ns/lookup"
+        var note = "auto: \(candidates[winner].name); ns/lookup"
         for m in models.indices { note += " " + perLookup(m) }
         note += " (\(queries.count) queries, best of \(rounds)"
-        if !kinds.contains(.alex) { note += "; alex not tried above \(alexCandidateLimit) keys" }
+        if count > alexCandidateLimit { note += "; alex not tried above \(alexCandidateLimit) keys" }
         note += checksum == Int.min ? ")" : ")"  // keeps the timed loops from being optimized away
         return Choice(model: models[winner], note: note)
     }

@@ -76,7 +76,7 @@ enum IndexModel {
         case .rmi(let index):
             return IndexStatistics(kind: .rmi, keyCount: keyCount, modelCount: index.leafCount + 1, levelCount: 2,
                                    maximumError: index.maximumLeafError, sizeInBytes: index.sizeInBytes,
-                                   note: "rmi: linear root, \(index.leafCount) linear leaves")
+                                   note: "rmi: \(index.root.isSpline ? "spline root (\(index.root.knotIntervals) intervals)" : "linear root"), \(index.leafCount) linear leaves")
         case .pgm(let index):
             return IndexStatistics(kind: .pgm, keyCount: keyCount, modelCount: index.segmentCount,
                                    levelCount: index.levelCount, maximumError: index.maximumLeafError,

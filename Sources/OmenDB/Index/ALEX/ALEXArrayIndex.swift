@@ -77,45 +77,43 @@ final class ALEXArrayIndex {
         return (position, position)
     }
 
-    /// Lower bounds of a batch: groups of `BatchLookup.groupSize` lookups are routed
-    /// first (prefetching each one's predicted key and payload lines), then searched,
-    /// so that their cache misses overlap.
+    /// How many lookups ahead a batch routes and prefetches (the ring holds 16).
+    static let batchDistance = 8
+
+    /// Lower bounds of a batch, software-pipelined: lookup `i` is searched while
+    /// lookup `i + batchDistance` has been routed and its predicted key and payload
+    /// lines are loading, so that the cache misses of independent lookups overlap.
     func lowerBounds(_ queries: UnsafeBufferPointer<Int64>, _ out: UnsafeMutableBufferPointer<Int64>) {
-        guard let q = queries.baseAddress, let o = out.baseAddress else { return }
         let n = queries.count
-        let group = BatchLookup.groupSize
-        withUnsafeTemporaryAllocation(of: Unmanaged<ALEXDataNode>.self, capacity: group) { leafBuffer in
-            withUnsafeTemporaryAllocation(of: Int.self, capacity: group) { startBuffer in
-                interleave(q, o, n, leaves: leafBuffer.baseAddress!, starts: startBuffer.baseAddress!)
+        guard n > 0, let q = queries.baseAddress, let o = out.baseAddress else { return }
+        let d = ALEXArrayIndex.batchDistance
+        withUnsafeTemporaryAllocation(of: Unmanaged<ALEXDataNode>.self, capacity: 16) { leafRing in
+            withUnsafeTemporaryAllocation(of: Int.self, capacity: 16) { startRing in
+                let leaves = leafRing.baseAddress!, starts = startRing.baseAddress!
+                for i in 0..<min(d, n) { route(q[i], into: leaves + i, starts + i) }
+                for i in 0..<n {
+                    let ahead = i &+ d
+                    if ahead < n { route(q[ahead], into: leaves + (ahead & 15), starts + (ahead & 15)) }
+                    let key = q[i], start = starts[i & 15]
+                    o[i] = Int64(leaves[i & 15]._withUnsafeGuaranteedRef { lowerBound(key, in: $0, from: start) })
+                }
             }
         }
     }
 
-    /// `lowerBounds` over stack buffers of `BatchLookup.groupSize` leaves and start slots.
+    /// Routes `key` to its data node and predicted slot and starts loading that slot's
+    /// key and payload lines.
     @inline(__always)
-    private func interleave(_ q: UnsafePointer<Int64>, _ o: UnsafeMutablePointer<Int64>, _ n: Int,
-                            leaves: UnsafeMutablePointer<Unmanaged<ALEXDataNode>>, starts: UnsafeMutablePointer<Int>) {
-        let group = BatchLookup.groupSize
-        var first = 0
-        while first < n {
-            let size = min(group, n &- first)
-            for i in 0..<size {
-                let key = q[first &+ i]
-                let leaf = map.leafReference(for: ALEXKeySpace.unsigned(key))
-                leaves[i] = leaf
-                starts[i] = leaf._withUnsafeGuaranteedRef { node in
-                    let start = node.predictedSlot(key)
-                    odb_prefetch(UnsafeRawPointer(node.keys + start))
-                    odb_prefetch(UnsafeRawPointer(node.payloads + start))
-                    return start
-                }
-            }
-            for i in 0..<size {
-                let key = q[first &+ i]
-                o[first &+ i] = Int64(leaves[i]._withUnsafeGuaranteedRef { lowerBound(key, in: $0, from: starts[i]) })
-            }
-            first &+= size
-        }
+    private func route(_ key: Int64, into leaf: UnsafeMutablePointer<Unmanaged<ALEXDataNode>>,
+                       _ start: UnsafeMutablePointer<Int>) {
+        let reference = map.leafReference(for: ALEXKeySpace.unsigned(key))
+        leaf.initialize(to: reference)
+        start.initialize(to: reference._withUnsafeGuaranteedRef { node in
+            let slot = node.predictedSlot(key)
+            odb_prefetch(UnsafeRawPointer(node.keys + slot))
+            odb_prefetch(UnsafeRawPointer(node.payloads + slot))
+            return slot
+        })
     }
 
     /// Bytes of the ALEX structure (its copy of the keys included).

@@ -7,14 +7,17 @@
 ///          configured kind u32 | window search u32 | epsilon u32 | recursive epsilon u32
 ///          RMI leaf count u32 | note length u16 | note (UTF-8)
 /// payload  linear: model
-///          rmi:    root key i64 | root slope f64 | root intercept f64 | leaf count u64 | leaf models
+///          rmi:    root key i64 | root slope f64 | root intercept f64 | leaf count u64
+///                  | knot count u64 (0: linear root) | knots i64 | leaf models
+///                  (leaf slope and intercept are exact f32 values widened to f64, errors ≤ 65535,
+///                  65535 meaning "the whole leaf"; see `RMILeaf`)
 ///          pgm:    level count u64 | segment count u64 per level | models, level 0 first
 /// model    key i64 | slope f64 | intercept f64 | start u64 | end u64 | error below u64 | error above u64
 /// trailer  CRC-32C of every preceding byte, u32
 /// ```
 enum IndexFormat {
     static let magic: [UInt8] = Array("OMDBLIDX".utf8)
-    static let version: UInt32 = 1
+    static let version: UInt32 = 2
     static let headerSize = 8 + 4 + 4 + 8 + 8 + 8 + 8 + 4 + 4 * 5 + 2
     static let modelSize = 56
     static let trailerSize = 4

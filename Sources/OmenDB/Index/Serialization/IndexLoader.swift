@@ -107,12 +107,7 @@ enum IndexLoader {
             let model = try readModels(&reader, 1, over: keys, count: count, allowEmpty: true)[0]
             return .linear(LinearIndex(keys: keys, count: count, windowSearch: search, model: model))
         case .rmi:
-            let rootKey = try reader.i64(), slope = try reader.f64(), intercept = try reader.f64()
-            let leafCount = try reader.count(atMost: reader.remaining / IndexFormat.modelSize, "RMI leaf count")
-            guard leafCount >= 1, slope.isFinite, slope >= 0, intercept.isFinite else { throw corrupt("RMI root") }
-            let root = RMIRoot(key: rootKey, slope: slope, intercept: intercept, leafCount: leafCount)
-            let leaves = try readModels(&reader, leafCount, over: keys, count: count, allowEmpty: true)
-            return .rmi(RMIIndex(keys: keys, count: count, windowSearch: search, root: root, leaves: leaves))
+            return .rmi(try readRMI(&reader, keys, count, search))
         case .alex:
             return .alex(try ALEXModelCoding.read(&reader, keys: keys, count: count))
         default:
@@ -145,6 +140,44 @@ enum IndexLoader {
                                  recursiveEpsilon: configuration.recursiveEpsilon, windowSearch: search,
                                  levels: levels))
         }
+    }
+
+    /// Root (linear part, knots), then the leaves.
+    private static func readRMI(_ reader: inout ByteReader, _ keys: UnsafePointer<Int64>, _ count: Int,
+                                _ search: WindowSearch) throws(OmenError) -> RMIIndex {
+        let rootKey = try reader.i64(), slope = try reader.f64(), intercept = try reader.f64()
+        let leafCount = try reader.count(atMost: reader.remaining / IndexFormat.modelSize, "RMI leaf count")
+        let knotCount = try reader.count(atMost: min(RMIRoot.maximumKnotIntervals + 1, reader.remaining / 8), "RMI knot count")
+        guard leafCount >= 1, slope.isFinite, slope >= 0, intercept.isFinite, knotCount != 1,
+              knotCount == 0 || leafCount % (knotCount - 1) == 0 else { throw corrupt("RMI root") }
+        var knots: [Int64] = []
+        for _ in 0..<knotCount { knots.append(try reader.i64()) }
+        for i in knots.indices.dropFirst() where knots[i - 1] > knots[i] { throw corrupt("RMI knots out of order") }
+        let leaves = try readModels(&reader, leafCount, over: keys, count: count, allowEmpty: true).map(rmiLeaf)
+        var storage: UnsafeMutableBufferPointer<Int64>?
+        var knotBuffer = UnsafeBufferPointer<Int64>(start: nil, count: 0)
+        if knotCount > 0 {
+            let buffer = UnsafeMutableBufferPointer<Int64>.allocate(capacity: knotCount)
+            _ = buffer.initialize(from: knots)
+            storage = buffer
+            knotBuffer = UnsafeBufferPointer(buffer)
+        }
+        let root = RMIRoot(key: rootKey, slope: slope, intercept: intercept, leafCount: leafCount, knots: knotBuffer)
+        return RMIIndex(keys: keys, count: count, windowSearch: search, root: root, leaves: leaves, knotStorage: storage)
+    }
+
+    /// An RMI leaf from its common-layout model: parameters must be exact `Float`s
+    /// (as written), errors fit the 16-bit fields (`UInt16.max` is the whole-leaf sentinel).
+    private static func rmiLeaf(_ model: BoundedLinearModel) throws(OmenError) -> RMILeaf {
+        let slope = Float(model.slope), intercept = Float(model.intercept)
+        guard Double(slope) == model.slope, Double(intercept) == model.intercept,
+              model.errorBelow <= Int(RMILeaf.wideError), model.errorAbove <= Int(RMILeaf.wideError) else {
+            throw corrupt("RMI leaf at position \(model.start) has parameters or errors out of range")
+        }
+        let width = model.end - model.start
+        return RMILeaf(key: model.key, start: model.start, slope: slope, intercept: intercept,
+                       width: width < Int(RMILeaf.wideLeaf) ? UInt32(width) : RMILeaf.wideLeaf,
+                       errorBelow: UInt16(model.errorBelow), errorAbove: UInt16(model.errorAbove))
     }
 
     /// `modelCount` models that tile `0..<count` in order, each anchored at its first target.

@@ -36,7 +36,7 @@ enum IndexSerializer {
     private static func payloadSize(_ model: IndexModel) -> Int {
         switch model {
         case .linear: return IndexFormat.modelSize
-        case .rmi(let rmi): return 32 + rmi.leafCount * IndexFormat.modelSize
+        case .rmi(let rmi): return 40 + rmi.root.knots.count * 8 + rmi.leafCount * IndexFormat.modelSize
         case .pgm(let pgm): return 8 + pgm.levelCount * 8 + pgm.segmentCount * IndexFormat.modelSize
         case .alex(let alex): return ALEXModelCoding.payloadSize(alex)
         }
@@ -51,7 +51,9 @@ enum IndexSerializer {
             writer.f64(rmi.root.slope)
             writer.f64(rmi.root.intercept)
             writer.int(rmi.root.leafCount)
-            for leaf in rmi.leafModels { write(leaf, &writer) }
+            writer.int(rmi.root.knots.count)
+            for knot in rmi.root.knots { writer.i64(knot) }
+            for (j, leaf) in rmi.leafModels.enumerated() { write(leaf, end: rmi.leafEnd(j), &writer) }
         case .pgm(let pgm):
             let levels = pgm.levels
             writer.int(levels.count)
@@ -60,6 +62,18 @@ enum IndexSerializer {
         case .alex(let alex):
             ALEXModelCoding.write(alex, &writer)
         }
+    }
+
+    /// An RMI leaf in the common model layout (its `Float` parameters widened exactly;
+    /// an error sentinel is written as `UInt16.max`).
+    private static func write(_ leaf: RMILeaf, end: Int, _ writer: inout ByteWriter) {
+        writer.i64(leaf.key)
+        writer.f64(Double(leaf.slope))
+        writer.f64(Double(leaf.intercept))
+        writer.int(leaf.start)
+        writer.int(end)
+        writer.int(Int(leaf.errorBelow))
+        writer.int(Int(leaf.errorAbove))
     }
 
     private static func write(_ model: BoundedLinearModel, _ writer: inout ByteWriter) {

@@ -128,6 +128,19 @@ final class ALEXMapSerializationTests: XCTestCase {
                 guard let loaded = try? ALEXMap.load(from: resealed(damaged)) else { continue }
                 accepted += 1
                 XCTAssertNil(loaded.verifyStructure(), "byte \(position) = \(value)")
+                // It also takes updates: keys around and beyond the stored ones.
+                var mirror = reference
+                var random = ALEXTestRandom(seed: UInt64(position))
+                for i in 0..<300 {
+                    let key = Int64(bitPattern: random.next()) >> Int64(random.next() % 64)
+                    if i % 3 == 2, mirror.count > 0 {
+                        let victim = mirror.keys[Int(random.next() % UInt64(mirror.count))]
+                        XCTAssertEqual(loaded.remove(victim), mirror.remove(victim))
+                    } else {
+                        XCTAssertEqual(loaded.upsert(key, UInt64(i)), mirror.upsert(key, UInt64(i)))
+                    }
+                }
+                XCTAssertNil(loaded.verifyStructure(), "byte \(position) = \(value) after updates")
             }
         }
         print("crafted tree bytes accepted (harmless, e.g. model bits): \(accepted)")

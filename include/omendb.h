@@ -106,11 +106,8 @@ const char *omendb_last_error(void);
                                when memory is plentiful; see docs/c-api.md, "Index kinds" */
 
 /* Last-mile search strategies inside a model's error window. */
-#define OMENDB_SEARCH_BRANCHY    0  /* binary search of the window, with branches */
-#define OMENDB_SEARCH_BRANCHLESS 1  /* binary search of the window, conditional moves */
-#define OMENDB_SEARCH_NEAR       2  /* gallop out from the prediction, then binary
-                                       search the bracket (default): reads about as
-                                       far as the key really lies from the prediction */
+#define OMENDB_SEARCH_BRANCHY    0  /* binary search with branches (default) */
+#define OMENDB_SEARCH_BRANCHLESS 1  /* binary search with conditional moves */
 
 /* Build options for an index. Options can gain new setters in later versions
  * without breaking the ABI. Not thread-safe: use one options object from one

@@ -214,8 +214,7 @@ static void test_options_setters(void) {
 
     CHECK_STATUS(omendb_index_options_set_search(options, OMENDB_SEARCH_BRANCHY), OMENDB_OK);
     CHECK_STATUS(omendb_index_options_set_search(options, OMENDB_SEARCH_BRANCHLESS), OMENDB_OK);
-    CHECK_STATUS(omendb_index_options_set_search(options, OMENDB_SEARCH_NEAR), OMENDB_OK);
-    CHECK_STATUS(omendb_index_options_set_search(options, 3), OMENDB_INVALID_ARGUMENT);
+    CHECK_STATUS(omendb_index_options_set_search(options, 2), OMENDB_INVALID_ARGUMENT);
     CHECK_STATUS(omendb_index_options_set_search(options, -1), OMENDB_INVALID_ARGUMENT);
     CHECK_ERROR_MENTIONS("omendb_index_options_set_search");
 

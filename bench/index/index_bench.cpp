@@ -234,20 +234,17 @@ void bench_dataset(const Config &cfg, const Emitter &out, const std::string &dat
     }
 
     const Variant variants[] = {
-        {"omendb-linear", OMENDB_INDEX_LINEAR, OMENDB_SEARCH_NEAR, 64},
-        {"omendb-rmi", OMENDB_INDEX_RMI, OMENDB_SEARCH_NEAR, 64},
-        {"omendb-rmi-branchy", OMENDB_INDEX_RMI, OMENDB_SEARCH_BRANCHY, 64},
+        {"omendb-linear", OMENDB_INDEX_LINEAR, OMENDB_SEARCH_BRANCHY, 64},
+        {"omendb-rmi", OMENDB_INDEX_RMI, OMENDB_SEARCH_BRANCHY, 64},
         {"omendb-rmi-branchless", OMENDB_INDEX_RMI, OMENDB_SEARCH_BRANCHLESS, 64},
-        {"omendb-rmi-k64", OMENDB_INDEX_RMI, OMENDB_SEARCH_NEAR, 64, 64},
-        {"omendb-rmi-k1024", OMENDB_INDEX_RMI, OMENDB_SEARCH_NEAR, 64, 1024},
-        {"omendb-pgm", OMENDB_INDEX_PGM, OMENDB_SEARCH_NEAR, 64},
-        {"omendb-pgm-branchy", OMENDB_INDEX_PGM, OMENDB_SEARCH_BRANCHY, 64},
+        {"omendb-rmi-k64", OMENDB_INDEX_RMI, OMENDB_SEARCH_BRANCHY, 64, 64},
+        {"omendb-rmi-k1024", OMENDB_INDEX_RMI, OMENDB_SEARCH_BRANCHY, 64, 1024},
+        {"omendb-pgm", OMENDB_INDEX_PGM, OMENDB_SEARCH_BRANCHY, 64},
         {"omendb-pgm-branchless", OMENDB_INDEX_PGM, OMENDB_SEARCH_BRANCHLESS, 64},
-        {"omendb-pgm-eps16", OMENDB_INDEX_PGM, OMENDB_SEARCH_NEAR, 16},
+        {"omendb-pgm-eps16", OMENDB_INDEX_PGM, OMENDB_SEARCH_BRANCHY, 16},
         {"omendb-pgm-eps16-branchless", OMENDB_INDEX_PGM, OMENDB_SEARCH_BRANCHLESS, 16},
-        {"omendb-pgm-eps8", OMENDB_INDEX_PGM, OMENDB_SEARCH_NEAR, 8},
-        {"omendb-pgm-eps4", OMENDB_INDEX_PGM, OMENDB_SEARCH_NEAR, 4},
-        {"omendb-auto", OMENDB_INDEX_AUTO, OMENDB_SEARCH_NEAR, 64},
+        {"omendb-pgm-eps8", OMENDB_INDEX_PGM, OMENDB_SEARCH_BRANCHY, 8},
+        {"omendb-auto", OMENDB_INDEX_AUTO, OMENDB_SEARCH_BRANCHY, 64},
         {"omendb-alex", OMENDB_INDEX_ALEX, OMENDB_SEARCH_BRANCHY, 64},
     };
     // Build phase: every variant, median build throughput, the last build is kept.

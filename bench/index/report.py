@@ -78,6 +78,7 @@ def render(paths, command):
                    f"{fmt(v / dram if dram else None, 2)} | {fmt(t.get((s, 'lookup_absent', dataset, n, 'latency')))} | "
                    f"{fmt(thr / batch if thr and batch else None, 2)}× |")
     out.append("")
+    out += scaling(cases, stores, t)
     for dataset, n in cases:
         dram = t.get(("dram", dataset, n))
         base = t.get((BASELINE, "lookup_existing", dataset, n, "latency"))
@@ -106,6 +107,44 @@ def render(paths, command):
             ]) + " |")
         out.append("")
     return "\n".join(out)
+
+
+def best_kind(stores, t, dataset, n):
+    """The OmenDB store with the lowest existing-key latency at (dataset, n), and that latency."""
+    best = None
+    for s in stores:
+        v = t.get((s, "lookup_existing", dataset, n, "latency")) if s.startswith("omendb-") else None
+        if v is not None and (best is None or v < best[1]):
+            best = (s, v)
+    return best
+
+
+def scaling(cases, stores, t):
+    """Latency growth from the smallest size of each data set to every larger one, for
+    the best kind and for binary search: "no cliff" means the first grows no faster."""
+    out = []
+    for dataset in sorted({d for d, _ in cases}):
+        sizes = sorted(n for d, n in cases if d == dataset)
+        rows = []
+        first = sizes[0]
+        b0 = t.get((BASELINE, "lookup_existing", dataset, first, "latency"))
+        k0 = best_kind(stores, t, dataset, first)
+        for n in sizes[1:]:
+            b = t.get((BASELINE, "lookup_existing", dataset, n, "latency"))
+            k = best_kind(stores, t, dataset, n)
+            if b and b0 and k and k0:
+                rows.append(f"| {dataset} | {first:,} → {n:,} | {k0[1]:,.0f} → {k[1]:,.0f} ns ({k[1] / k0[1]:.2f}×) | "
+                            f"{b0:,.0f} → {b:,.0f} ns ({b / b0:.2f}×) |")
+        if rows:
+            if not out:
+                out.append("Growth with scale (best kind at each size vs binary search):")
+                out.append("")
+                out.append("| data set | n | best kind | binary search |")
+                out.append("|---|---|---:|---:|")
+            out += rows
+    if out:
+        out.append("")
+    return out
 
 
 def update(doc, body):

@@ -5,9 +5,9 @@ protocol WindowPredictingIndex: AnyObject {
     /// several levels deep).
     func prefetchModel(_ key: Int64)
     /// Predicts the data window of `key`, issues a prefetch for it, and returns it.
-    func prefetchWindow(_ key: Int64) -> SearchWindow
+    func prefetchWindow(_ key: Int64) -> (lo: Int, hi: Int)
     /// The lower bound of `key` inside a window returned by `prefetchWindow`.
-    func lowerBound(_ key: Int64, in window: SearchWindow) -> Int
+    func lowerBound(_ key: Int64, in window: (lo: Int, hi: Int)) -> Int
 }
 
 extension WindowPredictingIndex {
@@ -31,11 +31,11 @@ enum BatchLookup {
         let n = queries.count
         guard n > 0, let q = queries.baseAddress, let o = out.baseAddress else { return }
         let d = distance
-        withUnsafeTemporaryAllocation(of: SearchWindow.self, capacity: 16) { ring in  // 16 > distance
+        withUnsafeTemporaryAllocation(of: (lo: Int, hi: Int).self, capacity: 16) { ring in  // 16 > distance
             let w = ring.baseAddress!
             for i in 0..<min(2 &* d, n) { index.prefetchModel(q[i]) }
             for i in 0..<min(d, n) { (w + i).initialize(to: index.prefetchWindow(q[i])) }
-            for i in min(d, n)..<16 { (w + i).initialize(to: SearchWindow(lo: 0, hi: 0, prediction: 0)) }
+            for i in min(d, n)..<16 { (w + i).initialize(to: (0, 0)) }
             for i in 0..<n {
                 if i &+ 2 &* d < n { index.prefetchModel(q[i &+ 2 &* d]) }
                 if i &+ d < n { w[(i &+ d) & 15] = index.prefetchWindow(q[i &+ d]) }

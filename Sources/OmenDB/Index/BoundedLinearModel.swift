@@ -54,15 +54,6 @@ struct BoundedLinearModel {
         return (lo < start ? start : lo, hi > end ? end : hi)
     }
 
-    /// `window(query)` together with the prediction it is centred on.
-    @inline(__always)
-    func searchWindow(_ query: Int64) -> SearchWindow {
-        let p = predict(query)
-        let lo = p &- errorBelow
-        let hi = p &+ errorAbove
-        return SearchWindow(lo: lo < start ? start : lo, hi: hi > end ? end : hi, prediction: p)
-    }
-
     /// The larger of the two error bounds.
     var maximumError: Int { max(errorBelow, errorAbove) }
 

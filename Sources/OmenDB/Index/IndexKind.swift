@@ -28,10 +28,6 @@ public enum WindowSearch: Int32, Sendable, CaseIterable {
     case branchy = 0
     /// Binary search with conditional moves (no mispredictions, serial loads).
     case branchless = 1
-    /// Gallop outward from the model's prediction (1, 2, 4, … positions), then a
-    /// branchy binary search of the bracket: reads only as far as the key really is
-    /// from the prediction, usually one or two cache lines. The default.
-    case near = 2
 }
 
 /// Build-time configuration of a learned index.
@@ -43,7 +39,7 @@ public struct IndexConfiguration: Sendable, Equatable {
     public var recursiveEpsilon: Int = 4
     /// Number of second-stage models of an RMI (0 = choose from the key count).
     public var rmiLeafCount: Int = 0
-    public var windowSearch: WindowSearch = .near
+    public var windowSearch: WindowSearch = .branchy
 
     public init() {}
 

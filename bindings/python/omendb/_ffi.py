@@ -35,7 +35,7 @@ UINT32_MAX = (1 << 32) - 1
 
 # Index kinds (OMENDB_INDEX_*) and search strategies (OMENDB_SEARCH_*).
 INDEX_KINDS: Dict[str, int] = {"auto": 0, "linear": 1, "rmi": 2, "pgm": 3, "alex": 4}
-SEARCH_STRATEGIES: Dict[str, int] = {"branchy": 0, "branchless": 1, "near": 2}
+SEARCH_STRATEGIES: Dict[str, int] = {"branchy": 0, "branchless": 1}
 
 
 class _OpaqueIndex(ctypes.Structure):

@@ -105,9 +105,7 @@ class LearnedIndex:
         epsilon: the maximum prediction error of leaf models, in positions (1..2**20).
         recursive_epsilon: the maximum error of PGM's inner routing levels (1..2**20).
         rmi_leaves: the number of second-stage RMI models (0: chosen from the key count).
-        search: the last-mile search inside an error window: "near" (gallop out
-                from the prediction; the default), "branchy" or "branchless" (binary
-                searches of the whole window).
+        search: the last-mile search inside an error window: "branchy" or "branchless".
         copy: take a private, read-only copy of ``keys`` (default), or read the
             caller's int64 array in place (``copy=False``; see the module docs).
 
@@ -121,7 +119,7 @@ class LearnedIndex:
     """
 
     def __init__(self, keys: Any, kind: str = "pgm", epsilon: int = 64, recursive_epsilon: int = 4,
-                 rmi_leaves: int = 0, search: str = "near", *, copy: bool = True) -> None:
+                 rmi_leaves: int = 0, search: str = "branchy", *, copy: bool = True) -> None:
         self._handle: Optional[Any] = None  # None until built; close() checks it
         kind_code = _ffi.choice(kind, INDEX_KINDS, "index kind")
         search_code = _ffi.choice(search, SEARCH_STRATEGIES, "search strategy")
@@ -526,7 +524,7 @@ def _restore(keys: np.ndarray, models: Optional[bytes], kind: str, epsilon: Opti
         return LearnedIndex(keys, kind=kind, epsilon=64 if epsilon is None else epsilon,
                             recursive_epsilon=4 if recursive_epsilon is None else recursive_epsilon,
                             rmi_leaves=0 if rmi_leaves is None else rmi_leaves,
-                            search="near" if search is None else search)
+                            search="branchy" if search is None else search)
     index = LearnedIndex.load(keys, models)
     index._kind = kind
     index._search, index._epsilon = search, epsilon

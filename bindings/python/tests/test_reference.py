@@ -20,8 +20,6 @@ CONFIGURATIONS = [
     dict(kind="auto"),
     dict(kind="linear"),
     dict(kind="rmi"),
-    dict(kind="rmi", search="branchy"),
-    dict(kind="pgm", search="branchy"),
     dict(kind="rmi", rmi_leaves=7, search="branchless"),
     dict(kind="alex"),
 ]

@@ -133,15 +133,17 @@ final class PGMIndex: WindowPredictingIndex {
     @inline(__always)
     func lowerBound(_ key: Int64) -> Int {
         if count == 0 || key <= segmentKeys[0] { return 0 }
-        return WindowSearchKernels.search(keys, leafSegment(for: key).searchWindow(key), key, windowSearch)
+        let segment = leafSegment(for: key)
+        let (lo, hi) = segment.window(key)
+        return WindowSearchKernels.search(keys, lo, hi, key, windowSearch)
     }
 
     /// Issues a prefetch for the data window of `key`, for interleaved batch lookups.
     @inline(__always)
-    func prefetchWindow(_ key: Int64) -> SearchWindow {
-        if count == 0 || key <= segmentKeys[0] { return SearchWindow(lo: 0, hi: 0, prediction: 0) }
-        let window = leafSegment(for: key).searchWindow(key)
-        WindowSearchKernels.prefetch(keys, window, windowSearch)
+    func prefetchWindow(_ key: Int64) -> (lo: Int, hi: Int) {
+        if count == 0 || key <= segmentKeys[0] { return (0, 0) }
+        let window = leafSegment(for: key).window(key)
+        WindowSearchKernels.prefetchLines(keys, window.lo, window.hi)
         return window
     }
 
@@ -152,8 +154,8 @@ final class PGMIndex: WindowPredictingIndex {
     }
 
     @inline(__always)
-    func lowerBound(_ key: Int64, in window: SearchWindow) -> Int {
-        WindowSearchKernels.lowerBound(keys, window, key, windowSearch)
+    func lowerBound(_ key: Int64, in window: (lo: Int, hi: Int)) -> Int {
+        WindowSearchKernels.lowerBound(keys, window.lo, window.hi, key, windowSearch)
     }
 
     /// Visits every segment of every level (for verification and statistics).

@@ -136,18 +136,19 @@ final class RMIIndex: WindowPredictingIndex {
     /// The first position whose key is `>= key` (`count` when every key is smaller).
     @inline(__always)
     func lowerBound(_ key: Int64) -> Int {
-        WindowSearchKernels.search(keys, leaves[root.leaf(key)].searchWindow(key, arrayCount: count), key, windowSearch)
+        let (lo, hi) = dataWindow(key)
+        return WindowSearchKernels.search(keys, lo, hi, key, windowSearch)
     }
 
     @inline(__always)
-    func prefetchWindow(_ key: Int64) -> SearchWindow {
-        let window = leaves[root.leaf(key)].searchWindow(key, arrayCount: count)
-        WindowSearchKernels.prefetch(keys, window, windowSearch)
+    func prefetchWindow(_ key: Int64) -> (lo: Int, hi: Int) {
+        let window = dataWindow(key)
+        WindowSearchKernels.prefetchLines(keys, window.lo, window.hi)
         return window
     }
 
     @inline(__always)
-    func lowerBound(_ key: Int64, in window: SearchWindow) -> Int {
-        WindowSearchKernels.lowerBound(keys, window, key, windowSearch)
+    func lowerBound(_ key: Int64, in window: (lo: Int, hi: Int)) -> Int {
+        WindowSearchKernels.lowerBound(keys, window.lo, window.hi, key, windowSearch)
     }
 }

@@ -60,20 +60,13 @@ struct RMILeaf {
     /// query routed to this leaf.
     @inline(__always)
     func window(_ query: Int64, arrayCount: Int) -> (lo: Int, hi: Int) {
-        let w = searchWindow(query, arrayCount: arrayCount)
-        return (w.lo, w.hi)
-    }
-
-    /// `window(query, arrayCount:)` together with the prediction it is centred on.
-    @inline(__always)
-    func searchWindow(_ query: Int64, arrayCount: Int) -> SearchWindow {
         let end = end(arrayCount: arrayCount)
         let p = predict(query)
         var lo = errorBelow == Self.wideError ? start : p &- Int(errorBelow)
         var hi = errorAbove == Self.wideError ? end : p &+ Int(errorAbove)
         lo = lo < start ? start : (lo > end ? end : lo)
         hi = hi < start ? start : (hi > end ? end : hi)
-        return SearchWindow(lo: lo, hi: hi, prediction: p)
+        return (lo, hi)
     }
 
     /// The larger error bound; a whole-leaf sentinel counts as the leaf's width.

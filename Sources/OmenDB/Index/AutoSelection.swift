@@ -5,6 +5,8 @@
 /// absent neighbours (`key + 1`), in a fixed order, so every candidate sees the same
 /// work; each candidate is timed in several interleaved rounds and its best round
 /// counts (the machine may be shared; the best round is the least disturbed one).
+/// Among the candidates within 10 % of the fastest (timing noise on a shared
+/// machine), the one with the smallest index wins.
 ///
 /// ALEX is a candidate only up to `alexCandidateLimit` keys: it keeps its own copy of
 /// every key (about 23 bytes per key), too much to build speculatively beyond that.
@@ -57,8 +59,13 @@ enum AutoSelection {
                 best[m] = min(best[m], MonotonicClock.nanoseconds() &- started)
             }
         }
-        var winner = 0
-        for m in models.indices where best[m] < best[winner] { winner = m }
+        let sizes = models.map { $0.statistics(keyCount: count).sizeInBytes }
+        var fastest = 0
+        for m in models.indices where best[m] < best[fastest] { fastest = m }
+        var winner = fastest
+        for m in models.indices where best[m] <= best[fastest] + best[fastest] / 10 && sizes[m] < sizes[winner] {
+            winner = m
+        }
         let perLookup = { (m: Int) -> String in
             let tenths = queries.isEmpty ? 0 : best[m] * 10 / UInt64(queries.count)
             return "\(candidates[m].name) \(tenths / 10).\(tenths % 10)"
@@ -66,6 +73,7 @@ enum AutoSelection {
         var note = "auto: \(candidates[winner].name); ns/lookup"
         for m in models.indices { note += " " + perLookup(m) }
         note += " (\(queries.count) queries, best of \(rounds)"
+        if winner != fastest { note += "; within 10% of \(candidates[fastest].name), smaller" }
         if count > alexCandidateLimit { note += "; alex not tried above \(alexCandidateLimit) keys" }
         note += checksum == Int.min ? ")" : ")"  // keeps the timed loops from being optimized away
         return Choice(model: models[winner], note: note)

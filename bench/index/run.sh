@@ -5,7 +5,8 @@
 #
 #   bench/index/run.sh --quick   1M keys, 2 data sets, 3 runs       (~5 min on a quiet 2-core box)
 #   bench/index/run.sh           1M and 10M keys, 4 data sets, 5 runs
-#   bench/index/run.sh --full    also 100M keys (800 MB per key array; needs ~4 GB free)
+#   bench/index/run.sh --full    then 100M keys, all data sets, the main kinds (800 MB per
+#                                key array, ~4 GB free; ~20 min on a quiet 2-core box)
 #
 # Extra arguments after the mode go to the driver (see index_bench.cpp --help).
 set -euo pipefail
@@ -29,8 +30,10 @@ g++ -O2 -std=c++17 -Wall -Wextra -Iinclude bench/index/index_bench.cpp -o bench/
 
 case "$mode" in
     --quick) args=(--sizes 1000000 --datasets uniform,lognormal --runs 3 --queries 200000) ;;
-    --full) args=(--sizes 1000000,10000000,100000000 --datasets seq_gaps,uniform,lognormal,clustered --runs 3 --queries 300000) ;;
-    --default) args=(--sizes 1000000,10000000 --datasets seq_gaps,uniform,lognormal,clustered --runs 3 --queries 300000) ;;
+    --full) args=(--sizes 1000000,10000000 --datasets seq_gaps,uniform,lognormal,clustered --runs 5 --queries 300000)
+            huge=(--sizes 100000000 --datasets seq_gaps,uniform,lognormal,clustered --runs 3 --queries 300000
+                  --only omendb-rmi,omendb-rmi-k64,omendb-rmi-k1024,omendb-pgm,omendb-pgm-branchless,omendb-alex,omendb-auto) ;;
+    --default) args=(--sizes 1000000,10000000 --datasets seq_gaps,uniform,lognormal,clustered --runs 5 --queries 300000) ;;
     *) echo "usage: $0 [--quick|--full] [driver arguments]" >&2; exit 2 ;;
 esac
 
@@ -39,5 +42,12 @@ out="bench/results/index-${stamp}.jsonl"
 command_line="bench/index/run.sh ${mode} $*"
 echo "running: bench/.cache/index_bench ${args[*]} $* > $out" >&2
 bench/.cache/index_bench "${args[@]}" --run-id "$stamp" "$@" > "$out"
-python3 bench/index/report.py "$out" --command "$command_line" --update docs/performance.md
-echo "results: $out; tables: docs/performance.md (Learned indexes)" >&2
+outputs=("$out")
+if [[ "$mode" == --full ]]; then
+    out100="bench/results/index-100M-${stamp}.jsonl"
+    echo "running: bench/.cache/index_bench ${huge[*]} $* > $out100" >&2
+    bench/.cache/index_bench "${huge[@]}" --run-id "100M-$stamp" "$@" > "$out100"
+    outputs+=("$out100")
+fi
+python3 bench/index/report.py "${outputs[@]}" --command "$command_line" --update docs/performance.md
+echo "results: ${outputs[*]}; tables: docs/performance.md (Learned indexes)" >&2

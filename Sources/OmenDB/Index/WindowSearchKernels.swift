@@ -44,15 +44,36 @@ enum WindowSearchKernels {
     /// lookup searches them, so the search's dependent probes overlap into ~one miss.
     static let prefetchLineLimit = 40
 
-    /// Starts loading every cache line of `[lo, hi)` (when it spans at most `prefetchLineLimit` lines).
+    /// Starts loading every cache line of `[lo, hi)` when it spans at most
+    /// `prefetchLineLimit` lines; for a wider window, the lines of the binary search's
+    /// first four probe levels (15 lines), so that those probes overlap too.
     @inline(__always)
     static func prefetchLines(_ base: UnsafePointer<Int64>, _ lo: Int, _ hi: Int) {
         var line = UInt(bitPattern: base + lo) & ~63
         let last = UInt(bitPattern: base + hi) & ~63
-        guard last &- line <= UInt(64 &* prefetchLineLimit) else { return }
+        guard last &- line <= UInt(64 &* prefetchLineLimit) else {
+            prefetchProbeLevels(base, lo, hi)
+            return
+        }
         while line <= last {
             odb_prefetch(UnsafeRawPointer(bitPattern: line)!)
             line &+= 64
+        }
+    }
+
+    /// Prefetches the probe positions of the first four levels of a binary search of
+    /// `[lo, hi)`: the midpoints of the window, its halves, quarters and eighths.
+    @inline(__always)
+    static func prefetchProbeLevels(_ base: UnsafePointer<Int64>, _ lo: Int, _ hi: Int) {
+        let width = hi &- lo
+        var level = 2
+        while level <= 16 {
+            var j = 1
+            while j < level {
+                odb_prefetch(UnsafeRawPointer(base + (lo &+ width &* j / level)))
+                j &+= 2
+            }
+            level &<<= 1
         }
     }
 

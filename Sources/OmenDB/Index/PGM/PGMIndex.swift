@@ -2,7 +2,8 @@
 /// recursively by further PGM levels, with exact per-segment error bounds.
 ///
 /// The key array is borrowed: the index reads it in place and never copies it.
-/// Memory: 64 bytes per segment (a `BoundedLinearModel` plus its key in the level's key array).
+/// Memory: 64 bytes per segment (a `BoundedLinearModel` plus its key in the level's key
+/// array), plus the leaf radix table's ~16 bytes per leaf segment.
 final class PGMIndex: WindowPredictingIndex {
     let keys: UnsafePointer<Int64>
     let count: Int
@@ -16,11 +17,14 @@ final class PGMIndex: WindowPredictingIndex {
     /// `levelStart[l]..<levelStart[l + 1]` are the segments of level `l`.
     private let levelStart: UnsafeMutableBufferPointer<Int>
     let levelCount: Int
-    /// Up to this many leaf segments are found by one search over their keys instead
-    /// of through the routing levels (tests set 0 to exercise the levels).
+    /// Up to this many leaf segments are found through the radix table over their
+    /// keys instead of through the routing levels (tests set 0 to exercise the levels).
     let flatSearchLimit: Int
-    /// 8192 leaf keys = 64 KiB: L1/L2-resident.
-    static let defaultFlatSearchLimit = 8192
+    /// Every leaf count: the radix table is never slower than the levels.
+    static let defaultFlatSearchLimit = Int.max
+    /// Routes a key to its leaf segment with one table load and a short search;
+    /// derived from the leaf keys when the index is built or loaded (not stored).
+    private let radix: RadixTable
 
     /// Builds the index: fits level 0 over the keys, then each level over the first
     /// keys of the level below, up to a single root segment.
@@ -70,6 +74,9 @@ final class PGMIndex: WindowPredictingIndex {
         }
         levelStart[levels.count] = offset
         levelCount = levels.count
+        let leaves = levels.first?.count ?? 0
+        radix = flatSearchLimit > 0 && leaves <= flatSearchLimit
+            ? RadixTable(keys: segmentKeys.baseAddress!, count: leaves) : RadixTable()
     }
 
     /// The segments of each level, level 0 first (for serialization).
@@ -81,6 +88,7 @@ final class PGMIndex: WindowPredictingIndex {
         segments.deallocate()
         segmentKeys.deallocate()
         levelStart.deallocate()
+        radix.deallocate()
     }
 
     var segmentCount: Int { levelStart[levelCount] }
@@ -97,7 +105,7 @@ final class PGMIndex: WindowPredictingIndex {
 
     var sizeInBytes: Int {
         segmentCount * (MemoryLayout<BoundedLinearModel>.stride + MemoryLayout<Int64>.stride)
-            + (levelCount + 1) * MemoryLayout<Int>.stride
+            + (levelCount + 1) * MemoryLayout<Int>.stride + radix.sizeInBytes
     }
 
 
@@ -106,12 +114,9 @@ final class PGMIndex: WindowPredictingIndex {
     private func leafSegment(for key: Int64) -> BoundedLinearModel {
         let segmentBase = segments.baseAddress!
         let keyBase = UnsafePointer(segmentKeys.baseAddress!)
-        let leaves = levelStart[1]
-        if leaves <= flatSearchLimit {
-            // Few leaf segments: one branch-free search over their keys (L1/L2-resident)
-            // beats descending the routing levels, each a dependent model evaluation
-            // plus a mispredicting search.
-            let upper = WindowSearchKernels.upperBoundBranchless(keyBase, 0, leaves, key)
+        if radix.starts != nil {
+            let (lo, hi) = radix.range(key)
+            let upper = WindowSearchKernels.upperBoundBranchless(keyBase, lo, hi, key)
             return segmentBase[upper > 0 ? upper &- 1 : 0]
         }
         var index = levelStart[levelCount &- 1]

@@ -60,6 +60,10 @@ final class RMIIndex: WindowPredictingIndex {
         self.keys = keys
         self.count = count
         self.windowSearch = windowSearch
+        var root = root
+        if root.isSpline {
+            root.knotRadix = RadixTable(keys: root.knots.baseAddress!, count: root.knots.count)
+        }
         self.root = root
         self.knotStorage = knotStorage
         self.leaves = .allocate(capacity: max(leaves.count, 1))
@@ -69,6 +73,7 @@ final class RMIIndex: WindowPredictingIndex {
     deinit {
         leaves.deallocate()
         knotStorage?.deallocate()
+        root.knotRadix.deallocate()
     }
 
     /// The first position of every leaf under `root` (monotone routing: binary searches).
@@ -118,7 +123,7 @@ final class RMIIndex: WindowPredictingIndex {
     var maximumLeafError: Int { leaves.reduce(0) { max($0, $1.maximumError) } }
     var sizeInBytes: Int {
         leaves.count * MemoryLayout<RMILeaf>.stride + MemoryLayout<RMIRoot>.stride
-            + root.knots.count * MemoryLayout<Int64>.stride
+            + root.knots.count * MemoryLayout<Int64>.stride + root.knotRadix.sizeInBytes
     }
 
     /// The data window searched for `key` (holds its lower bound).

@@ -7,7 +7,7 @@ import COmenDBShim
 ///   (free to evaluate; right when the keys are spread evenly);
 /// - **spline**: `knotCount + 1` equal-depth knots (the keys at positions
 ///   `i · count / knotCount`); a key is routed to the knot interval that holds it
-///   (a branch-free search over the knots, 8 KiB for 1024 of them) and, inside the
+///   (a radix table over the knots narrows that to a search of one bucket) and, inside the
 ///   interval, linearly to one of its `leafCount / knotCount` leaves. This follows
 ///   skewed data (lognormal, clusters) that one line cannot.
 ///
@@ -24,6 +24,9 @@ struct RMIRoot {
     var leafCount: Int
     /// Spline knots (empty for a linear root).
     var knots: UnsafeBufferPointer<Int64>
+    /// A radix table over the knots that narrows the knot search to one bucket
+    /// (set by `RMIIndex`, which owns it; empty for a linear root).
+    var knotRadix = RadixTable()
 
     /// How many knots a spline root uses at most (interval count).
     static let maximumKnotIntervals = 1024
@@ -77,8 +80,15 @@ struct RMIRoot {
     private func splineLeaf(_ query: Int64) -> Int {
         let intervals = knots.count &- 1
         let k = knots.baseAddress!
-        // Interval s: the number of interior knots ≤ query (branch-free, knots are in cache).
-        let s = odb_shim_upper_bound_branchless(k + 1, 0, intervals &- 1, query)
+        // Interval s: the number of interior knots ≤ query, found inside one radix bucket.
+        let s: Int
+        if query < k[0] || knotRadix.starts == nil {
+            s = query < k[0] ? 0 : odb_shim_upper_bound_branchless(k + 1, 0, intervals &- 1, query)
+        } else {
+            let (lo, hi) = knotRadix.range(query)
+            let upper = odb_shim_upper_bound_branchless(k, lo, hi, query)  // knots ≤ query, k[0] among them
+            s = upper &- 1 < intervals &- 1 ? upper &- 1 : intervals &- 1
+        }
         let low = k[s], high = k[s &+ 1]
         let perInterval = leafCount / intervals
         let dx = query > low ? Double(UInt64(bitPattern: query &- low)) : 0

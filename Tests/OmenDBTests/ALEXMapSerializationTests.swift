@@ -97,15 +97,6 @@ final class ALEXMapSerializationTests: XCTestCase {
         }
     }
 
-    /// Rewrites the checksum so that only the structural checks stand between the bytes and the map.
-    private func resealed(_ bytes: [UInt8]) -> [UInt8] {
-        var bytes = bytes
-        let body = bytes.count - 4
-        let crc = bytes.withUnsafeBytes { CRC32C.checksum(UnsafeRawBufferPointer(rebasing: $0[0..<body])) }
-        for i in 0..<4 { bytes[body + i] = UInt8(truncatingIfNeeded: crc >> (8 * UInt32(i))) }
-        return bytes
-    }
-
     func testUnknownVersionIsUnsupported() throws {
         var bytes = ALEXMap().serialized()
         bytes[8] = 2

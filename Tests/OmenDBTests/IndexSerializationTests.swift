@@ -80,15 +80,6 @@ final class IndexSerializationTests: XCTestCase {
         }
     }
 
-    /// Rewrites the checksum so that only the semantic checks stand between the bytes and the index.
-    private func resealed(_ bytes: [UInt8]) -> [UInt8] {
-        var bytes = bytes
-        let body = bytes.count - 4
-        let crc = bytes.withUnsafeBytes { CRC32C.checksum(UnsafeRawBufferPointer(rebasing: $0[0..<body])) }
-        for i in 0..<4 { bytes[body + i] = UInt8(truncatingIfNeeded: crc >> (8 * UInt32(i))) }
-        return bytes
-    }
-
     func testUnknownVersionAndKindAreUnsupported() throws {
         let keys = IndexKeyDistribution.uniform.keys(100)
         var bytes = try LearnedIndex(keys: keys).serialized()

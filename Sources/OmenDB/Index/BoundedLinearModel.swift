@@ -62,21 +62,32 @@ struct BoundedLinearModel {
     /// and `errorAbove = max(endPosition − prediction)` over its distinct keys, where
     /// `endPosition` is one past the key's last duplicate. Never sampled, never capped.
     mutating func measureErrors(_ targets: UnsafePointer<Int64>) {
+        let (below, above) = Self.exactErrors(targets, start: start, end: end) { predict($0) }
+        errorBelow = below
+        errorAbove = above
+    }
+
+    /// The exact worst-case errors of a monotone `prediction` over `targets[start..<end]`:
+    /// how far the prediction of a distinct key lies after its first position (below)
+    /// and how far the position after its last duplicate lies after the prediction
+    /// (above). Shared by every model kind that measures its own bounds.
+    @inline(__always)
+    static func exactErrors(_ targets: UnsafePointer<Int64>, start: Int, end: Int,
+                            _ prediction: (Int64) -> Int) -> (below: Int, above: Int) {
         var below = 0, above = 0
         var previousPrediction = start
         var i = start
         while i < end {
             let current = targets[i]
-            let prediction = predict(current)
+            let predicted = prediction(current)
             if i > start { above = max(above, i &- previousPrediction) }
-            below = max(below, prediction &- i)
-            previousPrediction = prediction
+            below = max(below, predicted &- i)
+            previousPrediction = predicted
             i &+= 1
             while i < end && targets[i] == current { i &+= 1 }
         }
         above = max(above, end &- previousPrediction)
-        errorBelow = below
-        errorAbove = above
+        return (below, above)
     }
 
     /// The least-squares line through `(targets[i], i)` for `i` in `start..<end`

@@ -74,23 +74,9 @@ struct RMILeaf {
         errorBelow == Self.wideError || errorAbove == Self.wideError ? Int(width) : Int(max(errorBelow, errorAbove))
     }
 
-    /// The exact worst-case errors of this model over `keys[start..<end]`: how far the
-    /// prediction of a distinct key lies after its first position (below) and how far
-    /// the position after its last duplicate lies after the prediction (above).
+    /// The exact worst-case errors of this model over `keys[start..<end]`
+    /// (`BoundedLinearModel.exactErrors` with this leaf's prediction).
     func measureErrors(_ keys: UnsafePointer<Int64>, end: Int) -> (below: Int, above: Int) {
-        var below = 0, above = 0
-        var previousPrediction = start
-        var i = start
-        while i < end {
-            let current = keys[i]
-            let prediction = predict(current)
-            if i > start { above = max(above, i &- previousPrediction) }
-            below = max(below, prediction &- i)
-            previousPrediction = prediction
-            i &+= 1
-            while i < end && keys[i] == current { i &+= 1 }
-        }
-        above = max(above, end &- previousPrediction)
-        return (below, above)
+        BoundedLinearModel.exactErrors(keys, start: start, end: end) { predict($0) }
     }
 }

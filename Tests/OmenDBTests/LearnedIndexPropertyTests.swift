@@ -231,10 +231,10 @@ final class LearnedIndexPropertyTests: XCTestCase {
     }
 }
 
-/// The PGM's routing levels (normally bypassed by the flat leaf search when there are
-/// few leaf segments) against the reference.
+/// The PGM's routing levels (normally bypassed by the radix table over the leaf
+/// segments) against the reference.
 final class PGMRoutingLevelTests: XCTestCase {
-    func testRoutingLevelsMatchFlatSearchAndReference() {
+    func testRoutingLevelsMatchRadixRoutingAndReference() {
         for distribution in IndexKeyDistribution.allCases {
             let keys = distribution.keys(30_000)
             let queries = IndexReference.queries(Array(keys.prefix(100)), random: 3_000)
@@ -243,7 +243,7 @@ final class PGMRoutingLevelTests: XCTestCase {
                 for (epsilon, recursive) in [(2, 1), (4, 2), (16, 4)] {
                     for search in WindowSearch.allCases {
                         let levels = PGMIndex(keys: buffer.baseAddress!, count: buffer.count, epsilon: epsilon,
-                                              recursiveEpsilon: recursive, windowSearch: search, flatSearchLimit: 0)
+                                              recursiveEpsilon: recursive, windowSearch: search, routesThroughLevels: true)
                         XCTAssertTrue(distribution == .sequential || levels.levelCount > 1, "\(distribution)")
                         for q in queries {
                             let expected = IndexReference.lowerBound(keys, q)

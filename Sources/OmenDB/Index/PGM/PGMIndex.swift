@@ -17,11 +17,6 @@ final class PGMIndex: WindowPredictingIndex {
     /// `levelStart[l]..<levelStart[l + 1]` are the segments of level `l`.
     private let levelStart: UnsafeMutableBufferPointer<Int>
     let levelCount: Int
-    /// Up to this many leaf segments are found through the radix table over their
-    /// keys instead of through the routing levels (tests set 0 to exercise the levels).
-    let flatSearchLimit: Int
-    /// Every leaf count: the radix table is never slower than the levels.
-    static let defaultFlatSearchLimit = Int.max
     /// Routes a key to its leaf segment with one table load and a short search;
     /// derived from the leaf keys when the index is built or loaded (not stored).
     private let radix: RadixTable
@@ -29,7 +24,7 @@ final class PGMIndex: WindowPredictingIndex {
     /// Builds the index: fits level 0 over the keys, then each level over the first
     /// keys of the level below, up to a single root segment.
     convenience init(keys: UnsafePointer<Int64>, count: Int, epsilon: Int, recursiveEpsilon: Int,
-                     windowSearch: WindowSearch, flatSearchLimit: Int = PGMIndex.defaultFlatSearchLimit) {
+                     windowSearch: WindowSearch, routesThroughLevels: Bool = false) {
         var levels: [[BoundedLinearModel]] = []
         if count > 0 {
             levels.append(PGMBuilder.fitLevel(keys, count: count, epsilon: epsilon))
@@ -46,14 +41,13 @@ final class PGMIndex: WindowPredictingIndex {
             }
         }
         self.init(keys: keys, count: count, epsilon: epsilon, recursiveEpsilon: recursiveEpsilon,
-                  windowSearch: windowSearch, levels: levels, flatSearchLimit: flatSearchLimit)
+                  windowSearch: windowSearch, levels: levels, routesThroughLevels: routesThroughLevels)
     }
 
     /// An index from already-fitted levels (built or loaded; the caller validated them).
+    /// `routesThroughLevels` skips the radix table so that tests exercise the levels.
     init(keys: UnsafePointer<Int64>, count: Int, epsilon: Int, recursiveEpsilon: Int,
-         windowSearch: WindowSearch, levels: [[BoundedLinearModel]],
-         flatSearchLimit: Int = PGMIndex.defaultFlatSearchLimit) {
-        self.flatSearchLimit = flatSearchLimit
+         windowSearch: WindowSearch, levels: [[BoundedLinearModel]], routesThroughLevels: Bool = false) {
         self.keys = keys
         self.count = count
         self.epsilon = epsilon
@@ -75,8 +69,7 @@ final class PGMIndex: WindowPredictingIndex {
         levelStart[levels.count] = offset
         levelCount = levels.count
         let leaves = levels.first?.count ?? 0
-        radix = flatSearchLimit > 0 && leaves <= flatSearchLimit
-            ? RadixTable(keys: segmentKeys.baseAddress!, count: leaves) : RadixTable()
+        radix = routesThroughLevels ? RadixTable() : RadixTable(keys: segmentKeys.baseAddress!, count: leaves)
     }
 
     /// The segments of each level, level 0 first (for serialization).

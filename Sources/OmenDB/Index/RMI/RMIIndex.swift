@@ -60,10 +60,6 @@ final class RMIIndex: WindowPredictingIndex {
         self.keys = keys
         self.count = count
         self.windowSearch = windowSearch
-        var root = root
-        if root.isSpline {
-            root.knotRadix = RadixTable(keys: root.knots.baseAddress!, count: root.knots.count)
-        }
         self.root = root
         self.knotStorage = knotStorage
         self.leaves = .allocate(capacity: max(leaves.count, 1))

@@ -25,8 +25,8 @@ struct RMIRoot {
     /// Spline knots (empty for a linear root).
     var knots: UnsafeBufferPointer<Int64>
     /// A radix table over the knots that narrows the knot search to one bucket
-    /// (set by `RMIIndex`, which owns it; empty for a linear root).
-    var knotRadix = RadixTable()
+    /// (built with the knots; the `RMIIndex` holding this root frees it).
+    var knotRadix: RadixTable
 
     /// How many knots a spline root uses at most (interval count).
     static let maximumKnotIntervals = 1024
@@ -60,6 +60,7 @@ struct RMIRoot {
         self.intercept = intercept.isFinite ? intercept : 0
         self.leafCount = leafCount
         self.knots = knots
+        knotRadix = knots.count >= 2 ? RadixTable(keys: knots.baseAddress!, count: knots.count) : RadixTable()
     }
 
     /// The leaf (`0..<leafCount`) responsible for `query`.
@@ -82,8 +83,8 @@ struct RMIRoot {
         let k = knots.baseAddress!
         // Interval s: the number of interior knots ≤ query, found inside one radix bucket.
         let s: Int
-        if query < k[0] || knotRadix.starts == nil {
-            s = query < k[0] ? 0 : odb_shim_upper_bound_branchless(k + 1, 0, intervals &- 1, query)
+        if query < k[0] {
+            s = 0
         } else {
             let (lo, hi) = knotRadix.range(query)
             let upper = odb_shim_upper_bound_branchless(k, lo, hi, query)  // knots ≤ query, k[0] among them

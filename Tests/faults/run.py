@@ -1,0 +1,231 @@
+#!/usr/bin/env python3
+"""Fault-injection runner: the workload (fault_workload) under the shim (fault_shim.so)
+with one fault at one step per run, for every step and fault kind (--full) or a seeded
+sample of them (default). Called by Tests/faults/run.sh, which builds both.
+
+For each profile it first runs the workload without a fault, recording every step
+(FAULT_TRACE), then for each chosen (kind, N) runs the workload with the fault at the
+N-th step the kind applies to, and then `fault_workload check` without the fault.
+A case passes when the run ends as expected (exit 0; exit 86 for a crash at the step)
+within the timeout, with the fault injected, and the check passes. See
+docs/reliability.md, "Fault injection"."""
+import argparse
+import collections
+import concurrent.futures
+import os
+import random
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+
+KINDS = {"enospc": "E", "eio": "I", "short": "S", "fsync": "F", "crash": "C"}
+PROFILES = ("main", "background")
+CRASH_STATUS = 86
+
+# Known engine defects whose cases are skipped, each as (profile, kind, call, file-name
+# prefix) of the faulted step, with the defect named. Empty: none is known.
+KNOWN_DEFECTS = []
+
+
+def parse_trace(path):
+    """The steps of a run: (number, call, path, bytes, letters of the kinds that apply)."""
+    steps = []
+    with open(path) as trace:
+        for line in trace:
+            number, call, file, size, *letters = line.split()
+            steps.append((int(number), call, file, int(size), letters[0] if letters else ""))
+    return steps
+
+
+def kind_steps(steps, kind):
+    """The steps the kind applies to, in order (the shim's FAULT_STEP counts these)."""
+    return [step for step in steps if KINDS[kind] in step[4]]
+
+
+def describe(step, root):
+    number, call, file, size, _ = step
+    name = os.path.relpath(file, root)
+    return f"step {number}: {call} {name}" + (f" ({size} bytes)" if size else "")
+
+
+def known_defect(profile, kind, step):
+    for defect_profile, defect_kind, call, prefix, name in KNOWN_DEFECTS:
+        if (defect_profile, defect_kind, call) == (profile, kind, step[1]) and os.path.basename(step[2]).startswith(prefix):
+            return name
+    return None
+
+
+class Runner:
+    def __init__(self, args):
+        self.args = args
+        self.work = tempfile.mkdtemp(prefix="omendb-faults.", dir=os.environ.get("TMPDIR"))
+
+    def run_workload(self, profile, case_dir, kind=None, step=None, trace=None):
+        """Runs the workload in case_dir/root/db; returns (returncode or 'timeout', stdout, stderr)."""
+        root = os.path.join(case_dir, "root")
+        os.makedirs(root)
+        env = dict(os.environ, LD_PRELOAD=self.args.shim, FAULT_DIR=root)
+        if trace:
+            env["FAULT_TRACE"] = trace
+        if kind:
+            env.update(FAULT_KIND=kind, FAULT_STEP=str(step))
+        return self.process([self.args.driver, "run", profile, os.path.join(root, "db"),
+                             os.path.join(case_dir, "status")], env)
+
+    def check(self, profile, case_dir):
+        env = {k: v for k, v in os.environ.items() if not k.startswith("FAULT_") and k != "LD_PRELOAD"}
+        return self.process([self.args.driver, "check", profile, os.path.join(case_dir, "root", "db"),
+                             os.path.join(case_dir, "status")], env)
+
+    def process(self, command, env):
+        try:
+            done = subprocess.run(command, env=env, capture_output=True, text=True, timeout=self.args.timeout)
+            return done.returncode, done.stdout, done.stderr
+        except subprocess.TimeoutExpired as expired:
+            return "timeout", expired.stdout or "", expired.stderr or ""
+
+    def clean_run(self, profile):
+        case_dir = os.path.join(self.work, f"{profile}-clean")
+        trace = os.path.join(case_dir, "trace")
+        os.makedirs(case_dir)
+        rc, out, err = self.run_workload(profile, case_dir, trace=trace)
+        if rc != 0:
+            sys.exit(f"the {profile} workload fails without a fault (status {rc}):\n{err}")
+        rc, out, err = self.check(profile, case_dir)
+        if rc != 0:
+            sys.exit(f"the {profile} workload's check fails without a fault (status {rc}):\n{err}")
+        steps = parse_trace(trace)
+        shutil.rmtree(case_dir)
+        return steps
+
+    def run_case(self, profile, kind, n, step):
+        """Runs one case; returns None when it passed, else the reason."""
+        case_dir = os.path.join(self.work, f"{profile}-{kind}-{n}")
+        os.makedirs(case_dir)
+        rc, out, err = self.run_workload(profile, case_dir, kind, n)
+        reason = None
+        # In the background profile, threads interleave: step N may be another call than in
+        # the clean run, or (near the end) not be reached at all.
+        reached = "fault:" in out or rc == CRASH_STATUS
+        if rc == "timeout":
+            reason = f"the run hung (no exit within {self.args.timeout} s)"
+        elif isinstance(rc, int) and rc < 0:
+            reason = f"the run died with signal {-rc}"
+        elif rc not in (0, CRASH_STATUS) or (rc == CRASH_STATUS) != (kind == "crash"):
+            reason = f"the run exited with status {rc}"
+        elif not reached and profile == "main":
+            reason = "the fault was not injected (the step was not reached)"
+        if reason is None:
+            rc, check_out, check_err = self.check(profile, case_dir)
+            if rc != 0:
+                reason = f"the check after the run failed (status {rc})"
+                err += check_err
+        if reason is None:
+            shutil.rmtree(case_dir)
+            return None, reached
+        if self.args.keep:
+            kept = os.path.join(self.args.keep, f"{profile}-{kind}-{n}")
+            shutil.rmtree(kept, ignore_errors=True)
+            shutil.copytree(case_dir, kept)
+        shutil.rmtree(case_dir)
+        findings = [line for line in err.splitlines() if line.startswith("FINDING")]
+        detail = "\n".join(findings or err.strip().splitlines()[-6:])
+        return f"{reason}\n      {detail}".rstrip(), reached
+
+    def main(self):
+        args = self.args
+        started = time.monotonic()
+        profiles = PROFILES if args.profile == "all" else (args.profile,)
+        cases = []
+        seed = args.seed if args.seed is not None else random.randrange(1 << 32)
+        rng = random.Random(seed)
+        single = None
+        if args.case:
+            profile, kind, n = args.case.split(":")
+            single = (profile, kind, int(n))
+            profiles = (profile,)
+        print(f"fault injection: profiles {', '.join(profiles)}; "
+              + ("every step x every kind" if args.full or single else f"sample {args.fraction:.0%}, seed {seed}"))
+        totals = {}
+        for profile in profiles:
+            steps = self.clean_run(profile)
+            counts = {kind: len(kind_steps(steps, kind)) for kind in KINDS}
+            totals[profile] = (len(steps), counts)
+            print(f"  {profile}: {len(steps)} steps in a clean run; steps per kind: "
+                  + ", ".join(f"{kind} {count}" for kind, count in counts.items()))
+            for kind in KINDS:
+                applicable = kind_steps(steps, kind)
+                numbers = range(1, len(applicable) + 1)
+                if single:
+                    numbers = [single[2]] if kind == single[1] else []
+                elif not args.full:
+                    numbers = sorted(rng.sample(numbers, max(1, round(len(numbers) * args.fraction))))
+                for n in numbers:
+                    step = applicable[n - 1] if n <= len(applicable) else (0, "?", "?", 0, "")
+                    cases.append((profile, kind, n, step))
+        results = collections.defaultdict(collections.Counter)
+        failures = []
+        skipped = []
+        with concurrent.futures.ThreadPoolExecutor(max_workers=args.jobs) as pool:
+            futures = {}
+            for profile, kind, n, step in cases:
+                defect = known_defect(profile, kind, step)
+                if defect:
+                    skipped.append((profile, kind, n, step, defect))
+                    results[(profile, kind)]["skipped"] += 1
+                    continue
+                futures[pool.submit(self.run_case, profile, kind, n, step)] = (profile, kind, n, step)
+            for future in concurrent.futures.as_completed(futures):
+                profile, kind, n, step = futures[future]
+                reason, reached = future.result()
+                counter = results[(profile, kind)]
+                counter["run"] += 1
+                counter["reached"] += int(reached)
+                if reason:
+                    counter["failed"] += 1
+                    failures.append((profile, kind, n, step, reason))
+                    print(f"  FAIL {profile} {kind} #{n} ({describe(step, self.work)}): {reason}", flush=True)
+        elapsed = time.monotonic() - started
+        print("results (cases run / fault reached / failed / skipped as known defects):")
+        for profile in profiles:
+            for kind in KINDS:
+                c = results[(profile, kind)]
+                if c["run"] or c["skipped"]:
+                    print(f"  {profile:10} {kind:7} {c['run']:4} / {c['reached']:4} / {c['failed']:3} / {c['skipped']:3}")
+        for profile, kind, n, step, defect in skipped:
+            print(f"  skipped {profile}:{kind}:{n} ({step[1]} {os.path.basename(step[2])}): known defect: {defect}")
+        failures.sort()
+        for profile, kind, n, step, reason in failures:
+            print(f"FAILED {profile}:{kind}:{n} [{step[1]} {os.path.basename(step[2])}] — reproduce with: "
+                  f"bash Tests/faults/run.sh --case {profile}:{kind}:{n} --keep DIR")
+        run = sum(c["run"] for c in results.values())
+        print(f"fault injection: {run} cases, {len(failures)} failed, {len(skipped)} skipped, "
+              f"{elapsed:.0f} s" + ("" if args.full or single else f" (seed {seed})"))
+        shutil.rmtree(self.work, ignore_errors=True)
+        return 1 if failures else 0
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--driver", required=True, help="the fault_workload executable")
+    parser.add_argument("--shim", required=True, help="fault_shim.so")
+    parser.add_argument("--profile", choices=PROFILES + ("all",), default="all")
+    parser.add_argument("--full", action="store_true", help="every step with every fault kind")
+    parser.add_argument("--fraction", type=float, default=0.3, help="share of the cases sampled without --full")
+    parser.add_argument("--seed", type=int, help="the sampling seed (random by default; always printed)")
+    parser.add_argument("--case", help="run one case, PROFILE:KIND:N (e.g. main:fsync:12)")
+    parser.add_argument("--jobs", type=int, default=os.cpu_count() or 2)
+    parser.add_argument("--timeout", type=float, default=60, help="seconds before a run counts as hung")
+    parser.add_argument("--keep", help="copy the directories of failing cases here")
+    args = parser.parse_args()
+    args.driver = os.path.abspath(args.driver)
+    args.shim = os.path.abspath(args.shim)
+    if args.keep:
+        os.makedirs(args.keep, exist_ok=True)
+    sys.exit(Runner(args).main())
+
+
+if __name__ == "__main__":
+    main()

@@ -2,7 +2,7 @@
  *
  *   fault_workload run   <profile> <db-dir> <status-file>
  *       runs the profile's fixed list of operations (open, puts, deletes, batches,
- *       reads, flushes, compaction, bulk load, close, reopen) with OMENDB_SYNC_FULL,
+ *       reads, flushes, compaction, bulk load, close, reopen),
  *       writing one status letter per operation to <status-file> as it finishes:
  *       A acknowledged (OMENDB_OK), F failed, S skipped (no open database).
  *       After a failure it checks, in the same process, that reads still work and show
@@ -12,9 +12,12 @@
  *       opens the database (no fault any more) twice and checks its state against the
  *       statuses, then omendb_verify.
  *
- * Profiles: "main" (no automatic flush: every I/O step happens on the calling thread,
- * in the same order every run) and "background" (a 64 KiB hot tier: the background
- * thread flushes and compacts while the workload writes).
+ * Profiles: "main" (OMENDB_SYNC_FULL, no automatic flush: every I/O step happens on the
+ * calling thread, in the same order every run), "normal" (the same operations with
+ * OMENDB_SYNC_NORMAL: log fsyncs by the background thread and at close) and
+ * "background" (SYNC_FULL, a 64 KiB hot tier: the background thread flushes and
+ * compacts while the workload writes). A process crash keeps what was written, so
+ * with NORMAL too every acknowledged write must survive a crash of the process.
  *
  * The check: every acknowledged operation is visible with its exact value (unless a
  * later operation changed the key); an operation that failed or was cut short by a
@@ -31,6 +34,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 #include "omendb.h"
 
@@ -54,6 +58,7 @@ static int op_count;
 static struct item items[MAX_ITEMS];
 static int item_count;
 static int background_profile;
+static int sync_mode = OMENDB_SYNC_FULL;
 
 static void harness_error(const char *what) {
     fprintf(stderr, "fault_workload: %s\n", what);
@@ -326,13 +331,69 @@ static int check_state(omendb_db *db, const char *status, const char *context) {
 
 /* ---- running the workload ---------------------------------------------------------- */
 
+/* The names and sizes of a database directory's files (LOCK, rewritten by every
+ * read-write open, aside). */
+struct listing { int count; char names[64][40]; long long sizes[64]; };
+
+static void list_directory(const char *path, struct listing *listing) {
+    listing->count = 0;
+    DIR *directory = opendir(path);
+    if (directory == NULL) return;
+    struct dirent *entry;
+    while ((entry = readdir(directory)) != NULL && listing->count < 64) {
+        const char *name = entry->d_name;
+        if (strcmp(name, ".") == 0 || strcmp(name, "..") == 0 || strcmp(name, "LOCK") == 0 || strlen(name) >= 40) continue;
+        char file[4096];
+        struct stat info;
+        snprintf(file, sizeof file, "%s/%s", path, name);
+        strcpy(listing->names[listing->count], name);
+        listing->sizes[listing->count++] = stat(file, &info) == 0 ? (long long)info.st_size : -1;
+    }
+    closedir(directory);
+}
+
+static int find_name(const struct listing *listing, const char *name) {
+    for (int i = 0; i < listing->count; i++) if (strcmp(listing->names[i], name) == 0) return i;
+    return -1;
+}
+
+/* Describes how `after` differs from `before` ("" when it does not). */
+static void listing_changes(const struct listing *before, const struct listing *after, char *out, size_t capacity) {
+    size_t used = 0;
+    out[0] = 0;
+    for (int i = 0; i < before->count && used < capacity; i++) {
+        int j = find_name(after, before->names[i]);
+        if (j < 0) used += (size_t)snprintf(out + used, capacity - used, " removed %s;", before->names[i]);
+        else if (after->sizes[j] != before->sizes[i])
+            used += (size_t)snprintf(out + used, capacity - used, " resized %s from %lld to %lld bytes;", before->names[i],
+                                     before->sizes[i], after->sizes[j]);
+    }
+    for (int j = 0; j < after->count && used < capacity; j++)
+        if (find_name(before, after->names[j]) < 0)
+            used += (size_t)snprintf(out + used, capacity - used, " added %s (%lld bytes);", after->names[j], after->sizes[j]);
+}
+
+/* Opens the database. A failed open of an existing database must leave its directory
+ * as it found it (the process exits after a FINDING otherwise). */
 static int open_database(const char *path, omendb_db **db) {
     omendb_options *options = NULL;
     if (omendb_options_create(&options) != OMENDB_OK) harness_error("options_create failed");
-    omendb_options_set_sync(options, OMENDB_SYNC_FULL);
+    omendb_options_set_sync(options, sync_mode);
     if (background_profile) omendb_options_set_hot_tier_bytes(options, 65536);
+    static struct listing before, after;
+    list_directory(path, &before);
     int status = omendb_open(path, options, db);
     omendb_options_free(options);
+    if (status != OMENDB_OK && find_name(&before, "MANIFEST") >= 0) {
+        char changes[1024];
+        list_directory(path, &after);
+        listing_changes(&before, &after, changes, sizeof changes);
+        if (changes[0] != 0) {
+            fprintf(stderr, "FINDING: a failed open (status %d: %s) changed the database directory:%s [fault: %s]\n", status,
+                    omendb_last_error(), changes, injected() > 0 ? first_injection() : "none");
+            exit(1);
+        }
+    }
     return status;
 }
 
@@ -413,7 +474,8 @@ static int run(const char *path, const char *status_path) {
             int before = injected();
             int rc = execute(i, path, &db, status);
             if (before == 0 && injected() > 0) {
-                printf("fault: %s, during op %d\n", first_injection(), i);
+                printf("fault: %s, during op %d%s\n", first_injection(), i,
+                       shim_first_in_this_thread() ? "" : " (in another thread)");
                 fflush(stdout);
             }
             if (rc == OMENDB_OK) {
@@ -500,16 +562,18 @@ static int check(const char *path, const char *status_path) {
 }
 
 int main(int argc, char **argv) {
-    if (argc != 5 || (strcmp(argv[2], "main") != 0 && strcmp(argv[2], "background") != 0)) {
-        fprintf(stderr, "usage: fault_workload run|check main|background <db-dir> <status-file>\n");
+    static const char usage[] = "usage: fault_workload run|check main|normal|background <db-dir> <status-file>\n";
+    if (argc != 5 || (strcmp(argv[2], "main") != 0 && strcmp(argv[2], "normal") != 0 && strcmp(argv[2], "background") != 0)) {
+        fprintf(stderr, usage);
         return 2;
     }
     background_profile = strcmp(argv[2], "background") == 0;
+    if (strcmp(argv[2], "normal") == 0) sync_mode = OMENDB_SYNC_NORMAL;
     if (background_profile) build_background(); else build_main();
     build_universe();
     find_shim();
     if (strcmp(argv[1], "run") == 0) return run(argv[3], argv[4]);
     if (strcmp(argv[1], "check") == 0) return check(argv[3], argv[4]);
-    fprintf(stderr, "usage: fault_workload run|check main|background <db-dir> <status-file>\n");
+    fprintf(stderr, usage);
     return 2;
 }

@@ -62,7 +62,7 @@ static long kind_steps;      /* steps to which fault_kind applies */
 static int disk_full;        /* after enospc / short: writes and mkdir fail with ENOSPC */
 static int injected;         /* failures injected (the first one and those of a full disk) */
 static char first[1200];     /* the first injection, described */
-static char previous[560];   /* the step before the current one ("call 'path'") */
+static _Thread_local char previous[560]; /* this thread's step before the current one ("call 'path'") */
 static pid_t first_thread;
 static int first_absorbable; /* the first injection hit an unlink (removals may be best effort) */
 static char *descriptor_paths[MAX_DESCRIPTORS];

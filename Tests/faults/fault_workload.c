@@ -373,17 +373,25 @@ static void listing_changes(const struct listing *before, const struct listing *
             used += (size_t)snprintf(out + used, capacity - used, " added %s (%lld bytes);", after->names[j], after->sizes[j]);
 }
 
-/* Opens the database. A failed open of an existing database must leave its directory
- * as it found it (the process exits after a FINDING otherwise). */
+/* Opens the database. A failed open must leave the directory as it found it: an
+ * existing database's files unchanged, a database it was creating removed again (the
+ * process exits after a FINDING otherwise). */
 static int open_database(const char *path, omendb_db **db) {
     omendb_options *options = NULL;
     if (omendb_options_create(&options) != OMENDB_OK) harness_error("options_create failed");
     omendb_options_set_sync(options, sync_mode);
     if (background_profile) omendb_options_set_hot_tier_bytes(options, 65536);
     static struct listing before, after;
+    struct stat info;
+    int existed = stat(path, &info) == 0;
     list_directory(path, &before);
     int status = omendb_open(path, options, db);
     omendb_options_free(options);
+    if (status != OMENDB_OK && !existed && stat(path, &info) == 0) {
+        fprintf(stderr, "FINDING: a failed open (status %d: %s) that was creating the database left %s behind [fault: %s]\n",
+                status, omendb_last_error(), path, injected() > 0 ? first_injection() : "none");
+        exit(1);
+    }
     if (status != OMENDB_OK && find_name(&before, "MANIFEST") >= 0) {
         char changes[1024];
         list_directory(path, &after);

@@ -31,9 +31,11 @@ CRASH_STATUS = 86
 # a failure. Each entry: (name, pattern of the injected fault or None, pattern of the
 # FINDING line). Remove an entry once the engine is fixed.
 KNOWN_DEFECTS = [
-    # (b) A read-write open that fails removes files (leftovers) before it has validated the state.
-    ("a failed open removes files before validating the state", None,
-     r"a failed open .* changed the database directory:.* removed "),
+    # (b) A read-write open that fails does not leave the directory as it found it: it
+    # removes files (leftovers) before it has validated the state, and a failed create
+    # leaves the new database directory behind.
+    ("a failed open does not leave the directory as it found it", None,
+     r"a failed open .* changed the database directory:.* removed |a failed open .* that was creating the database left "),
     # (c) The manifest's directory fsync fails after its rename: the new manifest is in place,
     # but the engine keeps the old one in memory and removes the files the new one names.
     ("a manifest store that fails after its rename (directory fsync) leaves the new manifest naming removed files",

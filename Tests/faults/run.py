@@ -124,6 +124,10 @@ class Runner:
             sys.exit(f"the {profile} workload's check fails without a fault (status {rc}):\n{err}")
         steps = parse_trace(trace)
         shutil.rmtree(case_dir)
+        missing = [kind for kind in KINDS if not kind_steps(steps, kind)]
+        if missing:
+            sys.exit(f"the shim saw no step for {', '.join(missing)} in the {profile} workload "
+                     f"({len(steps)} steps): does LD_PRELOAD intercept libomendb's calls?")
         return steps
 
     def run_case(self, profile, kind, n, step):

@@ -72,6 +72,11 @@ def describe(step, root):
     return f"step {number}: {call} {name}" + (f" ({size} bytes)" if size else "")
 
 
+# What one case came to: why it failed (None: it passed), whether the fault was
+# injected, the known defect it showed (or None), whether the fault hit the background thread.
+Outcome = collections.namedtuple("Outcome", "reason reached known background")
+
+
 def known_defect(fault, findings):
     """The name of the known defect that explains every finding of a case, or None."""
     for name, fault_pattern, finding_pattern in KNOWN_DEFECTS:
@@ -85,7 +90,6 @@ def known_defect(fault, findings):
 class Runner:
     def __init__(self, args):
         self.args = args
-        self.background_faults = 0  # faults that hit the engine's background thread
         self.work = tempfile.mkdtemp(prefix="omendb-faults.", dir=os.environ.get("TMPDIR"))
 
     def run_workload(self, profile, case_dir, kind=None, step=None, trace=None):
@@ -131,7 +135,7 @@ class Runner:
         return steps
 
     def run_case(self, profile, kind, n, step):
-        """Runs one case; returns None when it passed, else the reason."""
+        """Runs one case (a process with the fault, then one checking without it): an Outcome."""
         case_dir = os.path.join(self.work, f"{profile}-{kind}-{n}")
         os.makedirs(case_dir)
         rc, out, err = self.run_workload(profile, case_dir, kind, n)
@@ -139,7 +143,7 @@ class Runner:
         # In the background profile, threads interleave: step N may be another call than in
         # the clean run, or (near the end) not be reached at all.
         reached = "fault:" in out or "[fault:" in err or rc == CRASH_STATUS
-        self.background_faults += "(in another thread)" in out
+        background = "(in another thread)" in out
         if rc == "timeout":
             reason = f"the run hung (no exit within {self.args.timeout} s)"
         elif isinstance(rc, int) and rc < 0:
@@ -155,7 +159,7 @@ class Runner:
                 err += check_err
         if reason is None:
             shutil.rmtree(case_dir)
-            return None, reached, None
+            return Outcome(None, reached, None, background)
         findings = [line for line in err.splitlines() if line.startswith("FINDING")]
         # The injected fault, as the run printed it (a FINDING names it too).
         fault = "\n".join([line for line in out.splitlines() if line.startswith("fault:")] + findings)
@@ -167,7 +171,7 @@ class Runner:
             shutil.copytree(case_dir, kept)
         shutil.rmtree(case_dir)
         detail = "\n      ".join(findings or err.strip().splitlines()[-6:])
-        return f"{reason}\n      {detail}".rstrip(), reached, known
+        return Outcome(f"{reason}\n      {detail}".rstrip(), reached, known, background)
 
     def main(self):
         args = self.args
@@ -203,21 +207,23 @@ class Runner:
         results = collections.defaultdict(collections.Counter)
         failures = []
         known = collections.defaultdict(list)
+        background_faults = 0  # faults that hit the engine's background thread
         with concurrent.futures.ThreadPoolExecutor(max_workers=args.jobs) as pool:
             futures = {pool.submit(self.run_case, *case): case for case in cases}
             for future in concurrent.futures.as_completed(futures):
                 profile, kind, n, step = futures[future]
-                reason, reached, defect = future.result()
+                outcome = future.result()
                 counter = results[(profile, kind)]
                 counter["run"] += 1
-                counter["reached"] += int(reached)
-                if defect:
+                counter["reached"] += int(outcome.reached)
+                background_faults += int(outcome.background)
+                if outcome.known:
                     counter["known"] += 1
-                    known[defect].append(f"{profile}:{kind}:{n}")
-                elif reason:
+                    known[outcome.known].append(f"{profile}:{kind}:{n}")
+                elif outcome.reason:
                     counter["failed"] += 1
-                    failures.append((profile, kind, n, step, reason))
-                    print(f"  FAIL {profile} {kind} #{n} ({describe(step, self.work)}): {reason}", flush=True)
+                    failures.append((profile, kind, n, step, outcome.reason))
+                    print(f"  FAIL {profile} {kind} #{n} ({describe(step, self.work)}): {outcome.reason}", flush=True)
         elapsed = time.monotonic() - started
         print("results (cases run / fault reached / failed / failed with a known defect):")
         for profile in profiles:
@@ -232,7 +238,7 @@ class Runner:
             print(f"FAILED {profile}:{kind}:{n} [{step[1]} {os.path.basename(step[2])}] — reproduce with: "
                   f"bash Tests/faults/run.sh --case {profile}:{kind}:{n} --keep DIR")
         run = sum(c["run"] for c in results.values())
-        print(f"faults injected in the engine's background thread: {self.background_faults}")
+        print(f"faults injected in the engine's background thread: {background_faults}")
         print(f"fault injection: {run} cases, {len(failures)} failed, "
               f"{sum(len(names) for names in known.values())} known defects, {elapsed:.0f} s"
               + ("" if args.full or single else f" (seed {seed})"))

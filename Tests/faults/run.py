@@ -36,10 +36,12 @@ KNOWN_DEFECTS = [
     # leaves the new database directory behind.
     ("a failed open does not leave the directory as it found it", None,
      r"a failed open .* changed the database directory:.* removed |a failed open .* that was creating the database left "),
-    # (c) The manifest's directory fsync fails after its rename: the new manifest is in place,
-    # but the engine keeps the old one in memory and removes the files the new one names.
-    ("a manifest store that fails after its rename (directory fsync) leaves the new manifest naming removed files",
-     r"fsync '[^']*', after rename '[^']*MANIFEST\.tmp'",
+    # (c) The directory fsync after a rename into place (MANIFEST.tmp -> MANIFEST, and on
+    # main also wal-N.log.tmp -> wal-N.log) fails: the new file is in place, but the engine
+    # treats it as not written: it keeps the old manifest in memory and removes the files
+    # the new one names (the next open: CORRUPTION, a run or the newest log missing).
+    ("a store that fails after its rename (directory fsync) is taken as not done: the new manifest names removed files",
+     r"fsync '[^']*', after rename '[^']*\.tmp'",
      r"the manifest's runs differ from the open runs|the newest log named by the manifest, is missing"
      r"|listed in the manifest is missing|a failed open .* changed the database directory:( added wal-\d+\.log \(\d+ bytes\);)+ \[fault"),
     # (a) A WAL creation that fails (disk full, EIO) leaves a 0-byte or partly written

@@ -31,25 +31,22 @@ CRASH_STATUS = 86
 # a failure. Each entry: (name, pattern of the injected fault or None, pattern of the
 # FINDING line). Remove an entry once the engine is fixed.
 KNOWN_DEFECTS = [
-    # (b) A read-write open that fails does not leave the directory as it found it: it
-    # removes files (leftovers) before it has validated the state, and a failed create
-    # leaves the new database directory behind.
-    ("a failed open does not leave the directory as it found it", None,
-     r"a failed open .* changed the database directory:.* removed |a failed open .* that was creating the database left "),
-    # (c) The directory fsync after a rename into place (MANIFEST.tmp -> MANIFEST, and on
-    # main also wal-N.log.tmp -> wal-N.log) fails: the new file is in place, but the engine
-    # treats it as not written: it keeps the old manifest in memory and removes the files
-    # the new one names (the next open: CORRUPTION, a run or the newest log missing).
+    # The directory fsync after a rename into place (MANIFEST.tmp -> MANIFEST, or a new
+    # log's wal-N.log.tmp -> wal-N.log) fails: the new file is in place, but the engine
+    # takes the store as not done. A flush, compaction or bulk load keeps the old manifest
+    # in memory (omendb_verify then reports CORRUPTION in the same process) and removes
+    # the run the new manifest names; a freeze, or an open that then fails, removes the log
+    # the new manifest names as active (an open that fails after renaming its new log into
+    # place leaves that log behind). The next open: CORRUPTION, "run-N.run
+    # listed in the manifest is missing" / "the newest log named by the manifest, is missing".
     ("a store that fails after its rename (directory fsync) is taken as not done: the new manifest names removed files",
      r"fsync '[^']*', after rename '[^']*\.tmp'",
      r"the manifest's runs differ from the open runs|the newest log named by the manifest, is missing"
      r"|listed in the manifest is missing|a failed open .* changed the database directory:( added wal-\d+\.log \(\d+ bytes\);)+ \[fault"),
-    # (a) A WAL creation that fails (disk full, EIO) leaves a 0-byte or partly written
-    # wal-N.log: an open leaves it behind, and so does a freeze (flush, bulk load, full
-    # hot tier); the next open fails with CORRUPTION "WAL header truncated".
-    ("a failed WAL creation leaves a partial wal-N.log (the next open: CORRUPTION 'WAL header truncated')",
-     None, r"WAL header truncated \(\d+ bytes\)"
-           r"|a failed open .* changed the database directory:( added (wal-\d+\.log|MANIFEST\.tmp) \(\d+ bytes\);)+ \[fault"),
+    # An open creating a database whose fsync of the parent directory, right after the
+    # mkdir, fails leaves the new (empty) database directory behind.
+    ("a failed create leaves the database directory behind when the parent directory's fsync after mkdir fails",
+     r"fsync '[^']*', after mkdir '[^']*'", r"a failed open .* that was creating the database left "),
 ]
 
 

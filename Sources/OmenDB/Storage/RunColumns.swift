@@ -13,11 +13,22 @@ struct RunColumns {
     /// The size of every value when all have one size, else -1: then a value's place is
     /// computed from its position, without reading the offsets column.
     let fixedValueSize: Int
+    /// The heap's block checksums (version 3 runs; nil before: their heap is checked by verify only).
+    let blockChecks: HeapBlockChecks?
 
     @inline(__always) func isTombstone(_ position: Int) -> Bool { hasTombstones && metas[position] & 1 != 0 }
 
+    /// The value at `position`, after checking the heap blocks it spans (first touch only).
+    /// - Throws: `.corruption` naming the file and the damaged block's offset.
     @inline(__always)
-    func value(_ position: Int) -> UnsafeRawBufferPointer {
+    func value(_ position: Int) throws(OmenError) -> UnsafeRawBufferPointer {
+        let value = unchecked(position)
+        if let blockChecks { try blockChecks.check(value) }
+        return value
+    }
+
+    @inline(__always)
+    private func unchecked(_ position: Int) -> UnsafeRawBufferPointer {
         if fixedValueSize >= 0 {
             return UnsafeRawBufferPointer(start: heap + position &* fixedValueSize, count: fixedValueSize)
         }

@@ -23,8 +23,9 @@ final class StorageView {
 
     /// The newest version of `key` visible at `sequence`; `searchActive` false skips
     /// the active tier (known to hold nothing visible at `sequence`).
+    /// - Throws: `.corruption` when the value's run bytes fail their checksum.
     @inline(__always)
-    func lookup(_ key: Int64, at sequence: UInt64, searchActive: Bool = true) -> Lookup {
+    func lookup(_ key: Int64, at sequence: UInt64, searchActive: Bool = true) throws(OmenError) -> Lookup {
         if searchActive, let record = active.find(key, at: sequence) {
             return record.isTombstone ? .deleted : .value(record.value)
         }
@@ -35,7 +36,7 @@ final class StorageView {
         }
         for run in runs {
             if let position = run.position(of: key) {
-                return run.isTombstone(position) ? .deleted : .value(run.value(position))
+                return run.isTombstone(position) ? .deleted : .value(try run.value(position))
             }
         }
         return .absent
@@ -60,9 +61,10 @@ public final class Snapshot {
 
     /// The value of `key` at this snapshot, borrowed from engine memory (valid while
     /// the snapshot lives), or nil when absent or deleted.
+    /// - Throws: `.corruption` (naming file and offset) when the value's bytes are damaged.
     @inline(__always)
-    public func get(_ key: Int64) -> UnsafeRawBufferPointer? {
-        switch view.lookup(key, at: sequence, searchActive: searchActive) {
+    public func get(_ key: Int64) throws(OmenError) -> UnsafeRawBufferPointer? {
+        switch try view.lookup(key, at: sequence, searchActive: searchActive) {
         case .value(let value): return value
         case .absent, .deleted: return nil
         }

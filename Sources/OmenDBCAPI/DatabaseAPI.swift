@@ -175,14 +175,18 @@ public func cGet(_ db: OpaquePointer?, _ key: Int64, _ buffer: UnsafeMutableRawP
     guard let length else { return ThreadError.invalid(function, "length is NULL") }
     guard buffer != nil || capacity == 0 else { return ThreadError.invalid(function, "buffer is NULL but capacity is \(capacity)") }
     return withHandle(Database.self, HandleTag.database, db, function) { database in
-        engineCall(function) { () throws(OmenError) in
-            guard let needed = try database.read(key, into: buffer, capacity: capacity) else { return OMENDB_NOT_FOUND }
-            length.pointee = needed
-            guard needed <= capacity else {
-                return ThreadError.record(.bufferTooSmall, "\(function): the value of key \(key) needs \(needed) bytes, the buffer holds \(capacity)")
-            }
-            return OMENDB_OK
+        let found: Int?
+        do throws(OmenError) {
+            found = try database.read(key, into: buffer, capacity: capacity)
+        } catch {
+            return ThreadError.record(error.code, "\(function): \(error.message)")
         }
+        guard let needed = found else { return OMENDB_NOT_FOUND }
+        length.pointee = needed
+        guard needed <= capacity else {
+            return ThreadError.record(.bufferTooSmall, "\(function): the value of key \(key) needs \(needed) bytes, the buffer holds \(capacity)")
+        }
+        return OMENDB_OK
     }
 }
 

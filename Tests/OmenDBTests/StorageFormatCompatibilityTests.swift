@@ -31,7 +31,7 @@ final class StorageFormatCompatibilityTests: XCTestCase {
         let runs = db.currentView().0.runs
         XCTAssertEqual(runs.map(\.footer.version), [2, 2])
         XCTAssertEqual(runs.map(\.footer.flags), [0, RunFormat.flagEqualValueSizes | RunFormat.flagUniformMeta])
-        XCTAssertTrue(runs.allSatisfy { $0.columns.blockChecks == nil })
+        XCTAssertTrue(runs.allSatisfy { $0.blockChecks == nil })
         try assertMatches(db, Self.v2Reference)
         XCTAssertNil(try db.get(0))
         try db.verify()

@@ -177,13 +177,12 @@ public final class Database {
     /// or nil when the key is absent.
     public func read(_ key: Int64, into buffer: UnsafeMutableRawPointer?, capacity: Int) throws(OmenError) -> Int? {
         let (view, sequence, searchActive) = currentReadView()
-        return try withExtendedLifetime(view) { () throws(OmenError) -> Int? in
-            guard case .value(let value) = try view.lookup(key, at: sequence, searchActive: searchActive) else { return nil }
-            if value.count <= capacity && value.count > 0 {
-                buffer!.copyMemory(from: value.baseAddress!, byteCount: value.count)
-            }
-            return value.count
+        defer { withExtendedLifetime(view) {} }
+        guard case .value(let value) = try view.lookup(key, at: sequence, searchActive: searchActive) else { return nil }
+        if value.count <= capacity && value.count > 0 {
+            buffer!.copyMemory(from: value.baseAddress!, byteCount: value.count)
         }
+        return value.count
     }
 
     /// The value of `key`, copied, or nil.

@@ -31,6 +31,8 @@ final class RunFile {
     private let fixedValueSize: Int
     /// The same columns as a trivial value (reads and scans go through it).
     let columns: RunColumns
+    /// The heap's block checksums and verified-block bitmap (version 3 runs; nil before).
+    let blockChecks: HeapBlockChecks?
     /// Set when compaction retired this run: the file is removed when the last reader lets go.
     var removeWhenReleased = false
 
@@ -80,14 +82,13 @@ final class RunFile {
             model = try RunModelCoding.decode(pointer + Int(footer.modelOffset), length: Int(footer.modelLength),
                                               keys: keys, count: count, windowSearch: windowSearch,
                                               fileOffset: Int(footer.modelOffset), fileName: path)
-            // Allocated last: nothing below can fail, so `deinit` always frees it.
-            let blockChecks = footer.hasHeapBlockChecksums
-                ? HeapBlockChecks.make(heap: heap, heapLength: Int(heapLength), heapOffset: Int(footer.heapOffset),
-                                       checksums: UnsafeRawPointer(pointer + blockChecksOffset), path: path)
+            blockChecks = footer.hasHeapBlockChecksums
+                ? HeapBlockChecks(heap: heap, heapLength: Int(heapLength), heapOffset: Int(footer.heapOffset),
+                                   checksums: UnsafeRawPointer(pointer + blockChecksOffset), path: path)
                 : nil
             columns = RunColumns(keys: keys, metas: metas, offsets: offsets, heap: heap, heapLength: heapLength,
                                  count: count, hasTombstones: hasTombstones, fixedValueSize: fixedValueSize,
-                                 blockChecks: blockChecks)
+                                 verifiedBlocks: blockChecks?.verified)
         } catch {
             munmap(pointer, size)
             throw error
@@ -95,7 +96,6 @@ final class RunFile {
     }
 
     deinit {
-        columns.blockChecks?.deallocate()
         munmap(mapping, mappingLength)
         if removeWhenReleased { try? FileSystem.remove(path) }
     }
@@ -214,13 +214,21 @@ final class RunFile {
     @inline(__always) func isTombstone(_ position: Int) -> Bool { columns.isTombstone(position) }
     @inline(__always)
     func sequence(_ position: Int) -> UInt64 { footer.hasUniformMeta ? footer.largestSequence : metas[position] >> 1 }
-    @inline(__always) func value(_ position: Int) throws(OmenError) -> UnsafeRawBufferPointer { try columns.value(position) }
+
+    /// The value at `position`, after checking the heap blocks it spans (on their first touch).
+    /// - Throws: `.corruption` naming the file and the damaged block's offset.
+    @inline(__always)
+    func value(_ position: Int) throws(OmenError) -> UnsafeRawBufferPointer {
+        let value = columns.uncheckedValue(position)
+        if !columns.isVerified(value) { try blockChecks!.check(value) }
+        return value
+    }
 
     /// For runs without heap block checksums (versions 1 and 2): checks the whole heap's
     /// checksum, so that compaction never copies damaged bytes into a run whose block
     /// checksums would then vouch for them. Version 3 reads check their blocks anyway.
     func checkUnguardedHeap() throws(OmenError) {
-        guard columns.blockChecks == nil else { return }
+        guard blockChecks == nil else { return }
         guard CRC32C.update(0, heap, Int(heapLength)) == footer.heapCRC else {
             throw OmenError(.corruption, "\(path): heap section checksum mismatch (section at offset \(footer.heapOffset), \(heapLength) bytes)")
         }
@@ -233,7 +241,7 @@ final class RunFile {
         let base = UnsafeMutableRawPointer(mutating: mapping)
         try Self.checkBlockChecksums(footer, base: base, offset: mappingLength - RunFormat.footerSize - footer.heapBlockChecksumsLength,
                                      path: path)
-        try columns.blockChecks?.verifyAll()
+        try blockChecks?.verifyAll()
         try Self.checkSections(footer, base: base, path: path, includingHeap: true)
         try Self.checkColumns(keys: keys, offsets: offsets, count: count, footer: footer, path: path, everyEntry: true)
         for i in 0..<count where model.lowerBound(keys[i]) != i {

@@ -94,7 +94,7 @@ public final class StorageIterator {
             runSources[0].position = position
             runSources[0].key = candidate
             key = candidate
-            value = try checkedValue(run, position)
+            value = try checkedValue(0, position)
             return
         }
         runSources[0].position = min(position, run.count)
@@ -113,11 +113,20 @@ public final class StorageIterator {
         try pickBackward()
     }
 
-    /// A run's value, checked; on damage the iterator becomes invalid and the error is thrown.
+    /// Run source `index`'s value at `position`, checked (first touch of its heap blocks);
+    /// on damage the iterator becomes invalid and the error is thrown.
     @inline(__always)
-    private func checkedValue(_ run: RunColumns, _ position: Int) throws(OmenError) -> UnsafeRawBufferPointer {
+    private func checkedValue(_ index: Int, _ position: Int) throws(OmenError) -> UnsafeRawBufferPointer {
+        let columns = runSources[index].columns
+        let value = columns.uncheckedValue(position)
+        if !columns.isVerified(value) { try checkBlocks(value, index) }
+        return value
+    }
+
+    @inline(never)
+    private func checkBlocks(_ value: UnsafeRawBufferPointer, _ index: Int) throws(OmenError) {
         do throws(OmenError) {
-            return try run.value(position)
+            try runSources[index].run.blockChecks!.check(value)
         } catch {
             isValid = false
             throw error
@@ -157,10 +166,10 @@ public final class StorageIterator {
             value = record.value
             return true
         }
-        for source in runSources where source.isValid && source.key == candidate {
-            if source.columns.isTombstone(source.position) { return false }
+        for i in runSources.indices where runSources[i].isValid && runSources[i].key == candidate {
+            if runSources[i].columns.isTombstone(runSources[i].position) { return false }
             key = candidate
-            value = try checkedValue(source.columns, source.position)
+            value = try checkedValue(i, runSources[i].position)
             return true
         }
         return false

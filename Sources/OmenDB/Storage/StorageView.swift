@@ -26,17 +26,37 @@ final class StorageView {
     /// - Throws: `.corruption` when the value's run bytes fail their checksum.
     @inline(__always)
     func lookup(_ key: Int64, at sequence: UInt64, searchActive: Bool = true) throws(OmenError) -> Lookup {
+        switch locate(key, at: sequence, searchActive: searchActive) {
+        case .absent: return .absent
+        case .deleted: return .deleted
+        case .hot(let value): return .value(value)
+        case .run(let run, let position): return .value(try run.value(position))
+        }
+    }
+
+    /// Where `locate` found a key's visible version.
+    private enum Location {
+        case absent
+        case deleted
+        case hot(UnsafeRawBufferPointer)
+        case run(RunFile, Int)
+    }
+
+    /// The search itself, without reading a run's value: no throwing inside the loops
+    /// over the tiers keeps the run lookups inlined (the value check follows in `lookup`).
+    @inline(__always)
+    private func locate(_ key: Int64, at sequence: UInt64, searchActive: Bool) -> Location {
         if searchActive, let record = active.find(key, at: sequence) {
-            return record.isTombstone ? .deleted : .value(record.value)
+            return record.isTombstone ? .deleted : .hot(record.value)
         }
         for tier in frozen {
             if let record = tier.find(key, at: sequence) {
-                return record.isTombstone ? .deleted : .value(record.value)
+                return record.isTombstone ? .deleted : .hot(record.value)
             }
         }
         for run in runs {
             if let position = run.position(of: key) {
-                return run.isTombstone(position) ? .deleted : .value(try run.value(position))
+                return run.isTombstone(position) ? .deleted : .run(run, position)
             }
         }
         return .absent

@@ -52,7 +52,7 @@ suite_storage_crash() {
 
 suite_faults() {
     # ENOSPC, EIO, short writes, fsync failures and crashes injected at a seeded sample of
-    # the workload's I/O steps, each followed by a reopen check (~2 min; --full: ~6 min).
+    # the workload's I/O steps, each followed by a reopen check (1-2 min; --full: 3-6 min).
     bash "$ROOT/Tests/faults/run.sh"
 }
 

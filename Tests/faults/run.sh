@@ -3,8 +3,8 @@
 # write, fsync EIO) or crashes at one I/O step per run; after each, the run and a reopen
 # check that nothing acknowledged is lost (docs/reliability.md, "Fault injection").
 #
-#   Tests/faults/run.sh                 a seeded 30% sample of the cases (~2 min on 2 cores)
-#   Tests/faults/run.sh --full          every step with every fault kind (~6 min)
+#   Tests/faults/run.sh                 a seeded 30% sample of the cases (1-2 min on 2 cores)
+#   Tests/faults/run.sh --full          every step with every fault kind (3-6 min)
 #   Tests/faults/run.sh --case main:fsync:12 --keep /tmp/faults   one case, its files kept
 #   (other options: Tests/faults/run.py --help)
 #

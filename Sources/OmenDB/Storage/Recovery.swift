@@ -59,7 +59,10 @@ enum Recovery {
                 throw OmenError(.ioError, "database '\(directory)' does not exist (create_if_missing is off or the open is read-only)")
             }
             try FileSystem.makeDirectory(directory)
-            try FileSystem.syncDirectory(parentDirectory(of: directory))
+            do throws(OmenError) { try FileSystem.syncDirectory(parentDirectory(of: directory)) } catch {
+                _ = rmdir(directory)  // the empty directory just made: the failed open leaves nothing
+                throw error
+            }
             createdDirectory = true
         }
         // Another program's directory is refused before anything (even the lock file) is written to it.

@@ -43,10 +43,6 @@ KNOWN_DEFECTS = [
      r"fsync '[^']*', after rename '[^']*\.tmp'",
      r"the manifest's runs differ from the open runs|the newest log named by the manifest, is missing"
      r"|listed in the manifest is missing|a failed open .* changed the database directory:( added wal-\d+\.log \(\d+ bytes\);)+ \[fault"),
-    # An open creating a database whose fsync of the parent directory, right after the
-    # mkdir, fails leaves the new (empty) database directory behind.
-    ("a failed create leaves the database directory behind when the parent directory's fsync after mkdir fails",
-     r"fsync '[^']*', after mkdir '[^']*'", r"a failed open .* that was creating the database left "),
 ]
 
 

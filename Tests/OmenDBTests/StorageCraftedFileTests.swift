@@ -1,0 +1,54 @@
+import Foundation
+import XCTest
+@testable import OmenDB
+
+/// Files whose checksums hold but whose content is impossible (as a crafted file, or a
+/// fuzzer that repairs CRCs, makes them): opening must refuse them with `.corruption`,
+/// never trap. Each case is a failure found by Tests/fuzz; its input is in that corpus.
+final class StorageCraftedFileTests: XCTestCase {
+    /// A database directory with one run (written by a flush); returns the run's path.
+    private func databaseWithRun(_ path: String) throws -> String {
+        let db = try Database(directory: path, options: smallOptions(background: false))
+        for key in Int64(0)..<200 { try db.put(key * 7, testValue(key, 0, length: 8)) }
+        try db.flush()
+        try db.close()
+        let run = try FileSystem.list(path).first { $0.hasPrefix("run-") }
+        return try path + "/" + XCTUnwrap(run)
+    }
+
+    /// Rewrites the run's model section with `edit`, then its model CRC and footer CRC.
+    private func editModel(_ runPath: String, _ edit: (inout [UInt8], Int) -> Void) throws {
+        var bytes = try FileSystem.readAll(runPath)
+        let footerStart = bytes.count - RunFormat.footerSize
+        var footer = try bytes.withUnsafeBytes { raw in
+            try RunFooter.decode(raw.baseAddress! + footerStart, fileOffset: footerStart, fileName: runPath)
+        }
+        let model = Int(footer.modelOffset)
+        edit(&bytes, model)
+        footer.modelCRC = CRC32C.checksum(Array(bytes[model..<(model + Int(footer.modelLength))]))
+        bytes.replaceSubrange(footerStart..<bytes.count, with: footer.encoded())
+        try FileSystem.replaceAtomically(runPath, directory: (runPath as NSString).deletingLastPathComponent, with: bytes)
+    }
+
+    private func assertOpenRefused(_ path: String, mentioning text: String, line: UInt = #line) {
+        do {
+            let db = try Database(directory: path, options: smallOptions(background: false))
+            try? db.close()
+            XCTFail("a crafted run file was accepted", line: line)
+        } catch {
+            XCTAssertEqual(error.code, .corruption, "\(error)", line: line)
+            XCTAssertTrue(error.message.contains(text), "\(error.message)", line: line)
+        }
+    }
+
+    /// A model level count of 2^63 (it trapped converting to Int before being bounded).
+    func testRunModelLevelCountBeyondIntIsCorruption() throws {
+        let path = temporaryDatabaseDirectory(self)
+        let run = try databaseWithRun(path)
+        try editModel(run) { bytes, model in
+            // epsilon (8), recursive epsilon (8), then the level count.
+            withUnsafeBytes(of: (UInt64(1) << 63).littleEndian) { bytes.replaceSubrange((model + 16)..<(model + 24), with: $0) }
+        }
+        assertOpenRefused(path, mentioning: "implausible level count 9223372036854775808")
+    }
+}

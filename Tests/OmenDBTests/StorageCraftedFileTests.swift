@@ -52,3 +52,28 @@ final class StorageCraftedFileTests: XCTestCase {
         assertOpenRefused(path, mentioning: "implausible level count 9223372036854775808")
     }
 }
+
+/// Manifests whose checksum holds but whose content is impossible.
+final class StorageCraftedManifestTests: XCTestCase {
+    /// Stores `edit` applied to the manifest of a database holding one write.
+    private func databaseWithEditedManifest(_ edit: (inout Manifest) -> Void) throws -> String {
+        let path = temporaryDatabaseDirectory(self)
+        let db = try Database(directory: path, options: smallOptions(background: false))
+        try db.put(1, [1])
+        try db.close()
+        var manifest = try Manifest.load(directory: path)
+        edit(&manifest)
+        try manifest.store(directory: path)
+        return path
+    }
+
+    /// A WAL watermark beyond the next file number: recovery used to open it and start a
+    /// log below the watermark, which the next open dropped with the writes in it.
+    func testWALWatermarkBeyondNextFileNumberIsCorruption() throws {
+        let path = try databaseWithEditedManifest { $0.walWatermark = $0.nextFileNumber + 1000 }
+        XCTAssertThrowsError(try Database(directory: path, options: smallOptions(background: false))) { error in
+            XCTAssertEqual((error as? OmenError)?.code, .corruption, "\(error)")
+            XCTAssertTrue("\(error)".contains("is beyond the next file number"), "\(error)")
+        }
+    }
+}

@@ -76,4 +76,24 @@ final class StorageCraftedManifestTests: XCTestCase {
             XCTAssertTrue("\(error)".contains("is beyond the next file number"), "\(error)")
         }
     }
+
+    /// A next file number past 12 digits: recovery used to open it and start a log whose
+    /// name has 13 digits, which the next open did not recognize (the active log "missing").
+    func testNextFileNumberBeyondTwelveDigitsIsCorruption() throws {
+        let path = try databaseWithEditedManifest { $0.nextFileNumber = 1_000_000_000_005 }
+        XCTAssertThrowsError(try Database(directory: path, options: smallOptions(background: false))) { error in
+            XCTAssertEqual((error as? OmenError)?.code, .corruption, "\(error)")
+            XCTAssertTrue("\(error)".contains("next file number 1000000000005 exceeds 999999999999"), "\(error)")
+        }
+    }
+
+    /// Recovery gives out the number after the largest file's: the largest allowed
+    /// number is never taken as a file's, so the next stays within 12 digits.
+    func testLargestFileNumberIsNotAFileName() {
+        if case .wal(let n) = Recovery.classify("wal-999999999998.log") { XCTAssertEqual(n, 999_999_999_998) } else { XCTFail() }
+        if case .run(let n) = Recovery.classify("run-000000000007.run") { XCTAssertEqual(n, 7) } else { XCTFail() }
+        for name in ["wal-999999999999.log", "run-999999999999.run", "wal-1000000000000.log"] {
+            if case .other = Recovery.classify(name) {} else { XCTFail(name) }
+        }
+    }
 }

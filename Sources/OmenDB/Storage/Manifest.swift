@@ -72,6 +72,10 @@ struct Manifest: Equatable {
             guard manifest.walWatermark <= manifest.nextFileNumber else {
                 throw OmenError(.corruption, "\(path): WAL watermark \(manifest.walWatermark) is beyond the next file number \(manifest.nextFileNumber) (offset 16)")
             }
+            // A larger number would name a file with more than 12 digits, which no open finds.
+            guard manifest.nextFileNumber <= largestFileNumber else {
+                throw OmenError(.corruption, "\(path): next file number \(manifest.nextFileNumber) exceeds \(largestFileNumber) (offset 16)")
+            }
             return manifest
         }
     }

@@ -29,7 +29,7 @@ cmake_configure() {
 cleanup() { if [[ ${OMENDB_KEEP_WORK:-0} == 1 ]]; then echo "kept $WORK"; else rm -rf "$WORK"; fi; }
 trap cleanup EXIT
 
-SUITES=(setup swift_build swift_test storage_crash cmake_build ctest installed_checks installed_c_tests consumers python bench_smoke)
+SUITES=(setup swift_build swift_test storage_crash cmake_build ctest installed_checks installed_c_tests consumers python bench_smoke fuzz)
 
 # ---- suites ------------------------------------------------------------------
 
@@ -126,6 +126,14 @@ suite_python() {
     fi
     # Run from outside the source tree so that the installed package is imported.
     (cd "$WORK" && "$python" -m pytest -q "$ROOT/bindings/python/tests")
+}
+
+suite_fuzz() {
+    # libFuzzer (ASan) over the WAL, manifest, run-file, index and map parsers, and
+    # atheris over the Python binding's arguments (against the installed library):
+    # 40 s per target from the committed corpora; ~3 min to build the instrumented
+    # targets on 2 cores, 4 min of fuzzing (Tests/fuzz/run.sh --long: 20 min per target).
+    OMENDB_LIBRARY=$PREFIX/lib/libomendb.so.0 bash "$ROOT/Tests/fuzz/run.sh" --seconds 40
 }
 
 # ---- runner ------------------------------------------------------------------

@@ -10,7 +10,7 @@ import PackageDescription
 let omendb = Target.Dependency.product(name: "OmenDB", package: "OmenDB")
 /// The toolchain's lld: gold fails on the instrumented objects.
 let linker: [LinkerSetting] = [.unsafeFlags(["-use-ld=lld"])]
-let targets = ["fuzz-wal", "fuzz-manifest", "fuzz-run", "fuzz-index", "fuzz-map"]
+let targets = ["fuzz-wal", "fuzz-manifest", "fuzz-run", "fuzz-index", "fuzz-map", "fuzz-database"]
 
 let package = Package(
     name: "OmenDBFuzz",

@@ -3,13 +3,13 @@
 # bounded time from its committed corpus; fails on any crash, ASan report, broken
 # invariant, timeout (-timeout) or out-of-memory. See docs/reliability.md, "Fuzzing".
 #
-#   bash Tests/fuzz/run.sh                    # every target, 40 s each (~5 min with the build)
+#   bash Tests/fuzz/run.sh                    # every target, 40 s each (~8 min with the build)
 #   bash Tests/fuzz/run.sh --seconds 300 run  # one target, longer
 #   bash Tests/fuzz/run.sh --long             # 20 min per target; new inputs kept in
 #                                             # Tests/fuzz/.build/long-corpus for merging
 #   bash Tests/fuzz/run.sh --seeds            # rewrite corpus/*/seed-* from engine-written files
 #
-# Targets: wal manifest run index map (Swift, libFuzzer) and python (atheris over the
+# Targets: wal manifest run index map database (Swift, libFuzzer) and python (atheris over the
 # Python binding; the library is $OMENDB_LIBRARY, else built here).
 set -euo pipefail
 
@@ -29,7 +29,7 @@ while [[ $# -gt 0 ]]; do
         *) TARGETS+=("$1"); shift ;;
     esac
 done
-[[ ${#TARGETS[@]} -gt 0 ]] || TARGETS=(wal manifest run index map python)
+[[ ${#TARGETS[@]} -gt 0 ]] || TARGETS=(wal manifest run index map database python)
 
 # libFuzzer handles crashes itself; Swift's backtracer would hold a crashed target for
 # up to 30 s. Leak checking stays on: a parser that leaks on bad input is a bug too.
@@ -125,9 +125,9 @@ if [[ $SEEDS -eq 1 ]]; then
 fi
 for target in "${TARGETS[@]}"; do
     case $target in
-        wal|manifest|run|index|map) fuzz_swift "$target" ;;
+        wal|manifest|run|index|map|database) fuzz_swift "$target" ;;
         python) fuzz_python ;;
-        *) echo "unknown target $target (wal manifest run index map python)" >&2; exit 2 ;;
+        *) echo "unknown target $target (wal manifest run index map database python)" >&2; exit 2 ;;
     esac
 done
 if [[ $LONG -eq 1 ]]; then

@@ -47,6 +47,20 @@ import Glibc
         return (wal, runs, try FileSystem.readAll(directory + "/" + Manifest.fileName))
     }
 
+    /// Every file of a database directory as a `FileBundle` (numbers fit a byte here).
+    static func bundle(_ directory: String) throws(OmenError) -> [UInt8] {
+        var files: [(FileBundle.Kind, UInt8, [UInt8])] = []
+        for name in try FileSystem.list(directory).sorted() {
+            let content = try FileSystem.readAll(directory + "/" + name)
+            switch Recovery.classify(name) {
+            case .wal(let n): files.append((.wal, UInt8(n), content))
+            case .run(let n): files.append((.run, UInt8(n), content))
+            case .other: if name == Manifest.fileName { files.append((.manifest, 0, content)) }
+            }
+        }
+        return FileBundle.encode(files)
+    }
+
     static func databaseSeeds(_ corpus: String) throws(OmenError) {
         let scratch = ScratchDirectory()
         var options = DatabaseOptions()
@@ -59,6 +73,7 @@ import Glibc
         let emptyFiles = try files(empty)
         save(corpus, "fuzz-manifest", "empty", flags: 0, emptyFiles.manifest)
         save(corpus, "fuzz-wal", "header-only", flags: 2, emptyFiles.wal!)
+        save(corpus, "fuzz-database", "empty", flags: 0, try bundle(empty))
 
         // A log of single puts, deletes and batches (empty values and a 600-byte one).
         let logged = scratch.path + "/logged"
@@ -77,6 +92,7 @@ import Glibc
         save(corpus, "fuzz-wal", "batches", flags: 0, loggedFiles.wal!)
         save(corpus, "fuzz-wal", "batches-newest", flags: 3, loggedFiles.wal!)
         save(corpus, "fuzz-manifest", "active-wal", flags: 1, loggedFiles.manifest)
+        save(corpus, "fuzz-database", "logged", flags: 1, try bundle(logged))
 
         // Runs: mixed value sizes (offsets column), equal sizes with tombstones, and a
         // bulk load (one sequence: uniform meta). The manifest lists all three.
@@ -96,6 +112,8 @@ import Glibc
         for (i, run) in flushedFiles.runs.enumerated() { save(corpus, "fuzz-run", "run-\(i)", flags: i == 0 ? 0 : 1, run) }
         save(corpus, "fuzz-manifest", "three-runs", flags: 1, flushedFiles.manifest)
         save(corpus, "fuzz-wal", "after-flush", flags: 1, flushedFiles.wal!)
+        save(corpus, "fuzz-database", "three-runs", flags: 1, try bundle(flushed))
+        save(corpus, "fuzz-database", "three-runs-writable", flags: 3, try bundle(flushed))
     }
 
     nonisolated(unsafe) static let bulkValue: UnsafeRawBufferPointer = {

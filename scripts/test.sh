@@ -129,10 +129,10 @@ suite_python() {
 }
 
 suite_fuzz() {
-    # libFuzzer (ASan) over the WAL, manifest, run-file, index and map parsers, and
-    # atheris over the Python binding's arguments (against the installed library):
-    # 40 s per target from the committed corpora; ~3 min to build the instrumented
-    # targets on 2 cores, 4 min of fuzzing (Tests/fuzz/run.sh --long: 20 min per target).
+    # libFuzzer (ASan) over the WAL, manifest, run-file, index, map and whole-directory
+    # parsers, and atheris over the Python binding's arguments (against the installed
+    # library): 7 targets x 40 s from the committed corpora (~5 min) plus building the
+    # instrumented targets (~3 min on 2 cores). Long run: Tests/fuzz/run.sh --long.
     OMENDB_LIBRARY=$PREFIX/lib/libomendb.so.0 bash "$ROOT/Tests/fuzz/run.sh" --seconds 40
 }
 

@@ -132,7 +132,7 @@ suite_fuzz() {
     # libFuzzer (ASan) over the WAL, manifest, run-file, index, map and whole-directory
     # parsers, and atheris over the Python binding's arguments (against the installed
     # library): 7 targets x 40 s from the committed corpora (~5 min) plus building the
-    # instrumented targets (~3 min on 2 cores). Long run: Tests/fuzz/run.sh --long.
+    # instrumented targets (1-3 min on 2 cores). Long run: Tests/fuzz/run.sh --long.
     OMENDB_LIBRARY=$PREFIX/lib/libomendb.so.0 bash "$ROOT/Tests/fuzz/run.sh" --seconds 40
 }
 

@@ -27,7 +27,7 @@ final class StorageCraftedFileTests: XCTestCase {
         edit(&bytes, model)
         footer.modelCRC = CRC32C.checksum(Array(bytes[model..<(model + Int(footer.modelLength))]))
         bytes.replaceSubrange(footerStart..<bytes.count, with: footer.encoded())
-        try FileSystem.replaceAtomically(runPath, directory: (runPath as NSString).deletingLastPathComponent, with: bytes)
+        _ = try FileSystem.replaceAtomically(runPath, directory: (runPath as NSString).deletingLastPathComponent, with: bytes)
     }
 
     private func assertOpenRefused(_ path: String, mentioning text: String, line: UInt = #line) {
@@ -63,7 +63,7 @@ final class StorageCraftedManifestTests: XCTestCase {
         try db.close()
         var manifest = try Manifest.load(directory: path)
         edit(&manifest)
-        try manifest.store(directory: path)
+        _ = try manifest.store(directory: path)
         return path
     }
 

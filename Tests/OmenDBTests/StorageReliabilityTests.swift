@@ -57,7 +57,7 @@ final class StorageReliabilityTests: XCTestCase {
             try db.close()
         }
         let current = try FileSystem.readAll(path + "/MANIFEST")
-        try FileSystem.replaceAtomically(path + "/MANIFEST", directory: path, with: older)
+        _ = try FileSystem.replaceAtomically(path + "/MANIFEST", directory: path, with: older)
         let before = try directoryContents(path)
         for _ in 0..<2 {
             XCTAssertThrowsError(try Database(directory: path, options: smallOptions())) { error in
@@ -65,7 +65,7 @@ final class StorageReliabilityTests: XCTestCase {
             }
             XCTAssertEqual(try directoryContents(path), before, "a failed open changed the directory")
         }
-        try FileSystem.replaceAtomically(path + "/MANIFEST", directory: path, with: current)
+        _ = try FileSystem.replaceAtomically(path + "/MANIFEST", directory: path, with: current)
         let db = try Database(directory: path, options: smallOptions())
         try assertMatches(db, reference)
         try db.verify()
@@ -180,7 +180,7 @@ final class StorageReliabilityTests: XCTestCase {
     func testBusyNamesTheCurrentHolders() throws {
         let path = temporaryDatabaseDirectory(self)
         try Database(directory: path).close()
-        try FileSystem.replaceAtomically(path + "/LOCK", directory: path, with: Array("999999".utf8))
+        _ = try FileSystem.replaceAtomically(path + "/LOCK", directory: path, with: Array("999999".utf8))
         var readOnly = DatabaseOptions()
         readOnly.readOnly = true
         let reader = try Database(directory: path, options: readOnly)

@@ -30,20 +30,7 @@ CRASH_STATUS = 86
 # as "known" under the defect's name instead of failing the run; --strict counts it as
 # a failure. Each entry: (name, pattern of the injected fault or None, pattern of the
 # FINDING line). Remove an entry once the engine is fixed.
-KNOWN_DEFECTS = [
-    # The directory fsync after a rename into place (MANIFEST.tmp -> MANIFEST, or a new
-    # log's wal-N.log.tmp -> wal-N.log) fails: the new file is in place, but the engine
-    # takes the store as not done. A flush, compaction or bulk load keeps the old manifest
-    # in memory (omendb_verify then reports CORRUPTION in the same process) and removes
-    # the run the new manifest names; a freeze, or an open that then fails, removes the log
-    # the new manifest names as active (an open that fails after renaming its new log into
-    # place leaves that log behind). The next open: CORRUPTION, "run-N.run
-    # listed in the manifest is missing" / "the newest log named by the manifest, is missing".
-    ("a store that fails after its rename (directory fsync) is taken as not done: the new manifest names removed files",
-     r"fsync '[^']*', after rename '[^']*\.tmp'",
-     r"the manifest's runs differ from the open runs|the newest log named by the manifest, is missing"
-     r"|listed in the manifest is missing|a failed open .* changed the database directory:( added wal-\d+\.log \(\d+ bytes\);)+ \[fault"),
-]
+KNOWN_DEFECTS: list = []  # none open
 
 
 def parse_trace(path):
@@ -231,7 +218,7 @@ class Runner:
         failures.sort()
         for profile, kind, n, step, reason in failures:
             print(f"FAILED {profile}:{kind}:{n} [{step[1]} {os.path.basename(step[2])}] — reproduce with: "
-                  f"bash Tests/faults/run.sh --case {profile}:{kind}:{n} --keep DIR")
+                  f"bash Tests/faults/run.sh --case {profile}:{kind}:{n} --keep DIR\n    {reason}")
         run = sum(c["run"] for c in results.values())
         print(f"faults injected in the engine's background thread: {background_faults}")
         print(f"fault injection: {run} cases, {len(failures)} failed, "

@@ -1,15 +1,22 @@
 /// Flushes (frozen hot tier -> run file), compaction (runs -> one run), bulk load.
 /// All run under `maintenanceLock`; locks are taken in `LockRank` order.
 extension Database {
-    /// Applies `change` to a copy of the manifest and stores it atomically; the live
-    /// manifest changes only when the store succeeded.
-    func updateManifest(_ change: (inout Manifest) -> Void) throws(OmenError) {
-        try manifestLock.withLock { () throws(OmenError) in
+    /// Applies `change` to a copy of the manifest and stores it atomically.
+    ///
+    /// - Throws: when the manifest on disk (and the live one) is unchanged.
+    /// - Returns: nil when the new manifest is durable; else the error of the directory
+    ///   fsync after it was renamed into place. It is then the live manifest, but a
+    ///   machine crash may bring back the old one: the caller makes its in-memory state
+    ///   match the new manifest, removes no file that either names, and throws the
+    ///   error (writes then stop until a reopen has read back what is durable).
+    func updateManifest(_ change: (inout Manifest) -> Void) throws(OmenError) -> OmenError? {
+        try manifestLock.withLock { () throws(OmenError) -> OmenError? in
             var next = manifest
             change(&next)
             next.nextFileNumber = viewLock.withLock { nextFileNumber }
-            try next.store(directory: directory)
+            let notDurable = try next.store(directory: directory)
             manifest = next
+            return notDurable
         }
     }
 
@@ -80,8 +87,9 @@ extension Database {
             writer.abandon()
             throw error
         }
+        let notDurable: OmenError?
         do throws(OmenError) {
-            try updateManifest { next in
+            notDurable = try updateManifest { next in
                 if let run { next.runs.insert(run.descriptor, at: 0) }
                 next.walWatermark = max(next.walWatermark, (tier.walNumbers.max() ?? 0) + 1)
                 next.lastSequence = max(next.lastSequence, tier.largestSequence)
@@ -94,6 +102,8 @@ extension Database {
             StorageView(active: old.active, frozen: Array(old.frozen.dropLast()),
                         runs: (run.map { [$0] } ?? []) + old.runs)
         }
+        // The retired logs stay while the old manifest, which needs them, may come back.
+        if let notDurable { throw notDurable }
         for number in tier.walNumbers { try? FileSystem.remove(directory + "/" + WALFormat.fileName(number)) }
     }
 
@@ -139,8 +149,9 @@ extension Database {
         }
         // The merged runs are the newest ones, so the result takes their place at the front.
         let replaced = Set(runs.map(\.descriptor.number))
+        let notDurable: OmenError?
         do throws(OmenError) {
-            try updateManifest { next in
+            notDurable = try updateManifest { next in
                 next.runs.removeAll { replaced.contains($0.number) }
                 if let merged { next.runs.insert(merged.descriptor, at: 0) }
             }
@@ -152,6 +163,8 @@ extension Database {
             StorageView(active: old.active, frozen: old.frozen,
                         runs: (merged.map { [$0] } ?? []) + old.runs.filter { !replaced.contains($0.descriptor.number) })
         }
+        // The merged runs stay while the old manifest, which lists them, may come back.
+        if let notDurable { throw notDurable }
         for run in runs { run.removeWhenReleased = true }
     }
 
@@ -214,8 +227,9 @@ extension Database {
                     writer.abandon()
                     throw error
                 }
+                let notDurable: OmenError?
                 do throws(OmenError) {
-                    try updateManifest { next in
+                    notDurable = try updateManifest { next in
                         next.runs.insert(run.descriptor, at: 0)
                         next.lastSequence = sequence
                     }
@@ -229,6 +243,8 @@ extension Database {
                 view = StorageView(active: view.active, frozen: view.frozen, runs: [run] + view.runs)
                 visibleSequence = sequence
                 viewLock.unlock()
+                // Loaded and visible, but not known durable: the caller gets the error.
+                if let notDurable { throw notDurable }
             }
         }
         if currentView().0.runs.count > options.compactionTrigger { worker?.wake() }

@@ -154,7 +154,8 @@ extension Database {
         unsyncedBytes = 0
         let newLog = try WALWriter(directory: directory, number: allocateFileNumber())
         // The manifest names the newest WAL, so that losing it is detected as corruption.
-        do throws(OmenError) { try updateManifest { $0.activeWAL = newLog.number } } catch {
+        let notDurable: OmenError?
+        do throws(OmenError) { notDurable = try updateManifest { $0.activeWAL = newLog.number } } catch {
             try? FileSystem.remove(newLog.file.path)
             throw error
         }
@@ -163,6 +164,11 @@ extension Database {
         tier.walNumbers = [newLog.number]
         installEmptyActiveTier { old in StorageView(active: tier, frozen: [old.active] + old.frozen, runs: old.runs) }
         writerLock.broadcast()
+        // The new manifest is in place but not known durable: writes stop until reopen.
+        if let notDurable {
+            writeFailure = notDurable
+            throw notDurable
+        }
     }
 
     /// NORMAL mode without a background thread: fsync on the writing thread (writer lock held).

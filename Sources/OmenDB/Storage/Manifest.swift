@@ -86,7 +86,10 @@ struct Manifest: Equatable {
     }
 
     /// Writes the manifest atomically (temporary file, fsync, rename, directory fsync).
-    func store(directory: String) throws(OmenError) {
+    /// - Throws: when the stored manifest is unchanged.
+    /// - Returns: nil when the new manifest is durable, else the error of the directory
+    ///   fsync after it was renamed into place (see `FileSystem.replaceAtomically`).
+    func store(directory: String) throws(OmenError) -> OmenError? {
         try FileSystem.replaceAtomically(directory + "/" + Self.fileName, directory: directory, with: encoded())
     }
 }

@@ -156,14 +156,43 @@ enum FileSystem {
     }
 
     /// Writes `bytes` to `path` via a temporary file, fsync, rename and a directory fsync:
-    /// after a crash at any point, `path` holds either its old or its new content. On a
-    /// failure the temporary file is removed (best effort) and `path` is unchanged.
-    static func replaceAtomically(_ path: String, directory: String, with bytes: [UInt8]) throws(OmenError) {
-        _ = try createAtomically(path, directory: directory, with: bytes)
+    /// after a crash at any point, `path` holds either its old or its new content.
+    ///
+    /// - Throws: when `path` is unchanged (the temporary file is removed, best effort).
+    /// - Returns: nil when the new content is durable, or the error of the directory
+    ///   fsync after the rename: `path` then holds the new content, which a machine
+    ///   crash may still undo (the old content cannot be put back). Callers treat the
+    ///   replacement as done and keep every file either content may name.
+    static func replaceAtomically(_ path: String, directory: String, with bytes: [UInt8]) throws(OmenError) -> OmenError? {
+        let file = try writeTemporary(path, with: bytes)
+        do throws(OmenError) { try rename(file.path, path) } catch {
+            try? remove(file.path)
+            throw error
+        }
+        file.path = path
+        do throws(OmenError) { try syncDirectory(directory) } catch { return error }
+        return nil
     }
 
-    /// `replaceAtomically`, returning the new file open for writing.
+    /// Creates `path` (which must not exist) holding `bytes`, durably, or nothing: the
+    /// file is written and fsynced under a temporary name, renamed into place and the
+    /// directory fsynced; on any failure both names are removed (best effort). Returns
+    /// the new file, open for writing.
     static func createAtomically(_ path: String, directory: String, with bytes: [UInt8]) throws(OmenError) -> PosixFile {
+        let file = try writeTemporary(path, with: bytes)
+        do throws(OmenError) {
+            try rename(file.path, path)
+            file.path = path
+            try syncDirectory(directory)
+            return file
+        } catch {
+            try? remove(file.path)
+            throw error
+        }
+    }
+
+    /// `path` + `temporarySuffix`, created or truncated, holding `bytes`, fsynced.
+    private static func writeTemporary(_ path: String, with bytes: [UInt8]) throws(OmenError) -> PosixFile {
         let temporary = path + temporarySuffix
         do throws(OmenError) {
             let file = try PosixFile.open(temporary, O_WRONLY | O_CREAT | O_TRUNC)
@@ -171,9 +200,6 @@ enum FileSystem {
                 try file.write(raw.baseAddress!, raw.count, at: 0)
             }
             try file.sync()
-            try rename(temporary, path)
-            file.path = path
-            try syncDirectory(directory)
             return file
         } catch {
             try? remove(temporary)

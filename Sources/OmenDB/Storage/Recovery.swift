@@ -217,7 +217,8 @@ private struct RecoveredState {
         if !options.readOnly {
             // A new database's manifest comes first: a crash before the log is named leaves
             // a database whose unnamed log recovery drops, never data files without a manifest.
-            if !manifestExists { try manifest.store(directory: directory) }
+            // (A creation that fails is undone by `open`, also when only the fsync failed.)
+            if !manifestExists, let notDurable = try manifest.store(directory: directory) { throw notDurable }
             if let (number, validEnd) = tornTail {
                 let path = directory + "/" + WALFormat.fileName(number)
                 if validEnd == 0 {
@@ -246,10 +247,15 @@ private struct RecoveredState {
                 nextFileNumber += 1
                 manifest.activeWAL = writer.number
                 manifest.nextFileNumber = nextFileNumber
-                do throws(OmenError) { try manifest.store(directory: directory) } catch {
+                let notDurable: OmenError?
+                do throws(OmenError) { notDurable = try manifest.store(directory: directory) } catch {
                     try? FileSystem.remove(writer.file.path)
                     throw error
                 }
+                // The new manifest names the new log: both stay (the directory then holds a
+                // state equivalent to the one found, which the next open reads), and the
+                // open fails, as what is durable is unknown.
+                if let notDurable { throw notDurable }
                 tier.walNumbers.append(writer.number)
                 wal = writer
                 // Logs without records (e.g. from opens without writes) are dropped only now

@@ -22,6 +22,15 @@
  *      caller buffer — written into memory the caller provides.
  *    Every *_free function accepts NULL and does nothing with it.
  *
+ *  - Sizes. Every size_t is unsigned, and all its values are meaningful:
+ *      a count of caller input (keys, lookups) or the length of a buffer to
+ *      load above 2^60 gives OMENDB_TOO_LARGE; a value length above the
+ *      function's limit gives OMENDB_TOO_LARGE; the capacity of a caller
+ *      output buffer (or of arrays of max_entries elements) may be any value:
+ *      a capacity larger than needed is simply big enough, never an error;
+ *      a struct_size larger than the library's struct is fine (the library
+ *      fills its own fields). Messages state sizes as unsigned numbers.
+ *
  *  - Handles. Handles are opaque. Passing NULL where a handle is required gives
  *    OMENDB_INVALID_ARGUMENT; passing a handle that was already freed gives
  *    OMENDB_MISUSE while its slot has not been reused (handle memory is
@@ -177,7 +186,8 @@ int omendb_index_range(const omendb_index *index, int64_t lo, int64_t hi,
 /* Batch find over caller arrays: positions[i] is the first position of keys[i],
  * or -1 when absent; *found (may be NULL) receives how many were found.
  * Caller buffers: `positions` holds `count` elements and must not overlap `keys`
- * (OMENDB_INVALID_ARGUMENT); no allocation is made.
+ * (OMENDB_INVALID_ARGUMENT); no allocation is made. `keys` and `positions` may
+ * be NULL when count is 0; OMENDB_TOO_LARGE when count exceeds 2^60.
  * The lookups are interleaved so that their memory accesses overlap. */
 int omendb_index_find_batch(const omendb_index *index, const int64_t *keys, size_t count,
                             int64_t *positions, size_t *found);
@@ -337,8 +347,9 @@ int omendb_write(omendb_db *db, omendb_batch *batch);
  * new run file (no per-record log), as one atomic step newer than all earlier
  * writes: values[i] points to lengths[i] bytes (copied; may be NULL when the length
  * is 0). Errors: OMENDB_INVALID_ARGUMENT for unsorted or duplicate keys (the message
- * names the position) or NULL arrays with count > 0; OMENDB_TOO_LARGE; others as
- * omendb_put. */
+ * names the position) or NULL arrays with count > 0; OMENDB_TOO_LARGE when count
+ * exceeds 2^60 or a value exceeds the maximum value size (lengths[i] above 2^30
+ * is refused before values[i] is read); others as omendb_put. */
 int omendb_bulk_load(omendb_db *db, const int64_t *keys, const void *const *values,
                      const size_t *lengths, size_t count);
 
@@ -356,7 +367,7 @@ int omendb_snapshot_get(omendb_snapshot *snapshot, int64_t key, const void **val
 /* Zero-copy multi-get over caller arrays of `count` elements: values[i]/lengths[i]
  * are set (borrowed as in omendb_snapshot_get) or to NULL/0 when keys[i] is absent;
  * *found (may be NULL) receives how many were found. Returns OMENDB_OK even when
- * some keys are absent. */
+ * some keys are absent. OMENDB_TOO_LARGE when count exceeds 2^60. */
 int omendb_snapshot_multi_get(omendb_snapshot *snapshot, const int64_t *keys, size_t count,
                               const void **values, size_t *lengths, size_t *found);
 
@@ -367,7 +378,9 @@ int omendb_snapshot_multi_get(omendb_snapshot *snapshot, const int64_t *keys, si
  * *done receives how many keys were processed (count when all were; call again
  * from keys + *done with an emptied buffer). When the first key's value alone is
  * larger than capacity, returns OMENDB_BUFFER_TOO_SMALL with *done 0 and
- * lengths[0] = its length. Caller buffers; `buffer` may be NULL when capacity is 0. */
+ * lengths[0] = its length. Caller buffers; `buffer` may be NULL when capacity is 0.
+ * Errors: OMENDB_TOO_LARGE when count exceeds 2^60; OMENDB_INVALID_ARGUMENT for a
+ * NULL done, or NULL keys/lengths with count > 0. */
 int omendb_snapshot_multi_get_copy(omendb_snapshot *snapshot, const int64_t *keys, size_t count,
                                    size_t *lengths, void *buffer, size_t capacity, size_t *done);
 
@@ -469,7 +482,8 @@ int omendb_index_serialize(const omendb_index *index, void *buffer, size_t capac
  * omendb_index_build (they must stay valid and unchanged until
  * omendb_index_free); the buffer is only read during the call.
  *
- * OMENDB_INVALID_ARGUMENT for a NULL buffer, index, or keys with count > 0.
+ * OMENDB_INVALID_ARGUMENT for a NULL buffer, index, or keys with count > 0;
+ * OMENDB_TOO_LARGE when count or length exceeds 2^60.
  * Checks, in order: magic, length and CRC32C (OMENDB_CORRUPTION for any damaged
  * or truncated buffer), format version and model kind (OMENDB_UNSUPPORTED for
  * versions or kinds this build does not read), then that `keys` match the keys
@@ -530,7 +544,7 @@ int omendb_map_count(const omendb_map *map, uint64_t *count);
  * after `capacity` entries; *written receives how many were copied (fewer than
  * `capacity` means the map has no more). Either of `keys` and `payloads` may be
  * NULL to skip that column. To page on, call again from the last key + 1.
- * OMENDB_TOO_LARGE when capacity exceeds 2^60. */
+ * Any capacity is valid (one above the map's count is simply big enough). */
 int omendb_map_range(const omendb_map *map, int64_t start, size_t capacity,
                      int64_t *keys, uint64_t *payloads, size_t *written);
 
@@ -601,7 +615,8 @@ int omendb_map_serialize(const omendb_map *map, void *buffer, size_t capacity, s
 
 /* Creates a map from buffer[0..length), written by omendb_map_serialize; the
  * buffer is only read during the call (the map holds copies of the entries).
- * OMENDB_INVALID_ARGUMENT for a NULL buffer or map. Checks magic, length and
+ * OMENDB_INVALID_ARGUMENT for a NULL buffer or map; OMENDB_TOO_LARGE when length
+ * exceeds 2^60. Checks magic, length and
  * CRC32C (OMENDB_CORRUPTION for any damaged or truncated buffer), the format
  * version (OMENDB_UNSUPPORTED for versions this build does not read), then the
  * entries (strictly increasing keys) and the tree (node counts, slot spans,

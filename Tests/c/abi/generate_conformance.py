@@ -21,8 +21,8 @@ or, if its rule is missing, reported. For each function the generated C:
 and checks each call's status against the documented one (the rules below, read
 from the header's comments), and the message: a call that fails records a
 message starting with the function's name (mentioning NULL, the freed handle or
-the refused size in decimal as fitting); a call that succeeds, answers NOT_FOUND
-or frees NULL leaves the previous message alone. Built with ASan+UBSan, any
+the refused size in decimal as fitting) and writes no output handle; a call that
+succeeds, answers NOT_FOUND or frees NULL leaves the previous message alone. Built with ASan+UBSan, any
 out-of-bounds access, use after free or crash fails the test too.
 
 Type classes come from the parsed declarations; what must be written down per
@@ -416,6 +416,9 @@ def emit_call(w: Writer, function: Function, params: List[Param], rule: Rule, la
         if struct_size[0]:
             w(f"        if (status == OMENDB_OK) CHECK(s_{struct_size[1]}.struct_size == sizeof s_{struct_size[1]}, "
               f"\"%s: struct_size came back as %zu\", {where}, s_{struct_size[1]}.struct_size);")
+        for p in params:  # outputs are written only on OMENDB_OK
+            if p.kind == "out_handle" and p.name not in override:
+                w(f"        if (status != OMENDB_OK) CHECK(o_{p.name} == NULL, \"%s: wrote *{p.name} on failure\", {where});")
     if wrong:
         handle = next(p.handle for p in params if p.name == wrong)
         w(f"        CHECK(fx_wrong_is_live({c_string(handle)}, h_{wrong}), \"%s: the other handle did not survive\", {where});")

@@ -32,10 +32,12 @@
  *      fills its own fields). Messages state sizes as unsigned numbers.
  *
  *  - Handles. Handles are opaque. Passing NULL where a handle is required gives
- *    OMENDB_INVALID_ARGUMENT; passing a handle that was already freed gives
- *    OMENDB_MISUSE while its slot has not been reused (handle memory is
- *    recycled, never returned to the system, so a stale handle never crashes the
- *    library, but it may alias a newer handle of the same type: do not rely on it).
+ *    OMENDB_INVALID_ARGUMENT; passing a handle that was already freed, or a
+ *    handle of another type, gives OMENDB_MISUSE while its slot has not been
+ *    reused (handle memory is recycled, never returned to the system, so a stale
+ *    handle never crashes the library, but it may alias a newer handle of the
+ *    same type: do not rely on it). A *_free function given such a handle does
+ *    nothing but set the thread's message (it has no status to return).
  *
  *  - Threads. Each handle type documents its own rule. The error message and the
  *    status strings are per thread / static and need no locking.
@@ -145,7 +147,7 @@ int omendb_index_options_set_recursive_epsilon(omendb_index_options *options, ui
 /* Sets the number of second-stage models of an RMI; 0 lets the index choose. */
 int omendb_index_options_set_rmi_leaves(omendb_index_options *options, uint32_t leaves);
 
-/* Sets the last-mile search strategy (OMENDB_SEARCH_*). */
+/* Sets the last-mile search strategy (OMENDB_SEARCH_*); OMENDB_INVALID_ARGUMENT for others. */
 int omendb_index_options_set_search(omendb_index_options *options, int search);
 
 /* A learned index over a sorted array of int64_t keys that the caller owns.
@@ -266,12 +268,13 @@ void omendb_options_free(omendb_options *options);
 /* Create the directory and an empty database when missing (default 1). `yes` is 0 or 1. */
 int omendb_options_set_create_if_missing(omendb_options *options, int yes);
 
-/* Fail with OMENDB_INVALID_ARGUMENT when the database already exists (default 0). */
+/* Fail with OMENDB_INVALID_ARGUMENT when the database already exists (default 0).
+ * `yes` is 0 or 1. */
 int omendb_options_set_error_if_exists(omendb_options *options, int yes);
 
-/* Open read-only (default 0): writes return OMENDB_READ_ONLY, nothing in the
- * directory is modified, and several read-only handles may share a directory
- * (but not with a read-write handle: OMENDB_BUSY). */
+/* Open read-only (default 0; `yes` is 0 or 1): writes return OMENDB_READ_ONLY,
+ * nothing in the directory is modified, and several read-only handles may share
+ * a directory (but not with a read-write handle: OMENDB_BUSY). */
 int omendb_options_set_read_only(omendb_options *options, int yes);
 
 /* Sets the sync mode (OMENDB_SYNC_*); OMENDB_INVALID_ARGUMENT for others. */

@@ -146,7 +146,7 @@ public func cClose(_ db: OpaquePointer?) -> Int32 {
 @_cdecl("omendb_put")
 public func cPut(_ db: OpaquePointer?, _ key: Int64, _ value: UnsafeRawPointer?, _ length: UInt) -> Int32 {
     let function: StaticString = "omendb_put"
-    if let status = oversizedValue(function, "the value", length) { return status }
+    if let status = oversizedValue(function, length, "the value") { return status }
     guard value != nil || length == 0 else { return ThreadError.invalid(function, "value is NULL but length is \(length)") }
     return withHandle(Database.self, HandleTag.database, db, function) { database in
         engineCall(function) { () throws(OmenError) in
@@ -194,7 +194,7 @@ public func cBatchFree(_ batch: OpaquePointer?) {
 @_cdecl("omendb_batch_put")
 public func cBatchPut(_ batch: OpaquePointer?, _ key: Int64, _ value: UnsafeRawPointer?, _ length: UInt) -> Int32 {
     let function: StaticString = "omendb_batch_put"
-    if let status = oversizedValue(function, "the value", length) { return status }
+    if let status = oversizedValue(function, length, "the value") { return status }
     guard value != nil || length == 0 else { return ThreadError.invalid(function, "value is NULL but length is \(length)") }
     return withHandle(WriteBatch.self, HandleTag.batch, batch, function) { batch in
         batch.put(key, UnsafeRawBufferPointer(start: value, count: Int(length)))
@@ -225,12 +225,12 @@ public func cWrite(_ db: OpaquePointer?, _ batch: OpaquePointer?) -> Int32 {
 public func cBulkLoad(_ db: OpaquePointer?, _ keys: UnsafePointer<Int64>?, _ values: UnsafePointer<UnsafeRawPointer?>?,
                       _ lengths: UnsafePointer<UInt>?, _ count: UInt) -> Int32 {
     let function: StaticString = "omendb_bulk_load"
-    if let status = oversizedInput(function, ("count", count)) { return status }
+    if let status = oversizedInput(function, "count", count) { return status }
     guard count == 0 || (keys != nil && values != nil && lengths != nil) else {
         return ThreadError.invalid(function, "keys, values or lengths is NULL but count is \(count)")
     }
     for i in 0..<Int(count) {
-        if let status = oversizedValue(function, "lengths[\(i)]", lengths![i]) { return status }
+        if let status = oversizedValue(function, lengths![i], "lengths[\(i)]") { return status }
         if values![i] == nil && lengths![i] != 0 {
             return ThreadError.invalid(function, "values[\(i)] is NULL but lengths[\(i)] is \(lengths![i])")
         }
@@ -280,7 +280,7 @@ public func cSnapshotMultiGet(_ snapshot: OpaquePointer?, _ keys: UnsafePointer<
                               _ values: UnsafeMutablePointer<UnsafeRawPointer?>?, _ lengths: UnsafeMutablePointer<Int>?,
                               _ found: UnsafeMutablePointer<Int>?) -> Int32 {
     let function: StaticString = "omendb_snapshot_multi_get"
-    if let status = oversizedInput(function, ("count", count)) { return status }
+    if let status = oversizedInput(function, "count", count) { return status }
     guard count == 0 || (keys != nil && values != nil && lengths != nil) else {
         return ThreadError.invalid(function, "keys, values or lengths is NULL but count is \(count)")
     }

@@ -78,7 +78,7 @@ public func cIndexBuild(_ keys: UnsafePointer<Int64>?, _ count: UInt, _ options:
                         _ out: UnsafeMutablePointer<OpaquePointer?>?) -> Int32 {
     let function: StaticString = "omendb_index_build"
     guard let out else { return ThreadError.invalid(function, "index is NULL") }
-    if let status = oversizedInput(function, ("count", count)) { return status }
+    if let status = oversizedInput(function, "count", count) { return status }
     guard keys != nil || count == 0 else { return ThreadError.invalid(function, "keys is NULL but count is \(count)") }
     var configuration = IndexConfiguration()
     if options != nil {
@@ -137,7 +137,7 @@ public func cIndexRange(_ index: OpaquePointer?, _ lo: Int64, _ hi: Int64,
 /// Checks the arrays of a batch call: nil when they are usable, else the recorded status.
 private func batchArgumentsProblem(_ function: StaticString, _ keys: UnsafePointer<Int64>?, _ count: UInt,
                                    _ positions: UnsafeMutablePointer<Int64>?) -> Int32? {
-    if let status = oversizedInput(function, ("count", count)) { return status }
+    if let status = oversizedInput(function, "count", count) { return status }
     if count > 0 && (keys == nil || positions == nil) { return ThreadError.invalid(function, "keys or positions is NULL") }
     if count > 0, let keys, let positions {
         let keyStart = UInt(bitPattern: keys), positionStart = UInt(bitPattern: positions)
@@ -228,7 +228,7 @@ public func cIndexLoad(_ keys: UnsafePointer<Int64>?, _ count: UInt, _ buffer: U
                        _ out: UnsafeMutablePointer<OpaquePointer?>?) -> Int32 {
     let function: StaticString = "omendb_index_load"
     guard let out else { return ThreadError.invalid(function, "index is NULL") }
-    if let status = oversizedInput(function, ("count", count), ("length", length)) { return status }
+    if let status = oversizedInput(function, "count", count) ?? oversizedInput(function, "length", length) { return status }
     guard keys != nil || count == 0 else { return ThreadError.invalid(function, "keys is NULL but count is \(count)") }
     guard let buffer else { return ThreadError.invalid(function, "buffer is NULL") }
     do throws(OmenError) {

@@ -70,7 +70,7 @@ public func cMapCreateSorted(_ keys: UnsafePointer<Int64>?, _ payloads: UnsafePo
                              _ out: UnsafeMutablePointer<OpaquePointer?>?) -> Int32 {
     let function: StaticString = "omendb_map_create_sorted"
     guard let out else { return ThreadError.invalid(function, "map is NULL") }
-    if let status = oversizedInput(function, ("count", count)) { return status }
+    if let status = oversizedInput(function, "count", count) { return status }
     guard count == 0 || (keys != nil && payloads != nil) else {
         return ThreadError.invalid(function, "keys or payloads is NULL but count is \(count)")
     }

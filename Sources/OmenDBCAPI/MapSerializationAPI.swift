@@ -33,7 +33,7 @@ public func cMapSerialize(_ map: OpaquePointer?, _ buffer: UnsafeMutableRawPoint
 public func cMapLoad(_ buffer: UnsafeRawPointer?, _ length: UInt, _ out: UnsafeMutablePointer<OpaquePointer?>?) -> Int32 {
     let function: StaticString = "omendb_map_load"
     guard let out else { return ThreadError.invalid(function, "map is NULL") }
-    if let status = oversizedInput(function, ("length", length)) { return status }
+    if let status = oversizedInput(function, "length", length) { return status }
     guard let buffer else { return ThreadError.invalid(function, "buffer is NULL") }
     do throws(OmenError) {
         let map = try ALEXMap.load(from: UnsafeRawBufferPointer(start: buffer, count: Int(length)))

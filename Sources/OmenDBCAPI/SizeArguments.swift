@@ -12,20 +12,21 @@ let maximumInputCount: UInt = 1 << 60
 /// The largest value length any call accepts, before a database's own limit.
 let maximumValueLength = UInt(DatabaseOptions.maximumValueSizeLimit)
 
-/// Checks caller input sizes: each is `(name, value)`. Returns nil when all are at
-/// most 2^60, else records OMENDB_TOO_LARGE naming the first one and returns it.
-func oversizedInput(_ function: StaticString, _ sizes: (String, UInt)...) -> Int32? {
-    for (name, value) in sizes where value > maximumInputCount {
-        return ThreadError.record(.tooLarge, "\(function): \(name) \(value) exceeds 2^60")
-    }
-    return nil
+/// Checks a caller input size (a count or a load length) named `name`: nil when it
+/// is at most 2^60, else the recorded OMENDB_TOO_LARGE status.
+@inline(__always)
+func oversizedInput(_ function: StaticString, _ name: StaticString, _ value: UInt) -> Int32? {
+    guard value > maximumInputCount else { return nil }
+    return ThreadError.record(.tooLarge, "\(function): \(name) \(value) exceeds 2^60")
 }
 
 /// Checks a value length against the absolute limit (2^30 bytes): nil when it is
-/// within, else the recorded OMENDB_TOO_LARGE status. `what` names the value.
-func oversizedValue(_ function: StaticString, _ what: String, _ length: UInt) -> Int32? {
+/// within, else the recorded OMENDB_TOO_LARGE status. `what` names the value (built
+/// only on failure: bulk loads check every element).
+@inline(__always)
+func oversizedValue(_ function: StaticString, _ length: UInt, _ what: @autoclosure () -> String) -> Int32? {
     guard length > maximumValueLength else { return nil }
-    return ThreadError.record(.tooLarge, "\(function): \(what) is \(length) bytes, above the limit of 2^30 bytes")
+    return ThreadError.record(.tooLarge, "\(function): \(what()) is \(length) bytes, above the limit of 2^30 bytes")
 }
 
 /// A capacity of a caller output buffer as an Int: any value is valid, and one

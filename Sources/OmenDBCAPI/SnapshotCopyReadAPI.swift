@@ -8,7 +8,7 @@ public func cSnapshotMultiGetCopy(_ snapshot: OpaquePointer?, _ keys: UnsafePoin
                                   _ lengths: UnsafeMutablePointer<Int>?, _ buffer: UnsafeMutableRawPointer?,
                                   _ capacity: UInt, _ done: UnsafeMutablePointer<Int>?) -> Int32 {
     let function: StaticString = "omendb_snapshot_multi_get_copy"
-    if let status = oversizedInput(function, ("count", count)) { return status }
+    if let status = oversizedInput(function, "count", count) { return status }
     guard let done else { return ThreadError.invalid(function, "done is NULL") }
     guard count == 0 || (keys != nil && lengths != nil) else {
         return ThreadError.invalid(function, "keys or lengths is NULL but count is \(count)")

@@ -111,6 +111,8 @@ RULES: Dict[str, Rule] = {
     "omendb_options_free": R(consumes=("options",)),
     "omendb_options_set_create_if_missing": R(args={"yes": "1"}, ints={"yes": {"-1": INVALID, "2": INVALID}}),
     "omendb_options_set_error_if_exists": R(args={"yes": "0"}, ints={"yes": {"-1": INVALID, "2": INVALID}}),
+    "omendb_options_set_create_in_nonempty_directory": R(args={"yes": "1"},
+                                                         ints={"yes": {"-1": INVALID, "2": INVALID}}),
     "omendb_options_set_read_only": R(args={"yes": "0"}, ints={"yes": {"-1": INVALID, "INT_MAX": INVALID}}),
     "omendb_options_set_sync": R(args={"mode": "OMENDB_SYNC_FULL"}, ints={"mode": {"-1": INVALID, "3": INVALID}}),
     "omendb_options_set_index_kind": R(args={"kind": "OMENDB_INDEX_PGM"}, ints={"kind": {"-1": INVALID, "INT_MAX": INVALID}}),

@@ -15,8 +15,15 @@ public func cIteratorRead(_ iterator: OpaquePointer?, _ direction: Int32, _ maxE
     guard let lengths else { return ThreadError.invalid(function, "lengths is NULL") }
     guard let count else { return ThreadError.invalid(function, "count is NULL") }
     return withHandle(iteratorHandles, iterator, function) { it in
-        switch it.copyEntries(forward: direction == 1, maxEntries: outputCapacity(maxEntries), keys: keys,
-                              lengths: lengths, buffer: buffer, capacity: outputCapacity(capacity)) {
+        let outcome: StorageIterator.CopyOutcome
+        do throws(OmenError) {
+            outcome = try it.copyEntries(forward: direction == 1, maxEntries: outputCapacity(maxEntries), keys: keys,
+                                         lengths: lengths, buffer: buffer, capacity: outputCapacity(capacity))
+        } catch {
+            count.pointee = 0
+            return ThreadError.record(error.code, "\(function): \(error.message)")
+        }
+        switch outcome {
         case .copied(let copied):
             count.pointee = copied
             return OMENDB_OK

@@ -5,7 +5,8 @@
 #   Debian packages: cmake ninja-build pkg-config make gcc g++ binutils
 #                    python3-dev libffi-dev
 #   Python:          a virtual environment at $OMENDB_VENV (default: .venv) with
-#                    numpy and pytest, made with the first python3 on PATH.
+#                    numpy, pytest and atheris (the Python fuzzer of Tests/fuzz, from
+#                    its binary wheel only), made with the first python3 on PATH.
 #   Swift:           must already be installed (swift build, swift test); the
 #                    script checks for it and says so if it is missing.
 #
@@ -16,7 +17,7 @@ ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 VENV=${OMENDB_VENV:-$ROOT/.venv}
 # gcc brings its sanitizer runtimes (libasan, libubsan, libtsan) as dependencies.
 APT_PACKAGES=(cmake ninja-build pkg-config make gcc g++ binutils python3-dev libffi-dev)
-PYTHON_PACKAGES=(numpy pytest)
+PYTHON_PACKAGES=(numpy pytest atheris)
 
 say() { printf 'setup: %s\n' "$*"; }
 
@@ -61,7 +62,7 @@ check_swift() {
 }
 
 python_has_packages() {
-    "$VENV/bin/python" -c 'import numpy, pytest' >/dev/null 2>&1
+    "$VENV/bin/python" -c 'import numpy, pytest, atheris' >/dev/null 2>&1
 }
 
 setup_python() {
@@ -83,7 +84,7 @@ setup_python() {
         say "Python packages present in $VENV: ${PYTHON_PACKAGES[*]}"
     else
         say "installing Python packages into $VENV: ${PYTHON_PACKAGES[*]}"
-        "$VENV/bin/python" -m pip install --quiet --disable-pip-version-check "${PYTHON_PACKAGES[@]}"
+        "$VENV/bin/python" -m pip install --quiet --disable-pip-version-check --only-binary=atheris "${PYTHON_PACKAGES[@]}"
     fi
 }
 

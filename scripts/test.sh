@@ -29,7 +29,7 @@ cmake_configure() {
 cleanup() { if [[ ${OMENDB_KEEP_WORK:-0} == 1 ]]; then echo "kept $WORK"; else rm -rf "$WORK"; fi; }
 trap cleanup EXIT
 
-SUITES=(setup swift_build swift_test storage_crash cmake_build ctest installed_checks installed_c_tests consumers python bench_smoke)
+SUITES=(setup swift_build swift_test storage_crash faults cmake_build ctest installed_checks installed_c_tests consumers python bench_smoke fuzz)
 
 # ---- suites ------------------------------------------------------------------
 
@@ -48,6 +48,12 @@ suite_swift_test() {
 suite_storage_crash() {
     # SIGKILL a SYNC_FULL writer at random moments, reopen and check (~30 s; --long: 5 min).
     bash "$ROOT/Tests/crash/run.sh"
+}
+
+suite_faults() {
+    # ENOSPC, EIO, short writes, fsync failures and crashes injected at a seeded sample of
+    # the workload's I/O steps, each followed by a reopen check (1-2 min; --full: 3-6 min).
+    bash "$ROOT/Tests/faults/run.sh"
 }
 
 suite_bench_smoke() {
@@ -126,6 +132,14 @@ suite_python() {
     fi
     # Run from outside the source tree so that the installed package is imported.
     (cd "$WORK" && "$python" -m pytest -q "$ROOT/bindings/python/tests")
+}
+
+suite_fuzz() {
+    # libFuzzer (ASan) over the WAL, manifest, run-file, index, map and whole-directory
+    # parsers, and atheris over the Python binding's arguments (against the installed
+    # library): 7 targets x 40 s from the committed corpora (~5 min) plus building the
+    # instrumented targets (1-3 min on 2 cores). Long run: Tests/fuzz/run.sh --long.
+    OMENDB_LIBRARY=$PREFIX/lib/libomendb.so.0 bash "$ROOT/Tests/fuzz/run.sh" --seconds 40
 }
 
 # ---- runner ------------------------------------------------------------------

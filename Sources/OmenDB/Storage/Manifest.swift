@@ -67,6 +67,15 @@ struct Manifest: Equatable {
                                                    largestSequence: try reader.read(UInt64.self), fileSize: try reader.read(UInt64.self)))
             }
             guard reader.remaining == 0 else { throw reader.corruption("\(reader.remaining) stray bytes") }
+            // The watermark is at most one past a log that existed when the manifest was
+            // stored; beyond the next file number it would hide the logs written after it.
+            guard manifest.walWatermark <= manifest.nextFileNumber else {
+                throw OmenError(.corruption, "\(path): WAL watermark \(manifest.walWatermark) is beyond the next file number \(manifest.nextFileNumber) (offset 16)")
+            }
+            // A larger number would name a file with more than 12 digits, which no open finds.
+            guard manifest.nextFileNumber <= largestFileNumber else {
+                throw OmenError(.corruption, "\(path): next file number \(manifest.nextFileNumber) exceeds \(largestFileNumber) (offset 16)")
+            }
             return manifest
         }
     }

@@ -18,7 +18,9 @@ enum Recovery {
     static func classify(_ name: String) -> FileKind {
         func number(_ prefix: String, _ suffix: String) -> UInt64? {
             guard name.hasPrefix(prefix), name.hasSuffix(suffix), name.count == prefix.count + 12 + suffix.count else { return nil }
-            return UInt64(name.dropFirst(prefix.count).dropLast(suffix.count))
+            // The largest number is never a file's: recovery gives out the next one.
+            guard let n = UInt64(name.dropFirst(prefix.count).dropLast(suffix.count)), n < largestFileNumber else { return nil }
+            return n
         }
         if let n = number("wal-", ".log") { return .wal(n) }
         if let n = number("run-", ".run") { return .run(n) }
@@ -59,7 +61,10 @@ enum Recovery {
                 throw OmenError(.ioError, "database '\(directory)' does not exist (create_if_missing is off or the open is read-only)")
             }
             try FileSystem.makeDirectory(directory)
-            try FileSystem.syncDirectory(parentDirectory(of: directory))
+            do throws(OmenError) { try FileSystem.syncDirectory(parentDirectory(of: directory)) } catch {
+                _ = rmdir(directory)  // the empty directory just made: the failed open leaves nothing
+                throw error
+            }
             createdDirectory = true
         }
         // Another program's directory is refused before anything (even the lock file) is written to it.

@@ -177,8 +177,11 @@ enum RunModelCoding {
         var reader = StorageByteReader(base, count: length, fileOffset: fileOffset, fileName: fileName)
         let epsilon = try reader.read(UInt64.self)
         let recursiveEpsilon = try reader.read(UInt64.self)
-        let levelCount = Int(try reader.read(UInt64.self))
-        guard levelCount <= 64, (count == 0) == (levelCount == 0) else { throw reader.corruption("implausible level count \(levelCount)") }
+        let storedLevelCount = try reader.read(UInt64.self)
+        guard storedLevelCount <= 64, (count == 0) == (storedLevelCount == 0) else {
+            throw reader.corruption("implausible level count \(storedLevelCount)")
+        }
+        let levelCount = Int(storedLevelCount)
         var starts: [Int] = []
         for _ in 0...levelCount { starts.append(Int(clamping: try reader.read(UInt64.self))) }
         let total = starts[levelCount]

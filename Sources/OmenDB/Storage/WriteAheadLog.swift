@@ -26,6 +26,10 @@ enum WALFormat {
     }
 }
 
+/// The largest file number a database directory may hold: file names have 12 digits.
+/// (Recovery gives out numbers up to it; a database never gets near 10^12 files.)
+let largestFileNumber: UInt64 = 999_999_999_999
+
 /// A decimal file number zero-padded to 12 digits, so names sort by number.
 func paddedNumber(_ number: UInt64) -> String {
     let digits = String(number)

@@ -22,11 +22,22 @@
  *      caller buffer — written into memory the caller provides.
  *    Every *_free function accepts NULL and does nothing with it.
  *
+ *  - Sizes. Every size_t is unsigned, and all its values are meaningful:
+ *      a count of caller input (keys, lookups) or the length of a buffer to
+ *      load above 2^60 gives OMENDB_TOO_LARGE; a value length above the
+ *      function's limit gives OMENDB_TOO_LARGE; the capacity of a caller
+ *      output buffer (or of arrays of max_entries elements) may be any value:
+ *      a capacity larger than needed is simply big enough, never an error;
+ *      a struct_size larger than the library's struct is fine (the library
+ *      fills its own fields). Messages state sizes as unsigned numbers.
+ *
  *  - Handles. Handles are opaque. Passing NULL where a handle is required gives
- *    OMENDB_INVALID_ARGUMENT; passing a handle that was already freed gives
- *    OMENDB_MISUSE while its slot has not been reused (handle memory is
- *    recycled, never returned to the system, so a stale handle never crashes the
- *    library, but it may alias a newer handle of the same type: do not rely on it).
+ *    OMENDB_INVALID_ARGUMENT; passing a handle that was already freed, or a
+ *    handle of another type, gives OMENDB_MISUSE while its slot has not been
+ *    reused (handle memory is recycled, never returned to the system, so a stale
+ *    handle never crashes the library, but it may alias a newer handle of the
+ *    same type: do not rely on it). A *_free function given such a handle does
+ *    nothing but set the thread's message (it has no status to return).
  *
  *  - Threads. Each handle type documents its own rule. The error message and the
  *    status strings are per thread / static and need no locking.
@@ -136,7 +147,7 @@ int omendb_index_options_set_recursive_epsilon(omendb_index_options *options, ui
 /* Sets the number of second-stage models of an RMI; 0 lets the index choose. */
 int omendb_index_options_set_rmi_leaves(omendb_index_options *options, uint32_t leaves);
 
-/* Sets the last-mile search strategy (OMENDB_SEARCH_*). */
+/* Sets the last-mile search strategy (OMENDB_SEARCH_*); OMENDB_INVALID_ARGUMENT for others. */
 int omendb_index_options_set_search(omendb_index_options *options, int search);
 
 /* A learned index over a sorted array of int64_t keys that the caller owns.
@@ -177,7 +188,8 @@ int omendb_index_range(const omendb_index *index, int64_t lo, int64_t hi,
 /* Batch find over caller arrays: positions[i] is the first position of keys[i],
  * or -1 when absent; *found (may be NULL) receives how many were found.
  * Caller buffers: `positions` holds `count` elements and must not overlap `keys`
- * (OMENDB_INVALID_ARGUMENT); no allocation is made.
+ * (OMENDB_INVALID_ARGUMENT); no allocation is made. `keys` and `positions` may
+ * be NULL when count is 0; OMENDB_TOO_LARGE when count exceeds 2^60.
  * The lookups are interleaved so that their memory accesses overlap. */
 int omendb_index_find_batch(const omendb_index *index, const int64_t *keys, size_t count,
                             int64_t *positions, size_t *found);
@@ -256,7 +268,8 @@ void omendb_options_free(omendb_options *options);
 /* Create the directory and an empty database when missing (default 1). `yes` is 0 or 1. */
 int omendb_options_set_create_if_missing(omendb_options *options, int yes);
 
-/* Fail with OMENDB_INVALID_ARGUMENT when the database already exists (default 0). */
+/* Fail with OMENDB_INVALID_ARGUMENT when the database already exists (default 0).
+ * `yes` is 0 or 1. */
 int omendb_options_set_error_if_exists(omendb_options *options, int yes);
 
 /* Allow creating a database in a directory that already holds files of another
@@ -265,9 +278,9 @@ int omendb_options_set_error_if_exists(omendb_options *options, int yes);
  * alone. A directory holding only OmenDB's own files counts as empty. `yes` is 0 or 1. */
 int omendb_options_set_create_in_nonempty_directory(omendb_options *options, int yes);
 
-/* Open read-only (default 0): writes return OMENDB_READ_ONLY, nothing in the
- * directory is modified, and several read-only handles may share a directory
- * (but not with a read-write handle: OMENDB_BUSY). */
+/* Open read-only (default 0; `yes` is 0 or 1): writes return OMENDB_READ_ONLY,
+ * nothing in the directory is modified, and several read-only handles may share
+ * a directory (but not with a read-write handle: OMENDB_BUSY). */
 int omendb_options_set_read_only(omendb_options *options, int yes);
 
 /* Sets the sync mode (OMENDB_SYNC_*); OMENDB_INVALID_ARGUMENT for others. */
@@ -355,8 +368,9 @@ int omendb_write(omendb_db *db, omendb_batch *batch);
  * new run file (no per-record log), as one atomic step newer than all earlier
  * writes: values[i] points to lengths[i] bytes (copied; may be NULL when the length
  * is 0). Errors: OMENDB_INVALID_ARGUMENT for unsorted or duplicate keys (the message
- * names the position) or NULL arrays with count > 0; OMENDB_TOO_LARGE; others as
- * omendb_put. */
+ * names the position) or NULL arrays with count > 0; OMENDB_TOO_LARGE when count
+ * exceeds 2^60 or a value exceeds the maximum value size (lengths[i] above 2^30
+ * is refused before values[i] is read); others as omendb_put. */
 int omendb_bulk_load(omendb_db *db, const int64_t *keys, const void *const *values,
                      const size_t *lengths, size_t count);
 
@@ -375,7 +389,8 @@ int omendb_snapshot_get(omendb_snapshot *snapshot, int64_t key, const void **val
 /* Zero-copy multi-get over caller arrays of `count` elements: values[i]/lengths[i]
  * are set (borrowed as in omendb_snapshot_get) or to NULL/0 when keys[i] is absent;
  * *found (may be NULL) receives how many were found. Returns OMENDB_OK even when
- * some keys are absent; OMENDB_CORRUPTION when any found value is damaged. */
+ * some keys are absent; OMENDB_CORRUPTION when any found value is damaged;
+ * OMENDB_TOO_LARGE when count exceeds 2^60. */
 int omendb_snapshot_multi_get(omendb_snapshot *snapshot, const int64_t *keys, size_t count,
                               const void **values, size_t *lengths, size_t *found);
 
@@ -387,7 +402,9 @@ int omendb_snapshot_multi_get(omendb_snapshot *snapshot, const int64_t *keys, si
  * from keys + *done with an emptied buffer). When the first key's value alone is
  * larger than capacity, returns OMENDB_BUFFER_TOO_SMALL with *done 0 and
  * lengths[0] = its length. Caller buffers; `buffer` may be NULL when capacity is 0.
- * OMENDB_CORRUPTION (with *done 0) when a value is damaged. */
+ * Errors: OMENDB_TOO_LARGE when count exceeds 2^60; OMENDB_INVALID_ARGUMENT for a
+ * NULL done, or NULL keys/lengths with count > 0; OMENDB_CORRUPTION (with *done 0)
+ * when a value is damaged. */
 int omendb_snapshot_multi_get_copy(omendb_snapshot *snapshot, const int64_t *keys, size_t count,
                                    size_t *lengths, void *buffer, size_t capacity, size_t *done);
 
@@ -492,7 +509,8 @@ int omendb_index_serialize(const omendb_index *index, void *buffer, size_t capac
  * omendb_index_build (they must stay valid and unchanged until
  * omendb_index_free); the buffer is only read during the call.
  *
- * OMENDB_INVALID_ARGUMENT for a NULL buffer, index, or keys with count > 0.
+ * OMENDB_INVALID_ARGUMENT for a NULL buffer, index, or keys with count > 0;
+ * OMENDB_TOO_LARGE when count or length exceeds 2^60.
  * Checks, in order: magic, length and CRC32C (OMENDB_CORRUPTION for any damaged
  * or truncated buffer), format version and model kind (OMENDB_UNSUPPORTED for
  * versions or kinds this build does not read), then that `keys` match the keys
@@ -553,7 +571,7 @@ int omendb_map_count(const omendb_map *map, uint64_t *count);
  * after `capacity` entries; *written receives how many were copied (fewer than
  * `capacity` means the map has no more). Either of `keys` and `payloads` may be
  * NULL to skip that column. To page on, call again from the last key + 1.
- * OMENDB_TOO_LARGE when capacity exceeds 2^60. */
+ * Any capacity is valid (one above the map's count is simply big enough). */
 int omendb_map_range(const omendb_map *map, int64_t start, size_t capacity,
                      int64_t *keys, uint64_t *payloads, size_t *written);
 
@@ -624,7 +642,8 @@ int omendb_map_serialize(const omendb_map *map, void *buffer, size_t capacity, s
 
 /* Creates a map from buffer[0..length), written by omendb_map_serialize; the
  * buffer is only read during the call (the map holds copies of the entries).
- * OMENDB_INVALID_ARGUMENT for a NULL buffer or map. Checks magic, length and
+ * OMENDB_INVALID_ARGUMENT for a NULL buffer or map; OMENDB_TOO_LARGE when length
+ * exceeds 2^60. Checks magic, length and
  * CRC32C (OMENDB_CORRUPTION for any damaged or truncated buffer), the format
  * version (OMENDB_UNSUPPORTED for versions this build does not read), then the
  * entries (strictly increasing keys) and the tree (node counts, slot spans,

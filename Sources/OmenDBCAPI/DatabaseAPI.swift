@@ -15,9 +15,6 @@ let batchHandles = HandleTable<WriteBatch>(tag: HandleTag.batch)
 let snapshotHandles = HandleTable<Snapshot>(tag: HandleTag.snapshot)
 let iteratorHandles = HandleTable<StorageIterator>(tag: HandleTag.iterator)
 
-/// Largest value a batch accepts before any database limit applies.
-let absoluteValueLimit = DatabaseOptions.maximumValueSizeLimit
-
 /// Runs an engine call, translating a thrown error into a status and message.
 @inline(__always)
 func engineCall(_ function: StaticString, _ body: () throws(OmenError) -> Int32) -> Int32 {
@@ -154,15 +151,13 @@ public func cClose(_ db: OpaquePointer?) -> Int32 {
 // MARK: Writes
 
 @_cdecl("omendb_put")
-public func cPut(_ db: OpaquePointer?, _ key: Int64, _ value: UnsafeRawPointer?, _ length: Int) -> Int32 {
+public func cPut(_ db: OpaquePointer?, _ key: Int64, _ value: UnsafeRawPointer?, _ length: UInt) -> Int32 {
     let function: StaticString = "omendb_put"
+    if let status = oversizedValue(function, length, "the value") { return status }
     guard value != nil || length == 0 else { return ThreadError.invalid(function, "value is NULL but length is \(length)") }
-    guard length >= 0 && length <= absoluteValueLimit else {
-        return ThreadError.record(.tooLarge, "\(function): a value of \(UInt(bitPattern: length)) bytes exceeds the limit")
-    }
     return withHandle(Database.self, HandleTag.database, db, function) { database in
         engineCall(function) { () throws(OmenError) in
-            try database.put(key, UnsafeRawBufferPointer(start: value, count: length))
+            try database.put(key, UnsafeRawBufferPointer(start: value, count: Int(length)))
             return OMENDB_OK
         }
     }
@@ -176,7 +171,7 @@ public func cDelete(_ db: OpaquePointer?, _ key: Int64) -> Int32 {
 }
 
 @_cdecl("omendb_get")
-public func cGet(_ db: OpaquePointer?, _ key: Int64, _ buffer: UnsafeMutableRawPointer?, _ capacity: Int,
+public func cGet(_ db: OpaquePointer?, _ key: Int64, _ buffer: UnsafeMutableRawPointer?, _ capacity: UInt,
                  _ length: UnsafeMutablePointer<Int>?) -> Int32 {
     let function: StaticString = "omendb_get"
     guard let length else { return ThreadError.invalid(function, "length is NULL") }
@@ -184,13 +179,13 @@ public func cGet(_ db: OpaquePointer?, _ key: Int64, _ buffer: UnsafeMutableRawP
     return withHandle(Database.self, HandleTag.database, db, function) { database in
         let found: Int?
         do throws(OmenError) {
-            found = try database.read(key, into: buffer, capacity: capacity)
+            found = try database.read(key, into: buffer, capacity: outputCapacity(capacity))
         } catch {
             return ThreadError.record(error.code, "\(function): \(error.message)")
         }
         guard let needed = found else { return OMENDB_NOT_FOUND }
         length.pointee = needed
-        guard needed <= capacity else {
+        guard needed <= outputCapacity(capacity) else {
             return ThreadError.record(.bufferTooSmall, "\(function): the value of key \(key) needs \(needed) bytes, the buffer holds \(capacity)")
         }
         return OMENDB_OK
@@ -210,14 +205,12 @@ public func cBatchFree(_ batch: OpaquePointer?) {
 }
 
 @_cdecl("omendb_batch_put")
-public func cBatchPut(_ batch: OpaquePointer?, _ key: Int64, _ value: UnsafeRawPointer?, _ length: Int) -> Int32 {
+public func cBatchPut(_ batch: OpaquePointer?, _ key: Int64, _ value: UnsafeRawPointer?, _ length: UInt) -> Int32 {
     let function: StaticString = "omendb_batch_put"
+    if let status = oversizedValue(function, length, "the value") { return status }
     guard value != nil || length == 0 else { return ThreadError.invalid(function, "value is NULL but length is \(length)") }
-    guard length >= 0 && length <= absoluteValueLimit else {
-        return ThreadError.record(.tooLarge, "\(function): a value of \(UInt(bitPattern: length)) bytes exceeds 2^30 bytes")
-    }
     return withHandle(WriteBatch.self, HandleTag.batch, batch, function) { batch in
-        batch.put(key, UnsafeRawBufferPointer(start: value, count: length))
+        batch.put(key, UnsafeRawBufferPointer(start: value, count: Int(length)))
         return OMENDB_OK
     }
 }
@@ -243,21 +236,22 @@ public func cWrite(_ db: OpaquePointer?, _ batch: OpaquePointer?) -> Int32 {
 
 @_cdecl("omendb_bulk_load")
 public func cBulkLoad(_ db: OpaquePointer?, _ keys: UnsafePointer<Int64>?, _ values: UnsafePointer<UnsafeRawPointer?>?,
-                      _ lengths: UnsafePointer<Int>?, _ count: Int) -> Int32 {
+                      _ lengths: UnsafePointer<UInt>?, _ count: UInt) -> Int32 {
     let function: StaticString = "omendb_bulk_load"
-    guard count >= 0 && count <= maximumKeyCount else {
-        return ThreadError.record(.tooLarge, "\(function): count \(UInt(bitPattern: count)) exceeds 2^60")
-    }
+    if let status = oversizedInput(function, "count", count) { return status }
     guard count == 0 || (keys != nil && values != nil && lengths != nil) else {
         return ThreadError.invalid(function, "keys, values or lengths is NULL but count is \(count)")
     }
-    for i in 0..<count where values![i] == nil && lengths![i] != 0 {
-        return ThreadError.invalid(function, "values[\(i)] is NULL but lengths[\(i)] is \(lengths![i])")
+    for i in 0..<Int(count) {
+        if let status = oversizedValue(function, lengths![i], "lengths[\(i)]") { return status }
+        if values![i] == nil && lengths![i] != 0 {
+            return ThreadError.invalid(function, "values[\(i)] is NULL but lengths[\(i)] is \(lengths![i])")
+        }
     }
     return withHandle(Database.self, HandleTag.database, db, function) { database in
         engineCall(function) { () throws(OmenError) in
-            try database.bulkLoad(count: count, key: { keys![$0] },
-                                  value: { UnsafeRawBufferPointer(start: values![$0], count: lengths![$0]) })
+            try database.bulkLoad(count: Int(count), key: { keys![$0] },
+                                  value: { UnsafeRawBufferPointer(start: values![$0], count: Int(lengths![$0])) })
             return OMENDB_OK
         }
     }
@@ -297,20 +291,18 @@ public func cSnapshotGet(_ snapshot: OpaquePointer?, _ key: Int64, _ value: Unsa
 }
 
 @_cdecl("omendb_snapshot_multi_get")
-public func cSnapshotMultiGet(_ snapshot: OpaquePointer?, _ keys: UnsafePointer<Int64>?, _ count: Int,
+public func cSnapshotMultiGet(_ snapshot: OpaquePointer?, _ keys: UnsafePointer<Int64>?, _ count: UInt,
                               _ values: UnsafeMutablePointer<UnsafeRawPointer?>?, _ lengths: UnsafeMutablePointer<Int>?,
                               _ found: UnsafeMutablePointer<Int>?) -> Int32 {
     let function: StaticString = "omendb_snapshot_multi_get"
-    guard count >= 0 && count <= maximumKeyCount else {
-        return ThreadError.record(.tooLarge, "\(function): count \(UInt(bitPattern: count)) exceeds 2^60")
-    }
+    if let status = oversizedInput(function, "count", count) { return status }
     guard count == 0 || (keys != nil && values != nil && lengths != nil) else {
         return ThreadError.invalid(function, "keys, values or lengths is NULL but count is \(count)")
     }
     return withHandle(Snapshot.self, HandleTag.snapshot, snapshot, function) { snapshot in
         engineCall(function) { () throws(OmenError) in
             var hits = 0
-            for i in 0..<count {
+            for i in 0..<Int(count) {
                 if let value = try snapshot.get(keys![i]) {
                     values![i] = value.baseAddress ?? emptyValueAddress
                     lengths![i] = value.count
@@ -451,13 +443,13 @@ public func cGetStats(_ db: OpaquePointer?, _ out: UnsafeMutablePointer<omendb_d
     let function: StaticString = "omendb_get_stats"
     guard let out else { return ThreadError.invalid(function, "stats is NULL") }
     let minimumSize = MemoryLayout<Int>.size + 16
-    let callerSize = out.pointee.struct_size
+    let callerSize = UInt(bitPattern: out.pointee.struct_size)
     guard callerSize >= minimumSize else {
         return ThreadError.invalid(function, "stats->struct_size is \(callerSize); set it to sizeof(omendb_db_stats)")
     }
     return withHandle(Database.self, HandleTag.database, db, function) { database in
         var stats = CStructs.databaseStats(database.statistics)
-        let written = min(callerSize, MemoryLayout<omendb_db_stats>.size)
+        let written = Int(min(callerSize, UInt(MemoryLayout<omendb_db_stats>.size)))
         stats.struct_size = written
         withUnsafeBytes(of: &stats) { bytes in
             UnsafeMutableRawPointer(out).copyMemory(from: bytes.baseAddress!, byteCount: written)

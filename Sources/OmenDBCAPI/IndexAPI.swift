@@ -12,9 +12,6 @@ final class IndexOptionsBox {
 let indexOptionsHandles = HandleTable<IndexOptionsBox>(tag: 0x4F4D_4E5F_494F_5054)  // "OMN_IOPT"
 let indexHandles = HandleTable<LearnedIndex>(tag: 0x4F4D_4E5F_4944_5831)          // "OMN_IDX1"
 
-/// The largest key count accepted (the array's byte size must fit comfortably in a pointer).
-let maximumKeyCount = 1 << 60
-
 @_cdecl("omendb_index_options_create")
 public func cIndexOptionsCreate(_ out: UnsafeMutablePointer<OpaquePointer?>?) -> Int32 {
     guard let out else { return ThreadError.invalid("omendb_index_options_create", "options is NULL") }
@@ -77,13 +74,11 @@ public func cIndexOptionsSetSearch(_ options: OpaquePointer?, _ search: Int32) -
 }
 
 @_cdecl("omendb_index_build")
-public func cIndexBuild(_ keys: UnsafePointer<Int64>?, _ count: Int, _ options: OpaquePointer?,
+public func cIndexBuild(_ keys: UnsafePointer<Int64>?, _ count: UInt, _ options: OpaquePointer?,
                         _ out: UnsafeMutablePointer<OpaquePointer?>?) -> Int32 {
     let function: StaticString = "omendb_index_build"
     guard let out else { return ThreadError.invalid(function, "index is NULL") }
-    guard count >= 0 && count <= maximumKeyCount else {
-        return ThreadError.record(.tooLarge, "\(function): count \(UInt(bitPattern: count)) exceeds 2^60")
-    }
+    if let status = oversizedInput(function, "count", count) { return status }
     guard keys != nil || count == 0 else { return ThreadError.invalid(function, "keys is NULL but count is \(count)") }
     var configuration = IndexConfiguration()
     if options != nil {
@@ -94,7 +89,7 @@ public func cIndexBuild(_ keys: UnsafePointer<Int64>?, _ count: Int, _ options: 
         guard status == OMENDB_OK else { return status }
     }
     do throws(OmenError) {
-        let index = try LearnedIndex(unsafelyBorrowing: UnsafeBufferPointer(start: keys, count: count),
+        let index = try LearnedIndex(unsafelyBorrowing: UnsafeBufferPointer(start: keys, count: Int(count)),
                                      configuration: configuration)
         out.pointee = indexHandles.insert(index)
         return OMENDB_OK
@@ -139,44 +134,40 @@ public func cIndexRange(_ index: OpaquePointer?, _ lo: Int64, _ hi: Int64,
     }
 }
 
-/// Checks the arrays of a batch call; nil when they are usable.
-private func batchArgumentsProblem(_ keys: UnsafePointer<Int64>?, _ count: Int,
-                                   _ positions: UnsafeMutablePointer<Int64>?) -> String? {
-    if count < 0 || count > maximumKeyCount { return "count \(UInt(bitPattern: count)) exceeds 2^60" }
-    if count > 0 && (keys == nil || positions == nil) { return "keys or positions is NULL" }
+/// Checks the arrays of a batch call: nil when they are usable, else the recorded status.
+private func batchArgumentsProblem(_ function: StaticString, _ keys: UnsafePointer<Int64>?, _ count: UInt,
+                                   _ positions: UnsafeMutablePointer<Int64>?) -> Int32? {
+    if let status = oversizedInput(function, "count", count) { return status }
+    if count > 0 && (keys == nil || positions == nil) { return ThreadError.invalid(function, "keys or positions is NULL") }
     if count > 0, let keys, let positions {
         let keyStart = UInt(bitPattern: keys), positionStart = UInt(bitPattern: positions)
-        let bytes = UInt(count) &* UInt(MemoryLayout<Int64>.stride)
+        let bytes = count * UInt(MemoryLayout<Int64>.stride)
         if keyStart < positionStart &+ bytes && positionStart < keyStart &+ bytes {
-            return "positions overlaps keys (use separate arrays)"
+            return ThreadError.invalid(function, "positions overlaps keys (use separate arrays)")
         }
     }
     return nil
 }
 
 @_cdecl("omendb_index_find_batch")
-public func cIndexFindBatch(_ index: OpaquePointer?, _ keys: UnsafePointer<Int64>?, _ count: Int,
+public func cIndexFindBatch(_ index: OpaquePointer?, _ keys: UnsafePointer<Int64>?, _ count: UInt,
                             _ positions: UnsafeMutablePointer<Int64>?, _ found: UnsafeMutablePointer<Int>?) -> Int32 {
-    if let problem = batchArgumentsProblem(keys, count, positions) {
-        return ThreadError.invalid("omendb_index_find_batch", problem)
-    }
+    if let status = batchArgumentsProblem("omendb_index_find_batch", keys, count, positions) { return status }
     return withHandle(indexHandles, index, "omendb_index_find_batch") { index in
-        let hits = index.find(UnsafeBufferPointer(start: keys, count: count),
-                              into: UnsafeMutableBufferPointer(start: positions, count: count))
+        let hits = index.find(UnsafeBufferPointer(start: keys, count: Int(count)),
+                              into: UnsafeMutableBufferPointer(start: positions, count: Int(count)))
         found?.pointee = hits
         return OMENDB_OK
     }
 }
 
 @_cdecl("omendb_index_lower_bound_batch")
-public func cIndexLowerBoundBatch(_ index: OpaquePointer?, _ keys: UnsafePointer<Int64>?, _ count: Int,
+public func cIndexLowerBoundBatch(_ index: OpaquePointer?, _ keys: UnsafePointer<Int64>?, _ count: UInt,
                                   _ positions: UnsafeMutablePointer<Int64>?) -> Int32 {
-    if let problem = batchArgumentsProblem(keys, count, positions) {
-        return ThreadError.invalid("omendb_index_lower_bound_batch", problem)
-    }
+    if let status = batchArgumentsProblem("omendb_index_lower_bound_batch", keys, count, positions) { return status }
     return withHandle(indexHandles, index, "omendb_index_lower_bound_batch") { index in
-        index.lowerBounds(UnsafeBufferPointer(start: keys, count: count),
-                          into: UnsafeMutableBufferPointer(start: positions, count: count))
+        index.lowerBounds(UnsafeBufferPointer(start: keys, count: Int(count)),
+                          into: UnsafeMutableBufferPointer(start: positions, count: Int(count)))
         return OMENDB_OK
     }
 }
@@ -185,14 +176,14 @@ public func cIndexLowerBoundBatch(_ index: OpaquePointer?, _ keys: UnsafePointer
 public func cIndexGetStats(_ index: OpaquePointer?, _ out: UnsafeMutablePointer<omendb_index_stats>?) -> Int32 {
     let function: StaticString = "omendb_index_get_stats"
     guard let out else { return ThreadError.invalid(function, "stats is NULL") }
-    let minimumSize = MemoryLayout<omendb_index_stats>.offset(of: \.kind)! + MemoryLayout<Int32>.size
-    let callerSize = out.pointee.struct_size
+    let minimumSize = UInt(MemoryLayout<omendb_index_stats>.offset(of: \.kind)! + MemoryLayout<Int32>.size)
+    let callerSize = UInt(bitPattern: out.pointee.struct_size)
     guard callerSize >= minimumSize else {
         return ThreadError.invalid(function, "stats->struct_size is \(callerSize); set it to sizeof(omendb_index_stats)")
     }
     return withHandle(indexHandles, index, function) { index in
         var stats = CStructs.indexStats(index.statistics)
-        let written = min(callerSize, MemoryLayout<omendb_index_stats>.size)
+        let written = Int(min(callerSize, UInt(MemoryLayout<omendb_index_stats>.size)))
         stats.struct_size = written
         withUnsafeBytes(of: &stats) { bytes in
             UnsafeMutableRawPointer(out).copyMemory(from: bytes.baseAddress!, byteCount: written)
@@ -217,14 +208,14 @@ public func cIndexSerializedSize(_ index: OpaquePointer?, _ size: UnsafeMutableP
 }
 
 @_cdecl("omendb_index_serialize")
-public func cIndexSerialize(_ index: OpaquePointer?, _ buffer: UnsafeMutableRawPointer?, _ capacity: Int,
+public func cIndexSerialize(_ index: OpaquePointer?, _ buffer: UnsafeMutableRawPointer?, _ capacity: UInt,
                             _ written: UnsafeMutablePointer<Int>?) -> Int32 {
     let function: StaticString = "omendb_index_serialize"
     guard let buffer, let written else { return ThreadError.invalid(function, "buffer or written is NULL") }
     return withHandle(indexHandles, index, function) { index in
         let bytes = index.serialized()
-        guard bytes.count <= capacity else {
-            return ThreadError.record(.tooLarge, "\(function): the index needs \(bytes.count) bytes; capacity is \(UInt(bitPattern: capacity))")
+        guard bytes.count <= outputCapacity(capacity) else {
+            return ThreadError.record(.tooLarge, "\(function): the index needs \(bytes.count) bytes; capacity is \(capacity)")
         }
         bytes.withUnsafeBytes { buffer.copyMemory(from: $0.baseAddress!, byteCount: $0.count) }
         written.pointee = bytes.count
@@ -233,18 +224,16 @@ public func cIndexSerialize(_ index: OpaquePointer?, _ buffer: UnsafeMutableRawP
 }
 
 @_cdecl("omendb_index_load")
-public func cIndexLoad(_ keys: UnsafePointer<Int64>?, _ count: Int, _ buffer: UnsafeRawPointer?, _ length: Int,
+public func cIndexLoad(_ keys: UnsafePointer<Int64>?, _ count: UInt, _ buffer: UnsafeRawPointer?, _ length: UInt,
                        _ out: UnsafeMutablePointer<OpaquePointer?>?) -> Int32 {
     let function: StaticString = "omendb_index_load"
     guard let out else { return ThreadError.invalid(function, "index is NULL") }
-    guard count >= 0 && count <= maximumKeyCount else {
-        return ThreadError.record(.tooLarge, "\(function): count \(UInt(bitPattern: count)) exceeds 2^60")
-    }
+    if let status = oversizedInput(function, "count", count) ?? oversizedInput(function, "length", length) { return status }
     guard keys != nil || count == 0 else { return ThreadError.invalid(function, "keys is NULL but count is \(count)") }
-    guard let buffer, length >= 0 else { return ThreadError.invalid(function, "buffer is NULL") }
+    guard let buffer else { return ThreadError.invalid(function, "buffer is NULL") }
     do throws(OmenError) {
-        let index = try LearnedIndex.load(unsafelyBorrowing: UnsafeBufferPointer(start: keys, count: count),
-                                          from: UnsafeRawBufferPointer(start: buffer, count: length))
+        let index = try LearnedIndex.load(unsafelyBorrowing: UnsafeBufferPointer(start: keys, count: Int(count)),
+                                          from: UnsafeRawBufferPointer(start: buffer, count: Int(length)))
         out.pointee = indexHandles.insert(index)
         return OMENDB_OK
     } catch {

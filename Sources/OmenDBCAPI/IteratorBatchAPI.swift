@@ -4,9 +4,9 @@ import OmenDB
 // omendb_iterator_read: argument checks and translation of StorageIterator.copyEntries.
 
 @_cdecl("omendb_iterator_read")
-public func cIteratorRead(_ iterator: OpaquePointer?, _ direction: Int32, _ maxEntries: Int,
+public func cIteratorRead(_ iterator: OpaquePointer?, _ direction: Int32, _ maxEntries: UInt,
                           _ keys: UnsafeMutablePointer<Int64>?, _ lengths: UnsafeMutablePointer<Int>?,
-                          _ buffer: UnsafeMutableRawPointer?, _ capacity: Int,
+                          _ buffer: UnsafeMutableRawPointer?, _ capacity: UInt,
                           _ count: UnsafeMutablePointer<Int>?) -> Int32 {
     let function: StaticString = "omendb_iterator_read"
     guard direction == 1 || direction == -1 else {
@@ -14,14 +14,11 @@ public func cIteratorRead(_ iterator: OpaquePointer?, _ direction: Int32, _ maxE
     }
     guard let lengths else { return ThreadError.invalid(function, "lengths is NULL") }
     guard let count else { return ThreadError.invalid(function, "count is NULL") }
-    guard maxEntries >= 0, capacity >= 0 else {
-        return ThreadError.record(.tooLarge, "\(function): max_entries or capacity exceeds 2^63")
-    }
     return withHandle(iteratorHandles, iterator, function) { it in
         let outcome: StorageIterator.CopyOutcome
         do throws(OmenError) {
-            outcome = try it.copyEntries(forward: direction == 1, maxEntries: maxEntries, keys: keys, lengths: lengths,
-                                         buffer: buffer, capacity: capacity)
+            outcome = try it.copyEntries(forward: direction == 1, maxEntries: outputCapacity(maxEntries), keys: keys,
+                                         lengths: lengths, buffer: buffer, capacity: outputCapacity(capacity))
         } catch {
             count.pointee = 0
             return ThreadError.record(error.code, "\(function): \(error.message)")

@@ -66,19 +66,17 @@ public func cMapCreate(_ out: UnsafeMutablePointer<OpaquePointer?>?) -> Int32 {
 }
 
 @_cdecl("omendb_map_create_sorted")
-public func cMapCreateSorted(_ keys: UnsafePointer<Int64>?, _ payloads: UnsafePointer<UInt64>?, _ count: Int,
+public func cMapCreateSorted(_ keys: UnsafePointer<Int64>?, _ payloads: UnsafePointer<UInt64>?, _ count: UInt,
                              _ out: UnsafeMutablePointer<OpaquePointer?>?) -> Int32 {
     let function: StaticString = "omendb_map_create_sorted"
     guard let out else { return ThreadError.invalid(function, "map is NULL") }
-    guard count >= 0 && count <= maximumKeyCount else {
-        return ThreadError.record(.tooLarge, "\(function): count \(UInt(bitPattern: count)) exceeds 2^60")
-    }
+    if let status = oversizedInput(function, "count", count) { return status }
     guard count == 0 || (keys != nil && payloads != nil) else {
         return ThreadError.invalid(function, "keys or payloads is NULL but count is \(count)")
     }
     do throws(OmenError) {
-        let map = try ALEXMap(sortedKeys: UnsafeBufferPointer(start: keys, count: count),
-                              payloads: UnsafeBufferPointer(start: payloads, count: count))
+        let map = try ALEXMap(sortedKeys: UnsafeBufferPointer(start: keys, count: Int(count)),
+                              payloads: UnsafeBufferPointer(start: payloads, count: Int(count)))
         out.pointee = mapHandles.insert(MapBox(map))
         return OMENDB_OK
     } catch {
@@ -129,16 +127,15 @@ public func cMapCount(_ map: OpaquePointer?, _ count: UnsafeMutablePointer<UInt6
 }
 
 @_cdecl("omendb_map_range")
-public func cMapRange(_ map: OpaquePointer?, _ start: Int64, _ capacity: Int,
+public func cMapRange(_ map: OpaquePointer?, _ start: Int64, _ capacity: UInt,
                       _ keys: UnsafeMutablePointer<Int64>?, _ payloads: UnsafeMutablePointer<UInt64>?,
                       _ written: UnsafeMutablePointer<Int>?) -> Int32 {
     let function: StaticString = "omendb_map_range"
     guard let written else { return ThreadError.invalid(function, "written is NULL") }
-    guard capacity >= 0 && capacity <= maximumKeyCount else {
-        return ThreadError.record(.tooLarge, "\(function): capacity \(UInt(bitPattern: capacity)) exceeds 2^60")
-    }
     return withHandle(mapHandles, map, function) { box in
-        written.pointee = box.reading { $0.copyEntries(from: start, capacity: capacity, keys: keys, payloads: payloads) }
+        written.pointee = box.reading {
+            $0.copyEntries(from: start, capacity: outputCapacity(capacity), keys: keys, payloads: payloads)
+        }
         return OMENDB_OK
     }
 }
@@ -147,14 +144,14 @@ public func cMapRange(_ map: OpaquePointer?, _ start: Int64, _ capacity: Int,
 public func cMapGetStats(_ map: OpaquePointer?, _ out: UnsafeMutablePointer<omendb_map_stats>?) -> Int32 {
     let function: StaticString = "omendb_map_get_stats"
     guard let out else { return ThreadError.invalid(function, "stats is NULL") }
-    let minimumSize = MemoryLayout<omendb_map_stats>.offset(of: \.count)! + MemoryLayout<UInt64>.size
-    let callerSize = out.pointee.struct_size
+    let minimumSize = UInt(MemoryLayout<omendb_map_stats>.offset(of: \.count)! + MemoryLayout<UInt64>.size)
+    let callerSize = UInt(bitPattern: out.pointee.struct_size)
     guard callerSize >= minimumSize else {
         return ThreadError.invalid(function, "stats->struct_size is \(callerSize); set it to sizeof(omendb_map_stats)")
     }
     return withHandle(mapHandles, map, function) { box in
         var stats = mapStats(box.reading { $0.statistics })
-        let written = min(callerSize, MemoryLayout<omendb_map_stats>.size)
+        let written = Int(min(callerSize, UInt(MemoryLayout<omendb_map_stats>.size)))
         stats.struct_size = written
         withUnsafeBytes(of: &stats) { bytes in
             UnsafeMutableRawPointer(out).copyMemory(from: bytes.baseAddress!, byteCount: written)

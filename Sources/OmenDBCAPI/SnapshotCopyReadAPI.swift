@@ -4,14 +4,11 @@ import OmenDB
 // omendb_snapshot_multi_get_copy: argument checks and translation of Snapshot.copyValues.
 
 @_cdecl("omendb_snapshot_multi_get_copy")
-public func cSnapshotMultiGetCopy(_ snapshot: OpaquePointer?, _ keys: UnsafePointer<Int64>?, _ count: Int,
+public func cSnapshotMultiGetCopy(_ snapshot: OpaquePointer?, _ keys: UnsafePointer<Int64>?, _ count: UInt,
                                   _ lengths: UnsafeMutablePointer<Int>?, _ buffer: UnsafeMutableRawPointer?,
-                                  _ capacity: Int, _ done: UnsafeMutablePointer<Int>?) -> Int32 {
+                                  _ capacity: UInt, _ done: UnsafeMutablePointer<Int>?) -> Int32 {
     let function: StaticString = "omendb_snapshot_multi_get_copy"
-    guard count >= 0 && count <= maximumKeyCount else {
-        return ThreadError.record(.tooLarge, "\(function): count \(UInt(bitPattern: count)) exceeds 2^60")
-    }
-    guard capacity >= 0 else { return ThreadError.record(.tooLarge, "\(function): capacity exceeds 2^63") }
+    if let status = oversizedInput(function, "count", count) { return status }
     guard let done else { return ThreadError.invalid(function, "done is NULL") }
     guard count == 0 || (keys != nil && lengths != nil) else {
         return ThreadError.invalid(function, "keys or lengths is NULL but count is \(count)")
@@ -21,7 +18,8 @@ public func cSnapshotMultiGetCopy(_ snapshot: OpaquePointer?, _ keys: UnsafePoin
         guard count > 0, let keys, let lengths else { done.pointee = 0; return OMENDB_OK }
         let outcome: Snapshot.CopyOutcome
         do throws(OmenError) {
-            outcome = try snapshot.copyValues(keys: keys, count: count, lengths: lengths, buffer: buffer, capacity: capacity)
+            outcome = try snapshot.copyValues(keys: keys, count: Int(count), lengths: lengths, buffer: buffer,
+                                              capacity: outputCapacity(capacity))
         } catch {
             done.pointee = 0
             return ThreadError.record(error.code, "\(function): \(error.message)")

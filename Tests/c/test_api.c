@@ -336,11 +336,11 @@ static void test_query_misuse(void) {
     CHECK_STATUS(omendb_index_find_batch(NULL, keys, 4, positions, &found), OMENDB_INVALID_ARGUMENT);
     CHECK_STATUS(omendb_index_find_batch(index, NULL, 4, positions, &found), OMENDB_INVALID_ARGUMENT);
     CHECK_STATUS(omendb_index_find_batch(index, keys, 4, NULL, &found), OMENDB_INVALID_ARGUMENT);
-    CHECK_STATUS(omendb_index_find_batch(index, keys, SIZE_MAX, positions, &found), OMENDB_INVALID_ARGUMENT);
+    CHECK_STATUS(omendb_index_find_batch(index, keys, SIZE_MAX, positions, &found), OMENDB_TOO_LARGE);
     CHECK_ERROR_MENTIONS("count");
     CHECK_STATUS(omendb_index_lower_bound_batch(index, NULL, 4, positions), OMENDB_INVALID_ARGUMENT);
     CHECK_STATUS(omendb_index_lower_bound_batch(index, keys, 4, NULL), OMENDB_INVALID_ARGUMENT);
-    CHECK_STATUS(omendb_index_lower_bound_batch(index, keys, SIZE_MAX, positions), OMENDB_INVALID_ARGUMENT);
+    CHECK_STATUS(omendb_index_lower_bound_batch(index, keys, SIZE_MAX, positions), OMENDB_TOO_LARGE);
     CHECK(found == 99, "a failed batch wrote found = %zu", found);
 
     /* positions must not overlap keys: in place, partly, or by one element. */

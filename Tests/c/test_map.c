@@ -276,7 +276,8 @@ static void test_bad_input(void) {
     CHECK_STATUS(omendb_map_get(map, 1, NULL), OMENDB_INVALID_ARGUMENT);
     CHECK_STATUS(omendb_map_count(map, NULL), OMENDB_INVALID_ARGUMENT);
     CHECK_STATUS(omendb_map_range(map, 0, 10, NULL, NULL, NULL), OMENDB_INVALID_ARGUMENT);
-    CHECK_STATUS(omendb_map_range(map, 0, (size_t)-1, NULL, NULL, &written), OMENDB_TOO_LARGE);
+    CHECK_STATUS(omendb_map_range(map, 0, (size_t)-1, NULL, NULL, &written), OMENDB_OK);  /* big enough */
+    CHECK(written == 0, "range of an empty map counted %zu", written);
     CHECK_STATUS(omendb_map_get_stats(map, NULL), OMENDB_INVALID_ARGUMENT);
     CHECK_STATUS(omendb_map_put(map, INT64_MAX, 9, NULL), OMENDB_OK);
     CHECK_STATUS(omendb_map_put(map, INT64_MIN, 8, NULL), OMENDB_OK);

@@ -425,9 +425,12 @@ def int64(value: object, what: str) -> int:
     """``value`` as a Python int in the int64 range.
 
     Raises:
-        TypeError: ``value`` is not an integer (``operator.index`` fails), e.g. a float or str.
+        TypeError: ``value`` is not an integer (``operator.index`` fails), e.g. a float
+            or str, or it is a bool.
         OutOfRangeError: it is outside [-2**63, 2**63 - 1] (ctypes would wrap it silently).
     """
+    if isinstance(value, bool):
+        raise TypeError(f"{what} must be an integer, not bool")
     number = _index(value, what)
     if not INT64_MIN <= number <= INT64_MAX:
         raise OutOfRangeError(f"{what} {number} is outside the int64 range [{INT64_MIN}, {INT64_MAX}]")

@@ -81,8 +81,6 @@ def _key(key: object) -> int:
     """``key`` as an int64 (TypeError for non-integers and bools, OutOfRangeError outside int64)."""
     if type(key) is int and _INT64_MIN <= key <= _INT64_MAX:  # type: ignore[operator]
         return key  # type: ignore[return-value]
-    if isinstance(key, bool):
-        raise TypeError("key must be an integer, not bool")
     return _ffi.int64(key, "key")
 
 
@@ -463,7 +461,13 @@ class Database:
               reverse: bool = False) -> Iterator[Tuple[int, bytes]]:
         """``(key, value)`` pairs with ``lo <= key < hi`` (None: unbounded), in
         ascending key order, or descending with ``reverse=True``. The view is a
-        snapshot taken when this is called."""
+        snapshot taken when this is called.
+
+        Raises (here, not at the first item):
+            InvalidArgumentError: ``lo > hi`` (``lo == hi`` is an empty range), as
+                ``omendb_iterator_set_bounds``.
+            TypeError / OutOfRangeError: a bound that is not an int64.
+        """
         return self._iterate(lo, hi, reverse, _PAIRS)
 
     def keys(self, lo: Optional[int] = None, hi: Optional[int] = None, reverse: bool = False) -> Iterator[int]:
@@ -583,16 +587,21 @@ def _generate(ffi: _ffi.Api, iterator: Any, lo: Optional[int], hi: Optional[int]
               mode: int) -> Iterator[Any]:
     """A generator over C ``iterator`` (owned) in ``[lo, hi)``. The C iterator is
     freed when the generator finishes, is closed, or is collected (a finalizer on
-    the generator covers one that was never started)."""
+    the generator covers one that was never started).
+
+    The bounds are set now, not at the first ``next()``: the C API rejects
+    ``lo > hi`` (InvalidArgumentError) and the caller sees it at the call."""
     release: List[Callable[[], Any]] = []
     walk = _walk_batched if ffi.has("iterator_read") else _walk_single
+    if hi is not None:  # exact in C: [lo, hi), so batches never overshoot hi
+        status = ffi.iterator_set_bounds(iterator, _INT64_MIN if lo is None else lo, hi)
+        if status != OK:
+            error = ffi.error(status)
+            ffi.iterator_free(iterator)
+            raise error
 
     def run() -> Iterator[Any]:
         try:
-            if lo is not None and hi is not None and lo >= hi:
-                return
-            if hi is not None:  # exact in C: [lo, hi), so batches never overshoot hi
-                ffi.check(ffi.iterator_set_bounds(iterator, _INT64_MIN if lo is None else lo, hi))
             if reverse:
                 ffi.check(ffi.iterator_seek_last(iterator))
             elif lo is not None:
@@ -961,7 +970,8 @@ class Snapshot:
 
     def items(self, lo: Optional[int] = None, hi: Optional[int] = None,
               reverse: bool = False) -> Iterator[Tuple[int, bytes]]:
-        """``(key, value)`` pairs of this snapshot in ``[lo, hi)`` (values copied)."""
+        """``(key, value)`` pairs of this snapshot in ``[lo, hi)`` (values copied);
+        errors as :meth:`Database.items`."""
         return self._iterate(lo, hi, reverse, _PAIRS)
 
     def keys(self, lo: Optional[int] = None, hi: Optional[int] = None, reverse: bool = False) -> Iterator[int]:

@@ -29,7 +29,8 @@ enum AutoSelection {
                     Candidate(name: "rmi", kind: .rmi, configuration: configuration)]
         if configuration.rmiLeafCount == 0 {
             var dense = configuration, sparse = configuration
-            dense.rmiLeafCount = max(1, RMIIndex.defaultLeafCount(keyCount: count) * 4)
+            // Never more leaves than keys: a leaf without a key is a model that finds nothing.
+            dense.rmiLeafCount = max(1, min(count, RMIIndex.defaultLeafCount(keyCount: count) * 4))
             sparse.rmiLeafCount = max(1, RMIIndex.defaultLeafCount(keyCount: count) / 4)
             list.append(Candidate(name: "rmi-dense", kind: .rmi, configuration: dense))
             list.append(Candidate(name: "rmi-sparse", kind: .rmi, configuration: sparse))

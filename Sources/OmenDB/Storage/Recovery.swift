@@ -141,7 +141,10 @@ enum Recovery {
             }
             lastSequence = max(lastSequence, result.lastSequence)
             if result.records == 0 { empty.append(number) } else { tier.walNumbers.append(number) }
-            if result.validEnd < result.fileSize && !readOnly {
+            // A log without a valid header (even an empty file) never held a record; it
+            // goes now, before a newer log is created: once that exists, it would no
+            // longer be the newest and would read as damage.
+            if (result.validEnd < result.fileSize || result.validEnd == 0) && !readOnly {
                 if result.validEnd == 0 {
                     try FileSystem.remove(path)
                     empty.removeAll { $0 == number }

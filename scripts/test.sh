@@ -86,7 +86,8 @@ suite_swift_asan() {
 }
 
 suite_storage_crash() {
-    # SIGKILL a SYNC_FULL writer at random moments, reopen and check (~30 s; --long: 5 min).
+    # SIGKILL a SYNC_FULL writer (batches, bulk loads, flushes, compactions) and some
+    # reopens mid-recovery, then check (~30 s; --long: 5 min; --kills N: until N kills).
     bash "$ROOT/Tests/crash/run.sh"
 }
 

@@ -246,7 +246,7 @@ typedef struct omendb_snapshot omendb_snapshot;
 typedef struct omendb_iterator omendb_iterator;
 
 /* Creates options holding the defaults: create_if_missing 1, error_if_exists 0,
- * read_only 0, sync OMENDB_SYNC_NORMAL, index kind OMENDB_INDEX_PGM, hot tier
+ * create_in_nonempty_directory 0, read_only 0, sync OMENDB_SYNC_NORMAL, index kind OMENDB_INDEX_PGM, hot tier
  * 64 MiB, maximum value size 64 MiB. Owned: free with omendb_options_free. */
 int omendb_options_create(omendb_options **options);
 
@@ -258,6 +258,12 @@ int omendb_options_set_create_if_missing(omendb_options *options, int yes);
 
 /* Fail with OMENDB_INVALID_ARGUMENT when the database already exists (default 0). */
 int omendb_options_set_error_if_exists(omendb_options *options, int yes);
+
+/* Allow creating a database in a directory that already holds files of another
+ * kind (default 0: omendb_open refuses such a directory with OMENDB_INVALID_ARGUMENT,
+ * naming some of its files, and writes nothing to it). The other files are left
+ * alone. A directory holding only OmenDB's own files counts as empty. `yes` is 0 or 1. */
+int omendb_options_set_create_in_nonempty_directory(omendb_options *options, int yes);
 
 /* Open read-only (default 0): writes return OMENDB_READ_ONLY, nothing in the
  * directory is modified, and several read-only handles may share a directory
@@ -282,12 +288,17 @@ int omendb_options_set_max_value_size(omendb_options *options, uint64_t bytes);
 /* Opens (or creates) the database in directory `path`, recovering from a crash if
  * needed (a torn last log record is discarded). `options` may be NULL for the
  * defaults. Errors: OMENDB_BUSY when another handle (in any process) holds the
- * directory — the message names its process id; OMENDB_CORRUPTION for damaged
+ * directory — the message names the holding processes and whether they hold it
+ * read-write or read-only; OMENDB_CORRUPTION for damaged
  * files (the message names the file and offset); OMENDB_UNSUPPORTED for files of
  * an unknown format version; OMENDB_IO_ERROR when the directory is missing (with
- * create_if_missing off or read-only) or the OS refuses an operation;
- * OMENDB_INVALID_ARGUMENT for a NULL path/db or an existing database with
- * error_if_exists. Owned: close with omendb_close. */
+ * create_if_missing off or read-only), `path` is not a directory, or the OS
+ * refuses an operation (e.g. a full disk); OMENDB_INVALID_ARGUMENT for a NULL
+ * path/db, an existing database with error_if_exists, or a non-empty directory
+ * that holds no OmenDB database (see omendb_options_set_create_in_nonempty_directory).
+ * A failed open leaves the directory as it found it: recovery checks the whole state
+ * (manifest, runs, logs) before it changes any file, and a database it was creating
+ * is removed again. Owned: close with omendb_close. */
 int omendb_open(const char *path, const omendb_options *options, omendb_db **db);
 
 /* Closes a database: stops background work, syncs the log and releases the

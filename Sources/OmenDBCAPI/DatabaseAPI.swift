@@ -69,6 +69,13 @@ public func cOptionsSetErrorIfExists(_ options: OpaquePointer?, _ yes: Int32) ->
     updateDatabaseOptions(options, "omendb_options_set_error_if_exists") { o in flag(yes) { o.errorIfExists = $0 } }
 }
 
+@_cdecl("omendb_options_set_create_in_nonempty_directory")
+public func cOptionsSetCreateInNonEmptyDirectory(_ options: OpaquePointer?, _ yes: Int32) -> Int32 {
+    updateDatabaseOptions(options, "omendb_options_set_create_in_nonempty_directory") { o in
+        flag(yes) { o.createInNonEmptyDirectory = $0 }
+    }
+}
+
 @_cdecl("omendb_options_set_read_only")
 public func cOptionsSetReadOnly(_ options: OpaquePointer?, _ yes: Int32) -> Int32 {
     updateDatabaseOptions(options, "omendb_options_set_read_only") { o in flag(yes) { o.readOnly = $0 } }

@@ -15,6 +15,10 @@ extern "C" {
 #define ODB_SHIM_ERROR_CAPACITY 1024
 char *odb_shim_thread_error_buffer(void);
 
+/* The calling thread's set of held engine locks, one bit per lock rank (debug
+ * builds' lock-order check; see LockRank in StorageLocks.swift). */
+uint32_t *odb_shim_thread_lock_ranks(void);
+
 /* Prefetch the cache line holding `address` for reading. */
 static inline void odb_shim_prefetch(const void *address) {
     __builtin_prefetch(address, 0, 3);

@@ -15,7 +15,7 @@ public final class Database {
     var directoryLock: DirectoryLock?
 
     // Writer state, guarded by `writerLock` (its condition: group commit and flush backpressure).
-    let writerLock = StorageLock()
+    let writerLock = StorageLock(rank: .writer)
     var wal: WALWriter?
     /// Highest sequence number given to a write.
     var lastSequence: UInt64 = 0
@@ -34,7 +34,7 @@ public final class Database {
     var singleOperation = StorageByteWriter(capacity: 256)
 
     // Reader state, guarded by `viewLock`.
-    let viewLock = StorageLock()
+    let viewLock = StorageLock(rank: .view)
     var view: StorageView
     var visibleSequence: UInt64 = 0
     /// False while the active hot tier holds no version visible at `visibleSequence`
@@ -46,9 +46,9 @@ public final class Database {
 
     // Maintenance (flush, compaction), serialized by `maintenanceLock`; its failure is
     // recorded in `maintenanceFailure` (below).
-    let maintenanceLock = StorageLock()
+    let maintenanceLock = StorageLock(rank: .maintenance)
     /// The manifest as last stored, guarded by `manifestLock` (held only to update it).
-    let manifestLock = StorageLock()
+    let manifestLock = StorageLock(rank: .manifest)
     var manifest: Manifest
     /// A background flush or compaction failed; writes report it until reopen.
     /// Guarded by `viewLock` (checked by every commit; never wait for a long compaction).

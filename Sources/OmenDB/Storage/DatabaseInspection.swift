@@ -43,6 +43,7 @@ extension Database {
     /// matches the live runs; every live WAL file replays cleanly.
     /// - Throws: `.corruption` naming the file and offset of the first problem found.
     public func verify() throws(OmenError) {
+        // Runs and manifest under the maintenance lock alone (writers go on meanwhile).
         try maintenanceLock.withLock { () throws(OmenError) in
             let view = currentView().0
             for run in view.runs { try run.verify() }
@@ -57,18 +58,21 @@ extension Database {
                 }
                 previousSequence = run.descriptor.largestSequence
             }
-            // Writers are held off while the WAL files are read (the newest may grow).
-            try writerLock.withLock { () throws(OmenError) in
+        }
+        // The live logs, with writers held off (the newest may grow) and flushes too (a
+        // flush removes the logs it retires), locks taken in `LockRank` order.
+        try writerLock.withLock { () throws(OmenError) in
+            try maintenanceLock.withLock { () throws(OmenError) in
+                let view = currentView().0
                 var numbers: [UInt64] = []
                 for tier in view.frozen.reversed() + [view.active] { numbers += tier.walNumbers }
                 for (i, number) in numbers.enumerated() {
                     let path = directory + "/" + WALFormat.fileName(number)
                     guard FileSystem.exists(path) else { throw OmenError(.corruption, "\(path): live WAL file is missing (offset 0)") }
-                    let result = try WALReader.replay(path: path, expectedNumber: number, tailMayBeTorn: options.readOnly && i == numbers.count - 1) {
+                    _ = try WALReader.replay(path: path, expectedNumber: number, tailMayBeTorn: options.readOnly && i == numbers.count - 1) {
                         (_, count, operations, offset) throws(OmenError) in
                         try BatchDecoding.forEach(operations, count: count, fileName: path, fileOffset: offset) { _ throws(OmenError) in }
                     }
-                    _ = result
                 }
             }
         }

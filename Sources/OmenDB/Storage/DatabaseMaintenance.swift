@@ -1,6 +1,5 @@
 /// Flushes (frozen hot tier -> run file), compaction (runs -> one run), bulk load.
-/// All run under `maintenanceLock`; lock order: writer lock, maintenance lock,
-/// manifest lock, view lock.
+/// All run under `maintenanceLock`; locks are taken in `LockRank` order.
 extension Database {
     /// Applies `change` to a copy of the manifest and stores it atomically; the live
     /// manifest changes only when the store succeeded.

@@ -14,6 +14,9 @@ public struct DatabaseOptions: Sendable {
     public var createIfMissing = true
     public var errorIfExists = false
     public var readOnly = false
+    /// Create a database in a directory that already holds files of another kind
+    /// (they are left alone); otherwise such a directory is refused (`.invalidArgument`).
+    public var createInNonEmptyDirectory = false
     public var sync: SyncMode = .normal
     /// The learned index of run files (only PGM is available for runs in this build).
     public var indexConfiguration = IndexConfiguration()

@@ -8,7 +8,8 @@ func ioError(_ operation: String, _ path: String, _ code: Int32 = errno) -> Omen
 /// An open file descriptor with the few POSIX operations the engine uses. Closed on deinit.
 final class PosixFile {
     let descriptor: Int32
-    let path: String
+    /// The file's name (updated when `FileSystem.createAtomically` renames it into place).
+    fileprivate(set) var path: String
 
     private init(descriptor: Int32, path: String) {
         self.descriptor = descriptor
@@ -133,18 +134,50 @@ enum FileSystem {
         return bytes
     }
 
+    /// The suffix of files being created or replaced (`createAtomically`,
+    /// `replaceAtomically`): such a file never holds state, and recovery removes it.
+    static let temporarySuffix = ".tmp"
+
+    /// Reads a whole file whose size is not known in advance (such as those in /proc,
+    /// which report size 0), until end of file.
+    static func readToEnd(_ path: String) throws(OmenError) -> [UInt8] {
+        let file = try PosixFile.open(path, O_RDONLY)
+        var bytes: [UInt8] = []
+        var chunk = [UInt8](repeating: 0, count: 16 << 10)
+        while true {
+            let n = chunk.withUnsafeMutableBytes { Glibc.read(file.descriptor, $0.baseAddress, $0.count) }
+            if n < 0 {
+                if errno == EINTR { continue }
+                throw ioError("read", path)
+            }
+            if n == 0 { return bytes }
+            bytes += chunk[0..<n]
+        }
+    }
+
     /// Writes `bytes` to `path` via a temporary file, fsync, rename and a directory fsync:
-    /// after a crash at any point, `path` holds either its old or its new content.
+    /// after a crash at any point, `path` holds either its old or its new content. On a
+    /// failure the temporary file is removed (best effort) and `path` is unchanged.
     static func replaceAtomically(_ path: String, directory: String, with bytes: [UInt8]) throws(OmenError) {
-        let temporary = path + ".tmp"
-        do {
+        _ = try createAtomically(path, directory: directory, with: bytes)
+    }
+
+    /// `replaceAtomically`, returning the new file open for writing.
+    static func createAtomically(_ path: String, directory: String, with bytes: [UInt8]) throws(OmenError) -> PosixFile {
+        let temporary = path + temporarySuffix
+        do throws(OmenError) {
             let file = try PosixFile.open(temporary, O_WRONLY | O_CREAT | O_TRUNC)
             try withRawBytes(of: bytes) { (raw) throws(OmenError) in
                 try file.write(raw.baseAddress!, raw.count, at: 0)
             }
             try file.sync()
+            try rename(temporary, path)
+            file.path = path
+            try syncDirectory(directory)
+            return file
+        } catch {
+            try? remove(temporary)
+            throw error
         }
-        try rename(temporary, path)
-        try syncDirectory(directory)
     }
 }

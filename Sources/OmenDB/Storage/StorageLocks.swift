@@ -1,11 +1,33 @@
+import COmenDBShim
 import Glibc
 
-/// A pthread mutex with a condition variable (heap-allocated so they never move).
+/// The one order in which a thread may take the engine's locks: while holding a lock
+/// it takes only locks of a higher rank. Debug builds check every acquisition
+/// (`StorageLock.lock`) and stop the process on a violation, naming both locks;
+/// release builds check nothing. A hot tier's read-write lock ranks after all of
+/// these: nothing is taken while holding it.
+enum LockRank: UInt32, CaseIterable {
+    /// `Database.writerLock`: the log, sequence numbers, the active tier's writes.
+    case writer = 0
+    /// `Database.maintenanceLock`: flush, compaction, bulk load, verify.
+    case maintenance = 1
+    /// `Database.manifestLock`: storing the manifest.
+    case manifest = 2
+    /// `Database.viewLock`: the published view, visible sequence, file numbers.
+    case view = 3
+    /// `BackgroundWorker`'s wake-up signal.
+    case workerSignal = 4
+}
+
+/// A pthread mutex with a condition variable (heap-allocated so they never move),
+/// ranked in the engine's lock order (`LockRank`).
 final class StorageLock {
     private let mutex: UnsafeMutablePointer<pthread_mutex_t>
     private let condition: UnsafeMutablePointer<pthread_cond_t>
+    let rank: LockRank
 
-    init() {
+    init(rank: LockRank) {
+        self.rank = rank
         mutex = .allocate(capacity: 1)
         condition = .allocate(capacity: 1)
         pthread_mutex_init(mutex, nil)
@@ -23,22 +45,46 @@ final class StorageLock {
         mutex.deallocate()
     }
 
-    @inline(__always) func lock() { pthread_mutex_lock(mutex) }
-    @inline(__always) func unlock() { pthread_mutex_unlock(mutex) }
+    @inline(__always) func lock() {
+        #if DEBUG
+        Self.checkOrder(taking: rank)
+        #endif
+        pthread_mutex_lock(mutex)
+    }
+
+    @inline(__always) func unlock() {
+        pthread_mutex_unlock(mutex)
+        #if DEBUG
+        odb_shim_thread_lock_ranks()!.pointee &= ~(1 << rank.rawValue)
+        #endif
+    }
 
     @inline(__always)
     func withLock<T>(_ body: () throws(OmenError) -> T) throws(OmenError) -> T {
-        pthread_mutex_lock(mutex)
-        defer { pthread_mutex_unlock(mutex) }
+        lock()
+        defer { unlock() }
         return try body()
     }
 
     @inline(__always)
     func withLock<T>(_ body: () -> T) -> T {
-        pthread_mutex_lock(mutex)
-        defer { pthread_mutex_unlock(mutex) }
+        lock()
+        defer { unlock() }
         return body()
     }
+
+    #if DEBUG
+    /// Stops the process when the calling thread holds a lock of rank `rank` or higher.
+    private static func checkOrder(taking rank: LockRank) {
+        let held = odb_shim_thread_lock_ranks()!
+        let conflicting = held.pointee >> rank.rawValue
+        if conflicting != 0 {
+            let names = LockRank.allCases.filter { held.pointee & (1 << $0.rawValue) != 0 }.map { "\($0)" }
+            fatalError("lock order violated: taking the \(rank) lock while holding \(names.joined(separator: ", ")) (see LockRank)")
+        }
+        held.pointee |= 1 << rank.rawValue
+    }
+    #endif
 
     /// Waits for a broadcast (the mutex must be held; it is released while waiting).
     func wait() { pthread_cond_wait(condition, mutex) }

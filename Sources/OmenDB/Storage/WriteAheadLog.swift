@@ -43,15 +43,13 @@ final class WALWriter {
     private var scratch: UnsafeMutableRawPointer
     private var scratchCapacity: Int
 
-    /// Creates (truncating) the WAL file `number` in `directory`, with a durable header.
+    /// Creates the WAL file `number` in `directory` atomically: its header is written and
+    /// fsynced under a temporary name that is then renamed into place (and the directory
+    /// fsynced), so a failure or crash never leaves a log without a durable header; a
+    /// failure removes the temporary file.
     init(directory: String, number: UInt64) throws(OmenError) {
         let path = directory + "/" + WALFormat.fileName(number)
-        let created = try PosixFile.open(path, O_WRONLY | O_CREAT | O_TRUNC)
-        let header = WALFormat.header(number: number)
-        try withRawBytes(of: header) { (raw) throws(OmenError) in try created.write(raw.baseAddress!, raw.count, at: 0) }
-        try created.sync()
-        try FileSystem.syncDirectory(directory)
-        file = created
+        file = try FileSystem.createAtomically(path, directory: directory, with: WALFormat.header(number: number))
         self.number = number
         end = WALFormat.headerSize
         scratchCapacity = 1 << 16

@@ -176,6 +176,7 @@ _OPTIONAL_SIGNATURES: Dict[str, Tuple[object, List[object]]] = {
     "omendb_options_free": (None, [OptionsHandle]),
     "omendb_options_set_create_if_missing": (c_int, [OptionsHandle, c_int]),
     "omendb_options_set_error_if_exists": (c_int, [OptionsHandle, c_int]),
+    "omendb_options_set_create_in_nonempty_directory": (c_int, [OptionsHandle, c_int]),
     "omendb_options_set_read_only": (c_int, [OptionsHandle, c_int]),
     "omendb_options_set_sync": (c_int, [OptionsHandle, c_int]),
     "omendb_options_set_index_kind": (c_int, [OptionsHandle, c_int]),
@@ -235,7 +236,8 @@ _GIL_HOLDING = frozenset({
     # Database calls that only touch memory (no locks, no I/O): option setters,
     # batch building, zero-copy snapshot reads and iterator steps.
     "omendb_options_create", "omendb_options_free", "omendb_options_set_create_if_missing",
-    "omendb_options_set_error_if_exists", "omendb_options_set_read_only", "omendb_options_set_sync",
+    "omendb_options_set_error_if_exists", "omendb_options_set_create_in_nonempty_directory",
+    "omendb_options_set_read_only", "omendb_options_set_sync",
     "omendb_options_set_index_kind", "omendb_options_set_hot_tier_bytes",
     "omendb_options_set_max_value_size", "omendb_batch_create", "omendb_batch_free",
     "omendb_batch_put", "omendb_batch_delete", "omendb_batch_clear", "omendb_snapshot_get",
@@ -283,6 +285,7 @@ class Api:
     options_free: CFunction
     options_set_create_if_missing: CFunction
     options_set_error_if_exists: CFunction
+    options_set_create_in_nonempty_directory: CFunction
     options_set_read_only: CFunction
     options_set_sync: CFunction
     options_set_index_kind: CFunction

@@ -150,6 +150,9 @@ class Database:
         path: the database directory (str or os.PathLike).
         create_if_missing: create the directory and an empty database when missing.
         error_if_exists: fail (InvalidArgumentError) when a database already exists.
+        create_in_nonempty_directory: create a database in a directory that holds
+            other files (left alone); otherwise such a directory raises
+            InvalidArgumentError and is not written to.
         read_only: open read-only: writes raise ReadOnlyError; several read-only
             handles (also in other processes) may share a directory.
         sync: "off" (the OS writes back; a machine crash may lose recent commits),
@@ -166,13 +169,16 @@ class Database:
         CorruptionError: damaged files (the message names the file and offset).
         OmenIOError: the directory is missing (create_if_missing off or read-only),
             or the OS refused an operation.
-        InvalidArgumentError: an existing database with error_if_exists, a bad option.
+        InvalidArgumentError: an existing database with error_if_exists, a non-empty
+            directory without a database (unless create_in_nonempty_directory), a
+            bad option.
         UnsupportedError: an index kind this build lacks, or a library without the
             database API.
     """
 
     def __init__(self, path: Union[str, "os.PathLike[str]"], *, create_if_missing: bool = True,
-                 error_if_exists: bool = False, read_only: bool = False, sync: str = "normal",
+                 error_if_exists: bool = False, create_in_nonempty_directory: bool = False,
+                 read_only: bool = False, sync: str = "normal",
                  index_kind: str = "pgm", hot_tier_bytes: Optional[int] = None,
                  max_value_size: Optional[int] = None) -> None:
         self._handle: Optional[Any] = None
@@ -190,6 +196,8 @@ class Database:
         try:
             ffi.check(ffi.options_set_create_if_missing(options, 1 if create_if_missing else 0))
             ffi.check(ffi.options_set_error_if_exists(options, 1 if error_if_exists else 0))
+            ffi.check(ffi.options_set_create_in_nonempty_directory(
+                options, 1 if create_in_nonempty_directory else 0))
             ffi.check(ffi.options_set_read_only(options, 1 if read_only else 0))
             ffi.check(ffi.options_set_sync(options, sync_code))
             ffi.check(ffi.options_set_index_kind(options, kind_code))

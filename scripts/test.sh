@@ -76,7 +76,7 @@ sanitized_suite() {
 }
 
 suite_swift_tsan() {
-    # ~4 min on 2 cores: build ~1 min, storage tests ~2 min, C tests ~30 s.
+    # ~5 min on 2 cores: build 1-2 min, storage tests ~2.5 min, C tests ~30 s.
     sanitized_suite thread
 }
 

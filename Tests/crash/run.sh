@@ -10,9 +10,10 @@
 #   Tests/crash/run.sh --kills N   until N kills (writer and recovery kills together)
 #
 # Once 10,000 batches are acknowledged the test starts over on a fresh database (bounds
-# the check's cost). The last line reports the kills by phase: open (the writer's own recovery),
-# write (batches), flush, compact, load (bulk load), recovery (a reopen killed inside
-# omendb_open) and close (a reopen killed after the open returned).
+# the check's cost). The last line reports the kills by phase: open (before the writer's
+# omendb_open returned: process start and recovery), write (batches), flush, compact,
+# load (bulk load), recovery (a reopen killed inside omendb_open) and close (a reopen
+# killed after the open returned).
 #
 # Needs .build/release/libomendb.so (swift build -c release); builds it if missing.
 set -euo pipefail

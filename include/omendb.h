@@ -318,10 +318,17 @@ int omendb_put(omendb_db *db, int64_t key, const void *value, size_t length);
 /* Deletes `key`. OMENDB_OK whether or not the key existed. Errors as omendb_put. */
 int omendb_delete(omendb_db *db, int64_t key);
 
+/* Every read that hands out a value (omendb_get, omendb_snapshot_get, the
+ * multi-gets, iterator seeks and moves, omendb_iterator_read) and compaction
+ * check the value's bytes in a run file against their block checksum (run format
+ * version 3) and return OMENDB_CORRUPTION, naming the file and the damaged
+ * block's offset, instead of damaged data; an iterator is then invalid. */
+
 /* Copy read of `key` into a caller buffer. On OMENDB_OK, *length is the value's
  * length and the value was copied to `buffer`. When capacity < the value's length,
  * returns OMENDB_BUFFER_TOO_SMALL with *length = the needed size (nothing copied).
- * OMENDB_NOT_FOUND when absent. `buffer` may be NULL when capacity is 0. */
+ * OMENDB_NOT_FOUND when absent. `buffer` may be NULL when capacity is 0.
+ * OMENDB_CORRUPTION for damaged value bytes (see above). */
 int omendb_get(omendb_db *db, int64_t key, void *buffer, size_t capacity, size_t *length);
 
 /* Creates an empty batch. Owned: free with omendb_batch_free. */
@@ -361,13 +368,14 @@ void omendb_snapshot_free(omendb_snapshot *snapshot);
 
 /* Zero-copy read at the snapshot: on OMENDB_OK *value points to *length bytes in
  * engine memory (never NULL, even for an empty value). Borrowed: valid until
- * omendb_snapshot_free(snapshot). OMENDB_NOT_FOUND when absent. */
+ * omendb_snapshot_free(snapshot). OMENDB_NOT_FOUND when absent; OMENDB_CORRUPTION
+ * for damaged value bytes. */
 int omendb_snapshot_get(omendb_snapshot *snapshot, int64_t key, const void **value, size_t *length);
 
 /* Zero-copy multi-get over caller arrays of `count` elements: values[i]/lengths[i]
  * are set (borrowed as in omendb_snapshot_get) or to NULL/0 when keys[i] is absent;
  * *found (may be NULL) receives how many were found. Returns OMENDB_OK even when
- * some keys are absent. */
+ * some keys are absent; OMENDB_CORRUPTION when any found value is damaged. */
 int omendb_snapshot_multi_get(omendb_snapshot *snapshot, const int64_t *keys, size_t count,
                               const void **values, size_t *lengths, size_t *found);
 
@@ -378,7 +386,8 @@ int omendb_snapshot_multi_get(omendb_snapshot *snapshot, const int64_t *keys, si
  * *done receives how many keys were processed (count when all were; call again
  * from keys + *done with an emptied buffer). When the first key's value alone is
  * larger than capacity, returns OMENDB_BUFFER_TOO_SMALL with *done 0 and
- * lengths[0] = its length. Caller buffers; `buffer` may be NULL when capacity is 0. */
+ * lengths[0] = its length. Caller buffers; `buffer` may be NULL when capacity is 0.
+ * OMENDB_CORRUPTION (with *done 0) when a value is damaged. */
 int omendb_snapshot_multi_get_copy(omendb_snapshot *snapshot, const int64_t *keys, size_t count,
                                    size_t *lengths, void *buffer, size_t capacity, size_t *done);
 
@@ -409,7 +418,9 @@ int omendb_iterator_seek_last(omendb_iterator *it);
 /* 1 when the iterator is at an entry, 0 otherwise (also for NULL or a freed handle). */
 int omendb_iterator_valid(const omendb_iterator *it);
 
-/* Moves to the next / previous key. On an invalid iterator: OMENDB_INVALID_ARGUMENT. */
+/* Moves to the next / previous key. On an invalid iterator: OMENDB_INVALID_ARGUMENT.
+ * The seeks and moves return OMENDB_CORRUPTION (the iterator is then invalid) when
+ * the entry they reach has damaged value bytes. */
 int omendb_iterator_next(omendb_iterator *it);
 int omendb_iterator_prev(omendb_iterator *it);
 
@@ -430,7 +441,8 @@ int omendb_iterator_entry(const omendb_iterator *it, int64_t *key, const void **
  * than `capacity`, returns OMENDB_BUFFER_TOO_SMALL with *count 0 and lengths[0] =
  * its length; the iterator does not move. With a NULL `buffer` no value is copied
  * (keys and lengths only; `capacity` is ignored). Errors: OMENDB_INVALID_ARGUMENT
- * for another direction or NULL lengths/count.
+ * for another direction or NULL lengths/count; OMENDB_CORRUPTION (*count 0, the
+ * iterator invalid) when a step reaches damaged value bytes.
  * Caller buffers. */
 int omendb_iterator_read(omendb_iterator *it, int direction, size_t max_entries, int64_t *keys,
                          size_t *lengths, void *buffer, size_t capacity, size_t *count);

@@ -20,7 +20,7 @@ let absoluteValueLimit = DatabaseOptions.maximumValueSizeLimit
 
 /// Runs an engine call, translating a thrown error into a status and message.
 @inline(__always)
-private func engineCall(_ function: StaticString, _ body: () throws(OmenError) -> Int32) -> Int32 {
+func engineCall(_ function: StaticString, _ body: () throws(OmenError) -> Int32) -> Int32 {
     do throws(OmenError) {
         return try body()
     } catch {
@@ -182,7 +182,13 @@ public func cGet(_ db: OpaquePointer?, _ key: Int64, _ buffer: UnsafeMutableRawP
     guard let length else { return ThreadError.invalid(function, "length is NULL") }
     guard buffer != nil || capacity == 0 else { return ThreadError.invalid(function, "buffer is NULL but capacity is \(capacity)") }
     return withHandle(Database.self, HandleTag.database, db, function) { database in
-        guard let needed = database.read(key, into: buffer, capacity: capacity) else { return OMENDB_NOT_FOUND }
+        let found: Int?
+        do throws(OmenError) {
+            found = try database.read(key, into: buffer, capacity: capacity)
+        } catch {
+            return ThreadError.record(error.code, "\(function): \(error.message)")
+        }
+        guard let needed = found else { return OMENDB_NOT_FOUND }
         length.pointee = needed
         guard needed <= capacity else {
             return ThreadError.record(.bufferTooSmall, "\(function): the value of key \(key) needs \(needed) bytes, the buffer holds \(capacity)")
@@ -281,10 +287,12 @@ public func cSnapshotGet(_ snapshot: OpaquePointer?, _ key: Int64, _ value: Unsa
                          _ length: UnsafeMutablePointer<Int>?) -> Int32 {
     guard let value, let length else { return ThreadError.invalid("omendb_snapshot_get", "value or length is NULL") }
     return withHandle(Snapshot.self, HandleTag.snapshot, snapshot, "omendb_snapshot_get") { snapshot in
-        guard let found = snapshot.get(key) else { return OMENDB_NOT_FOUND }
-        value.pointee = found.baseAddress ?? emptyValueAddress
-        length.pointee = found.count
-        return OMENDB_OK
+        engineCall("omendb_snapshot_get") { () throws(OmenError) in
+            guard let found = try snapshot.get(key) else { return OMENDB_NOT_FOUND }
+            value.pointee = found.baseAddress ?? emptyValueAddress
+            length.pointee = found.count
+            return OMENDB_OK
+        }
     }
 }
 
@@ -300,19 +308,21 @@ public func cSnapshotMultiGet(_ snapshot: OpaquePointer?, _ keys: UnsafePointer<
         return ThreadError.invalid(function, "keys, values or lengths is NULL but count is \(count)")
     }
     return withHandle(Snapshot.self, HandleTag.snapshot, snapshot, function) { snapshot in
-        var hits = 0
-        for i in 0..<count {
-            if let value = snapshot.get(keys![i]) {
-                values![i] = value.baseAddress ?? emptyValueAddress
-                lengths![i] = value.count
-                hits += 1
-            } else {
-                values![i] = nil
-                lengths![i] = 0
+        engineCall(function) { () throws(OmenError) in
+            var hits = 0
+            for i in 0..<count {
+                if let value = try snapshot.get(keys![i]) {
+                    values![i] = value.baseAddress ?? emptyValueAddress
+                    lengths![i] = value.count
+                    hits += 1
+                } else {
+                    values![i] = nil
+                    lengths![i] = 0
+                }
             }
+            found?.pointee = hits
+            return OMENDB_OK
         }
-        found?.pointee = hits
-        return OMENDB_OK
     }
 }
 
@@ -351,22 +361,30 @@ public func cIteratorSetBounds(_ iterator: OpaquePointer?, _ lower: Int64, _ upp
 
 @_cdecl("omendb_iterator_seek")
 public func cIteratorSeek(_ iterator: OpaquePointer?, _ key: Int64) -> Int32 {
-    withHandle(StorageIterator.self, HandleTag.iterator, iterator, "omendb_iterator_seek") { it in it.seek(key); return OMENDB_OK }
+    withHandle(StorageIterator.self, HandleTag.iterator, iterator, "omendb_iterator_seek") { it in
+        engineCall("omendb_iterator_seek") { () throws(OmenError) in try it.seek(key); return OMENDB_OK }
+    }
 }
 
 @_cdecl("omendb_iterator_seek_for_prev")
 public func cIteratorSeekForPrev(_ iterator: OpaquePointer?, _ key: Int64) -> Int32 {
-    withHandle(StorageIterator.self, HandleTag.iterator, iterator, "omendb_iterator_seek_for_prev") { it in it.seekForPrevious(key); return OMENDB_OK }
+    withHandle(StorageIterator.self, HandleTag.iterator, iterator, "omendb_iterator_seek_for_prev") { it in
+        engineCall("omendb_iterator_seek_for_prev") { () throws(OmenError) in try it.seekForPrevious(key); return OMENDB_OK }
+    }
 }
 
 @_cdecl("omendb_iterator_seek_first")
 public func cIteratorSeekFirst(_ iterator: OpaquePointer?) -> Int32 {
-    withHandle(StorageIterator.self, HandleTag.iterator, iterator, "omendb_iterator_seek_first") { it in it.seekFirst(); return OMENDB_OK }
+    withHandle(StorageIterator.self, HandleTag.iterator, iterator, "omendb_iterator_seek_first") { it in
+        engineCall("omendb_iterator_seek_first") { () throws(OmenError) in try it.seekFirst(); return OMENDB_OK }
+    }
 }
 
 @_cdecl("omendb_iterator_seek_last")
 public func cIteratorSeekLast(_ iterator: OpaquePointer?) -> Int32 {
-    withHandle(StorageIterator.self, HandleTag.iterator, iterator, "omendb_iterator_seek_last") { it in it.seekLast(); return OMENDB_OK }
+    withHandle(StorageIterator.self, HandleTag.iterator, iterator, "omendb_iterator_seek_last") { it in
+        engineCall("omendb_iterator_seek_last") { () throws(OmenError) in try it.seekLast(); return OMENDB_OK }
+    }
 }
 
 @_cdecl("omendb_iterator_valid")
@@ -381,8 +399,7 @@ public func cIteratorValid(_ iterator: OpaquePointer?) -> Int32 {
 public func cIteratorNext(_ iterator: OpaquePointer?) -> Int32 {
     withHandle(StorageIterator.self, HandleTag.iterator, iterator, "omendb_iterator_next") { it in
         guard it.isValid else { return ThreadError.invalid("omendb_iterator_next", "the iterator is not at an entry") }
-        it.next()
-        return OMENDB_OK
+        return engineCall("omendb_iterator_next") { () throws(OmenError) in try it.next(); return OMENDB_OK }
     }
 }
 
@@ -390,8 +407,7 @@ public func cIteratorNext(_ iterator: OpaquePointer?) -> Int32 {
 public func cIteratorPrev(_ iterator: OpaquePointer?) -> Int32 {
     withHandle(StorageIterator.self, HandleTag.iterator, iterator, "omendb_iterator_prev") { it in
         guard it.isValid else { return ThreadError.invalid("omendb_iterator_prev", "the iterator is not at an entry") }
-        it.previous()
-        return OMENDB_OK
+        return engineCall("omendb_iterator_prev") { () throws(OmenError) in try it.previous(); return OMENDB_OK }
     }
 }
 

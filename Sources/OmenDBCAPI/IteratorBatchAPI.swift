@@ -18,8 +18,15 @@ public func cIteratorRead(_ iterator: OpaquePointer?, _ direction: Int32, _ maxE
         return ThreadError.record(.tooLarge, "\(function): max_entries or capacity exceeds 2^63")
     }
     return withHandle(iteratorHandles, iterator, function) { it in
-        switch it.copyEntries(forward: direction == 1, maxEntries: maxEntries, keys: keys, lengths: lengths,
-                              buffer: buffer, capacity: capacity) {
+        let outcome: StorageIterator.CopyOutcome
+        do throws(OmenError) {
+            outcome = try it.copyEntries(forward: direction == 1, maxEntries: maxEntries, keys: keys, lengths: lengths,
+                                         buffer: buffer, capacity: capacity)
+        } catch {
+            count.pointee = 0
+            return ThreadError.record(error.code, "\(function): \(error.message)")
+        }
+        switch outcome {
         case .copied(let copied):
             count.pointee = copied
             return OMENDB_OK

@@ -19,7 +19,14 @@ public func cSnapshotMultiGetCopy(_ snapshot: OpaquePointer?, _ keys: UnsafePoin
     guard buffer != nil || capacity == 0 else { return ThreadError.invalid(function, "buffer is NULL but capacity is \(capacity)") }
     return withHandle(snapshotHandles, snapshot, function) { snapshot in
         guard count > 0, let keys, let lengths else { done.pointee = 0; return OMENDB_OK }
-        switch snapshot.copyValues(keys: keys, count: count, lengths: lengths, buffer: buffer, capacity: capacity) {
+        let outcome: Snapshot.CopyOutcome
+        do throws(OmenError) {
+            outcome = try snapshot.copyValues(keys: keys, count: count, lengths: lengths, buffer: buffer, capacity: capacity)
+        } catch {
+            done.pointee = 0
+            return ThreadError.record(error.code, "\(function): \(error.message)")
+        }
+        switch outcome {
         case .processed(let processed):
             done.pointee = processed
             return OMENDB_OK

@@ -12,9 +12,9 @@ final class StorageBasicTests: XCTestCase {
             try db.delete(42)  // absent: fine
             try db.put(7, [7])
             try db.delete(7)
-            XCTAssertEqual(db.get(1), [1, 2, 3])
-            XCTAssertEqual(db.get(Int64.min), [])
-            XCTAssertNil(db.get(7))
+            XCTAssertEqual(try db.get(1), [1, 2, 3])
+            XCTAssertEqual(try db.get(Int64.min), [])
+            XCTAssertNil(try db.get(7))
             try db.close()
         }
         // Opens without writes leave no empty logs behind.
@@ -22,11 +22,11 @@ final class StorageBasicTests: XCTestCase {
         let logs = try FileSystem.list(path).filter { $0.hasPrefix("wal-") }
         XCTAssertLessThanOrEqual(logs.count, 2, "\(logs)")
         let db = try Database(directory: path, options: smallOptions())
-        XCTAssertEqual(db.get(1), [1, 2, 3])
-        XCTAssertEqual(db.get(Int64.min), [])
-        XCTAssertEqual(db.get(Int64.max), [9])
-        XCTAssertNil(db.get(7))
-        XCTAssertNil(db.get(42))
+        XCTAssertEqual(try db.get(1), [1, 2, 3])
+        XCTAssertEqual(try db.get(Int64.min), [])
+        XCTAssertEqual(try db.get(Int64.max), [9])
+        XCTAssertNil(try db.get(7))
+        XCTAssertNil(try db.get(42))
         try db.verify()
         try db.close()
     }
@@ -45,15 +45,15 @@ final class StorageBasicTests: XCTestCase {
             }
             try db.flush()
             XCTAssertGreaterThan(db.statistics.runCount, 0)
-            assertMatches(db, reference)
+            try assertMatches(db, reference)
             try db.compact()
             XCTAssertEqual(db.statistics.runCount, 1)
-            assertMatches(db, reference)
+            try assertMatches(db, reference)
             try db.verify()
             try db.close()
         }
         let db = try Database(directory: path, options: smallOptions())
-        assertMatches(db, reference)
+        try assertMatches(db, reference)
         try db.verify()
     }
 
@@ -75,7 +75,7 @@ final class StorageBasicTests: XCTestCase {
             }
             XCTAssertGreaterThan(db.statistics.runCount, 0, "background \(background)")
             XCTAssertLessThanOrEqual(db.statistics.runCount, 5, "background \(background)")
-            assertMatches(db, reference)
+            try assertMatches(db, reference)
             try db.verify()
             try db.close()
         }
@@ -117,10 +117,10 @@ final class StorageBasicTests: XCTestCase {
         // The big bulk-loaded run was never rewritten, yet deletions still hide its keys.
         XCTAssertGreaterThan(db.statistics.runCount, 1)
         XCTAssertLessThanOrEqual(db.statistics.runCount, 4)
-        assertMatches(db, reference)
+        try assertMatches(db, reference)
         try db.verify()
         try db.close()
         let reopened = try Database(directory: path, options: smallOptions())
-        assertMatches(reopened, reference)
+        try assertMatches(reopened, reference)
     }
 }

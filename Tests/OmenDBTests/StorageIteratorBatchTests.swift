@@ -21,14 +21,14 @@ final class StorageIteratorBatchTests: XCTestCase {
             let expected = forward ? ascending : ascending.reversed()
             for (maxEntries, capacity) in [(1, 1000), (7, 1000), (1000, 4096), (5000, 1 << 20)] {
                 let iterator = db.snapshot().makeIterator()
-                if forward { iterator.seekFirst() } else { iterator.seekLast() }
+                if forward { try iterator.seekFirst() } else { try iterator.seekLast() }
                 var seen: [Int64] = []
                 var keys = [Int64](repeating: 0, count: maxEntries)
                 var lengths = [Int](repeating: 0, count: maxEntries)
                 let buffer = UnsafeMutableRawPointer.allocate(byteCount: capacity, alignment: 8)
                 defer { buffer.deallocate() }
                 while true {
-                    let outcome = iterator.copyEntries(forward: forward, maxEntries: maxEntries, keys: &keys,
+                    let outcome = try iterator.copyEntries(forward: forward, maxEntries: maxEntries, keys: &keys,
                                                        lengths: &lengths, buffer: buffer, capacity: capacity)
                     guard case .copied(let count) = outcome else { return XCTFail("\(outcome)") }
                     if count == 0 { break }
@@ -53,20 +53,20 @@ final class StorageIteratorBatchTests: XCTestCase {
         try db.put(1, [UInt8](repeating: 7, count: 100))
         try db.put(2, [])
         let iterator = db.snapshot().makeIterator()
-        iterator.seekFirst()
+        try iterator.seekFirst()
         var keys = [Int64](repeating: 0, count: 4)
         var lengths = [Int](repeating: 0, count: 4)
         let buffer = UnsafeMutableRawPointer.allocate(byteCount: 100, alignment: 8)
         defer { buffer.deallocate() }
-        XCTAssertEqual(iterator.copyEntries(forward: true, maxEntries: 4, keys: &keys, lengths: &lengths,
+        XCTAssertEqual(try iterator.copyEntries(forward: true, maxEntries: 4, keys: &keys, lengths: &lengths,
                                             buffer: buffer, capacity: 99), .valueTooLarge(length: 100))
         XCTAssertTrue(iterator.isValid)
         XCTAssertEqual(iterator.key, 1)  // nothing moved
-        XCTAssertEqual(iterator.copyEntries(forward: true, maxEntries: 4, keys: &keys, lengths: &lengths,
+        XCTAssertEqual(try iterator.copyEntries(forward: true, maxEntries: 4, keys: &keys, lengths: &lengths,
                                             buffer: nil, capacity: 0), .copied(count: 2))
         XCTAssertEqual(Array(keys[0..<2]), [1, 2])
         XCTAssertEqual(Array(lengths[0..<2]), [100, 0])
-        XCTAssertEqual(iterator.copyEntries(forward: true, maxEntries: 4, keys: nil, lengths: &lengths,
+        XCTAssertEqual(try iterator.copyEntries(forward: true, maxEntries: 4, keys: nil, lengths: &lengths,
                                             buffer: nil, capacity: 0), .copied(count: 0))
         try db.close()
     }
@@ -92,14 +92,14 @@ final class SnapshotCopyReadTests: XCTestCase {
         let capacity = 4096
         let buffer = UnsafeMutableRawPointer.allocate(byteCount: capacity, alignment: 8)
         defer { buffer.deallocate() }
-        XCTAssertEqual(snapshot.copyValues(keys: [4000], count: 1, lengths: &lengths, buffer: buffer, capacity: capacity),
+        XCTAssertEqual(try snapshot.copyValues(keys: [4000], count: 1, lengths: &lengths, buffer: buffer, capacity: capacity),
                        .valueTooLarge(length: 5000))
         var start = 0
         var calls = 0
         while start < keys.count - 3 {
-            let outcome = keys.withUnsafeBufferPointer { all in
-                lengths.withUnsafeMutableBufferPointer { out in
-                    snapshot.copyValues(keys: all.baseAddress! + start, count: keys.count - 3 - start,
+            let outcome = try keys.withUnsafeBufferPointer { all in
+                try lengths.withUnsafeMutableBufferPointer { out in
+                    try snapshot.copyValues(keys: all.baseAddress! + start, count: keys.count - 3 - start,
                                         lengths: out.baseAddress! + start, buffer: buffer, capacity: capacity)
                 }
             }

@@ -18,7 +18,7 @@ final class StorageModelTests: XCTestCase {
         for cycle in 0..<5 {
             let db = try Database(directory: path, options: smallOptions(hotTierBytes: 512 << 10, sync: cycle % 2 == 0 ? .normal : .off,
                                                                          background: background))
-            assertMatches(db, reference)
+            try assertMatches(db, reference)
             for _ in 0..<1500 {
                 version += 1
                 let key = mixedKey(&rng)
@@ -45,7 +45,7 @@ final class StorageModelTests: XCTestCase {
                     }
                     try db.write(batch)
                 default:
-                    XCTAssertEqual(db.get(key), reference[key], "seed \(seed) key \(key)")
+                    XCTAssertEqual(try db.get(key), reference[key], "seed \(seed) key \(key)")
                 }
             }
             if cycle == 2 {
@@ -53,7 +53,7 @@ final class StorageModelTests: XCTestCase {
                 XCTAssertGreaterThan(db.statistics.runCount, 0)
             }
             if cycle == 3 { try db.compact() }
-            assertMatches(db, reference)
+            try assertMatches(db, reference)
             try db.verify()
             try db.close()
         }
@@ -80,27 +80,27 @@ final class StorageModelTests: XCTestCase {
             iterator.setBounds(lower: a, upper: b)
             let inRange = sorted.filter { $0 >= a && $0 < b }
             var forward: [Int64] = []
-            iterator.seekFirst()
-            while iterator.isValid { forward.append(iterator.key); iterator.next() }
+            try iterator.seekFirst()
+            while iterator.isValid { forward.append(iterator.key); try iterator.next() }
             XCTAssertEqual(forward, inRange, "forward [\(a), \(b))")
             var backward: [Int64] = []
-            iterator.seekLast()
-            while iterator.isValid { backward.append(iterator.key); iterator.previous() }
+            try iterator.seekLast()
+            while iterator.isValid { backward.append(iterator.key); try iterator.previous() }
             XCTAssertEqual(backward, inRange.reversed(), "reverse [\(a), \(b))")
             // seek / seekForPrevious to arbitrary targets, then a direction change.
             let target = mixedKey(&rng)
-            iterator.seek(target)
+            try iterator.seek(target)
             let expectedSeek = inRange.first { $0 >= target }
             XCTAssertEqual(iterator.isValid ? iterator.key : nil, expectedSeek, "seek \(target)")
             if iterator.isValid {
-                iterator.previous()
+                try iterator.previous()
                 XCTAssertEqual(iterator.isValid ? iterator.key : nil, inRange.last { $0 < expectedSeek! }, "prev after seek")
             }
-            iterator.seekForPrevious(target)
+            try iterator.seekForPrevious(target)
             let expectedPrev = inRange.last { $0 <= target }
             XCTAssertEqual(iterator.isValid ? iterator.key : nil, expectedPrev, "seekForPrevious \(target)")
             if iterator.isValid {
-                iterator.next()
+                try iterator.next()
                 XCTAssertEqual(iterator.isValid ? iterator.key : nil, inRange.first { $0 > expectedPrev! }, "next after seekForPrevious")
             }
         }
@@ -111,8 +111,8 @@ final class StorageModelTests: XCTestCase {
         let db = try Database(directory: path, options: smallOptions(background: false))
         for k in Int64(0)..<500 { try db.put(k, testValue(k, 0, length: 10)) }
         let snapshot = db.snapshot()
-        let pointer = snapshot.get(7)!.baseAddress!
-        let before = Array(snapshot.get(7)!)
+        let pointer = try snapshot.get(7)!.baseAddress!
+        let before = Array(try snapshot.get(7)!)
         for k in Int64(0)..<500 {
             if k % 2 == 0 { try db.delete(k) } else { try db.put(k, testValue(k, 1, length: 20)) }
         }
@@ -120,20 +120,20 @@ final class StorageModelTests: XCTestCase {
         try db.flush()
         try db.compact()
         for k in Int64(0)..<500 {
-            XCTAssertEqual(snapshot.get(k).map { Array($0) }, testValue(k, 0, length: 10), "snapshot key \(k)")
-            XCTAssertEqual(db.get(k), k % 2 == 0 ? nil : testValue(k, 1, length: 20), "current key \(k)")
+            XCTAssertEqual(try snapshot.get(k).map { Array($0) }, testValue(k, 0, length: 10), "snapshot key \(k)")
+            XCTAssertEqual(try db.get(k), k % 2 == 0 ? nil : testValue(k, 1, length: 20), "current key \(k)")
         }
-        XCTAssertNil(snapshot.get(600))
+        XCTAssertNil(try snapshot.get(600))
         // The zero-copy pointer taken before all that still holds the old bytes.
         XCTAssertEqual(Array(UnsafeRawBufferPointer(start: pointer, count: 10)), before)
         var count = 0
         let iterator = snapshot.makeIterator()
-        iterator.seekFirst()
-        while iterator.isValid { count += 1; iterator.next() }
+        try iterator.seekFirst()
+        while iterator.isValid { count += 1; try iterator.next() }
         XCTAssertEqual(count, 500)
         try db.close()
         // Snapshots outlive the database handle.
-        XCTAssertEqual(snapshot.get(3).map { Array($0) }, testValue(3, 0, length: 10))
+        XCTAssertEqual(try snapshot.get(3).map { Array($0) }, testValue(3, 0, length: 10))
     }
 
     func testBatchIsAtomicAndLaterOperationWins() throws {
@@ -146,14 +146,14 @@ final class StorageModelTests: XCTestCase {
         batch.delete(2)
         batch.delete(3)
         try db.write(batch)
-        XCTAssertEqual(db.get(1), [2])
-        XCTAssertNil(db.get(2))
+        XCTAssertEqual(try db.get(1), [2])
+        XCTAssertNil(try db.get(2))
         // A batch with an oversized value is rejected as a whole.
         let tooBig = WriteBatch()
         tooBig.put(10, [1])
         tooBig.put(11, [UInt8](repeating: 0, count: 65 << 20))
         XCTAssertThrowsError(try db.write(tooBig)) { XCTAssertEqual(($0 as! OmenError).code, .tooLarge) }
-        XCTAssertNil(db.get(10))
+        XCTAssertNil(try db.get(10))
         try db.close()
     }
 
@@ -169,14 +169,14 @@ final class StorageModelTests: XCTestCase {
             try values.withUnsafeBufferPointer { buffer in
                 try db.bulkLoad(count: keys.count, key: { keys[$0] }, value: { i in buffer[i].withUnsafeBytes { $0 } })
             }
-            XCTAssertEqual(db.get(keys[0]), values[0])
+            XCTAssertEqual(try db.get(keys[0]), values[0])
             try db.put(keys[1], [7])
             XCTAssertThrowsError(try db.bulkLoad(count: 2, key: { [5, 5][$0] }, value: { _ in UnsafeRawBufferPointer(start: nil, count: 0) }))
             try db.close()
         }
         let db = try Database(directory: path, options: smallOptions())
-        XCTAssertEqual(db.get(keys[1]), [7])
-        for i in stride(from: 2, to: keys.count, by: 37) { XCTAssertEqual(db.get(keys[i]), values[i]) }
+        XCTAssertEqual(try db.get(keys[1]), [7])
+        for i in stride(from: 2, to: keys.count, by: 37) { XCTAssertEqual(try db.get(keys[i]), values[i]) }
         try db.verify()
     }
 
@@ -187,14 +187,18 @@ final class StorageModelTests: XCTestCase {
         DispatchQueueShim.concurrentPerform(iterations: threads + 1) { t in
             if t == threads {
                 // A reader: snapshots must never show a value that was not written.
-                for _ in 0..<200 {
-                    let snapshot = db.snapshot()
-                    let iterator = snapshot.makeIterator()
-                    iterator.seekFirst()
-                    while iterator.isValid {
-                        XCTAssertEqual(Array(iterator.value), testValue(iterator.key, 0, length: 16))
-                        iterator.next()
+                do {
+                    for _ in 0..<200 {
+                        let snapshot = db.snapshot()
+                        let iterator = snapshot.makeIterator()
+                        try iterator.seekFirst()
+                        while iterator.isValid {
+                            XCTAssertEqual(Array(iterator.value), testValue(iterator.key, 0, length: 16))
+                            try iterator.next()
+                        }
                     }
+                } catch {
+                    XCTFail("reader: \(error)")
                 }
                 return
             }
@@ -209,7 +213,7 @@ final class StorageModelTests: XCTestCase {
         XCTAssertGreaterThan(syncs, 0)
         print("group commit: \(threads * perThread) commits, \(syncs) log fsyncs")
         for t in 0..<threads {
-            for i in 0..<perThread { XCTAssertEqual(db.get(Int64(t * 1_000_000 + i)), testValue(Int64(t * 1_000_000 + i), 0, length: 16)) }
+            for i in 0..<perThread { XCTAssertEqual(try db.get(Int64(t * 1_000_000 + i)), testValue(Int64(t * 1_000_000 + i), 0, length: 16)) }
         }
         try db.verify()
     }

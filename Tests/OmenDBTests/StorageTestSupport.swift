@@ -55,29 +55,29 @@ func randomLength(_ rng: inout SeededGenerator) -> Int {
 
 extension XCTestCase {
     /// Checks every point lookup and full iteration (both directions) against `reference`.
-    func assertMatches(_ db: Database, _ reference: [Int64: [UInt8]], file: StaticString = #filePath, line: UInt = #line) {
+    func assertMatches(_ db: Database, _ reference: [Int64: [UInt8]], file: StaticString = #filePath, line: UInt = #line) throws {
         for (key, value) in reference {
-            guard let found = db.get(key) else { XCTFail("key \(key) missing", file: file, line: line); return }
+            guard let found = try db.get(key) else { XCTFail("key \(key) missing", file: file, line: line); return }
             XCTAssertEqual(found, value, "value of key \(key)", file: file, line: line)
         }
         let sorted = reference.keys.sorted()
         let iterator = db.snapshot().makeIterator()
         var seen: [Int64] = []
-        iterator.seekFirst()
+        try iterator.seekFirst()
         while iterator.isValid {
             seen.append(iterator.key)
             if Array(iterator.value) != reference[iterator.key] {
                 XCTFail("iterator value of key \(iterator.key)", file: file, line: line)
                 return
             }
-            iterator.next()
+            try iterator.next()
         }
         XCTAssertEqual(seen, sorted, "forward iteration", file: file, line: line)
         seen.removeAll()
-        iterator.seekLast()
+        try iterator.seekLast()
         while iterator.isValid {
             seen.append(iterator.key)
-            iterator.previous()
+            try iterator.previous()
         }
         XCTAssertEqual(seen, sorted.reversed(), "reverse iteration", file: file, line: line)
     }

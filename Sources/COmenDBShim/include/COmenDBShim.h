@@ -52,6 +52,17 @@ static inline ptrdiff_t odb_shim_upper_bound_branchless(const int64_t *base, ptr
     return first + (base[first] <= key);
 }
 
+/* Relaxed atomic load / fetch-or of a 64-bit word in a plain buffer (the run files'
+ * verified-block bitmaps: readers test a bit on every value read and set it once
+ * the block's checksum matched; nothing else is ordered by these bits). */
+static inline uint64_t odb_shim_load_relaxed_u64(const uint64_t *word) {
+    return __atomic_load_n(word, __ATOMIC_RELAXED);
+}
+
+static inline void odb_shim_fetch_or_relaxed_u64(uint64_t *word, uint64_t bits) {
+    (void)__atomic_fetch_or(word, bits, __ATOMIC_RELAXED);
+}
+
 /* 1 when this CPU computes CRC32C in hardware (x86-64 SSE4.2), else 0. */
 int odb_shim_crc32c_hardware_available(void);
 

@@ -157,12 +157,15 @@ public final class Database {
 
     // MARK: Reads
 
+    // Every read checks the value bytes it hands out: a run's damaged heap block throws
+    // `.corruption` naming the file and offset (docs/storage.md, "Tiers and reads").
+
     /// Copies nothing: calls `body` with the value of `key` (borrowed for the call) or nil.
     @inline(__always)
-    public func withValue<T>(_ key: Int64, _ body: (UnsafeRawBufferPointer?) -> T) -> T {
+    public func withValue<T>(_ key: Int64, _ body: (UnsafeRawBufferPointer?) -> T) throws(OmenError) -> T {
         let (view, sequence, searchActive) = currentReadView()
-        return withExtendedLifetime(view) {
-            switch view.lookup(key, at: sequence, searchActive: searchActive) {
+        return try withExtendedLifetime(view) { () throws(OmenError) -> T in
+            switch try view.lookup(key, at: sequence, searchActive: searchActive) {
             case .value(let value): return body(value)
             case .absent, .deleted: return body(nil)
             }
@@ -172,20 +175,19 @@ public final class Database {
     /// Copies the value of `key` into `buffer` when it fits in `capacity` bytes.
     /// Returns the value's length (also when it did not fit: nothing is copied then),
     /// or nil when the key is absent.
-    public func read(_ key: Int64, into buffer: UnsafeMutableRawPointer?, capacity: Int) -> Int? {
+    public func read(_ key: Int64, into buffer: UnsafeMutableRawPointer?, capacity: Int) throws(OmenError) -> Int? {
         let (view, sequence, searchActive) = currentReadView()
-        return withExtendedLifetime(view) { () -> Int? in
-            guard case .value(let value) = view.lookup(key, at: sequence, searchActive: searchActive) else { return nil }
-            if value.count <= capacity && value.count > 0 {
-                buffer!.copyMemory(from: value.baseAddress!, byteCount: value.count)
-            }
-            return value.count
+        defer { withExtendedLifetime(view) {} }
+        guard case .value(let value) = try view.lookup(key, at: sequence, searchActive: searchActive) else { return nil }
+        if value.count <= capacity && value.count > 0 {
+            buffer!.copyMemory(from: value.baseAddress!, byteCount: value.count)
         }
+        return value.count
     }
 
     /// The value of `key`, copied, or nil.
-    public func get(_ key: Int64) -> [UInt8]? {
-        withValue(key) { value in value.map { Array($0) } }
+    public func get(_ key: Int64) throws(OmenError) -> [UInt8]? {
+        try withValue(key) { value in value.map { Array($0) } }
     }
 
     /// A snapshot of the current state.

@@ -118,12 +118,13 @@ extension Database {
         let runs = Array(all.prefix(count ?? all.count))
         let includesOldest = runs.count == all.count
         guard runs.count > 1 || (runs.count == 1 && includesOldest && runs[0].footer.tombstoneCount > 0) else { return }
+        for run in runs { try run.checkUnguardedHeap() }
         let writer = try RunWriter(directory: directory, number: allocateFileNumber(), configuration: options.indexConfiguration)
         let merged: RunFile?
         do throws(OmenError) {
             try RunMerge.merge(runs, dropTombstones: includesOldest) { (key, run, position) throws(OmenError) in
                 try writer.append(key: key, sequence: run.sequence(position), isTombstone: run.isTombstone(position),
-                                  value: run.value(position))
+                                  value: try run.value(position))
             }
             if writer.count > 0 {
                 merged = try RunFile(directory: directory, descriptor: try writer.finish(),

@@ -13,11 +13,25 @@ struct RunColumns {
     /// The size of every value when all have one size, else -1: then a value's place is
     /// computed from its position, without reading the offsets column.
     let fixedValueSize: Int
+    /// One bit per heap block whose checksum matched in this mapping (version 3 runs; nil
+    /// before: their heap is checked by verify only). Owned by the run's `HeapBlockChecks`.
+    let verifiedBlocks: UnsafeMutablePointer<UInt64>?
 
     @inline(__always) func isTombstone(_ position: Int) -> Bool { hasTombstones && metas[position] & 1 != 0 }
 
+    /// True when every heap block `value` (from `uncheckedValue`) spans has been verified,
+    /// or the run has no block checksums: the bytes may be handed out. Otherwise the run's
+    /// `HeapBlockChecks.check` must pass first. Reads shared state only (relaxed loads).
     @inline(__always)
-    func value(_ position: Int) -> UnsafeRawBufferPointer {
+    func isVerified(_ value: UnsafeRawBufferPointer) -> Bool {
+        guard let verifiedBlocks, value.count > 0 else { return true }
+        return HeapBlockChecks.areVerified(value, heap: heap, bitmap: verifiedBlocks)
+    }
+
+    /// The value at `position`, not checked: hand it out only once `isVerified` (or the
+    /// run's block check) passed — `RunFile.value` does both.
+    @inline(__always)
+    func uncheckedValue(_ position: Int) -> UnsafeRawBufferPointer {
         if fixedValueSize >= 0 {
             return UnsafeRawBufferPointer(start: heap + position &* fixedValueSize, count: fixedValueSize)
         }

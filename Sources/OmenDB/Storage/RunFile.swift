@@ -5,11 +5,13 @@ import Glibc
 ///
 /// Opening checks the footer, the CRC-32C of every section but the value heap, the
 /// offsets' span and the model's structure, and loads the stored model without
-/// retraining; `verify` also checks the heap's CRC and every key and offset.
+/// retraining; `verify` also checks the heap's CRC and every key and offset. Reads of
+/// version 3 runs check each heap block's CRC on its first touch (`HeapBlockChecks`).
 /// Thread safety: immutable; any number of
 /// threads may read it. The mapping lives as long as the object (snapshots keep it).
 ///
-/// Memory (resident, beyond the page cache): 56 bytes per model segment.
+/// Memory (resident, beyond the page cache): 56 bytes per model segment, 1 bit per
+/// 4 KiB of values.
 final class RunFile {
     let path: String
     let descriptor: RunDescriptor
@@ -29,6 +31,8 @@ final class RunFile {
     private let fixedValueSize: Int
     /// The same columns as a trivial value (reads and scans go through it).
     let columns: RunColumns
+    /// The heap's block checksums and verified-block bitmap (version 3 runs; nil before).
+    let blockChecks: HeapBlockChecks?
     /// Set when compaction retired this run: the file is removed when the last reader lets go.
     var removeWhenReleased = false
 
@@ -63,21 +67,28 @@ final class RunFile {
             // or found by one pass over a stored offsets column (version 1 runs); the column
             // is then fully determined (and just checked), reads never use it, and verify
             // still checks its CRC.
+            let blockChecksOffset = size - RunFormat.footerSize - footer.heapBlockChecksumsLength
             fixedValueSize = footer.hasEqualValueSizes ? Int(footer.heapLength / footer.count)
                 : Self.fixedValueSize(offsets, count: count, heapLength: footer.heapLength)
             if !justWritten {
                 try Self.checkSections(footer, base: pointer, path: path, includingHeap: false,
                                        includingOffsets: fixedValueSize < 0)
+                try Self.checkBlockChecksums(footer, base: pointer, offset: blockChecksOffset, path: path)
             }
             heap = UnsafeRawPointer(pointer + Int(footer.heapOffset))
             heapLength = footer.heapLength
             hasTombstones = footer.tombstoneCount != 0
             try Self.checkColumns(keys: keys, offsets: offsets, count: count, footer: footer, path: path, everyEntry: false)
-            columns = RunColumns(keys: keys, metas: metas, offsets: offsets, heap: heap, heapLength: heapLength,
-                                 count: count, hasTombstones: hasTombstones, fixedValueSize: fixedValueSize)
             model = try RunModelCoding.decode(pointer + Int(footer.modelOffset), length: Int(footer.modelLength),
                                               keys: keys, count: count, windowSearch: windowSearch,
                                               fileOffset: Int(footer.modelOffset), fileName: path)
+            blockChecks = footer.hasHeapBlockChecksums
+                ? HeapBlockChecks(heap: heap, heapLength: Int(heapLength), heapOffset: Int(footer.heapOffset),
+                                   checksums: UnsafeRawPointer(pointer + blockChecksOffset), path: path)
+                : nil
+            columns = RunColumns(keys: keys, metas: metas, offsets: offsets, heap: heap, heapLength: heapLength,
+                                 count: count, hasTombstones: hasTombstones, fixedValueSize: fixedValueSize,
+                                 verifiedBlocks: blockChecks?.verified)
         } catch {
             munmap(pointer, size)
             throw error
@@ -103,6 +114,12 @@ final class RunFile {
         try section(footer.metaOffset, footer.metaLength, "meta")
         try section(footer.offsetsOffset, footer.offsetsLength, "offsets")
         try section(footer.modelOffset, footer.modelLength, "model")
+        // Version 3: the heap block checksums fill the space between the model and the footer.
+        let blockChecksLength = UInt64(footer.heapBlockChecksumsLength)
+        guard !footer.hasHeapBlockChecksums || (blockChecksLength <= footerStart
+                && footer.modelOffset + footer.modelLength == footerStart - blockChecksLength) else {
+            throw OmenError(.corruption, "\(path): heap block checksums (\(blockChecksLength) bytes) do not fit between the model and the footer at offset \(footerStart)")
+        }
         guard n == descriptor.count, footer.minimumKey == descriptor.minimumKey, footer.maximumKey == descriptor.maximumKey,
               footer.largestSequence == descriptor.largestSequence else {
             throw OmenError(.corruption, "\(path): footer (at offset \(footerStart)) disagrees with the manifest")
@@ -131,6 +148,18 @@ final class RunFile {
         }
         let magic = base.loadUnaligned(as: UInt64.self).littleEndian
         guard magic == RunFormat.magic else { throw OmenError(.corruption, "\(path): bad run header magic at offset 0") }
+    }
+
+    /// Checks the heap block checksums section's own CRC-32C (its last 4 bytes), so that a
+    /// damaged entry is reported as such, not as damage of the heap block it guards.
+    private static func checkBlockChecksums(_ footer: RunFooter, base: UnsafeMutableRawPointer, offset: Int,
+                                            path: String) throws(OmenError) {
+        guard footer.hasHeapBlockChecksums else { return }
+        let entries = footer.heapBlockChecksumsLength - 4
+        let stored = (base + offset + entries).loadUnaligned(as: UInt32.self).littleEndian
+        guard CRC32C.update(0, base + offset, entries) == stored else {
+            throw OmenError(.corruption, "\(path): heap block checksums section checksum mismatch (section at offset \(offset), \(entries + 4) bytes)")
+        }
     }
 
     /// Checks that the offsets span the heap and the fences match the keys; with
@@ -185,12 +214,34 @@ final class RunFile {
     @inline(__always) func isTombstone(_ position: Int) -> Bool { columns.isTombstone(position) }
     @inline(__always)
     func sequence(_ position: Int) -> UInt64 { footer.hasUniformMeta ? footer.largestSequence : metas[position] >> 1 }
-    @inline(__always) func value(_ position: Int) -> UnsafeRawBufferPointer { columns.value(position) }
 
-    /// Full check for `verify`: checksums were checked at open; this re-checks them and
-    /// that the model finds every key at its position within its error bounds.
+    /// The value at `position`, after checking the heap blocks it spans (on their first touch).
+    /// - Throws: `.corruption` naming the file and the damaged block's offset.
+    @inline(__always)
+    func value(_ position: Int) throws(OmenError) -> UnsafeRawBufferPointer {
+        let value = columns.uncheckedValue(position)
+        if !columns.isVerified(value) { try blockChecks!.check(value) }
+        return value
+    }
+
+    /// For runs without heap block checksums (versions 1 and 2): checks the whole heap's
+    /// checksum, so that compaction never copies damaged bytes into a run whose block
+    /// checksums would then vouch for them. Version 3 reads check their blocks anyway.
+    func checkUnguardedHeap() throws(OmenError) {
+        guard blockChecks == nil else { return }
+        guard CRC32C.update(0, heap, Int(heapLength)) == footer.heapCRC else {
+            throw OmenError(.corruption, "\(path): heap section checksum mismatch (section at offset \(footer.heapOffset), \(heapLength) bytes)")
+        }
+    }
+
+    /// Full check for `verify`: checksums were checked at open; this re-checks them (and
+    /// every heap block's, naming the first damaged block) and that the model finds
+    /// every key at its position within its error bounds.
     func verify() throws(OmenError) {
         let base = UnsafeMutableRawPointer(mutating: mapping)
+        try Self.checkBlockChecksums(footer, base: base, offset: mappingLength - RunFormat.footerSize - footer.heapBlockChecksumsLength,
+                                     path: path)
+        try blockChecks?.verifyAll()
         try Self.checkSections(footer, base: base, path: path, includingHeap: true)
         try Self.checkColumns(keys: keys, offsets: offsets, count: count, footer: footer, path: path, everyEntry: true)
         for i in 0..<count where model.lowerBound(keys[i]) != i {

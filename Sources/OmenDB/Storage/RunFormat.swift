@@ -1,12 +1,18 @@
 /// Layout of run files (docs/format.md, "Run file"). All integers little-endian.
 ///
 ///     header (32) | value heap (padded to 8) | keys (8·n) | meta (8·n) |
-///     value offsets (8·(n+1)) | model | footer (144)
+///     value offsets (8·(n+1)) | model | heap block checksums (version 3) | footer (144)
 enum RunFormat {
     static let magic: UInt64 = 0x314E_5552_4E45_4D4F  // "OMENRUN1"
-    /// Version 2 adds the footer's flags (version 1 files, flags 0, are still read).
-    static let version: UInt32 = 2
+    /// Version 2 adds the footer's flags; version 3 the heap block checksums section
+    /// (versions 1 and 2 are still read, their heap checked by verify only).
+    static let version: UInt32 = 3
     static let oldestReadableVersion: UInt32 = 1
+    /// The first version with the heap block checksums section.
+    static let heapBlockChecksumsVersion: UInt32 = 3
+    /// Heap block size for the per-block checksums: 4 bytes of checksum per 4 KiB of values.
+    static let heapBlockShift = 12
+    static let heapBlockSize = 1 << heapBlockShift
     /// Footer flag: every value has the size heapLength / count; the offsets column is omitted.
     static let flagEqualValueSizes: UInt32 = 1
     /// Footer flag: every entry's meta is `largestSequence << 1` (one sequence, no
@@ -18,6 +24,15 @@ enum RunFormat {
     static let segmentSize = 48
 
     static func fileName(_ number: UInt64) -> String { "run-\(paddedNumber(number)).run" }
+
+    /// Blocks of a heap of `heapLength` bytes (the last one may be shorter).
+    static func heapBlockCount(_ heapLength: UInt64) -> Int {
+        Int((heapLength + UInt64(heapBlockSize) - 1) >> UInt64(heapBlockShift))
+    }
+
+    /// Bytes of the heap block checksums section: one CRC-32C per block, then the
+    /// CRC-32C of those entries.
+    static func heapBlockChecksumsLength(_ heapLength: UInt64) -> Int { 4 * (heapBlockCount(heapLength) + 1) }
 
     /// Meta column entry: sequence number shifted left, tombstone in bit 0.
     @inline(__always) static func meta(sequence: UInt64, tombstone: Bool) -> UInt64 {
@@ -47,12 +62,18 @@ struct RunFooter {
     var modelCRC: UInt32 = 0
     /// `RunFormat.flag*` bits (the reserved word of version 1, always 0 there).
     var flags: UInt32 = 0
+    /// The format version the run was written with (`encoded` always writes the current one).
+    var version = RunFormat.version
 
     var hasEqualValueSizes: Bool { flags & RunFormat.flagEqualValueSizes != 0 }
     var hasUniformMeta: Bool { flags & RunFormat.flagUniformMeta != 0 }
     /// Bytes of the meta and offsets sections as stored (0 when omitted).
     var metaLength: UInt64 { hasUniformMeta ? 0 : 8 * count }
     var offsetsLength: UInt64 { hasEqualValueSizes ? 0 : 8 * (count + 1) }
+    /// Version 3 and later: each heap block's checksum is stored (and checked by reads).
+    var hasHeapBlockChecksums: Bool { version >= RunFormat.heapBlockChecksumsVersion }
+    /// Bytes of the heap block checksums section (0 before version 3); it ends where the footer starts.
+    var heapBlockChecksumsLength: Int { hasHeapBlockChecksums ? RunFormat.heapBlockChecksumsLength(heapLength) : 0 }
 
     func encoded() -> [UInt8] {
         var writer = StorageByteWriter(capacity: RunFormat.footerSize)
@@ -88,6 +109,7 @@ struct RunFooter {
             throw OmenError(.corruption, "\(fileName): run footer checksum mismatch at offset \(fileOffset)")
         }
         var footer = RunFooter()
+        footer.version = version
         footer.count = try reader.read(UInt64.self)
         footer.minimumKey = try reader.read(Int64.self)
         footer.maximumKey = try reader.read(Int64.self)

@@ -3,7 +3,8 @@ import Glibc
 
 /// Writes one immutable run file from entries given in strictly increasing key order.
 /// The value heap streams to the file; the key, meta and offset columns (24 bytes per
-/// key) are kept in memory until `finish` writes them with the trained model.
+/// key) and the heap block checksums (4 bytes per 4 KiB of values) are kept in memory
+/// until `finish` writes them with the trained model.
 final class RunWriter {
     let path: String
     let number: UInt64
@@ -22,6 +23,10 @@ final class RunWriter {
     private var buffered = 0
     private var fileOffset = RunFormat.headerSize
     private var heapCRC: UInt32 = 0
+    /// CRC-32C of each full heap block so far, and of the bytes of the block being filled.
+    private var blockChecksums: [UInt32] = []
+    private var blockCRC: UInt32 = 0
+    private var blockFill = 0
     private var heapLength = 0
     private var tombstones: UInt64 = 0
     private var largestSequence: UInt64 = 0
@@ -77,7 +82,7 @@ final class RunWriter {
         if value.count > 0 {
             if value.count > Self.bufferLimit &- buffered { try drain() }
             if value.count >= Self.bufferLimit {
-                heapCRC = CRC32C.update(heapCRC, value.baseAddress!, value.count)
+                checksumHeap(value.baseAddress!, value.count)
                 try file.write(value.baseAddress!, value.count, at: fileOffset)
                 fileOffset += value.count
                 startWriteback()
@@ -93,11 +98,30 @@ final class RunWriter {
     /// Writes the buffered heap bytes, extending the heap's checksum over them.
     private func drain() throws(OmenError) {
         guard buffered > 0 else { return }
-        heapCRC = CRC32C.update(heapCRC, buffer, buffered)
+        checksumHeap(buffer, buffered)
         try file.write(buffer, buffered, at: fileOffset)
         fileOffset += buffered
         buffered = 0
         startWriteback()
+    }
+
+    /// Extends the heap's checksum and its blocks' checksums over the next `count` heap bytes.
+    private func checksumHeap(_ bytes: UnsafeRawPointer, _ count: Int) {
+        heapCRC = CRC32C.update(heapCRC, bytes, count)
+        var done = 0
+        while done < count {
+            let chunk = min(count - done, RunFormat.heapBlockSize - blockFill)
+            blockCRC = CRC32C.update(blockCRC, bytes + done, chunk)
+            blockFill += chunk
+            done += chunk
+            if blockFill == RunFormat.heapBlockSize { closeBlock() }
+        }
+    }
+
+    private func closeBlock() {
+        blockChecksums.append(blockCRC)
+        blockCRC = 0
+        blockFill = 0
     }
 
     /// Starts the kernel's writeback of every further full chunk written so far, without
@@ -158,6 +182,12 @@ final class RunWriter {
         }
         footer.modelLength = UInt64(model.count)
         (footer.modelOffset, footer.modelCRC) = try withRawBytes(of: model) { (raw) throws(OmenError) in try writeSection(raw) }
+        if blockFill > 0 { closeBlock() }
+        precondition(blockChecksums.count == RunFormat.heapBlockCount(UInt64(heapLength)))
+        var blockSection = StorageByteWriter(capacity: RunFormat.heapBlockChecksumsLength(UInt64(heapLength)))
+        for crc in blockChecksums { blockSection.append(crc) }
+        blockSection.append(CRC32C.checksum(blockSection.bytes))
+        _ = try withRawBytes(of: blockSection.bytes) { (raw) throws(OmenError) in try writeSection(raw) }
         var header = StorageByteWriter(capacity: RunFormat.headerSize)
         header.append(RunFormat.magic)
         header.append(RunFormat.version)

@@ -12,11 +12,12 @@ extension Snapshot {
     /// Looks up `keys[0..<count]` in order: `lengths[i]` receives the value length of
     /// `keys[i]`, or -1 (SIZE_MAX in C) when it is absent, and found values are copied back
     /// to back into `buffer[0..<capacity]`. Stops before the first value that does not fit.
+    /// - Throws: `.corruption` at the first damaged value (earlier results are then void).
     public func copyValues(keys: UnsafePointer<Int64>, count: Int, lengths: UnsafeMutablePointer<Int>,
-                           buffer: UnsafeMutableRawPointer?, capacity: Int) -> CopyOutcome {
+                           buffer: UnsafeMutableRawPointer?, capacity: Int) throws(OmenError) -> CopyOutcome {
         var used = 0
         for i in 0..<count {
-            guard let value = get(keys[i]) else {
+            guard let value = try get(keys[i]) else {
                 lengths[i] = -1  // SIZE_MAX as a C size_t
                 continue
             }

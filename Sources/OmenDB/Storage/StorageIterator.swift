@@ -2,6 +2,9 @@
 /// version of each key winning, deletions hidden; forward and reverse; optional
 /// bounds `[lower, upper)`. Entries are borrowed from the snapshot (valid while the
 /// iterator's snapshot lives). Not thread-safe: one thread at a time.
+///
+/// Every move checks the value it lands on: a damaged run value throws `.corruption`
+/// (naming file and offset) and leaves the iterator invalid until the next seek.
 public final class StorageIterator {
     public let snapshot: Snapshot
     private var hotSources: [HotSource]
@@ -37,18 +40,18 @@ public final class StorageIterator {
     }
 
     /// Positions at the first key >= `target` (within the bounds).
-    public func seek(_ target: Int64) {
+    public func seek(_ target: Int64) throws(OmenError) {
         let start = max(target, lower)
         if let upper, start >= upper { isValid = false; return }
         movingForward = true
         let sequence = snapshot.sequence
         for i in hotSources.indices { hotSources[i].seek(start, sequence) }
         for i in runSources.indices { runSources[i].seek(start) }
-        pickForward()
+        try pickForward()
     }
 
     /// Positions at the last key <= `target` (within the bounds).
-    public func seekForPrevious(_ target: Int64) {
+    public func seekForPrevious(_ target: Int64) throws(OmenError) {
         var start = target
         if let upper {
             if upper == Int64.min { isValid = false; return }
@@ -59,27 +62,27 @@ public final class StorageIterator {
         let sequence = snapshot.sequence
         for i in hotSources.indices { hotSources[i].seekForPrevious(start, sequence) }
         for i in runSources.indices { runSources[i].seekForPrevious(start) }
-        pickBackward()
+        try pickBackward()
     }
 
-    public func seekFirst() { seek(lower) }
-    public func seekLast() { seekForPrevious(upper == nil ? Int64.max : upper! &- 1) }
+    public func seekFirst() throws(OmenError) { try seek(lower) }
+    public func seekLast() throws(OmenError) { try seekForPrevious(upper == nil ? Int64.max : upper! &- 1) }
 
-    public func next() {
+    public func next() throws(OmenError) {
         guard isValid else { return }
         if !movingForward {
             if key == Int64.max { isValid = false; return }
-            seek(key + 1)
+            try seek(key + 1)
             return
         }
-        if hotSources.isEmpty && runSources.count == 1 { nextInOnlyRun(); return }
+        if hotSources.isEmpty && runSources.count == 1 { try nextInOnlyRun(); return }
         advanceSources(at: key)
-        pickForward()
+        try pickForward()
     }
 
     /// `next` when a single run is the only source (e.g. after a flush or bulk load):
     /// no merge, just the run's next live entry.
-    private func nextInOnlyRun() {
+    private func nextInOnlyRun() throws(OmenError) {
         let run = runSources[0].columns  // the source keeps the run alive
         var position = runSources[0].position
         while true {
@@ -91,7 +94,7 @@ public final class StorageIterator {
             runSources[0].position = position
             runSources[0].key = candidate
             key = candidate
-            value = run.value(position)
+            value = try checkedValue(0, position)
             return
         }
         runSources[0].position = min(position, run.count)
@@ -99,15 +102,35 @@ public final class StorageIterator {
         isValid = false
     }
 
-    public func previous() {
+    public func previous() throws(OmenError) {
         guard isValid else { return }
         if movingForward {
             if key == Int64.min { isValid = false; return }
-            seekForPrevious(key - 1)
+            try seekForPrevious(key - 1)
             return
         }
         retreatSources(at: key)
-        pickBackward()
+        try pickBackward()
+    }
+
+    /// Run source `index`'s value at `position`, checked (first touch of its heap blocks);
+    /// on damage the iterator becomes invalid and the error is thrown.
+    @inline(__always)
+    private func checkedValue(_ index: Int, _ position: Int) throws(OmenError) -> UnsafeRawBufferPointer {
+        let columns = runSources[index].columns
+        let value = columns.uncheckedValue(position)
+        if !columns.isVerified(value) { try checkBlocks(value, index) }
+        return value
+    }
+
+    @inline(never)
+    private func checkBlocks(_ value: UnsafeRawBufferPointer, _ index: Int) throws(OmenError) {
+        do throws(OmenError) {
+            try runSources[index].run.blockChecks!.check(value)
+        } catch {
+            isValid = false
+            throw error
+        }
     }
 
     private func advanceSources(at current: Int64) {
@@ -135,7 +158,7 @@ public final class StorageIterator {
     }
 
     /// Sets the current entry from the newest source holding `candidate`; false for a tombstone.
-    private func takeNewest(_ candidate: Int64) -> Bool {
+    private func takeNewest(_ candidate: Int64) throws(OmenError) -> Bool {
         for source in hotSources where source.isValid && source.key == candidate {
             let record = source.record!
             if record.isTombstone { return false }
@@ -143,28 +166,28 @@ public final class StorageIterator {
             value = record.value
             return true
         }
-        for source in runSources where source.isValid && source.key == candidate {
-            if source.run.isTombstone(source.position) { return false }
+        for i in runSources.indices where runSources[i].isValid && runSources[i].key == candidate {
+            if runSources[i].columns.isTombstone(runSources[i].position) { return false }
             key = candidate
-            value = source.run.value(source.position)
+            value = try checkedValue(i, runSources[i].position)
             return true
         }
         return false
     }
 
-    private func pickForward() {
+    private func pickForward() throws(OmenError) {
         while let candidate = extremeKey(smallest: true) {
             if let upper, candidate >= upper { break }
-            if takeNewest(candidate) { isValid = true; return }
+            if try takeNewest(candidate) { isValid = true; return }
             advanceSources(at: candidate)
         }
         isValid = false
     }
 
-    private func pickBackward() {
+    private func pickBackward() throws(OmenError) {
         while let candidate = extremeKey(smallest: false) {
             if candidate < lower { break }
-            if takeNewest(candidate) { isValid = true; return }
+            if try takeNewest(candidate) { isValid = true; return }
             retreatSources(at: candidate)
         }
         isValid = false

@@ -14,9 +14,11 @@ extension StorageIterator {
     /// lengths into `lengths`, values back to back into `buffer[0..<capacity]`
     /// (not copied at all when `buffer` is nil). Stops early at the end of the
     /// iteration or before a value that does not fit.
+    /// - Throws: `.corruption` when a step reaches a damaged value (the iterator is then
+    ///   invalid and the entries copied by this call are void).
     public func copyEntries(forward: Bool, maxEntries: Int, keys: UnsafeMutablePointer<Int64>?,
                             lengths: UnsafeMutablePointer<Int>, buffer: UnsafeMutableRawPointer?,
-                            capacity: Int) -> CopyOutcome {
+                            capacity: Int) throws(OmenError) -> CopyOutcome {
         var count = 0
         var used = 0
         while count < maxEntries && isValid {
@@ -32,7 +34,7 @@ extension StorageIterator {
             keys?[count] = key
             lengths[count] = length
             count += 1
-            if forward { next() } else { previous() }
+            if forward { try next() } else { try previous() }
         }
         return .copied(count: count)
     }

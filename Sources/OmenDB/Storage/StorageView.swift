@@ -23,19 +23,40 @@ final class StorageView {
 
     /// The newest version of `key` visible at `sequence`; `searchActive` false skips
     /// the active tier (known to hold nothing visible at `sequence`).
+    /// - Throws: `.corruption` when the value's run bytes fail their checksum.
     @inline(__always)
-    func lookup(_ key: Int64, at sequence: UInt64, searchActive: Bool = true) -> Lookup {
+    func lookup(_ key: Int64, at sequence: UInt64, searchActive: Bool = true) throws(OmenError) -> Lookup {
+        switch locate(key, at: sequence, searchActive: searchActive) {
+        case .absent: return .absent
+        case .deleted: return .deleted
+        case .hot(let value): return .value(value)
+        case .run(let run, let position): return .value(try run.value(position))
+        }
+    }
+
+    /// Where `locate` found a key's visible version.
+    private enum Location {
+        case absent
+        case deleted
+        case hot(UnsafeRawBufferPointer)
+        case run(RunFile, Int)
+    }
+
+    /// The search itself, without reading a run's value: no throwing inside the loops
+    /// over the tiers keeps the run lookups inlined (the value check follows in `lookup`).
+    @inline(__always)
+    private func locate(_ key: Int64, at sequence: UInt64, searchActive: Bool) -> Location {
         if searchActive, let record = active.find(key, at: sequence) {
-            return record.isTombstone ? .deleted : .value(record.value)
+            return record.isTombstone ? .deleted : .hot(record.value)
         }
         for tier in frozen {
             if let record = tier.find(key, at: sequence) {
-                return record.isTombstone ? .deleted : .value(record.value)
+                return record.isTombstone ? .deleted : .hot(record.value)
             }
         }
         for run in runs {
             if let position = run.position(of: key) {
-                return run.isTombstone(position) ? .deleted : .value(run.value(position))
+                return run.isTombstone(position) ? .deleted : .run(run, position)
             }
         }
         return .absent
@@ -60,9 +81,10 @@ public final class Snapshot {
 
     /// The value of `key` at this snapshot, borrowed from engine memory (valid while
     /// the snapshot lives), or nil when absent or deleted.
+    /// - Throws: `.corruption` (naming file and offset) when the value's bytes are damaged.
     @inline(__always)
-    public func get(_ key: Int64) -> UnsafeRawBufferPointer? {
-        switch view.lookup(key, at: sequence, searchActive: searchActive) {
+    public func get(_ key: Int64) throws(OmenError) -> UnsafeRawBufferPointer? {
+        switch try view.lookup(key, at: sequence, searchActive: searchActive) {
         case .value(let value): return value
         case .absent, .deleted: return nil
         }

@@ -5,6 +5,7 @@ when a writer process is killed."""
 from __future__ import annotations
 
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -131,6 +132,49 @@ def test_corrupted_run_file(tmp_path: Path) -> None:
     with omendb.open(path, read_only=True) as db:
         with pytest.raises(omendb.CorruptionError):
             db.verify()
+
+
+def test_damaged_value_bytes_are_refused_by_every_read(tmp_path: Path) -> None:
+    # 1000 values of 100 bytes: key k's value is heap bytes [100k, 100k + 100), the
+    # heap starts at file offset 32 and has a checksum per 4096-byte block.
+    path = tmp_path / "db"
+    values = [bytes((k + i) % 256 for i in range(100)) for k in range(1000)]
+    with omendb.open(path) as db:
+        db.bulk_load(list(range(1000)), values)
+    run = next(name for name in os.listdir(path) if name.endswith(".run"))
+    flip_byte(path / run, 32 + 100 * 500 + 3)
+    block_offset = 32 + (100 * 500 + 3) // 4096 * 4096
+    damaged = re.escape(run) + f".*offset {block_offset}"
+    with omendb.open(path) as db:
+        with pytest.raises(omendb.CorruptionError, match=damaged):
+            db.get(500)
+        with pytest.raises(omendb.CorruptionError, match=damaged):
+            db[500]
+        with pytest.raises(omendb.CorruptionError, match=damaged):
+            db.multi_get([1, 500])
+        with pytest.raises(omendb.CorruptionError, match=damaged):
+            list(db.items())
+        with pytest.raises(omendb.CorruptionError, match=damaged):
+            list(db.items(reverse=True))
+        with db.snapshot() as snapshot:
+            with pytest.raises(omendb.CorruptionError, match=damaged):
+                snapshot.get(500)
+            with pytest.raises(omendb.CorruptionError, match=damaged):
+                snapshot.multi_get([500])
+            with pytest.raises(omendb.CorruptionError, match=damaged):
+                snapshot.multi_get_bytes([2, 500])
+        # Values in other blocks still read; those sharing the damaged block do not.
+        assert db.get(0) == values[0] and db.get(999) == values[999]
+        assert [k for k, _ in db.items(hi=450)] == list(range(450))
+        with pytest.raises(omendb.CorruptionError, match=damaged):
+            db.get(491)  # bytes 49100..49199: the same block as key 500's byte 3
+        with pytest.raises(omendb.CorruptionError, match=damaged):
+            db.verify()
+        db[5000] = b"newer run"
+        db.flush()
+        with pytest.raises(omendb.CorruptionError, match=damaged):
+            db.compact()  # must not copy the damage into a new run
+        assert db.get(5000) == b"newer run"
 
 
 def test_corrupted_run_footer_is_refused_at_open(tmp_path: Path) -> None:

@@ -60,11 +60,11 @@ final class StorageStressTests: XCTestCase {
         guard state.failures.isEmpty else { return }
         let expected = state.expectedContents()
         XCTAssertGreaterThan(expected.count, 0)
-        assertExactly(db, expected, "at the end")
+        try assertExactly(db, expected, "at the end")
         try db.verify()
         try db.close()
         let reopened = try Database(directory: path, options: smallOptions(hotTierBytes: 128 << 10, sync: .normal))
-        assertExactly(reopened, expected, "after the reopen")
+        try assertExactly(reopened, expected, "after the reopen")
         try reopened.verify()
         try reopened.close()
     }
@@ -137,14 +137,17 @@ final class StorageStressTests: XCTestCase {
                     touched = Array(values.keys)
                     state.publishGroup(w, groupVersion)
                 }
+                state.enter(w, "read back")
+                // Read-your-writes: the writer owns these keys, so they hold its last writes.
+                for key in touched {
+                    let found = try db.get(key)
+                    if found != record[key] {
+                        state.fail("writer \(w): key \(key) reads back \(found.map { "\($0.count) bytes" } ?? "absent"), wrote \(record[key].map { "\($0.count) bytes" } ?? "a delete")")
+                    }
+                }
             } catch {
                 state.fail("writer \(w): \(error)")
                 break
-            }
-            state.enter(w, "read back")
-            // Read-your-writes: the writer owns these keys, so they hold its last writes.
-            for key in touched where db.get(key) != record[key] {
-                state.fail("writer \(w): key \(key) reads back \(db.get(key).map { "\($0.count) bytes" } ?? "absent"), wrote \(record[key].map { "\($0.count) bytes" } ?? "a delete")")
             }
             state.done(w)
         }
@@ -183,30 +186,35 @@ final class StorageStressTests: XCTestCase {
     private func runReader(_ reader: Int, _ db: Database, _ state: StressState, _ rng: inout SeededGenerator) {
         while state.running {
             let w = Int.random(in: 0..<Self.writers, using: &rng)
-            switch Int.random(in: 0..<4, using: &rng) {
-            case 0:
-                state.enter(reader, "get")
-                let key = Self.writerBase(w) + Int64.random(in: 0..<Self.writerKeySpace, using: &rng)
-                if let value = db.get(key), let problem = value.withUnsafeBytes({ checkStressValue(key, $0) }) { state.fail("get: \(problem)") }
-            case 1:
-                state.enter(reader, "snapshot groups")
-                // Published before the snapshot, so the snapshot must include it.
-                let acknowledged = (0..<Self.writers).map { state.publishedGroup($0) }
-                let acknowledgedLoad = state.publishedLoad()
-                let snapshot = db.snapshot()
-                for w in 0..<Self.writers { checkGroup(w, snapshot, atLeast: acknowledged[w], state) }
-                checkLoad(snapshot, atLeast: acknowledgedLoad, state)
-            default:
-                state.enter(reader, "iterator")
-                let snapshot = db.snapshot()
-                let iterator = snapshot.makeIterator()
-                let source = Int.random(in: 0...Self.writers, using: &rng)
-                let base = source == Self.writers ? Self.loaderBase : Self.writerBase(source)
-                let span = source == Self.writers ? Int64(Self.loaderKeySpace) : Self.writerKeySpace
-                let lower = base + Int64.random(in: -10..<span, using: &rng)
-                let upper = lower + Int64.random(in: 0..<span, using: &rng)
-                iterator.setBounds(lower: lower, upper: upper)
-                checkIterator(iterator, snapshot, lower: lower, upper: upper, forward: Bool.random(using: &rng), state)
+            do throws(OmenError) {
+                switch Int.random(in: 0..<4, using: &rng) {
+                case 0:
+                    state.enter(reader, "get")
+                    let key = Self.writerBase(w) + Int64.random(in: 0..<Self.writerKeySpace, using: &rng)
+                    if let value = try db.get(key), let problem = value.withUnsafeBytes({ checkStressValue(key, $0) }) { state.fail("get: \(problem)") }
+                case 1:
+                    state.enter(reader, "snapshot groups")
+                    // Published before the snapshot, so the snapshot must include it.
+                    let acknowledged = (0..<Self.writers).map { state.publishedGroup($0) }
+                    let acknowledgedLoad = state.publishedLoad()
+                    let snapshot = db.snapshot()
+                    for w in 0..<Self.writers { try checkGroup(w, snapshot, atLeast: acknowledged[w], state) }
+                    try checkLoad(snapshot, atLeast: acknowledgedLoad, state)
+                default:
+                    state.enter(reader, "iterator")
+                    let snapshot = db.snapshot()
+                    let iterator = snapshot.makeIterator()
+                    let source = Int.random(in: 0...Self.writers, using: &rng)
+                    let base = source == Self.writers ? Self.loaderBase : Self.writerBase(source)
+                    let span = source == Self.writers ? Int64(Self.loaderKeySpace) : Self.writerKeySpace
+                    let lower = base + Int64.random(in: -10..<span, using: &rng)
+                    let upper = lower + Int64.random(in: 0..<span, using: &rng)
+                    iterator.setBounds(lower: lower, upper: upper)
+                    try checkIterator(iterator, snapshot, lower: lower, upper: upper, forward: Bool.random(using: &rng), state)
+                }
+            } catch {
+                state.fail("reader \(reader): \(error)")
+                break
             }
             state.done(reader)
         }
@@ -234,11 +242,11 @@ final class StorageStressTests: XCTestCase {
 
     /// A group's keys are written only together: a snapshot shows all of them with one
     /// version, at least the version acknowledged before it was taken.
-    private func checkGroup(_ w: Int, _ snapshot: Snapshot, atLeast acknowledged: UInt64, _ state: StressState) {
+    private func checkGroup(_ w: Int, _ snapshot: Snapshot, atLeast acknowledged: UInt64, _ state: StressState) throws(OmenError) {
         var versions = Set<UInt64?>()
         for i in 0..<Self.groupSize {
             let key = Self.groupKey(w, i)
-            guard let value = snapshot.get(key) else { versions.insert(nil); continue }
+            guard let value = try snapshot.get(key) else { versions.insert(nil); continue }
             if let problem = checkStressValue(key, value) { state.fail("snapshot: \(problem)"); return }
             versions.insert(stressVersion(value))
         }
@@ -254,8 +262,8 @@ final class StorageStressTests: XCTestCase {
 
     /// The newest bulk load visible (its marker's version) is there in full: exactly its
     /// number of keys carry its version.
-    private func checkLoad(_ snapshot: Snapshot, atLeast acknowledged: UInt64, _ state: StressState) {
-        guard let marker = snapshot.get(Self.loaderMarker) else {
+    private func checkLoad(_ snapshot: Snapshot, atLeast acknowledged: UInt64, _ state: StressState) throws(OmenError) {
+        guard let marker = try snapshot.get(Self.loaderMarker) else {
             if acknowledged > 0 { state.fail("snapshot \(snapshot.sequence): bulk load \(acknowledged) was acknowledged but no load is visible") }
             return
         }
@@ -265,11 +273,11 @@ final class StorageStressTests: XCTestCase {
         }
         let iterator = snapshot.makeIterator()
         iterator.setBounds(lower: Self.loaderBase, upper: Self.loaderBase + Int64(Self.loaderKeySpace))
-        iterator.seekFirst()
+        try iterator.seekFirst()
         var count = 0
         while iterator.isValid {
             if stressVersion(iterator.value) == version { count += 1 }
-            iterator.next()
+            try iterator.next()
         }
         if count != state.loadSize(version) {
             state.fail("snapshot \(snapshot.sequence): bulk load \(version) shows \(count) of its \(state.loadSize(version)) keys")
@@ -279,8 +287,8 @@ final class StorageStressTests: XCTestCase {
     /// Keys strictly ordered in the direction of travel and inside [lower, upper); each
     /// value well-formed and the one the snapshot's point lookup returns.
     private func checkIterator(_ iterator: StorageIterator, _ snapshot: Snapshot, lower: Int64, upper: Int64,
-                               forward: Bool, _ state: StressState) {
-        if forward { iterator.seekFirst() } else { iterator.seekLast() }
+                               forward: Bool, _ state: StressState) throws(OmenError) {
+        if forward { try iterator.seekFirst() } else { try iterator.seekLast() }
         var previous: Int64?
         while iterator.isValid {
             let key = iterator.key
@@ -289,26 +297,28 @@ final class StorageStressTests: XCTestCase {
                 state.fail("iterator: key \(key) after \(previous) moving \(forward ? "forward" : "backward")"); return
             }
             if let problem = checkStressValue(key, iterator.value) { state.fail("iterator: \(problem)"); return }
-            guard let point = snapshot.get(key), point.elementsEqual(iterator.value) else {
+            guard let point = try snapshot.get(key), point.elementsEqual(iterator.value) else {
                 state.fail("iterator: key \(key) differs from the snapshot's point lookup"); return
             }
             previous = key
-            if forward { iterator.next() } else { iterator.previous() }
+            if forward { try iterator.next() } else { try iterator.previous() }
         }
     }
 
     private func assertExactly(_ db: Database, _ expected: [Int64: [UInt8]], _ when: String,
-                               file: StaticString = #filePath, line: UInt = #line) {
+                               file: StaticString = #filePath, line: UInt = #line) throws {
         var mismatches = 0
-        for (key, value) in expected where db.get(key) != value {
+        for (key, value) in expected {
+            let found = try db.get(key)
+            if found == value { continue }
             mismatches += 1
-            if mismatches <= 5 { XCTFail("\(when): key \(key) is \(db.get(key)?.count.description ?? "absent"), expected \(value.count) bytes", file: file, line: line) }
+            if mismatches <= 5 { XCTFail("\(when): key \(key) is \(found?.count.description ?? "absent"), expected \(value.count) bytes", file: file, line: line) }
         }
         XCTAssertEqual(mismatches, 0, "\(when): keys with a wrong value", file: file, line: line)
         let iterator = db.snapshot().makeIterator()
-        iterator.seekFirst()
+        try iterator.seekFirst()
         var seen: [Int64] = []
-        while iterator.isValid { seen.append(iterator.key); iterator.next() }
+        while iterator.isValid { seen.append(iterator.key); try iterator.next() }
         XCTAssertEqual(seen, expected.keys.sorted(), "\(when): iterated keys", file: file, line: line)
     }
 }

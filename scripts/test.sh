@@ -29,7 +29,7 @@ cmake_configure() {
 cleanup() { if [[ ${OMENDB_KEEP_WORK:-0} == 1 ]]; then echo "kept $WORK"; else rm -rf "$WORK"; fi; }
 trap cleanup EXIT
 
-SUITES=(setup swift_build swift_test storage_crash faults cmake_build ctest installed_checks installed_c_tests consumers python bench_smoke fuzz)
+SUITES=(setup swift_build swift_test swift_tsan swift_asan storage_crash faults cmake_build ctest installed_checks installed_c_tests consumers python bench_smoke fuzz)
 
 # ---- suites ------------------------------------------------------------------
 
@@ -45,8 +45,49 @@ suite_swift_test() {
     swift test
 }
 
+# sanitized_suite thread|address: the engine, its tests and libomendb.so built with
+# -sanitize=<kind> (own scratch path); the storage tests, the stress test among them
+# (10 s), then the C API tests for threads, the database and misuse, compiled by the
+# Swift toolchain's clang with the same sanitizer runtime, against the instrumented
+# library. Any report fails the suite (halt_on_error). LeakSanitizer is off for the
+# XCTest run only: XCTest keeps its test-case objects alive to the end (every report
+# there is in XCTest's frames); the C tests run with it on.
+sanitized_suite() {
+    local kind=$1 scratch=$ROOT/.build-${1:0:1}san
+    local toolchain
+    toolchain=$(dirname "$(readlink -f "$(command -v swift)")")   # .../usr/bin
+    local clang=$toolchain/clang runtime=$toolchain/../lib/swift/linux
+    export TSAN_OPTIONS=halt_on_error=1 ASAN_OPTIONS=halt_on_error=1:detect_leaks=0
+    swift build --build-tests --sanitize="$kind" --scratch-path "$scratch"
+    swift test --skip-build --sanitize="$kind" --scratch-path "$scratch" --filter Storage
+    export ASAN_OPTIONS=halt_on_error=1:detect_leaks=1
+    local lib=$scratch/debug
+    ln -sf libomendb.so "$lib/libomendb.so.0"
+    # The static TSan runtime carries libdispatch interceptors: link the toolchain's
+    # libdispatch and blocks runtime for them.
+    local extra=()
+    [[ $kind == thread ]] && extra=(-L"$runtime" -ldispatch -lBlocksRuntime -Wl,-rpath,"$runtime")
+    for test in test_threads test_database test_api; do
+        "$clang" -std=c99 -D_POSIX_C_SOURCE=200809L -O1 -g -fsanitize="$kind" -fno-omit-frame-pointer \
+            -fuse-ld=lld -I"$ROOT/include" -I"$ROOT/Tests/c" "$ROOT/Tests/c/$test.c" \
+            -L"$lib" -lomendb -Wl,-rpath,"$lib" "${extra[@]}" -lpthread -lm -o "$WORK/$test-$kind"
+        (cd "$WORK" && "./$test-$kind")
+    done
+}
+
+suite_swift_tsan() {
+    # ~5 min on 2 cores: build 1-2 min, storage tests ~2.5 min, C tests ~30 s.
+    sanitized_suite thread
+}
+
+suite_swift_asan() {
+    # ~4 min on 2 cores: build ~2 min, storage tests ~1.5 min, C tests ~10 s.
+    sanitized_suite address
+}
+
 suite_storage_crash() {
-    # SIGKILL a SYNC_FULL writer at random moments, reopen and check (~30 s; --long: 5 min).
+    # SIGKILL a SYNC_FULL writer (batches, bulk loads, flushes, compactions) and some
+    # reopens mid-recovery, then check (~30 s; --long: 5 min; --kills N: until N kills).
     bash "$ROOT/Tests/crash/run.sh"
 }
 

@@ -38,7 +38,8 @@ static void make_keys(void) {
     KEYS[0] = INT64_MIN;
     KEYS[KEY_SPACE - 1] = INT64_MAX;
     for (int i = 1; i < KEY_SPACE - 1; i++)
-        KEYS[i] = INT64_MIN + (int64_t)((uint64_t)i * (UINT64_MAX / KEY_SPACE)) + (int64_t)(next_random() % 1000);
+        /* In uint64_t: INT64_MIN plus an offset above INT64_MAX overflows int64_t. */
+        KEYS[i] = (int64_t)((uint64_t)INT64_MIN + (uint64_t)i * (UINT64_MAX / KEY_SPACE) + next_random() % 1000);
 }
 
 static void random_value(int i) {

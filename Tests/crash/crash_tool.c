@@ -1,24 +1,54 @@
 /* Crash-test tool for OmenDB's storage engine (see run.sh).
  *
- *   crash_tool write <dir>   writes batches with OMENDB_SYNC_FULL forever, printing
- *                            each acknowledged batch id on stdout (flushed), until killed
+ *   crash_tool write <dir>   writes with OMENDB_SYNC_FULL forever, until killed: batches,
+ *                            bulk loads, explicit flushes and compactions. Each
+ *                            acknowledged batch id is printed on stdout (flushed); a
+ *                            maintenance step prints "+flush", "+compact" or "+load <n>"
+ *                            before it starts, so the last line names what was under way
+ *                            when the process was killed ("opened" once the open returned).
+ *   crash_tool reopen-kill <dir> <window-us> <seed>
+ *                            forks a child that opens the database (recovery) and closes
+ *                            it, SIGKILLs it after a random delay below window-us and
+ *                            prints where the kill landed: "recovery" (omendb_open had not
+ *                            returned), "open" (after the open, before close returned) or
+ *                            "completed" (the child finished first).
  *   crash_tool check <dir> <last-acked-id>
  *                            reopens the database and checks that every acknowledged
- *                            batch is present, no batch is partly visible, the
- *                            iterator agrees with the expected contents, and
- *                            omendb_verify passes. Exit status 0 = all good.
+ *                            batch is present, no batch or bulk load is partly visible,
+ *                            bulk loads and batches form a prefix of the writer's order,
+ *                            the iterator agrees with the expected contents, and
+ *                            omendb_verify passes. Exit status 0 = all good; the output
+ *                            ends with "open_us=<microseconds the open took>".
  *
  * Batch b (b = 1, 2, ...) puts keys b*16 + j for j < keys_in(b) with values derived
  * from (b, j), deletes key (b-5)*16 (the first key of batch b-5), and sets the
  * marker key -1 to b. Batches are atomic, so the marker names the last applied
- * batch and everything about the database follows from it. */
+ * batch and everything about the batch keys follows from it.
+ *
+ * Bulk load n (n = 1, 2, ...) runs right after batch n*LOAD_EVERY was acknowledged.
+ * It sets marker key -2 to n, puts keys LOAD_BASE + n*LOAD_STRIDE + j for
+ * j < load_size(n), and overwrites the first key of load n-1 (a bulk load is newer
+ * than everything before it). Given the last batch b, loads 1..(b-1)/LOAD_EVERY must
+ * be present and no load after b/LOAD_EVERY may be. */
+#include <errno.h>
+#include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
 #include "omendb.h"
 
 #define MARKER_KEY (-1)
+#define LOAD_MARKER_KEY (-2)
+#define LOAD_BASE ((int64_t)1 << 40)
+#define LOAD_STRIDE 4096
+#define LOAD_EVERY 40
+#define FLUSH_EVERY 97
+#define COMPACT_EVERY 211
+#define MAX_LOAD 2400
 
 static unsigned keys_in(int64_t b) { return 1 + (unsigned)((b * 2654435761u) % 8); }
 
@@ -30,6 +60,9 @@ static size_t value_length(int64_t b, unsigned j) {
     return 1 + (size_t)(x % 600);
 }
 
+/* Values of bulk-loaded keys use negative tags so that they differ from batch values. */
+static int64_t load_tag(int64_t n, int overwrite) { return -(1000000 + n * 2 + overwrite); }
+
 static void fill_value(int64_t b, unsigned j, unsigned char *out, size_t length) {
     uint64_t x = (uint64_t)b * 31 + j + 7;
     for (size_t i = 0; i < length; i++) {
@@ -40,6 +73,12 @@ static void fill_value(int64_t b, unsigned j, unsigned char *out, size_t length)
 
 static int64_t key_of(int64_t b, unsigned j) { return b * 16 + (int64_t)j; }
 
+static unsigned load_size(int64_t n) { return 400 + (unsigned)((n * 7919u) % (MAX_LOAD - 400)); }
+
+static int64_t load_key(int64_t n, unsigned j) { return LOAD_BASE + n * LOAD_STRIDE + (int64_t)j; }
+
+static size_t load_value_length(int64_t tag, unsigned j) { return (size_t)((uint64_t)(tag * -7 + j * 13) % 180); }
+
 /* Whether key_of(b, j) exists after batches 1..last: written and not deleted by batch b+5. */
 static int expected_present(int64_t b, unsigned j, int64_t last) {
     if (b < 1 || b > last || j >= keys_in(b)) return 0;
@@ -47,18 +86,24 @@ static int expected_present(int64_t b, unsigned j, int64_t last) {
     return 1;
 }
 
+/* The tag of load_key(n, j)'s value after loads 1..loads, or 0 when it is absent. */
+static int64_t expected_load_tag(int64_t n, unsigned j, int64_t loads) {
+    if (n < 1 || n > loads || j >= load_size(n)) return 0;
+    return j == 0 && n + 1 <= loads ? load_tag(n + 1, 1) : load_tag(n, 0);
+}
+
 static int fail(const char *what, int status) {
     fprintf(stderr, "crash_tool: %s: status %d (%s): %s\n", what, status, omendb_status_string(status), omendb_last_error());
     return 2;
 }
 
-static int64_t read_marker(omendb_db *db) {
+static int64_t read_marker(omendb_db *db, int64_t key) {
     int64_t marker = 0;
     size_t length = 0;
-    int status = omendb_get(db, MARKER_KEY, &marker, sizeof marker, &length);
+    int status = omendb_get(db, key, &marker, sizeof marker, &length);
     if (status == OMENDB_NOT_FOUND) return 0;
     if (status != OMENDB_OK || length != sizeof marker) {
-        fprintf(stderr, "crash_tool: bad marker (status %d, length %zu): %s\n", status, length, omendb_last_error());
+        fprintf(stderr, "crash_tool: bad marker %lld (status %d, length %zu): %s\n", (long long)key, status, length, omendb_last_error());
         exit(2);
     }
     return marker;
@@ -76,12 +121,45 @@ static omendb_db *open_db(const char *dir, int sync) {
     return db;
 }
 
+static void announce(const char *line) { printf("%s\n", line); fflush(stdout); }
+
+/* Bulk load n: marker -2 = n, the overwritten first key of load n-1, then load n's keys. */
+static int bulk_load(omendb_db *db, int64_t n) {
+    static int64_t keys[MAX_LOAD + 2];
+    static const void *values[MAX_LOAD + 2];
+    static size_t lengths[MAX_LOAD + 2];
+    static unsigned char storage[(MAX_LOAD + 2) * 180];
+    char line[64];
+    snprintf(line, sizeof line, "+load %lld", (long long)n);
+    announce(line);
+    size_t count = 0, used = 0;
+    keys[count] = LOAD_MARKER_KEY; values[count] = &n; lengths[count] = sizeof n; count++;
+    if (n > 1) {
+        size_t length = load_value_length(load_tag(n, 1), 0);
+        fill_value(load_tag(n, 1), 0, storage + used, length);
+        keys[count] = load_key(n - 1, 0); values[count] = storage + used; lengths[count] = length; count++;
+        used += length;
+    }
+    for (unsigned j = 0; j < load_size(n); j++) {
+        size_t length = load_value_length(load_tag(n, 0), j);
+        fill_value(load_tag(n, 0), j, storage + used, length);
+        keys[count] = load_key(n, j); values[count] = storage + used; lengths[count] = length; count++;
+        used += length;
+    }
+    int status = omendb_bulk_load(db, keys, values, lengths, count);
+    return status == OMENDB_OK ? 0 : fail("bulk load", status);
+}
+
 static int run_writer(const char *dir) {
     omendb_db *db = open_db(dir, OMENDB_SYNC_FULL);
+    announce("opened");
     omendb_batch *batch = NULL;
     unsigned char *value = malloc(60000);
     omendb_batch_create(&batch);
-    for (int64_t b = read_marker(db) + 1;; b++) {
+    int64_t first = read_marker(db, MARKER_KEY) + 1;
+    /* A kill between batch n*LOAD_EVERY and load n: the load comes first. */
+    if ((first - 1) / LOAD_EVERY > read_marker(db, LOAD_MARKER_KEY) && bulk_load(db, (first - 1) / LOAD_EVERY)) return 2;
+    for (int64_t b = first;; b++) {
         omendb_batch_clear(batch);
         for (unsigned j = 0; j < keys_in(b); j++) {
             size_t length = value_length(b, j);
@@ -94,25 +172,85 @@ static int run_writer(const char *dir) {
         if (status != OMENDB_OK) return fail("write", status);
         printf("%lld\n", (long long)b);
         fflush(stdout);
-        if (b % 97 == 0 && (status = omendb_flush(db)) != OMENDB_OK) return fail("flush", status);
+        if (b % LOAD_EVERY == 0 && bulk_load(db, b / LOAD_EVERY)) return 2;
+        if (b % FLUSH_EVERY == 0) {
+            announce("+flush");
+            if ((status = omendb_flush(db)) != OMENDB_OK) return fail("flush", status);
+        }
+        if (b % COMPACT_EVERY == 0) {
+            announce("+compact");
+            if ((status = omendb_compact(db)) != OMENDB_OK) return fail("compact", status);
+        }
     }
 }
 
+static double now_us(void) {
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (double)t.tv_sec * 1e6 + (double)t.tv_nsec / 1e3;
+}
+
+static int run_reopen_kill(const char *dir, long window, unsigned seed) {
+    int progress[2];
+    if (pipe(progress) != 0) { perror("crash_tool: pipe"); return 2; }
+    pid_t child = fork();
+    if (child < 0) { perror("crash_tool: fork"); return 2; }
+    if (child == 0) {
+        close(progress[0]);
+        omendb_db *db = open_db(dir, OMENDB_SYNC_FULL);
+        if (write(progress[1], "o", 1) != 1) _exit(2);
+        int status = omendb_close(db);
+        _exit(status == OMENDB_OK ? 0 : fail("close", status));
+    }
+    close(progress[1]);
+    srand(seed);
+    long delay = window > 0 ? (long)(((unsigned long)rand() << 16 ^ (unsigned long)rand()) % (unsigned long)window) : 0;
+    struct timespec pause = { delay / 1000000, (delay % 1000000) * 1000 };
+    while (nanosleep(&pause, &pause) != 0 && errno == EINTR) {}
+    kill(child, SIGKILL);
+    int status = 0;
+    waitpid(child, &status, 0);
+    char byte;
+    int opened = read(progress[0], &byte, 1) == 1;
+    if (WIFEXITED(status)) {
+        if (WEXITSTATUS(status) != 0) { fprintf(stderr, "crash_tool: the reopening child failed\n"); return 1; }
+        printf("completed\n");
+    } else {
+        printf("%s\n", opened ? "open" : "recovery");
+    }
+    return 0;
+}
+
+/* Compares one value read back with the expected (tag, j) value. */
+static int same_value(int64_t tag, unsigned j, size_t want, const void *got, size_t length, unsigned char *scratch) {
+    if (length != want) return 0;
+    fill_value(tag, j, scratch, want);
+    return want == 0 || memcmp(got, scratch, want) == 0;
+}
+
 static int run_check(const char *dir, int64_t acknowledged) {
+    double started = now_us();
     omendb_db *db = open_db(dir, OMENDB_SYNC_FULL);
-    int64_t last = read_marker(db);
+    double open_us = now_us() - started;
+    int64_t last = read_marker(db, MARKER_KEY);
+    int64_t loads = read_marker(db, LOAD_MARKER_KEY);
     int status;
     if (last < acknowledged) {
         fprintf(stderr, "crash_tool: batch %lld was acknowledged but the database ends at batch %lld\n",
                 (long long)acknowledged, (long long)last);
         return 1;
     }
+    int64_t required_loads = last > 0 ? (last - 1) / LOAD_EVERY : 0;
+    if (loads < required_loads || loads > last / LOAD_EVERY) {
+        fprintf(stderr, "crash_tool: %lld bulk loads present after batch %lld (the writer's order allows %lld..%lld)\n",
+                (long long)loads, (long long)last, (long long)required_loads, (long long)(last / LOAD_EVERY));
+        return 1;
+    }
     unsigned char *expected = malloc(60000);
-    uint64_t expected_count = 1; /* the marker */
+    unsigned char buffer[64];
+    uint64_t expected_count = 1 + (loads > 0); /* the markers */
     for (int64_t b = 1; b <= last + 10; b++) {
         for (unsigned j = 0; j < 8; j++) {
-            const void *unused; (void)unused;
-            unsigned char buffer[64];
             size_t length = 0;
             int present = expected_present(b, j, last);
             status = omendb_get(db, key_of(b, j), buffer, sizeof buffer, &length);
@@ -127,13 +265,29 @@ static int run_check(const char *dir, int64_t acknowledged) {
             if (!present) continue;
             expected_count++;
             size_t want = value_length(b, j);
-            fill_value(b, j, expected, want);
-            if (length != want) {
-                fprintf(stderr, "crash_tool: key %lld has length %zu, expected %zu\n", (long long)key_of(b, j), length, want);
+            if (length != want || (want <= sizeof buffer && !same_value(b, j, want, buffer, length, expected))) {
+                fprintf(stderr, "crash_tool: key %lld has a wrong value (length %zu, expected %zu)\n", (long long)key_of(b, j), length, want);
                 return 1;
             }
-            if (want <= sizeof buffer && memcmp(buffer, expected, want) != 0) {
-                fprintf(stderr, "crash_tool: key %lld has wrong bytes\n", (long long)key_of(b, j));
+        }
+    }
+    for (int64_t n = 1; n <= loads + 2; n++) {
+        for (unsigned j = 0; j <= load_size(n); j++) {
+            size_t length = 0;
+            int64_t tag = expected_load_tag(n, j, loads);
+            status = omendb_get(db, load_key(n, j), buffer, sizeof buffer, &length);
+            if (status == OMENDB_BUFFER_TOO_SMALL) status = OMENDB_OK;
+            if (status != OMENDB_OK && status != OMENDB_NOT_FOUND) return fail("get", status);
+            if ((status == OMENDB_OK) != (tag != 0)) {
+                fprintf(stderr, "crash_tool: key %lld (bulk load %lld) is %s but should not be (%lld loads)\n",
+                        (long long)load_key(n, j), (long long)n, status == OMENDB_OK ? "present" : "absent", (long long)loads);
+                return 1;
+            }
+            if (tag == 0) continue;
+            expected_count++;
+            size_t want = load_value_length(tag, j);
+            if (length != want || (want <= sizeof buffer && !same_value(tag, j, want, buffer, length, expected))) {
+                fprintf(stderr, "crash_tool: key %lld (bulk load %lld) has a wrong value\n", (long long)load_key(n, j), (long long)n);
                 return 1;
             }
         }
@@ -149,15 +303,17 @@ static int run_check(const char *dir, int64_t acknowledged) {
         if (seen > 0 && key <= previous) { fprintf(stderr, "crash_tool: iterator out of order at %lld\n", (long long)key); return 1; }
         previous = key;
         seen++;
-        if (key == MARKER_KEY) continue;
-        int64_t b = key / 16; unsigned j = (unsigned)(key % 16);
-        if (!expected_present(b, j, last)) { fprintf(stderr, "crash_tool: iterator shows unexpected key %lld\n", (long long)key); return 1; }
-        size_t want = value_length(b, j);
-        fill_value(b, j, expected, want);
-        if (length != want || (want > 0 && memcmp(v, expected, want) != 0)) {
-            fprintf(stderr, "crash_tool: iterator value of key %lld differs\n", (long long)key);
-            return 1;
+        if (key == MARKER_KEY || key == LOAD_MARKER_KEY) continue;
+        int ok;
+        if (key >= LOAD_BASE) {
+            int64_t n = (key - LOAD_BASE) / LOAD_STRIDE; unsigned j = (unsigned)((key - LOAD_BASE) % LOAD_STRIDE);
+            int64_t tag = expected_load_tag(n, j, loads);
+            ok = tag != 0 && same_value(tag, j, load_value_length(tag, j), v, length, expected);
+        } else {
+            int64_t b = key / 16; unsigned j = (unsigned)(key % 16);
+            ok = expected_present(b, j, last) && same_value(b, j, value_length(b, j), v, length, expected);
         }
+        if (!ok) { fprintf(stderr, "crash_tool: iterator shows unexpected key %lld or a wrong value\n", (long long)key); return 1; }
     }
     omendb_iterator_free(it);
     if (seen != expected_count) {
@@ -166,7 +322,8 @@ static int run_check(const char *dir, int64_t acknowledged) {
     }
     if ((status = omendb_verify(db)) != OMENDB_OK) return fail("verify", status);
     if ((status = omendb_close(db)) != OMENDB_OK) return fail("close", status);
-    printf("ok: %lld batches, %llu keys, %lld acknowledged\n", (long long)last, (unsigned long long)seen, (long long)acknowledged);
+    printf("ok: %lld batches, %lld bulk loads, %llu keys, %lld acknowledged open_us=%.0f\n", (long long)last,
+           (long long)loads, (unsigned long long)seen, (long long)acknowledged, open_us);
     free(expected);
     return 0;
 }
@@ -174,6 +331,9 @@ static int run_check(const char *dir, int64_t acknowledged) {
 int main(int argc, char **argv) {
     if (argc == 3 && strcmp(argv[1], "write") == 0) return run_writer(argv[2]);
     if (argc == 4 && strcmp(argv[1], "check") == 0) return run_check(argv[2], strtoll(argv[3], NULL, 10));
-    fprintf(stderr, "usage: crash_tool write <dir> | crash_tool check <dir> <last-acked-id>\n");
+    if (argc == 5 && strcmp(argv[1], "reopen-kill") == 0)
+        return run_reopen_kill(argv[2], strtol(argv[3], NULL, 10), (unsigned)strtoul(argv[4], NULL, 10));
+    fprintf(stderr, "usage: crash_tool write <dir> | crash_tool check <dir> <last-acked-id> |"
+                    " crash_tool reopen-kill <dir> <window-us> <seed>\n");
     return 64;
 }

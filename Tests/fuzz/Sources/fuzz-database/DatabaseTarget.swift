@@ -49,18 +49,23 @@ import FuzzSupport
         }
         let snapshot = database.snapshot()
         let iterator = snapshot.makeIterator()
-        iterator.seekFirst()
-        var previous: Int64?
-        while iterator.isValid {
-            let value = Array(iterator.value)
-            if verified {
-                if let previous { invariant(previous < iterator.key, "scan order: \(iterator.key) after \(previous)") }
-                invariant(snapshot.get(iterator.key).map(Array.init) == value, "scan and get disagree on key \(iterator.key)")
-            } else {
-                _ = snapshot.get(iterator.key)
+        do throws(OmenError) {
+            try iterator.seekFirst()
+            var previous: Int64?
+            while iterator.isValid {
+                let value = Array(iterator.value)
+                let got = try snapshot.get(iterator.key).map(Array.init)
+                if verified {
+                    if let previous { invariant(previous < iterator.key, "scan order: \(iterator.key) after \(previous)") }
+                    invariant(got == value, "scan and get disagree on key \(iterator.key)")
+                }
+                previous = iterator.key
+                try iterator.next()
             }
-            previous = iterator.key
-            iterator.next()
+        } catch {
+            // Damaged value bytes are refused by reads; verify finds them first.
+            invariant(!verified, "a verified database refused a read: \(error)")
+            invariantRefusal(error, [.corruption])
         }
         guard readWrite else {
             do throws(OmenError) { try database.close() } catch { invariant(false, "read-only close failed: \(error)") }
@@ -71,7 +76,8 @@ import FuzzSupport
             try database.put(probeKey, [1, 2, 3])
             try database.close()
             let reopened = try Database(directory: scratch.path, options: options(readOnly: true))
-            invariant(reopened.get(probeKey) == [1, 2, 3], "a write after recovery was lost on reopen")
+            let value = try reopened.get(probeKey)
+            invariant(value == [1, 2, 3], "a write after recovery was lost on reopen")
             try reopened.close()
         } catch {
             invariant(false, "writing to or reopening a recovered database failed: \(error)")

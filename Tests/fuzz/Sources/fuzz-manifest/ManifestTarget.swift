@@ -38,7 +38,8 @@ import FuzzSupport
         do throws(OmenError) {
             let database = try Database(directory: scratch.path, options: options)
             invariant(manifest.runs.isEmpty, "a database opened although its manifest names missing runs")
-            invariant(database.get(0) == nil, "a database without data files has a value")
+            let value = try database.get(0)
+            invariant(value == nil, "a database without data files has a value")
             try database.close()
         } catch {
             invariantRefusal(error, [.corruption])

@@ -47,7 +47,12 @@ import FuzzSupport
         let count = run.count
         let heapEnd = run.heap + Int(run.footer.heapLength)
         for i in 0..<count {
-            let value = run.value(i)
+            // A value whose heap block fails its checksum is refused; others read in bounds.
+            let value: UnsafeRawBufferPointer
+            do throws(OmenError) { value = try run.value(i) } catch {
+                invariantRefusal(error, [.corruption])
+                continue
+            }
             if value.count > 0 {
                 invariant(value.baseAddress! >= run.heap && value.baseAddress! + value.count <= heapEnd,
                           "value \(i) [\(value.count) bytes] lies outside the value heap")

@@ -126,9 +126,10 @@ final class StorageReliabilityTests: XCTestCase {
         try db.close()
     }
 
-    /// The database handle dropped on another thread releases its directory shortly.
+    /// The database handle dropped on another thread releases its directory once that
+    /// thread has finished its pass (waits up to 30 s: sanitizer builds are slow).
     private func openWhenReleased(_ path: String) throws -> Database {
-        for _ in 0..<500 {
+        for _ in 0..<3000 {
             do throws(OmenError) { return try Database(directory: path, options: smallOptions()) } catch {
                 guard error.code == .busy else { throw error }
                 usleep(10_000)

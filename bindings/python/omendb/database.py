@@ -162,8 +162,9 @@ class Database:
         max_value_size: largest value accepted in bytes (0 .. 2**30; None: 64 MiB).
 
     Raises:
-        BusyError: another read-write handle (in any process) holds the directory;
-            the message names its process id.
+        BusyError: another handle (in any process) holds the directory (any
+            handle, for a read-write open; a read-write one, for a read-only open);
+            the message names the holding processes.
         CorruptionError: damaged files (the message names the file and offset).
         OmenIOError: the directory is missing (create_if_missing off or read-only),
             or the OS refused an operation.

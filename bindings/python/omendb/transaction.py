@@ -58,6 +58,7 @@ _LARGEST_BACKOFF = 0.1       # seconds: the ceiling stops doubling here
 _MISSING = object()
 _DONE = object()
 _NAMES = {code: name for name, code in ISOLATION_LEVELS.items()}
+_SERIALIZABLE = ISOLATION_LEVELS["serializable"]
 
 
 def isolation_code(isolation: object) -> int:
@@ -137,11 +138,14 @@ class Transaction:
         ffi = database._api
         if not ffi.has("txn_begin"):
             raise UnsupportedError(f"the loaded library {ffi.path} has no transactions (an older build?)")
-        options = TxnOptionsHandle()
-        ffi.check(ffi.txn_options_create(ctypes.byref(options)))
+        options = None  # NULL: the library's defaults, serializable and read-write
+        if code != _SERIALIZABLE or read_only:
+            options = TxnOptionsHandle()
+            ffi.check(ffi.txn_options_create(ctypes.byref(options)))
         try:
-            ffi.check(ffi.txn_options_set_isolation(options, code))
-            ffi.check(ffi.txn_options_set_read_only(options, 1 if read_only else 0))
+            if options is not None:
+                ffi.check(ffi.txn_options_set_isolation(options, code))
+                ffi.check(ffi.txn_options_set_read_only(options, 1 if read_only else 0))
             handle = TxnHandle()
             db = database._enter()
             try:
@@ -153,7 +157,8 @@ class Transaction:
             finally:
                 database._leave()
         finally:
-            ffi.txn_options_free(options)
+            if options is not None:
+                ffi.txn_options_free(options)
         self._database = database
         self._api = ffi
         self._core = core

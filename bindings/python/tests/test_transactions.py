@@ -616,7 +616,8 @@ def test_ended_transaction_raises_misuse(db: omendb.Database, end: str) -> None:
     calls: List[Callable[[], Any]] = [
         lambda: txn[1], lambda: txn.get(1), lambda: 1 in txn, lambda: txn.put(1, b"x"),
         lambda: txn.__setitem__(1, b"x"), lambda: txn.delete(1), lambda: txn.__delitem__(1),
-        lambda: txn.items(), lambda: txn.keys(), lambda: next(iterator), txn.commit, txn.__enter__,
+        lambda: txn.items(), lambda: txn.keys(), lambda: txn.values(), lambda: next(iterator), txn.commit,
+        txn.__enter__,
     ]
     for call in calls:
         with pytest.raises(omendb.MisuseError, match="ended"):

@@ -207,7 +207,9 @@ class Transaction:
 
         Raises:
             TypeError / OutOfRangeError: ``key`` is not an int64.
-            ConflictError: where the isolation level detects a conflict at a read.
+
+        Reads never conflict; under serializable isolation the key joins the
+        read set that :meth:`commit` validates.
         """
         key = _dbmodule._key(key)
         handle = self._enter()
@@ -323,7 +325,8 @@ class Transaction:
             OutOfRangeError: ``key`` is outside int64.
             ReadOnlyError: a read-only transaction.
             TooLargeError: ``value`` exceeds the database's ``max_value_size``.
-            ConflictError: where the isolation level detects a conflict early.
+
+        Writes never conflict; :meth:`commit` validates them.
         """
         key = _dbmodule._key(key)
         pointer, length, keep = _dbmodule._value(value)
@@ -363,9 +366,10 @@ class Transaction:
         (also when it fails). Durable as the database's ``sync`` mode says.
 
         Raises:
-            ConflictError: a concurrent commit changed what this transaction read,
-                scanned or wrote (as its isolation level checks); nothing was
-                written. The message names the key or range.
+            ConflictError: a commit made after this transaction began changed what
+                it read, scanned or wrote (as its isolation level checks); nothing
+                was written. The message names the key or range. Read-only
+                transactions and transactions that wrote nothing never conflict.
             OmenIOError: the log could not be written.
             MisuseError: the transaction had already ended.
         """

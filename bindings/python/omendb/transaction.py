@@ -271,17 +271,6 @@ class Transaction:
         database = self._database
         core = self._core
         iterator = IteratorHandle()
-        handle = self._enter()
-        try:
-            ffi.check(ffi.txn_iterator_create(handle, ctypes.byref(iterator)))
-            if hi is not None:
-                status = ffi.iterator_set_bounds(iterator, _ffi.INT64_MIN if lo is None else lo, hi)
-                if status != OK:
-                    error = ffi.error(status)
-                    ffi.iterator_free(iterator)
-                    raise error
-        finally:
-            database._leave()
         walk = _dbmodule._walk_batched if ffi.has("iterator_read") else _dbmodule._walk_single
 
         def positioned() -> Iterator[Any]:
@@ -310,9 +299,21 @@ class Transaction:
             finally:
                 free()
 
-        generator = run()
-        free = weakref.finalize(generator, _free_iterator, core, ffi, iterator)
-        core.iterators[id(iterator)] = free
+        handle = self._enter()
+        try:
+            ffi.check(ffi.txn_iterator_create(handle, ctypes.byref(iterator)))
+            if hi is not None:
+                status = ffi.iterator_set_bounds(iterator, _ffi.INT64_MIN if lo is None else lo, hi)
+                if status != OK:
+                    error = ffi.error(status)
+                    ffi.iterator_free(iterator)
+                    raise error
+            generator = run()
+            free = weakref.finalize(generator, _free_iterator, core, ffi, iterator)
+            # Registered while still in flight: ending the transaction frees it first.
+            core.iterators[id(iterator)] = free
+        finally:
+            database._leave()
         return generator
 
     # -- writes ------------------------------------------------------------------

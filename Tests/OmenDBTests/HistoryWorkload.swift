@@ -3,9 +3,9 @@ import Foundation
 
 /// Generates and runs random concurrent histories on one database, single-threaded: a
 /// seeded scheduler interleaves the steps (begin, reads, writes, deletes, range scans,
-/// commit or rollback) of 2-4 transactions over a few keys, so conflicts are frequent, with
-/// now and then a plain `Database.put` and a flush between steps. Each run is recorded as a
-/// `History` for `SerializabilityChecker`.
+/// commit or rollback) of 2-4 transactions (some read-only) over a few keys, so conflicts
+/// are frequent, with now and then a plain `Database.put` and a flush between steps. Each
+/// run is recorded as a `History` for `SerializabilityChecker`.
 struct HistoryWorkload {
     static let keyCount: Int64 = 6
 
@@ -31,14 +31,15 @@ struct HistoryWorkload {
         // the start: then an absent read names its version (T0's absence, or that delete).
         var deleter: [Int64: Int] = [:]
         for key in history.initial.keys { deleter[key] = Int.random(in: 0..<count, using: &rng) }
+        let readOnly = (0..<count).map { _ in Int.random(in: 0..<100, using: &rng) < 15 }
         var plans: [[Action]] = (0..<count).map { index in
             var actions: [Action] = []
             for _ in 0..<Int.random(in: 1...5, using: &rng) {
                 let key = Int64.random(in: 0..<Self.keyCount, using: &rng)
                 switch Int.random(in: 0..<100, using: &rng) {
                 case 0..<35: actions.append(.read(key))
-                case 35..<60: actions.append(.write(key))
-                case 60..<75: actions.append(deleter[key] == index ? .delete(key) : .write(key))
+                case 35..<60: actions.append(readOnly[index] ? .read(key) : .write(key))
+                case 60..<75: actions.append(readOnly[index] ? .read(key) : deleter[key] == index ? .delete(key) : .write(key))
                 default:
                     if Int.random(in: 0..<4, using: &rng) == 0 {
                         actions.append(.scan(lower: nil, upper: nil, reverse: Bool.random(using: &rng)))
@@ -66,9 +67,9 @@ struct HistoryWorkload {
             }
             step += 1
             guard slots[index] >= 0 else {   // a transaction's first step begins it
-                transactions[index] = try db.beginTransaction(TransactionOptions(isolation: isolation))
+                transactions[index] = try db.beginTransaction(TransactionOptions(isolation: isolation, readOnly: readOnly[index]))
                 slots[index] = history.transactions.count
-                history.transactions.append(RecordedTransaction(label: "txn", began: step))
+                history.transactions.append(RecordedTransaction(label: readOnly[index] ? "read-only" : "txn", began: step))
                 continue
             }
             let txn = transactions[index]!, action = plans[index].removeFirst(), slot = slots[index]

@@ -88,7 +88,7 @@ struct SerializabilityChecker {
         func addEdge(_ from: Int, _ to: Int, _ label: String) {
             if from != to { edges[from].append((to, label)) }
         }
-        for (key, order) in versions {
+        for (key, order) in versions.sorted(by: { $0.key < $1.key }) {   // sorted: the same cycle reported every run
             for (a, b) in zip(order, order.dropFirst()) { addEdge(a, b, "ww(\(key))") }
         }
         for (index, txn) in transactions.enumerated() {

@@ -35,7 +35,7 @@ struct History {
 }
 
 struct RecordedTransaction {
-    /// "txn" for a transaction, "put" for a plain `Database.put` (a one-write commit).
+    /// "txn", "read-only" (a read-only transaction), or "put" (a plain `Database.put`: a one-write commit).
     let label: String
     let began: Int
     var operations: [RecordedOperation] = []

@@ -81,7 +81,7 @@ final class SerializabilityModelTests: XCTestCase {
 private extension SerializabilityModelTests.Totals {
     mutating func add(_ history: History, cycle: String?) {
         histories += 1
-        let transactions = history.transactions.filter { $0.label == "txn" }
+        let transactions = history.transactions.filter { $0.label != "put" }
         committed += transactions.filter(\.isCommitted).count
         conflicts += transactions.filter { $0.ending.hasPrefix("conflict") }.count
         rolledBack += transactions.filter { $0.ending == "rolled back" }.count

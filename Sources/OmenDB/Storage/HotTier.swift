@@ -33,10 +33,12 @@ final class HotTier {
     /// Map bytes assumed per write between measurements (key, payload and gaps).
     private static let estimatedMapBytesPerWrite = 32
 
-    /// Memory used by records and the map (estimated between measurements), for the
-    /// flush budget. The arena's last chunk may hold up to 1 MiB more (`allocatedBytes`).
+    /// Memory used by records and the map (estimated between measurements) and the
+    /// map's retired arrays, for the flush budget. The arena's last chunk may hold up to 1 MiB more (`allocatedBytes`).
     var memoryBytes: Int {
-        writerLock.withLock { arena.usedBytes + measuredMapBytes + writesSinceMeasure * Self.estimatedMapBytesPerWrite }
+        writerLock.withLock {
+            arena.usedBytes + measuredMapBytes + writesSinceMeasure * Self.estimatedMapBytesPerWrite + (map.graveyard?.bytes ?? 0)
+        }
     }
     var allocatedBytes: Int { writerLock.withLock { arena.allocatedBytes + map.sizeInBytes + (map.graveyard?.bytes ?? 0) } }
 

@@ -9,7 +9,7 @@ import XCTest
 /// `{1: 10, 2: 20}`. Transactions T1...T3 are driven step by step from one thread, as
 /// Hermitage's terminals are. OmenDB is optimistic: writes never block, and a conflict
 /// (`.conflict`, at commit or earlier) ends the transaction that got it; its later steps are
-/// skipped and its reads no longer count, as a failed transaction's reads count for nothing.
+/// skipped and its reads count for nothing.
 ///
 /// Reads are recorded as observations (row id and the value seen, nil for an absent row) so
 /// that each scenario decides from what it observed whether its anomaly occurred.

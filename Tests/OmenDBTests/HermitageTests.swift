@@ -5,7 +5,7 @@ import XCTest
 /// isolation level, each deciding from its observations whether its anomaly occurred. The
 /// observed table must meet the required minimum per level and equal the table in
 /// docs/transactions.md (OMENDB_UPDATE_DOCS=1 rewrites it). 15 scenarios x 4 levels, each
-/// on a fresh database: ~2 s in a debug build.
+/// on a fresh database: 0.5-2.5 s in a debug build, depending on the load.
 final class HermitageTests: XCTestCase {
     /// What each level must prevent at least: SERIALIZABLE everything; REPEATABLE_READ what
     /// PostgreSQL's repeatable read prevents; READ_COMMITTED and READ_UNCOMMITTED (which runs

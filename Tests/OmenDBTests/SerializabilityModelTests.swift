@@ -8,7 +8,7 @@ import XCTest
 /// The same generator at REPEATABLE_READ must make the checker find cycles (write skew):
 /// proof that it can fail. The run's seed is printed; OMENDB_SERIALIZABILITY_SEED replays
 /// it and OMENDB_SERIALIZABILITY_HISTORIES sets the number of SERIALIZABLE histories
-/// (default 5000: ~18 s in a debug build on 2 cores, ~3.5 s per 1000).
+/// (default 10000: ~20 s in a debug build on 2 cores, ~2 s per 1000).
 final class SerializabilityModelTests: XCTestCase {
     private static let environment = ProcessInfo.processInfo.environment
 
@@ -17,7 +17,7 @@ final class SerializabilityModelTests: XCTestCase {
     }
 
     func testSerializableHistoriesAreSerializable() throws {
-        let count = Self.environment["OMENDB_SERIALIZABILITY_HISTORIES"].flatMap { Int($0) } ?? 5000
+        let count = Self.environment["OMENDB_SERIALIZABILITY_HISTORIES"].flatMap { Int($0) } ?? 10000
         let totals = try runHistories(.serializable, count: count, seed: Self.seed, commitOrderReplay: true) { result in
             result.cycle == nil && result.violations.isEmpty
         }

@@ -15,6 +15,8 @@ Usage::
             ...
         with db.snapshot() as snap:              # a consistent read view
             view = snap.get(2)                   # zero-copy memoryview, valid while snap is open
+        with db.transaction() as txn:            # serializable; commits on success
+            txn[3] = txn[2] + b"!"               # ConflictError at the commit if a concurrent one interfered
 
 Lifetimes
 ---------
@@ -36,6 +38,9 @@ Lifetimes
   snapshot stays open. Whatever the order in which the snapshot object and the
   views are dropped or collected, the C snapshot is freed only after the last
   view is gone, so no view ever reads freed memory.
+* Transactions (:meth:`Database.transaction`, :mod:`omendb.transaction`) end at
+  commit, rollback or garbage collection; :meth:`Database.close` rolls back those
+  still active before it closes the C handle.
 
 Threads
 -------

@@ -55,9 +55,10 @@ suite_swift_test() {
 # there is in XCTest's frames); the C tests run with it on.
 sanitized_suite() {
     local kind=$1 scratch=$ROOT/.build-${1:0:1}san
-    export TSAN_OPTIONS=halt_on_error=1 ASAN_OPTIONS=halt_on_error=1:detect_leaks=0
+    # Tests/tsan.supp: the hot tier's optimistic (seqlock-validated) reads, by design.
+    export TSAN_OPTIONS=halt_on_error=1:suppressions=$ROOT/Tests/tsan.supp ASAN_OPTIONS=halt_on_error=1:detect_leaks=0
     swift build --build-tests --sanitize="$kind" --scratch-path "$scratch"
-    swift test --skip-build --sanitize="$kind" --scratch-path "$scratch" --filter Storage
+    swift test --skip-build --sanitize="$kind" --scratch-path "$scratch" --filter "Storage|Transaction|ALEXConcurrentRead"
     export ASAN_OPTIONS=halt_on_error=1:detect_leaks=1
     local tests=(test_threads test_database test_api)
     # Under TSan the transaction tests run in suite c_tsan.
@@ -101,8 +102,8 @@ suite_c_tsan() {
     # The transaction tests (test_transactions; test_bank: bank transfers and write skew on
     # threads) against libomendb.so built with -sanitize=thread (the scratch path swift_tsan
     # shares): 1-2 min to build on 2 cores (seconds after swift_tsan), ~30 s to run.
-    # Tests/tsan.supp: the hot tier's optimistic (seqlock) reads race by design.
-    export TSAN_OPTIONS="halt_on_error=1 suppressions=$ROOT/Tests/tsan.supp"
+    # Tests/tsan.supp: the hot tier's optimistic (seqlock-validated) reads, by design.
+    export TSAN_OPTIONS=halt_on_error=1:suppressions=$ROOT/Tests/tsan.supp
     swift build --sanitize=thread --scratch-path "$ROOT/.build-tsan" --product omendb
     sanitized_c_tests thread "$ROOT/.build-tsan/debug" test_transactions test_bank
 }

@@ -7,8 +7,8 @@ import Glibc
 /// files indexed by a stored PGM model; compaction merges runs. See docs/storage.md.
 ///
 /// Thread safety: every method may be called from any thread at once. Writers are
-/// serialized (with group commit of fsyncs); readers never wait for writers except
-/// for the brief read lock of the active hot tier.
+/// serialized (with group commit of fsyncs); reads take no lock and never wait for
+/// writers (docs/transactions.md, "Readers and writers").
 public final class Database {
     public let directory: String
     let options: DatabaseOptions

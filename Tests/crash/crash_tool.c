@@ -23,7 +23,8 @@
  *                            TXN_THREADS threads commit SERIALIZABLE transactions with
  *                            OMENDB_SYNC_FULL forever, until killed (concurrent commits
  *                            share fsyncs); "<thread> <n>" is printed (flushed) once
- *                            transaction n of the thread is acknowledged.
+ *                            transaction n of the thread is acknowledged, and at the
+ *                            start for the last transaction recovery found.
  *   crash_tool txn-check <dir> <acknowledged-file>
  *                            reopens the database and checks that every transaction is
  *                            entirely present or entirely absent, that every acknowledged
@@ -469,7 +470,14 @@ static int txn_attempt(omendb_db *db, int t, int64_t n, unsigned char *value, un
 static void *txn_write_thread(void *argument) {
     const txn_writer *w = argument;
     unsigned char *value = malloc(TXN_VALUE_MAX), *expected = malloc(TXN_VALUE_MAX);
-    for (int64_t n = txn_read_counter(NULL, w->db, w->t) + 1;; n++) {
+    int64_t recovered = txn_read_counter(NULL, w->db, w->t);
+    /* Transactions found after recovery must stay: acknowledged from now on. (Without this,
+     * one committed but unacknowledged transaction per kill would pile up unchecked.) */
+    if (recovered > 0) {
+        printf("%d %lld\n", w->t, (long long)recovered);
+        fflush(stdout);
+    }
+    for (int64_t n = recovered + 1;; n++) {
         int status;
         while ((status = txn_attempt(w->db, w->t, n, value, expected)) == OMENDB_CONFLICT) {}
         if (status != OMENDB_OK) exit(fail("transaction", status));

@@ -1,3 +1,5 @@
+import Synchronization
+
 /// The in-memory tier that takes writes: an `ALEXMap` from key to the newest value
 /// record (in a `ValueArena`), each record chaining to the key's older versions in
 /// this tier, so snapshots read the version at their sequence number.
@@ -22,6 +24,9 @@ final class HotTier {
     /// The WAL files whose records this tier holds (oldest first).
     var walNumbers: [UInt64] = []
     private(set) var largestSequence: UInt64 = 0
+    /// Set (once) when the first version is applied; read lock-free by iterators,
+    /// which skip a tier that holds nothing.
+    private let holdsVersions = Atomic<Bool>(false)
     private(set) var versionCount = 0
     private(set) var valueBytes = 0
 
@@ -33,10 +38,12 @@ final class HotTier {
     /// Map bytes assumed per write between measurements (key, payload and gaps).
     private static let estimatedMapBytesPerWrite = 32
 
-    /// Memory used by records and the map (estimated between measurements), for the
-    /// flush budget. The arena's last chunk may hold up to 1 MiB more (`allocatedBytes`).
+    /// Memory used by records and the map (estimated between measurements) and the
+    /// map's retired arrays, for the flush budget. The arena's last chunk may hold up to 1 MiB more (`allocatedBytes`).
     var memoryBytes: Int {
-        writerLock.withLock { arena.usedBytes + measuredMapBytes + writesSinceMeasure * Self.estimatedMapBytesPerWrite }
+        writerLock.withLock {
+            arena.usedBytes + measuredMapBytes + writesSinceMeasure * Self.estimatedMapBytesPerWrite + (map.graveyard?.bytes ?? 0)
+        }
     }
     var allocatedBytes: Int { writerLock.withLock { arena.allocatedBytes + map.sizeInBytes + (map.graveyard?.bytes ?? 0) } }
 
@@ -60,6 +67,7 @@ final class HotTier {
                 valueBytes += operation.value.count
             }
             largestSequence = max(largestSequence, sequence)
+            if count > 0 && !holdsVersions.load(ordering: .relaxed) { holdsVersions.store(true, ordering: .releasing) }
             writesSinceMeasure += count
             if writesSinceMeasure >= Self.mapMeasureInterval {
                 measuredMapBytes = map.sizeInBytes
@@ -67,6 +75,9 @@ final class HotTier {
             }
         }
     }
+
+    /// False until a version was applied (lock-free).
+    var isEmpty: Bool { !holdsVersions.load(ordering: .acquiring) }
 
     /// The newest version of `key` visible at `sequence` (may be a tombstone), or nil
     /// when this tier holds none. Lock-free.

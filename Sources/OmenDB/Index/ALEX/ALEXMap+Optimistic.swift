@@ -28,18 +28,26 @@ extension ALEXMap {
     @inline(__always)
     func changing(_ node: ALEXDataNode, _ body: () -> Void) {
         guard graveyard != nil else { body(); return }
-        node.version.wrappingAdd(1, ordering: .acquiringAndReleasing)
-        body()
-        node.version.wrappingAdd(1, ordering: .releasing)
+        Self.bracket(node.version, body)
     }
 
     /// Runs a writer change of the tree's shape with the structure version odd.
     @inline(__always)
     func changingStructure(_ body: () -> Void) {
         guard graveyard != nil else { body(); return }
-        structureVersion.wrappingAdd(1, ordering: .acquiringAndReleasing)
+        Self.bracket(structureVersion, body)
+    }
+
+    /// The seqlock writer: version odd, a release fence so no change below is seen
+    /// before the odd value, the change, then the next even value with release. Only
+    /// the one writer stores to a version, so plain stores do (no read-modify-write).
+    @inline(__always)
+    private static func bracket(_ version: borrowing Atomic<UInt64>, _ body: () -> Void) {
+        let even = version.load(ordering: .relaxed)
+        version.store(even &+ 1, ordering: .relaxed)
+        atomicMemoryFence(ordering: .releasing)
         body()
-        structureVersion.wrappingAdd(1, ordering: .releasing)
+        version.store(even &+ 2, ordering: .releasing)
     }
 
     /// The payload stored under `key`, or nil; safe while one writer changes the map.

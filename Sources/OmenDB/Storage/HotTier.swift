@@ -1,3 +1,4 @@
+import COmenDBShim
 import Synchronization
 
 /// The in-memory tier that takes writes: an `ALEXMap` from key to the newest value
@@ -13,9 +14,9 @@ import Synchronization
 /// which walk the map. Once frozen the tier is immutable. Record memory lives as long
 /// as the tier object.
 ///
-/// Memory: the map (~16+ bytes per key, plus the old arrays of expanded nodes kept for
-/// readers: at most about the map's size again) plus 24 bytes of record header per
-/// version plus the value bytes, rounded to 8.
+/// Memory: the map (~16+ bytes per key, plus old arrays of expanded nodes until no
+/// reader can hold them) plus 24 bytes of record header per version plus the value
+/// bytes, rounded to 8.
 final class HotTier {
     private let map = ALEXMap(concurrentReads: true)
     private let arena = ValueArena()
@@ -56,16 +57,21 @@ final class HotTier {
     /// database's writer lock).
     func apply(sequence: UInt64, operations: UnsafeRawBufferPointer, count: Int) throws(OmenError) {
         try writerLock.withLock { () throws(OmenError) in
+            // Unretained: the closure below would otherwise retain and release the arena per write.
+            let records = Unmanaged.passUnretained(arena)
             try BatchDecoding.forEach(operations, count: count, fileName: "batch", fileOffset: 0) { operation in
                 // The record links the previous newest version before the map publishes it.
                 map.upsert(operation.key) { older in
-                    let record = arena.append(sequence: sequence, older: older.flatMap { UnsafeRawPointer(bitPattern: UInt($0)) },
-                                              isTombstone: operation.isDelete, value: operation.value)
+                    let record = records._withUnsafeGuaranteedRef {
+                        $0.append(sequence: sequence, older: older.flatMap { UnsafeRawPointer(bitPattern: UInt($0)) },
+                                  isTombstone: operation.isDelete, value: operation.value)
+                    }
                     return UInt64(UInt(bitPattern: record))
                 }
                 versionCount += 1
                 valueBytes += operation.value.count
             }
+            map.graveyard.unsafelyUnwrapped.reclaim()
             largestSequence = max(largestSequence, sequence)
             if count > 0 && !holdsVersions.load(ordering: .relaxed) { holdsVersions.store(true, ordering: .releasing) }
             writesSinceMeasure += count
@@ -83,6 +89,9 @@ final class HotTier {
     /// when this tier holds none. Lock-free.
     @inline(__always)
     func find(_ key: Int64, at sequence: UInt64) -> HotRecord? {
+        // A read section keeps the map's retired memory alive (nested in a database read: free).
+        let slot = odb_shim_reader_enter()
+        defer { odb_shim_reader_exit(slot) }
         guard let payload = map.optimisticFind(key) else { return nil }
         return HotRecord(payload: payload)?.visible(at: sequence)
     }
@@ -91,7 +100,9 @@ final class HotTier {
     /// >= `key` (forward) or the last <= `key` (backward). Lock-free.
     func collect(from key: Int64, forward: Bool, limit: Int,
                  keys: UnsafeMutablePointer<Int64>, records: UnsafeMutablePointer<UInt64>) -> Int {
-        map.optimisticCollect(from: key, forward: forward, limit: limit, keys: keys, payloads: records)
+        let slot = odb_shim_reader_enter()
+        defer { odb_shim_reader_exit(slot) }
+        return map.optimisticCollect(from: key, forward: forward, limit: limit, keys: keys, payloads: records)
     }
 
     /// Visits every key in order with its newest record (frozen tiers: no writer remains).

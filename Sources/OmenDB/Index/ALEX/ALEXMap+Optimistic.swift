@@ -16,9 +16,10 @@ import Synchronization
 ///   version and shape, searches the copy, and checks them again.
 ///
 /// Memory safety does not depend on the checks: memory the tree stops using (old
-/// arrays, replaced nodes) goes to the graveyard and lives as long as the map, so a
-/// reader racing with the writer reads stale but valid memory, within the bounds of
-/// the copy it validated, and retries. A lookup retries only when the writer touched
+/// arrays, replaced nodes) goes to the graveyard and is freed only once every reader
+/// that might hold it has left its read section (reader epochs; callers read inside
+/// one), so a reader racing with the writer reads stale but valid memory, within the
+/// bounds of the copy it validated, and retries. A lookup retries only when the writer touched
 /// its own data node (or the shape) during the lookup's few hundred nanoseconds.
 ///
 /// Under ThreadSanitizer these reads are data races by design; Tests/tsan.supp
@@ -27,15 +28,17 @@ extension ALEXMap {
     /// Runs a writer change of `node`'s contents with its version odd.
     @inline(__always)
     func changing(_ node: ALEXDataNode, _ body: () -> Void) {
-        guard graveyard != nil else { body(); return }
+        guard concurrentReads else { body(); return }
         Self.bracket(node.version, body)
     }
 
-    /// Runs a writer change of the tree's shape with the structure version odd.
+    /// Runs a writer change of the tree's shape with the structure version odd, then
+    /// seals what it buried (freed once no reader can hold it).
     @inline(__always)
     func changingStructure(_ body: () -> Void) {
-        guard graveyard != nil else { body(); return }
+        guard concurrentReads else { body(); return }
         Self.bracket(structureVersion, body)
+        graveyard.unsafelyUnwrapped.seal()
     }
 
     /// The seqlock writer: version odd, a release fence so no change below is seen

@@ -29,7 +29,7 @@ cmake_configure() {
 cleanup() { if [[ ${OMENDB_KEEP_WORK:-0} == 1 ]]; then echo "kept $WORK"; else rm -rf "$WORK"; fi; }
 trap cleanup EXIT
 
-SUITES=(setup swift_build swift_test swift_tsan swift_asan storage_crash faults cmake_build ctest installed_checks installed_c_tests consumers python bench_smoke fuzz)
+SUITES=(setup swift_build swift_test swift_tsan swift_asan c_tsan storage_crash txn_crash faults cmake_build ctest installed_checks installed_c_tests consumers python bench_smoke fuzz)
 
 # ---- suites ------------------------------------------------------------------
 
@@ -47,28 +47,40 @@ suite_swift_test() {
 
 # sanitized_suite thread|address: the engine, its tests and libomendb.so built with
 # -sanitize=<kind> (own scratch path); the storage tests, the stress test among them
-# (10 s), then the C API tests for threads, the database and misuse, compiled by the
+# (10 s), then the C API tests for threads, the database and misuse (and, with ASan,
+# transactions: test_transactions, test_bank), compiled by the
 # Swift toolchain's clang with the same sanitizer runtime, against the instrumented
 # library. Any report fails the suite (halt_on_error). LeakSanitizer is off for the
 # XCTest run only: XCTest keeps its test-case objects alive to the end (every report
 # there is in XCTest's frames); the C tests run with it on.
 sanitized_suite() {
     local kind=$1 scratch=$ROOT/.build-${1:0:1}san
-    local toolchain
-    toolchain=$(dirname "$(readlink -f "$(command -v swift)")")   # .../usr/bin
-    local clang=$toolchain/clang runtime=$toolchain/../lib/swift/linux
     # Tests/tsan.supp: the hot tier's optimistic (seqlock-validated) reads, by design.
     export TSAN_OPTIONS=halt_on_error=1:suppressions=$ROOT/Tests/tsan.supp ASAN_OPTIONS=halt_on_error=1:detect_leaks=0
     swift build --build-tests --sanitize="$kind" --scratch-path "$scratch"
     swift test --skip-build --sanitize="$kind" --scratch-path "$scratch" --filter "Storage|Transaction|ALEXConcurrentRead"
     export ASAN_OPTIONS=halt_on_error=1:detect_leaks=1
-    local lib=$scratch/debug
+    local tests=(test_threads test_database test_api)
+    # Under TSan the transaction tests run in suite c_tsan.
+    [[ $kind == address ]] && tests+=(test_transactions test_bank)
+    sanitized_c_tests "$kind" "$scratch/debug" "${tests[@]}"
+}
+
+# sanitized_c_tests thread|address LIB TEST...: each Tests/c/TEST.c compiled by the Swift
+# toolchain's clang with -fsanitize=<kind> against the instrumented libomendb.so in LIB,
+# then run.
+sanitized_c_tests() {
+    local kind=$1 lib=$2
+    shift 2
+    local toolchain
+    toolchain=$(dirname "$(readlink -f "$(command -v swift)")")   # .../usr/bin
+    local clang=$toolchain/clang runtime=$toolchain/../lib/swift/linux
     ln -sf libomendb.so "$lib/libomendb.so.0"
     # The static TSan runtime carries libdispatch interceptors: link the toolchain's
     # libdispatch and blocks runtime for them.
     local extra=()
     [[ $kind == thread ]] && extra=(-L"$runtime" -ldispatch -lBlocksRuntime -Wl,-rpath,"$runtime")
-    for test in test_threads test_database test_api; do
+    for test in "$@"; do
         "$clang" -std=c99 -D_POSIX_C_SOURCE=200809L -O1 -g -fsanitize="$kind" -fno-omit-frame-pointer \
             -fuse-ld=lld -I"$ROOT/include" -I"$ROOT/Tests/c" "$ROOT/Tests/c/$test.c" \
             -L"$lib" -lomendb -Wl,-rpath,"$lib" "${extra[@]}" -lpthread -lm -o "$WORK/$test-$kind"
@@ -82,14 +94,31 @@ suite_swift_tsan() {
 }
 
 suite_swift_asan() {
-    # ~4 min on 2 cores: build ~2 min, storage tests ~1.5 min, C tests ~10 s.
+    # ~4 min on 2 cores: build ~2 min, storage tests ~1.5 min, C tests ~25 s.
     sanitized_suite address
+}
+
+suite_c_tsan() {
+    # The transaction tests (test_transactions; test_bank: bank transfers and write skew on
+    # threads) against libomendb.so built with -sanitize=thread (the scratch path swift_tsan
+    # shares): 1-2 min to build on 2 cores (seconds after swift_tsan), ~30 s to run.
+    # Tests/tsan.supp: the hot tier's optimistic (seqlock-validated) reads, by design.
+    export TSAN_OPTIONS=halt_on_error=1:suppressions=$ROOT/Tests/tsan.supp
+    swift build --sanitize=thread --scratch-path "$ROOT/.build-tsan" --product omendb
+    sanitized_c_tests thread "$ROOT/.build-tsan/debug" test_transactions test_bank
 }
 
 suite_storage_crash() {
     # SIGKILL a SYNC_FULL writer (batches, bulk loads, flushes, compactions) and some
     # reopens mid-recovery, then check (~30 s; --long: 5 min; --kills N: until N kills).
     bash "$ROOT/Tests/crash/run.sh"
+}
+
+suite_txn_crash() {
+    # SIGKILL three threads committing multi-key SYNC_FULL transactions, and some reopens
+    # mid-recovery, then check that every transaction is whole or absent and every
+    # acknowledged one present (~20 s; --long: 5 min).
+    bash "$ROOT/Tests/crash/run.sh" --transactions
 }
 
 suite_faults() {

@@ -19,6 +19,17 @@
  *                            the iterator agrees with the expected contents, and
  *                            omendb_verify passes. Exit status 0 = all good; the output
  *                            ends with "open_us=<microseconds the open took>".
+ *   crash_tool txn-write <dir>
+ *                            TXN_THREADS threads commit SERIALIZABLE transactions with
+ *                            OMENDB_SYNC_FULL forever, until killed (concurrent commits
+ *                            share fsyncs); "<thread> <n>" is printed (flushed) once
+ *                            transaction n of the thread is acknowledged, and at the
+ *                            start for the last transaction recovery found.
+ *   crash_tool txn-check <dir> <acknowledged-file>
+ *                            reopens the database and checks that every transaction is
+ *                            entirely present or entirely absent, that every acknowledged
+ *                            one (the complete lines of the file: txn-write's output over
+ *                            all runs) is present, and omendb_verify; output as check.
  *
  * Batch b (b = 1, 2, ...) puts keys b*16 + j for j < keys_in(b) with values derived
  * from (b, j), deletes key (b-5)*16 (the first key of batch b-5), and sets the
@@ -29,9 +40,21 @@
  * It sets marker key -2 to n, puts keys LOAD_BASE + n*LOAD_STRIDE + j for
  * j < load_size(n), and overwrites the first key of load n-1 (a bulk load is newer
  * than everything before it). Given the last batch b, loads 1..(b-1)/LOAD_EVERY must
- * be present and no load after b/LOAD_EVERY may be. */
+ * be present and no load after b/LOAD_EVERY may be.
+ *
+ * Transaction n (n = 1, 2, ...) of thread t reads the thread's counter key (which must be
+ * n-1) and the TXN_KEYS keys of group txn_group(t, n) (which must all hold one
+ * transaction's values or all be absent), then writes its id (t, n) with a payload into
+ * all of the group's keys, sets the counter to n, writes its log key and deletes the log
+ * key of n - TXN_LOG_KEEP, and commits; a conflict (another thread on the group) is
+ * retried. So after a crash: each thread's counter c is its last acknowledged
+ * transaction or one more (committed, killed before the acknowledgement); the log keys
+ * of c-TXN_LOG_KEEP+1..c exist and no others; every group is whole and holds a
+ * transaction (t, m) with m <= c(t) and no later transaction of t on that group. */
 #include <errno.h>
+#include <pthread.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -328,12 +351,252 @@ static int run_check(const char *dir, int64_t acknowledged) {
     return 0;
 }
 
+/* ---- Transactions ----------------------------------------------------------------- */
+
+#define TXN_THREADS 3
+#define TXN_KEYS 8
+#define TXN_GROUPS 64
+#define TXN_LOG_KEEP 50
+#define TXN_VALUE_MAX 24016
+
+static int64_t txn_counter_key(int t) { return -1 - (int64_t)t; }
+static int64_t txn_group_key(unsigned g, unsigned j) { return (int64_t)g * 16 + (int64_t)j; }
+static int64_t txn_log_key(int t, int64_t n) { return ((int64_t)1 << 40) + (int64_t)t * ((int64_t)1 << 32) + n; }
+static unsigned txn_group(int t, int64_t n) { return (unsigned)(((uint64_t)n * 2654435761u + (uint64_t)t * 40503u) % TXN_GROUPS); }
+
+/* The value transaction (t, n) writes as its j-th key (j = TXN_KEYS: its log key): the
+ * header (t, n), then a payload whose length varies with (t, n, j), sometimes over 8 KB. */
+static size_t txn_value(int t, int64_t n, unsigned j, unsigned char *out) {
+    int64_t tag = (int64_t)t * ((int64_t)1 << 32) + n, header[2] = {t, n};
+    uint64_t x = (uint64_t)tag * 0x9E3779B97F4A7C15ull + j * 0xBF58476D1CE4E5B9ull;
+    x ^= x >> 31;
+    size_t length = sizeof header + (x % 41 == 0 ? 8000 + (size_t)(x % 16000) : (size_t)(x % 700));
+    memcpy(out, header, sizeof header);
+    fill_value(tag, j, out + sizeof header, length - sizeof header);
+    return length;
+}
+
+/* Reads `key` (through txn, or db when txn is NULL) and the id (*t, *n) in its value, and
+ * checks that the value is what (t, n) writes as its j-th key: OMENDB_OK, OMENDB_NOT_FOUND,
+ * OMENDB_CORRUPTION for a wrong value, or the failing call's status. */
+static int txn_read_id(omendb_txn *txn, omendb_db *db, int64_t key, unsigned j, int *t, int64_t *n,
+                       unsigned char *buffer, unsigned char *expected) {
+    size_t length = 0;
+    int status = txn ? omendb_txn_get(txn, key, buffer, TXN_VALUE_MAX, &length)
+                     : omendb_get(db, key, buffer, TXN_VALUE_MAX, &length);
+    if (status != OMENDB_OK) return status;
+    int64_t header[2];
+    if (length < sizeof header) return OMENDB_CORRUPTION;
+    memcpy(header, buffer, sizeof header);
+    if (header[0] < 0 || header[0] >= TXN_THREADS || header[1] < 1) return OMENDB_CORRUPTION;
+    *t = (int)header[0];
+    *n = header[1];
+    size_t want = txn_value(*t, *n, j, expected);
+    return length == want && memcmp(buffer, expected, want) == 0 ? OMENDB_OK : OMENDB_CORRUPTION;
+}
+
+/* Reads the TXN_KEYS keys of group g: OMENDB_OK when all hold the same transaction's values
+ * (its id in *t, *n), OMENDB_NOT_FOUND when all are absent, OMENDB_CORRUPTION (reported on
+ * stderr) when the group is torn or a value wrong, or the failing call's status. */
+static int txn_read_group(omendb_txn *txn, omendb_db *db, unsigned g, int *t, int64_t *n,
+                          unsigned char *buffer, unsigned char *expected) {
+    int first_status = OMENDB_OK;
+    *t = -1;
+    *n = 0;
+    for (unsigned j = 0; j < TXN_KEYS; j++) {
+        int owner_t = -1;
+        int64_t owner_n = 0;
+        int status = txn_read_id(txn, db, txn_group_key(g, j), j, &owner_t, &owner_n, buffer, expected);
+        if (status != OMENDB_OK && status != OMENDB_NOT_FOUND && status != OMENDB_CORRUPTION) return status;
+        if (j == 0) { first_status = status; *t = owner_t; *n = owner_n; }
+        if (status == OMENDB_CORRUPTION || status != first_status || owner_t != *t || owner_n != *n) {
+            fprintf(stderr, "crash_tool: group %u is torn: key %u %s (%d, %lld), key 0 %s (%d, %lld)\n", g, j,
+                    status == OMENDB_CORRUPTION ? "has a wrong value for" : status == OMENDB_OK ? "holds" : "is absent:",
+                    owner_t, (long long)owner_n, first_status == OMENDB_OK ? "holds" : "is absent:", *t, (long long)*n);
+            return OMENDB_CORRUPTION;
+        }
+    }
+    return first_status;
+}
+
+static int64_t txn_read_counter(omendb_txn *txn, omendb_db *db, int t) {
+    int64_t counter = 0;
+    size_t length = 0;
+    int status = txn ? omendb_txn_get(txn, txn_counter_key(t), &counter, sizeof counter, &length)
+                     : omendb_get(db, txn_counter_key(t), &counter, sizeof counter, &length);
+    if (status == OMENDB_NOT_FOUND) return 0;
+    if (status == OMENDB_CONFLICT) return -1;
+    if (status != OMENDB_OK || length != sizeof counter) {
+        fprintf(stderr, "crash_tool: counter of thread %d: status %d, length %zu: %s\n", t, status, length, omendb_last_error());
+        exit(2);
+    }
+    return counter;
+}
+
+typedef struct { omendb_db *db; int t; } txn_writer;
+
+/* Transaction n of thread t: reads the thread's counter (n - 1) and the keys of group
+ * txn_group(t, n), which must agree (a commit is visible whole); writes (t, n) into the
+ * group, the counter, the log key of n, and deletes the log key of n - TXN_LOG_KEEP.
+ * Returns the commit's status, or OMENDB_CONFLICT from an earlier call. */
+static int txn_attempt(omendb_db *db, int t, int64_t n, unsigned char *value, unsigned char *expected) {
+    omendb_txn *txn = NULL;
+    int status = omendb_txn_begin(db, NULL, &txn);   /* SERIALIZABLE, read-write */
+    if (status != OMENDB_OK) return status;
+    int64_t counter = txn_read_counter(txn, db, t);
+    if (counter < 0) { omendb_txn_free(txn); return OMENDB_CONFLICT; }
+    if (counter != n - 1) {
+        fprintf(stderr, "crash_tool: thread %d is at transaction %lld but its counter says %lld\n", t, (long long)n, (long long)counter);
+        exit(2);
+    }
+    unsigned g = txn_group(t, n);
+    int owner_t;
+    int64_t owner_n;
+    status = txn_read_group(txn, db, g, &owner_t, &owner_n, value, expected);
+    if (status == OMENDB_CONFLICT) { omendb_txn_free(txn); return status; }
+    if (status != OMENDB_OK && status != OMENDB_NOT_FOUND) exit(fail("reading a group", status));
+    status = OMENDB_OK;
+    for (unsigned j = 0; j <= TXN_KEYS && status == OMENDB_OK; j++) {
+        size_t length = txn_value(t, n, j, value);
+        status = omendb_txn_put(txn, j < TXN_KEYS ? txn_group_key(g, j) : txn_log_key(t, n), value, length);
+    }
+    if (status == OMENDB_OK) status = omendb_txn_put(txn, txn_counter_key(t), &n, sizeof n);
+    if (status == OMENDB_OK && n > TXN_LOG_KEEP) status = omendb_txn_delete(txn, txn_log_key(t, n - TXN_LOG_KEEP));
+    if (status == OMENDB_OK) status = omendb_txn_commit(txn);
+    omendb_txn_free(txn);
+    return status;
+}
+
+static void *txn_write_thread(void *argument) {
+    const txn_writer *w = argument;
+    unsigned char *value = malloc(TXN_VALUE_MAX), *expected = malloc(TXN_VALUE_MAX);
+    int64_t recovered = txn_read_counter(NULL, w->db, w->t);
+    /* Transactions found after recovery must stay: acknowledged from now on. (Without this,
+     * one committed but unacknowledged transaction per kill would pile up unchecked.) */
+    if (recovered > 0) {
+        printf("%d %lld\n", w->t, (long long)recovered);
+        fflush(stdout);
+    }
+    for (int64_t n = recovered + 1;; n++) {
+        int status;
+        while ((status = txn_attempt(w->db, w->t, n, value, expected)) == OMENDB_CONFLICT) {}
+        if (status != OMENDB_OK) exit(fail("transaction", status));
+        printf("%d %lld\n", w->t, (long long)n);   /* acknowledged */
+        fflush(stdout);
+    }
+    return NULL;
+}
+
+static int run_txn_writer(const char *dir) {
+    omendb_db *db = open_db(dir, OMENDB_SYNC_FULL);
+    announce("opened");
+    pthread_t threads[TXN_THREADS];
+    txn_writer writers[TXN_THREADS];
+    for (int t = 0; t < TXN_THREADS; t++) {
+        writers[t].db = db;
+        writers[t].t = t;
+        if (pthread_create(&threads[t], NULL, txn_write_thread, &writers[t]) != 0) { perror("crash_tool: pthread_create"); return 2; }
+    }
+    for (int t = 0; t < TXN_THREADS; t++) pthread_join(threads[t], NULL);   /* until killed */
+    return 2;
+}
+
+static int txn_failed(const char *format, ...) __attribute__((format(printf, 1, 2)));
+static int txn_failed(const char *format, ...) {
+    va_list arguments;
+    va_start(arguments, format);
+    fprintf(stderr, "crash_tool: ");
+    vfprintf(stderr, format, arguments);
+    fputc('\n', stderr);
+    va_end(arguments);
+    return 1;
+}
+
+static int run_txn_check(const char *dir, const char *acked_path) {
+    double started = now_us();
+    omendb_db *db = open_db(dir, OMENDB_SYNC_FULL);
+    double open_us = now_us() - started;
+    /* The acknowledged transactions: the complete "t n" lines of the writers' output. */
+    int64_t acked[TXN_THREADS] = {0}, counter[TXN_THREADS];
+    FILE *file = fopen(acked_path, "r");
+    if (!file) { perror("crash_tool: acknowledged transactions"); return 2; }
+    char line[128];
+    while (fgets(line, sizeof line, file)) {
+        int t;
+        long long n;
+        if (strchr(line, '\n') && sscanf(line, "%d %lld", &t, &n) == 2 && t >= 0 && t < TXN_THREADS && n > acked[t]) acked[t] = n;
+    }
+    fclose(file);
+    unsigned char *buffer = malloc(TXN_VALUE_MAX), *expected = malloc(TXN_VALUE_MAX);
+    uint64_t expected_keys = 0, in_flight = 0, committed = 0;
+    int status;
+    for (int t = 0; t < TXN_THREADS; t++) {
+        counter[t] = txn_read_counter(NULL, db, t);
+        if (counter[t] < acked[t])
+            return txn_failed("transaction (%d, %lld) was acknowledged but the counter of its thread is %lld",
+                              t, (long long)acked[t], (long long)counter[t]);
+        if (counter[t] > acked[t] + 1)
+            return txn_failed("thread %d: counter %lld, but only %lld transactions were acknowledged (one may be in flight)",
+                              t, (long long)counter[t], (long long)acked[t]);
+        in_flight += counter[t] > acked[t];
+        committed += (uint64_t)counter[t];
+        expected_keys += counter[t] > 0;
+        /* The log keys of the last TXN_LOG_KEEP transactions, none before or after. */
+        for (int64_t n = counter[t] - TXN_LOG_KEEP - 2; n <= counter[t] + 2; n++) {
+            if (n < 1) continue;
+            int present = n > counter[t] - TXN_LOG_KEEP && n <= counter[t], owner_t = -1;
+            int64_t owner_n = 0;
+            status = txn_read_id(NULL, db, txn_log_key(t, n), TXN_KEYS, &owner_t, &owner_n, buffer, expected);
+            if (status != OMENDB_OK && status != OMENDB_NOT_FOUND)
+                return txn_failed("the log key of (%d, %lld): status %d (%s)", t, (long long)n, status, omendb_status_string(status));
+            if ((status == OMENDB_OK) != present || (present && (owner_t != t || owner_n != n)))
+                return txn_failed("the log key of (%d, %lld) is %s, the counter of the thread is %lld", t, (long long)n,
+                                  status == OMENDB_OK ? "present" : "absent", (long long)counter[t]);
+            expected_keys += (uint64_t)present;
+        }
+    }
+    /* Every group holds one committed transaction in all its keys, and not one its own thread overwrote later. */
+    for (unsigned g = 0; g < TXN_GROUPS; g++) {
+        int owner_t;
+        int64_t owner_n;
+        status = txn_read_group(NULL, db, g, &owner_t, &owner_n, buffer, expected);
+        if (status == OMENDB_NOT_FOUND) continue;
+        if (status != OMENDB_OK) return status == OMENDB_CORRUPTION ? 1 : fail("reading a group", status);
+        expected_keys += TXN_KEYS;
+        if (owner_n > counter[owner_t])
+            return txn_failed("group %u holds transaction (%d, %lld), but that thread's counter is %lld",
+                              g, owner_t, (long long)owner_n, (long long)counter[owner_t]);
+        for (int64_t n = owner_n + 1; n <= counter[owner_t]; n++)
+            if (txn_group(owner_t, n) == g)
+                return txn_failed("group %u holds transaction (%d, %lld): the later (%d, %lld) that wrote it is lost",
+                                  g, owner_t, (long long)owner_n, owner_t, (long long)n);
+    }
+    /* Nothing else is stored. */
+    omendb_iterator *it = NULL;
+    if ((status = omendb_iterator_create(db, NULL, &it)) != OMENDB_OK) return fail("iterator", status);
+    uint64_t seen = 0;
+    for (omendb_iterator_seek_first(it); omendb_iterator_valid(it); omendb_iterator_next(it)) seen++;
+    omendb_iterator_free(it);
+    if (seen != expected_keys)
+        return txn_failed("the iterator saw %llu keys, expected %llu", (unsigned long long)seen, (unsigned long long)expected_keys);
+    if ((status = omendb_verify(db)) != OMENDB_OK) return fail("verify", status);
+    if ((status = omendb_close(db)) != OMENDB_OK) return fail("close", status);
+    printf("ok: %llu transactions committed, %llu of them durable but not yet acknowledged at the kill, %llu keys open_us=%.0f\n",
+           (unsigned long long)committed, (unsigned long long)in_flight, (unsigned long long)seen, open_us);
+    free(buffer);
+    free(expected);
+    return 0;
+}
+
 int main(int argc, char **argv) {
     if (argc == 3 && strcmp(argv[1], "write") == 0) return run_writer(argv[2]);
     if (argc == 4 && strcmp(argv[1], "check") == 0) return run_check(argv[2], strtoll(argv[3], NULL, 10));
+    if (argc == 3 && strcmp(argv[1], "txn-write") == 0) return run_txn_writer(argv[2]);
+    if (argc == 4 && strcmp(argv[1], "txn-check") == 0) return run_txn_check(argv[2], argv[3]);
     if (argc == 5 && strcmp(argv[1], "reopen-kill") == 0)
         return run_reopen_kill(argv[2], strtol(argv[3], NULL, 10), (unsigned)strtoul(argv[4], NULL, 10));
     fprintf(stderr, "usage: crash_tool write <dir> | crash_tool check <dir> <last-acked-id> |"
-                    " crash_tool reopen-kill <dir> <window-us> <seed>\n");
+                    " crash_tool reopen-kill <dir> <window-us> <seed> |"
+                    " crash_tool txn-write <dir> | crash_tool txn-check <dir> <acknowledged-file>\n");
     return 64;
 }

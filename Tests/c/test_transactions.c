@@ -720,7 +720,7 @@ static void test_zero_copy(omendb_db *db) {
 }
 
 /* A transaction outlives omendb_close: REPEATABLE_READ and SERIALIZABLE reads go on at the
- * snapshot, commits are OMENDB_MISUSE, and nothing of it is written. */
+ * snapshot; READ_COMMITTED reads, writes and commits are OMENDB_MISUSE; nothing of it is written. */
 static void test_close_with_open_transactions(omendb_db **db, const char *path) {
     check_section("transactions open across omendb_close");
     write_db(*db, 90000, 1);
@@ -731,6 +731,11 @@ static void test_close_with_open_transactions(omendb_db **db, const char *path) 
     CHECK_STATUS(omendb_close(*db), OMENDB_OK);
     CHECK(read_txn(snapshot_txn, 90000) == 1, "a REPEATABLE_READ read after omendb_close failed");
     CHECK(read_txn(snapshot_txn, 90001) == 1, "an own write is not readable after omendb_close");
+    char buffer[16];
+    size_t length = 0;
+    CHECK_STATUS(omendb_txn_get(committed_txn, 90000, buffer, sizeof buffer, &length), OMENDB_MISUSE);
+    CHECK_STATUS(omendb_txn_put(snapshot_txn, 90003, "x", 1), OMENDB_MISUSE);
+    CHECK_STATUS(omendb_txn_delete(committed_txn, 90000), OMENDB_MISUSE);
     CHECK_STATUS(omendb_txn_commit(snapshot_txn), OMENDB_MISUSE);
     CHECK_STATUS(omendb_txn_commit(committed_txn), OMENDB_MISUSE);
     omendb_txn_free(snapshot_txn);

@@ -1,3 +1,5 @@
+import Synchronization
+
 /// A group of reads and writes that commits all together or not at all, isolated from
 /// concurrent transactions per its `IsolationLevel` (docs/transactions.md).
 ///
@@ -53,6 +55,15 @@ public final class Transaction {
         guard isActive else { throw OmenError(.misuse, "the transaction has already ended (committed or rolled back)") }
     }
 
+    /// READ_COMMITTED reads and every write need the database open (snapshot reads
+    /// do not: their view stays readable after close, as a snapshot's does).
+    @inline(__always)
+    private func checkOpen() throws(OmenError) {
+        if database.closedFlag.load(ordering: .acquiring) {
+            throw OmenError(.misuse, "database '\(database.directory)' is closed")
+        }
+    }
+
     // MARK: Reads
 
     /// Calls `body` with the value of `key` as this transaction sees it (its own write
@@ -68,6 +79,7 @@ public final class Transaction {
             case .absent, .deleted: return body(nil)
             }
         }
+        try checkOpen()
         return try database.withValue(key, body)
     }
 
@@ -86,6 +98,7 @@ public final class Transaction {
             return value
         }
         // READ_COMMITTED: read the newest state, and keep the snapshot the value lives in.
+        try checkOpen()
         let latest = database.snapshot()
         if keptSnapshots.last?.view !== latest.view || keptSnapshots.last?.sequence != latest.sequence {
             keptSnapshots.append(latest)
@@ -96,6 +109,7 @@ public final class Transaction {
     /// An iterator over this transaction's view with its own writes merged in.
     public func makeIterator() throws(OmenError) -> TransactionIterator {
         try checkActive()
+        if view == nil { try checkOpen() }
         let snapshot = view.map { Snapshot(view: $0, sequence: snapshotSequence, pins: database.pins) } ?? database.snapshot()
         return TransactionIterator(transaction: self, base: snapshot.makeIterator())
     }
@@ -139,6 +153,7 @@ public final class Transaction {
 
     private func checkWritable() throws(OmenError) {
         try checkActive()
+        try checkOpen()
         guard !isReadOnly else { throw OmenError(.readOnly, "the transaction is read-only") }
     }
 

@@ -86,8 +86,8 @@ def main():
     p.add_argument("--n", type=int, help="loaded keys (default 1M; smoke 10k)")
     p.add_argument("--reps", type=int, help="repetitions (processes) per workload and store (default 3)")
     p.add_argument("--seconds", type=float, help="measured seconds per thread count (default 2)")
-    p.add_argument("--writer-rate", type=int, default=10_000,
-                   help="read_scaling: the writer's commits per second (default 10000)")
+    p.add_argument("--writer-rate", type=int, default=1_000,
+                   help="read_scaling: the writer's commits per second (default 1000)")
     p.add_argument("--seed", type=int, default=42)
     p.add_argument("--out", help="results file (default: bench/results/concurrency-<date>-<commit>.jsonl;"
                    " smoke: a temporary file)")

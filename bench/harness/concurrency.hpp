@@ -25,7 +25,7 @@ struct ConcurrencyConfig {
     std::vector<int> threads{1, 2, 4, 8};  // thread counts, measured in this order
     double warmup_seconds = 0.3;           // per thread count, unmeasured
     double seconds = 2.0;                  // per thread count, measured
-    uint64_t writer_rate = 10000;          // read_scaling: the writer's commits per second
+    uint64_t writer_rate = 1000;           // read_scaling: the writer's commits per second
     uint64_t overhead_ops = 500000;        // txn_overhead: operations per measurement
     uint64_t seed = 42;                    // the threads' random keys derive from it
     int run = 0;                           // the "run" field of the results

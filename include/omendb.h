@@ -254,7 +254,8 @@ typedef struct omendb_batch omendb_batch;
  * freed, even after omendb_close of its database. */
 typedef struct omendb_snapshot omendb_snapshot;
 
-/* An ordered cursor over a snapshot. Not thread-safe: one thread at a time. */
+/* An ordered cursor over a snapshot or a transaction (omendb_txn_iterator_create).
+ * Not thread-safe: one thread at a time. */
 typedef struct omendb_iterator omendb_iterator;
 
 /* Creates options holding the defaults: create_if_missing 1, error_if_exists 0,
@@ -487,10 +488,99 @@ typedef struct omendb_db_stats {
     double   bytes_per_key_index;  /* index memory per key, all tiers */
     uint64_t approximate_count;    /* keys over all tiers (a key in several tiers counts more than once) */
     uint64_t last_sequence;        /* sequence number of the newest visible commit */
+    uint64_t active_transactions;  /* transactions begun and not yet ended */
+    uint64_t oldest_pinned_sequence; /* oldest sequence a live snapshot or transaction reads at; 0: none */
+    uint64_t retained_versions;    /* superseded versions kept in memory-tier chains for snapshots/transactions (dropped at flush) */
+    uint64_t conflicts;            /* commits refused with OMENDB_CONFLICT since open */
 } omendb_db_stats;
 
 /* Fills `stats`. OMENDB_INVALID_ARGUMENT when stats->struct_size < sizeof(size_t) + 16. */
 int omendb_get_stats(omendb_db *db, omendb_db_stats *stats);
+/* ------------------------------------------------------------------------- */
+/* Transactions (docs/transactions.md)                                       */
+/* ------------------------------------------------------------------------- */
+/* Optimistic and multi-version: reads never block and never take a lock; writes stay
+ * private to the transaction until omendb_txn_commit, which writes them as ONE log
+ * record (a crash never leaves part of a transaction) after validating them against
+ * the commits made since the transaction's snapshot. A failed validation returns
+ * OMENDB_CONFLICT, writes nothing and names the conflicting key or scanned range in
+ * omendb_last_error(); retry the whole transaction. Plain omendb_put / omendb_delete /
+ * omendb_write / omendb_bulk_load are commits too: transactions conflict with them. */
+
+/* Defined when this header declares the omendb_txn API below. */
+#define OMENDB_HAVE_TRANSACTIONS 1
+
+/* Isolation levels (omendb_txn_options_set_isolation). */
+#define OMENDB_ISOLATION_READ_UNCOMMITTED 0 /* runs as READ_COMMITTED: writes are private until commit, so there is nothing uncommitted to read */
+#define OMENDB_ISOLATION_READ_COMMITTED   1 /* every read sees the newest committed state; no validation */
+#define OMENDB_ISOLATION_REPEATABLE_READ  2 /* snapshot isolation: reads at begin; first committer wins on written keys */
+#define OMENDB_ISOLATION_SERIALIZABLE     3 /* snapshot reads; commit validates read keys, scanned ranges and written keys (default) */
+
+/* Transaction options. Not thread-safe; a transaction keeps no reference to them.
+ * New setters may be added without an ABI break. */
+typedef struct omendb_txn_options omendb_txn_options;
+
+/* A transaction. Not thread-safe: one thread at a time (it may move between threads).
+ * Any number of transactions may be open at once on one database. Values read
+ * zero-copy through it stay valid until it is freed. */
+typedef struct omendb_txn omendb_txn;
+
+/* Creates options holding the defaults: OMENDB_ISOLATION_SERIALIZABLE, read-write.
+ * Owned: free with omendb_txn_options_free. */
+int omendb_txn_options_create(omendb_txn_options **options);
+
+/* Frees options. NULL is a no-op. */
+void omendb_txn_options_free(omendb_txn_options *options);
+
+/* One of OMENDB_ISOLATION_*; anything else is OMENDB_INVALID_ARGUMENT. */
+int omendb_txn_options_set_isolation(omendb_txn_options *options, int level);
+
+/* 1: the transaction refuses writes (OMENDB_READ_ONLY) and never conflicts. */
+int omendb_txn_options_set_read_only(omendb_txn_options *options, int yes);
+
+/* Begins a transaction on `db` (options NULL: the defaults) and stores it in *txn.
+ * Owned: free with omendb_txn_free (after commit or rollback, or to roll back).
+ * Thread-safe. Errors: OMENDB_MISUSE when db is closed; OMENDB_READ_ONLY for a
+ * read-write transaction on a database opened read-only. The transaction keeps the
+ * database's memory alive, but every call after omendb_close fails (OMENDB_MISUSE)
+ * except reads of a REPEATABLE_READ / SERIALIZABLE transaction. */
+int omendb_txn_begin(omendb_db *db, const omendb_txn_options *options, omendb_txn **txn);
+
+/* Reads `key` as the transaction sees it: its own latest put or delete of the key,
+ * else the snapshot taken at begin (READ_COMMITTED: the newest committed state).
+ * Copies into buffer as omendb_get does: *length = the value's length; OMENDB_NOT_FOUND
+ * when absent or deleted; OMENDB_BUFFER_TOO_SMALL (nothing copied) when it does not fit.
+ * Under SERIALIZABLE the key joins the transaction's read set. */
+int omendb_txn_get(omendb_txn *txn, int64_t key, void *buffer, size_t capacity, size_t *length);
+
+/* As omendb_txn_get without a copy: *value points into engine memory, valid until
+ * omendb_txn_free (also after commit or rollback; never written through). */
+int omendb_txn_get_pointer(omendb_txn *txn, int64_t key, const void **value, size_t *length);
+
+/* Buffers a put (a copy of the value) / a delete in the transaction. OMENDB_READ_ONLY in
+ * a read-only transaction; OMENDB_TOO_LARGE above the database's maximum value size. */
+int omendb_txn_put(omendb_txn *txn, int64_t key, const void *value, size_t length);
+int omendb_txn_delete(omendb_txn *txn, int64_t key);
+
+/* Creates an iterator over the transaction's view (its snapshot, READ_COMMITTED: the
+ * newest state now) with the transaction's own writes merged in; every
+ * omendb_iterator_* function works on it. Under SERIALIZABLE every key range it walks
+ * over is validated at commit (phantoms conflict). Owned: free with
+ * omendb_iterator_free. Its moves fail with OMENDB_MISUSE once the transaction ended. */
+int omendb_txn_iterator_create(omendb_txn *txn, omendb_iterator **iterator);
+
+/* Validates and commits; the transaction has ended afterwards whatever the outcome.
+ * OMENDB_OK: durable per the database's sync mode, like omendb_write. OMENDB_CONFLICT:
+ * nothing was written (see the section comment). Read-only transactions and
+ * transactions that wrote nothing always commit. */
+int omendb_txn_commit(omendb_txn *txn);
+
+/* Discards the transaction's writes and ends it. Idempotent. */
+int omendb_txn_rollback(omendb_txn *txn);
+
+/* Frees a transaction, rolling it back if still active. NULL is a no-op. */
+void omendb_txn_free(omendb_txn *txn);
+
 /* Serialized models. An index's models (not its keys) serialize to a versioned,
  * CRC32C-checksummed byte format (docs/format.md, "Learned index model format")
  * that loads back over the same key array without refitting. */

@@ -13,7 +13,7 @@ let databaseOptionsHandles = HandleTable<DatabaseOptionsBox>(tag: HandleTag.data
 let databaseHandles = HandleTable<Database>(tag: HandleTag.database)
 let batchHandles = HandleTable<WriteBatch>(tag: HandleTag.batch)
 let snapshotHandles = HandleTable<Snapshot>(tag: HandleTag.snapshot)
-let iteratorHandles = HandleTable<StorageIterator>(tag: HandleTag.iterator)
+let iteratorHandles = HandleTable<IteratorHandle>(tag: HandleTag.iterator)
 
 /// Runs an engine call, translating a thrown error into a status and message.
 @inline(__always)
@@ -274,7 +274,7 @@ public func cSnapshotFree(_ snapshot: OpaquePointer?) {
 }
 
 /// A non-NULL address for empty values (C callers may treat NULL as "absent").
-private let emptyValueAddress = UnsafeRawPointer(staticCString(""))
+let emptyValueAddress = UnsafeRawPointer(staticCString(""))
 
 @_cdecl("omendb_snapshot_get")
 public func cSnapshotGet(_ snapshot: OpaquePointer?, _ key: Int64, _ value: UnsafeMutablePointer<UnsafeRawPointer?>?,
@@ -327,12 +327,12 @@ public func cIteratorCreate(_ db: OpaquePointer?, _ snapshot: OpaquePointer?,
     guard let out else { return ThreadError.invalid(function, "iterator is NULL") }
     if snapshot != nil {
         return withHandle(Snapshot.self, HandleTag.snapshot, snapshot, function) { snapshot in
-            out.pointee = iteratorHandles.insert(snapshot.makeIterator())
+            out.pointee = iteratorHandles.insert(IteratorHandle(snapshot.makeIterator()))
             return OMENDB_OK
         }
     }
     return withHandle(Database.self, HandleTag.database, db, function) { database in
-        out.pointee = iteratorHandles.insert(database.snapshot().makeIterator())
+        out.pointee = iteratorHandles.insert(IteratorHandle(database.snapshot().makeIterator()))
         return OMENDB_OK
     }
 }
@@ -345,7 +345,7 @@ public func cIteratorFree(_ iterator: OpaquePointer?) {
 @_cdecl("omendb_iterator_set_bounds")
 public func cIteratorSetBounds(_ iterator: OpaquePointer?, _ lower: Int64, _ upper: Int64) -> Int32 {
     guard lower <= upper else { return ThreadError.invalid("omendb_iterator_set_bounds", "lower \(lower) > upper \(upper)") }
-    return withHandle(StorageIterator.self, HandleTag.iterator, iterator, "omendb_iterator_set_bounds") { it in
+    return withIterator(iterator, "omendb_iterator_set_bounds") { it in
         it.setBounds(lower: lower, upper: upper)
         return OMENDB_OK
     }
@@ -353,28 +353,28 @@ public func cIteratorSetBounds(_ iterator: OpaquePointer?, _ lower: Int64, _ upp
 
 @_cdecl("omendb_iterator_seek")
 public func cIteratorSeek(_ iterator: OpaquePointer?, _ key: Int64) -> Int32 {
-    withHandle(StorageIterator.self, HandleTag.iterator, iterator, "omendb_iterator_seek") { it in
+    withIterator(iterator, "omendb_iterator_seek") { it in
         engineCall("omendb_iterator_seek") { () throws(OmenError) in try it.seek(key); return OMENDB_OK }
     }
 }
 
 @_cdecl("omendb_iterator_seek_for_prev")
 public func cIteratorSeekForPrev(_ iterator: OpaquePointer?, _ key: Int64) -> Int32 {
-    withHandle(StorageIterator.self, HandleTag.iterator, iterator, "omendb_iterator_seek_for_prev") { it in
+    withIterator(iterator, "omendb_iterator_seek_for_prev") { it in
         engineCall("omendb_iterator_seek_for_prev") { () throws(OmenError) in try it.seekForPrevious(key); return OMENDB_OK }
     }
 }
 
 @_cdecl("omendb_iterator_seek_first")
 public func cIteratorSeekFirst(_ iterator: OpaquePointer?) -> Int32 {
-    withHandle(StorageIterator.self, HandleTag.iterator, iterator, "omendb_iterator_seek_first") { it in
+    withIterator(iterator, "omendb_iterator_seek_first") { it in
         engineCall("omendb_iterator_seek_first") { () throws(OmenError) in try it.seekFirst(); return OMENDB_OK }
     }
 }
 
 @_cdecl("omendb_iterator_seek_last")
 public func cIteratorSeekLast(_ iterator: OpaquePointer?) -> Int32 {
-    withHandle(StorageIterator.self, HandleTag.iterator, iterator, "omendb_iterator_seek_last") { it in
+    withIterator(iterator, "omendb_iterator_seek_last") { it in
         engineCall("omendb_iterator_seek_last") { () throws(OmenError) in try it.seekLast(); return OMENDB_OK }
     }
 }
@@ -383,13 +383,13 @@ public func cIteratorSeekLast(_ iterator: OpaquePointer?) -> Int32 {
 public func cIteratorValid(_ iterator: OpaquePointer?) -> Int32 {
     guard iterator != nil else { return 0 }
     var valid: Int32 = 0
-    _ = withHandle(StorageIterator.self, HandleTag.iterator, iterator, "omendb_iterator_valid") { it in valid = it.isValid ? 1 : 0; return OMENDB_OK }
+    _ = withIterator(iterator, "omendb_iterator_valid") { it in valid = it.isValid ? 1 : 0; return OMENDB_OK }
     return valid
 }
 
 @_cdecl("omendb_iterator_next")
 public func cIteratorNext(_ iterator: OpaquePointer?) -> Int32 {
-    withHandle(StorageIterator.self, HandleTag.iterator, iterator, "omendb_iterator_next") { it in
+    withIterator(iterator, "omendb_iterator_next") { it in
         guard it.isValid else { return ThreadError.invalid("omendb_iterator_next", "the iterator is not at an entry") }
         return engineCall("omendb_iterator_next") { () throws(OmenError) in try it.next(); return OMENDB_OK }
     }
@@ -397,7 +397,7 @@ public func cIteratorNext(_ iterator: OpaquePointer?) -> Int32 {
 
 @_cdecl("omendb_iterator_prev")
 public func cIteratorPrev(_ iterator: OpaquePointer?) -> Int32 {
-    withHandle(StorageIterator.self, HandleTag.iterator, iterator, "omendb_iterator_prev") { it in
+    withIterator(iterator, "omendb_iterator_prev") { it in
         guard it.isValid else { return ThreadError.invalid("omendb_iterator_prev", "the iterator is not at an entry") }
         return engineCall("omendb_iterator_prev") { () throws(OmenError) in try it.previous(); return OMENDB_OK }
     }
@@ -406,7 +406,7 @@ public func cIteratorPrev(_ iterator: OpaquePointer?) -> Int32 {
 @_cdecl("omendb_iterator_entry")
 public func cIteratorEntry(_ iterator: OpaquePointer?, _ key: UnsafeMutablePointer<Int64>?,
                            _ value: UnsafeMutablePointer<UnsafeRawPointer?>?, _ length: UnsafeMutablePointer<Int>?) -> Int32 {
-    withHandle(StorageIterator.self, HandleTag.iterator, iterator, "omendb_iterator_entry") { it in
+    withIterator(iterator, "omendb_iterator_entry") { it in
         guard it.isValid else { return ThreadError.invalid("omendb_iterator_entry", "the iterator is not at an entry") }
         key?.pointee = it.key
         value?.pointee = it.value.baseAddress ?? emptyValueAddress

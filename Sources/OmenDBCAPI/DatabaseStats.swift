@@ -14,6 +14,10 @@ extension CStructs {
         stats.bytes_per_key_index = statistics.bytesPerKeyIndex
         stats.approximate_count = UInt64(statistics.approximateCount)
         stats.last_sequence = statistics.lastSequence
+        stats.active_transactions = UInt64(statistics.activeTransactions)
+        stats.oldest_pinned_sequence = statistics.oldestPinnedSequence
+        stats.retained_versions = UInt64(statistics.retainedVersions)
+        stats.conflicts = UInt64(statistics.conflicts)
         return stats
     }
 }

@@ -93,6 +93,8 @@ enum HandleTag {
     static let batch: UInt64 = 0x4F4D_4E5F_4254_4348            // "OMN_BTCH"
     static let snapshot: UInt64 = 0x4F4D_4E5F_534E_4150         // "OMN_SNAP"
     static let iterator: UInt64 = 0x4F4D_4E5F_4954_4552         // "OMN_ITER"
+    static let transactionOptions: UInt64 = 0x4F4D_4E5F_544F_5054 // "OMN_TOPT"
+    static let transaction: UInt64 = 0x4F4D_4E5F_5458_4E5F      // "OMN_TXN_"
 }
 
 /// `withHandle` for a handle of type `Object` with tag `tag` (see `HandleTag`).
@@ -103,4 +105,16 @@ func withHandle<Object: AnyObject>(_ type: Object.Type, _ tag: UInt64, _ handle:
     case .success(let unmanaged): return unmanaged._withUnsafeGuaranteedRef(body)
     case .failure(let failure): return failure.status
     }
+}
+
+/// An iterator handle's object: a snapshot iterator or a transaction's iterator.
+final class IteratorHandle {
+    let cursor: any OrderedCursor
+    init(_ cursor: any OrderedCursor) { self.cursor = cursor }
+}
+
+/// `withHandle` for iterator handles, passing the cursor.
+@inline(__always)
+func withIterator(_ handle: OpaquePointer?, _ function: StaticString, _ body: (any OrderedCursor) -> Int32) -> Int32 {
+    withHandle(IteratorHandle.self, HandleTag.iterator, handle, function) { body($0.cursor) }
 }

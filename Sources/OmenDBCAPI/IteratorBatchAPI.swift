@@ -1,7 +1,7 @@
 import COmenDBShim
 import OmenDB
 
-// omendb_iterator_read: argument checks and translation of StorageIterator.copyEntries.
+// omendb_iterator_read: argument checks and translation of OrderedCursor.copyEntries.
 
 @_cdecl("omendb_iterator_read")
 public func cIteratorRead(_ iterator: OpaquePointer?, _ direction: Int32, _ maxEntries: UInt,
@@ -14,8 +14,8 @@ public func cIteratorRead(_ iterator: OpaquePointer?, _ direction: Int32, _ maxE
     }
     guard let lengths else { return ThreadError.invalid(function, "lengths is NULL") }
     guard let count else { return ThreadError.invalid(function, "count is NULL") }
-    return withHandle(iteratorHandles, iterator, function) { it in
-        let outcome: StorageIterator.CopyOutcome
+    return withIterator(iterator, function) { it in
+        let outcome: CursorCopyOutcome
         do throws(OmenError) {
             outcome = try it.copyEntries(forward: direction == 1, maxEntries: outputCapacity(maxEntries), keys: keys,
                                          lengths: lengths, buffer: buffer, capacity: outputCapacity(capacity))

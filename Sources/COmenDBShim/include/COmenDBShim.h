@@ -63,6 +63,65 @@ static inline void odb_shim_fetch_or_relaxed_u64(uint64_t *word, uint64_t bits) 
     (void)__atomic_fetch_or(word, bits, __ATOMIC_RELAXED);
 }
 
+/* Acquire/release atomics on plain memory (the published read view, ALEX node
+ * versions): what one writer stores with release, readers load with acquire. */
+static inline uint64_t odb_shim_load_acquire_u64(const uint64_t *word) {
+    return __atomic_load_n(word, __ATOMIC_ACQUIRE);
+}
+static inline void odb_shim_store_release_u64(uint64_t *word, uint64_t value) {
+    __atomic_store_n(word, value, __ATOMIC_RELEASE);
+}
+static inline void odb_shim_store_relaxed_u64(uint64_t *word, uint64_t value) {
+    __atomic_store_n(word, value, __ATOMIC_RELAXED);
+}
+static inline void odb_shim_fence_acquire(void) { __atomic_thread_fence(__ATOMIC_ACQUIRE); }
+static inline void odb_shim_fence_release(void) { __atomic_thread_fence(__ATOMIC_RELEASE); }
+
+/* ---- Reader epochs (LMDB-style reader slots; see docs/transactions.md) ----
+ * Each thread that reads owns one slot, registered on its first read and recycled
+ * when the thread exits: a cache line of its own that only it writes. A reader
+ * stores the global epoch into its slot on entry and 0 on exit; a writer that
+ * unpublishes an object advances the epoch and frees the object once every slot
+ * is 0 or newer. Entry costs one store and one fence on a line no other reader
+ * touches; nothing shared is written. */
+typedef struct odb_reader_slot {
+    uint64_t epoch;    /* 0: not reading; else the epoch read at entry (atomic) */
+    uint64_t depth;    /* nested entries (owner thread only) */
+    uint64_t in_use;   /* owned by a live thread (registry lock) */
+    struct odb_reader_slot *next;  /* registry list, never unlinked */
+    char padding[128 - 32];
+} __attribute__((aligned(128))) odb_reader_slot;
+
+extern _Thread_local odb_reader_slot *odb_shim_thread_reader;
+extern uint64_t odb_shim_global_epoch;
+
+/* Registers the calling thread's slot (first read only). */
+odb_reader_slot *odb_shim_reader_register(void);
+
+/* Enters a read section (nestable); returns the slot to pass to odb_shim_reader_exit. */
+static inline odb_reader_slot *odb_shim_reader_enter(void) {
+    odb_reader_slot *slot = odb_shim_thread_reader;
+    if (__builtin_expect(slot == 0, 0)) slot = odb_shim_reader_register();
+    if (slot->depth++ == 0) {
+        __atomic_store_n(&slot->epoch, __atomic_load_n(&odb_shim_global_epoch, __ATOMIC_RELAXED), __ATOMIC_RELAXED);
+        /* The slot store must be visible before this reader loads any published pointer. */
+        __atomic_thread_fence(__ATOMIC_SEQ_CST);
+    }
+    return slot;
+}
+
+static inline void odb_shim_reader_exit(odb_reader_slot *slot) {
+    if (--slot->depth == 0) __atomic_store_n(&slot->epoch, 0, __ATOMIC_RELEASE);
+}
+
+/* Advances the global epoch (after unpublishing something); returns the epoch
+ * before the advance: the unpublished object may be freed once
+ * odb_shim_reader_oldest_epoch() is greater than it. */
+uint64_t odb_shim_epoch_advance(void);
+
+/* The oldest epoch a thread is reading in, or UINT64_MAX when none is reading. */
+uint64_t odb_shim_reader_oldest_epoch(void);
+
 /* 1 when this CPU computes CRC32C in hardware (x86-64 SSE4.2), else 0. */
 int odb_shim_crc32c_hardware_available(void);
 

@@ -32,16 +32,20 @@ public final class Database {
     var closed = false
     /// Encoding buffer for single puts and deletes (writer lock held).
     var singleOperation = StorageByteWriter(capacity: 256)
+    /// Keys of recent commits, for transaction validation (writer lock held).
+    var commitLog = CommitLog()
+    /// Transaction commits refused with `.conflict` (writer lock held).
+    var conflictCount = 0
 
-    // Reader state, guarded by `viewLock`.
+    /// Snapshot and transaction sequences (own lock, rank `.pins`).
+    let pins = SequencePins()
+
+    // The tiers and visible sequence, guarded by `viewLock` for writers (freeze, flush,
+    // compaction, commits publishing); readers read their lock-free copy, `published`.
     let viewLock = StorageLock(rank: .view)
     var view: StorageView
     var visibleSequence: UInt64 = 0
-    /// False while the active hot tier holds no version visible at `visibleSequence`
-    /// (a fresh tier after a freeze or an open without log records): readers then skip
-    /// it, and its read lock, entirely. Set by every `publish`; cleared when a new,
-    /// empty active tier is installed.
-    var activeTierVisible = true
+    let published: PublishedView
     var nextFileNumber: UInt64 = 1
 
     // Maintenance (flush, compaction), serialized by `maintenanceLock`; its failure is
@@ -74,7 +78,7 @@ public final class Database {
         visibleSequence = recovered.lastSequence
         nextFileNumber = recovered.nextFileNumber
         view = StorageView(active: recovered.hotTier, frozen: [], runs: recovered.runs)
-        activeTierVisible = recovered.hotTier.keyCount > 0
+        published = PublishedView(view: view, sequence: recovered.lastSequence)
         if !options.readOnly && options.backgroundWork {
             worker = BackgroundWorker(database: self)
         }
@@ -116,8 +120,8 @@ public final class Database {
         }
     }
 
-    /// The current view and visible sequence number, captured together.
-    @inline(__always)
+    /// The current view and visible sequence number, captured together (writer side:
+    /// takes the view lock; readers use `published`).
     func currentView() -> (StorageView, UInt64) {
         viewLock.lock()
         let captured = (view, visibleSequence)
@@ -125,33 +129,21 @@ public final class Database {
         return captured
     }
 
-    /// `currentView` plus whether the active tier can hold a visible version.
-    @inline(__always)
-    func currentReadView() -> (view: StorageView, sequence: UInt64, searchActive: Bool) {
-        viewLock.lock()
-        let captured = (view, visibleSequence, activeTierVisible)
-        viewLock.unlock()
-        return captured
-    }
-
-    /// Installs a new, empty active tier (writer lock held, nothing unpublished).
-    func installEmptyActiveTier(_ change: (StorageView) -> StorageView) {
-        viewLock.lock()
-        view = change(view)
-        activeTierVisible = false
-        viewLock.unlock()
-    }
-
+    /// Replaces the view (freeze, flush, compaction, bulk load) and publishes it.
     func replaceView(_ change: (StorageView) -> StorageView) {
         viewLock.lock()
         view = change(view)
+        published.publish(view: view)
         viewLock.unlock()
     }
 
+    /// Makes commits up to `sequence` visible to new reads.
     func publish(sequence: UInt64) {
         viewLock.lock()
-        if sequence > visibleSequence { visibleSequence = sequence }
-        activeTierVisible = true
+        if sequence > visibleSequence {
+            visibleSequence = sequence
+            published.publish(sequence: sequence)
+        }
         viewLock.unlock()
     }
 
@@ -161,11 +153,11 @@ public final class Database {
     // `.corruption` naming the file and offset (docs/storage.md, "Tiers and reads").
 
     /// Copies nothing: calls `body` with the value of `key` (borrowed for the call) or nil.
+    /// Lock-free: no lock, no reference count, no store to memory shared with other readers.
     @inline(__always)
     public func withValue<T>(_ key: Int64, _ body: (UnsafeRawBufferPointer?) -> T) throws(OmenError) -> T {
-        let (view, sequence, searchActive) = currentReadView()
-        return try withExtendedLifetime(view) { () throws(OmenError) -> T in
-            switch try view.lookup(key, at: sequence, searchActive: searchActive) {
+        try published.read { (view, sequence) throws(OmenError) -> T in
+            switch try view.lookup(key, at: sequence) {
             case .value(let value): return body(value)
             case .absent, .deleted: return body(nil)
             }
@@ -176,13 +168,13 @@ public final class Database {
     /// Returns the value's length (also when it did not fit: nothing is copied then),
     /// or nil when the key is absent.
     public func read(_ key: Int64, into buffer: UnsafeMutableRawPointer?, capacity: Int) throws(OmenError) -> Int? {
-        let (view, sequence, searchActive) = currentReadView()
-        defer { withExtendedLifetime(view) {} }
-        guard case .value(let value) = try view.lookup(key, at: sequence, searchActive: searchActive) else { return nil }
-        if value.count <= capacity && value.count > 0 {
-            buffer!.copyMemory(from: value.baseAddress!, byteCount: value.count)
+        try published.read { (view, sequence) throws(OmenError) -> Int? in
+            guard case .value(let value) = try view.lookup(key, at: sequence) else { return nil }
+            if value.count <= capacity && value.count > 0 {
+                buffer!.copyMemory(from: value.baseAddress!, byteCount: value.count)
+            }
+            return value.count
         }
-        return value.count
     }
 
     /// The value of `key`, copied, or nil.
@@ -192,7 +184,20 @@ public final class Database {
 
     /// A snapshot of the current state.
     public func snapshot() -> Snapshot {
-        let (view, sequence, searchActive) = currentReadView()
-        return Snapshot(view: view, sequence: sequence, searchActive: searchActive)
+        published.read { view, sequence in Snapshot(view: view, sequence: sequence, pins: pins) }
+    }
+
+    /// The newest visible sequence number.
+    func visibleSequenceNow() -> UInt64 { viewLock.withLock { visibleSequence } }
+
+    /// Begins a transaction (docs/transactions.md).
+    /// - Throws: `.misuse` when the database is closed; `.readOnly` for a read-write
+    ///   transaction on a database opened read-only.
+    public func beginTransaction(_ options: TransactionOptions = TransactionOptions()) throws(OmenError) -> Transaction {
+        if writerLock.withLock({ closed }) { throw OmenError(.misuse, "database '\(directory)' is closed") }
+        if !options.readOnly && self.options.readOnly {
+            throw OmenError(.readOnly, "database '\(directory)' is open read-only: only read-only transactions can begin")
+        }
+        return try Transaction(database: self, options: options)
     }
 }

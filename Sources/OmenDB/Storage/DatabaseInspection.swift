@@ -12,6 +12,14 @@ public struct DatabaseStatistics: Sendable {
     /// Keys over all tiers, counting a key once per tier that holds it.
     public var approximateCount = 0
     public var lastSequence: UInt64 = 0
+    /// Transactions begun and not yet ended.
+    public var activeTransactions = 0
+    /// The oldest sequence a live snapshot or transaction reads at; 0 when none.
+    public var oldestPinnedSequence: UInt64 = 0
+    /// Superseded versions the hot tiers keep for older readers (dropped at flush).
+    public var retainedVersions = 0
+    /// Commits refused with `.conflict` since open.
+    public var conflicts = 0
 }
 
 extension Database {
@@ -21,6 +29,7 @@ extension Database {
         var indexBytes = 0
         for tier in [view.active] + view.frozen {
             stats.hotKeys += tier.keyCount
+            stats.retainedVersions += tier.versionCount - tier.keyCount
             stats.hotBytes += tier.allocatedBytes
             indexBytes += tier.mapBytes
         }
@@ -35,6 +44,9 @@ extension Database {
         stats.approximateCount = stats.hotKeys + stats.coldKeys
         stats.bytesPerKeyIndex = stats.approximateCount == 0 ? 0 : Double(indexBytes) / Double(stats.approximateCount)
         stats.lastSequence = sequence
+        stats.activeTransactions = pins.activeTransactions
+        stats.oldestPinnedSequence = pins.oldestPinned ?? 0
+        stats.conflicts = writerLock.withLock { conflictCount }
         return stats
     }
 

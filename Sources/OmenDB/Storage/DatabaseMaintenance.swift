@@ -190,6 +190,7 @@ extension Database {
         } catch {
             // Remembered in `maintenanceFailure` (writes report it); reads go on.
         }
+        published.reclaim()
         writerLock.withLock { writerLock.broadcast() }
     }
 
@@ -239,10 +240,10 @@ extension Database {
                 }
                 lastSequence = sequence
                 writtenSequence = sequence
-                viewLock.lock()
-                view = StorageView(active: view.active, frozen: view.frozen, runs: [run] + view.runs)
-                visibleSequence = sequence
-                viewLock.unlock()
+                commitLog.record(sequence: sequence, lowest: key(0), highest: key(count - 1))
+                trimCommitLog()
+                replaceView { old in StorageView(active: old.active, frozen: old.frozen, runs: [run] + old.runs, floor: sequence) }
+                publish(sequence: sequence)
                 // Loaded and visible, but not known durable: the caller gets the error.
                 if let notDurable { throw notDurable }
             }

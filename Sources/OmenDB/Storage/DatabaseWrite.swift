@@ -19,7 +19,7 @@ extension Database {
         singleOperation.append(key)
         singleOperation.append(UInt32(value.count))
         if value.count > 0 { singleOperation.append(value) }
-        try withRawBytes(of: singleOperation.bytes) { (raw) throws(OmenError) in try commitLocked(raw, count: 1) }
+        _ = try withRawBytes(of: singleOperation.bytes) { (raw) throws(OmenError) in try commitLocked(raw, count: 1) }
     }
 
     /// Deletes `key` (whether or not it exists).
@@ -31,7 +31,7 @@ extension Database {
         singleOperation.append(WriteBatch.deleteKind)
         singleOperation.append(key)
         singleOperation.append(UInt32(0))
-        try withRawBytes(of: singleOperation.bytes) { (raw) throws(OmenError) in try commitLocked(raw, count: 1) }
+        _ = try withRawBytes(of: singleOperation.bytes) { (raw) throws(OmenError) in try commitLocked(raw, count: 1) }
     }
 
     /// Applies `batch` atomically: after a crash either all of it or none of it is
@@ -41,7 +41,36 @@ extension Database {
         guard batch.count > 0 else { return }
         writerLock.lock()
         defer { writerLock.unlock() }
-        try withRawBytes(of: batch.encoded.bytes) { (raw) throws(OmenError) in try commitLocked(raw, count: batch.count) }
+        _ = try withRawBytes(of: batch.encoded.bytes) { (raw) throws(OmenError) in try commitLocked(raw, count: batch.count) }
+    }
+
+    /// Commits a transaction's encoded writes: under the writer lock, validates
+    /// `footprint` (when given) against the commits after `snapshot`, then logs and
+    /// applies the writes as one record. Returns the commit's sequence number.
+    func commitTransaction(_ operations: UnsafeRawBufferPointer, count: Int, largestValue: Int,
+                           snapshot: UInt64, footprint: ConflictFootprint?) throws(OmenError) -> UInt64 {
+        try checkWriteArguments(largestValue: largestValue)
+        writerLock.lock()
+        defer { writerLock.unlock() }
+        return try commitLocked(operations, count: count) { () throws(OmenError) in
+            guard let footprint, let conflict = commitLog.firstConflict(after: snapshot, with: footprint) else { return }
+            conflictCount += 1
+            throw OmenError(.conflict, Self.describe(conflict, snapshot: snapshot))
+        }
+    }
+
+    private static func describe(_ conflict: CommitLog.Conflict, snapshot: UInt64) -> String {
+        let written = conflict.written.count == 1 ? "key \(conflict.written.lowerBound)"
+            : "keys \(conflict.written.lowerBound)...\(conflict.written.upperBound) (a bulk load)"
+        let by = "by the commit at sequence \(conflict.sequence), after this transaction's snapshot (sequence \(snapshot))"
+        switch conflict.found {
+        case .wroteSameKey(let key):
+            return "key \(key), which this transaction writes, was written \(by)"
+        case .readKey(let key):
+            return "key \(key), which this transaction read, was written \(by)"
+        case .scannedRange(let range):
+            return "\(written), inside the range \(range.lowerBound)...\(range.upperBound) this transaction scanned, written \(by)"
+        }
     }
 
     private func checkWriteArguments(largestValue: Int) throws(OmenError) {
@@ -52,10 +81,14 @@ extension Database {
     }
 
     /// Logs, applies and (per sync mode) makes durable one batch of encoded operations
-    /// (writer lock held).
-    private func commitLocked(_ operations: UnsafeRawBufferPointer, count: Int) throws(OmenError) {
+    /// (writer lock held); `validate` runs just before the sequence number is taken,
+    /// with the lock held since. Returns the sequence number.
+    @discardableResult
+    private func commitLocked(_ operations: UnsafeRawBufferPointer, count: Int,
+                              validate: () throws(OmenError) -> Void = {}) throws(OmenError) -> UInt64 {
         try checkWritable()
         try makeRoomIfNeeded()
+        try validate()
         guard let wal else { throw OmenError(.misuse, "database '\(directory)' is closed") }
         let sequence = lastSequence + 1
         let appended: Int
@@ -69,6 +102,7 @@ extension Database {
         lastSequence = sequence
         writtenSequence = sequence
         writtenPosition += appended
+        try recordCommit(sequence: sequence, operations: operations, count: count)
         switch options.sync {
         case .off:
             publish(sequence: sequence)
@@ -81,6 +115,21 @@ extension Database {
         case .full:
             try waitUntilDurable(writtenPosition)
         }
+        return sequence
+    }
+
+    /// Adds a commit's keys to the commit log and trims what no transaction can
+    /// conflict with any more (writer lock held).
+    private func recordCommit(sequence: UInt64, operations: UnsafeRawBufferPointer, count: Int) throws(OmenError) {
+        try commitLog.record(sequence: sequence, operations: operations, count: count)
+        trimCommitLog()
+    }
+
+    /// Drops commit-log entries at or below the validation horizon (writer lock held).
+    /// Every 256 entries, so a plain write costs a lock round trip only that often.
+    func trimCommitLog() {
+        guard commitLog.count >= 256 else { return }
+        commitLog.prune(through: pins.validationHorizon { visibleSequenceNow() })
     }
 
     func checkWritable() throws(OmenError) {
@@ -162,7 +211,7 @@ extension Database {
         wal = newLog
         let tier = HotTier()
         tier.walNumbers = [newLog.number]
-        installEmptyActiveTier { old in StorageView(active: tier, frozen: [old.active] + old.frozen, runs: old.runs) }
+        replaceView { old in StorageView(active: tier, frozen: [old.active] + old.frozen, runs: old.runs) }
         writerLock.broadcast()
         // The new manifest is in place but not known durable: writes stop until reopen.
         if let notDurable {

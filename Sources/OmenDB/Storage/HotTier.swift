@@ -1,34 +1,29 @@
-import Glibc
-
 /// The in-memory tier that takes writes: an `ALEXMap` from key to the newest value
 /// record (in a `ValueArena`), each record chaining to the key's older versions in
 /// this tier, so snapshots read the version at their sequence number.
 ///
-/// Thread safety: one writer at a time (the database's writer lock) mutates it under
-/// the tier's write lock; readers search under its read lock. Once frozen it is
-/// immutable. Record memory lives as long as the tier object.
+/// Thread safety: one writer at a time (the database's writer lock) applies batches;
+/// any number of readers search it at the same time without a lock and without
+/// writing shared memory (`find`, `collect`: the map's optimistic reads, see
+/// ALEXMap+Optimistic.swift). A record is complete before the map points at it, and
+/// records never move, so a reader that found a record can use it for as long as it
+/// holds the tier. `writerLock` only serializes the writer with the size statistics,
+/// which walk the map. Once frozen the tier is immutable. Record memory lives as long
+/// as the tier object.
 ///
-/// Memory: the map (~16+ bytes per key) plus 24 bytes of record header per version
-/// plus the value bytes, rounded to 8.
+/// Memory: the map (~16+ bytes per key, plus the old arrays of expanded nodes kept for
+/// readers: at most about the map's size again) plus 24 bytes of record header per
+/// version plus the value bytes, rounded to 8.
 final class HotTier {
-    private let map = ALEXMap()
+    private let map = ALEXMap(concurrentReads: true)
     private let arena = ValueArena()
-    private let lock: UnsafeMutablePointer<pthread_rwlock_t>
+    /// Taken by `apply` and by the statistics; nothing is taken while holding it.
+    private let writerLock = StorageLock(rank: .hotTier)
     /// The WAL files whose records this tier holds (oldest first).
     var walNumbers: [UInt64] = []
     private(set) var largestSequence: UInt64 = 0
     private(set) var versionCount = 0
     private(set) var valueBytes = 0
-
-    init() {
-        lock = .allocate(capacity: 1)
-        pthread_rwlock_init(lock, nil)
-    }
-
-    deinit {
-        pthread_rwlock_destroy(lock)
-        lock.deallocate()
-    }
 
     /// The map's size as last measured (`ALEXMap.sizeInBytes` walks every node, so it
     /// is measured every `mapMeasureInterval` writes) and the writes since.
@@ -41,93 +36,60 @@ final class HotTier {
     /// Memory used by records and the map (estimated between measurements), for the
     /// flush budget. The arena's last chunk may hold up to 1 MiB more (`allocatedBytes`).
     var memoryBytes: Int {
-        readLocked { arena.usedBytes + measuredMapBytes + writesSinceMeasure * Self.estimatedMapBytesPerWrite }
+        writerLock.withLock { arena.usedBytes + measuredMapBytes + writesSinceMeasure * Self.estimatedMapBytesPerWrite }
     }
-    var allocatedBytes: Int { readLocked { arena.allocatedBytes + map.sizeInBytes } }
+    var allocatedBytes: Int { writerLock.withLock { arena.allocatedBytes + map.sizeInBytes + (map.graveyard?.bytes ?? 0) } }
 
     /// Distinct keys.
-    var keyCount: Int {
-        readLocked { map.count }
-    }
+    var keyCount: Int { writerLock.withLock { map.count } }
 
-    var mapBytes: Int { readLocked { map.sizeInBytes } }
+    var mapBytes: Int { writerLock.withLock { map.sizeInBytes } }
 
-    @inline(__always)
-    func readLocked<T>(_ body: () throws(OmenError) -> T) throws(OmenError) -> T {
-        pthread_rwlock_rdlock(lock)
-        defer { pthread_rwlock_unlock(lock) }
-        return try body()
-    }
-
-    @inline(__always)
-    func readLocked<T>(_ body: () -> T) -> T {
-        pthread_rwlock_rdlock(lock)
-        defer { pthread_rwlock_unlock(lock) }
-        return body()
-    }
-
-    /// Applies the operations of one batch with `sequence` (the caller holds the writer lock).
+    /// Applies the operations of one batch with `sequence` (the caller holds the
+    /// database's writer lock).
     func apply(sequence: UInt64, operations: UnsafeRawBufferPointer, count: Int) throws(OmenError) {
-        pthread_rwlock_wrlock(lock)
-        defer { pthread_rwlock_unlock(lock) }
-        try BatchDecoding.forEach(operations, count: count, fileName: "batch", fileOffset: 0) { operation in
-            let record = arena.append(sequence: sequence, older: nil, isTombstone: operation.isDelete,
-                                      value: operation.value)
-            // One map operation per write: the previous newest version becomes the chain link.
-            if let older = map.upsert(operation.key, UInt64(UInt(bitPattern: record))) {
-                record.storeBytes(of: older, toByteOffset: 8, as: UInt64.self)
+        try writerLock.withLock { () throws(OmenError) in
+            try BatchDecoding.forEach(operations, count: count, fileName: "batch", fileOffset: 0) { operation in
+                // The record links the previous newest version before the map publishes it.
+                map.upsert(operation.key) { older in
+                    let record = arena.append(sequence: sequence, older: older.flatMap { UnsafeRawPointer(bitPattern: UInt($0)) },
+                                              isTombstone: operation.isDelete, value: operation.value)
+                    return UInt64(UInt(bitPattern: record))
+                }
+                versionCount += 1
+                valueBytes += operation.value.count
             }
-            versionCount += 1
-            valueBytes += operation.value.count
-        }
-        largestSequence = max(largestSequence, sequence)
-        writesSinceMeasure += count
-        if writesSinceMeasure >= Self.mapMeasureInterval {
-            measuredMapBytes = map.sizeInBytes
-            writesSinceMeasure = 0
+            largestSequence = max(largestSequence, sequence)
+            writesSinceMeasure += count
+            if writesSinceMeasure >= Self.mapMeasureInterval {
+                measuredMapBytes = map.sizeInBytes
+                writesSinceMeasure = 0
+            }
         }
     }
 
     /// The newest version of `key` visible at `sequence` (may be a tombstone), or nil
-    /// when this tier holds none.
+    /// when this tier holds none. Lock-free.
     @inline(__always)
     func find(_ key: Int64, at sequence: UInt64) -> HotRecord? {
-        pthread_rwlock_rdlock(lock)
-        defer { pthread_rwlock_unlock(lock) }
-        guard let payload = map.find(key) else { return nil }
+        guard let payload = map.optimisticFind(key) else { return nil }
         return HotRecord(payload: payload)?.visible(at: sequence)
     }
 
-    /// A cursor over the tier (see `HotTierCursor`).
-    func makeCursor() -> ALEXMap.Cursor { readLocked { map.cursor() } }
-
-    /// The map's mutation counter (read under the lock).
-    var mapVersion: UInt64 { map.version }
-
-    /// Visits every key in order with its newest record (frozen tiers only: no lock needed
-    /// once no writer remains, but it is taken anyway).
-    func forEachNewest(_ body: (Int64, HotRecord) throws(OmenError) -> Void) throws(OmenError) {
-        try readLocked { () throws(OmenError) in
-            var cursor = map.cursor()
-            cursor.seekFirst()
-            while cursor.isValid {
-                try body(cursor.key, HotRecord(payload: cursor.payload)!)
-                cursor.next()
-            }
-        }
+    /// Copies up to `limit` keys with their newest records, in order from the first key
+    /// >= `key` (forward) or the last <= `key` (backward). Lock-free.
+    func collect(from key: Int64, forward: Bool, limit: Int,
+                 keys: UnsafeMutablePointer<Int64>, records: UnsafeMutablePointer<UInt64>) -> Int {
+        map.optimisticCollect(from: key, forward: forward, limit: limit, keys: keys, payloads: records)
     }
 
-    /// Read-locks the tier for a cursor operation on `lockedMap`; pair with `unlockReading`.
-    @inline(__always) func lockForReading() { pthread_rwlock_rdlock(lock) }
-    @inline(__always) func unlockReading() { pthread_rwlock_unlock(lock) }
-    /// The map, for cursor use between `lockForReading` and `unlockReading` only.
-    var lockedMap: ALEXMap { map }
-
-    /// Runs `body` under the read lock with the map, for cursors that re-seek after mutations.
-    @inline(__always)
-    func withMap<T>(_ body: (ALEXMap) -> T) -> T {
-        pthread_rwlock_rdlock(lock)
-        defer { pthread_rwlock_unlock(lock) }
-        return body(map)
+    /// Visits every key in order with its newest record (frozen tiers: no writer remains).
+    func forEachNewest(_ body: (Int64, HotRecord) throws(OmenError) -> Void) throws(OmenError) {
+        var cursor = map.cursor()
+        cursor.seekFirst()
+        while cursor.isValid {
+            try body(cursor.key, HotRecord(payload: cursor.payload)!)
+            cursor.next()
+        }
     }
 }

@@ -21,12 +21,13 @@ public final class StorageIterator {
     init(snapshot: Snapshot) {
         self.snapshot = snapshot
         let view = snapshot.view
-        hotSources = ((snapshot.searchActive ? [view.active] : []) + view.frozen).map { HotSource(tier: $0) }
+        hotSources = ([view.active] + view.frozen).map { HotSource(tier: $0) }
         runSources = .allocate(capacity: view.runs.count)
         _ = runSources.initialize(from: view.runs.map { RunSource(run: $0) })
     }
 
     deinit {
+        for source in hotSources { source.release() }
         _ = runSources.deinitialize()
         runSources.deallocate()
     }
@@ -195,74 +196,84 @@ public final class StorageIterator {
 }
 
 /// A position in one hot tier, at keys that have a version visible at the snapshot.
-/// Re-seeks after the tier was mutated (the map's cursors are then invalid).
+///
+/// Reads the tier lock-free in batches: `HotTier.collect` copies up to `batchSize`
+/// consecutive keys with their newest records (a consistent copy even while a writer
+/// inserts), and steps run over the copy. Records never move, so a copied record stays
+/// valid; keys inserted after the copy was taken carry newer sequence numbers than the
+/// snapshot, so the snapshot would not show them anyway.
 private struct HotSource {
+    static let batchSize = 64
     let tier: HotTier
-    var cursor: ALEXMap.Cursor?
-    var mapVersion: UInt64 = 0
+    /// The current batch: `keys[0..<count]`, `records[0..<count]`, in the direction of travel.
+    private let keys: UnsafeMutablePointer<Int64>
+    private let records: UnsafeMutablePointer<UInt64>
+    private var count = 0
+    private var index = 0
+    private var forward = true
     var isValid = false
     var key: Int64 = 0
     var record: HotRecord?
 
-    init(tier: HotTier) { self.tier = tier }
-
-    mutating func seek(_ target: Int64, _ sequence: UInt64) {
-        tier.lockForReading()
-        var cursor = tier.lockedMap.cursor()
-        cursor.seek(target)
-        settle(&cursor, sequence, forward: true)
-        tier.unlockReading()
+    init(tier: HotTier) {
+        self.tier = tier
+        keys = .allocate(capacity: Self.batchSize)
+        records = .allocate(capacity: Self.batchSize)
     }
 
-    mutating func seekForPrevious(_ target: Int64, _ sequence: UInt64) {
-        tier.lockForReading()
-        var cursor = tier.lockedMap.cursor()
-        cursor.seekForPrevious(target)
-        settle(&cursor, sequence, forward: false)
-        tier.unlockReading()
+    /// Frees the batch buffers (the owning iterator's deinit).
+    func release() {
+        keys.deallocate()
+        records.deallocate()
     }
+
+    mutating func seek(_ target: Int64, _ sequence: UInt64) { fill(from: target, forward: true, sequence) }
+    mutating func seekForPrevious(_ target: Int64, _ sequence: UInt64) { fill(from: target, forward: false, sequence) }
 
     mutating func next(_ sequence: UInt64) {
-        tier.lockForReading()
-        var cursor = current()
-        cursor.next()
-        settle(&cursor, sequence, forward: true)
-        tier.unlockReading()
+        guard isValid else { return }
+        if !forward { if key == Int64.max { isValid = false } else { seek(key + 1, sequence) }; return }
+        index += 1
+        settle(sequence)
     }
 
     mutating func previous(_ sequence: UInt64) {
-        tier.lockForReading()
-        var cursor = current()
-        cursor.previous()
-        settle(&cursor, sequence, forward: false)
-        tier.unlockReading()
+        guard isValid else { return }
+        if forward { if key == Int64.min { isValid = false } else { seekForPrevious(key - 1, sequence) }; return }
+        index += 1
+        settle(sequence)
     }
 
-    /// The cursor at `key`, re-seeked if the map changed (lock held). Keys are never
-    /// removed from a hot tier, so `key` is still there.
-    private func current() -> ALEXMap.Cursor {
-        let map = tier.lockedMap
-        if map.version == mapVersion, let cursor { return cursor }
-        var fresh = map.cursor()
-        fresh.seek(key)
-        return fresh
+    private mutating func fill(from target: Int64, forward: Bool, _ sequence: UInt64) {
+        self.forward = forward
+        count = tier.collect(from: target, forward: forward, limit: Self.batchSize, keys: keys, records: records)
+        index = 0
+        settle(sequence)
     }
 
-    /// Moves past keys with no version visible at `sequence` and records the position (lock held).
-    private mutating func settle(_ cursor: inout ALEXMap.Cursor, _ sequence: UInt64, forward: Bool) {
-        while cursor.isValid {
-            if let visible = HotRecord(payload: cursor.payload)?.visible(at: sequence) {
-                isValid = true
-                key = cursor.key
-                record = visible
-                mapVersion = tier.lockedMap.version
-                self.cursor = cursor
-                return
+    /// Moves to the first copied key with a version visible at `sequence`, copying the
+    /// next batch when this one runs out.
+    private mutating func settle(_ sequence: UInt64) {
+        while true {
+            while index < count {
+                if let visible = HotRecord(payload: records[index])?.visible(at: sequence) {
+                    isValid = true
+                    key = keys[index]
+                    record = visible
+                    return
+                }
+                index += 1
             }
-            if forward { cursor.next() } else { cursor.previous() }
+            // A short batch was the end of the tier.
+            guard count == Self.batchSize else { break }
+            let last = keys[count - 1]
+            if forward ? last == Int64.max : last == Int64.min { break }
+            count = tier.collect(from: forward ? last + 1 : last - 1, forward: forward, limit: Self.batchSize,
+                                 keys: keys, records: records)
+            index = 0
         }
         isValid = false
-        self.cursor = nil
+        record = nil
     }
 }
 

@@ -1,14 +1,14 @@
-/// Batched reads from a `StorageIterator`: many entries copied per call, so that
-/// bindings with a high per-call cost (ctypes, JNI, ...) can scan at engine speed.
-extension StorageIterator {
-    /// The outcome of `copyEntries`.
-    public enum CopyOutcome: Equatable {
-        /// `count` entries were copied (0 when the iterator was invalid).
-        case copied(count: Int)
-        /// The current entry's value alone is larger than the buffer; nothing moved.
-        case valueTooLarge(length: Int)
-    }
+/// The outcome of `OrderedCursor.copyEntries`.
+public enum CursorCopyOutcome: Equatable {
+    /// `count` entries were copied (0 when the iterator was invalid).
+    case copied(count: Int)
+    /// The current entry's value alone is larger than the buffer; nothing moved.
+    case valueTooLarge(length: Int)
+}
 
+/// Batched reads from a cursor: many entries copied per call, so that bindings with a
+/// high per-call cost (ctypes, JNI, ...) can scan at engine speed.
+extension OrderedCursor {
     /// Copies up to `maxEntries` entries, starting at the current one and moving
     /// after each (forward or backward): keys into `keys` (if not nil), value
     /// lengths into `lengths`, values back to back into `buffer[0..<capacity]`
@@ -18,7 +18,7 @@ extension StorageIterator {
     ///   invalid and the entries copied by this call are void).
     public func copyEntries(forward: Bool, maxEntries: Int, keys: UnsafeMutablePointer<Int64>?,
                             lengths: UnsafeMutablePointer<Int>, buffer: UnsafeMutableRawPointer?,
-                            capacity: Int) throws(OmenError) -> CopyOutcome {
+                            capacity: Int) throws(OmenError) -> CursorCopyOutcome {
         var count = 0
         var used = 0
         while count < maxEntries && isValid {

@@ -4,8 +4,7 @@ import Glibc
 /// The one order in which a thread may take the engine's locks: while holding a lock
 /// it takes only locks of a higher rank. Debug builds check every acquisition
 /// (`StorageLock.lock`) and stop the process on a violation, naming both locks;
-/// release builds check nothing. A hot tier's read-write lock ranks after all of
-/// these: nothing is taken while holding it.
+/// release builds check nothing.
 enum LockRank: UInt32, CaseIterable {
     /// `Database.writerLock`: the log, sequence numbers, the active tier's writes.
     case writer = 0
@@ -13,10 +12,16 @@ enum LockRank: UInt32, CaseIterable {
     case maintenance = 1
     /// `Database.manifestLock`: storing the manifest.
     case manifest = 2
+    /// `SequencePins`: pinned snapshot sequences, validating transactions.
+    case pins = 3
     /// `Database.viewLock`: the published view, visible sequence, file numbers.
-    case view = 3
+    case view = 4
+    /// `PublishedView`'s list of replaced views awaiting their readers' exit.
+    case retiredViews = 5
     /// `BackgroundWorker`'s wake-up signal.
-    case workerSignal = 4
+    case workerSignal = 6
+    /// `HotTier.writerLock`: a tier's writer against its size statistics.
+    case hotTier = 7
 }
 
 /// A pthread mutex with a condition variable (heap-allocated so they never move),
@@ -101,4 +106,23 @@ final class StorageLock {
     }
 
     func broadcast() { pthread_cond_broadcast(condition) }
+}
+
+/// State that only a ranked lock's holder may touch: the lock and what it guards in one
+/// object, reachable only through `withLock`.
+final class RankedMutex<State> {
+    private let lock: StorageLock
+    private var state: State
+
+    init(rank: LockRank, _ state: State) {
+        lock = StorageLock(rank: rank)
+        self.state = state
+    }
+
+    @inline(__always)
+    func withLock<T>(_ body: (inout State) -> T) -> T {
+        lock.lock()
+        defer { lock.unlock() }
+        return body(&state)
+    }
 }

@@ -7,11 +7,16 @@ final class StorageView {
     let frozen: [HotTier]
     /// Runs, newest first.
     let runs: [RunFile]
+    /// The oldest sequence this view can be read at: a bulk load's run holds the
+    /// commit `floor`, which runs (having no per-read sequence filter) show to every
+    /// reader of the view, so readers of it read at `floor` or later.
+    let floor: UInt64
 
-    init(active: HotTier, frozen: [HotTier], runs: [RunFile]) {
+    init(active: HotTier, frozen: [HotTier], runs: [RunFile], floor: UInt64 = 0) {
         self.active = active
         self.frozen = frozen
         self.runs = runs
+        self.floor = floor
     }
 
     /// Where a key's visible version was found.
@@ -21,12 +26,11 @@ final class StorageView {
         case value(UnsafeRawBufferPointer)
     }
 
-    /// The newest version of `key` visible at `sequence`; `searchActive` false skips
-    /// the active tier (known to hold nothing visible at `sequence`).
+    /// The newest version of `key` visible at `sequence`.
     /// - Throws: `.corruption` when the value's run bytes fail their checksum.
     @inline(__always)
-    func lookup(_ key: Int64, at sequence: UInt64, searchActive: Bool = true) throws(OmenError) -> Lookup {
-        switch locate(key, at: sequence, searchActive: searchActive) {
+    func lookup(_ key: Int64, at sequence: UInt64) throws(OmenError) -> Lookup {
+        switch locate(key, at: sequence) {
         case .absent: return .absent
         case .deleted: return .deleted
         case .hot(let value): return .value(value)
@@ -45,8 +49,8 @@ final class StorageView {
     /// The search itself, without reading a run's value: no throwing inside the loops
     /// over the tiers keeps the run lookups inlined (the value check follows in `lookup`).
     @inline(__always)
-    private func locate(_ key: Int64, at sequence: UInt64, searchActive: Bool) -> Location {
-        if searchActive, let record = active.find(key, at: sequence) {
+    private func locate(_ key: Int64, at sequence: UInt64) -> Location {
+        if let record = active.find(key, at: sequence) {
             return record.isTombstone ? .deleted : .hot(record.value)
         }
         for tier in frozen {
@@ -69,22 +73,24 @@ final class StorageView {
 public final class Snapshot {
     let view: StorageView
     public let sequence: UInt64
-    /// False when the view's active tier held no version visible at `sequence` when the
-    /// snapshot was taken (so it never will: later writes get larger sequence numbers).
-    let searchActive: Bool
+    /// Where this snapshot's sequence is registered while it lives (version GC, stats).
+    private let pins: SequencePins
 
-    init(view: StorageView, sequence: UInt64, searchActive: Bool = true) {
+    init(view: StorageView, sequence: UInt64, pins: SequencePins) {
         self.view = view
         self.sequence = sequence
-        self.searchActive = searchActive
+        self.pins = pins
+        pins.pin(sequence)
     }
+
+    deinit { pins.unpin(sequence) }
 
     /// The value of `key` at this snapshot, borrowed from engine memory (valid while
     /// the snapshot lives), or nil when absent or deleted.
     /// - Throws: `.corruption` (naming file and offset) when the value's bytes are damaged.
     @inline(__always)
     public func get(_ key: Int64) throws(OmenError) -> UnsafeRawBufferPointer? {
-        switch try view.lookup(key, at: sequence, searchActive: searchActive) {
+        switch try view.lookup(key, at: sequence) {
         case .value(let value): return value
         case .absent, .deleted: return nil
         }

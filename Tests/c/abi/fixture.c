@@ -148,6 +148,30 @@ omendb_snapshot *fx_stale_snapshot(void) {
     return handle;
 }
 
+omendb_txn_options *fx_make_txn_options(void) {
+    omendb_txn_options *handle = NULL;
+    MUST(omendb_txn_options_create(&handle));
+    return handle;
+}
+void fx_dispose_txn_options(omendb_txn_options *handle) { omendb_txn_options_free(handle); }
+omendb_txn_options *fx_stale_txn_options(void) {
+    omendb_txn_options *handle = fx_make_txn_options();
+    omendb_txn_options_free(handle);
+    return handle;
+}
+
+omendb_txn *fx_make_txn(void) {
+    omendb_txn *handle = NULL;
+    MUST(omendb_txn_begin(fx.db, NULL, &handle));
+    return handle;
+}
+void fx_dispose_txn(omendb_txn *handle) { omendb_txn_free(handle); }
+omendb_txn *fx_stale_txn(void) {
+    omendb_txn *handle = fx_make_txn();
+    omendb_txn_free(handle);
+    return handle;
+}
+
 omendb_iterator *fx_make_iterator(void) {
     omendb_iterator *handle = NULL;
     MUST(omendb_iterator_create(fx.db, NULL, &handle));

@@ -76,6 +76,14 @@ omendb_iterator *fx_make_iterator(void);    /* over the shared database, at its 
 void fx_dispose_iterator(omendb_iterator *handle);
 omendb_iterator *fx_stale_iterator(void);
 
+omendb_txn_options *fx_make_txn_options(void);
+void fx_dispose_txn_options(omendb_txn_options *handle);
+omendb_txn_options *fx_stale_txn_options(void);
+
+omendb_txn *fx_make_txn(void);              /* on the shared database, nothing written */
+void fx_dispose_txn(omendb_txn *handle);
+omendb_txn *fx_stale_txn(void);
+
 omendb_map *fx_make_map(void);              /* keys/payloads[0..8) */
 void fx_dispose_map(omendb_map *handle);
 omendb_map *fx_stale_map(void);

@@ -56,7 +56,8 @@ CAPACITY = "capacity"  # a capacity of caller output: any value is fine (big eno
 HUGE_SIZES = (("(size_t)1 << 63", "9223372036854775808"), ("SIZE_MAX", "18446744073709551615"))
 
 # Handle types the fixture can make (fixture.h): fx_make_T / fx_dispose_T / fx_stale_T.
-KNOWN_HANDLES = ("index_options", "index", "options", "db", "batch", "snapshot", "iterator", "map", "map_cursor")
+KNOWN_HANDLES = ("index_options", "index", "options", "db", "batch", "snapshot", "iterator", "map", "map_cursor",
+                 "txn_options", "txn")
 
 
 @dataclass
@@ -139,6 +140,21 @@ RULES: Dict[str, Rule] = {
     "omendb_snapshot_multi_get": R(args={"count": "4"}, optional=("found",), sizes={"count": INPUT}),
     "omendb_snapshot_multi_get_copy": R(args={"count": "4", "capacity": "64"},
                                         sizes={"count": INPUT, "capacity": CAPACITY}, zero={"capacity": TOO_SMALL}),
+    # Transactions (on the shared database; a fresh one has no writes, so it commits).
+    "omendb_txn_options_create": R(),
+    "omendb_txn_options_free": R(consumes=("options",)),
+    "omendb_txn_options_set_isolation": R(args={"level": "OMENDB_ISOLATION_REPEATABLE_READ"},
+                                          ints={"level": {"-1": INVALID, "4": INVALID}}),
+    "omendb_txn_options_set_read_only": R(args={"yes": "1"}, ints={"yes": {"-1": INVALID, "2": INVALID}}),
+    "omendb_txn_begin": R(optional=("options",)),
+    "omendb_txn_get": R(args={"key": "20", "capacity": "64"}, sizes={"capacity": CAPACITY}, zero={"capacity": TOO_SMALL}),
+    "omendb_txn_get_pointer": R(args={"key": "20"}),
+    "omendb_txn_put": R(args={"key": "1000", "value": "\"abc\"", "length": "3"}, sizes={"length": INPUT}),
+    "omendb_txn_delete": R(args={"key": "999"}),
+    "omendb_txn_iterator_create": R(),
+    "omendb_txn_commit": R(),
+    "omendb_txn_rollback": R(),
+    "omendb_txn_free": R(consumes=("txn",)),
     # Iterators: `db` is not used when a snapshot is given.
     "omendb_iterator_create": R(optional=("db", "snapshot"), stale={"db": OK}),
     "omendb_iterator_free": R(consumes=("iterator",)),

@@ -1,3 +1,5 @@
+import Synchronization
+
 /// A data node: a gapped array of keys and payloads with a presence bitmap and a
 /// linear model that predicts each key's slot.
 ///
@@ -9,6 +11,9 @@
 /// then the next occupied slot, and compare its key. The `Int64.min` variation makes
 /// a new smallest key cost O(1) fills instead of rewriting every leading gap.
 final class ALEXDataNode: ALEXNode {
+    /// Odd while the writer changes this node in place (concurrent-read maps only; see
+    /// `ALEXMap.optimisticFind`).
+    let version = Atomic<UInt64>(0)
     private(set) var keys: UnsafeMutablePointer<Int64>
     private(set) var payloads: UnsafeMutablePointer<UInt64>
     private(set) var bitmap: UnsafeMutablePointer<UInt64>
@@ -107,10 +112,15 @@ final class ALEXDataNode: ALEXNode {
 
     // MARK: - Bitmap
 
+    /// The node's arrays and model by value: every search runs on this (`ALEXSlots`).
     @inline(__always)
-    func isOccupied(_ slot: Int) -> Bool {
-        bitmap[slot &>> 6] & (1 &<< UInt64(slot & 63)) != 0
+    var slots: ALEXSlots {
+        ALEXSlots(keys: keys, payloads: payloads, bitmap: bitmap, capacity: capacity, modelBase: modelBase,
+                  slope: slope, intercept: intercept, lastSlotAsDouble: lastSlotAsDouble)
     }
+
+    @inline(__always)
+    func isOccupied(_ slot: Int) -> Bool { slots.isOccupied(slot) }
 
     @inline(__always)
     private func setOccupied(_ slot: Int) {
@@ -124,32 +134,11 @@ final class ALEXDataNode: ALEXNode {
 
     /// The first occupied slot >= `slot`, or `capacity`.
     @inline(__always)
-    func nextOccupied(from slot: Int) -> Int {
-        if slot >= capacity { return capacity }
-        var word = slot &>> 6
-        var bits = bitmap[word] & (UInt64.max &<< UInt64(slot & 63))
-        let wordCount = ALEXDataNode.words(capacity)
-        while bits == 0 {
-            word += 1
-            if word >= wordCount { return capacity }
-            bits = bitmap[word]
-        }
-        return word &<< 6 | bits.trailingZeroBitCount
-    }
+    func nextOccupied(from slot: Int) -> Int { slots.nextOccupied(from: slot) }
 
     /// The last occupied slot <= `slot`, or -1.
     @inline(__always)
-    func previousOccupied(from slot: Int) -> Int {
-        if slot < 0 { return -1 }
-        var word = slot &>> 6
-        var bits = bitmap[word] & (UInt64.max &>> UInt64(63 - (slot & 63)))
-        while bits == 0 {
-            word -= 1
-            if word < 0 { return -1 }
-            bits = bitmap[word]
-        }
-        return word &<< 6 | (63 - bits.leadingZeroBitCount)
-    }
+    func previousOccupied(from slot: Int) -> Int { slots.previousOccupied(from: slot) }
 
     /// The first free slot >= `slot`, or `capacity`.
     private func nextGap(from slot: Int) -> Int {
@@ -180,83 +169,30 @@ final class ALEXDataNode: ALEXNode {
 
     // MARK: - Model and search
 
-    /// The model's raw (unclamped) position for `key`.
     @inline(__always)
-    private func rawPrediction(_ key: Int64) -> Double {
-        ALEXKeySpace.offset(ALEXKeySpace.unsigned(key), from: modelBase) * slope + intercept
-    }
+    private func rawPrediction(_ key: Int64) -> Double { slots.rawPrediction(key) }
 
     /// The predicted slot of `key`, clamped to the array.
     @inline(__always)
-    func predictedSlot(_ key: Int64) -> Int {
-        let raw = rawPrediction(key)
-        if !(raw > 0) { return 0 }  // also catches NaN
-        if raw >= lastSlotAsDouble { return capacity - 1 }
-        return Int(raw)
-    }
+    func predictedSlot(_ key: Int64) -> Int { slots.predictedSlot(key) }
 
     /// The first slot whose key is >= `key` (`capacity` if none), by exponential
     /// search outward from `start`.
     @inline(__always)
-    func lowerBound(_ key: Int64, from start: Int) -> Int {
-        let keys = self.keys
-        var low: Int
-        var high: Int
-        if keys[start] >= key {
-            // The answer is in [low, high]; keys[high] >= key.
-            high = start
-            low = 0
-            var step = 1
-            while true {
-                let probe = high - step
-                if probe < 0 { break }
-                if keys[probe] < key { low = probe + 1; break }
-                high = probe
-                step &<<= 1
-            }
-        } else {
-            // keys[start] < key: the answer is in [low, high] with high possibly capacity.
-            low = start + 1
-            high = capacity
-            var step = 1
-            while true {
-                let probe = start + step
-                if probe >= capacity { break }
-                if keys[probe] >= key { high = probe; break }
-                low = probe + 1
-                step &<<= 1
-            }
-        }
-        while low < high {
-            let middle = (low + high) &>> 1
-            if keys[middle] < key { low = middle + 1 } else { high = middle }
-        }
-        return low
-    }
+    func lowerBound(_ key: Int64, from start: Int) -> Int { slots.lowerBound(key, from: start) }
 
     /// The slot holding `key`, or nil when it is absent.
     @inline(__always)
-    func slot(of key: Int64) -> Int? {
-        let bound = lowerBound(key, from: predictedSlot(key))
-        if bound == capacity || keys[bound] != key { return nil }
-        if isOccupied(bound) { return bound }
-        let real = nextOccupied(from: bound)
-        return real < capacity && keys[real] == key ? real : nil
-    }
+    func slot(of key: Int64) -> Int? { slots.slot(of: key) }
 
     /// The first occupied slot whose key is >= `key`, or `capacity`.
     func firstSlot(atLeast key: Int64) -> Int {
-        if count == 0 { return capacity }
-        return nextOccupied(from: lowerBound(key, from: predictedSlot(key)))
+        count == 0 ? capacity : slots.firstSlot(atLeast: key)
     }
 
     /// The last occupied slot whose key is <= `key`, or -1.
     func lastSlot(atMost key: Int64) -> Int {
-        if count == 0 { return -1 }
-        let bound = lowerBound(key, from: predictedSlot(key))
-        let real = nextOccupied(from: bound)
-        if real < capacity && keys[real] == key { return real }
-        return previousOccupied(from: bound - 1)
+        count == 0 ? -1 : slots.lastSlot(atMost: key)
     }
 
     // MARK: - Updates
@@ -414,19 +350,20 @@ final class ALEXDataNode: ALEXNode {
     }
 
     /// Rebuilds the node with `newCapacity` slots (retrains the model).
-    func rebuild(capacity newCapacity: Int, layout: Layout) {
+    /// Old arrays go to `graveyard` when given (a reader may still be in them).
+    func rebuild(capacity newCapacity: Int, layout: Layout, retiringInto graveyard: ALEXGraveyard? = nil) {
         let n = count
         let tempKeys = UnsafeMutablePointer<Int64>.allocate(capacity: max(n, 1))
         let tempPayloads = UnsafeMutablePointer<UInt64>.allocate(capacity: max(n, 1))
         copyEntries(keys: tempKeys, payloads: tempPayloads)
-        load(keys: tempKeys, payloads: tempPayloads, count: n, capacity: newCapacity, layout: layout)
+        load(keys: tempKeys, payloads: tempPayloads, count: n, capacity: newCapacity, layout: layout, retiringInto: graveyard)
         tempKeys.deallocate()
         tempPayloads.deallocate()
     }
 
     /// Grows the node so that it holds its keys at the initial density.
-    func expand() {
-        rebuild(capacity: ALEXDataNode.capacity(for: count + 1), layout: preferredLayout)
+    func expand(retiringInto graveyard: ALEXGraveyard? = nil) {
+        rebuild(capacity: ALEXDataNode.capacity(for: count + 1), layout: preferredLayout, retiringInto: graveyard)
     }
 
     /// Shrinks the node when removals left it sparse; returns true if it did.
@@ -441,11 +378,18 @@ final class ALEXDataNode: ALEXNode {
     /// Replaces the contents with `n` sorted distinct keys placed by a freshly trained
     /// model (or by `model` when given).
     private func load(keys source: UnsafePointer<Int64>, payloads sourcePayloads: UnsafePointer<UInt64>,
-                      count n: Int, capacity newCapacity: Int, layout: Layout, model: Model? = nil) {
+                      count n: Int, capacity newCapacity: Int, layout: Layout, model: Model? = nil,
+                      retiringInto graveyard: ALEXGraveyard? = nil) {
         precondition(newCapacity > n && newCapacity >= ALEXTuning.minimumCapacity)
-        keys.deallocate()
-        payloads.deallocate()
-        bitmap.deallocate()
+        if let graveyard {
+            graveyard.bury(keys, count: capacity)
+            graveyard.bury(payloads, count: capacity)
+            graveyard.bury(bitmap, count: ALEXDataNode.words(capacity))
+        } else {
+            keys.deallocate()
+            payloads.deallocate()
+            bitmap.deallocate()
+        }
         capacity = newCapacity
         keys = .allocate(capacity: newCapacity)
         payloads = .allocate(capacity: newCapacity)

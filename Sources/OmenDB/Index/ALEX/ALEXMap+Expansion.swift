@@ -69,7 +69,7 @@ extension ALEXMap {
             let grow = min(available, max(needed, inner.fanout), ALEXTuning.maximumFanout - inner.fanout)
             let filler = ALEXDataNode()
             linkBefore(leaf(in: inner, for: 0), filler)
-            inner.prependSlots(grow, filler: filler)
+            inner.prependSlots(grow, filler: filler, retiringInto: graveyard)
             events.expansionsInPlace += 1
         } else if !addLevelOnLeft(above: inner, parent: parent, reachLow: reachLow, for: u) {
             inner.frozenBelowBase = true
@@ -85,7 +85,7 @@ extension ALEXMap {
             let fanout = Int(min(wanted, top == UInt64.max ? UInt64.max : top + 1))
             let filler = ALEXDataNode()
             linkAfter(leaf(in: inner, for: UInt64.max), filler)
-            inner.appendSlots(fanout - inner.fanout, filler: filler)
+            inner.appendSlots(fanout - inner.fanout, filler: filler, retiringInto: graveyard)
             events.expansionsInPlace += 1
         } else {
             addLevelOnRight(above: inner, parent: parent, for: u)
@@ -134,6 +134,7 @@ extension ALEXMap {
 
     /// Puts `replacement` where `old` is (the root, or `old`'s slot group in `parent`).
     private func replace(_ old: ALEXNode, by replacement: ALEXNode, parent: ALEXInnerNode?) {
+        graveyard?.bury(old)
         if let parent {
             parent.assign(replacement, start: old.slotStart, span: old.slotSpan)
         } else {

@@ -32,7 +32,7 @@ extension ALEXMap {
         let mustSplit = node.count >= ALEXTuning.maximumDataNodeKeys || node.costHasDrifted
         guard mustSplit else {
             guard node.isFull else { return }  // a cost check that found nothing wrong
-            node.expand()
+            node.expand(retiringInto: graveyard)
             events.expansions += 1
             return
         }
@@ -43,7 +43,7 @@ extension ALEXMap {
             return
         }
         if node.slotSpan < 2 && parent.shift > 0 && parent.fanout * 2 <= ALEXTuning.maximumFanout {
-            parent.doubleFanout()
+            parent.doubleFanout(retiringInto: graveyard)
             events.parentDoublings += 1
         }
         if node.slotSpan >= 2 {
@@ -80,6 +80,7 @@ extension ALEXMap {
 
     /// The root is a full data node: it becomes an inner node over its keys.
     private func splitRootDataNode(_ node: ALEXDataNode) {
+        graveyard?.bury(node)
         withEntries(of: node) { keys, payloads in
             var builder = ALEXBuilder(keys: keys, payloads: payloads)
             root = builder.buildDownwardSplit(count: node.count, reachLow: 0, reachHigh: UInt64.max)
@@ -92,6 +93,7 @@ extension ALEXMap {
         let start = node.slotStart
         let end = node.slotStart + node.slotSpan
         let n = node.count
+        graveyard?.bury(node)
         withEntries(of: node) { keys, payloads in
             // Keys routed to slots before `boundary` go left.
             func leftCount(_ boundary: Int) -> Int {
@@ -129,6 +131,7 @@ extension ALEXMap {
     private func splitDownward(_ node: ALEXDataNode, parent: ALEXInnerNode, reachLow: UInt64, reachHigh: UInt64) {
         let start = node.slotStart
         let span = node.slotSpan
+        graveyard?.bury(node)
         withEntries(of: node) { keys, payloads in
             var builder = ALEXBuilder(keys: keys, payloads: payloads)
             let subtree = builder.buildDownwardSplit(count: node.count, reachLow: reachLow, reachHigh: reachHigh)

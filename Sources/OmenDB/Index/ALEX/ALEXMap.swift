@@ -1,3 +1,5 @@
+import Synchronization
+
 /// An updatable learned ordered map from Int64 keys to UInt64 payloads (ALEX:
 /// model-routed inner nodes, gapped-array data nodes with a presence bitmap,
 /// exponential search from the prediction, cost-model-driven expand/split).
@@ -23,9 +25,19 @@
 /// per slot and the inner nodes' pointers; `sizeInBytes` reports the exact figure.
 ///
 /// Not thread-safe: callers serialize access (lookups never modify the map, so a
-/// reader/writer lock around it is enough).
+/// reader/writer lock around it is enough) — except a map made with
+/// `init(concurrentReads:)`: one writer and any number of optimistic readers
+/// (`optimisticFind`, `optimisticCollect`) at once, see ALEXMap+Optimistic.swift.
 public final class ALEXMap {
-    var root: ALEXNode
+    var root: ALEXNode {
+        didSet { rootAddress.store(UInt(bitPattern: Unmanaged.passUnretained(root).toOpaque()), ordering: .releasing) }
+    }
+    /// `root`'s address, for optimistic readers (no reference counting).
+    let rootAddress = Atomic<UInt>(0)
+    /// Concurrent-read maps: odd while the writer changes the tree's shape (splits,
+    /// expansions, inner-node growth); replaced memory goes to `graveyard`.
+    let structureVersion = Atomic<UInt64>(0)
+    let graveyard: ALEXGraveyard?
     /// Number of keys stored.
     public private(set) var count: Int = 0
     /// Bumps on every mutation; cursors use it to notice that they must re-position.
@@ -36,6 +48,16 @@ public final class ALEXMap {
     /// An empty map.
     public init() {
         root = ALEXDataNode()
+        graveyard = nil
+        rootAddress.store(UInt(bitPattern: Unmanaged.passUnretained(root).toOpaque()), ordering: .releasing)
+    }
+
+    /// An empty map that one writer may change while other threads read it with the
+    /// optimistic lookups (the hot tier's map).
+    init(concurrentReads: Bool) {
+        root = ALEXDataNode()
+        graveyard = concurrentReads ? ALEXGraveyard() : nil
+        rootAddress.store(UInt(bitPattern: Unmanaged.passUnretained(root).toOpaque()), ordering: .releasing)
     }
 
     /// Bulk-loads sorted, distinct keys with their payloads.
@@ -52,12 +74,15 @@ public final class ALEXMap {
                     "keys are not strictly increasing: keys[\(i)] = \(sortedKeys[i]) after keys[\(i - 1)] = \(sortedKeys[i - 1])")
             }
         }
+        graveyard = nil
         guard n > 0, let keyBase = sortedKeys.baseAddress, let payloadBase = payloads.baseAddress else {
             root = ALEXDataNode()
+            rootAddress.store(UInt(bitPattern: Unmanaged.passUnretained(root).toOpaque()), ordering: .releasing)
             return
         }
         var builder = ALEXBuilder(keys: keyBase, payloads: payloadBase)
         root = builder.buildRoot(count: n)
+        rootAddress.store(UInt(bitPattern: Unmanaged.passUnretained(root).toOpaque()), ordering: .releasing)
         count = n
     }
 
@@ -66,6 +91,8 @@ public final class ALEXMap {
     init(root: ALEXNode, count: Int) {
         self.root = root
         self.count = count
+        graveyard = nil
+        rootAddress.store(UInt(bitPattern: Unmanaged.passUnretained(root).toOpaque()), ordering: .releasing)
     }
 
     // MARK: - Lookups
@@ -110,12 +137,21 @@ public final class ALEXMap {
     /// Inserts or replaces; returns the previous payload if the key was present.
     @discardableResult
     public func upsert(_ key: Int64, _ payload: UInt64) -> UInt64? {
+        upsert(key) { _ in payload }
+    }
+
+    /// Inserts or replaces `key` with the payload `make` returns, given the previous
+    /// payload (nil when the key is new); called once, before the payload is stored
+    /// (so it is complete before any concurrent reader can see it). Returns the
+    /// previous payload.
+    @discardableResult
+    func upsert(_ key: Int64, _ make: (UInt64?) -> UInt64) -> UInt64? {
         version &+= 1
         let u = ALEXKeySpace.unsigned(key)
         while true {
             // Checked on every pass: making room may have changed the path.
             guard let reference = leafIfCovered(u) else {
-                expandPath(for: u)
+                changingStructure { expandPath(for: u) }
                 continue
             }
             let step: UpsertStep = reference._withUnsafeGuaranteedRef { node in
@@ -124,11 +160,15 @@ public final class ALEXMap {
                 if bound < node.capacity && node.keys[bound] == key {
                     let slot = node.isOccupied(bound) ? bound : node.nextOccupied(from: bound)
                     if slot < node.capacity && node.keys[slot] == key {
-                        return .replaced(node.replacePayload(at: slot, with: payload))
+                        let old = node.payloads[slot]
+                        let new = make(old)
+                        changing(node) { _ = node.replacePayload(at: slot, with: new) }
+                        return .replaced(old)
                     }
                 }
                 guard !node.isFull && !node.isDueForCostCheck else { return .full }
-                node.insert(key, payload, lowerBound: bound, predicted: predicted)
+                let new = make(nil)
+                changing(node) { node.insert(key, new, lowerBound: bound, predicted: predicted) }
                 return .inserted
             }
             switch step {
@@ -138,7 +178,9 @@ public final class ALEXMap {
                 count += 1
                 return nil
             case .full:
-                makeRoom(in: reference.takeUnretainedValue(), for: key)  // a strong reference: the node may leave the tree
+                // A strong reference: the node may leave the tree.
+                let node = reference.takeUnretainedValue()
+                changingStructure { makeRoom(in: node, for: key) }
             }
         }
     }
@@ -146,6 +188,7 @@ public final class ALEXMap {
     /// Removes `key`; returns its payload if it was present.
     @discardableResult
     public func remove(_ key: Int64) -> UInt64? {
+        precondition(graveyard == nil, "a concurrent-read map never removes")
         let reference = leafReference(for: ALEXKeySpace.unsigned(key))
         let removed: (payload: UInt64, shrank: Bool, underfull: Bool)? = reference._withUnsafeGuaranteedRef { node in
             guard let slot = node.slot(of: key) else { return nil }
@@ -162,6 +205,7 @@ public final class ALEXMap {
 
     /// Removes every key.
     public func removeAll() {
+        precondition(graveyard == nil, "a concurrent-read map never removes")
         version &+= 1
         root = ALEXDataNode()
         count = 0

@@ -121,7 +121,8 @@ final class ALEXInnerNode: ALEXNode {
 
     /// Doubles the fanout by halving every slot's width (shift - 1). Every child keeps
     /// the same keys; its slot group doubles.
-    func doubleFanout() {
+    /// Old child arrays go to `graveyard` when given (here and below).
+    func doubleFanout(retiringInto graveyard: ALEXGraveyard? = nil) {
         precondition(shift > 0 && fanout * 2 <= ALEXTuning.maximumFanout)
         let wider = UnsafeMutablePointer<ALEXNode>.allocate(capacity: fanout * 2)
         for i in 0..<fanout {
@@ -133,7 +134,7 @@ final class ALEXInnerNode: ALEXNode {
             child.slotSpan *= 2
         }
         children.deinitialize(count: fanout)
-        children.deallocate()
+        retire(children, into: graveyard)
         children = wider
         fanout *= 2
         shift -= 1
@@ -141,11 +142,11 @@ final class ALEXInnerNode: ALEXNode {
     }
 
     /// Appends `extra` slots on the right, all pointing to `filler`.
-    func appendSlots(_ extra: Int, filler: ALEXNode) {
+    func appendSlots(_ extra: Int, filler: ALEXNode, retiringInto graveyard: ALEXGraveyard? = nil) {
         let wider = UnsafeMutablePointer<ALEXNode>.allocate(capacity: fanout + extra)
         wider.moveInitialize(from: children, count: fanout)
         (wider + fanout).initialize(repeating: filler, count: extra)
-        children.deallocate()
+        retire(children, into: graveyard)
         children = wider
         filler.slotStart = fanout
         filler.slotSpan = extra
@@ -155,20 +156,34 @@ final class ALEXInnerNode: ALEXNode {
 
     /// Prepends `extra` slots on the left, all pointing to `filler`; `base` moves
     /// down by `extra` slot widths, so every existing key keeps its child.
-    func prependSlots(_ extra: Int, filler: ALEXNode) {
+    func prependSlots(_ extra: Int, filler: ALEXNode, retiringInto graveyard: ALEXGraveyard? = nil) {
         let width = UInt64(extra) << UInt64(shift)
         precondition(base >= width)
         forEachChild { child in child.slotStart += extra }
         let wider = UnsafeMutablePointer<ALEXNode>.allocate(capacity: fanout + extra)
         wider.initialize(repeating: filler, count: extra)
         (wider + extra).moveInitialize(from: children, count: fanout)
-        children.deallocate()
+        retire(children, into: graveyard)
         children = wider
         filler.slotStart = 0
         filler.slotSpan = extra
         fanout += extra
         base -= width
         lastSlot = UInt64(fanout - 1)
+    }
+
+    /// Frees a child array the node no longer uses (its elements already moved or
+    /// deinitialized), or hands it to `graveyard`.
+    private func retire(_ old: UnsafeMutablePointer<ALEXNode>, into graveyard: ALEXGraveyard?) {
+        if let graveyard { graveyard.bury(old, count: fanout) } else { old.deallocate() }
+    }
+
+    /// The address of the child slot for unsigned key `u`, for an optimistic reader:
+    /// computed from fields a writer may be changing, so the caller validates the
+    /// map's structure version before loading through it.
+    @inline(__always)
+    func optimisticChildSlot(for u: UInt64) -> UnsafeRawPointer {
+        UnsafeRawPointer(children + slot(for: u))
     }
 
     /// Bytes of this node: the object and its child array.

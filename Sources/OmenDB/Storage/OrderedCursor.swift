@@ -1,0 +1,20 @@
+/// An ordered cursor over key-value entries: `StorageIterator` (a snapshot) and
+/// `TransactionIterator` (a transaction's view). Entries are borrowed from the
+/// cursor's owner; moves throw `.corruption` on damaged values (and `.misuse` on an
+/// ended transaction).
+public protocol OrderedCursor: AnyObject {
+    var isValid: Bool { get }
+    var key: Int64 { get }
+    var value: UnsafeRawBufferPointer { get }
+    /// Restricts the cursor to `[lower, upper)` (nil upper: none); invalid until the next seek.
+    func setBounds(lower: Int64, upper: Int64?)
+    func seek(_ target: Int64) throws(OmenError)
+    func seekForPrevious(_ target: Int64) throws(OmenError)
+    func seekFirst() throws(OmenError)
+    func seekLast() throws(OmenError)
+    func next() throws(OmenError)
+    func previous() throws(OmenError)
+}
+
+extension StorageIterator: OrderedCursor {}
+extension TransactionIterator: OrderedCursor {}

@@ -1,0 +1,54 @@
+/// What a committing transaction's validation compares with later commits: the keys
+/// it writes, and under SERIALIZABLE the keys it read and the ranges it scanned.
+/// Built once at commit (sorted, ranges merged), then each later commit's keys are
+/// checked by binary search.
+struct ConflictFootprint {
+    private let writes: [Int64]
+    private let reads: [Int64]
+    /// Disjoint, sorted, inclusive ranges.
+    private let ranges: [ClosedRange<Int64>]
+
+    init(writes: [Int64], reads: [Int64], ranges: [ClosedRange<Int64>]) {
+        self.writes = writes.sorted()
+        self.reads = reads.sorted()
+        var merged: [ClosedRange<Int64>] = []
+        for range in ranges.sorted(by: { $0.lowerBound < $1.lowerBound }) {
+            if let last = merged.last, range.lowerBound <= last.upperBound || range.lowerBound == last.upperBound &+ 1 {
+                merged[merged.count - 1] = last.lowerBound...max(last.upperBound, range.upperBound)
+            } else {
+                merged.append(range)
+            }
+        }
+        self.ranges = merged
+    }
+
+    /// How a later commit's keys met the footprint.
+    enum Meeting {
+        case wroteSameKey(Int64)
+        case readKey(Int64)
+        case scannedRange(ClosedRange<Int64>)
+    }
+
+    /// The first part of the footprint inside `low...high`, or nil.
+    func meets(_ low: Int64, _ high: Int64) -> Meeting? {
+        if let key = Self.firstKey(in: writes, low, high) { return .wroteSameKey(key) }
+        if let key = Self.firstKey(in: reads, low, high) { return .readKey(key) }
+        // The last range starting at or below `high` is the only candidate (disjoint, sorted).
+        var lower = 0, upper = ranges.count
+        while lower < upper {
+            let middle = (lower + upper) / 2
+            if ranges[middle].lowerBound <= high { lower = middle + 1 } else { upper = middle }
+        }
+        if lower > 0 && ranges[lower - 1].upperBound >= low { return .scannedRange(ranges[lower - 1]) }
+        return nil
+    }
+
+    private static func firstKey(in keys: [Int64], _ low: Int64, _ high: Int64) -> Int64? {
+        var lower = 0, upper = keys.count
+        while lower < upper {
+            let middle = (lower + upper) / 2
+            if keys[middle] < low { lower = middle + 1 } else { upper = middle }
+        }
+        return lower < keys.count && keys[lower] <= high ? keys[lower] : nil
+    }
+}

@@ -1,0 +1,191 @@
+/// An ordered cursor over a transaction's view: its snapshot (READ_COMMITTED: the
+/// newest state when the iterator was made) with the transaction's own puts and
+/// deletes merged in, forward and reverse, with optional bounds `[lower, upper)`.
+/// Writes the transaction makes while iterating show up from the next move on.
+///
+/// Under SERIALIZABLE every key range the iterator walks over is recorded, so a commit
+/// that inserts, changes or deletes a key in it after the snapshot makes this
+/// transaction's commit fail (no phantoms). Values are borrowed: valid until the
+/// transaction is freed. Not thread-safe. Every move on an ended transaction throws
+/// `.misuse`.
+public final class TransactionIterator {
+    private let transaction: Transaction
+    private let base: StorageIterator
+    private var writeKeys: [Int64] = []
+    private var writeKeysVersion: UInt64 = .max
+    /// Forward: the first write key >= the position; backward: the last <= it.
+    private var writeIndex = 0
+    private var lower = Int64.min
+    private var upper: Int64?
+    private var movingForward = true
+    /// The scanned range this iterator is widening (SERIALIZABLE), until the next seek.
+    private var rangeSlot: Int?
+    public private(set) var isValid = false
+    public private(set) var key: Int64 = 0
+    public private(set) var value = UnsafeRawBufferPointer(start: nil, count: 0)
+
+    init(transaction: Transaction, base: StorageIterator) {
+        self.transaction = transaction
+        self.base = base
+    }
+
+    /// Restricts the iterator to keys in `[lower, upper)` (nil upper: no upper bound).
+    /// The iterator becomes invalid until the next seek.
+    public func setBounds(lower: Int64, upper: Int64?) {
+        self.lower = lower
+        self.upper = upper
+        base.setBounds(lower: lower, upper: upper)
+        isValid = false
+    }
+
+    /// Positions at the first key >= `target` (within the bounds).
+    public func seek(_ target: Int64) throws(OmenError) {
+        try transaction.checkActive()
+        let start = max(target, lower)
+        rangeSlot = nil
+        movingForward = true
+        if let upper, start >= upper { isValid = false; return }
+        try base.seek(start)
+        refreshWriteKeys()
+        writeIndex = Self.lowerBound(writeKeys, start)
+        try settleForward(from: start)
+    }
+
+    /// Positions at the last key <= `target` (within the bounds).
+    public func seekForPrevious(_ target: Int64) throws(OmenError) {
+        try transaction.checkActive()
+        var start = target
+        if let upper {
+            if upper == Int64.min { isValid = false; return }
+            start = min(start, upper - 1)
+        }
+        rangeSlot = nil
+        movingForward = false
+        if start < lower { isValid = false; return }
+        try base.seekForPrevious(start)
+        refreshWriteKeys()
+        writeIndex = Self.lastAtOrBelow(writeKeys, start)
+        try settleBackward(from: start)
+    }
+
+    public func seekFirst() throws(OmenError) { try seek(lower) }
+    public func seekLast() throws(OmenError) { try seekForPrevious(upper == nil ? Int64.max : upper! &- 1) }
+
+    public func next() throws(OmenError) {
+        try transaction.checkActive()
+        guard isValid else { return }
+        if !movingForward {
+            if key == Int64.max { isValid = false; return }
+            try seek(key + 1)
+            return
+        }
+        let current = key
+        if base.isValid && base.key == current { try base.next() }
+        if refreshWriteKeys() { writeIndex = Self.lowerBound(writeKeys, current) }
+        if writeIndex < writeKeys.count && writeKeys[writeIndex] == current { writeIndex += 1 }
+        try settleForward(from: current)
+    }
+
+    public func previous() throws(OmenError) {
+        try transaction.checkActive()
+        guard isValid else { return }
+        if movingForward {
+            if key == Int64.min { isValid = false; return }
+            try seekForPrevious(key - 1)
+            return
+        }
+        let current = key
+        if base.isValid && base.key == current { try base.previous() }
+        if refreshWriteKeys() { writeIndex = Self.lastAtOrBelow(writeKeys, current) }
+        if writeIndex >= 0 && writeKeys[writeIndex] == current { writeIndex -= 1 }
+        try settleBackward(from: current)
+    }
+
+    /// Takes the smaller of the two sources' keys (own writes win ties), skipping own
+    /// deletes, and records the range walked from `start`.
+    private func settleForward(from start: Int64) throws(OmenError) {
+        while true {
+            let ownKey: Int64? = writeIndex < writeKeys.count && (upper == nil || writeKeys[writeIndex] < upper!)
+                ? writeKeys[writeIndex] : nil
+            let baseKey: Int64? = base.isValid ? base.key : nil
+            guard ownKey != nil || baseKey != nil else {
+                isValid = false
+                note(start...(upper.map { $0 &- 1 } ?? Int64.max))
+                return
+            }
+            if let ownKey, baseKey == nil || ownKey <= baseKey! {
+                if ownKey == baseKey { try base.next() }
+                writeIndex += 1
+                let record = transaction.writes.record(ownKey)!
+                if record.isTombstone { continue }
+                land(ownKey, record.value)
+            } else {
+                land(baseKey!, base.value)
+            }
+            note(start...key)
+            return
+        }
+    }
+
+    private func settleBackward(from start: Int64) throws(OmenError) {
+        while true {
+            let ownKey: Int64? = writeIndex >= 0 && writeIndex < writeKeys.count && writeKeys[writeIndex] >= lower
+                ? writeKeys[writeIndex] : nil
+            let baseKey: Int64? = base.isValid ? base.key : nil
+            guard ownKey != nil || baseKey != nil else {
+                isValid = false
+                note(lower...start)
+                return
+            }
+            if let ownKey, baseKey == nil || ownKey >= baseKey! {
+                if ownKey == baseKey { try base.previous() }
+                writeIndex -= 1
+                let record = transaction.writes.record(ownKey)!
+                if record.isTombstone { continue }
+                land(ownKey, record.value)
+            } else {
+                land(baseKey!, base.value)
+            }
+            note(key...start)
+            return
+        }
+    }
+
+    /// Sets the current entry and points `writeIndex` at it (an own write) or at the
+    /// next own key in the direction of travel, for the next step's equality checks.
+    @inline(__always)
+    private func land(_ newKey: Int64, _ newValue: UnsafeRawBufferPointer) {
+        key = newKey
+        value = newValue
+        isValid = true
+        writeIndex = movingForward ? Self.lowerBound(writeKeys, newKey) : Self.lastAtOrBelow(writeKeys, newKey)
+    }
+
+    private func note(_ range: ClosedRange<Int64>) {
+        rangeSlot = transaction.noteScanned(range, extending: rangeSlot)
+    }
+
+    /// Re-reads the transaction's write keys when it added a key; true when it did.
+    @discardableResult
+    private func refreshWriteKeys() -> Bool {
+        let version = transaction.writes.keyVersion
+        guard version != writeKeysVersion else { return false }
+        writeKeys = transaction.mutableWrites { $0.sortedKeys() }
+        writeKeysVersion = version
+        return true
+    }
+
+    /// The index of the last key <= `target`, or -1.
+    private static func lastAtOrBelow(_ keys: [Int64], _ target: Int64) -> Int {
+        target == Int64.max ? keys.count - 1 : lowerBound(keys, target + 1) - 1
+    }
+
+    private static func lowerBound(_ keys: [Int64], _ target: Int64) -> Int {
+        var low = 0, high = keys.count
+        while low < high {
+            let middle = (low + high) / 2
+            if keys[middle] < target { low = middle + 1 } else { high = middle }
+        }
+        return low
+    }
+}

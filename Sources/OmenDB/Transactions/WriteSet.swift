@@ -1,0 +1,65 @@
+/// A transaction's own writes, private until commit: the newest put or delete of each
+/// key, as records in an arena (they never move, so zero-copy reads of the
+/// transaction's own values stay valid until the transaction is freed).
+///
+/// Memory: the arena's record (24-byte header + value, rounded to 8) per write, plus
+/// ~20 bytes per distinct key for the dictionary and the sorted key list.
+struct WriteSet {
+    private let arena = ValueArena()
+    private var records: [Int64: HotRecord] = [:]
+    /// Keys in order, rebuilt lazily when a new key was added since.
+    private var sortedCache: [Int64] = []
+    /// Bumps when a key is added (iterators re-read `sortedKeys` then).
+    private(set) var keyVersion: UInt64 = 0
+    private var sortedVersion: UInt64 = .max
+    private(set) var largestValue = 0
+    private(set) var encodedBytes = 0
+
+    var isEmpty: Bool { records.isEmpty }
+    var count: Int { records.count }
+
+    mutating func put(_ key: Int64, _ value: UnsafeRawBufferPointer) {
+        add(key, HotRecord(arena.append(sequence: 0, older: nil, isTombstone: false, value: value)))
+        largestValue = max(largestValue, value.count)
+    }
+
+    mutating func delete(_ key: Int64) {
+        add(key, HotRecord(arena.append(sequence: 0, older: nil, isTombstone: true,
+                                        value: UnsafeRawBufferPointer(start: nil, count: 0))))
+    }
+
+    private mutating func add(_ key: Int64, _ record: HotRecord) {
+        if let old = records.updateValue(record, forKey: key) {
+            encodedBytes -= 13 + old.length
+        } else {
+            keyVersion &+= 1
+        }
+        encodedBytes += 13 + record.length
+    }
+
+    /// This transaction's newest write of `key` (a tombstone for a delete), or nil.
+    @inline(__always)
+    func record(_ key: Int64) -> HotRecord? { records[key] }
+
+    /// The written keys in ascending order.
+    mutating func sortedKeys() -> [Int64] {
+        if sortedVersion != keyVersion {
+            sortedCache = records.keys.sorted()
+            sortedVersion = keyVersion
+        }
+        return sortedCache
+    }
+
+    /// The writes in the WAL's batch encoding, in key order (one log record at commit).
+    mutating func encoded() -> StorageByteWriter {
+        var writer = StorageByteWriter(capacity: encodedBytes)
+        for key in sortedKeys() {
+            let record = records[key]!
+            writer.append(record.isTombstone ? WriteBatch.deleteKind : WriteBatch.putKind)
+            writer.append(key)
+            writer.append(UInt32(record.length))
+            if record.length > 0 { writer.append(record.value) }
+        }
+        return writer
+    }
+}

@@ -172,20 +172,28 @@ void txn_overhead(ConcurrentStore &store, const Dataset &ds, const Config &cfg, 
                   Reporter &out) {
     if (!store.supports_transactions()) throw BenchError("txn_overhead needs transactions");
     const size_t vs = cfg.value_size;
-    const uint64_t ops = std::max<uint64_t>(cc.overhead_ops / 1000, 1) * 1000;
+    // Ten rounds, each timing a tenth of every figure's operations in turn, so
+    // that drift of the machine spreads over all four alike.
+    constexpr uint64_t kRounds = 10;
+    const uint64_t chunk = std::max<uint64_t>(cc.overhead_ops / kRounds / 1000, 1) * 1000;
+    const uint64_t ops = chunk * kRounds;
+    // Each figure reads its own random keys: none finds the others' keys in the CPU caches.
     Rng rng(thread_seed(cc, 1, 0));
-    std::vector<int64_t> keys(ops);
-    for (auto &k : keys) k = ds.loaded[rng.below(ds.loaded.size())];
+    std::vector<int64_t> keys[3];
+    for (auto &list : keys) {
+        list.resize(ops);
+        for (auto &k : list) k = ds.loaded[rng.below(ds.loaded.size())];
+    }
     std::vector<uint8_t> buffer(vs + 64);
     std::unique_ptr<Session> session = store.session();
     Session &s = *session;
 
-    auto gets = [&](uint64_t count) {
+    auto gets = [&](const int64_t *list, uint64_t count) {
         uint64_t t0 = now_ns();
         for (uint64_t i = 0; i < count; ++i) {
             size_t length = 0;
-            bool found = s.get(keys[i], buffer.data(), buffer.size(), &length);
-            check_read(found, keys[i], buffer.data(), length, vs, "get");
+            bool found = s.get(list[i], buffer.data(), buffer.size(), &length);
+            check_read(found, list[i], buffer.data(), length, vs, "get");
         }
         return now_ns() - t0;
     };
@@ -198,30 +206,38 @@ void txn_overhead(ConcurrentStore &store, const Dataset &ds, const Config &cfg, 
         return now_ns() - t0;
     };
     // Gets inside transactions of `per_txn` reads each; only the reads are timed.
-    auto txn_gets = [&](uint64_t count, bool read_only, uint64_t per_txn) {
+    auto txn_gets = [&](const int64_t *list, uint64_t count, bool read_only, uint64_t per_txn) {
         uint64_t total = 0;
         for (uint64_t i = 0; i < count; i += per_txn) {
             s.txn_begin(read_only);
             uint64_t t0 = now_ns();
             for (uint64_t j = i; j < i + per_txn && j < count; ++j) {
                 size_t length = 0;
-                bool found = s.txn_get(keys[j], buffer.data(), buffer.size(), &length);
-                check_read(found, keys[j], buffer.data(), length, vs, "txn_get");
+                bool found = s.txn_get(list[j], buffer.data(), buffer.size(), &length);
+                check_read(found, list[j], buffer.data(), length, vs, "txn_get");
             }
             total += now_ns() - t0;
             if (!s.txn_commit()) throw BenchError("transaction without writes refused at commit");
         }
         return total;
     };
-    // Warm-up of every path, then one measurement each.
-    gets(ops / 5);
-    empty_txns(ops / 5);
-    txn_gets(ops / 5, true, 1000);
-    txn_gets(ops / 5, false, 100);
-    out.emit("txn_overhead", "get_ns", double(gets(ops)) / double(ops), "ns", cc.run, 1);
-    out.emit("txn_overhead", "ro_txn_begin_commit_ns", double(empty_txns(ops)) / double(ops), "ns", cc.run, 1);
-    out.emit("txn_overhead", "ro_txn_get_ns", double(txn_gets(ops, true, 1000)) / double(ops), "ns", cc.run, 1);
-    out.emit("txn_overhead", "rw_txn_get_ns", double(txn_gets(ops, false, 100)) / double(ops), "ns", cc.run, 1);
+    // Warm-up of every path, then the measured rounds.
+    gets(keys[0].data(), chunk);
+    empty_txns(chunk);
+    txn_gets(keys[1].data(), chunk, true, 1000);
+    txn_gets(keys[2].data(), chunk, false, 100);
+    uint64_t get_ns = 0, empty_ns = 0, ro_ns = 0, rw_ns = 0;
+    for (uint64_t r = 0; r < kRounds; ++r) {
+        const uint64_t at = r * chunk;
+        get_ns += gets(keys[0].data() + at, chunk);
+        empty_ns += empty_txns(chunk);
+        ro_ns += txn_gets(keys[1].data() + at, chunk, true, 1000);
+        rw_ns += txn_gets(keys[2].data() + at, chunk, false, 100);
+    }
+    out.emit("txn_overhead", "get_ns", double(get_ns) / double(ops), "ns", cc.run, 1);
+    out.emit("txn_overhead", "ro_txn_begin_commit_ns", double(empty_ns) / double(ops), "ns", cc.run, 1);
+    out.emit("txn_overhead", "ro_txn_get_ns", double(ro_ns) / double(ops), "ns", cc.run, 1);
+    out.emit("txn_overhead", "rw_txn_get_ns", double(rw_ns) / double(ops), "ns", cc.run, 1);
 }
 
 void commit_scaling(ConcurrentStore &store, const Dataset &ds, const Config &cfg, const ConcurrencyConfig &cc,

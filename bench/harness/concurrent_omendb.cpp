@@ -7,8 +7,8 @@
 // omendb_txn_put; omendb_txn_commit). Explicit transactions are omendb_txn_*:
 // read-write ones at SERIALIZABLE, read-only ones with
 // omendb_txn_options_set_read_only. Compiled only when the header declares the
-// transaction API (an older OmenDB given with --omendb-prefix has none); the
-// concurrency driver then leaves OmenDB out.
+// transaction API (OMENDB_HAVE_TRANSACTIONS; an older OmenDB given with
+// --omendb-prefix has none); the concurrency driver then leaves OmenDB out.
 #include "concurrent.hpp"
 #include "common.hpp"
 
@@ -16,7 +16,7 @@
 #include <omendb.h>
 #endif
 
-#if defined(OMENDB_HAVE_DATABASE) && defined(OMENDB_ISOLATION_SERIALIZABLE)
+#ifdef OMENDB_HAVE_TRANSACTIONS
 
 namespace bench {
 namespace {

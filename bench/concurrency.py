@@ -38,10 +38,10 @@ WORKLOADS = {
 }
 # Metrics each workload reports, per thread count (txn_overhead: one thread).
 METRICS = {
-    "read_scaling": ["reads_s", "writer_commits_s"],
+    "read_scaling": ["reads_s", "writer_commits_s", "cpu_cores"],
     "txn_overhead": ["get_ns", "ro_txn_begin_commit_ns", "ro_txn_get_ns", "rw_txn_get_ns"],
-    "commit_scaling": ["commits_s"],
-    "rmw_contended": ["commits_s", "abort_rate"],
+    "commit_scaling": ["commits_s", "cpu_cores"],
+    "rmw_contended": ["commits_s", "abort_rate", "cpu_cores"],
 }
 # rmw_contended keeps a counter after the key in each value.
 VALUE_SIZE = {"rmw_contended": 16}
@@ -65,7 +65,7 @@ def check_records(records, workload, store, n, threads):
         v = rec["value"]
         if not isinstance(v, (int, float)) or not math.isfinite(v) or v < 0:
             return f"bad value in {rec}"
-        if rec["metric"] != "abort_rate" and v == 0:
+        if rec["metric"] not in ("abort_rate", "cpu_cores") and v == 0:
             return f"zero throughput or latency in {rec}"
         counts[(rec["metric"], rec["threads"])] = counts.get((rec["metric"], rec["threads"]), 0) + 1
     want = [1] if workload == "txn_overhead" else threads
@@ -190,7 +190,7 @@ def main():
     meta = {
         "started_utc": datetime.datetime.fromtimestamp(started, datetime.timezone.utc).isoformat(),
         "duration_s": round(duration, 1),
-        "command": "bench/run --concurrency " + " ".join(sys.argv[1:]),
+        "command": " ".join(["bench/run", "--concurrency"] + sys.argv[1:]),
         "mode": mode, "settings": settings, "threads": threads, "writer_rate": args.writer_rate,
         "seed": args.seed, "git_commit": driver.git("rev-parse", "HEAD"), "git_dirty": dirty,
         "plan": [dict(workload=w, store=s) for w, s in plan], "versions": versions,

@@ -75,7 +75,11 @@ class Figures:
 
 
 def rate(x):
-    return report.fmt_count(x) + "/s"
+    return (report.fmt_count(x) if x >= 1000 else f"{x:.0f}") + "/s"
+
+
+def cores(x):
+    return f"{x:.2f}"
 
 
 def ns(x):
@@ -105,11 +109,15 @@ def read_scaling(f, targets):
         return []
     out = ["#### Read scaling: point gets while one writer commits\n",
            "Gets of uniform random existing keys, reads/s summed over the reader threads; one more "
-           "thread commits single-key updates at a fixed rate meanwhile (its achieved rate in the last "
-           "columns). 8 readers oversubscribe the 2 cores.\n"]
+           "thread commits single-key updates at a fixed rate meanwhile. 8 readers oversubscribe the "
+           "2 cores. *Cores* is the CPU the benchmark process got during the window (CPU seconds ÷ "
+           "wall seconds; below the thread count when other work shares the machine), and *per "
+           "CPU-second* divides reads by it: flat across thread counts means the read path itself "
+           "does not slow down as threads are added.\n"]
     has = "omendb" in stores and "lmdb" in stores
-    head = ["readers"] + stores + (["omendb ÷ 1 reader", "omendb ÷ lmdb"] if has else []) + \
-        [f"writer commits/s ({s})" for s in stores]
+    head = (["readers"] + stores + (["omendb ÷ 1 reader", "omendb ÷ lmdb"] if has else []) +
+            [f"cores ({s})" for s in stores] + [f"reads per CPU-second ({s})" for s in stores] +
+            [f"writer commits/s ({s})" for s in stores])
     out += ["| " + " | ".join(head) + " |", "|---:|" + "---:|" * (len(head) - 1)]
     one = f.median(w, "reads_s", "omendb", 1)
     for t in threads:
@@ -117,6 +125,9 @@ def read_scaling(f, targets):
         if has:
             row += [times(div(f.median(w, "reads_s", "omendb", t), one)),
                     times(div(f.median(w, "reads_s", "omendb", t), f.median(w, "reads_s", "lmdb", t)))]
+        row += [f.cell(w, "cpu_cores", s, t, cores) for s in stores]
+        row += [report.fmt_count(x) if (x := div(f.median(w, "reads_s", s, t), f.median(w, "cpu_cores", s, t)))
+                else "–" for s in stores]
         row += [f.cell(w, "writer_commits_s", s, t, rate) for s in stores]
         out.append("| " + " | ".join(row) + " |")
     out.append("")

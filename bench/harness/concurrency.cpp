@@ -13,6 +13,7 @@
 #include <chrono>
 #include <functional>
 #include <mutex>
+#include <sys/resource.h>
 #include <thread>
 
 namespace bench {
@@ -33,9 +34,18 @@ struct alignas(64) Progress {
 
 struct Window {
     double seconds = 0;
+    double cpu_seconds = 0;          // CPU time (user + system) of the whole process in the window
     uint64_t done = 0, aborted = 0;  // the workers' operations in the measured window
     uint64_t background_done = 0;    // the background thread's
 };
+
+/// CPU time the process has used (all threads, user + system), in ns.
+uint64_t cpu_ns() {
+    rusage usage;
+    getrusage(RUSAGE_SELF, &usage);
+    auto ns = [](const timeval &t) { return uint64_t(t.tv_sec) * 1000000000ull + uint64_t(t.tv_usec) * 1000ull; };
+    return ns(usage.ru_utime) + ns(usage.ru_stime);
+}
 
 /// A worker: runs until `stop`, publishing into its Progress.
 using Body = std::function<void(int index, Session &, Progress &, const std::atomic<bool> &stop)>;
@@ -89,14 +99,15 @@ Window measure(ConcurrentStore &store, int workers, const ConcurrencyConfig &cc,
     Window w;
     uint64_t d0, a0, b0, d1, a1, b1;
     snapshot(&d0, &a0, &b0);
-    uint64_t t0 = now_ns();
+    uint64_t t0 = now_ns(), c0 = cpu_ns();
     wait(cc.seconds);
     snapshot(&d1, &a1, &b1);
-    uint64_t t1 = now_ns();
+    uint64_t t1 = now_ns(), c1 = cpu_ns();
     stop.store(true);
     for (auto &t : threads) t.join();
     if (!error.empty()) throw BenchError(error);
     w.seconds = double(t1 - t0) / 1e9;
+    w.cpu_seconds = double(c1 - c0) / 1e9;
     w.done = d1 - d0;
     w.aborted = a1 - a0;
     w.background_done = b1 - b0;
@@ -114,6 +125,12 @@ void check_read(bool found, int64_t key, const uint8_t *value, size_t length,
     if (!found || !value_matches(key, value, length, value_size))
         throw BenchError(std::string(what) + ": wrong answer for key " + std::to_string(key) +
                          (found ? " (value does not carry its key)" : " (not found)"));
+}
+
+/// The CPU the process got in the window, in cores (CPU seconds / wall seconds):
+/// on a shared machine, how much of it the threads actually ran on.
+void emit_cores(Reporter &out, const char *workload, const Window &w, const ConcurrencyConfig &cc, int threads) {
+    out.emit(workload, "cpu_cores", w.cpu_seconds / w.seconds, "cores", cc.run, threads);
 }
 
 std::string db_dir(const Config &cfg) { return cfg.dir + "/db"; }
@@ -165,6 +182,7 @@ void read_scaling(ConcurrentStore &store, const Dataset &ds, const Config &cfg, 
         out.emit("read_scaling", "reads_s", double(w.done) / w.seconds, "reads/s", cc.run, threads);
         out.emit("read_scaling", "writer_commits_s", double(w.background_done) / w.seconds, "commits/s",
                  cc.run, threads);
+        emit_cores(out, "read_scaling", w, cc, threads);
     }
 }
 
@@ -261,6 +279,7 @@ void commit_scaling(ConcurrentStore &store, const Dataset &ds, const Config &cfg
         };
         Window w = measure(store, threads, cc, committer);
         out.emit("commit_scaling", "commits_s", double(w.done) / w.seconds, "commits/s", cc.run, threads);
+        emit_cores(out, "commit_scaling", w, cc, threads);
     }
 }
 
@@ -304,6 +323,7 @@ void rmw_contended(ConcurrentStore &store, const Dataset &ds, const Config &cfg,
         double attempts = double(w.done + w.aborted);
         out.emit("rmw_contended", "abort_rate", attempts ? double(w.aborted) / attempts : 0, "fraction", cc.run,
                  threads);
+        emit_cores(out, "rmw_contended", w, cc, threads);
     }
     // No lost update: the counters add up to the committed transactions.
     std::unique_ptr<Session> s = store.session();

@@ -132,14 +132,27 @@ def read_scaling(f, targets):
         out.append("| " + " | ".join(row) + " |")
     out.append("")
     if "omendb" in stores:
-        targets.append("Read scaling, OmenDB 2 readers over 1 reader: " +
-                       verdict(div(f.median(w, "reads_s", "omendb", 2), one), 1.8))
+        ratio = div(f.median(w, "reads_s", "omendb", 2), one)
+        line = "Read scaling, OmenDB 2 readers over 1 reader: " + verdict(ratio, 1.8)
+        got1, got2 = f.median(w, "cpu_cores", "omendb", 1), f.median(w, "cpu_cores", "omendb", 2)
+        if ratio is not None and got2 is not None and got2 < 1.6:
+            # 1 reader + the paced writer need one core, 2 readers two: without them
+            # the ratio measures the machine's other load, not the read path.
+            per_cpu = div(div(f.median(w, "reads_s", "omendb", 2), got2), div(one, got1))
+            line = (f"Read scaling, OmenDB 2 readers over 1 reader: **inconclusive on this run** ({ratio:.2f}× "
+                    f"measured vs target ≥ 1.8×, but the process got {got1:.2f} cores with 1 reader and "
+                    f"{got2:.2f} with 2: other work shared the machine); reads per CPU-second, 2 readers "
+                    f"over 1: {times(per_cpu)}")
+        targets.append(line)
     if has:
         multi = [t for t in threads if t > 1]
         ratios = [div(f.median(w, "reads_s", "omendb", t), f.median(w, "reads_s", "lmdb", t)) for t in multi]
         worst = min((r for r in ratios if r is not None), default=None)
+        per_cpu = [div(div(f.median(w, "reads_s", "omendb", t), f.median(w, "cpu_cores", "omendb", t)),
+                       div(f.median(w, "reads_s", "lmdb", t), f.median(w, "cpu_cores", "lmdb", t))) for t in multi]
         targets.append(f"Read scaling, OmenDB over LMDB at every multi-reader count ({', '.join(map(str, multi))}), "
-                       "worst case: " + verdict(worst, 2.0))
+                       "worst case: " + verdict(worst, 2.0) + "; per CPU-second: " +
+                       ", ".join(f"{t} readers {times(r)}" for t, r in zip(multi, per_cpu)))
     return out
 
 

@@ -18,12 +18,6 @@
 
 namespace bench {
 
-const std::vector<std::string> &concurrency_workloads() {
-    static const std::vector<std::string> names{"read_scaling", "txn_overhead", "commit_scaling",
-                                                "rmw_contended"};
-    return names;
-}
-
 namespace {
 
 /// One thread's published progress, alone in its cache line.

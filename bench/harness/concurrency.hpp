@@ -31,9 +31,6 @@ struct ConcurrencyConfig {
     int run = 0;                           // the "run" field of the results
 };
 
-/// Names of the workloads above.
-const std::vector<std::string> &concurrency_workloads();
-
 /// Bulk-loads cfg.dir/db with `loader` (the single-threaded adapter of the same
 /// store), then runs cc.workload through `store` and reports one result line per
 /// thread count and metric. Throws BenchError on a wrong answer or a store error.

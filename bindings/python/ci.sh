@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # Builds libomendb (if needed), pip-installs the omendb Python package into a
-# fresh virtual environment and runs its tests against the installed package.
+# fresh virtual environment, type-checks it (mypy --strict) and runs its tests
+# against the installed package.
 #
 #   bash bindings/python/ci.sh            # from anywhere in the repository
 #
-# Needs python3 (>= 3.8) with venv, and PyPI for numpy/pytest/setuptools.
+# Needs python3 (>= 3.9) with venv, and PyPI for numpy/pytest/setuptools/mypy.
 set -euo pipefail
 
 repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
@@ -20,7 +21,10 @@ work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 python3 -m venv "$work/venv"
 "$work/venv/bin/python" -m pip install --quiet --upgrade pip
-"$work/venv/bin/python" -m pip install --quiet "./bindings/python[test]"
+"$work/venv/bin/python" -m pip install --quiet "./bindings/python[test]" "mypy==2.4.1"
+
+# The package's type hints, strictly (the version is pinned: newer checkers add rules).
+"$work/venv/bin/python" -m mypy --strict bindings/python/omendb
 
 # Run from the repository root so that the installed package, not the source
 # tree, is the one imported.

@@ -2,8 +2,8 @@
 
 Opens (or creates) the database directory ./omendb-demo.db in the current working
 directory — or the directory given as the first argument — writes, reads,
-iterates a range both ways, uses an atomic batch and a snapshot, and prints the
-statistics. It starts from an empty database each time (the directory is
+iterates a range both ways, uses an atomic batch, a snapshot and transactions,
+and prints the statistics. It starts from an empty database each time (the directory is
 removed first, only if it looks like an OmenDB directory).
 
 Run from the repository root after `swift build -c release`:
@@ -102,7 +102,30 @@ def main() -> None:
             print(f"snapshot sees {seen:.2f}, the database now has {now:.2f}")
             del seen  # a float: the zero-copy view itself is released when the snapshot closes
 
-        # 7. Durability and maintenance, then statistics.
+        # 7. Transactions: reads see the transaction's own writes; commit on leaving
+        #    the block; a conflicting concurrent commit raises ConflictError.
+        calibration = key_of(SENSORS, 0)  # one counter after the last sensor
+        with db.transaction() as txn:  # serializable by default
+            txn[calibration] = b"0"
+            total = sum(np.frombuffer(v, np.float32)[0] for v in txn.values(key_of(5, 0), key_of(5, 10)))
+            txn[key_of(5, 0)] = np.float32(total / 10).tobytes()
+        first, second = db.transaction(), db.transaction()
+        first[calibration] = b"%d" % (int(first[calibration]) + 1)
+        second[calibration] = b"%d" % (int(second[calibration]) + 1)
+        first.commit()
+        try:
+            second.commit()
+        except omendb.ConflictError as error:
+            print(f"second transaction refused: {error}")
+
+        def calibrate(txn: omendb.Transaction) -> int:  # run_transaction retries it on conflicts
+            count = int(txn[calibration]) + 1
+            txn[calibration] = b"%d" % count
+            return count
+
+        print(f"calibrations so far: {db.run_transaction(calibrate)}")
+
+        # 8. Durability and maintenance, then statistics.
         db.flush()
         db.compact()
         db.verify()
@@ -112,7 +135,7 @@ def main() -> None:
               f"index {stats.bytes_per_key_index:.2f} bytes/key, last sequence {stats.last_sequence}")
         print(f"exact count {len(db):,}; approximate count {db.approximate_count:,}")
 
-    # 8. Reopen read-only: everything is there; writes are refused.
+    # 9. Reopen read-only: everything is there; writes are refused.
     with omendb.open(path, read_only=True) as db:
         try:
             db[0] = b"x"

@@ -1,4 +1,5 @@
 import Glibc
+import Synchronization
 
 /// A durable key-value database (Int64 keys, byte values) in one directory.
 ///
@@ -7,8 +8,8 @@ import Glibc
 /// files indexed by a stored PGM model; compaction merges runs. See docs/storage.md.
 ///
 /// Thread safety: every method may be called from any thread at once. Writers are
-/// serialized (with group commit of fsyncs); readers never wait for writers except
-/// for the brief read lock of the active hot tier.
+/// serialized (with group commit of fsyncs); reads take no lock and never wait for
+/// writers (docs/transactions.md, "Readers and writers").
 public final class Database {
     public let directory: String
     let options: DatabaseOptions
@@ -30,6 +31,8 @@ public final class Database {
     /// A WAL write or fsync failed: what is durable is unknown, so writes stop (reads go on).
     var writeFailure: OmenError?
     var closed = false
+    /// `closed`, readable without the writer lock (set under it).
+    let closedFlag = Atomic<Bool>(false)
     /// Encoding buffer for single puts and deletes (writer lock held).
     var singleOperation = StorageByteWriter(capacity: 256)
     /// Keys of recent commits, for transaction validation (writer lock held).
@@ -94,6 +97,7 @@ public final class Database {
         let alreadyClosed = writerLock.withLock { () -> Bool in
             let was = closed
             closed = true
+            closedFlag.store(true, ordering: .releasing)
             return was
         }
         if alreadyClosed { return }
@@ -194,7 +198,7 @@ public final class Database {
     /// - Throws: `.misuse` when the database is closed; `.readOnly` for a read-write
     ///   transaction on a database opened read-only.
     public func beginTransaction(_ options: TransactionOptions = TransactionOptions()) throws(OmenError) -> Transaction {
-        if writerLock.withLock({ closed }) { throw OmenError(.misuse, "database '\(directory)' is closed") }
+        if closedFlag.load(ordering: .acquiring) { throw OmenError(.misuse, "database '\(directory)' is closed") }
         if !options.readOnly && self.options.readOnly {
             throw OmenError(.readOnly, "database '\(directory)' is open read-only: only read-only transactions can begin")
         }

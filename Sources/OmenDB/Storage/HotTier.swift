@@ -1,3 +1,6 @@
+import COmenDBShim
+import Synchronization
+
 /// The in-memory tier that takes writes: an `ALEXMap` from key to the newest value
 /// record (in a `ValueArena`), each record chaining to the key's older versions in
 /// this tier, so snapshots read the version at their sequence number.
@@ -11,9 +14,9 @@
 /// which walk the map. Once frozen the tier is immutable. Record memory lives as long
 /// as the tier object.
 ///
-/// Memory: the map (~16+ bytes per key, plus the old arrays of expanded nodes kept for
-/// readers: at most about the map's size again) plus 24 bytes of record header per
-/// version plus the value bytes, rounded to 8.
+/// Memory: the map (~16+ bytes per key, plus old arrays of expanded nodes until no
+/// reader can hold them) plus 24 bytes of record header per version plus the value
+/// bytes, rounded to 8.
 final class HotTier {
     private let map = ALEXMap(concurrentReads: true)
     private let arena = ValueArena()
@@ -22,6 +25,9 @@ final class HotTier {
     /// The WAL files whose records this tier holds (oldest first).
     var walNumbers: [UInt64] = []
     private(set) var largestSequence: UInt64 = 0
+    /// Set (once) when the first version is applied; read lock-free by iterators,
+    /// which skip a tier that holds nothing.
+    private let holdsVersions = Atomic<Bool>(false)
     private(set) var versionCount = 0
     private(set) var valueBytes = 0
 
@@ -33,10 +39,12 @@ final class HotTier {
     /// Map bytes assumed per write between measurements (key, payload and gaps).
     private static let estimatedMapBytesPerWrite = 32
 
-    /// Memory used by records and the map (estimated between measurements), for the
-    /// flush budget. The arena's last chunk may hold up to 1 MiB more (`allocatedBytes`).
+    /// Memory used by records and the map (estimated between measurements) and the
+    /// map's retired arrays, for the flush budget. The arena's last chunk may hold up to 1 MiB more (`allocatedBytes`).
     var memoryBytes: Int {
-        writerLock.withLock { arena.usedBytes + measuredMapBytes + writesSinceMeasure * Self.estimatedMapBytesPerWrite }
+        writerLock.withLock {
+            arena.usedBytes + measuredMapBytes + writesSinceMeasure * Self.estimatedMapBytesPerWrite + (map.graveyard?.bytes ?? 0)
+        }
     }
     var allocatedBytes: Int { writerLock.withLock { arena.allocatedBytes + map.sizeInBytes + (map.graveyard?.bytes ?? 0) } }
 
@@ -49,17 +57,23 @@ final class HotTier {
     /// database's writer lock).
     func apply(sequence: UInt64, operations: UnsafeRawBufferPointer, count: Int) throws(OmenError) {
         try writerLock.withLock { () throws(OmenError) in
+            // Unretained: the closure below would otherwise retain and release the arena per write.
+            let records = Unmanaged.passUnretained(arena)
             try BatchDecoding.forEach(operations, count: count, fileName: "batch", fileOffset: 0) { operation in
                 // The record links the previous newest version before the map publishes it.
                 map.upsert(operation.key) { older in
-                    let record = arena.append(sequence: sequence, older: older.flatMap { UnsafeRawPointer(bitPattern: UInt($0)) },
-                                              isTombstone: operation.isDelete, value: operation.value)
+                    let record = records._withUnsafeGuaranteedRef {
+                        $0.append(sequence: sequence, older: older.flatMap { UnsafeRawPointer(bitPattern: UInt($0)) },
+                                  isTombstone: operation.isDelete, value: operation.value)
+                    }
                     return UInt64(UInt(bitPattern: record))
                 }
                 versionCount += 1
                 valueBytes += operation.value.count
             }
+            map.graveyard.unsafelyUnwrapped.reclaim()
             largestSequence = max(largestSequence, sequence)
+            if count > 0 && !holdsVersions.load(ordering: .relaxed) { holdsVersions.store(true, ordering: .releasing) }
             writesSinceMeasure += count
             if writesSinceMeasure >= Self.mapMeasureInterval {
                 measuredMapBytes = map.sizeInBytes
@@ -68,10 +82,16 @@ final class HotTier {
         }
     }
 
+    /// False until a version was applied (lock-free).
+    var isEmpty: Bool { !holdsVersions.load(ordering: .acquiring) }
+
     /// The newest version of `key` visible at `sequence` (may be a tombstone), or nil
     /// when this tier holds none. Lock-free.
     @inline(__always)
     func find(_ key: Int64, at sequence: UInt64) -> HotRecord? {
+        // A read section keeps the map's retired memory alive (nested in a database read: free).
+        let slot = odb_shim_reader_enter()
+        defer { odb_shim_reader_exit(slot) }
         guard let payload = map.optimisticFind(key) else { return nil }
         return HotRecord(payload: payload)?.visible(at: sequence)
     }
@@ -80,7 +100,9 @@ final class HotTier {
     /// >= `key` (forward) or the last <= `key` (backward). Lock-free.
     func collect(from key: Int64, forward: Bool, limit: Int,
                  keys: UnsafeMutablePointer<Int64>, records: UnsafeMutablePointer<UInt64>) -> Int {
-        map.optimisticCollect(from: key, forward: forward, limit: limit, keys: keys, payloads: records)
+        let slot = odb_shim_reader_enter()
+        defer { odb_shim_reader_exit(slot) }
+        return map.optimisticCollect(from: key, forward: forward, limit: limit, keys: keys, payloads: records)
     }
 
     /// Visits every key in order with its newest record (frozen tiers: no writer remains).

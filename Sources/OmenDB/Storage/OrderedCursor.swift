@@ -14,6 +14,13 @@ public protocol OrderedCursor: AnyObject {
     func seekLast() throws(OmenError)
     func next() throws(OmenError)
     func previous() throws(OmenError)
+    /// Copies many entries per call (see the default implementation in
+    /// StorageIteratorBatch.swift). A requirement, so that a call through
+    /// `any OrderedCursor` dispatches once and then runs code specialized for the
+    /// concrete cursor, with its moves inlined.
+    func copyEntries(forward: Bool, maxEntries: Int, keys: UnsafeMutablePointer<Int64>?,
+                     lengths: UnsafeMutablePointer<Int>, buffer: UnsafeMutableRawPointer?,
+                     capacity: Int) throws(OmenError) -> CursorCopyOutcome
 }
 
 extension StorageIterator: OrderedCursor {}

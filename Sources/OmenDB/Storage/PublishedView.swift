@@ -55,9 +55,7 @@ final class PublishedView {
             bits = again
         }
         let view = Unmanaged<StorageView>.fromOpaque(UnsafeRawPointer(bitPattern: UInt(bits)).unsafelyUnwrapped)
-        return try view._withUnsafeGuaranteedRef { (view) -> Result<T, E> in
-            do throws(E) { return .success(try body(view, max(sequence, view.floor))) } catch { return .failure(error) }
-        }.get()
+        return try view.withBorrowed { (view) throws(E) -> T in try body(view, max(sequence, view.floor)) }
     }
 
     /// Makes `sequence` visible (the caller holds the view lock: sequences only grow).

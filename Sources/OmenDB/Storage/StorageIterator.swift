@@ -21,7 +21,7 @@ public final class StorageIterator {
     init(snapshot: Snapshot) {
         self.snapshot = snapshot
         let view = snapshot.view
-        hotSources = ([view.active] + view.frozen).map { HotSource(tier: $0) }
+        hotSources = ([view.active] + view.frozen).filter { !$0.isEmpty }.map { HotSource(tier: $0) }
         runSources = .allocate(capacity: view.runs.count)
         _ = runSources.initialize(from: view.runs.map { RunSource(run: $0) })
     }
@@ -217,14 +217,14 @@ private struct HotSource {
 
     init(tier: HotTier) {
         self.tier = tier
-        keys = .allocate(capacity: Self.batchSize)
-        records = .allocate(capacity: Self.batchSize)
+        let memory = UnsafeMutableRawPointer.allocate(byteCount: 16 * Self.batchSize, alignment: 8)
+        keys = memory.bindMemory(to: Int64.self, capacity: Self.batchSize)
+        records = (memory + 8 * Self.batchSize).bindMemory(to: UInt64.self, capacity: Self.batchSize)
     }
 
     /// Frees the batch buffers (the owning iterator's deinit).
     func release() {
-        keys.deallocate()
-        records.deallocate()
+        UnsafeMutableRawPointer(keys).deallocate()
     }
 
     mutating func seek(_ target: Int64, _ sequence: UInt64) { fill(from: target, forward: true, sequence) }

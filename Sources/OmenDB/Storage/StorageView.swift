@@ -1,6 +1,6 @@
 /// The tiers a reader searches, newest first: the active hot tier, frozen hot tiers
-/// waiting for their flush, then the runs. Immutable; replaced as a whole (under the
-/// database's view lock) when a tier is frozen, flushed or compacted.
+/// waiting for their flush, then the runs. Immutable; replaced as a whole (published
+/// through `PublishedView`) when a tier is frozen, flushed or compacted.
 final class StorageView {
     let active: HotTier
     /// Frozen hot tiers, newest first.
@@ -12,11 +12,26 @@ final class StorageView {
     /// reader of the view, so readers of it read at `floor` or later.
     let floor: UInt64
 
+    /// The tiers again, newest first and unretained (the arrays above own them), so that
+    /// a lookup walks them without reference counting: a retain per tier per read would
+    /// be a store to a line every reader shares.
+    private let searchOrder: UnsafeMutableBufferPointer<Unmanaged<HotTier>>
+    private let runOrder: UnsafeMutableBufferPointer<Unmanaged<RunFile>>
+
     init(active: HotTier, frozen: [HotTier], runs: [RunFile], floor: UInt64 = 0) {
         self.active = active
         self.frozen = frozen
         self.runs = runs
         self.floor = floor
+        searchOrder = .allocate(capacity: 1 + frozen.count)
+        _ = searchOrder.initialize(from: ([active] + frozen).map { Unmanaged.passUnretained($0) })
+        runOrder = .allocate(capacity: runs.count)
+        _ = runOrder.initialize(from: runs.map { Unmanaged.passUnretained($0) })
+    }
+
+    deinit {
+        searchOrder.deallocate()
+        runOrder.deallocate()
     }
 
     /// Where a key's visible version was found.
@@ -34,7 +49,7 @@ final class StorageView {
         case .absent: return .absent
         case .deleted: return .deleted
         case .hot(let value): return .value(value)
-        case .run(let run, let position): return .value(try run.value(position))
+        case .run(let run, let position): return .value(try run.withBorrowed { (run) throws(OmenError) in try run.value(position) })
         }
     }
 
@@ -43,25 +58,24 @@ final class StorageView {
         case absent
         case deleted
         case hot(UnsafeRawBufferPointer)
-        case run(RunFile, Int)
+        case run(Unmanaged<RunFile>, Int)
     }
 
     /// The search itself, without reading a run's value: no throwing inside the loops
     /// over the tiers keeps the run lookups inlined (the value check follows in `lookup`).
     @inline(__always)
     private func locate(_ key: Int64, at sequence: UInt64) -> Location {
-        if let record = active.find(key, at: sequence) {
-            return record.isTombstone ? .deleted : .hot(record.value)
-        }
-        for tier in frozen {
-            if let record = tier.find(key, at: sequence) {
+        for tier in searchOrder {
+            if let record = tier._withUnsafeGuaranteedRef({ $0.find(key, at: sequence) }) {
                 return record.isTombstone ? .deleted : .hot(record.value)
             }
         }
-        for run in runs {
-            if let position = run.position(of: key) {
-                return run.isTombstone(position) ? .deleted : .run(run, position)
+        for run in runOrder {
+            let found: Location? = run._withUnsafeGuaranteedRef { file in
+                guard let position = file.position(of: key) else { return nil }
+                return file.isTombstone(position) ? .deleted : .run(run, position)
             }
+            if let found { return found }
         }
         return .absent
     }

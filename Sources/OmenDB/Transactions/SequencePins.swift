@@ -26,22 +26,25 @@ final class SequencePins {
         state.withLock { Self.remove(sequence, from: &$0.pinned) }
     }
 
-    /// Registers a transaction; a validating one gets the bound `currentVisible()`
-    /// returns (read under the lock), which its snapshot must not be older than.
-    func beginTransaction(validating: Bool, currentVisible: () -> UInt64) -> UInt64? {
-        state.withLock { state -> UInt64? in
+    /// Registers a transaction and returns its bound: `currentVisible()`, read under
+    /// the lock, which its snapshot (taken afterwards) is never older than. The bound
+    /// is pinned (a conservative stand-in for the snapshot's own sequence) and, for a
+    /// transaction that validates at commit, holds back the commit log's trimming.
+    func beginTransaction(validating: Bool, currentVisible: () -> UInt64) -> UInt64 {
+        state.withLock { state -> UInt64 in
             state.activeTransactions += 1
-            guard validating else { return nil }
             let bound = currentVisible()
-            state.validating[bound, default: 0] += 1
+            state.pinned[bound, default: 0] += 1
+            if validating { state.validating[bound, default: 0] += 1 }
             return bound
         }
     }
 
-    func endTransaction(validationBound: UInt64?) {
+    func endTransaction(bound: UInt64, validating: Bool) {
         state.withLock { state in
             state.activeTransactions -= 1
-            if let validationBound { Self.remove(validationBound, from: &state.validating) }
+            Self.remove(bound, from: &state.pinned)
+            if validating { Self.remove(bound, from: &state.validating) }
         }
     }
 

@@ -15,10 +15,14 @@ public final class Transaction {
     /// The sequence number of the commit, after a commit that wrote something.
     public private(set) var commitSequence: UInt64?
 
-    /// The begin snapshot (REPEATABLE_READ, SERIALIZABLE); nil for READ_COMMITTED.
-    private(set) var snapshot: Snapshot?
-    /// Registered in `SequencePins` while a read-write snapshot transaction is open.
-    private var validationBound: UInt64?
+    /// The begin snapshot (REPEATABLE_READ, SERIALIZABLE): its view (held until the
+    /// transaction is freed) and sequence; nil for READ_COMMITTED.
+    private let view: StorageView?
+    private let snapshotSequence: UInt64
+    /// Registered in `SequencePins` until the transaction ends.
+    private let bound: UInt64
+    /// Whether the commit validates (a read-write REPEATABLE_READ / SERIALIZABLE transaction).
+    private let validates: Bool
     private(set) var writes = WriteSet()
     /// SERIALIZABLE: keys read from the snapshot, and the key ranges iterators covered.
     private var reads: [Int64] = []
@@ -30,9 +34,13 @@ public final class Transaction {
         self.database = database
         isolation = options.isolation == .readUncommitted ? .readCommitted : options.isolation
         isReadOnly = options.readOnly
-        let validating = !options.readOnly && isolation.readsSnapshot
-        validationBound = database.pins.beginTransaction(validating: validating) { database.visibleSequenceNow() }
-        if isolation.readsSnapshot { snapshot = database.snapshot() }
+        validates = !options.readOnly && isolation.readsSnapshot
+        bound = database.pins.beginTransaction(validating: validates) { database.visibleSequenceNow() }
+        if isolation.readsSnapshot {
+            (view, snapshotSequence) = database.published.read { view, sequence in (view, sequence) }
+        } else {
+            (view, snapshotSequence) = (nil, 0)
+        }
     }
 
     deinit { rollback() }
@@ -54,7 +62,12 @@ public final class Transaction {
         try checkActive()
         if let own = writes.record(key) { return body(own.isTombstone ? nil : own.value) }
         if tracksReads { reads.append(key) }
-        if let snapshot { return body(try snapshot.get(key)) }
+        if let view {
+            switch try view.lookup(key, at: snapshotSequence) {
+            case .value(let value): return body(value)
+            case .absent, .deleted: return body(nil)
+            }
+        }
         return try database.withValue(key, body)
     }
 
@@ -68,7 +81,10 @@ public final class Transaction {
         try checkActive()
         if let own = writes.record(key) { return own.isTombstone ? nil : own.value }
         if tracksReads { reads.append(key) }
-        if let snapshot { return try snapshot.get(key) }
+        if let view {
+            guard case .value(let value) = try view.lookup(key, at: snapshotSequence) else { return nil }
+            return value
+        }
         // READ_COMMITTED: read the newest state, and keep the snapshot the value lives in.
         let latest = database.snapshot()
         if keptSnapshots.last?.view !== latest.view || keptSnapshots.last?.sequence != latest.sequence {
@@ -80,7 +96,8 @@ public final class Transaction {
     /// An iterator over this transaction's view with its own writes merged in.
     public func makeIterator() throws(OmenError) -> TransactionIterator {
         try checkActive()
-        return TransactionIterator(transaction: self, base: (snapshot ?? database.snapshot()).makeIterator())
+        let snapshot = view.map { Snapshot(view: $0, sequence: snapshotSequence, pins: database.pins) } ?? database.snapshot()
+        return TransactionIterator(transaction: self, base: snapshot.makeIterator())
     }
 
     /// Notes that an iterator covered `range` (SERIALIZABLE validates it at commit).
@@ -139,12 +156,11 @@ public final class Transaction {
         defer { end() }
         guard !writes.isEmpty else { return }
         // Only snapshot transactions validate (READ_COMMITTED writes over whatever committed).
-        let footprint = validationBound == nil ? nil
-            : ConflictFootprint(writes: writes.sortedKeys(), reads: reads, ranges: scannedRanges)
+        let footprint = validates ? ConflictFootprint(writes: writes.sortedKeys(), reads: reads, ranges: scannedRanges) : nil
         let encoded = writes.encoded()
         commitSequence = try withRawBytes(of: encoded.bytes) { (raw) throws(OmenError) -> UInt64 in
             try database.commitTransaction(raw, count: writes.count, largestValue: writes.largestValue,
-                                           snapshot: snapshot?.sequence ?? 0, footprint: footprint)
+                                           snapshot: snapshotSequence, footprint: footprint)
         }
     }
 
@@ -154,8 +170,7 @@ public final class Transaction {
     private func end() {
         guard isActive else { return }
         isActive = false
-        database.pins.endTransaction(validationBound: validationBound)
-        validationBound = nil
+        database.pins.endTransaction(bound: bound, validating: validates)
         reads = []
         scannedRanges = []
     }

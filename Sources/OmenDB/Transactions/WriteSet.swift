@@ -5,8 +5,9 @@
 /// Memory: the arena's record (24-byte header + value, rounded to 8) per write, plus
 /// ~20 bytes per distinct key for the dictionary and the sorted key list.
 struct WriteSet {
-    private let arena = ValueArena()
-    private var records: [Int64: HotRecord] = [:]
+    /// Made on the first write (a read-only transaction allocates none).
+    private var arena: ValueArena?
+    private var newest: [Int64: HotRecord] = [:]
     /// Keys in order, rebuilt lazily when a new key was added since.
     private var sortedCache: [Int64] = []
     /// Bumps when a key is added (iterators re-read `sortedKeys` then).
@@ -15,21 +16,28 @@ struct WriteSet {
     private(set) var largestValue = 0
     private(set) var encodedBytes = 0
 
-    var isEmpty: Bool { records.isEmpty }
-    var count: Int { records.count }
+    var isEmpty: Bool { newest.isEmpty }
+    var count: Int { newest.count }
+
+    private mutating func records() -> ValueArena {
+        if let arena { return arena }
+        let made = ValueArena()
+        arena = made
+        return made
+    }
 
     mutating func put(_ key: Int64, _ value: UnsafeRawBufferPointer) {
-        add(key, HotRecord(arena.append(sequence: 0, older: nil, isTombstone: false, value: value)))
+        add(key, HotRecord(records().append(sequence: 0, older: nil, isTombstone: false, value: value)))
         largestValue = max(largestValue, value.count)
     }
 
     mutating func delete(_ key: Int64) {
-        add(key, HotRecord(arena.append(sequence: 0, older: nil, isTombstone: true,
+        add(key, HotRecord(records().append(sequence: 0, older: nil, isTombstone: true,
                                         value: UnsafeRawBufferPointer(start: nil, count: 0))))
     }
 
     private mutating func add(_ key: Int64, _ record: HotRecord) {
-        if let old = records.updateValue(record, forKey: key) {
+        if let old = newest.updateValue(record, forKey: key) {
             encodedBytes -= 13 + old.length
         } else {
             keyVersion &+= 1
@@ -39,12 +47,12 @@ struct WriteSet {
 
     /// This transaction's newest write of `key` (a tombstone for a delete), or nil.
     @inline(__always)
-    func record(_ key: Int64) -> HotRecord? { records[key] }
+    func record(_ key: Int64) -> HotRecord? { newest[key] }
 
     /// The written keys in ascending order.
     mutating func sortedKeys() -> [Int64] {
         if sortedVersion != keyVersion {
-            sortedCache = records.keys.sorted()
+            sortedCache = newest.keys.sorted()
             sortedVersion = keyVersion
         }
         return sortedCache
@@ -54,7 +62,7 @@ struct WriteSet {
     mutating func encoded() -> StorageByteWriter {
         var writer = StorageByteWriter(capacity: encodedBytes)
         for key in sortedKeys() {
-            let record = records[key]!
+            let record = newest[key]!
             writer.append(record.isTombstone ? WriteBatch.deleteKind : WriteBatch.putKind)
             writer.append(key)
             writer.append(UInt32(record.length))

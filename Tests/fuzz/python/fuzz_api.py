@@ -1,6 +1,6 @@
 """Fuzzes the argument handling of the omendb Python binding under atheris.
 
-Every public call of Database, WriteBatch, Snapshot and LearnedIndex gets arguments
+Every public call of Database, WriteBatch, Snapshot, Transaction and LearnedIndex gets arguments
 of fuzzed types and values (ints of any size, bools, floats, strings, bytes-likes,
 numpy arrays of assorted dtypes, shapes and strides, None, containers). The only
 exceptions allowed out are the documented ones: omendb.Error subclasses (but not
@@ -130,7 +130,7 @@ STATE = None
 
 
 def database_call(fdp, db):
-    op = fdp.ConsumeIntInRange(0, 19)
+    op = fdp.ConsumeIntInRange(0, 20)
     if op == 0:
         db.put(key(fdp), payload(fdp))
     elif op == 1:
@@ -200,8 +200,51 @@ def database_call(fdp, db):
         db.get(key(fdp), default=None)
     elif op == 18:
         db.put(key(fdp), np.frombuffer(fdp.ConsumeBytes(16), dtype=np.uint8))
+    elif op == 20:
+        transaction_call(fdp, db)
     else:
         _ = db[value(fdp)]
+
+
+def transaction_call(fdp, db):
+    """A transaction with fuzzed options and operations, ended every possible way
+    (and then used again)."""
+    isolation = fdp.PickValueInList(["serializable", "repeatable read", "READ_COMMITTED", "read-uncommitted",
+                                     value(fdp)])
+    read_only = fdp.PickValueInList([False, True, value(fdp)])
+    txn = db.transaction(isolation, read_only) if fdp.ConsumeBool() else db.transaction(isolation=isolation)
+    iterator = None
+    for _ in range(fdp.ConsumeIntInRange(0, 8)):
+        op = fdp.ConsumeIntInRange(0, 7)
+        if op == 0:
+            txn[key(fdp)] = payload(fdp)
+        elif op == 1:
+            txn.get(key(fdp), value(fdp))
+        elif op == 2:
+            _ = txn[key(fdp)]
+        elif op == 3:
+            txn.delete(key(fdp)) if fdp.ConsumeBool() else txn.__delitem__(key(fdp))
+        elif op == 4:
+            lo = key(fdp) if fdp.ConsumeBool() else None
+            hi = key(fdp) if fdp.ConsumeBool() else None
+            which = fdp.PickValueInList([txn.items, txn.keys, txn.values])
+            iterator = which(lo, hi, fdp.ConsumeBool())
+            list(itertools.islice(iterator, fdp.ConsumeIntInRange(0, 20)))
+        elif op == 5:
+            db.put(key(fdp), payload(fdp))  # a concurrent commit
+        elif op == 6:
+            _ = key(fdp) in txn
+        else:
+            list(itertools.islice(iterator, 5)) if iterator is not None else None
+    end = fdp.ConsumeIntInRange(0, 3)
+    if end == 0:
+        txn.commit()
+    elif end == 1:
+        txn.rollback()
+    elif end == 2:
+        db.run_transaction(lambda again: again.get(key(fdp)), retries=value(fdp))
+        return  # txn is dropped: collected, rolled back
+    txn.get(key(fdp))  # raises MisuseError once ended
 
 
 def index_call(fdp):

@@ -52,6 +52,7 @@ from .errors import (
     UnsupportedError,
 )
 from .database import Database, DatabaseStats, Snapshot, WriteBatch, open
+from .transaction import Transaction
 from .index import IndexStats, LearnedIndex
 
 __all__ = [
@@ -65,6 +66,7 @@ __all__ = [
     "DatabaseStats",
     "WriteBatch",
     "Snapshot",
+    "Transaction",
     "open",
     "LearnedIndex",
     "IndexStats",

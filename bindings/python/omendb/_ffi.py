@@ -26,7 +26,8 @@ from . import _loader
 from .errors import Error, InvalidArgumentError, OutOfRangeError, UnsupportedError, error_for_status
 
 __all__ = ["Api", "api", "IndexHandle", "IndexOptionsHandle", "IndexStatsStruct", "DbHandle",
-           "OptionsHandle", "BatchHandle", "SnapshotHandle", "IteratorHandle", "DbStatsStruct",
+           "OptionsHandle", "BatchHandle", "SnapshotHandle", "IteratorHandle", "TxnOptionsHandle", "TxnHandle",
+           "DbStatsStruct", "ISOLATION_LEVELS",
            "INT64_MIN", "INT64_MAX", "KeyArray", "PositionArray"]
 
 INT64_MIN = -(1 << 63)
@@ -70,14 +71,27 @@ class _OpaqueIterator(ctypes.Structure):
     """``struct omendb_iterator`` (opaque)."""
 
 
+class _OpaqueTxnOptions(ctypes.Structure):
+    """``struct omendb_txn_options`` (opaque)."""
+
+
+class _OpaqueTxn(ctypes.Structure):
+    """``struct omendb_txn`` (opaque)."""
+
+
 DbHandle = POINTER(_OpaqueDb)
 OptionsHandle = POINTER(_OpaqueOptions)
 BatchHandle = POINTER(_OpaqueBatch)
 SnapshotHandle = POINTER(_OpaqueSnapshot)
 IteratorHandle = POINTER(_OpaqueIterator)
+TxnOptionsHandle = POINTER(_OpaqueTxnOptions)
+TxnHandle = POINTER(_OpaqueTxn)
 
 # Sync modes (OMENDB_SYNC_*).
 SYNC_MODES: Dict[str, int] = {"off": 0, "normal": 1, "full": 2}
+# Isolation levels (OMENDB_ISOLATION_*), by the names the binding accepts.
+ISOLATION_LEVELS: Dict[str, int] = {"read_uncommitted": 0, "read_committed": 1, "repeatable_read": 2,
+                                    "serializable": 3}
 #: OMENDB_BUFFER_TOO_SMALL: a caller buffer was too small (omendb_get).
 BUFFER_TOO_SMALL = 13
 
@@ -97,6 +111,10 @@ class DbStatsStruct(ctypes.Structure):
         ("bytes_per_key_index", c_double),
         ("approximate_count", c_uint64),
         ("last_sequence", c_uint64),
+        ("active_transactions", c_uint64),
+        ("oldest_pinned_sequence", c_uint64),
+        ("retained_versions", c_uint64),
+        ("conflicts", c_uint64),
     ]
 
 
@@ -221,6 +239,19 @@ _OPTIONAL_SIGNATURES: Dict[str, Tuple[object, List[object]]] = {
     # Copy multi-get (const int64_t *keys, size_t *lengths, void *buffer as addresses).
     "omendb_snapshot_multi_get_copy": (c_int, [SnapshotHandle, c_void_p, c_size_t, c_void_p, c_void_p, c_size_t,
                                                POINTER(c_size_t)]),
+    # Transactions (values cross as c_void_p, as for omendb_put / omendb_get).
+    "omendb_txn_options_create": (c_int, [POINTER(TxnOptionsHandle)]),
+    "omendb_txn_options_free": (None, [TxnOptionsHandle]),
+    "omendb_txn_options_set_isolation": (c_int, [TxnOptionsHandle, c_int]),
+    "omendb_txn_options_set_read_only": (c_int, [TxnOptionsHandle, c_int]),
+    "omendb_txn_begin": (c_int, [DbHandle, TxnOptionsHandle, POINTER(TxnHandle)]),
+    "omendb_txn_get": (c_int, [TxnHandle, c_int64, c_void_p, c_size_t, POINTER(c_size_t)]),
+    "omendb_txn_put": (c_int, [TxnHandle, c_int64, c_void_p, c_size_t]),
+    "omendb_txn_delete": (c_int, [TxnHandle, c_int64]),
+    "omendb_txn_iterator_create": (c_int, [TxnHandle, POINTER(IteratorHandle)]),
+    "omendb_txn_commit": (c_int, [TxnHandle]),
+    "omendb_txn_rollback": (c_int, [TxnHandle]),
+    "omendb_txn_free": (None, [TxnHandle]),
 }
 
 #: Functions called with the GIL held (short, constant-time calls). All others
@@ -247,6 +278,11 @@ _GIL_HOLDING = frozenset({
     # A read: a memory copy from the hot tier or a mapped run file (the binding
     # switches to get_releasing_gil for values larger than its 4 KiB buffer).
     "omendb_get",
+    # Transactions: options, and the reads and writes, which stay in memory until
+    # the commit (begin, commit, rollback and free release the GIL).
+    "omendb_txn_options_create", "omendb_txn_options_free", "omendb_txn_options_set_isolation",
+    "omendb_txn_options_set_read_only", "omendb_txn_get", "omendb_txn_put", "omendb_txn_delete",
+    "omendb_txn_iterator_create",
 })
 
 #: GIL-holding functions that also get a GIL-releasing twin, ``<name>_releasing_gil``.
@@ -325,6 +361,18 @@ class Api:
     get_stats: CFunction
     iterator_read: CFunction
     snapshot_multi_get_copy: CFunction
+    txn_options_create: CFunction
+    txn_options_free: CFunction
+    txn_options_set_isolation: CFunction
+    txn_options_set_read_only: CFunction
+    txn_begin: CFunction
+    txn_get: CFunction
+    txn_put: CFunction
+    txn_delete: CFunction
+    txn_iterator_create: CFunction
+    txn_commit: CFunction
+    txn_rollback: CFunction
+    txn_free: CFunction
 
     def __init__(self, library: _loader.LoadedLibrary) -> None:
         self.library = library

@@ -15,6 +15,8 @@ Usage::
             ...
         with db.snapshot() as snap:              # a consistent read view
             view = snap.get(2)                   # zero-copy memoryview, valid while snap is open
+        with db.transaction() as txn:            # serializable; commits on success
+            txn[3] = txn[2] + b"!"               # ConflictError at the commit if a concurrent one interfered
 
 Lifetimes
 ---------
@@ -36,6 +38,9 @@ Lifetimes
   snapshot stays open. Whatever the order in which the snapshot object and the
   views are dropped or collected, the C snapshot is freed only after the last
   view is gone, so no view ever reads freed memory.
+* Transactions (:meth:`Database.transaction`, :mod:`omendb.transaction`) end at
+  commit, rollback or garbage collection; :meth:`Database.close` rolls back those
+  still active before it closes the C handle.
 
 Threads
 -------
@@ -58,7 +63,7 @@ import os
 import threading
 import weakref
 from dataclasses import dataclass
-from typing import Any, Callable, Deque, Iterator, List, Optional, Tuple, Union
+from typing import Any, Callable, Deque, Dict, Iterator, List, Optional, Tuple, TypeVar, Union
 
 import numpy as np
 
@@ -67,6 +72,7 @@ from ._convert import int64_array
 from ._ffi import (BUFFER_TOO_SMALL, INDEX_KINDS, SYNC_MODES, BatchHandle, DbHandle, DbStatsStruct,
                    IteratorHandle, OptionsHandle, SnapshotHandle)
 from .errors import ClosedError, InvalidArgumentError, NOT_FOUND, OK, OutOfRangeError, UnsupportedError
+from .transaction import Transaction, run_transaction
 
 __all__ = ["Database", "DatabaseStats", "WriteBatch", "Snapshot", "open"]
 
@@ -75,12 +81,13 @@ _INT64_MAX = _ffi.INT64_MAX
 _GET_BUFFER_BYTES = 1 << 12  # values up to this size are read into the database's buffer
 
 BytesLike = Union[bytes, bytearray, memoryview, Any]
+_T = TypeVar("_T")
 
 
 def _key(key: object) -> int:
     """``key`` as an int64 (TypeError for non-integers and bools, OutOfRangeError outside int64)."""
-    if type(key) is int and _INT64_MIN <= key <= _INT64_MAX:  # type: ignore[operator]
-        return key  # type: ignore[return-value]
+    if type(key) is int and _INT64_MIN <= key <= _INT64_MAX:
+        return key
     return _ffi.int64(key, "key")
 
 
@@ -92,7 +99,7 @@ def _value(value: object) -> Tuple[Any, int, Any]:
     are copied. TypeError for anything that is not bytes-like (str included).
     """
     if type(value) is bytes:
-        return value, len(value), None  # type: ignore[arg-type]
+        return value, len(value), None
     if isinstance(value, str):
         raise TypeError("value must be bytes-like (bytes, bytearray, memoryview, a numpy array), not str; "
                         "encode it first")
@@ -123,6 +130,12 @@ class DatabaseStats:
         approximate_count: keys over all tiers (a key in several tiers counts
             more than once, deletions count too): an upper-bound estimate.
         last_sequence: sequence number of the newest visible commit.
+        active_transactions: transactions begun and not yet ended.
+        oldest_pinned_sequence: the oldest sequence a live snapshot or
+            transaction still reads at (0 when nothing is pinned).
+        retained_versions: older versions of keys kept for such readers.
+        conflicts: commits refused with ConflictError since the database opened.
+        (These four are 0 with a library that predates transactions.)
     """
 
     hot_keys: int
@@ -135,10 +148,24 @@ class DatabaseStats:
     bytes_per_key_index: float
     approximate_count: int
     last_sequence: int
+    active_transactions: int
+    oldest_pinned_sequence: int
+    retained_versions: int
+    conflicts: int
 
 
-def _close_db(close: Callable[[Any], int], handle: Any) -> None:
-    close(handle)
+def _end_transactions(transactions: Dict[int, Callable[[], Any]]) -> None:
+    """Ends (rolls back and frees) every transaction still open on a database."""
+    while transactions:
+        _, end = transactions.popitem()
+        end()
+
+
+def _close_db(close: Callable[[Any], int], handle: Any, transactions: Dict[int, Callable[[], Any]],
+              txn_lock: "threading.RLock") -> None:
+    with txn_lock:
+        _end_transactions(transactions)
+        close(handle)
 
 
 class Database:
@@ -223,9 +250,14 @@ class Database:
         self._c_get = ffi.get
         self._c_put = ffi.put
         self._c_delete = ffi.delete
+        # Live transactions (their finalizers, which end them), ended before the C close;
+        # the lock keeps every C free of a transaction or its iterators out of the close.
+        self._transactions: Dict[int, Callable[[], Any]] = {}
+        self._txn_lock = threading.RLock()
         self._handle = handle
         self._closed = False
-        self._finalizer = weakref.finalize(self, _close_db, ffi.close, handle)
+        self._finalizer = weakref.finalize(self, _close_db, ffi.close, handle, self._transactions,
+                                           self._txn_lock)
 
     # -- lifetime ----------------------------------------------------------------
 
@@ -234,7 +266,9 @@ class Database:
 
         Safe to call more than once. Calls running in other threads finish first
         (the C handle is closed when the last returns). Iterators and snapshots
-        taken earlier stay readable.
+        taken earlier stay readable. Transactions still active are rolled back
+        (and their iterators stop): using one afterwards raises ClosedError,
+        except ``rollback()``, which does nothing.
 
         Raises:
             OmenIOError: the final log sync failed (the handle is closed anyway).
@@ -249,7 +283,10 @@ class Database:
                 return  # the last running call closes it (and drops its error)
             self._released = True
             self._finalizer.detach()
-        self._api.check(self._api.close(self._handle))
+        with self._txn_lock:
+            _end_transactions(self._transactions)
+            status = self._api.close(self._handle)
+        self._api.check(status)
 
     def _finish_close(self) -> None:
         """Closes the C handle once closed and no call is in flight (any thread)."""
@@ -456,6 +493,59 @@ class Database:
             self._leave()
         return Snapshot(self._api, snapshot)
 
+    # -- transactions ------------------------------------------------------------
+
+    def transaction(self, isolation: str = "serializable", read_only: bool = False) -> Transaction:
+        """Begins a :class:`~omendb.Transaction`; as a context manager it commits
+        on success and rolls back on an exception.
+
+        Args:
+            isolation: ``"serializable"`` (default), ``"repeatable_read"``,
+                ``"read_committed"`` or ``"read_uncommitted"`` (case-insensitive;
+                ``"read committed"`` with a space works too). See
+                :mod:`omendb.transaction` for what each guarantees.
+            read_only: a transaction whose writes raise ReadOnlyError.
+
+        Raises:
+            TypeError: ``isolation`` is not a str or ``read_only`` not a bool.
+            InvalidArgumentError: (a ValueError) an unknown isolation level.
+            ReadOnlyError: a read-write transaction on a read-only database.
+            ClosedError: the database is closed.
+            UnsupportedError: a library without transactions.
+        """
+        return Transaction(self, isolation, read_only)
+
+    def run_transaction(self, fn: Callable[[Transaction], _T], retries: int = 10,
+                        isolation: str = "serializable", read_only: bool = False) -> _T:
+        """Runs ``fn(txn)`` in a new transaction and commits it, again (in a new
+        transaction) after each ConflictError, at most ``retries`` more times;
+        returns what ``fn`` returned.
+
+        Before a retry it sleeps a random time below a ceiling that starts at
+        1 ms and doubles up to 100 ms (exponential backoff with full jitter), so
+        that transactions that collided do not collide again in lockstep. ``fn``
+        may run more than once: it should have no effects outside the
+        transaction (or idempotent ones). If ``fn`` ends the transaction itself
+        (``txn.commit()`` / ``txn.rollback()``), its result is returned as is.
+
+        Example::
+
+            def transfer(txn: omendb.Transaction) -> int:
+                balance = int(txn[1]) - 10
+                txn[1] = b"%d" % balance
+                txn[2] = b"%d" % (int(txn[2]) + 10)
+                return balance
+
+            remaining = db.run_transaction(transfer)
+
+        Raises:
+            ConflictError: the last attempt conflicted (after ``retries`` retries).
+            Any exception of ``fn``: the transaction is rolled back, no retry.
+            TypeError / ValueError: bad arguments, as :meth:`transaction`;
+                ``retries`` must be an int >= 0.
+        """
+        return run_transaction(self, fn, retries, isolation, read_only)
+
     # -- iteration ---------------------------------------------------------------
 
     def items(self, lo: Optional[int] = None, hi: Optional[int] = None,
@@ -530,8 +620,8 @@ class Database:
         raw = DbStatsStruct()
         raw.struct_size = ctypes.sizeof(DbStatsStruct)
         self._call(lambda handle: self._api.get_stats(handle, ctypes.byref(raw)))
-        return DatabaseStats(**{name: getattr(raw, name) for name, _ in DbStatsStruct._fields_
-                                if name != "struct_size"})
+        return DatabaseStats(**{field[0]: getattr(raw, field[0]) for field in DbStatsStruct._fields_
+                                if field[0] != "struct_size"})
 
     @property
     def approximate_count(self) -> int:
@@ -701,7 +791,7 @@ def _walk_single(ffi: _ffi.Api, iterator: Any, lo: Optional[int], reverse: bool,
         if mode == _KEYS:
             yield current
         else:
-            value = string_at(pointer.value, length.value) if length.value else b""
+            value = string_at(pointer.value or 0, length.value) if length.value else b""
             yield (current, value) if mode == _PAIRS else value
         status = step(iterator)
         if status != OK:
@@ -892,7 +982,7 @@ class Snapshot:
                                             ctypes.byref(self._length))
         if status not in (OK, NOT_FOUND):
             raise self._api.error(status)
-        return status == OK
+        return bool(status == OK)
 
     def _multi_get_raw(self, keys: Any) -> Tuple[List[int], List[int]]:
         array, _ = int64_array(keys, "keys", copy=False)

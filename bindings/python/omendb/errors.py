@@ -133,7 +133,16 @@ class CorruptionError(Error):
 
 
 class ConflictError(Error):
-    """A transaction conflicted with a concurrent one (``OMENDB_CONFLICT``)."""
+    """A transaction conflicted with a concurrent one (``OMENDB_CONFLICT``).
+
+    Raised by :meth:`Transaction.commit <omendb.Transaction.commit>` (never
+    earlier) when a commit made after the transaction began changed something it
+    depends on: a key it read or wrote, or a range it scanned (serializable), or
+    a key it wrote (repeatable read). The message names the key or range and the
+    other commit's sequence. The transaction has ended and wrote nothing; running
+    it again in a new transaction is safe, and
+    :meth:`Database.run_transaction <omendb.Database.run_transaction>` does that.
+    """
 
     code = CONFLICT
 

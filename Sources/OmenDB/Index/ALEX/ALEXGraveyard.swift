@@ -1,25 +1,61 @@
-/// Memory a concurrent-read map (`ALEXMap(concurrentReads: true)`) no longer uses but
-/// a reader may still be looking at: replaced nodes and their old arrays. Kept until
-/// the map itself is freed, which happens only after every reader left (the hot tier
-/// that owns the map is released through the reader-epoch scheme).
+import COmenDBShim
+
+/// Memory a concurrent-read map (`ALEXMap(concurrentReads: true)`) stopped using but a
+/// reader may still be looking at: replaced nodes and the old arrays of expanded ones.
 ///
-/// Cost: the old arrays of expanded nodes (a geometric series: at most about the live
-/// size of the map) and the node objects split away. Only the writer touches it.
+/// Freed through the reader epochs (docs/transactions.md, "Readers and writers"):
+/// what a structural change buried is sealed with the epoch it ended at, and freed
+/// once every thread inside a read section entered after that (readers of a hot tier
+/// are always inside one: `HotTier.find` and `collect` enter it). Until then it is
+/// counted in `bytes`. Only the writer touches the graveyard.
 final class ALEXGraveyard {
-    private var nodes: [ALEXNode] = []
-    private var buffers: [UnsafeMutableRawPointer] = []
+    private struct Plot {
+        var nodes: [ALEXNode] = []
+        var buffers: [UnsafeMutableRawPointer] = []
+        var bytes = 0
+    }
+
+    private var open = Plot()
+    private var sealed: [(epoch: UInt64, plot: Plot)] = []
+    /// Bytes buried and not yet freed.
     private(set) var bytes = 0
 
     deinit {
-        for buffer in buffers { buffer.deallocate() }
+        free(open)
+        for entry in sealed { free(entry.plot) }
     }
 
     /// Keeps `node` alive (it is being unlinked from the tree).
-    func bury(_ node: ALEXNode) { nodes.append(node) }
+    func bury(_ node: ALEXNode) { open.nodes.append(node) }
 
     /// Takes ownership of an array the tree stopped using (instead of deallocating it).
     func bury<T>(_ buffer: UnsafeMutablePointer<T>, count: Int) {
-        buffers.append(UnsafeMutableRawPointer(buffer))
+        open.buffers.append(UnsafeMutableRawPointer(buffer))
+        open.bytes += count * MemoryLayout<T>.stride
         bytes += count * MemoryLayout<T>.stride
+    }
+
+    /// Ends a structural change: what it buried is unreachable for readers that start
+    /// from now on.
+    func seal() {
+        guard !open.nodes.isEmpty || !open.buffers.isEmpty else { return }
+        sealed.append((odb_shim_epoch_advance(), open))
+        open = Plot()
+    }
+
+    /// Frees what no reader can still be using.
+    func reclaim() {
+        guard !sealed.isEmpty else { return }
+        let oldest = odb_shim_reader_oldest_epoch()
+        var kept = 0
+        for entry in sealed {
+            if entry.epoch < oldest { free(entry.plot) } else { sealed[kept] = entry; kept += 1 }
+        }
+        sealed.removeLast(sealed.count - kept)
+    }
+
+    private func free(_ plot: Plot) {
+        for buffer in plot.buffers { buffer.deallocate() }
+        bytes -= plot.bytes
     }
 }

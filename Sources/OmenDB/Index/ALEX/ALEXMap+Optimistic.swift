@@ -16,9 +16,10 @@ import Synchronization
 ///   version and shape, searches the copy, and checks them again.
 ///
 /// Memory safety does not depend on the checks: memory the tree stops using (old
-/// arrays, replaced nodes) goes to the graveyard and lives as long as the map, so a
-/// reader racing with the writer reads stale but valid memory, within the bounds of
-/// the copy it validated, and retries. A lookup retries only when the writer touched
+/// arrays, replaced nodes) goes to the graveyard and is freed only once every reader
+/// that might hold it has left its read section (reader epochs; callers read inside
+/// one), so a reader racing with the writer reads stale but valid memory, within the
+/// bounds of the copy it validated, and retries. A lookup retries only when the writer touched
 /// its own data node (or the shape) during the lookup's few hundred nanoseconds.
 ///
 /// Under ThreadSanitizer these reads are data races by design; Tests/tsan.supp
@@ -27,19 +28,29 @@ extension ALEXMap {
     /// Runs a writer change of `node`'s contents with its version odd.
     @inline(__always)
     func changing(_ node: ALEXDataNode, _ body: () -> Void) {
-        guard graveyard != nil else { body(); return }
-        node.version.wrappingAdd(1, ordering: .acquiringAndReleasing)
-        body()
-        node.version.wrappingAdd(1, ordering: .releasing)
+        guard concurrentReads else { body(); return }
+        Self.bracket(node.version, body)
     }
 
-    /// Runs a writer change of the tree's shape with the structure version odd.
+    /// Runs a writer change of the tree's shape with the structure version odd, then
+    /// seals what it buried (freed once no reader can hold it).
     @inline(__always)
     func changingStructure(_ body: () -> Void) {
-        guard graveyard != nil else { body(); return }
-        structureVersion.wrappingAdd(1, ordering: .acquiringAndReleasing)
+        guard concurrentReads else { body(); return }
+        Self.bracket(structureVersion, body)
+        graveyard.unsafelyUnwrapped.seal()
+    }
+
+    /// The seqlock writer: version odd, a release fence so no change below is seen
+    /// before the odd value, the change, then the next even value with release. Only
+    /// the one writer stores to a version, so plain stores do (no read-modify-write).
+    @inline(__always)
+    private static func bracket(_ version: borrowing Atomic<UInt64>, _ body: () -> Void) {
+        let even = version.load(ordering: .relaxed)
+        version.store(even &+ 1, ordering: .relaxed)
+        atomicMemoryFence(ordering: .releasing)
         body()
-        structureVersion.wrappingAdd(1, ordering: .releasing)
+        version.store(even &+ 2, ordering: .releasing)
     }
 
     /// The payload stored under `key`, or nil; safe while one writer changes the map.

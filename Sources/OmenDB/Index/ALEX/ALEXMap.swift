@@ -38,6 +38,9 @@ public final class ALEXMap {
     /// expansions, inner-node growth); replaced memory goes to `graveyard`.
     let structureVersion = Atomic<UInt64>(0)
     let graveyard: ALEXGraveyard?
+    /// `graveyard != nil`, as a plain flag (testing the optional reference costs a
+    /// retain and a release per write).
+    let concurrentReads: Bool
     /// Number of keys stored.
     public private(set) var count: Int = 0
     /// Bumps on every mutation; cursors use it to notice that they must re-position.
@@ -49,6 +52,7 @@ public final class ALEXMap {
     public init() {
         root = ALEXDataNode()
         graveyard = nil
+        concurrentReads = false
         rootAddress.store(UInt(bitPattern: Unmanaged.passUnretained(root).toOpaque()), ordering: .releasing)
     }
 
@@ -57,6 +61,7 @@ public final class ALEXMap {
     init(concurrentReads: Bool) {
         root = ALEXDataNode()
         graveyard = concurrentReads ? ALEXGraveyard() : nil
+        self.concurrentReads = concurrentReads
         rootAddress.store(UInt(bitPattern: Unmanaged.passUnretained(root).toOpaque()), ordering: .releasing)
     }
 
@@ -75,6 +80,7 @@ public final class ALEXMap {
             }
         }
         graveyard = nil
+        concurrentReads = false
         guard n > 0, let keyBase = sortedKeys.baseAddress, let payloadBase = payloads.baseAddress else {
             root = ALEXDataNode()
             rootAddress.store(UInt(bitPattern: Unmanaged.passUnretained(root).toOpaque()), ordering: .releasing)
@@ -92,6 +98,7 @@ public final class ALEXMap {
         self.root = root
         self.count = count
         graveyard = nil
+        concurrentReads = false
         rootAddress.store(UInt(bitPattern: Unmanaged.passUnretained(root).toOpaque()), ordering: .releasing)
     }
 
@@ -188,7 +195,7 @@ public final class ALEXMap {
     /// Removes `key`; returns its payload if it was present.
     @discardableResult
     public func remove(_ key: Int64) -> UInt64? {
-        precondition(graveyard == nil, "a concurrent-read map never removes")
+        precondition(!concurrentReads, "a concurrent-read map never removes")
         let reference = leafReference(for: ALEXKeySpace.unsigned(key))
         let removed: (payload: UInt64, shrank: Bool, underfull: Bool)? = reference._withUnsafeGuaranteedRef { node in
             guard let slot = node.slot(of: key) else { return nil }
@@ -205,7 +212,7 @@ public final class ALEXMap {
 
     /// Removes every key.
     public func removeAll() {
-        precondition(graveyard == nil, "a concurrent-read map never removes")
+        precondition(!concurrentReads, "a concurrent-read map never removes")
         version &+= 1
         root = ALEXDataNode()
         count = 0

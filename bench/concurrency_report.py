@@ -75,7 +75,7 @@ class Figures:
 
 
 def rate(x):
-    return (report.fmt_count(x) if x >= 1000 else f"{x:.0f}") + "/s"
+    return (report.fmt_count(x) if round(x) >= 1000 else f"{x:.0f}") + "/s"
 
 
 def cores(x):

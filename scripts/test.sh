@@ -132,6 +132,9 @@ suite_bench_smoke() {
     # (~10k keys; the peers' Debian packages are installed by bench/setup.sh).
     bash "$ROOT/bench/setup.sh" --no-pip --no-release-leveldb
     "$ROOT/bench/run" --smoke
+    # The concurrency and transaction workloads, every store, 1-8 threads
+    # (~10 s once the harness is built: 10k keys, 0.2 s per thread count).
+    "$ROOT/bench/run" --concurrency --smoke
 }
 
 suite_cmake_build() {

@@ -37,7 +37,7 @@ Reporter::Reporter(const Store &store, const Dataset &ds, uint64_t value_size)
 }
 
 void Reporter::emit(const char *workload, const char *metric, double value, const char *unit,
-                    int run) {
+                    int run, int threads) {
     char number[64];
     snprintf(number, sizeof number, "%.6g", value);
     std::string line = prefix_ + "\"workload\": " + json_string(workload) +
@@ -46,6 +46,7 @@ void Reporter::emit(const char *workload, const char *metric, double value, cons
                        ", \"value_size\": " + std::to_string(value_size_) +
                        ", \"metric\": " + json_string(metric) + ", \"value\": " + number +
                        ", \"unit\": " + json_string(unit) + ", \"run\": " + std::to_string(run) +
+                       (threads > 0 ? ", \"threads\": " + std::to_string(threads) : std::string()) +
                        ", \"version\": " + json_string(version_) + "}\n";
     fputs(line.c_str(), stdout);
     fflush(stdout);

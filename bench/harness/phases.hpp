@@ -28,7 +28,9 @@ struct Config {
 class Reporter {
 public:
     Reporter(const Store &store, const Dataset &ds, uint64_t value_size);
-    void emit(const char *workload, const char *metric, double value, const char *unit, int run);
+    /// threads > 0 (the concurrency phase) adds a "threads" field to the line.
+    void emit(const char *workload, const char *metric, double value, const char *unit, int run,
+              int threads = 0);
 
 private:
     std::string prefix_;

@@ -9,8 +9,8 @@
 // -DNDEBUG, so its assertions are live (see bench/README.md).
 #include "store.hpp"
 #include "common.hpp"
+#include "rocksdb_tuning.hpp"
 
-#include <rocksdb/c.h>
 #include <rocksdb/version.h>
 
 #include <thread>
@@ -30,20 +30,12 @@ public:
 
     void open(const std::string &dir, const Sizing &sizing) override {
         dir_ = dir;
-        options_ = rocksdb_options_create();
-        rocksdb_options_set_create_if_missing(options_, 1);
-        table_ = rocksdb_block_based_options_create();
-        filter_ = rocksdb_filterpolicy_create_bloom_full(10);
-        rocksdb_block_based_options_set_filter_policy(table_, filter_);
-        // Cache: the whole payload plus block and index overhead.
-        cache_ = rocksdb_cache_create_lru(size_t(sizing.payload_bytes() * 3 / 2 + (32u << 20)));
-        rocksdb_block_based_options_set_block_cache(table_, cache_);
-        rocksdb_options_set_block_based_table_factory(options_, table_);
+        tuning_ = std::make_unique<RocksTuning>(sizing);
         write_ = rocksdb_writeoptions_create();
         rocksdb_writeoptions_set_sync(write_, 0);
         read_ = rocksdb_readoptions_create();
         char *err = nullptr;
-        db_ = rocksdb_open(options_, dir.c_str(), &err);
+        db_ = rocksdb_open(tuning_->options(), dir.c_str(), &err);
         check(err, "open");
     }
 
@@ -51,16 +43,13 @@ public:
         if (db_) { rocksdb_close(db_); db_ = nullptr; }
         if (read_) { rocksdb_readoptions_destroy(read_); read_ = nullptr; }
         if (write_) { rocksdb_writeoptions_destroy(write_); write_ = nullptr; }
-        // The table options own the filter policy once set.
-        if (table_) { rocksdb_block_based_options_destroy(table_); table_ = nullptr; filter_ = nullptr; }
-        if (cache_) { rocksdb_cache_destroy(cache_); cache_ = nullptr; }
-        if (options_) { rocksdb_options_destroy(options_); options_ = nullptr; }
+        tuning_.reset();
     }
 
     void bulk_load(const int64_t *keys, const uint8_t *values, size_t count,
                    size_t value_size) override {
         rocksdb_envoptions_t *env = rocksdb_envoptions_create();
-        rocksdb_sstfilewriter_t *writer = rocksdb_sstfilewriter_create(env, options_);
+        rocksdb_sstfilewriter_t *writer = rocksdb_sstfilewriter_create(env, tuning_->options());
         std::string file = dir_ + "/bulk.sst";
         char *err = nullptr;
         rocksdb_sstfilewriter_open(writer, file.c_str(), &err);
@@ -167,19 +156,11 @@ private:
         rocksdb_writebatch_destroy(batch);
         check(err, "write");
     }
-    static void check(char *err, const char *what) {
-        if (!err) return;
-        std::string msg = std::string("rocksdb ") + what + ": " + err;
-        rocksdb_free(err);
-        throw BenchError(msg);
-    }
+    static void check(char *err, const char *what) { rocks_check(err, what); }
 
     std::string dir_;
     rocksdb_t *db_ = nullptr;
-    rocksdb_options_t *options_ = nullptr;
-    rocksdb_block_based_table_options_t *table_ = nullptr;
-    rocksdb_filterpolicy_t *filter_ = nullptr;
-    rocksdb_cache_t *cache_ = nullptr;
+    std::unique_ptr<RocksTuning> tuning_;
     rocksdb_writeoptions_t *write_ = nullptr;
     rocksdb_readoptions_t *read_ = nullptr;
 };

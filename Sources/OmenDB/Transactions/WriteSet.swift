@@ -47,7 +47,10 @@ struct WriteSet {
 
     /// This transaction's newest write of `key` (a tombstone for a delete), or nil.
     @inline(__always)
-    func record(_ key: Int64) -> HotRecord? { newest[key] }
+    func record(_ key: Int64) -> HotRecord? {
+        // Most reads happen before (or without) any write: skip hashing the key then.
+        newest.isEmpty ? nil : newest[key]
+    }
 
     /// The written keys in ascending order.
     mutating func sortedKeys() -> [Int64] {

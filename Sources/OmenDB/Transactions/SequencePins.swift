@@ -10,20 +10,19 @@
 /// Thread safety: all state lives in one `RankedMutex` (lock rank `.pins`).
 final class SequencePins {
     private struct State {
-        /// Multisets: sequence -> how many holders.
-        var pinned: [UInt64: Int] = [:]
-        var validating: [UInt64: Int] = [:]
+        var pinned = SequenceMultiset()
+        var validating = SequenceMultiset()
         var activeTransactions = 0
     }
 
     private let state = RankedMutex(rank: .pins, State())
 
     func pin(_ sequence: UInt64) {
-        state.withLock { $0.pinned[sequence, default: 0] += 1 }
+        state.withLock { $0.pinned.insert(sequence) }
     }
 
     func unpin(_ sequence: UInt64) {
-        state.withLock { Self.remove(sequence, from: &$0.pinned) }
+        state.withLock { $0.pinned.remove(sequence) }
     }
 
     /// Registers a transaction and returns its bound: `currentVisible()`, read under
@@ -34,8 +33,8 @@ final class SequencePins {
         state.withLock { state -> UInt64 in
             state.activeTransactions += 1
             let bound = currentVisible()
-            state.pinned[bound, default: 0] += 1
-            if validating { state.validating[bound, default: 0] += 1 }
+            state.pinned.insert(bound)
+            if validating { state.validating.insert(bound) }
             return bound
         }
     }
@@ -43,8 +42,8 @@ final class SequencePins {
     func endTransaction(bound: UInt64, validating: Bool) {
         state.withLock { state in
             state.activeTransactions -= 1
-            Self.remove(bound, from: &state.pinned)
-            if validating { Self.remove(bound, from: &state.validating) }
+            state.pinned.remove(bound)
+            if validating { state.validating.remove(bound) }
         }
     }
 
@@ -53,17 +52,47 @@ final class SequencePins {
     func validationHorizon(currentVisible: () -> UInt64) -> UInt64 {
         state.withLock { state in
             let visible = currentVisible()
-            return state.validating.keys.reduce(visible) { min($0, $1) }
+            return min(visible, state.validating.minimum ?? visible)
         }
     }
 
     /// The oldest sequence a live snapshot or transaction reads at, or nil.
-    var oldestPinned: UInt64? { state.withLock { $0.pinned.keys.min() } }
-    var pinnedCount: Int { state.withLock { $0.pinned.values.reduce(0, +) } }
+    var oldestPinned: UInt64? { state.withLock { $0.pinned.minimum } }
     var activeTransactions: Int { state.withLock { $0.activeTransactions } }
+}
 
-    private static func remove(_ sequence: UInt64, from multiset: inout [UInt64: Int]) {
-        guard let count = multiset[sequence] else { preconditionFailure("unpinning sequence \(sequence), which is not pinned") }
-        multiset[sequence] = count == 1 ? nil : count - 1
+/// A multiset of sequence numbers as a sorted array of (sequence, holders): no hashing,
+/// and the usual case (pinning the newest sequence, unpinning the oldest) touches one
+/// end. Holders at once are few (open snapshots and transactions).
+struct SequenceMultiset {
+    private var entries: [(sequence: UInt64, holders: Int)] = []
+
+    var minimum: UInt64? { entries.first?.sequence }
+
+    mutating func insert(_ sequence: UInt64) {
+        let index = position(of: sequence)
+        if index < entries.count && entries[index].sequence == sequence {
+            entries[index].holders += 1
+        } else {
+            entries.insert((sequence, 1), at: index)
+        }
+    }
+
+    mutating func remove(_ sequence: UInt64) {
+        let index = position(of: sequence)
+        precondition(index < entries.count && entries[index].sequence == sequence,
+                     "unpinning sequence \(sequence), which is not pinned")
+        if entries[index].holders == 1 { entries.remove(at: index) } else { entries[index].holders -= 1 }
+    }
+
+    /// The first index whose sequence is >= `sequence`.
+    private func position(of sequence: UInt64) -> Int {
+        if let last = entries.last, last.sequence < sequence { return entries.count }
+        var low = 0, high = entries.count
+        while low < high {
+            let middle = (low + high) / 2
+            if entries[middle].sequence < sequence { low = middle + 1 } else { high = middle }
+        }
+        return low
     }
 }

@@ -71,16 +71,12 @@ public func cTxnGet(_ txn: OpaquePointer?, _ key: Int64, _ buffer: UnsafeMutable
     guard buffer != nil || capacity == 0 else { return ThreadError.invalid(function, "buffer is NULL but capacity is \(capacity)") }
     return withHandle(Transaction.self, HandleTag.transaction, txn, function) { transaction in
         engineCall(function) { () throws(OmenError) in
-            let fits: Bool? = try transaction.withValue(key) { value in
-                guard let value else { return nil }
-                length.pointee = value.count
-                guard UInt(value.count) <= capacity else { return false }
-                if value.count > 0 { buffer!.copyMemory(from: value.baseAddress!, byteCount: value.count) }
-                return true
+            guard let needed = try transaction.read(key, into: buffer, capacity: outputCapacity(capacity)) else {
+                return OMENDB_NOT_FOUND
             }
-            guard let fits else { return OMENDB_NOT_FOUND }
-            guard fits else {
-                return ThreadError.record(.bufferTooSmall, "\(function): the value of key \(key) needs \(length.pointee) bytes, the buffer holds \(capacity)")
+            length.pointee = needed
+            guard needed <= outputCapacity(capacity) else {
+                return ThreadError.record(.bufferTooSmall, "\(function): the value of key \(key) needs \(needed) bytes, the buffer holds \(capacity)")
             }
             return OMENDB_OK
         }

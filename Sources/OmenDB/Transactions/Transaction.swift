@@ -83,6 +83,20 @@ public final class Transaction {
         return try database.withValue(key, body)
     }
 
+    /// Copies the value of `key` into `buffer` when it fits in `capacity` bytes (as
+    /// `Database.read`): returns its length (also when it did not fit: nothing is
+    /// copied then), or nil when absent or deleted. Not generic, so callers in other
+    /// modules (the C API) need no specialization.
+    public func read(_ key: Int64, into buffer: UnsafeMutableRawPointer?, capacity: Int) throws(OmenError) -> Int? {
+        try withValue(key) { value -> Int? in
+            guard let value else { return nil }
+            if value.count <= capacity && value.count > 0 {
+                buffer!.copyMemory(from: value.baseAddress!, byteCount: value.count)
+            }
+            return value.count
+        }
+    }
+
     /// The value of `key`, copied, or nil.
     public func get(_ key: Int64) throws(OmenError) -> [UInt8]? {
         try withValue(key) { value in value.map { Array($0) } }

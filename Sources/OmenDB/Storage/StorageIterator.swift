@@ -21,7 +21,9 @@ public final class StorageIterator {
     init(snapshot: Snapshot) {
         self.snapshot = snapshot
         let view = snapshot.view
-        hotSources = ([view.active] + view.frozen).filter { !$0.isEmpty }.map { HotSource(tier: $0) }
+        hotSources = []
+        if !view.active.isEmpty { hotSources.append(HotSource(tier: view.active)) }
+        for tier in view.frozen where !tier.isEmpty { hotSources.append(HotSource(tier: tier)) }
         runSources = .allocate(capacity: view.runs.count)
         _ = runSources.initialize(from: view.runs.map { RunSource(run: $0) })
     }

@@ -66,9 +66,13 @@ final class StorageView {
     @inline(__always)
     private func locate(_ key: Int64, at sequence: UInt64) -> Location {
         for tier in searchOrder {
-            if let record = tier._withUnsafeGuaranteedRef({ $0.find(key, at: sequence) }) {
-                return record.isTombstone ? .deleted : .hot(record.value)
+            // A tier that never held a version (the usual active tier after a flush or a
+            // bulk load) is skipped with one load: its versions, if any appear now, are
+            // newer than `sequence` (applied before they are published).
+            let found = tier._withUnsafeGuaranteedRef { tier -> HotRecord? in
+                tier.isEmpty ? nil : tier.find(key, at: sequence)
             }
+            if let record = found { return record.isTombstone ? .deleted : .hot(record.value) }
         }
         for run in runOrder {
             let found: Location? = run._withUnsafeGuaranteedRef { file in

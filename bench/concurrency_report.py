@@ -286,16 +286,7 @@ def render(paths):
 
 
 def write_doc(section):
-    text = open(DOC).read() if os.path.exists(DOC) else "# Transactions\n"
-    block = f"{BEGIN}\n{section}{END}"
-    if BEGIN in text and END in text:
-        head, rest = text.split(BEGIN, 1)
-        _, tail = rest.split(END, 1)
-        text = head + block + tail
-    else:
-        text = text.rstrip() + "\n\n## Measured performance\n\n" + block + "\n"
-    with open(DOC, "w") as f:
-        f.write(text)
+    report.write_block(DOC, BEGIN, END, section, "Transactions", "Measured performance")
 
 
 def main():

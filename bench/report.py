@@ -351,18 +351,24 @@ def render(res, paths, metas, images, py_paths=()):
     return "\n".join(out).rstrip() + "\n"
 
 
-def write_doc(section):
-    os.makedirs(os.path.dirname(DOC), exist_ok=True)
-    text = open(DOC).read() if os.path.exists(DOC) else "# OmenDB performance\n"
-    block = f"{BEGIN}\n{section}{END}"
-    if BEGIN in text and END in text:
-        head, rest = text.split(BEGIN, 1)
-        _, tail = rest.split(END, 1)
+def write_block(doc, begin, end, section, title, heading):
+    """Replaces the text between the markers `begin` and `end` in `doc` by `section`
+    (a new `doc` starts with `title`; missing markers go at its end under `heading`)."""
+    os.makedirs(os.path.dirname(doc), exist_ok=True)
+    text = open(doc).read() if os.path.exists(doc) else f"# {title}\n"
+    block = f"{begin}\n{section}{end}"
+    if begin in text and end in text:
+        head, rest = text.split(begin, 1)
+        _, tail = rest.split(end, 1)
         text = head + block + tail
     else:
-        text = text.rstrip() + "\n\n## Storage vs peers\n\n" + block + "\n"
-    with open(DOC, "w") as f:
+        text = text.rstrip() + f"\n\n## {heading}\n\n" + block + "\n"
+    with open(doc, "w") as f:
         f.write(text)
+
+
+def write_doc(section):
+    write_block(DOC, BEGIN, END, section, "OmenDB performance", "Storage vs peers")
 
 
 def run_started(path):

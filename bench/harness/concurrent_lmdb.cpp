@@ -6,18 +6,12 @@
 // one read-only transaction, reset and renewed around each batch of reads;
 // puts are one write transaction each (LMDB admits one writer at a time).
 #include "concurrent.hpp"
-#include "common.hpp"
-
-#include <lmdb.h>
+#include "lmdb_common.hpp"
 
 namespace bench {
 namespace {
 
-inline uint64_t to_lmdb_key(int64_t key) { return uint64_t(key) ^ 0x8000000000000000ull; }
-
-void check(int rc, const char *what) {
-    if (rc != MDB_SUCCESS) throw BenchError(std::string("lmdb ") + what + ": " + mdb_strerror(rc));
-}
+void check(int rc, const char *what) { lmdb_check(rc, what); }
 
 class LmdbSession final : public Session {
 public:
@@ -41,14 +35,7 @@ public:
             end_reads();
             return found;
         }
-        uint64_t k = to_lmdb_key(key);
-        MDB_val mkey{sizeof k, &k}, mval;
-        int rc = mdb_get(read_txn_, dbi_, &mkey, &mval);
-        if (rc == MDB_NOTFOUND) return false;
-        check(rc, "get");
-        *length = mval.mv_size;
-        std::memcpy(buffer, mval.mv_data, mval.mv_size < capacity ? mval.mv_size : capacity);
-        return true;
+        return lmdb_copy_get(read_txn_, dbi_, key, buffer, capacity, length);
     }
 
     void put(int64_t key, const uint8_t *value, size_t size) override {

@@ -4,15 +4,10 @@
 // size sized to the data (MDB_NOTLS: read transactions are not tied to threads).
 // Reads share one read-only transaction per batch.
 #include "store.hpp"
-#include "common.hpp"
-
-#include <lmdb.h>
+#include "lmdb_common.hpp"
 
 namespace bench {
 namespace {
-
-inline uint64_t to_lmdb_key(int64_t key) { return uint64_t(key) ^ 0x8000000000000000ull; }
-inline int64_t from_lmdb_key(uint64_t key) { return int64_t(key ^ 0x8000000000000000ull); }
 
 class LmdbStore final : public Store {
 public:
@@ -86,14 +81,7 @@ public:
             end_reads();
             return found;
         }
-        uint64_t k = to_lmdb_key(key);
-        MDB_val mkey{sizeof k, &k}, mval;
-        int rc = mdb_get(read_txn_, dbi_, &mkey, &mval);
-        if (rc == MDB_NOTFOUND) return false;
-        check(rc, "get");
-        *length = mval.mv_size;
-        std::memcpy(buffer, mval.mv_data, mval.mv_size < capacity ? mval.mv_size : capacity);
-        return true;
+        return lmdb_copy_get(read_txn_, dbi_, key, buffer, capacity, length);
     }
 
     size_t scan(int64_t start, size_t count, uint64_t *checksum) override {
@@ -138,9 +126,7 @@ private:
         mdb_cursor_close(cursor);
         check(mdb_txn_commit(txn), "txn_commit");
     }
-    static void check(int rc, const char *what) {
-        if (rc != MDB_SUCCESS) throw BenchError(std::string("lmdb ") + what + ": " + mdb_strerror(rc));
-    }
+    static void check(int rc, const char *what) { lmdb_check(rc, what); }
 
     MDB_env *env_ = nullptr;
     MDB_dbi dbi_ = 0;

@@ -202,6 +202,6 @@ public final class Database {
         if !options.readOnly && self.options.readOnly {
             throw OmenError(.readOnly, "database '\(directory)' is open read-only: only read-only transactions can begin")
         }
-        return try Transaction(database: self, options: options)
+        return Transaction(database: self, options: options)
     }
 }

@@ -32,7 +32,7 @@ public final class Transaction {
     /// READ_COMMITTED zero-copy reads: the snapshots their values live in.
     private var keptSnapshots: [Snapshot] = []
 
-    init(database: Database, options: TransactionOptions) throws(OmenError) {
+    init(database: Database, options: TransactionOptions) {
         self.database = database
         isolation = options.isolation == .readUncommitted ? .readCommitted : options.isolation
         isReadOnly = options.readOnly
@@ -47,7 +47,7 @@ public final class Transaction {
 
     deinit { rollback() }
 
-    /// The isolation level asked for (READ_UNCOMMITTED runs as READ_COMMITTED).
+    /// Whether reads and scans are recorded for validation (SERIALIZABLE read-write).
     var tracksReads: Bool { isolation == .serializable && !isReadOnly }
 
     @inline(__always)
@@ -104,14 +104,10 @@ public final class Transaction {
 
     /// The value of `key` without a copy, valid until the transaction ends, or nil.
     public func value(_ key: Int64) throws(OmenError) -> UnsafeRawBufferPointer? {
-        try checkActive()
-        if let own = writes.record(key) { return own.isTombstone ? nil : own.value }
-        if tracksReads { reads.append(key) }
-        if let view {
-            guard case .value(let value) = try view.lookup(key, at: snapshotSequence) else { return nil }
-            return value
-        }
+        // Own writes and the begin snapshot's view live as long as the transaction.
+        if view != nil || writes.record(key) != nil { return try withValue(key) { $0 } }
         // READ_COMMITTED: read the newest state, and keep the snapshot the value lives in.
+        try checkActive()
         try checkOpen()
         let latest = database.snapshot()
         if keptSnapshots.last?.view !== latest.view || keptSnapshots.last?.sequence != latest.sequence {

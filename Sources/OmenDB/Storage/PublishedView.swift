@@ -85,7 +85,4 @@ final class PublishedView {
         // Outside the lock: a view's last release may close and unlink run files.
         for view in reclaimable { view.release() }
     }
-
-    /// Views replaced but still possibly in use by a reader.
-    var retiredCount: Int { retired.withLock { $0.count } }
 }

@@ -10,7 +10,10 @@ Writes the tables into docs/performance.md between the markers
 "Storage vs peers"; created if missing) and the plots into docs/img/. Every
 (store, workload, data set, n, value size, metric) row present in the results is
 shown: medians over the measured repetitions with their spread, and, when OmenDB
-is in the results, OmenDB's ratio against each peer.
+is in the results, OmenDB's ratio against each peer. When the results hold more
+than one key count (e.g. 1M, 10M and 100M), a growth table shows how each store's
+cost per operation changes from one size to the next, and docs/img/storage-scale.png
+plots latency by store and size.
 """
 
 import argparse
@@ -180,6 +183,70 @@ def core_tables(res):
     return out
 
 
+# Growth with size: metric -> (workload, label, cost of one operation or key from the
+# metric's median). A growth of 1.00 means the same cost at the larger size.
+GROWTH = {
+    "get_ns": ("get", "point read (ns)", lambda v, n: v),
+    "get_missing_ns": ("get_missing", "absent-key read (ns)", lambda v, n: v),
+    "scan_keys_s": ("scan", "scan, keys/s (growth: time per key)", lambda v, n: 1 / v),
+    "bulk_keys_s": ("bulk_load", "bulk load, keys/s (growth: time per key)", lambda v, n: 1 / v),
+    "insert_ops_s": ("insert", "random inserts, ops/s (growth: time per op)", lambda v, n: 1 / v),
+    "open_ms": ("open", "open (ms)", lambda v, n: v),
+    "disk_bytes": ("disk", "disk (growth: bytes per key)", lambda v, n: v / n),
+    "rss_bytes": ("rss", "RSS growth (growth: bytes per key)", lambda v, n: v / n),
+}
+
+
+def growth_tables(res):
+    """Per (data set, value size) measured at two or more key counts: each store's
+    medians at every size and the growth of its cost per operation (or per key) from
+    each size to the next; then whether OmenDB's get grows no faster than LMDB's."""
+    out = []
+    combos = sorted({(k[2], k[4]) for k in res.values if k[5] in GROWTH},
+                    key=lambda c: (c[1], DATASET_ORDER.index(c[0]) if c[0] in DATASET_ORDER else 9))
+    for d, vs in combos:
+        sizes = sorted({k[3] for k in res.values if k[2] == d and k[4] == vs and k[5] in GROWTH})
+        if len(sizes) < 2:
+            continue
+        steps = list(zip(sizes, sizes[1:]))
+        out.append(f"#### Growth with size: {d}, {vs}-byte values\n")
+        out.append("Medians at each key count, then the cost at the larger size over the cost at the "
+                   "smaller (time per operation or per key; bytes per key for disk and RSS): 1.00 = flat, "
+                   "higher = it costs more at the larger size.\n")
+        out.append("| metric | store | " + " | ".join(f"n={fmt_n(n)}" for n in sizes) + " | " +
+                   " | ".join(f"{fmt_n(a)}→{fmt_n(b)}" for a, b in steps) + " |")
+        out.append("|---|---|" + "---:|" * (len(sizes) + len(steps)))
+        for metric, (workload, label, cost) in GROWTH.items():
+            for st in res.stores:
+                stats = {n: res.stat(st, workload, d, n, vs, metric) for n in sizes}
+                if sum(x is not None for x in stats.values()) < 2:
+                    continue
+                growth = []
+                for a, b in steps:
+                    if stats[a] and stats[b] and stats[a][0] > 0 and stats[b][0] > 0:
+                        growth.append(f"{cost(stats[b][0], b) / cost(stats[a][0], a):.2f}×")
+                    else:
+                        growth.append("–")
+                out.append(f"| {label} | {st} | " + " | ".join(cell(stats[n], metric) for n in sizes) +
+                           " | " + " | ".join(growth) + " |")
+        out.append("")
+        if "omendb" in res.stores and "lmdb" in res.stores:
+            verdicts = []
+            for a, b in steps:
+                g = {}
+                for st in ("omendb", "lmdb"):
+                    x, y = res.stat(st, "get", d, a, vs, "get_ns"), res.stat(st, "get", d, b, vs, "get_ns")
+                    if x and y:
+                        g[st] = y[0] / x[0]
+                if len(g) == 2:
+                    verdicts.append(f"{fmt_n(a)}→{fmt_n(b)}: OmenDB ×{g['omendb']:.2f}, LMDB ×{g['lmdb']:.2f} "
+                                    f"({'met' if g['omendb'] <= g['lmdb'] else 'missed'})")
+            if verdicts:
+                out.append("Target \"OmenDB's get grows with size no faster than LMDB's\": " +
+                           "; ".join(verdicts) + ".\n")
+    return out
+
+
 def workload_of(res, store, dataset, n, vs, metric):
     for k in res.values:
         if k[0] == store and k[2] == dataset and k[3] == n and k[4] == vs and k[5] == metric:
@@ -230,6 +297,7 @@ def bar_series(cells, series, series_count, width):
 def plots(res, img_dir):
     import matplotlib
     matplotlib.use("Agg")
+    import matplotlib.lines
     import matplotlib.pyplot as plt
 
     os.makedirs(img_dir, exist_ok=True)
@@ -260,6 +328,44 @@ def plots(res, img_dir):
                      va="bottom", fontsize=9)
         fig.tight_layout(rect=(0, 0.05, 1, 0.92))
         path = os.path.join(img_dir, "storage-get-latency.png")
+        fig.savefig(path, dpi=110)
+        plt.close(fig)
+        made.append(path)
+
+    # Latency by store and size (when there are several sizes): one panel per measure,
+    # a line per store and data set, log-log.
+    scale = [("get_ns", "get", "point read, ns", lambda v: v),
+             ("scan_keys_s", "scan", "scan, ns per key", lambda v: 1e9 / v),
+             ("bulk_keys_s", "bulk_load", "bulk load, ns per key", lambda v: 1e9 / v),
+             ("open_ms", "open", "open, ms", lambda v: v)]
+    vs_scale = sorted({k[4] for k in res.values if k[5] == "get_ns"})
+    if vs_scale and len({k[3] for k in res.values if k[5] == "get_ns" and k[4] == vs_scale[0]}) >= 2:
+        vs = vs_scale[0]
+        datasets = order({k[2] for k in res.values if k[5] == "get_ns" and k[4] == vs}, DATASET_ORDER)
+        styles = ["-", "--", ":", "-."]
+        fig, axes = plt.subplots(2, 2, figsize=(11, 8), squeeze=False)
+        for ax, (metric, workload, label, cost) in zip(axes.flat, scale):
+            for s in res.stores:
+                for j, d in enumerate(datasets):
+                    points = [(n, res.stat(s, workload, d, n, vs, metric))
+                              for n in sorted({k[3] for k in res.values if k[0] == s and k[2] == d
+                                               and k[4] == vs and k[5] == metric})]
+                    points = [(n, cost(x[0])) for n, x in points if x and x[0] > 0]
+                    if len(points) >= 2:
+                        ax.plot([p[0] for p in points], [p[1] for p in points], styles[j % len(styles)],
+                                marker="o", markersize=4, color=colors[s])
+            ax.set_xscale("log")
+            ax.set_yscale("log")
+            ax.set_xlabel("keys loaded")
+            ax.set_title(label, fontsize=10)
+            ax.grid(alpha=0.3, which="both")
+        handles = [matplotlib.lines.Line2D([], [], color=colors[s], marker="o", label=s) for s in res.stores]
+        handles += [matplotlib.lines.Line2D([], [], color="gray", linestyle=styles[j % len(styles)], label=d)
+                    for j, d in enumerate(datasets)]
+        fig.legend(handles=handles, loc="center right", fontsize=8, frameon=False)
+        fig.suptitle(f"Cost by store and key count, {vs}-byte values (medians; lower is better)", fontsize=10)
+        fig.tight_layout(rect=(0, 0, 0.84, 0.96))
+        path = os.path.join(img_dir, "storage-scale.png")
         fig.savefig(path, dpi=110)
         plt.close(fig)
         made.append(path)
@@ -346,6 +452,7 @@ def render(res, paths, metas, images, py_paths=()):
         rel = os.path.relpath(img, os.path.dirname(DOC))
         out.append(f"![{os.path.basename(img)}]({rel})\n")
     out += core_tables(res)
+    out += growth_tables(res)
     out += ycsb_tables(res)
     out += python_table(list(py_paths))
     return "\n".join(out).rstrip() + "\n"

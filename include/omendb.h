@@ -375,6 +375,14 @@ int omendb_write(omendb_db *db, omendb_batch *batch);
 int omendb_bulk_load(omendb_db *db, const int64_t *keys, const void *const *values,
                      const size_t *lengths, size_t count);
 
+/* As omendb_bulk_load, for values that all have `value_size` bytes and lie back to
+ * back: the value of keys[i] is the value_size bytes at values + i * value_size
+ * (may be NULL when value_size or count is 0). The run's value heap is written
+ * straight from `values`, without an intermediate copy. Errors as omendb_bulk_load;
+ * OMENDB_TOO_LARGE also when value_size exceeds the maximum value size. */
+int omendb_bulk_load_fixed(omendb_db *db, const int64_t *keys, const void *values,
+                           size_t value_size, size_t count);
+
 /* Opens a snapshot of the current state. Owned: free with omendb_snapshot_free. */
 int omendb_snapshot_open(omendb_db *db, omendb_snapshot **snapshot);
 

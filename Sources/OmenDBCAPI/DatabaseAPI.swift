@@ -250,8 +250,26 @@ public func cBulkLoad(_ db: OpaquePointer?, _ keys: UnsafePointer<Int64>?, _ val
     }
     return withHandle(Database.self, HandleTag.database, db, function) { database in
         engineCall(function) { () throws(OmenError) in
-            try database.bulkLoad(count: Int(count), key: { keys![$0] },
+            try database.bulkLoad(keys: UnsafeBufferPointer(start: keys, count: Int(count)),
                                   value: { UnsafeRawBufferPointer(start: values![$0], count: Int(lengths![$0])) })
+            return OMENDB_OK
+        }
+    }
+}
+
+@_cdecl("omendb_bulk_load_fixed")
+public func cBulkLoadFixed(_ db: OpaquePointer?, _ keys: UnsafePointer<Int64>?, _ values: UnsafeRawPointer?,
+                           _ valueSize: UInt, _ count: UInt) -> Int32 {
+    let function: StaticString = "omendb_bulk_load_fixed"
+    if let status = oversizedInput(function, "count", count) { return status }
+    if let status = oversizedValue(function, valueSize, "value_size") { return status }
+    guard count == 0 || (keys != nil && (values != nil || valueSize == 0)) else {
+        return ThreadError.invalid(function, "keys or values is NULL but count is \(count)")
+    }
+    return withHandle(Database.self, HandleTag.database, db, function) { database in
+        engineCall(function) { () throws(OmenError) in
+            try database.bulkLoad(keys: UnsafeBufferPointer(start: keys, count: Int(count)), values: values,
+                                  valueSize: Int(valueSize))
             return OMENDB_OK
         }
     }

@@ -2,7 +2,8 @@
 // only when the header declares the database API (OMENDB_HAVE_DATABASE); until
 // then the harness runs the peers alone. Settings: sync OFF (same durability as
 // the peers' throughput runs), everything else at OmenDB's defaults. Bulk load
-// uses omendb_bulk_load (one call, sorted distinct keys); point reads use the
+// uses omendb_bulk_load_fixed (one call, sorted distinct keys, the harness's packed
+// value array as is: as LMDB's adapter reads it); point reads use the
 // copying omendb_get; scans use an iterator per scan, as for RocksDB/LevelDB, and
 // read its entries with omendb_iterator_read (keys, lengths and copied values for
 // up to 256 entries per call) instead of three calls per entry.
@@ -51,10 +52,7 @@ public:
 
     void bulk_load(const int64_t *keys, const uint8_t *values, size_t count,
                    size_t value_size) override {
-        std::vector<const void *> pointers(count);
-        std::vector<size_t> lengths(count, value_size);
-        for (size_t i = 0; i < count; ++i) pointers[i] = values + i * value_size;
-        check(omendb_bulk_load(db_, keys, pointers.data(), lengths.data(), count), "bulk_load");
+        check(omendb_bulk_load_fixed(db_, keys, values, value_size, count), "bulk_load_fixed");
     }
 
     void put_batch(const int64_t *keys, const uint8_t *values, size_t count,

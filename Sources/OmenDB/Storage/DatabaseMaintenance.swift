@@ -1,4 +1,4 @@
-/// Flushes (frozen hot tier -> run file), compaction (runs -> one run), bulk load.
+/// Flushes (frozen hot tier -> run file), compaction (runs -> one run); bulk loads are in BulkLoad.swift.
 /// All run under `maintenanceLock`; locks are taken in `LockRank` order.
 extension Database {
     /// Applies `change` to a copy of the manifest and stores it atomically.
@@ -54,7 +54,7 @@ extension Database {
     }
 
     /// Runs `body`; a failure is remembered so that writes stop (maintenance lock held).
-    private func recordingFailure(_ body: () throws(OmenError) -> Void) throws(OmenError) {
+    func recordingFailure(_ body: () throws(OmenError) -> Void) throws(OmenError) {
         if let failure = viewLock.withLock({ maintenanceFailure }) { throw failure }
         do throws(OmenError) { try body() } catch {
             if error.code == .ioError || error.code == .corruption || error.code == .noMemory {
@@ -192,63 +192,6 @@ extension Database {
         }
         published.reclaim()
         writerLock.withLock { writerLock.broadcast() }
-    }
-
-    /// Loads sorted, distinct keys straight into a new run (no per-record WAL), as one
-    /// atomic step newer than everything already written.
-    public func bulkLoad(count: Int, key: (Int) -> Int64, value: (Int) -> UnsafeRawBufferPointer) throws(OmenError) {
-        guard !options.readOnly else { throw OmenError(.readOnly, "database '\(directory)' is open read-only") }
-        for i in 0..<count {
-            if i > 0 && key(i - 1) >= key(i) {
-                throw OmenError(.invalidArgument, "bulk load keys must be sorted and distinct: position \(i) (\(key(i))) follows \(key(i - 1))")
-            }
-            let length = value(i).count
-            if length > options.maximumValueSize {
-                throw OmenError(.tooLarge, "value \(i) of \(length) bytes exceeds the limit of \(options.maximumValueSize) bytes")
-            }
-        }
-        guard count > 0 else { return }
-        writerLock.lock()
-        defer { writerLock.unlock() }
-        try checkWritable()
-        // Older data in the hot tier must not shadow the new run: flush it first.
-        if currentView().0.active.keyCount > 0 { try freezeActiveTier() }
-        try flushFrozenTiers()
-        try maintenanceLock.withLock { () throws(OmenError) in
-            try recordingFailure { () throws(OmenError) in
-                let sequence = lastSequence + 1
-                let writer = try RunWriter(directory: directory, number: allocateFileNumber(), configuration: options.indexConfiguration)
-                let run: RunFile
-                do throws(OmenError) {
-                    writer.reserve(count)
-                    for i in 0..<count { try writer.append(key: key(i), sequence: sequence, isTombstone: false, value: value(i)) }
-                    run = try RunFile(directory: directory, descriptor: try writer.finish(),
-                                      windowSearch: options.indexConfiguration.windowSearch, justWritten: true)
-                } catch {
-                    writer.abandon()
-                    throw error
-                }
-                let notDurable: OmenError?
-                do throws(OmenError) {
-                    notDurable = try updateManifest { next in
-                        next.runs.insert(run.descriptor, at: 0)
-                        next.lastSequence = sequence
-                    }
-                } catch {
-                    run.removeWhenReleased = true
-                    throw error
-                }
-                lastSequence = sequence
-                writtenSequence = sequence
-                commitLog.record(sequence: sequence, lowest: key(0), highest: key(count - 1))
-                trimCommitLog()
-                replaceView { old in StorageView(active: old.active, frozen: old.frozen, runs: [run] + old.runs, floor: sequence) }
-                publish(sequence: sequence)
-                // Loaded and visible, but not known durable: the caller gets the error.
-                if let notDurable { throw notDurable }
-            }
-        }
-        if currentView().0.runs.count > options.compactionTrigger { worker?.wake() }
     }
 }
 

@@ -4,13 +4,18 @@ import Glibc
 /// Writes one immutable run file from entries given in strictly increasing key order.
 /// The value heap streams to the file; the key, meta and offset columns (24 bytes per
 /// key) and the heap block checksums (4 bytes per 4 KiB of values) are kept in memory
-/// until `finish` writes them with the trained model.
+/// until `finish` writes them with the trained model. A bulk load (`appendAll`) hands
+/// over all its keys at once: they are not copied, and the model is fitted on a second
+/// thread while the heap and the columns are written.
 final class RunWriter {
     let path: String
     let number: UInt64
     private let file: PosixFile
     private let configuration: IndexConfiguration
     private var keys: [Int64] = []
+    /// The caller's keys of `appendAll` (then `keys` stays empty), alive until `finish`.
+    private var borrowedKeys: UnsafeBufferPointer<Int64>?
+    private var modelFit: RunModelFit?
     /// The meta and offset columns are materialized only once an entry breaks uniformity
     /// (another meta than the first / another value size than the first): a bulk load of
     /// equal-size values keeps 8 bytes per key in memory, not 24.
@@ -48,12 +53,7 @@ final class RunWriter {
 
     deinit { buffer.deallocate() }
 
-    /// Reserves the in-memory columns for `count` more entries (bulk loads know it).
-    func reserve(_ count: Int) {
-        keys.reserveCapacity(keys.count + count)
-    }
-
-    var count: Int { keys.count }
+    var count: Int { borrowedKeys?.count ?? keys.count }
 
     /// Appends an entry; keys must strictly increase.
     func append(key: Int64, sequence: UInt64, isTombstone: Bool, value: UnsafeRawBufferPointer) throws(OmenError) {
@@ -61,31 +61,61 @@ final class RunWriter {
         guard keys.count < Int(UInt32.max) else { throw OmenError(.tooLarge, "a run holds fewer than 2^32 keys") }
         keys.append(key)
         let meta = RunFormat.meta(sequence: sequence, tombstone: isTombstone)
-        if keys.count == 1 {
-            firstValueSize = value.count
-            firstMeta = meta
-        }
+        if keys.count == 1 { firstMeta = meta }
         if uniformMeta && meta != firstMeta {
             uniformMeta = false
             metas.reserveCapacity(keys.capacity)
             metas.append(contentsOf: repeatElement(firstMeta, count: keys.count - 1))
         }
         if !uniformMeta { metas.append(meta) }
+        if isTombstone { tombstones += 1 }
+        largestSequence = max(largestSequence, sequence)
+        try appendValue(value, entry: keys.count - 1)
+    }
+
+    /// Appends all the entries of a bulk load to an empty writer: `keys` strictly increase
+    /// (checked by the caller) and stay alive and unchanged until `finish` returns; value
+    /// `i` is `value(i)`, every entry has `sequence` and none is a tombstone.
+    func appendAll(keys: UnsafeBufferPointer<Int64>, sequence: UInt64,
+                   value: (Int) -> UnsafeRawBufferPointer) throws(OmenError) {
+        try beginAll(keys: keys, sequence: sequence)
+        for i in 0..<keys.count { try appendValue(value(i), entry: i) }
+    }
+
+    /// `appendAll` for values of `valueSize` bytes each, back to back at `values`: the heap
+    /// is written straight from them, without a copy.
+    func appendAll(keys: UnsafeBufferPointer<Int64>, sequence: UInt64,
+                   values: UnsafeRawPointer?, valueSize: Int) throws(OmenError) {
+        try beginAll(keys: keys, sequence: sequence)
+        firstValueSize = valueSize
+        let length = keys.count * valueSize
+        if length > 0 { try writeHeap(values!, length) }
+        heapLength = length
+    }
+
+    private func beginAll(keys: UnsafeBufferPointer<Int64>, sequence: UInt64) throws(OmenError) {
+        precondition(count == 0, "appendAll needs an empty run writer")
+        guard keys.count < Int(UInt32.max) else { throw OmenError(.tooLarge, "a run holds fewer than 2^32 keys") }
+        guard !keys.isEmpty else { return }
+        borrowedKeys = keys
+        firstMeta = RunFormat.meta(sequence: sequence, tombstone: false)
+        largestSequence = sequence
+        modelFit = RunModelFit(keys: keys, configuration: configuration)
+    }
+
+    /// Adds entry `entry`'s value to the heap (buffered) and, once sizes differ, to the offsets.
+    private func appendValue(_ value: UnsafeRawBufferPointer, entry: Int) throws(OmenError) {
+        if entry == 0 { firstValueSize = value.count }
         if equalValueSizes && value.count != firstValueSize {
             // Offsets of the earlier entries and of this one's start: i · size.
             equalValueSizes = false
-            offsets.reserveCapacity(keys.capacity + 1)
-            for i in 0..<keys.count { offsets.append(UInt64(i) &* UInt64(firstValueSize)) }
+            offsets.reserveCapacity(max(keys.capacity, borrowedKeys?.count ?? 0) + 1)
+            for i in 0...entry { offsets.append(UInt64(i) &* UInt64(firstValueSize)) }
         }
-        if isTombstone { tombstones += 1 }
-        largestSequence = max(largestSequence, sequence)
         if value.count > 0 {
             if value.count > Self.bufferLimit &- buffered { try drain() }
             if value.count >= Self.bufferLimit {
-                checksumHeap(value.baseAddress!, value.count)
-                try file.write(value.baseAddress!, value.count, at: fileOffset)
-                fileOffset += value.count
-                startWriteback()
+                try writeHeap(value.baseAddress!, value.count)
             } else {
                 (buffer + buffered).copyMemory(from: value.baseAddress!, byteCount: value.count)
                 buffered &+= value.count
@@ -98,11 +128,23 @@ final class RunWriter {
     /// Writes the buffered heap bytes, extending the heap's checksum over them.
     private func drain() throws(OmenError) {
         guard buffered > 0 else { return }
-        checksumHeap(buffer, buffered)
-        try file.write(buffer, buffered, at: fileOffset)
-        fileOffset += buffered
+        try writeHeap(buffer, buffered)
         buffered = 0
-        startWriteback()
+    }
+
+    /// Writes `count` heap bytes at the end of the file (the buffer must be drained), one
+    /// buffer's worth at a time: each piece is checksummed and then copied to the kernel
+    /// while it is still in the CPU cache.
+    private func writeHeap(_ bytes: UnsafeRawPointer, _ count: Int) throws(OmenError) {
+        var done = 0
+        while done < count {
+            let piece = min(count - done, Self.bufferLimit)
+            checksumHeap(bytes + done, piece)
+            try file.write(bytes + done, piece, at: fileOffset)
+            fileOffset += piece
+            done += piece
+            startWriteback()
+        }
     }
 
     /// Extends the heap's checksum and its blocks' checksums over the next `count` heap bytes.
@@ -134,17 +176,42 @@ final class RunWriter {
         writebackStart = fileOffset
     }
 
+    /// Writes a section at the end of the file, checksumming each piece right before the
+    /// kernel copies it (as `writeHeap`).
     private func writeSection(_ bytes: UnsafeRawBufferPointer) throws(OmenError) -> (offset: UInt64, crc: UInt32) {
         let offset = fileOffset
-        let crc = CRC32C.checksum(bytes)
-        if bytes.count > 0 { try file.write(bytes.baseAddress!, bytes.count, at: offset) }
-        fileOffset += bytes.count
+        var crc: UInt32 = 0
+        var done = 0
+        while done < bytes.count {
+            let piece = min(bytes.count - done, Self.bufferLimit)
+            let start = bytes.baseAddress! + done
+            crc = CRC32C.update(crc, start, piece)
+            try file.write(start, piece, at: fileOffset)
+            fileOffset += piece
+            done += piece
+            startWriteback()
+        }
         return (UInt64(offset), crc)
+    }
+
+    /// The encoded model of a run over `keys` (the format's model section).
+    static func encodeModel(keys: UnsafeBufferPointer<Int64>, configuration: IndexConfiguration) -> [UInt8] {
+        RunModelCoding.encode(PGMIndex(keys: keys.baseAddress ?? UnsafePointer(bitPattern: 8)!, count: keys.count,
+                                       epsilon: configuration.epsilon, recursiveEpsilon: configuration.recursiveEpsilon,
+                                       windowSearch: configuration.windowSearch))
     }
 
     /// Trains the model over the keys, writes the columns, model and footer, and
     /// fsyncs the file. Returns a description for the manifest.
     func finish() throws(OmenError) -> RunDescriptor {
+        if let borrowedKeys { return try finish(keys: borrowedKeys) }
+        return try keys.withUnsafeBufferPointer { (keys) throws(OmenError) in try finish(keys: keys) }
+    }
+
+    private func finish(keys: UnsafeBufferPointer<Int64>) throws(OmenError) -> RunDescriptor {
+        // The model is fitted on a second thread while the columns are written.
+        let fit = modelFit ?? RunModelFit(keys: keys, configuration: configuration)
+        modelFit = nil
         try drain()
         // Pad the heap so the columns that follow are 8-byte aligned in the mapping.
         let padding = (8 - fileOffset % 8) % 8
@@ -162,7 +229,7 @@ final class RunWriter {
         footer.heapLength = UInt64(heapLength)
         footer.heapCRC = heapCRC
         footer.tombstoneCount = tombstones
-        (footer.keysOffset, footer.keysCRC) = try withRawBytes(of: keys) { (raw) throws(OmenError) in try writeSection(raw) }
+        (footer.keysOffset, footer.keysCRC) = try writeSection(UnsafeRawBufferPointer(keys))
         // Columns that are fully determined by the footer are omitted (docs/format.md).
         if !keys.isEmpty && equalValueSizes { footer.flags |= RunFormat.flagEqualValueSizes }
         if !keys.isEmpty && uniformMeta && tombstones == 0 { footer.flags |= RunFormat.flagUniformMeta }
@@ -175,11 +242,7 @@ final class RunWriter {
         (footer.offsetsOffset, footer.offsetsCRC) = try withRawBytes(of: footer.hasEqualValueSizes ? [] : offsets) {
             (raw) throws(OmenError) in try writeSection(raw)
         }
-        let model = keys.withUnsafeBufferPointer { buffer in
-            RunModelCoding.encode(PGMIndex(keys: buffer.baseAddress ?? UnsafePointer(bitPattern: 8)!, count: buffer.count,
-                                           epsilon: configuration.epsilon, recursiveEpsilon: configuration.recursiveEpsilon,
-                                           windowSearch: configuration.windowSearch))
-        }
+        let model = fit.join()
         footer.modelLength = UInt64(model.count)
         (footer.modelOffset, footer.modelCRC) = try withRawBytes(of: model) { (raw) throws(OmenError) in try writeSection(raw) }
         if blockFill > 0 { closeBlock() }
@@ -206,6 +269,7 @@ final class RunWriter {
 
     /// Removes a partly written file after a failure.
     func abandon() {
+        modelFit = nil
         try? FileSystem.remove(path)
     }
 }

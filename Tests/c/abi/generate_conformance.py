@@ -134,6 +134,7 @@ RULES: Dict[str, Rule] = {
     "omendb_batch_clear": R(),
     "omendb_write": R(),
     "omendb_bulk_load": R(args={"count": "4"}, sizes={"count": INPUT}, elements={"lengths": INPUT}),
+    "omendb_bulk_load_fixed": R(args={"value_size": "3", "count": "4"}, sizes={"value_size": INPUT, "count": INPUT}),
     "omendb_snapshot_open": R(),
     "omendb_snapshot_free": R(consumes=("snapshot",)),
     "omendb_snapshot_get": R(args={"key": "20"}),

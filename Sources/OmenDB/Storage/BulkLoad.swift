@@ -1,0 +1,101 @@
+/// Bulk loads: sorted, distinct keys straight into a new run (no per-record WAL), as one
+/// atomic step newer than everything already written.
+///
+/// Durability is that of any run: the run file is written and fsynced, then the manifest
+/// naming it is written, fsynced and renamed into place, and the directory fsynced; the
+/// call returns once all of that is done (whatever the sync mode).
+extension Database {
+    /// Loads `count` entries: key `key(i)` with value `value(i)`.
+    public func bulkLoad(count: Int, key: (Int) -> Int64, value: (Int) -> UnsafeRawBufferPointer) throws(OmenError) {
+        let keys = (0..<max(count, 0)).map(key)
+        try keys.withUnsafeBufferPointer { (keys) throws(OmenError) in try bulkLoad(keys: keys, value: value) }
+    }
+
+    /// Loads `keys` with value `value(i)` for key `keys[i]`.
+    public func bulkLoad(keys: UnsafeBufferPointer<Int64>, value: (Int) -> UnsafeRawBufferPointer) throws(OmenError) {
+        try checkBulkLoad(keys)
+        for i in 0..<keys.count {
+            let length = value(i).count
+            if length > options.maximumValueSize {
+                throw OmenError(.tooLarge, "value \(i) of \(length) bytes exceeds the limit of \(options.maximumValueSize) bytes")
+            }
+        }
+        try commitBulkRun(keys) { (writer, sequence) throws(OmenError) in
+            try writer.appendAll(keys: keys, sequence: sequence, value: value)
+        }
+    }
+
+    /// Loads `keys` with values of `valueSize` bytes each, back to back at `values` (value
+    /// `i` at `values + i · valueSize`): the run's value heap is written straight from them.
+    public func bulkLoad(keys: UnsafeBufferPointer<Int64>, values: UnsafeRawPointer?, valueSize: Int) throws(OmenError) {
+        guard valueSize >= 0, valueSize <= options.maximumValueSize else {
+            throw OmenError(.tooLarge, "values of \(valueSize) bytes exceed the limit of \(options.maximumValueSize) bytes")
+        }
+        guard values != nil || valueSize == 0 || keys.isEmpty else {
+            throw OmenError(.invalidArgument, "values is NULL but \(keys.count) values of \(valueSize) bytes are to be loaded")
+        }
+        try checkBulkLoad(keys)
+        try commitBulkRun(keys) { (writer, sequence) throws(OmenError) in
+            try writer.appendAll(keys: keys, sequence: sequence, values: values, valueSize: valueSize)
+        }
+    }
+
+    private func checkBulkLoad(_ keys: UnsafeBufferPointer<Int64>) throws(OmenError) {
+        guard !options.readOnly else { throw OmenError(.readOnly, "database '\(directory)' is open read-only") }
+        // One branch-free pass finds whether any pair is out of order; the position only then.
+        var unordered: UInt8 = 0
+        if keys.count > 1 {
+            for i in 1..<keys.count { unordered |= keys[i - 1] >= keys[i] ? 1 : 0 }
+        }
+        if unordered != 0, let i = (1..<keys.count).first(where: { keys[$0 - 1] >= keys[$0] }) {
+            throw OmenError(.invalidArgument, "bulk load keys must be sorted and distinct: position \(i) (\(keys[i])) follows \(keys[i - 1])")
+        }
+    }
+
+    /// Writes a run with `fill` (given the writer and the load's sequence number), then
+    /// makes it durable, names it in the manifest and publishes it.
+    private func commitBulkRun(_ keys: UnsafeBufferPointer<Int64>,
+                               _ fill: (RunWriter, UInt64) throws(OmenError) -> Void) throws(OmenError) {
+        guard !keys.isEmpty else { return }
+        writerLock.lock()
+        defer { writerLock.unlock() }
+        try checkWritable()
+        // Older data in the hot tier must not shadow the new run: flush it first.
+        if currentView().0.active.keyCount > 0 { try freezeActiveTier() }
+        try flushFrozenTiers()
+        try maintenanceLock.withLock { () throws(OmenError) in
+            try recordingFailure { () throws(OmenError) in
+                let sequence = lastSequence + 1
+                let writer = try RunWriter(directory: directory, number: allocateFileNumber(), configuration: options.indexConfiguration)
+                let run: RunFile
+                do throws(OmenError) {
+                    try fill(writer, sequence)
+                    run = try RunFile(directory: directory, descriptor: try writer.finish(),
+                                      windowSearch: options.indexConfiguration.windowSearch, justWritten: true)
+                } catch {
+                    writer.abandon()
+                    throw error
+                }
+                let notDurable: OmenError?
+                do throws(OmenError) {
+                    notDurable = try updateManifest { next in
+                        next.runs.insert(run.descriptor, at: 0)
+                        next.lastSequence = sequence
+                    }
+                } catch {
+                    run.removeWhenReleased = true
+                    throw error
+                }
+                lastSequence = sequence
+                writtenSequence = sequence
+                commitLog.record(sequence: sequence, lowest: keys[0], highest: keys[keys.count - 1])
+                trimCommitLog()
+                replaceView { old in StorageView(active: old.active, frozen: old.frozen, runs: [run] + old.runs, floor: sequence) }
+                publish(sequence: sequence)
+                // Loaded and visible, but not known durable: the caller gets the error.
+                if let notDurable { throw notDurable }
+            }
+        }
+        if currentView().0.runs.count > options.compactionTrigger { worker?.wake() }
+    }
+}

@@ -265,8 +265,10 @@ def main():
     failures, lines, versions = [], 0, {}
     try:
         with open(out_path, "a") as out:
-            for store in stores:
-                for dataset, n, value_size, phases in cells:
+            # Cells outer, stores inner: the stores' figures for one cell are measured
+            # minutes apart at most, not a whole run apart (the machine's load drifts).
+            for dataset, n, value_size, phases in cells:
+                for store in stores:
                     cell_dir = os.path.join(workdir, f"{store}-{dataset}-{n}-{value_size}")
                     t0 = time.time()
                     for phase in phases:

@@ -132,6 +132,8 @@ uint32_t odb_shim_crc32c_hardware(uint32_t crc, const void *bytes, size_t length
 /* Starts the kernel's writeback of a file range without waiting (sync_file_range
  * SYNC_FILE_RANGE_WRITE on Linux; a no-op elsewhere). Durability still needs fsync. */
 int odb_shim_start_writeback(int fd, int64_t offset, int64_t length);
+/* Writes back a file range and waits for it (data only; fsync still makes it durable). */
+int odb_shim_wait_writeback(int fd, int64_t offset, int64_t length);
 
 #ifdef __cplusplus
 }

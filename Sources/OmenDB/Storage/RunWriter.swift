@@ -242,6 +242,9 @@ final class RunWriter {
         (footer.offsetsOffset, footer.offsetsCRC) = try withRawBytes(of: footer.hasEqualValueSizes ? [] : offsets) {
             (raw) throws(OmenError) in try writeSection(raw)
         }
+        // While the model is still being fitted, wait for the data written so far to reach
+        // the device, so that the fsync below has little left to write.
+        _ = odb_shim_wait_writeback(file.descriptor, 0, Int64(fileOffset))
         let model = fit.join()
         footer.modelLength = UInt64(model.count)
         (footer.modelOffset, footer.modelCRC) = try withRawBytes(of: model) { (raw) throws(OmenError) in try writeSection(raw) }

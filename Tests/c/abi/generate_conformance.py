@@ -134,7 +134,10 @@ RULES: Dict[str, Rule] = {
     "omendb_batch_clear": R(),
     "omendb_write": R(),
     "omendb_bulk_load": R(args={"count": "4"}, sizes={"count": INPUT}, elements={"lengths": INPUT}),
-    "omendb_bulk_load_fixed": R(args={"value_size": "3", "count": "4"}, sizes={"value_size": INPUT, "count": INPUT}),
+    # Keys of its own: its value_size = 0 call succeeds and empties their values, which
+    # the fixture's keys must keep for the capacity = 0 cases of the reads below.
+    "omendb_bulk_load_fixed": R(args={"keys": "(const int64_t[]){5001, 5002, 5003, 5004}", "value_size": "3",
+                                      "count": "4"}, sizes={"value_size": INPUT, "count": INPUT}),
     "omendb_snapshot_open": R(),
     "omendb_snapshot_free": R(consumes=("snapshot",)),
     "omendb_snapshot_get": R(args={"key": "20"}),

@@ -88,7 +88,8 @@ import FuzzSupport
         for i in 0..<count {
             let key = run.keys[i]
             do throws(OmenError) {
-                invariant(try run.position(of: key) == i, "verified run: position(of: \(key)) is not \(i)")
+                let found = try run.position(of: key)
+                invariant(found == i, "verified run: position(of: \(key)) is not \(i)")
             } catch {
                 invariant(false, "verified run: position(of: \(key)) threw \(error)")
             }

@@ -24,9 +24,9 @@ final class StorageRunModelTests: XCTestCase {
     }
 
     /// A database holding one flushed run of `keys` (kind `kind`); returns the run's path.
-    private func databaseWithRun(_ path: String, _ kind: IndexKind, _ keys: [Int64]) throws -> String {
+    private func databaseWithRun(_ path: String, _ kind: IndexKind, _ keys: [Int64], valueLength: Int = 8) throws -> String {
         let db = try Database(directory: path, options: options(kind))
-        for key in keys { try db.put(key, testValue(key, 0, length: 8)) }
+        for key in keys { try db.put(key, testValue(key, 0, length: valueLength)) }
         try db.flush()
         try db.close()
         return try path + "/" + XCTUnwrap(try FileSystem.list(path).first { $0.hasPrefix("run-") })
@@ -126,30 +126,32 @@ final class StorageRunModelTests: XCTestCase {
     }
 
     /// A damaged key column block is not read by open (the database opens); a lookup
-    /// that lands in it, a scan and verify report it with the file, the column, the block
-    /// and its offset, while lookups elsewhere keep working.
+    /// that lands in it, a scan (also over empty values, which touch no heap block) and
+    /// verify report it with the file, the column, the block and its offset, while
+    /// lookups elsewhere keep working.
     func testDamagedKeyBlockIsFoundOnFirstTouchNotAtOpen() throws {
-        let path = temporaryDatabaseDirectory(self)
-        let keys = (0..<4000).map { Int64($0) * 10 }
-        let run = try databaseWithRun(path, .pgm, keys)
-        let footer = try footer(run)
-        var bytes = try FileSystem.readAll(run)
-        let damagedBlock = 3  // entries 1536..<2048
-        let keyOffset = Int(footer.keysOffset) + 8 * (damagedBlock * 512 + 100)
-        bytes[keyOffset + 2] ^= 0x01
-        try Data(bytes).write(to: URL(fileURLWithPath: run))
+        for length in [8, 0] {
+            let path = temporaryDatabaseDirectory(self, "values-\(length)")
+            let keys = (0..<4000).map { Int64($0) * 10 }
+            let run = try databaseWithRun(path, .pgm, keys, valueLength: length)
+            let footer = try footer(run)
+            var bytes = try FileSystem.readAll(run)
+            let damagedBlock = 3  // entries 1536..<2048
+            bytes[Int(footer.keysOffset) + 8 * (damagedBlock * 512 + 100) + 2] ^= 0x01
+            try Data(bytes).write(to: URL(fileURLWithPath: run))
 
-        let db = try Database(directory: path, options: options(.pgm))
-        let blockOffset = Int(footer.keysOffset) + 8 * damagedBlock * 512
-        let expected = [run, "keys column block \(damagedBlock) checksum mismatch at offset \(blockOffset)"]
-        XCTAssertEqual(try db.get(keys[10]), testValue(keys[10], 0, length: 8))
-        XCTAssertNil(try db.get(keys[10] + 1))
-        XCTAssertThrowsError(try db.get(keys[damagedBlock * 512 + 7])) { assertCorruption($0, mentioning: expected) }
-        XCTAssertThrowsError(try db.get(keys[damagedBlock * 512 + 7] + 3)) { assertCorruption($0, mentioning: expected) }
-        XCTAssertEqual(try db.get(keys[3999]), testValue(keys[3999], 0, length: 8))
-        let iterator = db.snapshot().makeIterator()
-        XCTAssertThrowsError(try iterator.seek(keys[0])) { assertCorruption($0, mentioning: expected) }
-        XCTAssertThrowsError(try db.verify()) { assertCorruption($0, mentioning: expected) }
-        try db.close()
+            let db = try Database(directory: path, options: options(.pgm))
+            let blockOffset = Int(footer.keysOffset) + 8 * damagedBlock * 512
+            let expected = [run, "keys column block \(damagedBlock) checksum mismatch at offset \(blockOffset)"]
+            XCTAssertEqual(try db.get(keys[10]), testValue(keys[10], 0, length: length))
+            XCTAssertNil(try db.get(keys[10] + 1))
+            XCTAssertThrowsError(try db.get(keys[damagedBlock * 512 + 7])) { assertCorruption($0, mentioning: expected) }
+            XCTAssertThrowsError(try db.get(keys[damagedBlock * 512 + 7] + 3)) { assertCorruption($0, mentioning: expected) }
+            XCTAssertEqual(try db.get(keys[3999]), testValue(keys[3999], 0, length: length))
+            let iterator = db.snapshot().makeIterator()
+            XCTAssertThrowsError(try iterator.seek(keys[0]), "value length \(length)") { assertCorruption($0, mentioning: expected) }
+            XCTAssertThrowsError(try db.verify()) { assertCorruption($0, mentioning: expected) }
+            try db.close()
+        }
     }
 }

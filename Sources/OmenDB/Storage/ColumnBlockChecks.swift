@@ -24,8 +24,9 @@ final class ColumnBlockChecks {
     let verified: UnsafeMutablePointer<UInt64>
     let blockCount: Int
     private let words: Int
-    /// Nonzero once every block has been verified (`checkAll`'s one-word shortcut).
-    private let allVerified = UnsafeMutablePointer<UInt64>.allocate(capacity: 1)
+    /// Nonzero once every block has been verified (`checkAll`'s one-word shortcut; scans
+    /// test it for empty values, which touch no heap block).
+    let allVerified = UnsafeMutablePointer<UInt64>.allocate(capacity: 1)
     private let columns: [Column]
     /// The stored checksums section (nil: the run has none, every block is verified).
     private let section: (base: UnsafeRawPointer, fileOffset: Int, entries: Int)?

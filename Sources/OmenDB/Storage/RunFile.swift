@@ -108,7 +108,7 @@ final class RunFile {
                 : nil
             columns = RunColumns(keys: keys, metas: metas, offsets: offsets, heap: heap, heapLength: heapLength,
                                  count: count, hasTombstones: hasTombstones, fixedValueSize: fixedValueSize,
-                                 verifiedBlocks: blockChecks?.scanVerified)
+                                 verifiedBlocks: blockChecks?.scanVerified, verifiedColumns: columnChecks.allVerified)
         } catch {
             munmap(pointer, size)
             throw error

@@ -128,7 +128,7 @@ extension Database {
         let runs = Array(all.prefix(count ?? all.count))
         let includesOldest = runs.count == all.count
         guard runs.count > 1 || (runs.count == 1 && includesOldest && runs[0].footer.tombstoneCount > 0) else { return }
-        for run in runs { try run.checkUnguardedHeap() }
+        for run in runs { try run.checkBeforeCopy() }
         let writer = try RunWriter(directory: directory, number: allocateFileNumber(), configuration: options.indexConfiguration)
         let merged: RunFile?
         do throws(OmenError) {

@@ -11,7 +11,7 @@ final class RunModelFit {
     private let configuration: IndexConfiguration
     private var thread = pthread_t()
     private var running = false
-    private var model: [UInt8]?
+    private var model: Result<[UInt8], OmenError>?
 
     init(keys: UnsafeBufferPointer<Int64>, configuration: IndexConfiguration) {
         self.keys = keys
@@ -19,7 +19,7 @@ final class RunModelFit {
         // Unretained: `deinit` joins the thread, so the object outlives it.
         running = pthread_create(&thread, nil, { raw in
             let fit = Unmanaged<RunModelFit>.fromOpaque(raw!).takeUnretainedValue()
-            fit.model = RunWriter.encodeModel(keys: fit.keys, configuration: fit.configuration)
+            fit.model = fit.encode()
             return nil
         }, Unmanaged.passUnretained(self).toOpaque()) == 0
     }
@@ -29,13 +29,21 @@ final class RunModelFit {
     }
 
     /// Waits for the model (or fits it here) and returns its encoding.
-    func join() -> [UInt8] {
+    func join() throws(OmenError) -> [UInt8] {
         if running {
             let status = pthread_join(thread, nil)
             precondition(status == 0, "joining the model-fitting thread failed (error \(status))")
             running = false
         }
-        if model == nil { model = RunWriter.encodeModel(keys: keys, configuration: configuration) }
-        return model!
+        if model == nil { model = encode() }
+        return try model!.get()
+    }
+
+    private func encode() -> Result<[UInt8], OmenError> {
+        do throws(OmenError) {
+            return .success(try RunWriter.encodeModel(keys: keys, configuration: configuration))
+        } catch {
+            return .failure(error)
+        }
     }
 }

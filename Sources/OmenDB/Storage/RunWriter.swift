@@ -4,9 +4,10 @@ import Glibc
 /// Writes one immutable run file from entries given in strictly increasing key order.
 /// The value heap streams to the file; the key, meta and offset columns (24 bytes per
 /// key) and the heap block checksums (4 bytes per 4 KiB of values) are kept in memory
-/// until `finish` writes them with the trained model. A bulk load (`appendAll`) hands
-/// over all its keys at once: they are not copied, and the model is fitted on a second
-/// thread while the heap and the columns are written.
+/// until `finish` writes them with their block checksums and the model: the configured
+/// kind, or under `.auto` the kind `AutoSelection` picks for this run's keys. A bulk
+/// load (`appendAll`) hands over all its keys at once: they are not copied, and the
+/// model is fitted on a second thread while the heap and the columns are written.
 final class RunWriter {
     let path: String
     let number: UInt64
@@ -176,29 +177,50 @@ final class RunWriter {
         writebackStart = fileOffset
     }
 
-    /// Writes a section at the end of the file, checksumming each piece right before the
-    /// kernel copies it (as `writeHeap`).
     private func writeSection(_ bytes: UnsafeRawBufferPointer) throws(OmenError) -> (offset: UInt64, crc: UInt32) {
         let offset = fileOffset
-        var crc: UInt32 = 0
+        let crc = CRC32C.checksum(bytes)
+        if bytes.count > 0 { try file.write(bytes.baseAddress!, bytes.count, at: offset) }
+        fileOffset += bytes.count
+        return (UInt64(offset), crc)
+    }
+
+    /// Writes a column and appends the CRC-32C of each of its 4 KiB blocks to `checksums`,
+    /// one write piece (`bufferLimit`, a whole number of blocks) at a time: each piece is
+    /// checksummed right before the kernel copies it, while it is still in the CPU cache.
+    private func writeColumn(_ bytes: UnsafeRawBufferPointer, _ checksums: inout StorageByteWriter) throws(OmenError) -> UInt64 {
+        let offset = fileOffset
+        let blockBytes = 8 << RunFormat.columnBlockShift
         var done = 0
         while done < bytes.count {
             let piece = min(bytes.count - done, Self.bufferLimit)
             let start = bytes.baseAddress! + done
-            crc = CRC32C.update(crc, start, piece)
+            for block in stride(from: 0, to: piece, by: blockBytes) {
+                checksums.append(CRC32C.update(0, start + block, min(blockBytes, piece - block)))
+            }
             try file.write(start, piece, at: fileOffset)
             fileOffset += piece
             done += piece
             startWriteback()
         }
-        return (UInt64(offset), crc)
+        return UInt64(offset)
     }
 
-    /// The encoded model of a run over `keys` (the format's model section).
-    static func encodeModel(keys: UnsafeBufferPointer<Int64>, configuration: IndexConfiguration) -> [UInt8] {
-        RunModelCoding.encode(PGMIndex(keys: keys.baseAddress ?? UnsafePointer(bitPattern: 8)!, count: keys.count,
-                                       epsilon: configuration.epsilon, recursiveEpsilon: configuration.recursiveEpsilon,
-                                       windowSearch: configuration.windowSearch))
+    /// The model of a run over `keys` in `IndexFormat`: the configured kind, or under `.auto`
+    /// `AutoSelection`'s pick. ALEX is never a run's model (it keeps its own copy of every
+    /// key in gapped arrays, about 23 bytes per key, where a run's keys are already an
+    /// immutable sorted column the array kinds search in place): when `.auto` picks it,
+    /// the run takes PGM.
+    static func encodeModel(keys: UnsafeBufferPointer<Int64>, configuration: IndexConfiguration) throws(OmenError) -> [UInt8] {
+        let base = keys.baseAddress ?? UnsafePointer(KeyStorage.empty)
+        var built: IndexModel
+        if configuration.kind == .auto {
+            built = try AutoSelection.choose(base, keys.count, configuration).model
+            if built.kind == .alex { built = try IndexModel.build(.pgm, base, keys.count, configuration) }
+        } else {
+            built = try IndexModel.build(configuration.kind, base, keys.count, configuration)
+        }
+        return IndexSerializer.serialize(LearnedIndex(loaded: built, keys: keys, owner: nil, configuration: configuration, note: ""))
     }
 
     /// Trains the model over the keys, writes the columns, model and footer, and
@@ -229,23 +251,28 @@ final class RunWriter {
         footer.heapLength = UInt64(heapLength)
         footer.heapCRC = heapCRC
         footer.tombstoneCount = tombstones
-        (footer.keysOffset, footer.keysCRC) = try writeSection(UnsafeRawBufferPointer(keys))
         // Columns that are fully determined by the footer are omitted (docs/format.md).
         if !keys.isEmpty && equalValueSizes { footer.flags |= RunFormat.flagEqualValueSizes }
         if !keys.isEmpty && uniformMeta && tombstones == 0 { footer.flags |= RunFormat.flagUniformMeta }
         // Uniform columns that cannot be omitted (tombstones; no entry) are written out.
         if uniformMeta && !footer.hasUniformMeta { metas = Array(repeating: firstMeta, count: keys.count) }
         if equalValueSizes && !footer.hasEqualValueSizes { offsets = [0] }
-        (footer.metaOffset, footer.metaCRC) = try withRawBytes(of: footer.hasUniformMeta ? [] : metas) {
-            (raw) throws(OmenError) in try writeSection(raw)
+        // The column block checksums: keys', then meta's and offsets' when stored (the
+        // footer's whole-column CRC fields stay 0 in this version).
+        var columnChecks = StorageByteWriter(capacity: RunFormat.columnBlockChecksumsLength(
+            count: keys.count, meta: !footer.hasUniformMeta, offsets: !footer.hasEqualValueSizes))
+        footer.keysOffset = try writeColumn(UnsafeRawBufferPointer(keys), &columnChecks)
+        footer.metaOffset = try withRawBytes(of: footer.hasUniformMeta ? [] : metas) {
+            (raw) throws(OmenError) in try writeColumn(raw, &columnChecks)
         }
-        (footer.offsetsOffset, footer.offsetsCRC) = try withRawBytes(of: footer.hasEqualValueSizes ? [] : offsets) {
-            (raw) throws(OmenError) in try writeSection(raw)
+        footer.offsetsOffset = try withRawBytes(of: footer.hasEqualValueSizes ? [] : offsets) {
+            (raw) throws(OmenError) in try writeColumn(raw, &columnChecks)
         }
+        columnChecks.append(CRC32C.checksum(columnChecks.bytes))
         // While the model is still being fitted, wait for the data written so far to reach
         // the device, so that the fsync below has little left to write.
         _ = odb_shim_wait_writeback(file.descriptor, 0, Int64(fileOffset))
-        let model = fit.join()
+        let model = try fit.join()
         footer.modelLength = UInt64(model.count)
         (footer.modelOffset, footer.modelCRC) = try withRawBytes(of: model) { (raw) throws(OmenError) in try writeSection(raw) }
         if blockFill > 0 { closeBlock() }
@@ -254,6 +281,7 @@ final class RunWriter {
         for crc in blockChecksums { blockSection.append(crc) }
         blockSection.append(CRC32C.checksum(blockSection.bytes))
         _ = try withRawBytes(of: blockSection.bytes) { (raw) throws(OmenError) in try writeSection(raw) }
+        _ = try withRawBytes(of: columnChecks.bytes) { (raw) throws(OmenError) in try writeSection(raw) }
         var header = StorageByteWriter(capacity: RunFormat.headerSize)
         header.append(RunFormat.magic)
         header.append(RunFormat.version)

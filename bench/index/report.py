@@ -78,6 +78,7 @@ def render(paths, command):
                    f"{fmt(v / dram if dram else None, 2)} | {fmt(t.get((s, 'lookup_absent', dataset, n, 'latency')))} | "
                    f"{fmt(thr / batch if thr and batch else None, 2)}× |")
     out.append("")
+    out += against_reference(cases, stores, t)
     out += scaling(cases, stores, t)
     for dataset, n in cases:
         dram = t.get(("dram", dataset, n))
@@ -117,6 +118,39 @@ def best_kind(stores, t, dataset, n):
         if v is not None and (best is None or v < best[1]):
             best = (s, v)
     return best
+
+
+REFERENCE_PAIRS = [(16, "omendb-pgm-eps16"), (64, "omendb-pgm"), (128, "omendb-pgm-eps128")]
+
+
+def against_reference(cases, stores, t):
+    """OmenDB's PGM at each ε, and its best kind, as paired ratios to the reference PGM-index."""
+    refs = [(eps, f"pgm-reference-eps{eps}", ours) for eps, ours in REFERENCE_PAIRS]
+    if not any(t.get((ref, "lookup_existing", d, n, "latency")) for d, n in cases for _, ref, _ in refs):
+        return []
+    out = ["Against the reference PGM-index (C++, `pgm::PGMIndex<int64_t, ε>` with its default ε_recursive = 4, "
+           "`search` + `std::lower_bound` in its window; same keys and queries, same process): each ratio is the "
+           "median over rounds of OmenDB's latency over the reference's in the same round (below 1: OmenDB is "
+           "faster); existing keys, absent keys in parentheses. *Best kind* is the fastest OmenDB row of the case "
+           "against the fastest of the three references.", "",
+           "| data set | n | reference hit ns ε=16 / 64 / 128 | OmenDB pgm ε=16 | ε=64 | ε=128 | best kind | best kind vs fastest reference |",
+           "|---|---:|---:|---:|---:|---:|---|---:|"]
+    for dataset, n in cases:
+        ref_ns = [t.get((ref, "lookup_existing", dataset, n, "latency")) for _, ref, _ in refs]
+        if not any(ref_ns):
+            continue
+        cells = []
+        for _, ref, ours in refs:
+            hit = t.get((ours, "lookup_existing", dataset, n, f"vs_{ref}"))
+            miss = t.get((ours, "lookup_absent", dataset, n, f"vs_{ref}"))
+            cells.append(f"{fmt(hit, 2)}× ({fmt(miss, 2)}×)" if hit else "–")
+        fastest = min((v, ref) for v, (_, ref, _) in zip(ref_ns, refs) if v)[1]
+        best = best_kind(stores, t, dataset, n)
+        best_ratio = t.get((best[0], "lookup_existing", dataset, n, f"vs_{fastest}")) if best else None
+        out.append(f"| {dataset} | {n:,} | " + " / ".join(fmt(v) for v in ref_ns) + " | " + " | ".join(cells)
+                   + f" | {best[0] if best else '–'} | {fmt(best_ratio, 2)}× (vs {fastest.replace('pgm-reference-', '')}) |")
+    out.append("")
+    return out
 
 
 def scaling(cases, stores, t):

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Learned-index benchmark: builds libomendb.so (release) and the C++ driver, runs it,
+# Learned-index benchmark: builds libomendb.so (release) and the C++ driver (with the
+# reference PGM-index when bench/index/fetch_pgm_reference.sh can fetch it), runs it,
 # writes JSON lines to bench/results/ and the markdown tables into the "Learned
 # indexes" section of docs/performance.md.
 #
@@ -25,14 +26,22 @@ fi
 swift build -c release >&2
 ln -sf libomendb.so .build/release/libomendb.so.0
 mkdir -p bench/.cache bench/results
-g++ -O2 -std=c++17 -Wall -Wextra -Iinclude bench/index/index_bench.cpp -o bench/.cache/index_bench \
+# The reference PGM-index (Apache-2.0) is fetched at run time, never committed; without
+# it the suite runs as before, minus the pgm-reference rows.
+reference=()
+if pgm_include="$(bash bench/index/fetch_pgm_reference.sh)"; then
+    reference=(-DOMENDB_BENCH_PGM_REFERENCE -isystem "$pgm_include")
+else
+    echo "reference PGM-index headers unavailable: running without the pgm-reference rows" >&2
+fi
+g++ -O2 -std=c++17 -Wall -Wextra -Iinclude "${reference[@]}" bench/index/index_bench.cpp -o bench/.cache/index_bench \
     -L.build/release -lomendb -Wl,-rpath,"$root/.build/release"
 
 case "$mode" in
     --quick) args=(--sizes 1000000 --datasets uniform,lognormal --runs 3 --queries 200000) ;;
     --full) args=(--sizes 1000000,10000000 --datasets seq_gaps,uniform,lognormal,clustered --runs 5 --queries 300000)
             huge=(--sizes 100000000 --datasets seq_gaps,uniform,lognormal,clustered --runs 3 --queries 300000
-                  --only omendb-rmi,omendb-rmi-k64,omendb-rmi-k1024,omendb-pgm,omendb-pgm-branchless,omendb-alex,omendb-auto) ;;
+                  --only omendb-rmi,omendb-rmi-k64,omendb-rmi-k1024,omendb-pgm,omendb-pgm-branchless,omendb-pgm-eps16,omendb-pgm-eps128,omendb-alex,omendb-auto,pgm-reference-eps16,pgm-reference-eps64,pgm-reference-eps128) ;;
     --default) args=(--sizes 1000000,10000000 --datasets seq_gaps,uniform,lognormal,clustered --runs 5 --queries 300000) ;;
     *) echo "usage: $0 [--quick|--full] [driver arguments]" >&2; exit 2 ;;
 esac

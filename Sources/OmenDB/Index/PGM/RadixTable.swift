@@ -1,3 +1,5 @@
+import COmenDBShim
+
 /// A radix table over a sorted array of keys (a PGM's leaf-segment first keys): key
 /// `k` falls in bucket `bucket(k − first)`, and `starts[b]` is the index of the first
 /// key whose bucket is ≥ `b`. The upper bound of any query in a bucket lies between
@@ -86,6 +88,13 @@ struct RadixTable {
         }
         total += Double(run) * Double(run)
         return total / Double(count)
+    }
+
+    /// Starts loading the table entries that `range(key)` reads (batched lookups).
+    @inline(__always)
+    func prefetch(_ key: Int64) {
+        let b = Self.bucket(UInt64(bitPattern: key &- first), logarithmic, shift)
+        odb_prefetch(UnsafeRawPointer(starts! + Int(min(b, UInt64(bucketCount)))))
     }
 
     /// The positions `lo...hi` of the key array between which the upper bound of `key`

@@ -8,6 +8,7 @@
 #   bench/index/run.sh           1M and 10M keys, 4 data sets, 5 runs
 #   bench/index/run.sh --full    then 100M keys, all data sets, the main kinds (800 MB per
 #                                key array, ~4 GB free; ~20 min on a quiet 2-core box)
+#   bench/index/run.sh --huge    only the 100M pass, on uniform and lognormal keys
 #
 # Extra arguments after the mode go to the driver (see index_bench.cpp --help).
 set -euo pipefail
@@ -37,22 +38,27 @@ fi
 g++ -O2 -std=c++17 -Wall -Wextra -Iinclude "${reference[@]}" bench/index/index_bench.cpp -o bench/.cache/index_bench \
     -L.build/release -lomendb -Wl,-rpath,"$root/.build/release"
 
+main_kinds=omendb-rmi,omendb-rmi-k64,omendb-rmi-k1024,omendb-pgm,omendb-pgm-branchless,omendb-pgm-eps16,omendb-pgm-eps128,omendb-alex,omendb-auto,pgm-reference-eps16,pgm-reference-eps64,pgm-reference-eps128
 case "$mode" in
     --quick) args=(--sizes 1000000 --datasets uniform,lognormal --runs 3 --queries 200000) ;;
     --full) args=(--sizes 1000000,10000000 --datasets seq_gaps,uniform,lognormal,clustered --runs 5 --queries 300000)
-            huge=(--sizes 100000000 --datasets seq_gaps,uniform,lognormal,clustered --runs 3 --queries 300000
-                  --only omendb-rmi,omendb-rmi-k64,omendb-rmi-k1024,omendb-pgm,omendb-pgm-branchless,omendb-pgm-eps16,omendb-pgm-eps128,omendb-alex,omendb-auto,pgm-reference-eps16,pgm-reference-eps64,pgm-reference-eps128) ;;
+            huge=(--sizes 100000000 --datasets seq_gaps,uniform,lognormal,clustered --runs 3 --queries 300000 --only "$main_kinds") ;;
+    --huge) args=()
+            huge=(--sizes 100000000 --datasets uniform,lognormal --runs 5 --build-runs 1 --queries 300000 --only "$main_kinds") ;;
     --default) args=(--sizes 1000000,10000000 --datasets seq_gaps,uniform,lognormal,clustered --runs 5 --queries 300000) ;;
-    *) echo "usage: $0 [--quick|--full] [driver arguments]" >&2; exit 2 ;;
+    *) echo "usage: $0 [--quick|--full|--huge] [driver arguments]" >&2; exit 2 ;;
 esac
 
 stamp="$(date -u +%Y%m%dT%H%M%SZ)"
-out="bench/results/index-${stamp}.jsonl"
 command_line="bench/index/run.sh ${mode} $*"
-echo "running: bench/.cache/index_bench ${args[*]} $* > $out" >&2
-bench/.cache/index_bench "${args[@]}" --run-id "$stamp" "$@" > "$out"
-outputs=("$out")
-if [[ "$mode" == --full ]]; then
+outputs=()
+if [[ ${#args[@]} -gt 0 ]]; then
+    out="bench/results/index-${stamp}.jsonl"
+    echo "running: bench/.cache/index_bench ${args[*]} $* > $out" >&2
+    bench/.cache/index_bench "${args[@]}" --run-id "$stamp" "$@" > "$out"
+    outputs+=("$out")
+fi
+if [[ "$mode" == --full || "$mode" == --huge ]]; then
     out100="bench/results/index-100M-${stamp}.jsonl"
     echo "running: bench/.cache/index_bench ${huge[*]} $* > $out100" >&2
     bench/.cache/index_bench "${huge[@]}" --run-id "100M-$stamp" "$@" > "$out100"

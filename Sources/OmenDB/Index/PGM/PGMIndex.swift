@@ -5,7 +5,7 @@
 /// Memory: 56 bytes per leaf segment (a 32-byte `PGMLeaf`, its key again in the
 /// level-0 key array the levels route over, and its two measured error bounds), 64 per
 /// segment of the levels above (a `BoundedLinearModel` plus its key), plus the leaf
-/// radix table's ~16 bytes per leaf segment.
+/// radix table's ~6 bytes per leaf segment.
 final class PGMIndex: WindowPredictingIndex {
     let keys: UnsafePointer<Int64>
     let count: Int
@@ -32,6 +32,11 @@ final class PGMIndex: WindowPredictingIndex {
     /// Routes a key to its leaf segment with one table load and a short search;
     /// derived from the leaf keys when the index is built or loaded (not stored).
     let radix: RadixTable
+
+    /// One to two radix buckets per leaf (`RadixTable.init`): a bucket's leaves are
+    /// then one or two 32-byte records, and the table is ~6 bytes per leaf, small enough
+    /// that table and leaves of a 10M-key index at ε = 16 stay in a 512 KiB L2.
+    static let radixExtraBits = 0
 
     /// Builds the index: fits level 0 over the keys, then each level over the first
     /// keys of the level below, up to a single root segment.
@@ -96,7 +101,8 @@ final class PGMIndex: WindowPredictingIndex {
         leafErrorAbove = worstAbove
         levelStart[levels.count] = offset
         levelCount = levels.count
-        radix = routesThroughLevels ? RadixTable() : RadixTable(keys: segmentKeys.baseAddress!, count: leafCount)
+        radix = routesThroughLevels ? RadixTable()
+            : RadixTable(keys: segmentKeys.baseAddress!, count: leafCount, extraBits: Self.radixExtraBits)
     }
 
     /// The segments of each level, level 0 first (for serialization).

@@ -34,11 +34,13 @@ struct RadixTable {
 
     /// A table over `keys[0..<count]` (sorted), or an empty one (no `starts`) when
     /// there is nothing to route or the positions do not fit 32 bits.
-    init(keys: UnsafePointer<Int64>, count: Int) {
+    /// `extraBits`: the table has about 2^extraBits to 2^(extraBits + 1) buckets per key
+    /// (more buckets: fewer keys to search per bucket, a larger table).
+    init(keys: UnsafePointer<Int64>, count: Int, extraBits: Int = 2) {
         guard count >= 2, count < Int(UInt32.max) else { return }
         first = keys[0]
         let span = UInt64(bitPattern: keys[count &- 1] &- first)
-        let wanted = min(Self.maximumBits, (Int.bitWidth &- count.leadingZeroBitCount) &+ 2)
+        let wanted = min(Self.maximumBits, (Int.bitWidth &- count.leadingZeroBitCount) &+ extraBits)
         let spanBits = UInt64.bitWidth &- span.leadingZeroBitCount
         let linearShift = UInt64(max(0, spanBits &- wanted))
         let octaveBits = Int.bitWidth &- spanBits.leadingZeroBitCount

@@ -35,8 +35,11 @@ if pgm_include="$(bash bench/index/fetch_pgm_reference.sh)"; then
 else
     echo "reference PGM-index headers unavailable: running without the pgm-reference rows" >&2
 fi
-g++ -O2 -std=c++17 -Wall -Wextra -Iinclude "${reference[@]}" bench/index/index_bench.cpp -o bench/.cache/index_bench \
+# Built under a temporary name and renamed: a driver still running from an earlier
+# invocation keeps its own copy.
+g++ -O2 -std=c++17 -Wall -Wextra -Iinclude "${reference[@]}" bench/index/index_bench.cpp -o bench/.cache/index_bench.tmp \
     -L.build/release -lomendb -Wl,-rpath,"$root/.build/release"
+mv bench/.cache/index_bench.tmp bench/.cache/index_bench
 
 main_kinds=omendb-rmi,omendb-rmi-k64,omendb-rmi-k1024,omendb-pgm,omendb-pgm-branchless,omendb-pgm-eps16,omendb-pgm-eps128,omendb-alex,omendb-auto,pgm-reference-eps16,pgm-reference-eps64,pgm-reference-eps128
 case "$mode" in

@@ -105,8 +105,9 @@ const char *omendb_last_error(void);
 
 /* Index kinds. */
 #define OMENDB_INDEX_AUTO   0  /* build linear, RMI, PGM and (up to 4,000,000 keys) ALEX, keep the
-                               one with the fastest measured lookups on this data
-                               (omendb_index_stats.note has the figures) */
+                               one with the lowest estimated lookup cost on this data
+                               (a fixed cost model: the same keys give the same choice;
+                               omendb_index_stats.note has the estimates) */
 #define OMENDB_INDEX_LINEAR 1  /* one linear model over the whole array */
 #define OMENDB_INDEX_RMI    2  /* two-stage recursive model index */
 #define OMENDB_INDEX_PGM    3  /* piecewise-linear, epsilon-bounded, recursive levels (default) */

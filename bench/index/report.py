@@ -79,6 +79,7 @@ def render(paths, command):
                    f"{fmt(thr / batch if thr and batch else None, 2)}× |")
     out.append("")
     out += against_reference(cases, stores, t)
+    out += auto_choice(cases, t)
     out += scaling(cases, stores, t)
     for dataset, n in cases:
         dram = t.get(("dram", dataset, n))
@@ -150,6 +151,38 @@ def against_reference(cases, stores, t):
         out.append(f"| {dataset} | {n:,} | " + " / ".join(fmt(v) for v in ref_ns) + " | " + " | ".join(cells)
                    + f" | {best[0] if best else '–'} | {fmt(best_ratio, 2)}× (vs {fastest.replace('pgm-reference-', '')}) |")
     out.append("")
+    return out
+
+
+# auto's candidates as bench rows (rmi-dense = one leaf per 64 keys, rmi-sparse = per 1024).
+AUTO_CANDIDATES = ["omendb-pgm", "omendb-rmi", "omendb-rmi-k64", "omendb-rmi-k1024", "omendb-linear", "omendb-alex"]
+
+
+def auto_choice(cases, t):
+    """auto's choice against the fastest of its candidates, each measured as its own row.
+    The chosen candidate is the row whose structure auto built (same bytes/key and
+    max error: the same model)."""
+    out = []
+    for dataset, n in cases:
+        auto = t.get(("omendb-auto", "lookup_existing", dataset, n, "latency"))
+        if auto is None:
+            continue
+        shape = lambda s: (t.get((s, "memory", dataset, n, "bytes_per_key")), t.get((s, "model", dataset, n, "max_error")))
+        rows = {s: t.get((s, "lookup_existing", dataset, n, "latency")) for s in AUTO_CANDIDATES}
+        rows = {s: v for s, v in rows.items() if v is not None}
+        if not rows:
+            continue
+        chosen = next((s for s in rows if shape(s) == shape("omendb-auto")), None)
+        fastest = min(rows, key=rows.get)
+        if not out:
+            out = ["`auto` against its candidates (each candidate a row of the same rounds; *chosen* is the row "
+                   "with the structure auto built, same bytes/key and max error; medians):", "",
+                   "| data set | n | chosen | fastest candidate | chosen / fastest | auto row / fastest |",
+                   "|---|---:|---|---|---:|---:|"]
+        ratio = rows[chosen] / rows[fastest] if chosen else None
+        out.append(f"| {dataset} | {n:,} | {chosen or '?'} | {fastest} | {fmt(ratio, 2)}× | {fmt(auto / rows[fastest], 2)}× |")
+    if out:
+        out.append("")
     return out
 
 

@@ -1,5 +1,6 @@
 /// A PGM-index over a sorted key array: ε-bounded piecewise-linear models, indexed
-/// recursively by further PGM levels, with exact per-segment error bounds.
+/// recursively by further PGM levels, with exact error bounds (measured per segment;
+/// a lookup's window uses the largest of any leaf).
 ///
 /// The key array is borrowed: the index reads it in place and never copies it.
 /// Memory: 56 bytes per leaf segment (a 32-byte `PGMLeaf`, its key again in the

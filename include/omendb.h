@@ -333,10 +333,11 @@ int omendb_put(omendb_db *db, int64_t key, const void *value, size_t length);
 int omendb_delete(omendb_db *db, int64_t key);
 
 /* Every read that hands out a value (omendb_get, omendb_snapshot_get, the
- * multi-gets, iterator seeks and moves, omendb_iterator_read) and compaction
- * check the value's bytes in a run file against their block checksum (run format
- * version 3) and return OMENDB_CORRUPTION, naming the file and the damaged
- * block's offset, instead of damaged data; an iterator is then invalid. */
+ * multi-gets, iterator seeks and moves, omendb_iterator_read and
+ * omendb_iterator_read_borrowed) and compaction check the value's bytes in a run
+ * file against their block checksum (run format version 3) and return
+ * OMENDB_CORRUPTION, naming the file and the damaged block's offset, instead of
+ * damaged data; an iterator is then invalid. */
 
 /* Copy read of `key` into a caller buffer. On OMENDB_OK, *length is the value's
  * length and the value was copied to `buffer`. When capacity < the value's length,

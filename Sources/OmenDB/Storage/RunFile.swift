@@ -204,11 +204,43 @@ final class RunFile {
     func lowerBound(_ key: Int64) -> Int { model.lowerBound(key) }
 
     /// The position of `key`, or nil. Fences skip the model for keys outside the run.
+    ///
+    /// The model's window is prefetched (its key lines) together with what the value
+    /// read will need, so that miss overlaps the search instead of following it: with
+    /// equal-size values the window's value lines when they are at most
+    /// `valuePrefetchLines`, else the value at the window's middle (which at least
+    /// resolves the page's address translation); with mixed sizes the window's offsets.
+    /// Measured by `bench/getpath/run.sh` (docs/performance.md, "Point reads").
     @inline(__always)
     func position(of key: Int64) -> Int? {
         guard count > 0, key >= footer.minimumKey, key <= footer.maximumKey else { return nil }
-        let position = model.lowerBound(key)
+        let window = model.prefetchWindow(key)
+        if fixedValueSize > 0 {
+            Self.prefetchSpan(heap + window.lo &* fixedValueSize, heap + window.hi &* fixedValueSize)
+        } else if fixedValueSize < 0 {
+            Self.prefetchSpan(UnsafeRawPointer(offsets + window.lo), UnsafeRawPointer(offsets + window.hi + 1))
+        }
+        let position = model.lowerBound(key, in: window)
         return position < count && keys[position] == key ? position : nil
+    }
+
+    /// The most value cache lines a point read prefetches (a window of 256 8-byte values).
+    static let valuePrefetchLines: UInt = 32
+
+    /// Prefetches the lines of `[start, end]` when they are at most `valuePrefetchLines`,
+    /// else the line in the middle.
+    @inline(__always)
+    private static func prefetchSpan(_ start: UnsafeRawPointer, _ end: UnsafeRawPointer) {
+        var line = UInt(bitPattern: start) & ~63
+        let last = UInt(bitPattern: end) & ~63
+        guard last &- line <= 64 &* valuePrefetchLines else {
+            odb_prefetch(start + start.distance(to: end) / 2)
+            return
+        }
+        while line <= last {
+            odb_prefetch(UnsafeRawPointer(bitPattern: line).unsafelyUnwrapped)
+            line &+= 64
+        }
     }
 
     @inline(__always) func isTombstone(_ position: Int) -> Bool { columns.isTombstone(position) }

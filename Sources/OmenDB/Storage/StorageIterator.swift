@@ -172,7 +172,7 @@ public final class StorageIterator {
         var count = 0
         while count < maxEntries && isValid {
             keys?[count] = key
-            values[count] = value.baseAddress
+            values[count] = value.baseAddress ?? emptyBorrowedValue
             lengths[count] = value.count
             count += 1
             if forward && soloIndex >= 0 && count < maxEntries {
@@ -208,7 +208,7 @@ public final class StorageIterator {
                     let found = run.uncheckedValue(position)
                     if !run.isVerified(found) { try checkBlocks(found, soloIndex) }
                     keys?[count] = candidate
-                    values[count] = found.baseAddress
+                    values[count] = found.baseAddress ?? emptyBorrowedValue
                     lengths[count] = found.count
                     count += 1
                     last = position

@@ -40,11 +40,15 @@ extension OrderedCursor {
     }
 }
 
+/// The address `borrowEntries` hands out for an empty value that has none of its own:
+/// never nil, so that callers can tell an entry from a missing one; never read.
+let emptyBorrowedValue = UnsafeRawPointer(UnsafeMutableRawPointer.allocate(byteCount: 1, alignment: 1))
+
 extension OrderedCursor {
     /// Hands out up to `maxEntries` entries, starting at the current one and moving
     /// after each (forward or backward): keys into `keys` (if not nil), the address of
-    /// each value (nil only for an empty value) into `values` and its length into
-    /// `lengths`, without copying. The values are borrowed as `value` is: valid while
+    /// each value (never nil: `emptyBorrowedValue` for an empty value without one) into
+    /// `values` and its length into `lengths`, without copying. The values are borrowed as `value` is: valid while
     /// the snapshot they were read from lives (a `StorageIterator`'s until it is
     /// refreshed or freed; a `TransactionIterator`'s until its transaction is freed).
     /// Returns how many; fewer than `maxEntries` only at the end.
@@ -57,7 +61,7 @@ extension OrderedCursor {
         while count < maxEntries && isValid {
             let current = value
             keys?[count] = key
-            values[count] = current.baseAddress
+            values[count] = current.baseAddress ?? emptyBorrowedValue
             lengths[count] = current.count
             count += 1
             if forward { try next() } else { try previous() }

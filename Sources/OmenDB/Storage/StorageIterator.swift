@@ -29,7 +29,7 @@ public final class StorageIterator {
 
     // The single-run walk (see the type's comment): while `soloIndex >= 0`, the iterator
     // is valid, moving forward, at `soloColumns.keys[soloPosition]` of run source
-    // `soloIndex` (whose own `position` is stale until `leaveSolo`), and no other source
+    // `soloIndex` (whose own `position` is stale until the walk ends), and no other source
     // holds a key below `soloLimit` (nor does the upper bound allow one).
     private var soloIndex = -1
     private var soloPosition = 0

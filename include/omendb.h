@@ -485,12 +485,12 @@ int omendb_iterator_read_borrowed(omendb_iterator *it, int direction, size_t max
 
 /* Moves an iterator created by omendb_iterator_create with a NULL snapshot to its
  * database's current state: the same as freeing it and creating a new one, but
- * cheaper (its per-file state is kept while the database's files are the same, and
- * its snapshot while nothing was committed since), so a series of short scans can
- * share one iterator. The bounds are kept; the iterator is invalid until the next
- * seek, and values borrowed from it before are invalid. Errors: OMENDB_MISUSE for
- * an iterator over a given snapshot or a transaction's iterator (they read a fixed
- * view), and after omendb_close of its database. */
+ * cheaper (its per-tier state is kept while the database's tiers, hot tiers and run
+ * files, are the same, and its snapshot while nothing was committed since), so a
+ * series of short scans can share one iterator. The bounds are kept; the iterator
+ * is invalid until the next seek, and values borrowed from it before are invalid.
+ * Errors: OMENDB_MISUSE for an iterator over a given snapshot or a transaction's
+ * iterator (they read a fixed view), and after omendb_close of its database. */
 int omendb_iterator_refresh(omendb_iterator *it);
 
 /* Writes the hot tier to a run file and waits until it is durable in the manifest. */

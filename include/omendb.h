@@ -259,7 +259,7 @@ typedef struct omendb_snapshot omendb_snapshot;
 typedef struct omendb_iterator omendb_iterator;
 
 /* Creates options holding the defaults: create_if_missing 1, error_if_exists 0,
- * create_in_nonempty_directory 0, read_only 0, sync OMENDB_SYNC_NORMAL, index kind OMENDB_INDEX_PGM, hot tier
+ * create_in_nonempty_directory 0, read_only 0, sync OMENDB_SYNC_NORMAL, index kind OMENDB_INDEX_AUTO, hot tier
  * 64 MiB, maximum value size 64 MiB. Owned: free with omendb_options_free. */
 int omendb_options_create(omendb_options **options);
 
@@ -287,8 +287,10 @@ int omendb_options_set_read_only(omendb_options *options, int yes);
 /* Sets the sync mode (OMENDB_SYNC_*); OMENDB_INVALID_ARGUMENT for others. */
 int omendb_options_set_sync(omendb_options *options, int mode);
 
-/* Sets the learned index of run files. This build supports OMENDB_INDEX_PGM and
- * OMENDB_INDEX_AUTO (= PGM); other kinds make omendb_open fail with OMENDB_UNSUPPORTED. */
+/* Sets the learned index of run files: OMENDB_INDEX_AUTO (default: each run gets the
+ * kind picked for its own keys), OMENDB_INDEX_LINEAR, OMENDB_INDEX_RMI or OMENDB_INDEX_PGM
+ * (every run that kind). OMENDB_INDEX_ALEX makes omendb_open fail with OMENDB_UNSUPPORTED
+ * (it keeps its own copy of every key; a run's keys are already a sorted column). */
 int omendb_options_set_index_kind(omendb_options *options, int kind);
 
 /* Memory of the in-memory hot tier before it is written to a run file, in bytes:

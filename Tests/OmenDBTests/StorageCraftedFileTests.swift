@@ -6,14 +6,13 @@ import XCTest
 /// fuzzer that repairs CRCs, makes them): opening must refuse them with `.corruption`,
 /// never trap. Each case is a failure found by Tests/fuzz; its input is in that corpus.
 final class StorageCraftedFileTests: XCTestCase {
-    /// A database directory with one run (written by a flush); returns the run's path.
+    /// A copy of the Fixtures/run-v2 database (runs of format version 2, whose PGM model
+    /// has its own encoding, `RunModelCoding`); returns its first run's path. (Version 4
+    /// models are crafted in StorageRunModelTests.)
     private func databaseWithRun(_ path: String) throws -> String {
-        let db = try Database(directory: path, options: smallOptions(background: false))
-        for key in Int64(0)..<200 { try db.put(key * 7, testValue(key, 0, length: 8)) }
-        try db.flush()
-        try db.close()
-        let run = try FileSystem.list(path).first { $0.hasPrefix("run-") }
-        return try path + "/" + XCTUnwrap(run)
+        let source = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Fixtures/run-v2").path
+        try FileManager.default.copyItem(atPath: source, toPath: path)
+        return path + "/run-000000000002.run"
     }
 
     /// Rewrites the run's model section with `edit`, then its model CRC and footer CRC.

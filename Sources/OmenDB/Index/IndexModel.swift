@@ -57,6 +57,30 @@ enum IndexModel {
         }
     }
 
+    /// Predicts `key`'s window and prefetches its key lines (a point read that also
+    /// prefetches what it reads next, then searches with `lowerBound(_:in:)`). ALEX has
+    /// no window before its search: it searches here and answers with an exact window.
+    @inline(__always)
+    func prefetchWindow(_ key: Int64) -> (lo: Int, hi: Int) {
+        switch self {
+        case .linear(let index): return index.prefetchWindow(key)
+        case .rmi(let index): return index.prefetchWindow(key)
+        case .pgm(let index): return index.prefetchWindow(key)
+        case .alex(let index): return index.dataWindow(key)
+        }
+    }
+
+    /// The first position whose key is `>= key`, inside a window from `prefetchWindow`.
+    @inline(__always)
+    func lowerBound(_ key: Int64, in window: (lo: Int, hi: Int)) -> Int {
+        switch self {
+        case .linear(let index): return index.lowerBound(key, in: window)
+        case .rmi(let index): return index.lowerBound(key, in: window)
+        case .pgm(let index): return index.lowerBound(key, in: window)
+        case .alex: return window.lo
+        }
+    }
+
     func lowerBounds(_ queries: UnsafeBufferPointer<Int64>, _ out: UnsafeMutableBufferPointer<Int64>) {
         switch self {
         case .linear(let index): BatchLookup.lowerBounds(index, queries, out)

@@ -36,8 +36,9 @@ extension Database {
         for run in view.runs {
             stats.coldKeys += run.count
             stats.coldBytes += Int(run.descriptor.fileSize)
-            stats.modelCount += run.model.segmentCount
-            indexBytes += run.model.sizeInBytes
+            let model = run.model.statistics(keyCount: run.count)
+            stats.modelCount += model.modelCount
+            indexBytes += model.sizeInBytes
         }
         stats.runCount = view.runs.count
         stats.walBytes = writerLock.withLock { wal?.end ?? 0 }

@@ -18,8 +18,16 @@ public struct DatabaseOptions: Sendable {
     /// (they are left alone); otherwise such a directory is refused (`.invalidArgument`).
     public var createInNonEmptyDirectory = false
     public var sync: SyncMode = .normal
-    /// The learned index of run files (only PGM is available for runs in this build).
-    public var indexConfiguration = IndexConfiguration()
+    /// The learned index of run files. Kind `.auto` (the default) gives each run the kind
+    /// `AutoSelection` picks for its own keys at flush, compaction and bulk load; `.linear`,
+    /// `.rmi` or `.pgm` gives every run that kind. `.alex` is refused: it keeps its own
+    /// copy of every key in gapped arrays (about 23 bytes per key), where a run's keys are
+    /// an immutable sorted column that the array kinds search in place.
+    public var indexConfiguration: IndexConfiguration = {
+        var configuration = IndexConfiguration()
+        configuration.kind = .auto
+        return configuration
+    }()
     /// Memory of the hot tier before it is frozen and flushed to a run.
     public var hotTierBytes = 64 << 20
     /// Largest value accepted by a write.
@@ -42,8 +50,8 @@ public struct DatabaseOptions: Sendable {
             throw OmenError(.invalidArgument, "maximum value size \(maximumValueSize) is outside 0...\(Self.maximumValueSizeLimit)")
         }
         guard compactionTrigger >= 1 else { throw OmenError(.invalidArgument, "compaction trigger must be at least 1") }
-        guard indexConfiguration.kind == .pgm || indexConfiguration.kind == .auto else {
-            throw OmenError(.unsupported, "runs use the PGM index in this build; index kind '\(indexConfiguration.kind.name)' is not available for runs")
+        guard indexConfiguration.kind != .alex else {
+            throw OmenError(.unsupported, "index kind 'alex' is not available for runs (it keeps its own copy of every key; runs use linear, rmi, pgm or auto)")
         }
         _ = try indexConfiguration.validated()
         return self

@@ -1,3 +1,5 @@
+import COmenDBShim
+
 /// A run's mapped columns as plain pointers: what a read needs per entry. A trivial
 /// value, so scan loops can hold it without touching (retaining) the `RunFile`, which
 /// must outlive it.
@@ -13,9 +15,14 @@ struct RunColumns {
     /// The size of every value when all have one size, else -1: then a value's place is
     /// computed from its position, without reading the offsets column.
     let fixedValueSize: Int
-    /// One bit per heap block whose checksum matched in this mapping (version 3 runs; nil
-    /// before: their heap is checked by verify only). Owned by the run's `HeapBlockChecks`.
+    /// One bit per heap block whose checksum matched in this mapping, and (version 4)
+    /// every column block of the run too (version 3 and later; nil before: their heap is
+    /// checked by verify only). Owned by the run's `HeapBlockChecks`.
     let verifiedBlocks: UnsafeMutablePointer<UInt64>?
+    /// Nonzero once every column block of the run matched (`ColumnBlockChecks.allVerified`;
+    /// set from the start before version 4): what an empty value, which spans no heap
+    /// block, needs before a scan hands it out.
+    let verifiedColumns: UnsafeMutablePointer<UInt64>
 
     @inline(__always) func isTombstone(_ position: Int) -> Bool { hasTombstones && metas[position] & 1 != 0 }
 
@@ -24,7 +31,8 @@ struct RunColumns {
     /// `HeapBlockChecks.check` must pass first. Reads shared state only (relaxed loads).
     @inline(__always)
     func isVerified(_ value: UnsafeRawBufferPointer) -> Bool {
-        guard let verifiedBlocks, value.count > 0 else { return true }
+        guard let verifiedBlocks else { return true }
+        guard value.count > 0 else { return odb_shim_load_relaxed_u64(verifiedColumns) != 0 }
         return HeapBlockChecks.areVerified(value, heap: heap, bitmap: verifiedBlocks)
     }
 

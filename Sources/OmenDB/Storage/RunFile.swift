@@ -3,15 +3,19 @@ import Glibc
 /// An immutable, memory-mapped run file: sorted keys with a learned model over them,
 /// per-key sequence/tombstone, and values read in place (zero-copy).
 ///
-/// Opening checks the footer, the CRC-32C of every section but the value heap, the
-/// offsets' span and the model's structure, and loads the stored model without
-/// retraining; `verify` also checks the heap's CRC and every key and offset. Reads of
-/// version 3 runs check each heap block's CRC on its first touch (`HeapBlockChecks`).
-/// Thread safety: immutable; any number of
-/// threads may read it. The mapping lives as long as the object (snapshots keep it).
+/// Opening reads the footer, the header and the model (any array kind of the learned
+/// index, `IndexModel`), and checks the layout and the model's structure, without
+/// retraining and without reading the columns: for version 4 runs it does no work in
+/// proportion to the keys but the model's own size. The columns and the value heap are
+/// checked block by block on first touch (`ColumnBlockChecks`, `HeapBlockChecks`) before
+/// a read's answer depends on them; `verify` checks every byte. Versions 1–3 check the
+/// whole key, meta and offsets columns at open, as they have no column block checksums.
+/// Thread safety: immutable; any number of threads may read it. The mapping lives as
+/// long as the object (snapshots keep it).
 ///
-/// Memory (resident, beyond the page cache): 56 bytes per model segment, 1 bit per
-/// 4 KiB of values.
+/// Memory (resident, beyond the page cache): the model (`IndexStatistics.sizeInBytes`:
+/// e.g. 56 bytes per PGM segment, 16 per RMI leaf), 1 bit per 512 entries and 1 bit
+/// per 4 KiB of values.
 final class RunFile {
     let path: String
     let descriptor: RunDescriptor
@@ -23,7 +27,7 @@ final class RunFile {
     let offsets: UnsafePointer<UInt64>
     let heap: UnsafeRawPointer
     let count: Int
-    let model: PGMIndex
+    let model: IndexModel
     private let heapLength: UInt64
     private let hasTombstones: Bool
     /// The size of every value when all have one size (checked at open), else -1: then a
@@ -33,6 +37,12 @@ final class RunFile {
     let columns: RunColumns
     /// The heap's block checksums and verified-block bitmap (version 3 runs; nil before).
     let blockChecks: HeapBlockChecks?
+    /// The key, meta and offsets columns' block checks (every block preverified before version 4).
+    let columnChecks: ColumnBlockChecks
+    /// `columnChecks.verified`, held here so that a lookup tests it without touching that object.
+    private let verifiedEntryBlocks: UnsafeMutablePointer<UInt64>
+    /// The run's key filter once the background worker has built it (`buildFilter`).
+    let filterCell = RunFilterCell()
     /// Set when compaction retired this run: the file is removed when the last reader lets go.
     var removeWhenReleased = false
 
@@ -67,35 +77,80 @@ final class RunFile {
             // or found by one pass over a stored offsets column (version 1 runs); the column
             // is then fully determined (and just checked), reads never use it, and verify
             // still checks its CRC.
-            let blockChecksOffset = size - RunFormat.footerSize - footer.heapBlockChecksumsLength
+            let heapChecksOffset = Int(footer.modelOffset + footer.modelLength)
             fixedValueSize = footer.hasEqualValueSizes ? Int(footer.heapLength / footer.count)
-                : Self.fixedValueSize(offsets, count: count, heapLength: footer.heapLength)
-            if !justWritten {
-                try Self.checkSections(footer, base: pointer, path: path, includingHeap: false,
-                                       includingOffsets: fixedValueSize < 0)
-                try Self.checkBlockChecksums(footer, base: pointer, offset: blockChecksOffset, path: path)
+                : footer.hasColumnBlockChecksums ? -1 : Self.fixedValueSize(offsets, count: count, heapLength: footer.heapLength)
+            if footer.hasColumnBlockChecksums {
+                try Self.checkHeader(footer, base: pointer, path: path)
+                columnChecks = ColumnBlockChecks(footer: footer, base: pointer,
+                                                 sectionOffset: heapChecksOffset + footer.heapBlockChecksumsLength,
+                                                 preverified: justWritten, path: path)
+            } else {
+                if !justWritten {
+                    try Self.checkSections(footer, base: pointer, path: path, includingHeap: false,
+                                           includingOffsets: fixedValueSize < 0)
+                    try Self.checkBlockChecksums(footer, base: pointer, offset: heapChecksOffset, path: path)
+                }
+                columnChecks = ColumnBlockChecks(preverifiedCount: count, path: path)
             }
+            verifiedEntryBlocks = columnChecks.verified
             heap = UnsafeRawPointer(pointer + Int(footer.heapOffset))
             heapLength = footer.heapLength
             hasTombstones = footer.tombstoneCount != 0
             try Self.checkColumns(keys: keys, offsets: offsets, count: count, footer: footer, path: path, everyEntry: false)
-            model = try RunModelCoding.decode(pointer + Int(footer.modelOffset), length: Int(footer.modelLength),
-                                              keys: keys, count: count, windowSearch: windowSearch,
-                                              fileOffset: Int(footer.modelOffset), fileName: path)
+            model = footer.hasColumnBlockChecksums
+                ? try Self.loadModel(footer, base: pointer, keys: keys, count: count, windowSearch: windowSearch, path: path)
+                : try RunModelCoding.decode(pointer + Int(footer.modelOffset), length: Int(footer.modelLength),
+                                            keys: keys, count: count, windowSearch: windowSearch,
+                                            fileOffset: Int(footer.modelOffset), fileName: path)
             blockChecks = footer.hasHeapBlockChecksums
                 ? HeapBlockChecks(heap: heap, heapLength: Int(heapLength), heapOffset: Int(footer.heapOffset),
-                                   checksums: UnsafeRawPointer(pointer + blockChecksOffset), path: path)
+                                   checksums: UnsafeRawPointer(pointer + heapChecksOffset), checksumsOffset: heapChecksOffset, path: path,
+                                   sectionCheckedAtOpen: !footer.hasColumnBlockChecksums, columns: columnChecks)
                 : nil
             columns = RunColumns(keys: keys, metas: metas, offsets: offsets, heap: heap, heapLength: heapLength,
                                  count: count, hasTombstones: hasTombstones, fixedValueSize: fixedValueSize,
-                                 verifiedBlocks: blockChecks?.verified)
+                                 verifiedBlocks: blockChecks?.scanVerified, verifiedColumns: columnChecks.allVerified)
         } catch {
             munmap(pointer, size)
             throw error
         }
     }
 
+    /// Loads a version 4 run's model (`IndexFormat`, any array kind) over the mapped keys.
+    /// The key column is not read here: its blocks are checked on first touch, and the
+    /// model's structure keeps every lookup inside the column regardless.
+    private static func loadModel(_ footer: RunFooter, base: UnsafeMutableRawPointer, keys: UnsafePointer<Int64>, count: Int,
+                                  windowSearch: WindowSearch, path: String) throws(OmenError) -> IndexModel {
+        let bytes = UnsafeRawBufferPointer(start: base + Int(footer.modelOffset), count: Int(footer.modelLength))
+        let where_ = "model section at offset \(footer.modelOffset), \(footer.modelLength) bytes"
+        let loaded: IndexLoader.Loaded
+        do throws(OmenError) {
+            loaded = try IndexLoader.load(bytes, keys: UnsafeBufferPointer(start: keys, count: count),
+                                          keysCheckedByCaller: true, windowSearch: windowSearch)
+        } catch {
+            // A model over other keys (e.g. a damaged fingerprint field) is damage here, not a caller's mistake.
+            throw OmenError(error.code == .invalidArgument ? .corruption : error.code, "\(path): \(where_): \(error.message)")
+        }
+        guard loaded.model.kind != .alex else {
+            throw OmenError(.corruption, "\(path): \(where_): an ALEX model, which runs never hold")
+        }
+        return loaded.model
+    }
+
+    /// Version 4: the header's CRC-32C and magic (32 bytes; the other sections are checked
+    /// block by block on first touch, and whole by `verify`).
+    private static func checkHeader(_ footer: RunFooter, base: UnsafeMutableRawPointer, path: String) throws(OmenError) {
+        guard CRC32C.update(0, base, RunFormat.headerSize) == footer.headerCRC else {
+            throw OmenError(.corruption, "\(path): header section checksum mismatch (section at offset 0, \(RunFormat.headerSize) bytes)")
+        }
+        guard base.loadUnaligned(as: UInt64.self).littleEndian == RunFormat.magic else {
+            throw OmenError(.corruption, "\(path): bad run header magic at offset 0")
+        }
+    }
+
     deinit {
+        filterCell.deallocate()
         munmap(mapping, mappingLength)
         if removeWhenReleased { try? FileSystem.remove(path) }
     }
@@ -114,11 +169,12 @@ final class RunFile {
         try section(footer.metaOffset, footer.metaLength, "meta")
         try section(footer.offsetsOffset, footer.offsetsLength, "offsets")
         try section(footer.modelOffset, footer.modelLength, "model")
-        // Version 3: the heap block checksums fill the space between the model and the footer.
-        let blockChecksLength = UInt64(footer.heapBlockChecksumsLength)
+        // Version 3: the heap block checksums fill the space between the model and the footer;
+        // version 4: they and the column block checksums do.
+        let blockChecksLength = UInt64(footer.heapBlockChecksumsLength + footer.columnBlockChecksumsLength)
         guard !footer.hasHeapBlockChecksums || (blockChecksLength <= footerStart
                 && footer.modelOffset + footer.modelLength == footerStart - blockChecksLength) else {
-            throw OmenError(.corruption, "\(path): heap block checksums (\(blockChecksLength) bytes) do not fit between the model and the footer at offset \(footerStart)")
+            throw OmenError(.corruption, "\(path): block checksums (\(blockChecksLength) bytes) do not fit between the model and the footer at offset \(footerStart)")
         }
         guard n == descriptor.count, footer.minimumKey == descriptor.minimumKey, footer.maximumKey == descriptor.maximumKey,
               footer.largestSequence == descriptor.largestSequence else {
@@ -127,7 +183,8 @@ final class RunFile {
     }
 
     /// Checks the sections' CRC-32Cs; the value heap (the bulk of the file) only when
-    /// `includingHeap` (verify), so opening reads O(keys), not O(bytes).
+    /// `includingHeap` (verify), so opening reads O(keys), not O(bytes). Version 4 stores
+    /// no whole-column CRCs (its column block checksums cover the columns).
     private static func checkSections(_ footer: RunFooter, base: UnsafeMutableRawPointer, path: String,
                                       includingHeap: Bool, includingOffsets: Bool = true) throws(OmenError) {
         let n = Int(footer.count)
@@ -139,8 +196,10 @@ final class RunFile {
             ("offsets", footer.offsetsOffset, Int(footer.offsetsLength), footer.offsetsCRC),
             ("model", footer.modelOffset, Int(footer.modelLength), footer.modelCRC),
         ]
+        let columnsByBlock = footer.hasColumnBlockChecksums
         for (name, offset, length, expected) in sections
-        where (includingHeap || name != "heap") && (includingOffsets || name != "offsets") {
+        where (includingHeap || name != "heap") && (includingOffsets || name != "offsets")
+            && !(columnsByBlock && ["keys", "meta", "offsets"].contains(name)) {
             let actual = CRC32C.update(0, base + Int(offset), length)
             guard actual == expected else {
                 throw OmenError(.corruption, "\(path): \(name) section checksum mismatch (section at offset \(offset), \(length) bytes)")
@@ -211,8 +270,13 @@ final class RunFile {
     /// `valuePrefetchLines`, else the value at the window's middle (which at least
     /// resolves the page's address translation); with mixed sizes the window's offsets.
     /// Measured by `bench/getpath/run.sh` (docs/performance.md, "Point reads").
+    ///
+    /// The answer depends on the entry block(s) of the keys it rests on — `keys[p] == key`
+    /// (then `p`'s meta and offsets are read next), or, for an absent key, `keys[p - 1] <
+    /// key < keys[p]` — so those blocks are checked first (on first touch; a bitmap test after).
+    /// - Throws: `.corruption` naming the file and the damaged block's offset.
     @inline(__always)
-    func position(of key: Int64) -> Int? {
+    func position(of key: Int64) throws(OmenError) -> Int? {
         guard count > 0, key >= footer.minimumKey, key <= footer.maximumKey else { return nil }
         let window = model.prefetchWindow(key)
         if fixedValueSize > 0 {
@@ -221,7 +285,36 @@ final class RunFile {
             Self.prefetchSpan(UnsafeRawPointer(offsets + window.lo), UnsafeRawPointer(offsets + window.hi + 1))
         }
         let position = model.lowerBound(key, in: window)
-        return position < count && keys[position] == key ? position : nil
+        if position < count && keys[position] == key {
+            if !ColumnBlockChecks.isVerified(verifiedEntryBlocks, position) { try columnChecks.check(position, position) }
+            return position
+        }
+        try checkAbsence(of: key, at: position)
+        return nil
+    }
+
+    /// For a lookup that found no `key` at `position`: checks the entry blocks of
+    /// `position - 1` and `position` and that those keys bracket `key` (which, with the
+    /// keys genuine, proves the key absent whatever the search read elsewhere).
+    @inline(__always)
+    private func checkAbsence(of key: Int64, at position: Int) throws(OmenError) {
+        let below = max(position - 1, 0), at = min(position, count - 1)
+        if !ColumnBlockChecks.isVerified(verifiedEntryBlocks, below) || !ColumnBlockChecks.isVerified(verifiedEntryBlocks, at) {
+            try columnChecks.check(below, at)
+        }
+        guard (position == 0 || keys[position - 1] < key) && (position == count || keys[position] > key) else {
+            throw OmenError(.corruption, "\(path): the model places key \(key) at position \(position), which the keys there do not bracket (model or keys column damaged near offset \(Int(footer.keysOffset) + 8 * at))")
+        }
+    }
+
+    /// Builds and publishes the run's key filter (background worker; at most one thread
+    /// at a time): first checks every column block, so a filter never vouches for damaged
+    /// keys. Returns quietly when `cancelled` turns true or a block is damaged (the reads
+    /// that touch it report that).
+    func buildFilter(cancelled: () -> Bool) {
+        guard !filterCell.isBuilt, count > 0 else { return }
+        do throws(OmenError) { try columnChecks.checkAll() } catch { return }
+        _ = filterCell.build(keys, count: count, cancelled: cancelled)
     }
 
     /// The most value cache lines a point read prefetches (a window of 256 8-byte values).
@@ -247,32 +340,37 @@ final class RunFile {
     @inline(__always)
     func sequence(_ position: Int) -> UInt64 { footer.hasUniformMeta ? footer.largestSequence : metas[position] >> 1 }
 
-    /// The value at `position`, after checking the heap blocks it spans (on their first touch).
+    /// The value at `position` (found by `position(of:)`, which checked its entry block),
+    /// after checking the heap blocks it spans (on their first touch).
     /// - Throws: `.corruption` naming the file and the damaged block's offset.
     @inline(__always)
     func value(_ position: Int) throws(OmenError) -> UnsafeRawBufferPointer {
         let value = columns.uncheckedValue(position)
-        if !columns.isVerified(value) { try blockChecks!.check(value) }
+        if let blockChecks, !HeapBlockChecks.areVerified(value, heap: heap, bitmap: blockChecks.verified) {
+            try blockChecks.checkHeap(value)
+        }
         return value
     }
 
-    /// For runs without heap block checksums (versions 1 and 2): checks the whole heap's
-    /// checksum, so that compaction never copies damaged bytes into a run whose block
-    /// checksums would then vouch for them. Version 3 reads check their blocks anyway.
-    func checkUnguardedHeap() throws(OmenError) {
+    /// Before compaction copies the run: checks every column block, and for runs without
+    /// heap block checksums (versions 1 and 2) the whole heap's checksum, so that compaction
+    /// never copies damaged bytes into a run whose checksums would then vouch for them.
+    /// Version 3 and later reads check their heap blocks anyway.
+    func checkBeforeCopy() throws(OmenError) {
+        try columnChecks.checkAll()
         guard blockChecks == nil else { return }
         guard CRC32C.update(0, heap, Int(heapLength)) == footer.heapCRC else {
             throw OmenError(.corruption, "\(path): heap section checksum mismatch (section at offset \(footer.heapOffset), \(heapLength) bytes)")
         }
     }
 
-    /// Full check for `verify`: checksums were checked at open; this re-checks them (and
-    /// every heap block's, naming the first damaged block) and that the model finds
-    /// every key at its position within its error bounds.
+    /// Full check for `verify`: every checksum, whether or not open or a read checked it
+    /// (sections, column blocks and heap blocks, naming the first damaged block), the
+    /// columns' order, and that the model finds every key at its position.
     func verify() throws(OmenError) {
         let base = UnsafeMutableRawPointer(mutating: mapping)
-        try Self.checkBlockChecksums(footer, base: base, offset: mappingLength - RunFormat.footerSize - footer.heapBlockChecksumsLength,
-                                     path: path)
+        try Self.checkBlockChecksums(footer, base: base, offset: Int(footer.modelOffset + footer.modelLength), path: path)
+        try columnChecks.verifyAll()
         try blockChecks?.verifyAll()
         try Self.checkSections(footer, base: base, path: path, includingHeap: true)
         try Self.checkColumns(keys: keys, offsets: offsets, count: count, footer: footer, path: path, everyEntry: true)

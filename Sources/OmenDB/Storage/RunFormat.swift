@@ -1,15 +1,22 @@
 /// Layout of run files (docs/format.md, "Run file"). All integers little-endian.
 ///
 ///     header (32) | value heap (padded to 8) | keys (8·n) | meta (8·n) |
-///     value offsets (8·(n+1)) | model | heap block checksums (version 3) | footer (144)
+///     value offsets (8·(n+1)) | model | heap block checksums (version 3) |
+///     column block checksums (version 4) | footer (144)
 enum RunFormat {
     static let magic: UInt64 = 0x314E_5552_4E45_4D4F  // "OMENRUN1"
     /// Version 2 adds the footer's flags; version 3 the heap block checksums section
-    /// (versions 1 and 2 are still read, their heap checked by verify only).
-    static let version: UInt32 = 3
+    /// (versions 1 and 2 are still read, their heap checked by verify only); version 4
+    /// the column block checksums section and a model of any array kind in the learned
+    /// index's own format (`IndexFormat`; versions 1–3 hold a PGM model, `RunModelCoding`).
+    static let version: UInt32 = 4
     static let oldestReadableVersion: UInt32 = 1
     /// The first version with the heap block checksums section.
     static let heapBlockChecksumsVersion: UInt32 = 3
+    /// The first version with the column block checksums section and an `IndexFormat` model.
+    static let columnBlockChecksumsVersion: UInt32 = 4
+    /// Column blocks: 4 KiB of a column, 512 entries of 8 bytes.
+    static let columnBlockShift = 9
     /// Heap block size for the per-block checksums: 4 bytes of checksum per 4 KiB of values.
     static let heapBlockShift = 12
     static let heapBlockSize = 1 << heapBlockShift
@@ -33,6 +40,15 @@ enum RunFormat {
     /// Bytes of the heap block checksums section: one CRC-32C per block, then the
     /// CRC-32C of those entries.
     static func heapBlockChecksumsLength(_ heapLength: UInt64) -> Int { 4 * (heapBlockCount(heapLength) + 1) }
+
+    /// 4 KiB blocks of a column of `entries` 8-byte entries (the last one may be shorter).
+    static func columnBlockCount(_ entries: Int) -> Int { (entries + (1 << columnBlockShift) - 1) >> columnBlockShift }
+
+    /// Bytes of the column block checksums section: one CRC-32C per block of each stored
+    /// column (keys; meta and offsets unless omitted), then the CRC-32C of those entries.
+    static func columnBlockChecksumsLength(count: Int, meta: Bool, offsets: Bool) -> Int {
+        4 * (columnBlockCount(count) + (meta ? columnBlockCount(count) : 0) + (offsets ? columnBlockCount(count + 1) : 0) + 1)
+    }
 
     /// Meta column entry: sequence number shifted left, tombstone in bit 0.
     @inline(__always) static func meta(sequence: UInt64, tombstone: Bool) -> UInt64 {
@@ -62,7 +78,7 @@ struct RunFooter {
     var modelCRC: UInt32 = 0
     /// `RunFormat.flag*` bits (the reserved word of version 1, always 0 there).
     var flags: UInt32 = 0
-    /// The format version the run was written with (`encoded` always writes the current one).
+    /// The format version the run was written with (the current one for a new footer).
     var version = RunFormat.version
 
     var hasEqualValueSizes: Bool { flags & RunFormat.flagEqualValueSizes != 0 }
@@ -72,13 +88,21 @@ struct RunFooter {
     var offsetsLength: UInt64 { hasEqualValueSizes ? 0 : 8 * (count + 1) }
     /// Version 3 and later: each heap block's checksum is stored (and checked by reads).
     var hasHeapBlockChecksums: Bool { version >= RunFormat.heapBlockChecksumsVersion }
-    /// Bytes of the heap block checksums section (0 before version 3); it ends where the footer starts.
+    /// Bytes of the heap block checksums section (0 before version 3); it follows the model.
     var heapBlockChecksumsLength: Int { hasHeapBlockChecksums ? RunFormat.heapBlockChecksumsLength(heapLength) : 0 }
+    /// Version 4 and later: each column block's checksum is stored (and checked by reads);
+    /// the model is in `IndexFormat`; the keys, meta and offsets CRC fields are 0.
+    var hasColumnBlockChecksums: Bool { version >= RunFormat.columnBlockChecksumsVersion }
+    /// Bytes of the column block checksums section (0 before version 4); it ends where the footer starts.
+    var columnBlockChecksumsLength: Int {
+        hasColumnBlockChecksums ? RunFormat.columnBlockChecksumsLength(count: Int(count), meta: !hasUniformMeta,
+                                                                        offsets: !hasEqualValueSizes) : 0
+    }
 
     func encoded() -> [UInt8] {
         var writer = StorageByteWriter(capacity: RunFormat.footerSize)
         writer.append(RunFormat.magic)
-        writer.append(RunFormat.version)
+        writer.append(version)
         writer.append(UInt32(RunFormat.footerSize))
         for field in [count, UInt64(bitPattern: minimumKey), UInt64(bitPattern: maximumKey), largestSequence,
                       heapOffset, heapLength, keysOffset, metaOffset, offsetsOffset, modelOffset, modelLength,
@@ -139,41 +163,15 @@ struct RunFooter {
     }
 }
 
-/// Serialization of a PGM model for runs: epsilon (8), recursive epsilon (8),
-/// level count L (8), L+1 level starts (8 each), then the segments (48 bytes each:
-/// key, slope, intercept, start, end, error below (4), error above (4)).
+/// The PGM model of run format versions 1–3 (read only; version 4 stores the learned
+/// index's own `IndexFormat`): epsilon (8), recursive epsilon (8), level count L (8),
+/// L+1 level starts (8 each), then the segments (48 bytes each: key, slope, intercept,
+/// start, end, error below (4), error above (4)).
 enum RunModelCoding {
-    static func encode(_ index: PGMIndex) -> [UInt8] {
-        let levels = index.levels
-        var writer = StorageByteWriter()
-        writer.append(UInt64(index.epsilon))
-        writer.append(UInt64(index.recursiveEpsilon))
-        writer.append(UInt64(index.levelCount))
-        var start = 0
-        for level in levels {
-            writer.append(UInt64(start))
-            start += level.count
-        }
-        writer.append(UInt64(start))
-        for level in levels {
-            for segment in level {
-                writer.append(segment.key)
-                writer.append(segment.slope)
-                writer.append(segment.intercept)
-                writer.append(UInt64(segment.start))
-                writer.append(UInt64(segment.end))
-                // Error bounds are below the key count, which runs keep under 2^32.
-                writer.append(UInt32(segment.errorBelow))
-                writer.append(UInt32(segment.errorAbove))
-            }
-        }
-        return writer.bytes
-    }
-
     /// Loads a model over `keys[0..<count]` and checks that its structure cannot lead a
     /// lookup outside the arrays (bounds, level shapes, sorted segment keys).
     static func decode(_ base: UnsafeRawPointer, length: Int, keys: UnsafePointer<Int64>, count: Int,
-                       windowSearch: WindowSearch, fileOffset: Int, fileName: String) throws(OmenError) -> PGMIndex {
+                       windowSearch: WindowSearch, fileOffset: Int, fileName: String) throws(OmenError) -> IndexModel {
         var reader = StorageByteReader(base, count: length, fileOffset: fileOffset, fileName: fileName)
         let epsilon = try reader.read(UInt64.self)
         let recursiveEpsilon = try reader.read(UInt64.self)
@@ -206,8 +204,8 @@ enum RunModelCoding {
         }
         try validate(segments, starts: starts, keys: keys, count: count, reader: reader)
         let levels = (0..<levelCount).map { l in Array(segments[starts[l]..<starts[l + 1]]) }
-        return PGMIndex(keys: keys, count: count, epsilon: Int(clamping: epsilon), recursiveEpsilon: Int(clamping: recursiveEpsilon),
-                        windowSearch: windowSearch, levels: levels)
+        return .pgm(PGMIndex(keys: keys, count: count, epsilon: Int(clamping: epsilon), recursiveEpsilon: Int(clamping: recursiveEpsilon),
+                             windowSearch: windowSearch, levels: levels))
     }
 
     private static func validate(_ segments: [BoundedLinearModel], starts: [Int], keys: UnsafePointer<Int64>, count: Int,

@@ -4,7 +4,8 @@ import Glibc
 /// Writes one immutable run file from entries given in strictly increasing key order.
 /// The value heap streams to the file; the key, meta and offset columns (24 bytes per
 /// key) and the heap block checksums (4 bytes per 4 KiB of values) are kept in memory
-/// until `finish` writes them with the trained model.
+/// until `finish` writes them with their block checksums and the model: the configured
+/// kind, or under `.auto` the kind `AutoSelection` picks for this run's keys.
 final class RunWriter {
     let path: String
     let number: UInt64
@@ -142,6 +143,35 @@ final class RunWriter {
         return (UInt64(offset), crc)
     }
 
+    /// Writes a column and appends the CRC-32C of each of its 4 KiB blocks to `checksums`.
+    private func writeColumn(_ bytes: UnsafeRawBufferPointer, _ checksums: inout StorageByteWriter) throws(OmenError) -> UInt64 {
+        let offset = fileOffset
+        let blockBytes = 8 << RunFormat.columnBlockShift
+        for start in stride(from: 0, to: bytes.count, by: blockBytes) {
+            checksums.append(CRC32C.update(0, bytes.baseAddress! + start, min(blockBytes, bytes.count - start)))
+        }
+        if bytes.count > 0 { try file.write(bytes.baseAddress!, bytes.count, at: offset) }
+        fileOffset += bytes.count
+        return UInt64(offset)
+    }
+
+    /// The model of this run's keys in `IndexFormat`: the configured kind, or under `.auto`
+    /// `AutoSelection`'s pick. ALEX is never a run's model (it keeps its own copy of every
+    /// key in gapped arrays, about 23 bytes per key, where a run's keys are already an
+    /// immutable sorted column the array kinds search in place): when `.auto` picks it,
+    /// the run takes PGM.
+    private func model(_ keys: UnsafeBufferPointer<Int64>) throws(OmenError) -> [UInt8] {
+        let base = keys.baseAddress ?? UnsafePointer(KeyStorage.empty)
+        var built: IndexModel
+        if configuration.kind == .auto {
+            built = try AutoSelection.choose(base, keys.count, configuration).model
+            if built.kind == .alex { built = try IndexModel.build(.pgm, base, keys.count, configuration) }
+        } else {
+            built = try IndexModel.build(configuration.kind, base, keys.count, configuration)
+        }
+        return IndexSerializer.serialize(LearnedIndex(loaded: built, keys: keys, owner: nil, configuration: configuration, note: ""))
+    }
+
     /// Trains the model over the keys, writes the columns, model and footer, and
     /// fsyncs the file. Returns a description for the manifest.
     func finish() throws(OmenError) -> RunDescriptor {
@@ -162,24 +192,25 @@ final class RunWriter {
         footer.heapLength = UInt64(heapLength)
         footer.heapCRC = heapCRC
         footer.tombstoneCount = tombstones
-        (footer.keysOffset, footer.keysCRC) = try withRawBytes(of: keys) { (raw) throws(OmenError) in try writeSection(raw) }
         // Columns that are fully determined by the footer are omitted (docs/format.md).
         if !keys.isEmpty && equalValueSizes { footer.flags |= RunFormat.flagEqualValueSizes }
         if !keys.isEmpty && uniformMeta && tombstones == 0 { footer.flags |= RunFormat.flagUniformMeta }
         // Uniform columns that cannot be omitted (tombstones; no entry) are written out.
         if uniformMeta && !footer.hasUniformMeta { metas = Array(repeating: firstMeta, count: keys.count) }
         if equalValueSizes && !footer.hasEqualValueSizes { offsets = [0] }
-        (footer.metaOffset, footer.metaCRC) = try withRawBytes(of: footer.hasUniformMeta ? [] : metas) {
-            (raw) throws(OmenError) in try writeSection(raw)
+        // The column block checksums: keys', then meta's and offsets' when stored (the
+        // footer's whole-column CRC fields stay 0 in this version).
+        var columnChecks = StorageByteWriter(capacity: RunFormat.columnBlockChecksumsLength(
+            count: keys.count, meta: !footer.hasUniformMeta, offsets: !footer.hasEqualValueSizes))
+        footer.keysOffset = try withRawBytes(of: keys) { (raw) throws(OmenError) in try writeColumn(raw, &columnChecks) }
+        footer.metaOffset = try withRawBytes(of: footer.hasUniformMeta ? [] : metas) {
+            (raw) throws(OmenError) in try writeColumn(raw, &columnChecks)
         }
-        (footer.offsetsOffset, footer.offsetsCRC) = try withRawBytes(of: footer.hasEqualValueSizes ? [] : offsets) {
-            (raw) throws(OmenError) in try writeSection(raw)
+        footer.offsetsOffset = try withRawBytes(of: footer.hasEqualValueSizes ? [] : offsets) {
+            (raw) throws(OmenError) in try writeColumn(raw, &columnChecks)
         }
-        let model = keys.withUnsafeBufferPointer { buffer in
-            RunModelCoding.encode(PGMIndex(keys: buffer.baseAddress ?? UnsafePointer(bitPattern: 8)!, count: buffer.count,
-                                           epsilon: configuration.epsilon, recursiveEpsilon: configuration.recursiveEpsilon,
-                                           windowSearch: configuration.windowSearch))
-        }
+        columnChecks.append(CRC32C.checksum(columnChecks.bytes))
+        let model = try keys.withUnsafeBufferPointer { (buffer) throws(OmenError) in try self.model(buffer) }
         footer.modelLength = UInt64(model.count)
         (footer.modelOffset, footer.modelCRC) = try withRawBytes(of: model) { (raw) throws(OmenError) in try writeSection(raw) }
         if blockFill > 0 { closeBlock() }
@@ -188,6 +219,7 @@ final class RunWriter {
         for crc in blockChecksums { blockSection.append(crc) }
         blockSection.append(CRC32C.checksum(blockSection.bytes))
         _ = try withRawBytes(of: blockSection.bytes) { (raw) throws(OmenError) in try writeSection(raw) }
+        _ = try withRawBytes(of: columnChecks.bytes) { (raw) throws(OmenError) in try writeSection(raw) }
         var header = StorageByteWriter(capacity: RunFormat.headerSize)
         header.append(RunFormat.magic)
         header.append(RunFormat.version)

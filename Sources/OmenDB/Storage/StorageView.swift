@@ -45,7 +45,7 @@ final class StorageView {
     /// - Throws: `.corruption` when the value's run bytes fail their checksum.
     @inline(__always)
     func lookup(_ key: Int64, at sequence: UInt64) throws(OmenError) -> Lookup {
-        switch locate(key, at: sequence) {
+        switch try locate(key, at: sequence) {
         case .absent: return .absent
         case .deleted: return .deleted
         case .hot(let value): return .value(value)
@@ -61,10 +61,10 @@ final class StorageView {
         case run(Unmanaged<RunFile>, Int)
     }
 
-    /// The search itself, without reading a run's value: no throwing inside the loops
-    /// over the tiers keeps the run lookups inlined (the value check follows in `lookup`).
+    /// The search itself, without reading a run's value (the value check follows in
+    /// `lookup`). Throws only when a run's key column block fails its checksum on first touch.
     @inline(__always)
-    private func locate(_ key: Int64, at sequence: UInt64) -> Location {
+    private func locate(_ key: Int64, at sequence: UInt64) throws(OmenError) -> Location {
         for tier in searchOrder {
             // A tier that never held a version (the usual active tier after a flush or a
             // bulk load) is skipped with one load: its versions, if any appear now, are
@@ -74,11 +74,19 @@ final class StorageView {
             }
             if let record = found { return record.isTombstone ? .deleted : .hot(record.value) }
         }
-        for run in runOrder {
-            let found: Location? = run._withUnsafeGuaranteedRef { file in
-                guard let position = file.position(of: key) else { return nil }
-                return file.isTombstone(position) ? .deleted : .run(run, position)
-            }
+        // Every run but the oldest is asked first through its key filter, once built
+        // (`RunFilter`): most keys a newer run is asked for are not in it.
+        let newer = runOrder.count &- 1
+        for (i, run) in runOrder.enumerated() {
+            let found: Location? = try run._withUnsafeGuaranteedRef { file -> Result<Location?, OmenError> in
+                do throws(OmenError) {
+                    if i < newer, let filter = file.filterCell.filter, !filter.mayContain(key) { return .success(nil) }
+                    guard let position = try file.position(of: key) else { return .success(nil) }
+                    return .success(file.isTombstone(position) ? .deleted : .run(run, position))
+                } catch {
+                    return .failure(error)
+                }
+            }.get()
             if let found { return found }
         }
         return .absent

@@ -183,7 +183,9 @@ class Database:
         sync: "off" (the OS writes back; a machine crash may lose recent commits),
             "normal" (fsync every ~100 ms / 8 MiB, the default) or "full" (fsync
             before each commit returns).
-        index_kind: the learned index of run files: "pgm" (default) or "auto".
+        index_kind: the learned index of run files: "auto" (default: each run gets
+            the kind picked for its own keys), "linear", "rmi" or "pgm"; "alex" is
+            refused (UnsupportedError).
         hot_tier_bytes: memory of the in-memory tier before it is written to a
             run file (65536 .. 2**40; None: the library's default, 64 MiB).
         max_value_size: largest value accepted in bytes (0 .. 2**30; None: 64 MiB).
@@ -205,7 +207,7 @@ class Database:
     def __init__(self, path: Union[str, "os.PathLike[str]"], *, create_if_missing: bool = True,
                  error_if_exists: bool = False, create_in_nonempty_directory: bool = False,
                  read_only: bool = False, sync: str = "normal",
-                 index_kind: str = "pgm", hot_tier_bytes: Optional[int] = None,
+                 index_kind: str = "auto", hot_tier_bytes: Optional[int] = None,
                  max_value_size: Optional[int] = None) -> None:
         self._handle: Optional[Any] = None
         self._closed = True

@@ -302,7 +302,7 @@ def test_options_validated(tmp_path: Path) -> None:
     with pytest.raises(omendb.InvalidArgumentError):
         omendb.open(tmp_path / "a", max_value_size=(1 << 30) + 1)
     with pytest.raises(omendb.UnsupportedError):
-        omendb.open(tmp_path / "a", index_kind="rmi")
+        omendb.open(tmp_path / "a", index_kind="alex")
     with pytest.raises(ValueError):
         omendb.open(str(tmp_path / "a") + "\0x")
     with pytest.raises(TypeError):

@@ -37,30 +37,40 @@ struct ByteReader {
 
     var remaining: Int { bytes.count - offset }
 
+    // The checks stay inline and their messages out of line: loading a model reads
+    // hundreds of thousands of fields.
+    @inline(__always)
     private mutating func take(_ size: Int) throws(OmenError) -> UnsafeRawPointer {
-        guard size <= remaining, let base = bytes.baseAddress else {
-            throw OmenError(.corruption, "serialized index is truncated at byte \(offset) (needs \(size) more)")
-        }
+        guard size <= remaining, let base = bytes.baseAddress else { throw truncated(size) }
         defer { offset += size }
         return base + offset
     }
 
-    mutating func u64() throws(OmenError) -> UInt64 { UInt64(littleEndian: try take(8).loadUnaligned(as: UInt64.self)) }
-    mutating func u32() throws(OmenError) -> UInt32 { UInt32(littleEndian: try take(4).loadUnaligned(as: UInt32.self)) }
-    mutating func u16() throws(OmenError) -> UInt16 { UInt16(littleEndian: try take(2).loadUnaligned(as: UInt16.self)) }
-    mutating func i64() throws(OmenError) -> Int64 { Int64(bitPattern: try u64()) }
-    mutating func f64() throws(OmenError) -> Double { Double(bitPattern: try u64()) }
+    @inline(never)
+    private func truncated(_ size: Int) -> OmenError {
+        OmenError(.corruption, "serialized index is truncated at byte \(offset) (needs \(size) more)")
+    }
+
+    @inline(__always) mutating func u64() throws(OmenError) -> UInt64 { UInt64(littleEndian: try take(8).loadUnaligned(as: UInt64.self)) }
+    @inline(__always) mutating func u32() throws(OmenError) -> UInt32 { UInt32(littleEndian: try take(4).loadUnaligned(as: UInt32.self)) }
+    @inline(__always) mutating func u16() throws(OmenError) -> UInt16 { UInt16(littleEndian: try take(2).loadUnaligned(as: UInt16.self)) }
+    @inline(__always) mutating func i64() throws(OmenError) -> Int64 { Int64(bitPattern: try u64()) }
+    @inline(__always) mutating func f64() throws(OmenError) -> Double { Double(bitPattern: try u64()) }
     mutating func bytes(_ count: Int) throws(OmenError) -> UnsafeRawBufferPointer {
         UnsafeRawBufferPointer(start: try take(count), count: count)
     }
 
     /// A non-negative count that must not exceed `limit` (a corrupt count must not
     /// drive an allocation or a loop).
-    mutating func count(atMost limit: Int, _ what: String) throws(OmenError) -> Int {
+    @inline(__always)
+    mutating func count(atMost limit: Int, _ what: StaticString) throws(OmenError) -> Int {
         let value = try u64()
-        guard value <= UInt64(max(limit, 0)) else {
-            throw OmenError(.corruption, "serialized index: \(what) \(value) exceeds \(limit)")
-        }
+        guard value <= UInt64(max(limit, 0)) else { throw Self.tooLarge(what, value, limit) }
         return Int(value)
+    }
+
+    @inline(never)
+    private static func tooLarge(_ what: StaticString, _ value: UInt64, _ limit: Int) -> OmenError {
+        OmenError(.corruption, "serialized index: \(what) \(value) exceeds \(limit)")
     }
 }

@@ -14,7 +14,14 @@ enum IndexLoader {
         var note: String
     }
 
-    static func load(_ bytes: UnsafeRawBufferPointer, keys: UnsafeBufferPointer<Int64>) throws(OmenError) -> Loaded {
+    /// `keysCheckedByCaller`: the caller guards the keys itself (a run file's key column has
+    /// its own block checksums, and its `verify` looks every key up), so the checks that
+    /// the key array — sortedness, each model's first key and the sampled fingerprint (64
+    /// page faults on a freshly mapped column) — are skipped; the count and first/last key
+    /// and every bound and structure check stay, so no model can send a lookup outside the array. `windowSearch`, when given,
+    /// replaces the stored last-mile search (a run is searched as its database is configured).
+    static func load(_ bytes: UnsafeRawBufferPointer, keys: UnsafeBufferPointer<Int64>,
+                     keysCheckedByCaller: Bool = false, windowSearch: WindowSearch? = nil) throws(OmenError) -> Loaded {
         try checkEnvelope(bytes)
         var reader = ByteReader(UnsafeRawBufferPointer(rebasing: bytes[0..<(bytes.count - IndexFormat.trailerSize)]))
         _ = try reader.bytes(IndexFormat.magic.count)
@@ -27,13 +34,14 @@ enum IndexLoader {
             throw OmenError(.unsupported, "serialized index has model kind \(kindValue), which this build cannot load")
         }
         _ = try reader.u64()  // total length, checked by checkEnvelope
-        try checkKeys(&reader, keys)
-        let configuration = try readConfiguration(&reader)
+        try checkKeys(&reader, keys, sampled: !keysCheckedByCaller)
+        var configuration = try readConfiguration(&reader)
+        if let windowSearch { configuration.windowSearch = windowSearch }
         let noteLength = Int(try reader.u16())
         guard noteLength <= IndexFormat.maximumNoteLength else { throw corrupt("note length \(noteLength)") }
         let note = String(decoding: try reader.bytes(noteLength), as: UTF8.self)
         let base = keys.baseAddress ?? UnsafePointer(KeyStorage.empty)
-        let model = try readModel(kind, &reader, base, keys.count, configuration)
+        let model = try readModel(kind, &reader, base, keys.count, configuration, anchors: !keysCheckedByCaller)
         guard reader.remaining == 0 else { throw corrupt("\(reader.remaining) unexpected bytes after the models") }
         return Loaded(model: model, configuration: configuration, note: note)
     }
@@ -64,7 +72,8 @@ enum IndexLoader {
     }
 
     /// Count, first and last key, fingerprint, and sortedness of the caller's keys.
-    private static func checkKeys(_ reader: inout ByteReader, _ keys: UnsafeBufferPointer<Int64>) throws(OmenError) {
+    private static func checkKeys(_ reader: inout ByteReader, _ keys: UnsafeBufferPointer<Int64>,
+                                  sampled: Bool) throws(OmenError) {
         let count = try reader.u64()
         let first = try reader.i64(), last = try reader.i64()
         let fingerprint = try reader.u32()
@@ -77,6 +86,7 @@ enum IndexLoader {
                 throw mismatch("first/last key \(first)/\(last), given \(keys[0])/\(keys[keys.count - 1])")
             }
         }
+        guard sampled else { return }
         guard fingerprint == IndexFormat.keyFingerprint(keys) else { throw mismatch("the sampled-key fingerprint differs") }
         try KeyValidation.requireSorted(keys)
     }
@@ -100,14 +110,14 @@ enum IndexLoader {
     }
 
     private static func readModel(_ kind: IndexKind, _ reader: inout ByteReader, _ keys: UnsafePointer<Int64>,
-                                  _ count: Int, _ configuration: IndexConfiguration) throws(OmenError) -> IndexModel {
+                                  _ count: Int, _ configuration: IndexConfiguration, anchors: Bool) throws(OmenError) -> IndexModel {
         let search = configuration.windowSearch
         switch kind {
         case .linear:
-            let model = try readModels(&reader, 1, over: keys, count: count, allowEmpty: true)[0]
+            let model = try readModels(&reader, 1, over: keys, count: count, allowEmpty: true, anchors: anchors)[0]
             return .linear(LinearIndex(keys: keys, count: count, windowSearch: search, model: model))
         case .rmi:
-            return .rmi(try readRMI(&reader, keys, count, search))
+            return .rmi(try readRMI(&reader, keys, count, search, anchors: anchors))
         case .alex:
             return .alex(try ALEXModelCoding.read(&reader, keys: keys, count: count))
         default:
@@ -131,7 +141,7 @@ enum IndexLoader {
                     }.get()
                     reader = levelReader
                 } else {
-                    level = try readModels(&reader, size, over: keys, count: count, allowEmpty: false)
+                    level = try readModels(&reader, size, over: keys, count: count, allowEmpty: false, anchors: anchors)
                 }
                 levels.append(level)
             }
@@ -144,7 +154,7 @@ enum IndexLoader {
 
     /// Root (linear part, knots), then the leaves.
     private static func readRMI(_ reader: inout ByteReader, _ keys: UnsafePointer<Int64>, _ count: Int,
-                                _ search: WindowSearch) throws(OmenError) -> RMIIndex {
+                                _ search: WindowSearch, anchors: Bool) throws(OmenError) -> RMIIndex {
         let rootKey = try reader.i64(), slope = try reader.f64(), intercept = try reader.f64()
         let leafCount = try reader.count(atMost: reader.remaining / IndexFormat.modelSize, "RMI leaf count")
         let knotCount = try reader.count(atMost: min(RMIRoot.maximumKnotIntervals + 1, reader.remaining / 8), "RMI knot count")
@@ -153,7 +163,7 @@ enum IndexLoader {
         var knots: [Int64] = []
         for _ in 0..<knotCount { knots.append(try reader.i64()) }
         for i in knots.indices.dropFirst() where knots[i - 1] > knots[i] { throw corrupt("RMI knots out of order") }
-        let leaves = try readModels(&reader, leafCount, over: keys, count: count, allowEmpty: true).map(rmiLeaf)
+        let leaves = try readModels(&reader, leafCount, over: keys, count: count, allowEmpty: true, anchors: anchors).map(rmiLeaf)
         var storage: UnsafeMutableBufferPointer<Int64>?
         var knotBuffer = UnsafeBufferPointer<Int64>(start: nil, count: 0)
         if knotCount > 0 {
@@ -180,9 +190,10 @@ enum IndexLoader {
                        errorBelow: UInt16(model.errorBelow), errorAbove: UInt16(model.errorAbove))
     }
 
-    /// `modelCount` models that tile `0..<count` in order, each anchored at its first target.
+    /// `modelCount` models that tile `0..<count` in order, each anchored at its first target
+    /// (checked when `anchors`).
     private static func readModels(_ reader: inout ByteReader, _ modelCount: Int, over targets: UnsafePointer<Int64>,
-                                   count: Int, allowEmpty: Bool) throws(OmenError) -> [BoundedLinearModel] {
+                                   count: Int, allowEmpty: Bool, anchors: Bool = true) throws(OmenError) -> [BoundedLinearModel] {
         guard modelCount <= reader.remaining / IndexFormat.modelSize else { throw corrupt("model count \(modelCount)") }
         var models: [BoundedLinearModel] = []
         models.reserveCapacity(modelCount)
@@ -197,7 +208,7 @@ enum IndexLoader {
                   slope.isFinite, slope >= 0, intercept.isFinite else {
                 throw corrupt("model \(m) (positions \(start)..<\(end), slope \(slope))")
             }
-            guard end == start || targets[start] == key else { throw corrupt("model \(m) key does not match its first key") }
+            guard !anchors || end == start || targets[start] == key else { throw corrupt("model \(m) key does not match its first key") }
             var model = BoundedLinearModel(key: key, slope: slope, intercept: intercept, start: start, end: end)
             model.errorBelow = below
             model.errorAbove = above

@@ -25,7 +25,8 @@ public enum ChecksumRepair {
     }
 
     /// Run file: the section CRCs the footer records (each section that lies inside the
-    /// file, as the footer's offsets and lengths say), then the footer's own CRC.
+    /// file, as the footer's offsets and lengths say), version 4's column block checksums
+    /// and its model's own envelope, then the footer's own CRC.
     public static func run(_ bytes: inout [UInt8]) {
         let size = bytes.count
         guard size >= RunFormat.headerSize + RunFormat.footerSize else { return }
@@ -39,12 +40,42 @@ public enum ChecksumRepair {
             (0, UInt64(RunFormat.headerSize)), (field(4), field(5)), (field(6), count &* 8),
             (field(7), metaLength), (field(8), offsetsLength), (field(9), field(10)),
         ]
-        for (i, section) in sections.enumerated()
-        where section.offset <= UInt64(footer) && section.length <= UInt64(footer) - section.offset {
+        let version = load(UInt32.self, bytes, at: footer + 8)
+        let inside = { (s: (offset: UInt64, length: UInt64)) in s.offset <= UInt64(footer) && s.length <= UInt64(footer) - s.offset }
+        if version >= RunFormat.columnBlockChecksumsVersion && inside(sections[5]) {
+            // The model is a serialized index with its own length field and trailing CRC.
+            let start = Int(sections[5].offset)
+            var model = Array(bytes[start..<(start + Int(sections[5].length))])
+            envelope(&model)
+            bytes.replaceSubrange(start..<(start + model.count), with: model)
+            repairColumnBlocks(&bytes, footer: footer, count: count, columns: [sections[2], sections[3], sections[4]])
+        }
+        for (i, section) in sections.enumerated() where inside(section) {
+            // Version 4 stores no whole-column CRCs (its column blocks have theirs).
+            if version >= RunFormat.columnBlockChecksumsVersion && (2...4).contains(i) { continue }
             let start = Int(section.offset)
             store(crc(bytes, start..<(start + Int(section.length))), in: &bytes, at: footer + 112 + 4 * i)
         }
         store(crc(bytes, footer..<(size - 4)), in: &bytes, at: size - 4)
+    }
+
+    /// Version 4: the column block checksums section ends where the footer starts; its
+    /// entries are each stored column's 4 KiB block CRCs, then the CRC of the entries.
+    private static func repairColumnBlocks(_ bytes: inout [UInt8], footer: Int, count: UInt64,
+                                           columns: [(offset: UInt64, length: UInt64)]) {
+        let stored = columns.enumerated().filter { $0.offset == 0 || $0.element.length > 0 }.map(\.element)
+        let blocks = stored.map { Int(($0.length / 8 + 511) / 512) }
+        let sectionLength = 4 * (blocks.reduce(0, +) + 1)
+        guard count < 1 << 40, sectionLength <= footer else { return }
+        var entry = footer - sectionLength
+        for (column, n) in zip(stored, blocks) where column.offset <= UInt64(footer) && column.length <= UInt64(footer) - column.offset {
+            for b in 0..<n {
+                let start = Int(column.offset) + 4096 * b
+                store(crc(bytes, start..<min(start + 4096, Int(column.offset + column.length))), in: &bytes, at: entry + 4 * b)
+            }
+            entry += 4 * n
+        }
+        store(crc(bytes, (footer - sectionLength)..<(footer - 4)), in: &bytes, at: footer - 4)
     }
 
     /// Serialized index or ALEX map: the total length at offset 16 and the trailing CRC.

@@ -135,6 +135,9 @@ suite_bench_smoke() {
     # The concurrency and transaction workloads, every store, 1-8 threads
     # (~10 s once the harness is built: 10k keys, 0.2 s per thread count).
     "$ROOT/bench/run" --concurrency --smoke
+    # Get vs index lookup side by side, answers checked (~5 s: 20k keys, 2 rounds).
+    "$ROOT/bench/getpath/run.sh" --sizes 20000 --datasets uniform,clustered --rounds 2 --queries 20000 \
+        --out "$WORK/getpath.jsonl"
 }
 
 suite_cmake_build() {

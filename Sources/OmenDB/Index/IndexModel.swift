@@ -47,6 +47,30 @@ enum IndexModel {
         }
     }
 
+    /// The data window of `key` with its key lines prefetched: the first stage of a lookup
+    /// that overlaps other misses with the search (`lowerBound(_:in:)` is the second).
+    /// ALEX has no window over a caller's array: its whole-range window, unprefetched.
+    @inline(__always)
+    func prefetchWindow(_ key: Int64) -> (lo: Int, hi: Int) {
+        switch self {
+        case .linear(let index): return index.prefetchWindow(key)
+        case .rmi(let index): return index.prefetchWindow(key)
+        case .pgm(let index): return index.prefetchWindow(key)
+        case .alex(let index): return index.dataWindow(key)
+        }
+    }
+
+    /// The first position whose key is `>= key`, searching `window` from `prefetchWindow`.
+    @inline(__always)
+    func lowerBound(_ key: Int64, in window: (lo: Int, hi: Int)) -> Int {
+        switch self {
+        case .linear(let index): return index.lowerBound(key, in: window)
+        case .rmi(let index): return index.lowerBound(key, in: window)
+        case .pgm(let index): return index.lowerBound(key, in: window)
+        case .alex(let index): return index.lowerBound(key)
+        }
+    }
+
     /// The data window the last-mile search covers for `key` (test hook).
     func dataWindow(_ key: Int64) -> (lo: Int, hi: Int) {
         switch self {

@@ -263,11 +263,24 @@ final class RunFile {
     /// The answer depends on the entry block(s) of the keys it rests on — `keys[p] == key`
     /// (then `p`'s meta and offsets are read next), or, for an absent key, `keys[p - 1] <
     /// key < keys[p]` — so those blocks are checked first (on first touch; a bitmap test after).
+    ///
+    /// The model's window is prefetched (its key lines) together with what the value
+    /// read will need, so that miss overlaps the search instead of following it: with
+    /// equal-size values the window's value lines when they are at most
+    /// `valuePrefetchLines`, else the value at the window's middle (which at least
+    /// resolves the page's address translation); with mixed sizes the window's offsets.
+    /// Measured by `bench/getpath/run.sh` (docs/performance.md, "Point reads").
     /// - Throws: `.corruption` naming the file and the damaged block's offset.
     @inline(__always)
     func position(of key: Int64) throws(OmenError) -> Int? {
         guard count > 0, key >= footer.minimumKey, key <= footer.maximumKey else { return nil }
-        let position = model.lowerBound(key)
+        let window = model.prefetchWindow(key)
+        if fixedValueSize > 0 {
+            Self.prefetchSpan(heap + window.lo &* fixedValueSize, heap + window.hi &* fixedValueSize)
+        } else if fixedValueSize < 0 {
+            Self.prefetchSpan(UnsafeRawPointer(offsets + window.lo), UnsafeRawPointer(offsets + window.hi + 1))
+        }
+        let position = model.lowerBound(key, in: window)
         if position < count && keys[position] == key {
             if !ColumnBlockChecks.isVerified(verifiedEntryBlocks, position) { try columnChecks.check(position, position) }
             return position
@@ -287,6 +300,25 @@ final class RunFile {
         }
         guard (position == 0 || keys[position - 1] < key) && (position == count || keys[position] > key) else {
             throw OmenError(.corruption, "\(path): the model places key \(key) at position \(position), which the keys there do not bracket (model or keys column damaged near offset \(Int(footer.keysOffset) + 8 * at))")
+        }
+    }
+
+    /// The most value cache lines a point read prefetches (a window of 256 8-byte values).
+    static let valuePrefetchLines: UInt = 32
+
+    /// Prefetches the lines of `[start, end]` when they are at most `valuePrefetchLines`,
+    /// else the line in the middle.
+    @inline(__always)
+    private static func prefetchSpan(_ start: UnsafeRawPointer, _ end: UnsafeRawPointer) {
+        var line = UInt(bitPattern: start) & ~63
+        let last = UInt(bitPattern: end) & ~63
+        guard last &- line <= 64 &* valuePrefetchLines else {
+            odb_prefetch(start + start.distance(to: end) / 2)
+            return
+        }
+        while line <= last {
+            odb_prefetch(UnsafeRawPointer(bitPattern: line).unsafelyUnwrapped)
+            line &+= 64
         }
     }
 

@@ -47,9 +47,19 @@ enum IndexModel {
         }
     }
 
-    /// The data window of `key` with its key lines prefetched: the first stage of a lookup
-    /// that overlaps other misses with the search (`lowerBound(_:in:)` is the second).
-    /// ALEX has no window over a caller's array: its whole-range window, unprefetched.
+    /// The data window the last-mile search covers for `key` (test hook).
+    func dataWindow(_ key: Int64) -> (lo: Int, hi: Int) {
+        switch self {
+        case .linear(let index): return index.dataWindow(key)
+        case .rmi(let index): return index.dataWindow(key)
+        case .pgm(let index): return index.dataWindow(key)
+        case .alex(let index): return index.dataWindow(key)
+        }
+    }
+
+    /// Predicts `key`'s window and prefetches its key lines (a point read that also
+    /// prefetches what it reads next, then searches with `lowerBound(_:in:)`). ALEX has
+    /// no window before its search: it searches here and answers with an exact window.
     @inline(__always)
     func prefetchWindow(_ key: Int64) -> (lo: Int, hi: Int) {
         switch self {
@@ -60,24 +70,14 @@ enum IndexModel {
         }
     }
 
-    /// The first position whose key is `>= key`, searching `window` from `prefetchWindow`.
+    /// The first position whose key is `>= key`, inside a window from `prefetchWindow`.
     @inline(__always)
     func lowerBound(_ key: Int64, in window: (lo: Int, hi: Int)) -> Int {
         switch self {
         case .linear(let index): return index.lowerBound(key, in: window)
         case .rmi(let index): return index.lowerBound(key, in: window)
         case .pgm(let index): return index.lowerBound(key, in: window)
-        case .alex(let index): return index.lowerBound(key)
-        }
-    }
-
-    /// The data window the last-mile search covers for `key` (test hook).
-    func dataWindow(_ key: Int64) -> (lo: Int, hi: Int) {
-        switch self {
-        case .linear(let index): return index.dataWindow(key)
-        case .rmi(let index): return index.dataWindow(key)
-        case .pgm(let index): return index.dataWindow(key)
-        case .alex(let index): return index.dataWindow(key)
+        case .alex: return window.lo
         }
     }
 

@@ -182,7 +182,8 @@ extension Database {
         }
     }
 
-    /// Background step: flush frozen tiers, compact when there are too many runs.
+    /// Background step: flush frozen tiers, compact when there are too many runs, build
+    /// the key filters of runs that lack one.
     func maintain() {
         do throws(OmenError) {
             try flushFrozenTiers()
@@ -190,8 +191,19 @@ extension Database {
         } catch {
             // Remembered in `maintenanceFailure` (writes report it); reads go on.
         }
+        buildRunFilters()
         published.reclaim()
         writerLock.withLock { writerLock.broadcast() }
+    }
+
+    /// Builds the key filter of every run but the oldest that has none (`RunFilter`;
+    /// lookups consult them there), newest first; stops when the database closes.
+    private func buildRunFilters() {
+        let runs = currentView().0.runs
+        for run in runs.dropLast() where !run.filterCell.isBuilt {
+            if closedFlag.load(ordering: .acquiring) { return }
+            run.buildFilter { closedFlag.load(ordering: .acquiring) }
+        }
     }
 
     /// Loads sorted, distinct keys straight into a new run (no per-record WAL), as one

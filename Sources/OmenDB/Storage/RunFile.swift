@@ -41,6 +41,8 @@ final class RunFile {
     let columnChecks: ColumnBlockChecks
     /// `columnChecks.verified`, held here so that a lookup tests it without touching that object.
     private let verifiedEntryBlocks: UnsafeMutablePointer<UInt64>
+    /// The run's key filter once the background worker has built it (`buildFilter`).
+    let filterCell = RunFilterCell()
     /// Set when compaction retired this run: the file is removed when the last reader lets go.
     var removeWhenReleased = false
 
@@ -148,6 +150,7 @@ final class RunFile {
     }
 
     deinit {
+        filterCell.deallocate()
         munmap(mapping, mappingLength)
         if removeWhenReleased { try? FileSystem.remove(path) }
     }
@@ -260,9 +263,6 @@ final class RunFile {
     func lowerBound(_ key: Int64) -> Int { model.lowerBound(key) }
 
     /// The position of `key`, or nil. Fences skip the model for keys outside the run.
-    /// The answer depends on the entry block(s) of the keys it rests on — `keys[p] == key`
-    /// (then `p`'s meta and offsets are read next), or, for an absent key, `keys[p - 1] <
-    /// key < keys[p]` — so those blocks are checked first (on first touch; a bitmap test after).
     ///
     /// The model's window is prefetched (its key lines) together with what the value
     /// read will need, so that miss overlaps the search instead of following it: with
@@ -270,6 +270,10 @@ final class RunFile {
     /// `valuePrefetchLines`, else the value at the window's middle (which at least
     /// resolves the page's address translation); with mixed sizes the window's offsets.
     /// Measured by `bench/getpath/run.sh` (docs/performance.md, "Point reads").
+    ///
+    /// The answer depends on the entry block(s) of the keys it rests on — `keys[p] == key`
+    /// (then `p`'s meta and offsets are read next), or, for an absent key, `keys[p - 1] <
+    /// key < keys[p]` — so those blocks are checked first (on first touch; a bitmap test after).
     /// - Throws: `.corruption` naming the file and the damaged block's offset.
     @inline(__always)
     func position(of key: Int64) throws(OmenError) -> Int? {
@@ -301,6 +305,16 @@ final class RunFile {
         guard (position == 0 || keys[position - 1] < key) && (position == count || keys[position] > key) else {
             throw OmenError(.corruption, "\(path): the model places key \(key) at position \(position), which the keys there do not bracket (model or keys column damaged near offset \(Int(footer.keysOffset) + 8 * at))")
         }
+    }
+
+    /// Builds and publishes the run's key filter (background worker; at most one thread
+    /// at a time): first checks every column block, so a filter never vouches for damaged
+    /// keys. Returns quietly when `cancelled` turns true or a block is damaged (the reads
+    /// that touch it report that).
+    func buildFilter(cancelled: () -> Bool) {
+        guard !filterCell.isBuilt, count > 0 else { return }
+        do throws(OmenError) { try columnChecks.checkAll() } catch { return }
+        _ = filterCell.build(keys, count: count, cancelled: cancelled)
     }
 
     /// The most value cache lines a point read prefetches (a window of 256 8-byte values).

@@ -74,9 +74,13 @@ final class StorageView {
             }
             if let record = found { return record.isTombstone ? .deleted : .hot(record.value) }
         }
-        for run in runOrder {
+        // Every run but the oldest is asked first through its key filter, once built
+        // (`RunFilter`): most keys a newer run is asked for are not in it.
+        let newer = runOrder.count &- 1
+        for (i, run) in runOrder.enumerated() {
             let found: Location? = try run._withUnsafeGuaranteedRef { file -> Result<Location?, OmenError> in
                 do throws(OmenError) {
+                    if i < newer, let filter = file.filterCell.filter, !filter.mayContain(key) { return .success(nil) }
                     guard let position = try file.position(of: key) else { return .success(nil) }
                     return .success(file.isTombstone(position) ? .deleted : .run(run, position))
                 } catch {

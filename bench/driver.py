@@ -32,7 +32,7 @@ EXPECTED = {
     "rss": [("rss", "rss_bytes", "once")],
     "core": [(w, m, "reps") for w, m in [
         ("open", "open_ms"), ("get", "get_ns"), ("get_missing", "get_missing_ns"),
-        ("scan", "scan_keys_s"), ("insert", "insert_ops_s"), ("get_unsettled", "get_unsettled_ns"),
+        ("scan", "scan_keys_s"), ("full_scan", "full_scan_keys_s"), ("insert", "insert_ops_s"), ("get_unsettled", "get_unsettled_ns"),
         ("overwrite", "overwrite_ops_s"), ("delete", "delete_ops_s")]],
     "ycsb": [(f"ycsb-{w}", "ycsb_ops_s", "reps") for w in "abcdef"],
 }

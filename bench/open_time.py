@@ -13,10 +13,12 @@ time over all rounds and OmenDB / LMDB. Run from the repository root:
     python3 bench/open_time.py [--sizes 1000000,10000000] [--dataset uniform] [--rounds 5]
 """
 import argparse
+import glob
 import json
 import os
 import shutil
 import statistics
+import struct
 import subprocess
 import sys
 import tempfile
@@ -34,6 +36,24 @@ def harness_run(binary, phase, store, dataset, n, directory, cache, reps):
     if r.returncode != 0:
         raise SystemExit(f"{' '.join(cmd)} failed:\n{r.stderr[-3000:]}")
     return [json.loads(line) for line in r.stdout.splitlines()]
+
+
+KINDS = {1: "linear", 2: "rmi", 3: "pgm", 4: "alex"}
+
+
+def run_model_kinds(directory):
+    """The model kind of each run file of a version 4 database (docs/format.md, "Run file")."""
+    kinds = []
+    for path in sorted(glob.glob(os.path.join(directory, "**", "run-*.run"), recursive=True)):
+        with open(path, "rb") as f:
+            f.seek(-144, os.SEEK_END)
+            footer = f.read(144)
+            if struct.unpack_from("<I", footer, 8)[0] < 4:
+                kinds.append("pgm")
+                continue
+            f.seek(struct.unpack_from("<Q", footer, 16 + 8 * 9)[0] + 12)
+            kinds.append(KINDS.get(struct.unpack("<I", f.read(4))[0], "?"))
+    return kinds
 
 
 def main():
@@ -64,7 +84,7 @@ def main():
                     records = harness_run(binaries[store], "core", store, args.dataset, n, scratch, cache, args.reps)
                     times[store] += [r["value"] for r in records if r["metric"] == "open_ms"]
             medians = {s: statistics.median(times[s]) for s in stores}
-            print(f"open {args.dataset} n={n:,}: " + ", ".join(
+            print(f"open {args.dataset} n={n:,} (omendb run models: {run_model_kinds(os.path.join(work, 'omendb'))}): " + ", ".join(
                 f"{s} median {medians[s] * 1e3:.0f} us ({len(times[s])} opens)" for s in stores)
                 + f"; omendb/lmdb {medians['omendb'] / medians['lmdb']:.2f}x", flush=True)
             for store in stores:

@@ -43,6 +43,7 @@ METRICS = {
     "get_missing_ns": ("point read, absent key, ns", False),
     "get_unsettled_ns": ("point read right after inserts (unsettled), ns", False),
     "scan_keys_s": ("range scan (100 keys), keys/s", True),
+    "full_scan_keys_s": ("full scan (every key in order), keys/s", True),
     "overwrite_ops_s": ("overwrites (batches of 1000), ops/s", True),
     "delete_ops_s": ("deletes (batches of 1000), ops/s", True),
     "open_ms": ("open existing db, ms", False),

@@ -105,8 +105,9 @@ const char *omendb_last_error(void);
 
 /* Index kinds. */
 #define OMENDB_INDEX_AUTO   0  /* build linear, RMI, PGM and (up to 4,000,000 keys) ALEX, keep the
-                               one with the fastest measured lookups on this data
-                               (omendb_index_stats.note has the figures) */
+                               one with the lowest estimated lookup cost on this data
+                               (a fixed cost model: the same keys give the same choice;
+                               omendb_index_stats.note has the estimates) */
 #define OMENDB_INDEX_LINEAR 1  /* one linear model over the whole array */
 #define OMENDB_INDEX_RMI    2  /* two-stage recursive model index */
 #define OMENDB_INDEX_PGM    3  /* piecewise-linear, epsilon-bounded, recursive levels (default) */
@@ -335,10 +336,11 @@ int omendb_put(omendb_db *db, int64_t key, const void *value, size_t length);
 int omendb_delete(omendb_db *db, int64_t key);
 
 /* Every read that hands out a value (omendb_get, omendb_snapshot_get, the
- * multi-gets, iterator seeks and moves, omendb_iterator_read) and compaction
- * check the value's bytes in a run file against their block checksum (run format
- * version 3) and return OMENDB_CORRUPTION, naming the file and the damaged
- * block's offset, instead of damaged data; an iterator is then invalid. */
+ * multi-gets, iterator seeks and moves, omendb_iterator_read and
+ * omendb_iterator_read_borrowed) and compaction check the value's bytes in a run
+ * file against their block checksum (run format version 3) and return
+ * OMENDB_CORRUPTION, naming the file and the damaged block's offset, instead of
+ * damaged data; an iterator is then invalid. */
 
 /* Copy read of `key` into a caller buffer. On OMENDB_OK, *length is the value's
  * length and the value was copied to `buffer`. When capacity < the value's length,
@@ -420,7 +422,8 @@ int omendb_snapshot_multi_get_copy(omendb_snapshot *snapshot, const int64_t *key
                                    size_t *lengths, void *buffer, size_t capacity, size_t *done);
 
 /* Creates an iterator over `snapshot`, or over a snapshot of `db` taken now when
- * `snapshot` is NULL (`db` is not used, and may be NULL, when a snapshot is given).
+ * `snapshot` is NULL (`db` is not used, and may be NULL, when a snapshot is given;
+ * only the latter kind can move on to a later state, omendb_iterator_refresh).
  * The iterator keeps its snapshot alive (the caller may free a
  * snapshot it passed; the iterator holds its own reference). It starts invalid:
  * call a seek function. Owned: free with omendb_iterator_free. */
@@ -474,6 +477,32 @@ int omendb_iterator_entry(const omendb_iterator *it, int64_t *key, const void **
  * Caller buffers. */
 int omendb_iterator_read(omendb_iterator *it, int direction, size_t max_entries, int64_t *keys,
                          size_t *lengths, void *buffer, size_t capacity, size_t *count);
+
+/* Zero-copy batched read: as omendb_iterator_read (same start, moves, direction and
+ * end), but values are not copied: values[i] receives the address of entry i's value
+ * in engine memory (never NULL, even for an empty value) and lengths[i] its length;
+ * keys[i] (keys may be NULL) its key. keys, values and lengths hold max_entries
+ * elements. *count receives how many entries were read: fewer than max_entries only
+ * at the end of the iteration (the iterator is then invalid). An invalid iterator
+ * reads nothing (OMENDB_OK, *count 0). Borrowed: the values stay valid until the
+ * next call that seeks, moves, reads, refreshes, sets the bounds of or frees this
+ * iterator (and, for a transaction's iterator, no longer than the transaction);
+ * never free them. One thread at a time, as every iterator call. Errors:
+ * OMENDB_INVALID_ARGUMENT for another direction or NULL values/lengths/count;
+ * OMENDB_CORRUPTION (*count 0, the iterator invalid) when a step reaches damaged
+ * value bytes. Caller buffers. */
+int omendb_iterator_read_borrowed(omendb_iterator *it, int direction, size_t max_entries, int64_t *keys,
+                                  const void **values, size_t *lengths, size_t *count);
+
+/* Moves an iterator created by omendb_iterator_create with a NULL snapshot to its
+ * database's current state: the same as freeing it and creating a new one, but
+ * cheaper (its per-tier state is kept while the database's tiers, hot tiers and run
+ * files, are the same, and its snapshot while nothing was committed since), so a
+ * series of short scans can share one iterator. The bounds are kept; the iterator
+ * is invalid until the next seek, and values borrowed from it before are invalid.
+ * Errors: OMENDB_MISUSE for an iterator over a given snapshot or a transaction's
+ * iterator (they read a fixed view), and after omendb_close of its database. */
+int omendb_iterator_refresh(omendb_iterator *it);
 
 /* Writes the hot tier to a run file and waits until it is durable in the manifest. */
 int omendb_flush(omendb_db *db);

@@ -350,7 +350,7 @@ public func cIteratorCreate(_ db: OpaquePointer?, _ snapshot: OpaquePointer?,
         }
     }
     return withHandle(Database.self, HandleTag.database, db, function) { database in
-        out.pointee = iteratorHandles.insert(IteratorHandle(database.snapshot().makeIterator()))
+        out.pointee = iteratorHandles.insert(IteratorHandle(database.makeIterator()))
         return OMENDB_OK
     }
 }
@@ -358,6 +358,13 @@ public func cIteratorCreate(_ db: OpaquePointer?, _ snapshot: OpaquePointer?,
 @_cdecl("omendb_iterator_free")
 public func cIteratorFree(_ iterator: OpaquePointer?) {
     iteratorHandles.remove(iterator, "omendb_iterator_free")
+}
+
+@_cdecl("omendb_iterator_refresh")
+public func cIteratorRefresh(_ iterator: OpaquePointer?) -> Int32 {
+    withIterator(iterator, "omendb_iterator_refresh") { it in
+        engineCall("omendb_iterator_refresh") { () throws(OmenError) in try it.refresh(); return OMENDB_OK }
+    }
 }
 
 @_cdecl("omendb_iterator_set_bounds")

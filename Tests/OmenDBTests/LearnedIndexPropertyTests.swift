@@ -86,25 +86,6 @@ final class LearnedIndexPropertyTests: XCTestCase {
         }
     }
 
-    func testAutoRecordsItsMeasuredChoice() throws {
-        var configuration = IndexConfiguration()
-        configuration.kind = .auto
-        let index = try LearnedIndex(keys: IndexKeyDistribution.lognormal.keys(20_000), configuration: configuration)
-        let statistics = index.statistics
-        XCTAssertNotEqual(statistics.kind, .auto)
-        XCTAssertTrue(statistics.note.hasPrefix("auto: \(statistics.kind.name)"), statistics.note)
-        for candidate in AutoSelection.candidates(20_000, configuration) {
-            XCTAssertTrue(statistics.note.contains(" \(candidate.name) "), statistics.note)
-        }
-        XCTAssertTrue(statistics.note.contains("ns/lookup"), statistics.note)
-    }
-
-    func testAutoTriesALEXOnlyUpToItsLimit() {
-        let limit = AutoSelection.alexCandidateLimit
-        XCTAssertTrue(AutoSelection.candidates(limit, IndexConfiguration()).contains { $0.kind == .alex })
-        XCTAssertFalse(AutoSelection.candidates(limit + 1, IndexConfiguration()).contains { $0.kind == .alex })
-    }
-
     func testRMIWithMoreLeavesThanKeysAndSkewedRouting() throws {
         // Lognormal keys under a linear root: most leaves empty, a few crowded.
         for leaves in [1, 2, 64, 100_000] {

@@ -181,6 +181,21 @@ final class StorageValueChecksumTests: XCTestCase {
                                                                           buffer: buffer, capacity: 1 << 20), copied > 0 else { return }
             }
         }
+        assertCorruption("zero-copy batched iterator read", expected, path) { () throws(OmenError) in
+            let iterator = snapshot.makeIterator()
+            try iterator.seekFirst()
+            var keys = [Int64](repeating: 0, count: 64)
+            var values = [UnsafeRawPointer?](repeating: nil, count: 64)
+            var lengths = [Int](repeating: 0, count: 64)
+            var seen: [Int64] = []
+            while true {
+                let count = try iterator.borrowEntries(forward: true, maxEntries: 64, keys: &keys, values: &values,
+                                                       lengths: &lengths)
+                seen += keys[..<count]
+                XCTAssertTrue(seen.allSatisfy { !touches($0) }, "a value of the damaged block was handed out")
+                if count < 64 { return }
+            }
+        }
         assertCorruption("verify", "offset \(heapOffset + damagedBlock << 12)", path) { () throws(OmenError) in try db.verify() }
         // Compaction reads every value of the runs it merges: it must not copy damage into a new run.
         var fresh: Int64 = -7

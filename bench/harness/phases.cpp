@@ -273,6 +273,20 @@ void run_core_phase(Store &store, const Dataset &ds, const Config &cfg, Reporter
         if (r >= 0) out.emit("scan", "scan_keys_s", per_second(keys_read, ns), "keys/s", r);
     }
 
+    // Full scans: every key in order through the store's cursor, one read transaction each.
+    for (int r = -1; r < cfg.reps; ++r) {
+        uint64_t checksum = 0;
+        uint64_t t0 = now_ns();
+        store.begin_reads();
+        size_t seen = store.scan(INT64_MIN, n, &checksum);
+        store.end_reads();
+        uint64_t ns = now_ns() - t0;
+        if (seen != n)
+            throw BenchError(store.name() + ": full scan read " + std::to_string(seen) + " of " +
+                             std::to_string(n) + " keys");
+        if (r >= 0) out.emit("full_scan", "full_scan_keys_s", per_second(seen, ns), "keys/s", r);
+    }
+
     // Random inserts of new keys, batches of 1000; right after each repetition,
     // point reads over everything written so far, before flushes/compactions settle.
     const uint64_t writes = round_up_batches(cfg.write_ops);

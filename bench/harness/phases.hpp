@@ -44,7 +44,7 @@ private:
 void run_load_phase(Store &store, const Dataset &ds, const Config &cfg, Reporter &out);
 /// Opens the loaded dir/db in this fresh process, reads, reports the RSS growth: rss_bytes.
 void run_rss_phase(Store &store, const Dataset &ds, const Config &cfg, Reporter &out);
-/// open_ms, get_ns, get_missing_ns, scan_keys_s, insert_ops_s, get_unsettled_ns,
+/// open_ms, get_ns, get_missing_ns, scan_keys_s, full_scan_keys_s, insert_ops_s, get_unsettled_ns,
 /// overwrite_ops_s, delete_ops_s on dir/db.
 void run_core_phase(Store &store, const Dataset &ds, const Config &cfg, Reporter &out);
 /// YCSB A-F on a fresh bulk-loaded dir/ycsb: ycsb_ops_s.

@@ -4,9 +4,11 @@
 // the peers' throughput runs), everything else at OmenDB's defaults. Bulk load
 // uses omendb_bulk_load_fixed (one call, sorted distinct keys, the harness's packed
 // value array as is: as LMDB's adapter reads it); point reads use the
-// copying omendb_get; scans use an iterator per scan, as for RocksDB/LevelDB, and
-// read its entries with omendb_iterator_read (keys, lengths and copied values for
-// up to 256 entries per call) instead of three calls per entry.
+// copying omendb_get; scans share one iterator, moved to the database's current
+// state before each scan (omendb_iterator_refresh, as LMDB's adapter renews its read
+// transaction), and read its entries zero-copy with omendb_iterator_read_borrowed
+// (keys, lengths and value pointers for up to 256 entries per call), as LMDB's
+// adapter reads MDB_val pointers.
 #include "store.hpp"
 #include "common.hpp"
 
@@ -25,6 +27,7 @@ namespace {
 class OmenStore final : public Store {
 public:
     ~OmenStore() override {
+        omendb_iterator_free(scan_it_);
         if (db_) omendb_close(db_);
         omendb_batch_free(batch_);
     }
@@ -44,6 +47,8 @@ public:
     }
 
     void close() override {
+        omendb_iterator_free(scan_it_);
+        scan_it_ = nullptr;
         if (!db_) return;
         omendb_db *db = db_;
         db_ = nullptr;
@@ -77,29 +82,23 @@ public:
     }
 
     size_t scan(int64_t start, size_t count, uint64_t *checksum) override {
-        omendb_iterator *it = nullptr;
-        check(omendb_iterator_create(db_, nullptr, &it), "iterator_create");
+        // One iterator for all scans, moved to the current state before each one
+        // (omendb_iterator_refresh: as a fresh iterator, without rebuilding it).
+        if (!scan_it_) check(omendb_iterator_create(db_, nullptr, &scan_it_), "iterator_create");
+        else check(omendb_iterator_refresh(scan_it_), "iterator_refresh");
+        check(omendb_iterator_seek(scan_it_, start), "iterator_seek");
         size_t seen = 0;
-        int rc = omendb_iterator_seek(it, start);
-        while (rc == OMENDB_OK && seen < count) {
+        while (seen < count) {
             size_t want = std::min(count - seen, scan_keys_.size()), got = 0;
-            rc = omendb_iterator_read(it, 1, want, scan_keys_.data(), scan_lengths_.data(),
-                                      scan_values_.data(), scan_values_.size(), &got);
-            if (rc == OMENDB_BUFFER_TOO_SMALL) {  // one value larger than the buffer
-                scan_values_.resize(scan_lengths_[0]);
-                rc = OMENDB_OK;
-                continue;
-            }
-            if (rc != OMENDB_OK || got == 0) break;
-            const uint8_t *value = scan_values_.data();
-            for (size_t i = 0; i < got; ++i) {
-                *checksum += uint64_t(scan_keys_[i]) + (scan_lengths_[i] ? value[0] : 0);
-                value += scan_lengths_[i];
-            }
+            check(omendb_iterator_read_borrowed(scan_it_, 1, want, scan_keys_.data(), scan_values_.data(),
+                                                scan_lengths_.data(), &got),
+                  "iterator_read_borrowed");
+            for (size_t i = 0; i < got; ++i)
+                *checksum += uint64_t(scan_keys_[i]) +
+                             (scan_lengths_[i] ? static_cast<const uint8_t *>(scan_values_[i])[0] : 0);
             seen += got;
+            if (got < want) break;  // the end of the data
         }
-        omendb_iterator_free(it);
-        check(rc, "iterator");
         return seen;
     }
 
@@ -114,9 +113,10 @@ private:
 
     omendb_db *db_ = nullptr;
     omendb_batch *batch_ = nullptr;
+    omendb_iterator *scan_it_ = nullptr;
     std::vector<int64_t> scan_keys_ = std::vector<int64_t>(256);
+    std::vector<const void *> scan_values_ = std::vector<const void *>(256);
     std::vector<size_t> scan_lengths_ = std::vector<size_t>(256);
-    std::vector<uint8_t> scan_values_ = std::vector<uint8_t>(64 * 1024);
 };
 
 }  // namespace

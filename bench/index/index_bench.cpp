@@ -1,6 +1,9 @@
 // Learned-index benchmark: OmenDB's index kinds (through the public C API in
 // include/omendb.h) against binary search over the same array (std::lower_bound and
-// a branch-free form), std::map, and the machine's DRAM random-access latency.
+// a branch-free form), std::map, the machine's DRAM random-access latency and, when
+// compiled with OMENDB_BENCH_PGM_REFERENCE (bench/index/run.sh sets it when
+// bench/index/fetch_pgm_reference.sh found the headers), the reference PGM-index
+// (github.com/gvinciguerra/PGM-index, Apache-2.0) at ε = 16, 64, 128.
 //
 // Output: one JSON object per line on stdout (fields store, workload, dataset, n,
 // value_size, metric, value, unit, run, version). Progress goes to stderr.
@@ -18,10 +21,15 @@
 #include <cstdlib>
 #include <cstring>
 #include <map>
+#include <memory>
 #include <random>
 #include <string>
 #include <utility>
 #include <vector>
+
+#ifdef OMENDB_BENCH_PGM_REFERENCE
+#include "pgm/pgm_index.hpp"
+#endif
 
 namespace {
 
@@ -179,6 +187,7 @@ struct Config {
     std::vector<size_t> sizes{1'000'000, 10'000'000};
     std::vector<std::string> datasets{"seq_gaps", "uniform", "lognormal", "clustered"};
     int runs = 5;
+    int build_runs = 3;  // builds timed per variant (at most `runs`)
     size_t queries = 1'000'000;
     bool with_map = true;
     bool with_baselines = true;
@@ -205,11 +214,74 @@ struct Variant {
 // One contender in a data set's measurement rounds.
 struct Store {
     std::string name;
-    enum Type { StdLowerBound, BranchFree, Map, Index } type;
+    enum Type { StdLowerBound, BranchFree, Map, Index, Reference } type;
     omendb_index *index = nullptr;
+    size_t reference_epsilon = 0;  // Reference: which of the References it measures
     std::vector<double> hit, miss, thr, batch, range;
     Store(std::string store_name, Type store_type) : name(std::move(store_name)), type(store_type) {}
 };
+
+bool selected(const Config &cfg, const std::string &name) {
+    return cfg.only.empty() || std::find(cfg.only.begin(), cfg.only.end(), name) != cfg.only.end();
+}
+
+// One measurement round of a single-key lookup function: hit and absent latency, 1-by-1 throughput.
+template <class Lookup>
+void measure_lookups(Store &s, const std::vector<int64_t> &hits, const std::vector<int64_t> &misses, Lookup lookup) {
+    s.hit.push_back(latency_ns(hits, lookup));
+    s.miss.push_back(latency_ns(misses, lookup));
+    s.thr.push_back(throughput_ns(hits, lookup));
+}
+
+#ifdef OMENDB_BENCH_PGM_REFERENCE
+// The reference PGM-index with the library's defaults (ε_recursive = 4, float slopes),
+// queried as its README does: `search` for the ε-window, then std::lower_bound in it.
+template <size_t Epsilon>
+using ReferencePGM = pgm::PGMIndex<int64_t, Epsilon>;
+
+struct References {
+    std::unique_ptr<ReferencePGM<16>> eps16;
+    std::unique_ptr<ReferencePGM<64>> eps64;
+    std::unique_ptr<ReferencePGM<128>> eps128;
+};
+
+template <size_t Epsilon>
+uint64_t reference_lower_bound(const ReferencePGM<Epsilon> &pgm, const int64_t *a, int64_t key) {
+    auto range = pgm.search(key);
+    return uint64_t(std::lower_bound(a + range.lo, a + range.hi, key) - a);
+}
+
+template <size_t Epsilon>
+std::unique_ptr<ReferencePGM<Epsilon>> build_reference(const Config &cfg, const Emitter &out, const std::string &dataset,
+                                                       const std::vector<int64_t> &keys, const std::vector<int64_t> &hits,
+                                                       std::vector<Store> &stores) {
+    std::string name = "pgm-reference-eps" + std::to_string(Epsilon);
+    if (!selected(cfg, name)) return nullptr;
+    size_t n = keys.size();
+    std::fprintf(stderr, "[%s n=%zu] build %s\n", dataset.c_str(), n, name.c_str());
+    std::unique_ptr<ReferencePGM<Epsilon>> pgm;
+    std::vector<double> builds;
+    for (int r = 0; r < std::max(1, std::min(cfg.runs, cfg.build_runs)); r++) {
+        pgm.reset();
+        auto t = Clock::now();
+        pgm = std::make_unique<ReferencePGM<Epsilon>>(keys.begin(), keys.end());
+        builds.push_back(double(n) / seconds_since(t));
+    }
+    for (size_t i = 0; i < hits.size(); i += 97) {
+        if (reference_lower_bound(*pgm, keys.data(), hits[i]) != uint64_t(std::lower_bound(keys.begin(), keys.end(), hits[i]) - keys.begin())) {
+            std::fprintf(stderr, "WRONG ANSWER: %s query %zu\n", name.c_str(), i);
+            std::exit(1);
+        }
+    }
+    out.emit(name, "build", dataset, n, "throughput", median(builds), "keys/s");
+    out.emit(name, "memory", dataset, n, "bytes_per_key", double(pgm->size_in_bytes()) / double(n), "bytes/key");
+    out.emit(name, "model", dataset, n, "levels", double(pgm->height()), "levels");
+    Store store(name, Store::Reference);
+    store.reference_epsilon = Epsilon;
+    stores.push_back(store);
+    return pgm;
+}
+#endif
 
 void bench_dataset(const Config &cfg, const Emitter &out, const std::string &dataset, size_t n,
                    double dram_ns) {
@@ -244,12 +316,13 @@ void bench_dataset(const Config &cfg, const Emitter &out, const std::string &dat
         {"omendb-pgm-eps16", OMENDB_INDEX_PGM, OMENDB_SEARCH_BRANCHY, 16},
         {"omendb-pgm-eps16-branchless", OMENDB_INDEX_PGM, OMENDB_SEARCH_BRANCHLESS, 16},
         {"omendb-pgm-eps8", OMENDB_INDEX_PGM, OMENDB_SEARCH_BRANCHY, 8},
+        {"omendb-pgm-eps128", OMENDB_INDEX_PGM, OMENDB_SEARCH_BRANCHY, 128},
         {"omendb-auto", OMENDB_INDEX_AUTO, OMENDB_SEARCH_BRANCHY, 64},
         {"omendb-alex", OMENDB_INDEX_ALEX, OMENDB_SEARCH_BRANCHY, 64},
     };
     // Build phase: every variant, median build throughput, the last build is kept.
     for (const Variant &v : variants) {
-        if (!cfg.only.empty() && std::find(cfg.only.begin(), cfg.only.end(), v.name) == cfg.only.end()) continue;
+        if (!selected(cfg, v.name)) continue;
         std::fprintf(stderr, "[%s n=%zu] build %s\n", dataset.c_str(), n, v.name.c_str());
         omendb_index_options *options = nullptr;
         check(omendb_index_options_create(&options), "options");
@@ -260,7 +333,7 @@ void bench_dataset(const Config &cfg, const Emitter &out, const std::string &dat
             check(omendb_index_options_set_rmi_leaves(options, uint32_t(std::max<size_t>(1, n / v.keys_per_leaf))), "set_rmi_leaves");
         omendb_index *index = nullptr;
         std::vector<double> builds;
-        for (int r = 0; r < std::max(1, std::min(cfg.runs, 3)); r++) {
+        for (int r = 0; r < std::max(1, std::min(cfg.runs, cfg.build_runs)); r++) {
             if (index) omendb_index_free(index);
             auto t = Clock::now();
             check(omendb_index_build(a, n, options, &index), "build");
@@ -281,6 +354,13 @@ void bench_dataset(const Config &cfg, const Emitter &out, const std::string &dat
         stores.push_back(store);
     }
 
+#ifdef OMENDB_BENCH_PGM_REFERENCE
+    References references;
+    references.eps16 = build_reference<16>(cfg, out, dataset, keys, hits, stores);
+    references.eps64 = build_reference<64>(cfg, out, dataset, keys, hits, stores);
+    references.eps128 = build_reference<128>(cfg, out, dataset, keys, hits, stores);
+#endif
+
     // Measurement rounds: every store once per round, so that a noisy moment on the
     // shared machine hits all contenders alike; medians over rounds are reported.
     std::vector<int64_t> positions(cfg.queries);
@@ -296,33 +376,31 @@ void bench_dataset(const Config &cfg, const Emitter &out, const std::string &dat
         std::fprintf(stderr, "[%s n=%zu] round %d\n", dataset.c_str(), n, r + 1);
         for (Store &s : stores) {
             switch (s.type) {
-            case Store::StdLowerBound: {
-                auto f = [&](int64_t k) { return uint64_t(std::lower_bound(a, a + n, k) - a); };
-                s.hit.push_back(latency_ns(hits, f));
-                s.miss.push_back(latency_ns(misses, f));
-                s.thr.push_back(throughput_ns(hits, f));
+            case Store::StdLowerBound:
+                measure_lookups(s, hits, misses, [&](int64_t k) { return uint64_t(std::lower_bound(a, a + n, k) - a); });
                 break;
-            }
-            case Store::BranchFree: {
-                auto f = [&](int64_t k) { return uint64_t(branchfree_lower_bound(a, n, k)); };
-                s.hit.push_back(latency_ns(hits, f));
-                s.miss.push_back(latency_ns(misses, f));
-                s.thr.push_back(throughput_ns(hits, f));
+            case Store::BranchFree:
+                measure_lookups(s, hits, misses, [&](int64_t k) { return uint64_t(branchfree_lower_bound(a, n, k)); });
                 break;
-            }
-            case Store::Map: {
-                auto f = [&](int64_t k) { auto it = map.lower_bound(k); return it == map.end() ? uint64_t(n) : it->second; };
-                s.hit.push_back(latency_ns(hits, f));
-                s.miss.push_back(latency_ns(misses, f));
-                s.thr.push_back(throughput_ns(hits, f));
+            case Store::Map:
+                measure_lookups(s, hits, misses, [&](int64_t k) {
+                    auto it = map.lower_bound(k);
+                    return it == map.end() ? uint64_t(n) : it->second;
+                });
                 break;
-            }
+            case Store::Reference:
+#ifdef OMENDB_BENCH_PGM_REFERENCE
+                if (s.reference_epsilon == 16)
+                    measure_lookups(s, hits, misses, [&](int64_t k) { return reference_lower_bound(*references.eps16, a, k); });
+                else if (s.reference_epsilon == 64)
+                    measure_lookups(s, hits, misses, [&](int64_t k) { return reference_lower_bound(*references.eps64, a, k); });
+                else
+                    measure_lookups(s, hits, misses, [&](int64_t k) { return reference_lower_bound(*references.eps128, a, k); });
+#endif
+                break;
             case Store::Index: {
                 omendb_index *index = s.index;
-                auto f = [&](int64_t k) { uint64_t p; omendb_index_lower_bound(index, k, &p); return p; };
-                s.hit.push_back(latency_ns(hits, f));
-                s.miss.push_back(latency_ns(misses, f));
-                s.thr.push_back(throughput_ns(hits, f));
+                measure_lookups(s, hits, misses, [&](int64_t k) { uint64_t p; omendb_index_lower_bound(index, k, &p); return p; });
                 auto t = Clock::now();
                 check(omendb_index_lower_bound_batch(index, hits.data(), hits.size(), positions.data()), "batch");
                 s.batch.push_back(seconds_since(t) * 1e9 / double(hits.size()));
@@ -346,6 +424,22 @@ void bench_dataset(const Config &cfg, const Emitter &out, const std::string &dat
                 break;
             }
             }
+        }
+    }
+    // Paired ratios against each reference PGM-index: the median over rounds of this
+    // store's latency over the reference's in the same round (drifts of a shared
+    // machine's load between rounds cancel).
+    for (const Store &s : stores) {
+        if (s.type != Store::Index && s.type != Store::Reference) continue;
+        for (const Store &ref : stores) {
+            if (ref.type != Store::Reference) continue;
+            std::vector<double> hit, miss;
+            for (size_t r = 0; r < s.hit.size(); r++) {
+                hit.push_back(s.hit[r] / ref.hit[r]);
+                miss.push_back(s.miss[r] / ref.miss[r]);
+            }
+            out.emit(s.name, "lookup_existing", dataset, n, "vs_" + ref.name, median(hit), "ratio");
+            out.emit(s.name, "lookup_absent", dataset, n, "vs_" + ref.name, median(miss), "ratio");
         }
     }
     for (Store &s : stores) {
@@ -394,6 +488,8 @@ int main(int argc, char **argv) {
             }
         } else if (arg == "--runs") {
             cfg.runs = std::stoi(next());
+        } else if (arg == "--build-runs") {
+            cfg.build_runs = std::stoi(next());
         } else if (arg == "--queries") {
             cfg.queries = std::stoull(next());
         } else if (arg == "--only") {
@@ -412,7 +508,7 @@ int main(int argc, char **argv) {
         } else if (arg == "--run-id") {
             out.run = next();
         } else {
-            std::fprintf(stderr, "usage: %s [--sizes N,N] [--datasets a,b] [--runs R] [--queries Q] [--no-map] [--no-baselines] [--no-dram] [--only a,b] [--run-id ID]\n", argv[0]);
+            std::fprintf(stderr, "usage: %s [--sizes N,N] [--datasets a,b] [--runs R] [--build-runs B] [--queries Q] [--no-map] [--no-baselines] [--no-dram] [--only a,b] [--run-id ID]\n", argv[0]);
             return 2;
         }
     }

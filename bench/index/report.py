@@ -78,6 +78,8 @@ def render(paths, command):
                    f"{fmt(v / dram if dram else None, 2)} | {fmt(t.get((s, 'lookup_absent', dataset, n, 'latency')))} | "
                    f"{fmt(thr / batch if thr and batch else None, 2)}× |")
     out.append("")
+    out += against_reference(cases, stores, t)
+    out += auto_choice(cases, t)
     out += scaling(cases, stores, t)
     for dataset, n in cases:
         dram = t.get(("dram", dataset, n))
@@ -117,6 +119,71 @@ def best_kind(stores, t, dataset, n):
         if v is not None and (best is None or v < best[1]):
             best = (s, v)
     return best
+
+
+REFERENCE_PAIRS = [(16, "omendb-pgm-eps16"), (64, "omendb-pgm"), (128, "omendb-pgm-eps128")]
+
+
+def against_reference(cases, stores, t):
+    """OmenDB's PGM at each ε, and its best kind, as paired ratios to the reference PGM-index."""
+    refs = [(eps, f"pgm-reference-eps{eps}", ours) for eps, ours in REFERENCE_PAIRS]
+    if not any(t.get((ref, "lookup_existing", d, n, "latency")) for d, n in cases for _, ref, _ in refs):
+        return []
+    out = ["Against the reference PGM-index (C++, `pgm::PGMIndex<int64_t, ε>` with its default ε_recursive = 4, "
+           "`search` + `std::lower_bound` in its window; same keys and queries, same process): each ratio is the "
+           "median over rounds of OmenDB's latency over the reference's in the same round (below 1: OmenDB is "
+           "faster); existing keys, absent keys in parentheses. *Best kind* is the fastest OmenDB row of the case "
+           "against the fastest of the three references.", "",
+           "| data set | n | reference hit ns ε=16 / 64 / 128 | OmenDB pgm ε=16 | ε=64 | ε=128 | best kind | best kind vs fastest reference |",
+           "|---|---:|---:|---:|---:|---:|---|---:|"]
+    for dataset, n in cases:
+        ref_ns = [t.get((ref, "lookup_existing", dataset, n, "latency")) for _, ref, _ in refs]
+        if not any(ref_ns):
+            continue
+        cells = []
+        for _, ref, ours in refs:
+            hit = t.get((ours, "lookup_existing", dataset, n, f"vs_{ref}"))
+            miss = t.get((ours, "lookup_absent", dataset, n, f"vs_{ref}"))
+            cells.append(f"{fmt(hit, 2)}× ({fmt(miss, 2)}×)" if hit else "–")
+        fastest = min((v, ref) for v, (_, ref, _) in zip(ref_ns, refs) if v)[1]
+        best = best_kind(stores, t, dataset, n)
+        best_ratio = t.get((best[0], "lookup_existing", dataset, n, f"vs_{fastest}")) if best else None
+        out.append(f"| {dataset} | {n:,} | " + " / ".join(fmt(v) for v in ref_ns) + " | " + " | ".join(cells)
+                   + f" | {best[0] if best else '–'} | {fmt(best_ratio, 2)}× (vs {fastest.replace('pgm-reference-', '')}) |")
+    out.append("")
+    return out
+
+
+# auto's candidates as bench rows (rmi-dense = one leaf per 64 keys, rmi-sparse = per 1024).
+AUTO_CANDIDATES = ["omendb-pgm", "omendb-rmi", "omendb-rmi-k64", "omendb-rmi-k1024", "omendb-linear", "omendb-alex"]
+
+
+def auto_choice(cases, t):
+    """auto's choice against the fastest of its candidates, each measured as its own row.
+    The chosen candidate is the row whose structure auto built (same bytes/key and
+    max error: the same model)."""
+    out = []
+    for dataset, n in cases:
+        auto = t.get(("omendb-auto", "lookup_existing", dataset, n, "latency"))
+        if auto is None:
+            continue
+        shape = lambda s: (t.get((s, "memory", dataset, n, "bytes_per_key")), t.get((s, "model", dataset, n, "max_error")))
+        rows = {s: t.get((s, "lookup_existing", dataset, n, "latency")) for s in AUTO_CANDIDATES}
+        rows = {s: v for s, v in rows.items() if v is not None}
+        if not rows:
+            continue
+        chosen = next((s for s in rows if shape(s) == shape("omendb-auto")), None)
+        fastest = min(rows, key=rows.get)
+        if not out:
+            out = ["`auto` against its candidates (each candidate a row of the same rounds; *chosen* is the row "
+                   "with the structure auto built, same bytes/key and max error; medians):", "",
+                   "| data set | n | chosen | fastest candidate | chosen / fastest | auto row / fastest |",
+                   "|---|---:|---|---|---:|---:|"]
+        ratio = rows[chosen] / rows[fastest] if chosen else None
+        out.append(f"| {dataset} | {n:,} | {chosen or '?'} | {fastest} | {fmt(ratio, 2)}× | {fmt(auto / rows[fastest], 2)}× |")
+    if out:
+        out.append("")
+    return out
 
 
 def scaling(cases, stores, t):

@@ -1,18 +1,20 @@
-/// The `.auto` kind: build every candidate kind over the data itself, time lookups of
-/// the same query sample on each, and keep the fastest.
+/// The `.auto` kind: build every candidate kind over the data itself, estimate each
+/// one's lookup cost with a fixed cost model, and keep the cheapest. No clock is read:
+/// the same keys and configuration give the same choice on every run and machine load.
 ///
-/// The queries are keys drawn at pseudo-random positions of the array plus as many
-/// absent neighbours (`key + 1`), in a fixed order, so every candidate sees the same
-/// work; each candidate is timed in several interleaved rounds and its best round
-/// counts (the machine may be shared; the best round is the least disturbed one).
-/// Among the candidates within 10 % of the fastest (timing noise on a shared
-/// machine), the one with the smallest index wins.
+/// The model (`LookupCostModel`) charges a lookup for the memory accesses its kind
+/// makes into the index structure — each priced by the cache level a structure of that
+/// size lives in — and for the last-mile search of the data window the model predicts:
+/// the key array's miss, the window's cache lines and the binary-search probes. The
+/// window widths are measured, not assumed: the mean width of the window each built
+/// model gives for a fixed sample of the data's own keys.
 ///
 /// ALEX is a candidate only up to `alexCandidateLimit` keys: it keeps its own copy of
 /// every key (about 23 bytes per key), too much to build speculatively beyond that.
 enum AutoSelection {
-    static let rounds = 5
     static let alexCandidateLimit = 4_000_000
+    /// Keys sampled (at fixed, evenly spaced positions) to measure window widths.
+    static let windowSampleCount = 4096
 
     /// One model to try: a kind and the configuration it is built with.
     struct Candidate {
@@ -50,57 +52,21 @@ enum AutoSelection {
     static func choose(_ keys: UnsafePointer<Int64>, _ count: Int,
                        _ configuration: IndexConfiguration) throws(OmenError) -> Choice {
         let candidates = candidates(count, configuration)
-        var models: [IndexModel] = []
-        for c in candidates { models.append(try IndexModel.build(c.kind, keys, count, c.configuration)) }
-        // Every (round, candidate) pair gets its own sample, and the order rotates, so
-        // that no candidate runs on cache lines an earlier one has just loaded: on a
-        // large array each lookup then pays its misses, as it will in use.
-        var best = [UInt64](repeating: .max, count: models.count)
-        var checksum = 0
-        var queryCount = 0
-        for round in 0..<rounds {
-            for step in models.indices {
-                let m = (step &+ round) % models.count
-                let queries = sampleQueries(keys, count, seed: UInt64(round &* models.count &+ m))
-                queryCount = queries.count
-                let started = MonotonicClock.nanoseconds()
-                for q in queries { checksum &+= models[m].lowerBound(q) }
-                best[m] = min(best[m], MonotonicClock.nanoseconds() &- started)
-            }
+        var best: (index: Int, model: IndexModel, cost: LookupCostModel.Estimate)?
+        var costs: [LookupCostModel.Estimate] = []
+        for (i, candidate) in candidates.enumerated() {
+            let model = try IndexModel.build(candidate.kind, keys, count, candidate.configuration)
+            let cost = LookupCostModel.estimate(model, keys: keys, count: count, sample: windowSampleCount)
+            costs.append(cost)
+            // Strictly cheaper wins; an equal estimate keeps the earlier (listed) candidate.
+            if best == nil || cost.nanoseconds < best!.cost.nanoseconds { best = (i, model, cost) }
         }
-        let sizes = models.map { $0.statistics(keyCount: count).sizeInBytes }
-        var fastest = 0
-        for m in models.indices where best[m] < best[fastest] { fastest = m }
-        var winner = fastest
-        for m in models.indices where best[m] <= best[fastest] + best[fastest] / 10 && sizes[m] < sizes[winner] {
-            winner = m
+        let winner = best!
+        var note = "auto: \(candidates[winner.index].name); est. ns/window"
+        for (i, cost) in costs.enumerated() {
+            note += " \(candidates[i].name) \(cost.summary)"
         }
-        let perLookup = { (m: Int) -> String in
-            let tenths = queryCount == 0 ? 0 : best[m] * 10 / UInt64(queryCount)
-            return "\(candidates[m].name) \(tenths / 10).\(tenths % 10)"
-        }
-        var note = "auto: \(candidates[winner].name); ns/lookup"
-        for m in models.indices { note += " " + perLookup(m) }
-        note += " (\(queryCount) fresh queries per round, best of \(rounds)"
-        if winner != fastest { note += "; within 10% of \(candidates[fastest].name), smaller" }
-        if count > alexCandidateLimit { note += "; alex not tried above \(alexCandidateLimit) keys" }
-        note += checksum == Int.min ? ")" : ")"  // keeps the timed loops from being optimized away
-        return Choice(model: models[winner], note: note)
-    }
-
-    /// Up to 2 × 8192 queries: present keys at pseudo-random positions and their `+ 1` neighbours.
-    static func sampleQueries(_ keys: UnsafePointer<Int64>, _ count: Int, seed: UInt64) -> [Int64] {
-        guard count > 0 else { return [] }
-        let samples = min(count, 8192)
-        var state: UInt64 = 0x9E37_79B9_7F4A_7C15 &+ seed &* 0xD1B5_4A32_D192_ED03
-        var queries: [Int64] = []
-        queries.reserveCapacity(samples * 2)
-        for _ in 0..<samples {
-            state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
-            let key = keys[Int((state &>> 17) % UInt64(count))]
-            queries.append(key)
-            queries.append(key &+ 1)
-        }
-        return queries
+        if count > alexCandidateLimit { note += "; no alex above \(alexCandidateLimit) keys" }
+        return Choice(model: winner.model, note: note)
     }
 }

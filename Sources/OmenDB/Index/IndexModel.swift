@@ -85,7 +85,7 @@ enum IndexModel {
         switch self {
         case .linear(let index): BatchLookup.lowerBounds(index, queries, out)
         case .rmi(let index): BatchLookup.lowerBounds(index, queries, out)
-        case .pgm(let index): BatchLookup.lowerBounds(index, queries, out)
+        case .pgm(let index): index.lowerBounds(queries, out)
         case .alex(let index): index.lowerBounds(queries, out)
         }
     }

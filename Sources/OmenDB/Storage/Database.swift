@@ -191,6 +191,21 @@ public final class Database {
         published.read { view, sequence in Snapshot(view: view, sequence: sequence, pins: pins) }
     }
 
+    /// An iterator over the current state that `StorageIterator.refresh` can move to a
+    /// later state.
+    public func makeIterator() -> StorageIterator { StorageIterator(snapshot: snapshot(), database: self) }
+
+    /// A snapshot of the current state, or `current` itself when that is still the
+    /// current state (same view, same visible sequence): no allocation, no pin.
+    /// - Throws: `.misuse` when the database is closed.
+    func snapshot(reusing current: Snapshot) throws(OmenError) -> Snapshot {
+        if closedFlag.load(ordering: .acquiring) { throw OmenError(.misuse, "database '\(directory)' is closed") }
+        return published.read { view, sequence in
+            view === current.view && sequence == current.sequence
+                ? current : Snapshot(view: view, sequence: sequence, pins: pins)
+        }
+    }
+
     /// The newest visible sequence number.
     func visibleSequenceNow() -> UInt64 { viewLock.withLock { visibleSequence } }
 

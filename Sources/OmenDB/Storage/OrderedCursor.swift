@@ -21,6 +21,14 @@ public protocol OrderedCursor: AnyObject {
     func copyEntries(forward: Bool, maxEntries: Int, keys: UnsafeMutablePointer<Int64>?,
                      lengths: UnsafeMutablePointer<Int>, buffer: UnsafeMutableRawPointer?,
                      capacity: Int) throws(OmenError) -> CursorCopyOutcome
+    /// Hands out many entries per call without copying their values (default
+    /// implementation in StorageIteratorBatch.swift; a requirement for the same reason).
+    func borrowEntries(forward: Bool, maxEntries: Int, keys: UnsafeMutablePointer<Int64>?,
+                       values: UnsafeMutablePointer<UnsafeRawPointer?>,
+                       lengths: UnsafeMutablePointer<Int>) throws(OmenError) -> Int
+    /// Moves the cursor to its owner's current state (`StorageIterator.refresh`);
+    /// `.misuse` for cursors that cannot (a transaction's, a fixed snapshot's).
+    func refresh() throws(OmenError)
 }
 
 extension StorageIterator: OrderedCursor {}

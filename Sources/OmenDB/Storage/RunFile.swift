@@ -42,7 +42,9 @@ final class RunFile {
     /// `columnChecks.verified`, held here so that a lookup tests it without touching that object.
     private let verifiedEntryBlocks: UnsafeMutablePointer<UInt64>
     /// The run's key filter once the background worker has built it (`buildFilter`).
-    let filterCell = RunFilterCell()
+    /// Allocated last in `init`, so that an open that fails leaks nothing (`deinit`,
+    /// which frees it, does not run then).
+    let filterCell: RunFilterCell
     /// Set when compaction retired this run: the file is removed when the last reader lets go.
     var removeWhenReleased = false
 
@@ -111,6 +113,7 @@ final class RunFile {
             columns = RunColumns(keys: keys, metas: metas, offsets: offsets, heap: heap, heapLength: heapLength,
                                  count: count, hasTombstones: hasTombstones, fixedValueSize: fixedValueSize,
                                  verifiedBlocks: blockChecks?.scanVerified, verifiedColumns: columnChecks.allVerified)
+            filterCell = RunFilterCell()
         } catch {
             munmap(pointer, size)
             throw error

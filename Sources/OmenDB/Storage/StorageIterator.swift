@@ -3,14 +3,23 @@
 /// bounds `[lower, upper)`. Entries are borrowed from the snapshot (valid while the
 /// iterator's snapshot lives). Not thread-safe: one thread at a time.
 ///
+/// Moving forward through a stretch of keys that only one run holds (every scan of a
+/// database whose data sits in one run, and most steps when a hot tier holds a few
+/// keys of the range) walks that run's key column directly: no merge per entry.
+///
 /// Every move checks the value it lands on: a damaged run value throws `.corruption`
 /// (naming file and offset) and leaves the iterator invalid until the next seek.
 public final class StorageIterator {
-    public let snapshot: Snapshot
-    private var hotSources: [HotSource]
+    public private(set) var snapshot: Snapshot
+    /// The database `refresh` takes a new snapshot of (nil: a fixed snapshot).
+    private let database: Database?
+    /// Sources of the non-empty hot tiers, newest first.
+    private var hotSources: [HotSource] = []
+    /// Whether `hotSources` includes the view's active tier (left out while empty).
+    private var readsActiveTier = false
     /// Runs' positions, in memory owned by the iterator (mutated in place on every step:
     /// no array uniqueness checks or retains on the scan path).
-    private let runSources: UnsafeMutableBufferPointer<RunSource>
+    private var runSources = UnsafeMutableBufferPointer<RunSource>(start: nil, count: 0)
     private var lower = Int64.min
     private var upper: Int64?
     private var movingForward = true
@@ -18,20 +27,62 @@ public final class StorageIterator {
     public private(set) var key: Int64 = 0
     public private(set) var value = UnsafeRawBufferPointer(start: nil, count: 0)
 
-    init(snapshot: Snapshot) {
+    // The single-run walk (see the type's comment): while `soloIndex >= 0`, the iterator
+    // is valid, moving forward, at `soloColumns.keys[soloPosition]` of run source
+    // `soloIndex` (whose own `position` is stale until the walk ends), and no other source
+    // holds a key below `soloLimit` (nor does the upper bound allow one).
+    private var soloIndex = -1
+    private var soloPosition = 0
+    private var soloLimit = Int64.min
+    private var soloColumns: RunColumns?
+
+    init(snapshot: Snapshot, database: Database? = nil) {
         self.snapshot = snapshot
-        let view = snapshot.view
-        hotSources = []
-        if !view.active.isEmpty { hotSources.append(HotSource(tier: view.active)) }
-        for tier in view.frozen where !tier.isEmpty { hotSources.append(HotSource(tier: tier)) }
-        runSources = .allocate(capacity: view.runs.count)
-        _ = runSources.initialize(from: view.runs.map { RunSource(run: $0) })
+        self.database = database
+        makeSources(snapshot.view)
     }
 
-    deinit {
+    deinit { releaseSources() }
+
+    private func makeSources(_ view: StorageView) {
+        readsActiveTier = !view.active.isEmpty
+        if readsActiveTier { hotSources.append(HotSource(tier: view.active)) }
+        for tier in view.frozen where !tier.isEmpty { hotSources.append(HotSource(tier: tier)) }
+        runSources = .allocate(capacity: view.runs.count)
+        for (i, run) in view.runs.enumerated() { (runSources.baseAddress! + i).initialize(to: RunSource(run: run)) }
+    }
+
+    private func releaseSources() {
         for source in hotSources { source.release() }
+        hotSources.removeAll()
         _ = runSources.deinitialize()
         runSources.deallocate()
+    }
+
+    /// Rebinds the iterator to the current state of the database it was made from
+    /// (`Database.makeIterator`), like a fresh iterator but cheaper: the tiers' sources
+    /// are kept when the tiers did not change, and the snapshot itself when nothing was
+    /// committed since. Bounds are kept; the iterator is invalid until the next seek.
+    /// Entries borrowed before the call may become invalid (the old snapshot is released).
+    /// - Throws: `.misuse` for an iterator over a fixed snapshot, or when the database
+    ///   is closed.
+    public func refresh() throws(OmenError) {
+        guard let database else {
+            throw OmenError(.misuse, "the iterator reads a fixed snapshot; only an iterator over a database's current state can refresh")
+        }
+        let fresh = try database.snapshot(reusing: snapshot)
+        isValid = false
+        soloIndex = -1
+        guard fresh !== snapshot else { return }
+        if fresh.view !== snapshot.view {
+            releaseSources()
+            makeSources(fresh.view)
+        } else if !readsActiveTier && !fresh.view.active.isEmpty {
+            // The same tiers, but the active one received its first writes.
+            hotSources.insert(HotSource(tier: fresh.view.active), at: 0)
+            readsActiveTier = true
+        }
+        snapshot = fresh
     }
 
     /// Restricts the iterator to keys in `[lower, upper)` (nil upper: no upper bound).
@@ -40,21 +91,23 @@ public final class StorageIterator {
         self.lower = lower
         self.upper = upper
         isValid = false
+        soloIndex = -1
     }
 
     /// Positions at the first key >= `target` (within the bounds).
     public func seek(_ target: Int64) throws(OmenError) {
+        soloIndex = -1
         let start = max(target, lower)
         if let upper, start >= upper { isValid = false; return }
         movingForward = true
-        let sequence = snapshot.sequence
-        for i in hotSources.indices { hotSources[i].seek(start, sequence) }
+        for i in hotSources.indices { hotSources[i].seek(start) }
         for i in runSources.indices { runSources[i].seek(start) }
         try pickForward()
     }
 
     /// Positions at the last key <= `target` (within the bounds).
     public func seekForPrevious(_ target: Int64) throws(OmenError) {
+        soloIndex = -1
         var start = target
         if let upper {
             if upper == Int64.min { isValid = false; return }
@@ -62,8 +115,7 @@ public final class StorageIterator {
         }
         if start < lower { isValid = false; return }
         movingForward = false
-        let sequence = snapshot.sequence
-        for i in hotSources.indices { hotSources[i].seekForPrevious(start, sequence) }
+        for i in hotSources.indices { hotSources[i].seekForPrevious(start) }
         for i in runSources.indices { runSources[i].seekForPrevious(start) }
         try pickBackward()
     }
@@ -71,42 +123,145 @@ public final class StorageIterator {
     public func seekFirst() throws(OmenError) { try seek(lower) }
     public func seekLast() throws(OmenError) { try seekForPrevious(upper == nil ? Int64.max : upper! &- 1) }
 
+    @inline(__always)
     public func next() throws(OmenError) {
+        if soloIndex >= 0 { try nextInSolo(); return }
         guard isValid else { return }
         if !movingForward {
             if key == Int64.max { isValid = false; return }
             try seek(key + 1)
             return
         }
-        if hotSources.isEmpty && runSources.count == 1 { try nextInOnlyRun(); return }
         advanceSources(at: key)
         try pickForward()
     }
 
-    /// `next` when a single run is the only source (e.g. after a flush or bulk load):
-    /// no merge, just the run's next live entry.
-    private func nextInOnlyRun() throws(OmenError) {
-        let run = runSources[0].columns  // the source keeps the run alive
-        var position = runSources[0].position
+    /// `next` on the single-run walk: the run's next live entry below `soloLimit`, or,
+    /// past it, back to the merge.
+    @inline(__always)
+    private func nextInSolo() throws(OmenError) {
+        let run = soloColumns.unsafelyUnwrapped
+        var position = soloPosition
         while true {
             position &+= 1
             guard position < run.count else { break }
             let candidate = run.keys[position]
-            if let upper, candidate >= upper { break }
+            guard candidate < soloLimit else { break }
             if run.isTombstone(position) { continue }
-            runSources[0].position = position
-            runSources[0].key = candidate
+            soloPosition = position
             key = candidate
-            value = try checkedValue(0, position)
+            let found = run.uncheckedValue(position)
+            if !run.isVerified(found) { try checkBlocks(found, soloIndex) }
+            value = found
             return
         }
-        runSources[0].position = min(position, run.count)
-        runSources[0].isValid = false
-        isValid = false
+        // Leave the walk: the run source resumes at `position` (its first key not taken).
+        let index = soloIndex
+        soloIndex = -1
+        runSources[index].position = min(position, run.count)
+        runSources[index].settle()
+        try pickForward()
+    }
+
+    /// `OrderedCursor.borrowEntries` (StorageIteratorBatch.swift) with the single-run walk
+    /// done in place: the entries of a stretch only one run holds are handed out straight
+    /// from its columns, the iterator's position written once per stretch.
+    public func borrowEntries(forward: Bool, maxEntries: Int, keys: UnsafeMutablePointer<Int64>?,
+                              values: UnsafeMutablePointer<UnsafeRawPointer?>,
+                              lengths: UnsafeMutablePointer<Int>) throws(OmenError) -> Int {
+        var count = 0
+        while count < maxEntries && isValid {
+            keys?[count] = key
+            values[count] = value.baseAddress ?? emptyBorrowedValue
+            lengths[count] = value.count
+            count += 1
+            if forward && soloIndex >= 0 && count < maxEntries {
+                let run = soloColumns.unsafelyUnwrapped
+                let limit = soloLimit
+                var position = soloPosition
+                var last = position
+                if !run.hasTombstones && run.fixedValueSize >= 0 {
+                    // Every entry is live and a value's place follows from its position: hand
+                    // out the whole stretch below `limit` once its heap span is verified.
+                    let first = position &+ 1
+                    var stop = min(run.count, first &+ (maxEntries &- count))
+                    if stop > first && run.keys[stop &- 1] >= limit { stop = Self.lowerBound(run.keys, first, stop, limit) }
+                    let size = run.fixedValueSize
+                    let span = UnsafeRawBufferPointer(start: run.heap + first &* size, count: (stop &- first) &* size)
+                    if stop > first && run.isVerified(span) {
+                        for p in first..<stop {
+                            keys?[count] = run.keys[p]
+                            values[count] = run.heap + p &* size
+                            lengths[count] = size
+                            count &+= 1
+                        }
+                        position = stop &- 1
+                        last = position
+                    }
+                }
+                while count < maxEntries {
+                    position &+= 1
+                    guard position < run.count else { break }
+                    let candidate = run.keys[position]
+                    guard candidate < limit else { break }
+                    if run.isTombstone(position) { continue }
+                    let found = run.uncheckedValue(position)
+                    if !run.isVerified(found) { try checkBlocks(found, soloIndex) }
+                    keys?[count] = candidate
+                    values[count] = found.baseAddress ?? emptyBorrowedValue
+                    lengths[count] = found.count
+                    count += 1
+                    last = position
+                }
+                if last != soloPosition {
+                    soloPosition = last
+                    key = run.keys[last]
+                    value = run.uncheckedValue(last)
+                }
+            }
+            if forward { try next() } else { try previous() }
+        }
+        return count
+    }
+
+    /// The first index in `keys[low..<high]` whose key is >= `target` (sorted keys).
+    private static func lowerBound(_ keys: UnsafePointer<Int64>, _ low: Int, _ high: Int, _ target: Int64) -> Int {
+        var low = low, high = high
+        while low < high {
+            let middle = (low &+ high) >> 1
+            if keys[middle] < target { low = middle &+ 1 } else { high = middle }
+        }
+        return low
+    }
+
+    /// Starts the single-run walk when exactly one source holds the current key and it
+    /// is a run (called after the merge landed on a key, moving forward).
+    private func enterSolo() {
+        var limit = upper ?? Int64.max
+        for source in hotSources where source.isValid {
+            if source.key == key { return }
+            limit = min(limit, source.key)
+        }
+        var holder = -1
+        for i in runSources.indices where runSources[i].isValid {
+            let k = runSources[i].key
+            if k == key {
+                if holder >= 0 { return }
+                holder = i
+            } else {
+                limit = min(limit, k)
+            }
+        }
+        guard holder >= 0 else { return }
+        soloIndex = holder
+        soloPosition = runSources[holder].position
+        soloLimit = limit
+        soloColumns = runSources[holder].columns
     }
 
     public func previous() throws(OmenError) {
         guard isValid else { return }
+        soloIndex = -1
         if movingForward {
             if key == Int64.min { isValid = false; return }
             try seekForPrevious(key - 1)
@@ -132,19 +287,18 @@ public final class StorageIterator {
             try runSources[index].run.blockChecks!.check(value)
         } catch {
             isValid = false
+            soloIndex = -1
             throw error
         }
     }
 
     private func advanceSources(at current: Int64) {
-        let sequence = snapshot.sequence
-        for i in hotSources.indices where hotSources[i].isValid && hotSources[i].key == current { hotSources[i].next(sequence) }
+        for i in hotSources.indices where hotSources[i].isValid && hotSources[i].key == current { hotSources[i].next() }
         for i in runSources.indices where runSources[i].isValid && runSources[i].key == current { runSources[i].next() }
     }
 
     private func retreatSources(at current: Int64) {
-        let sequence = snapshot.sequence
-        for i in hotSources.indices where hotSources[i].isValid && hotSources[i].key == current { hotSources[i].previous(sequence) }
+        for i in hotSources.indices where hotSources[i].isValid && hotSources[i].key == current { hotSources[i].previous() }
         for i in runSources.indices where runSources[i].isValid && runSources[i].key == current { runSources[i].previous() }
     }
 
@@ -162,8 +316,12 @@ public final class StorageIterator {
 
     /// Sets the current entry from the newest source holding `candidate`; false for a tombstone.
     private func takeNewest(_ candidate: Int64) throws(OmenError) -> Bool {
-        for source in hotSources where source.isValid && source.key == candidate {
-            let record = source.record!
+        for i in hotSources.indices where hotSources[i].isValid && hotSources[i].key == candidate {
+            guard let record = hotSources[i].visibleRecord(at: snapshot.sequence) else {
+                // Only versions newer than the snapshot: this tier does not hold the key.
+                hotSources[i].skip()
+                continue
+            }
             if record.isTombstone { return false }
             key = candidate
             value = record.value
@@ -181,7 +339,11 @@ public final class StorageIterator {
     private func pickForward() throws(OmenError) {
         while let candidate = extremeKey(smallest: true) {
             if let upper, candidate >= upper { break }
-            if try takeNewest(candidate) { isValid = true; return }
+            if try takeNewest(candidate) {
+                isValid = true
+                enterSolo()
+                return
+            }
             advanceSources(at: candidate)
         }
         isValid = false
@@ -197,25 +359,34 @@ public final class StorageIterator {
     }
 }
 
-/// A position in one hot tier, at keys that have a version visible at the snapshot.
+/// A position in one hot tier.
 ///
 /// Reads the tier lock-free in batches: `HotTier.collect` copies up to `batchSize`
-/// consecutive keys with their newest records (a consistent copy even while a writer
-/// inserts), and steps run over the copy. Records never move, so a copied record stays
-/// valid; keys inserted after the copy was taken carry newer sequence numbers than the
-/// snapshot, so the snapshot would not show them anyway.
+/// (after a seek `firstBatchSize`) consecutive keys with their newest records (a
+/// consistent copy even while a writer inserts), and steps run over the copy. Records
+/// never move, so a copied record stays valid; keys inserted after the copy was taken
+/// carry newer sequence numbers than the snapshot, so the snapshot would not show them
+/// anyway.
+///
+/// The source stands at every copied key, whether or not a version of it is visible at
+/// the snapshot: the record (a cache miss in the tier's arena) is read only when the
+/// merge reaches the key (`visibleRecord`), never for keys past the end of a scan.
 private struct HotSource {
     static let batchSize = 64
+    /// A seek copies fewer keys: a short scan over mostly-run data needs a few hot keys
+    /// at most, and a long one gets full batches from the second copy on.
+    static let firstBatchSize = 8
     let tier: HotTier
     /// The current batch: `keys[0..<count]`, `records[0..<count]`, in the direction of travel.
     private let keys: UnsafeMutablePointer<Int64>
     private let records: UnsafeMutablePointer<UInt64>
     private var count = 0
+    /// How many keys the last copy asked for (fewer came: the tier ended there).
+    private var requested = 0
     private var index = 0
     private var forward = true
     var isValid = false
     var key: Int64 = 0
-    var record: HotRecord?
 
     init(tier: HotTier) {
         self.tier = tier
@@ -229,59 +400,82 @@ private struct HotSource {
         UnsafeMutableRawPointer(keys).deallocate()
     }
 
-    mutating func seek(_ target: Int64, _ sequence: UInt64) { fill(from: target, forward: true, sequence) }
-    mutating func seekForPrevious(_ target: Int64, _ sequence: UInt64) { fill(from: target, forward: false, sequence) }
-
-    mutating func next(_ sequence: UInt64) {
-        guard isValid else { return }
-        if !forward { if key == Int64.max { isValid = false } else { seek(key + 1, sequence) }; return }
-        index += 1
-        settle(sequence)
+    /// The current key's newest version visible at `sequence`, or nil when every
+    /// version of it is newer (the merge then `skip`s the key). Valid sources only.
+    func visibleRecord(at sequence: UInt64) -> HotRecord? {
+        HotRecord(payload: records[index])?.visible(at: sequence)
     }
 
-    mutating func previous(_ sequence: UInt64) {
+    mutating func seek(_ target: Int64) { fill(from: target, forward: true) }
+    mutating func seekForPrevious(_ target: Int64) { fill(from: target, forward: false) }
+
+    mutating func next() {
         guard isValid else { return }
-        if forward { if key == Int64.min { isValid = false } else { seekForPrevious(key - 1, sequence) }; return }
-        index += 1
-        settle(sequence)
+        if !forward { if key == Int64.max { isValid = false } else { seek(key + 1) }; return }
+        skip()
     }
 
-    private mutating func fill(from target: Int64, forward: Bool, _ sequence: UInt64) {
+    mutating func previous() {
+        guard isValid else { return }
+        if forward { if key == Int64.min { isValid = false } else { seekForPrevious(key - 1) }; return }
+        skip()
+    }
+
+    /// Moves to the following copied key in the direction of travel.
+    mutating func skip() {
+        index += 1
+        let ahead = index + Self.prefetchDistance - 1
+        if ahead < count { prefetchRecords(ahead..<ahead + 1) }
+        settle()
+    }
+
+    private mutating func fill(from target: Int64, forward: Bool) {
         self.forward = forward
-        count = tier.collect(from: target, forward: forward, limit: Self.batchSize, keys: keys, records: records)
+        requested = Self.firstBatchSize
+        count = tier.collect(from: target, forward: forward, limit: requested, keys: keys, records: records)
         index = 0
-        settle(sequence)
+        prefetchRecords(0..<count)
+        settle()
     }
 
-    /// Moves to the first copied key with a version visible at `sequence`, copying the
-    /// next batch when this one runs out.
-    private mutating func settle(_ sequence: UInt64) {
-        while true {
-            while index < count {
-                if let visible = HotRecord(payload: records[index])?.visible(at: sequence) {
-                    isValid = true
-                    key = keys[index]
-                    record = visible
-                    return
-                }
-                index += 1
-            }
+    /// How many copied keys ahead of the current one have their records prefetched.
+    static let prefetchDistance = 8
+
+    /// Starts loading the records of copied keys `range`: the merge reads the record of
+    /// every key it reaches, each a miss somewhere in the tier's arena, and loaded ahead
+    /// (while the other sources seek and the run entries between are handed out) the
+    /// misses overlap instead of following one another.
+    private func prefetchRecords(_ range: Range<Int>) {
+        for i in range {
+            if let record = UnsafeRawPointer(bitPattern: UInt(records[i])) { odb_prefetch(record) }
+        }
+    }
+
+    /// Stands at the copied key `index`, copying the next batch when this one ran out.
+    private mutating func settle() {
+        if index == count {
             // A short batch was the end of the tier.
-            guard count == Self.batchSize else { break }
-            let last = keys[count - 1]
-            if forward ? last == Int64.max : last == Int64.min { break }
-            count = tier.collect(from: forward ? last + 1 : last - 1, forward: forward, limit: Self.batchSize,
+            let last = count > 0 ? keys[count - 1] : 0
+            guard count == requested, count > 0, forward ? last != Int64.max : last != Int64.min else {
+                isValid = false
+                return
+            }
+            requested = Self.batchSize
+            count = tier.collect(from: forward ? last + 1 : last - 1, forward: forward, limit: requested,
                                  keys: keys, records: records)
             index = 0
+            guard count > 0 else { isValid = false; return }
+            prefetchRecords(0..<min(count, Self.prefetchDistance))
         }
-        isValid = false
-        record = nil
+        isValid = true
+        key = keys[index]
     }
 }
 
 /// A position in one run.
 private struct RunSource {
-    // While valid, `key == run.keys[position]` (`StorageIterator.nextInOnlyRun` keeps it).
+    // While valid, `key == run.keys[position]` (except during `StorageIterator`'s
+    // single-run walk, which updates the source when it leaves).
     let run: RunFile
     let columns: RunColumns
     var position = 0
@@ -293,7 +487,7 @@ private struct RunSource {
         columns = run.columns
     }
 
-    private mutating func settle() {
+    mutating func settle() {
         isValid = position >= 0 && position < run.count
         if isValid { key = run.keys[position] }
     }
@@ -301,6 +495,8 @@ private struct RunSource {
     mutating func seek(_ target: Int64) {
         position = run.lowerBound(target)
         settle()
+        // The merge reads this entry's value next: start loading it while the other runs seek.
+        if isValid && columns.fixedValueSize > 0 { odb_prefetch(columns.heap + position &* columns.fixedValueSize) }
     }
 
     mutating func seekForPrevious(_ target: Int64) {

@@ -6,8 +6,8 @@ public enum CursorCopyOutcome: Equatable {
     case valueTooLarge(length: Int)
 }
 
-/// Batched reads from a cursor: many entries copied per call, so that bindings with a
-/// high per-call cost (ctypes, JNI, ...) can scan at engine speed.
+/// Batched reads from a cursor: many entries copied (or handed out) per call, so that
+/// bindings with a high per-call cost (ctypes, JNI, ...) can scan at engine speed.
 extension OrderedCursor {
     /// Copies up to `maxEntries` entries, starting at the current one and moving
     /// after each (forward or backward): keys into `keys` (if not nil), value
@@ -37,5 +37,35 @@ extension OrderedCursor {
             if forward { try next() } else { try previous() }
         }
         return .copied(count: count)
+    }
+}
+
+/// The address `borrowEntries` hands out for an empty value that has none of its own:
+/// never nil, so that callers can tell an entry from a missing one; never read.
+let emptyBorrowedValue = UnsafeRawPointer(UnsafeMutableRawPointer.allocate(byteCount: 1, alignment: 1))
+
+extension OrderedCursor {
+    /// Hands out up to `maxEntries` entries, starting at the current one and moving
+    /// after each (forward or backward): keys into `keys` (if not nil), the address of
+    /// each value (never nil: `emptyBorrowedValue` for an empty value without one) into
+    /// `values` and its length into `lengths`, without copying. The values are borrowed as `value` is: valid while
+    /// the snapshot they were read from lives (a `StorageIterator`'s until it is
+    /// refreshed or freed; a `TransactionIterator`'s until its transaction is freed).
+    /// Returns how many; fewer than `maxEntries` only at the end.
+    /// - Throws: `.corruption` when a step reaches a damaged value (the iterator is then
+    ///   invalid and the entries handed out by this call are void).
+    public func borrowEntries(forward: Bool, maxEntries: Int, keys: UnsafeMutablePointer<Int64>?,
+                              values: UnsafeMutablePointer<UnsafeRawPointer?>,
+                              lengths: UnsafeMutablePointer<Int>) throws(OmenError) -> Int {
+        var count = 0
+        while count < maxEntries && isValid {
+            let current = value
+            keys?[count] = key
+            values[count] = current.baseAddress ?? emptyBorrowedValue
+            lengths[count] = current.count
+            count += 1
+            if forward { try next() } else { try previous() }
+        }
+        return count
     }
 }

@@ -38,6 +38,12 @@ public final class TransactionIterator {
         isValid = false
     }
 
+    /// A transaction's iterator reads the transaction's view: it cannot move to a later
+    /// state. Always throws `.misuse`.
+    public func refresh() throws(OmenError) {
+        throw OmenError(.misuse, "a transaction's iterator cannot refresh: it reads the transaction's view")
+    }
+
     /// Positions at the first key >= `target` (within the bounds).
     public func seek(_ target: Int64) throws(OmenError) {
         try transaction.checkActive()

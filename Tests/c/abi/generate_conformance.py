@@ -175,6 +175,10 @@ RULES: Dict[str, Rule] = {
     "omendb_iterator_read": R(args={"direction": "1", "max_entries": "4", "capacity": "64"},
                               optional=("keys", "buffer"), sizes={"max_entries": CAPACITY, "capacity": CAPACITY},
                               zero={"capacity": TOO_SMALL}, ints={"direction": {"0": INVALID, "2": INVALID}}),
+    "omendb_iterator_read_borrowed": R(args={"direction": "1", "max_entries": "4"}, optional=("keys",),
+                                       sizes={"max_entries": CAPACITY},
+                                       ints={"direction": {"0": INVALID, "2": INVALID}}),
+    "omendb_iterator_refresh": R(),  # the fixture's iterators are over the database's current state
     "omendb_flush": R(),
     "omendb_compact": R(),
     "omendb_verify": R(),

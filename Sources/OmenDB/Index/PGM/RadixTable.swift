@@ -1,3 +1,5 @@
+import COmenDBShim
+
 /// A radix table over a sorted array of keys (a PGM's leaf-segment first keys): key
 /// `k` falls in bucket `bucket(k − first)`, and `starts[b]` is the index of the first
 /// key whose bucket is ≥ `b`. The upper bound of any query in a bucket lies between
@@ -32,11 +34,13 @@ struct RadixTable {
 
     /// A table over `keys[0..<count]` (sorted), or an empty one (no `starts`) when
     /// there is nothing to route or the positions do not fit 32 bits.
-    init(keys: UnsafePointer<Int64>, count: Int) {
+    /// `extraBits`: the table has about 2^extraBits to 2^(extraBits + 1) buckets per key
+    /// (more buckets: fewer keys to search per bucket, a larger table).
+    init(keys: UnsafePointer<Int64>, count: Int, extraBits: Int = 2) {
         guard count >= 2, count < Int(UInt32.max) else { return }
         first = keys[0]
         let span = UInt64(bitPattern: keys[count &- 1] &- first)
-        let wanted = min(Self.maximumBits, (Int.bitWidth &- count.leadingZeroBitCount) &+ 2)
+        let wanted = min(Self.maximumBits, (Int.bitWidth &- count.leadingZeroBitCount) &+ extraBits)
         let spanBits = UInt64.bitWidth &- span.leadingZeroBitCount
         let linearShift = UInt64(max(0, spanBits &- wanted))
         let octaveBits = Int.bitWidth &- spanBits.leadingZeroBitCount
@@ -86,6 +90,13 @@ struct RadixTable {
         }
         total += Double(run) * Double(run)
         return total / Double(count)
+    }
+
+    /// Starts loading the table entries that `range(key)` reads (batched lookups).
+    @inline(__always)
+    func prefetch(_ key: Int64) {
+        let b = Self.bucket(UInt64(bitPattern: key &- first), logarithmic, shift)
+        odb_prefetch(UnsafeRawPointer(starts! + Int(min(b, UInt64(bucketCount)))))
     }
 
     /// The positions `lo...hi` of the key array between which the upper bound of `key`

@@ -91,4 +91,17 @@ final class AutoSelectionTests: XCTestCase {
         XCTAssertTrue(AutoSelection.candidates(limit, IndexConfiguration()).contains { $0.kind == .alex })
         XCTAssertFalse(AutoSelection.candidates(limit + 1, IndexConfiguration()).contains { $0.kind == .alex })
     }
+
+    /// A run's model (array kinds only) is never ALEX, even on keys where ALEX would win.
+    func testArrayKindsOnlyNeverBuildsALEX() throws {
+        XCTAssertFalse(AutoSelection.candidates(1_000, IndexConfiguration(), arrayKindsOnly: true).contains { $0.kind == .alex })
+        for distribution in IndexKeyDistribution.allCases {
+            let keys = distribution.keys(20_000)
+            let choice = try keys.withUnsafeBufferPointer { (buffer) throws(OmenError) in
+                try AutoSelection.choose(buffer.baseAddress!, buffer.count, IndexConfiguration(), arrayKindsOnly: true)
+            }
+            XCTAssertNotEqual(choice.model.kind, .alex, "\(distribution): \(choice.note)")
+            XCTAssertTrue(choice.note.hasSuffix("; array kinds only"), choice.note)
+        }
+    }
 }

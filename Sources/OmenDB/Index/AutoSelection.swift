@@ -25,8 +25,11 @@ enum AutoSelection {
 
     /// PGM at the configured ε; RMI at its default leaf density and, unless the leaf
     /// count is configured, at 4× that density (smaller windows, leaves in DRAM) and
-    /// at ¼ of it (larger windows, leaves in L2); one linear model; ALEX up to `alexCandidateLimit` keys.
-    static func candidates(_ count: Int, _ configuration: IndexConfiguration) -> [Candidate] {
+    /// at ¼ of it (larger windows, leaves in L2); one linear model; ALEX up to
+    /// `alexCandidateLimit` keys unless `arrayKindsOnly` (a run's model: ALEX keeps its
+    /// own copy of the keys, and it is the costliest candidate to build).
+    static func candidates(_ count: Int, _ configuration: IndexConfiguration,
+                           arrayKindsOnly: Bool = false) -> [Candidate] {
         var list = [Candidate(name: "pgm", kind: .pgm, configuration: configuration),
                     Candidate(name: "rmi", kind: .rmi, configuration: configuration)]
         if configuration.rmiLeafCount == 0 {
@@ -38,7 +41,7 @@ enum AutoSelection {
             list.append(Candidate(name: "rmi-sparse", kind: .rmi, configuration: sparse))
         }
         list.append(Candidate(name: "linear", kind: .linear, configuration: configuration))
-        if count <= alexCandidateLimit {
+        if count <= alexCandidateLimit && !arrayKindsOnly {
             list.append(Candidate(name: "alex", kind: .alex, configuration: configuration))
         }
         return list
@@ -49,9 +52,9 @@ enum AutoSelection {
         var note: String
     }
 
-    static func choose(_ keys: UnsafePointer<Int64>, _ count: Int,
-                       _ configuration: IndexConfiguration) throws(OmenError) -> Choice {
-        let candidates = candidates(count, configuration)
+    static func choose(_ keys: UnsafePointer<Int64>, _ count: Int, _ configuration: IndexConfiguration,
+                       arrayKindsOnly: Bool = false) throws(OmenError) -> Choice {
+        let candidates = candidates(count, configuration, arrayKindsOnly: arrayKindsOnly)
         var best: (index: Int, model: IndexModel, cost: LookupCostModel.Estimate)?
         var costs: [LookupCostModel.Estimate] = []
         for (i, candidate) in candidates.enumerated() {
@@ -66,7 +69,11 @@ enum AutoSelection {
         for (i, cost) in costs.enumerated() {
             note += " \(candidates[i].name) \(cost.summary)"
         }
-        if count > alexCandidateLimit { note += "; no alex above \(alexCandidateLimit) keys" }
+        if arrayKindsOnly {
+            note += "; array kinds only"
+        } else if count > alexCandidateLimit {
+            note += "; no alex above \(alexCandidateLimit) keys"
+        }
         return Choice(model: winner.model, note: note)
     }
 }

@@ -209,14 +209,13 @@ final class RunWriter {
     /// The model of a run over `keys` in `IndexFormat`: the configured kind, or under `.auto`
     /// `AutoSelection`'s pick. ALEX is never a run's model (it keeps its own copy of every
     /// key in gapped arrays, about 23 bytes per key, where a run's keys are already an
-    /// immutable sorted column the array kinds search in place): when `.auto` picks it,
-    /// the run takes PGM.
+    /// immutable sorted column the array kinds search in place): `.auto` chooses among
+    /// the array kinds only.
     static func encodeModel(keys: UnsafeBufferPointer<Int64>, configuration: IndexConfiguration) throws(OmenError) -> [UInt8] {
         let base = keys.baseAddress ?? UnsafePointer(KeyStorage.empty)
-        var built: IndexModel
+        let built: IndexModel
         if configuration.kind == .auto {
-            built = try AutoSelection.choose(base, keys.count, configuration).model
-            if built.kind == .alex { built = try IndexModel.build(.pgm, base, keys.count, configuration) }
+            built = try AutoSelection.choose(base, keys.count, configuration, arrayKindsOnly: true).model
         } else {
             built = try IndexModel.build(configuration.kind, base, keys.count, configuration)
         }

@@ -43,6 +43,29 @@ final class IndexSerializationTests: XCTestCase {
         }
     }
 
+    /// An RMI leaf's prediction is not clamped to its positions, so its error bounds may
+    /// exceed the key count (an outlier far below a dense run of keys): such a leaf must
+    /// load. (The crash test's bulk loads made this shape: one key at -2, one 4096 below
+    /// the run, then a run of consecutive keys; loading failed with "error above 2580
+    /// exceeds 2240".)
+    func testRMILeafErrorsBeyondTheKeyCountRoundTrip() throws {
+        let base = Int64(1) << 40
+        var exceeded = 0
+        for size in [400, 1_000, 2_238] {
+            let keys = [-2, base + 4_096] + (0..<Int64(size)).map { base + 8_192 + $0 }
+            for leaves in [0, 1, 2, 4, 16] {
+                let original = try LearnedIndex(keys: keys, configuration: configuration(.rmi, leaves: leaves))
+                guard case .rmi(let rmi) = original.model else { return XCTFail("not an RMI") }
+                if rmi.leafModels.contains(where: { Int($0.errorAbove) > keys.count || Int($0.errorBelow) > keys.count }) {
+                    exceeded += 1
+                }
+                let loaded = try LearnedIndex.load(keys: keys, from: original.serialized())
+                assertAgreesWithReference(loaded, keys, IndexReference.queries(keys, random: 300), "n=\(keys.count) leaves \(leaves)")
+            }
+        }
+        XCTAssertGreaterThan(exceeded, 0, "the shape gives some leaf an error beyond the key count")
+    }
+
     func testEveryFlippedByteIsRejectedOrHarmless() throws {
         for (kind, leaves, size) in [(IndexKind.linear, 0, 400), (.rmi, 6, 400), (.pgm, 0, 400), (.alex, 0, 5000)] {
             // ALEX needs more than one data node's keys (2048) to have inner nodes.

@@ -163,7 +163,8 @@ enum IndexLoader {
         var knots: [Int64] = []
         for _ in 0..<knotCount { knots.append(try reader.i64()) }
         for i in knots.indices.dropFirst() where knots[i - 1] > knots[i] { throw corrupt("RMI knots out of order") }
-        let leaves = try readModels(&reader, leafCount, over: keys, count: count, allowEmpty: true, anchors: anchors).map(rmiLeaf)
+        let leaves = try readModels(&reader, leafCount, over: keys, count: count, allowEmpty: true, anchors: anchors,
+                                    errorLimit: Int(RMILeaf.wideError)).map(rmiLeaf)
         var storage: UnsafeMutableBufferPointer<Int64>?
         var knotBuffer = UnsafeBufferPointer<Int64>(start: nil, count: 0)
         if knotCount > 0 {
@@ -192,8 +193,12 @@ enum IndexLoader {
 
     /// `modelCount` models that tile `0..<count` in order, each anchored at its first target
     /// (checked when `anchors`).
+    /// `errorLimit`: the largest error bound a model may state (default `count`: a
+    /// `BoundedLinearModel` clamps its prediction to its positions; an RMI leaf does not,
+    /// so its bounds may exceed the key count, up to its whole-leaf sentinel).
     private static func readModels(_ reader: inout ByteReader, _ modelCount: Int, over targets: UnsafePointer<Int64>,
-                                   count: Int, allowEmpty: Bool, anchors: Bool = true) throws(OmenError) -> [BoundedLinearModel] {
+                                   count: Int, allowEmpty: Bool, anchors: Bool = true,
+                                   errorLimit: Int? = nil) throws(OmenError) -> [BoundedLinearModel] {
         guard modelCount <= reader.remaining / IndexFormat.modelSize else { throw corrupt("model count \(modelCount)") }
         var models: [BoundedLinearModel] = []
         models.reserveCapacity(modelCount)
@@ -202,8 +207,8 @@ enum IndexLoader {
             let key = try reader.i64(), slope = try reader.f64(), intercept = try reader.f64()
             let start = try reader.count(atMost: count, "model start")
             let end = try reader.count(atMost: count, "model end")
-            let below = try reader.count(atMost: count, "error below")
-            let above = try reader.count(atMost: count, "error above")
+            let below = try reader.count(atMost: errorLimit ?? count, "error below")
+            let above = try reader.count(atMost: errorLimit ?? count, "error above")
             guard start == expectedStart, end >= start, allowEmpty || end > start,
                   slope.isFinite, slope >= 0, intercept.isFinite else {
                 throw corrupt("model \(m) (positions \(start)..<\(end), slope \(slope))")

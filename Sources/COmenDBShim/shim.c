@@ -16,7 +16,7 @@ uint32_t *odb_shim_thread_lock_ranks(void) {
 #include <pthread.h>
 #include <stdlib.h>
 
-_Thread_local odb_reader_slot *odb_shim_thread_reader __attribute__((tls_model("initial-exec")));
+_Thread_local odb_reader_slot *odb_shim_thread_reader;
 uint64_t odb_shim_global_epoch __attribute__((aligned(128))) = 1;
 
 static pthread_mutex_t registry_lock = PTHREAD_MUTEX_INITIALIZER;

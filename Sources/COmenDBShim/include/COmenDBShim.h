@@ -92,10 +92,10 @@ typedef struct odb_reader_slot {
     char padding[128 - 32];
 } __attribute__((aligned(128))) odb_reader_slot;
 
-/* Initial-exec TLS: one %fs-relative load per read instead of a __tls_get_addr call.
- * Eight bytes of the static TLS surplus glibc reserves for libraries loaded later
- * with dlopen (as Python's ctypes loads libomendb.so). */
-extern _Thread_local odb_reader_slot *odb_shim_thread_reader __attribute__((tls_model("initial-exec")));
+/* General-dynamic TLS (a __tls_get_addr call per read): initial-exec would save it but
+ * draws on glibc's small static TLS surplus for dlopen'd libraries, which runs out when
+ * several copies of libomendb.so are loaded into one process (Python's discovery tests). */
+extern _Thread_local odb_reader_slot *odb_shim_thread_reader;
 extern uint64_t odb_shim_global_epoch;
 
 /* Registers the calling thread's slot (first read only). */

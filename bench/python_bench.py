@@ -1,22 +1,40 @@
 #!/usr/bin/env python3
-"""Python-binding benchmark: OmenDB's Python package (when its Database class
-exists) against the peers' usual Python packages: lmdb, sqlite3 (stdlib),
-plyvel (LevelDB) and rocksdict (RocksDB). Packages that are not installed are
-skipped and named on stderr (bench/setup.sh installs them with pip).
+"""Python-binding benchmark: OmenDB's Python package against py-lmdb (and, on
+request, sqlite3, plyvel and rocksdict), each used the way its users use it.
 
-    bench/python_bench.py [--n 100000] [--value-size 100] [--reps 3] [--out FILE]
+    bench/python_bench.py [--n 100000] [--value-size 100] [--ops 20000] [--reps 5]
+                          [--stores omendb,lmdb] [--out FILE]
 
-Workloads (uniform random Int64 keys from a seeded numpy generator; each one
-warmed up, then `reps` measured repetitions; time.perf_counter_ns, a monotonic
-clock, around each batch of 1000 operations):
-  py-get        single gets of random existing keys          metric get_ns
-  py-put        single puts of new keys, one commit each     metric insert_ops_s
-  py-batch-get  gets of a numpy int64 array of 1000 keys
-                through the package's multi-get if it has one metric get_ns
-  py-iterate    full ordered iteration over all keys         metric scan_keys_s
-Output: one JSON object per line, same fields as the C harness, appended to
-bench/results/python-<date>-<commit>.jsonl (store names are prefixed "py-").
-Durability as in the C suite: sync off everywhere.
+Every store is loaded with the same n uniform random int64 keys (seeded numpy
+generator) and value_size-byte values. Then, for each of `reps` repetitions
+(after one warm-up repetition), every workload runs once on every store, the
+stores in alternating order from one repetition to the next, so that a change in
+machine load hits all of them alike. Reported: the median over the repetitions,
+and OmenDB's time as a ratio of py-lmdb's from the same run (lower is better for
+OmenDB; `--ratios-only` prints just that table).
+
+Fairness: each store is driven as its documentation shows. py-lmdb reads in one
+long-lived read transaction (`txn = env.begin()`, `txn.get`, `txn.cursor()`),
+writes one transaction per put (a commit each, as OmenDB's put), and its keys
+(8 big-endian bytes, sign bit flipped, so byte order is int64 order) are encoded
+once, outside the timed loops. Omendb gets Python ints and numpy int64 arrays.
+Only the loop over the prepared keys is timed (time.perf_counter_ns).
+
+Workloads (ns per key or per operation):
+  py-get          single gets of random existing keys          get_ns
+  py-put          single puts of new keys, one commit each      put_ns (and insert_ops_s)
+  py-iterate      full ordered iteration, (key, value) pairs    scan_ns_per_key (and scan_keys_s)
+  py-batch-get    1000 distinct random keys per call: py-lmdb   get_ns
+                  Cursor.getmulti (list of (key, value)), omendb
+                  Database.multi_get_arrays (numpy: one value
+                  buffer + offsets); sqlite3 IN (...), rocksdict
+                  get(list), plyvel a loop of gets
+  py-multi-get-list   omendb Database.multi_get (list of bytes)
+  py-multi-get-copy   omendb Snapshot.multi_get_bytes (copies)
+  py-multi-get-view   omendb Snapshot.multi_get (zero-copy memoryviews)
+Output: one JSON object per line (same fields as the C harness) appended to
+bench/results/python-<date>-<commit>.jsonl, a .meta.jsonl sidecar, and the
+ratio table on stdout. Sync off everywhere (as the C suite).
 """
 
 import argparse
@@ -36,10 +54,11 @@ import numpy as np
 BENCH = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(BENCH)
 SIGN = 1 << 63
+BATCH = 1000
 
 
 def be_key(k):
-    """8 big-endian bytes, sign bit flipped: byte order == Int64 order."""
+    """8 big-endian bytes, sign bit flipped: byte order == int64 order."""
     return ((int(k) + SIGN) & 0xFFFFFFFFFFFFFFFF).to_bytes(8, "big")
 
 
@@ -48,42 +67,74 @@ def value_for(k, size):
     return head + bytes((int(k) * 31 + i) & 0xFF for i in range(size - 8)) if size > 8 else head[:size]
 
 
-class LmdbStore:
+def timed(fn, items):
+    """ns spent calling fn on every element of items (the loop included, as a user's)."""
+    t0 = time.perf_counter_ns()
+    for item in items:
+        fn(item)
+    return time.perf_counter_ns() - t0
+
+
+class Store:
+    """One store under test. prepare_keys turns int keys into what its get takes;
+    the other methods return callables or do the workload."""
+    name = module = version = ""
+    extra = ()  # OmenDB-only workloads
+
+    def prepare_keys(self, keys):
+        return [be_key(k) for k in keys]
+
+    def prepare_batch(self, array):
+        return [be_key(k) for k in array.tolist()]
+
+
+class LmdbStore(Store):
     name, module = "py-lmdb", "lmdb"
 
     def __init__(self, path, payload):
         import lmdb
-        self.lmdb = lmdb
         self.version = f"{lmdb.__version__} (LMDB {'.'.join(map(str, lmdb.version()))})"
-        self.env = lmdb.open(path, map_size=payload * 4 + (64 << 20), sync=False, metasync=False,
+        self.env = lmdb.open(path, map_size=max(payload * 8, 2 << 30), sync=False, metasync=False,
                              writemap=True, lock=True)
+        self.txn = None
 
     def bulk(self, keys, values):
         with self.env.begin(write=True) as txn:
-            cur = txn.cursor()
-            cur.putmulti(((be_key(k), v) for k, v in zip(keys, values)), append=True)
+            txn.cursor().putmulti(((be_key(k), v) for k, v in zip(keys, values)), append=True)
+        self.reader()
 
-    def put(self, k, v):
-        with self.env.begin(write=True) as txn:
-            txn.put(be_key(k), v)
+    def reader(self):
+        """The long-lived read transaction (renewed after writes, as an application would)."""
+        if self.txn is not None:
+            self.txn.abort()
+        self.txn = self.env.begin(buffers=False)
 
-    def get(self, k):
-        with self.env.begin(buffers=False) as txn:
-            return txn.get(be_key(k))
+    def getter(self):
+        return self.txn.get
 
-    def batch_get(self, arr):
-        with self.env.begin() as txn:
-            return [v for _, v in txn.cursor().getmulti([be_key(k) for k in arr.tolist()])]
+    def putter(self):
+        begin = self.env.begin
+
+        def put(item):
+            with begin(write=True) as txn:
+                txn.put(item[0], item[1])
+        return put
 
     def iterate(self):
-        with self.env.begin() as txn:
-            return sum(1 for _ in txn.cursor().iternext())
+        count = 0
+        for _ in self.txn.cursor():
+            count += 1
+        return count
+
+    def batch_get(self, prepared):
+        return self.txn.cursor().getmulti(prepared)
 
     def close(self):
+        self.txn.abort()
         self.env.close()
 
 
-class SqliteStore:
+class SqliteStore(Store):
     name, module = "py-sqlite3", "sqlite3"
 
     def __init__(self, path, payload):
@@ -93,31 +144,41 @@ class SqliteStore:
         self.db.execute("PRAGMA synchronous=OFF")
         self.db.execute("CREATE TABLE kv (k INTEGER PRIMARY KEY, v BLOB)")
 
+    def prepare_keys(self, keys):
+        return [(k,) for k in keys]
+
+    def prepare_batch(self, array):
+        keys = array.tolist()
+        return f"SELECT v FROM kv WHERE k IN ({','.join('?' * len(keys))})", keys
+
     def bulk(self, keys, values):
         self.db.execute("BEGIN")
         self.db.executemany("INSERT INTO kv VALUES (?, ?)", zip(map(int, keys), values))
         self.db.execute("COMMIT")
 
-    def put(self, k, v):
-        self.db.execute("INSERT OR REPLACE INTO kv VALUES (?, ?)", (int(k), v))
+    def reader(self):
+        pass
 
-    def get(self, k):
-        row = self.db.execute("SELECT v FROM kv WHERE k = ?", (int(k),)).fetchone()
-        return row[0] if row else None
+    def getter(self):
+        execute = self.db.execute
+        return lambda key: execute("SELECT v FROM kv WHERE k = ?", key).fetchone()
 
-    def batch_get(self, arr):
-        keys = arr.tolist()
-        marks = ",".join("?" * len(keys))
-        return [r[0] for r in self.db.execute(f"SELECT v FROM kv WHERE k IN ({marks})", keys)]
+    def putter(self):
+        execute = self.db.execute
+        return lambda item: execute("INSERT OR REPLACE INTO kv VALUES (?, ?)", (int.from_bytes(item[0], "big") - SIGN,
+                                                                              item[1]))
 
     def iterate(self):
         return sum(1 for _ in self.db.execute("SELECT k, v FROM kv ORDER BY k"))
+
+    def batch_get(self, prepared):
+        return self.db.execute(*prepared).fetchall()
 
     def close(self):
         self.db.close()
 
 
-class PlyvelStore:
+class PlyvelStore(Store):
     name, module = "py-plyvel", "plyvel"
 
     def __init__(self, path, payload):
@@ -127,30 +188,32 @@ class PlyvelStore:
                             lru_cache_size=int(payload * 1.5) + (32 << 20))
 
     def bulk(self, keys, values):
-        for i in range(0, len(keys), 1000):
-            with self.db.write_batch(sync=False) as wb:
-                for k, v in zip(keys[i:i + 1000], values[i:i + 1000]):
-                    wb.put(be_key(k), v)
+        with self.db.write_batch(sync=False) as wb:
+            for k, v in zip(keys, values):
+                wb.put(be_key(k), v)
         self.db.compact_range()
 
-    def put(self, k, v):
-        self.db.put(be_key(k), v, sync=False)
+    def reader(self):
+        pass
 
-    def get(self, k):
-        return self.db.get(be_key(k))
+    def getter(self):
+        return self.db.get
 
-    def batch_get(self, arr):  # plyvel has no multi-get
-        get = self.db.get
-        return [get(be_key(k)) for k in arr.tolist()]
+    def putter(self):
+        put = self.db.put
+        return lambda item: put(item[0], item[1], sync=False)
 
     def iterate(self):
         return sum(1 for _ in self.db.iterator())
+
+    def batch_get(self, prepared):  # plyvel has no multi-get
+        return list(map(self.db.get, prepared))
 
     def close(self):
         self.db.close()
 
 
-class RocksdictStore:
+class RocksdictStore(Store):
     name, module = "py-rocksdict", "rocksdict"
 
     def __init__(self, path, payload):
@@ -170,77 +233,90 @@ class RocksdictStore:
 
     def bulk(self, keys, values):
         import rocksdict
-        for i in range(0, len(keys), 1000):
-            wb = rocksdict.WriteBatch(raw_mode=True)
-            for k, v in zip(keys[i:i + 1000], values[i:i + 1000]):
-                wb.put(be_key(k), v)
-            self.db.write(wb)
+        wb = rocksdict.WriteBatch(raw_mode=True)
+        for k, v in zip(keys, values):
+            wb.put(be_key(k), v)
+        self.db.write(wb)
         self.db.flush()
 
-    def put(self, k, v):
-        self.db.put(be_key(k), v)
+    def reader(self):
+        pass
 
-    def get(self, k):
-        return self.db.get(be_key(k))
+    def getter(self):
+        return self.db.get
 
-    def batch_get(self, arr):
-        return self.db.get([be_key(k) for k in arr.tolist()])
+    def putter(self):
+        put = self.db.put
+        return lambda item: put(item[0], item[1])
 
     def iterate(self):
-        it = self.db.iter()
-        it.seek_to_first()
-        count = 0
-        while it.valid():
-            it.key(), it.value()
-            count += 1
-            it.next()
-        return count
+        return sum(1 for _ in self.db.items())
+
+    def batch_get(self, prepared):
+        return self.db.get(prepared)
 
     def close(self):
         self.db.close()
 
 
-class OmenStore:
-    """OmenDB's Python package; used only when it exposes a Database class."""
+class OmenStore(Store):
     name, module = "py-omendb", "omendb"
+    extra = ("py-multi-get-list", "py-multi-get-copy", "py-multi-get-view")
 
     def __init__(self, path, payload):
         import omendb
-        if not hasattr(omendb, "Database"):
-            raise ImportError("omendb has no Database class yet")
-        self.version = getattr(omendb, "__version__", "?")
+        self.version = omendb.__version__
         self.db = omendb.Database(os.path.join(path, "db"), sync="off")  # as the peers: no fsync per commit
-        self.get_many = (getattr(self.db, "multi_get", None) or getattr(self.db, "get_many", None)
-                         or getattr(self.db, "get_batch", None))
+        self.snapshot = None
+
+    def prepare_keys(self, keys):
+        return list(keys)
+
+    def prepare_batch(self, array):
+        return array
 
     def bulk(self, keys, values):
-        loader = getattr(self.db, "bulk_load", None)
-        if loader:
-            loader(np.asarray(keys, dtype=np.int64), list(values))
-        else:
-            for k, v in zip(keys, values):
-                self.db.put(int(k), v)
+        self.db.bulk_load(keys, values)
+        self.reader()
 
-    def put(self, k, v):
-        self.db.put(int(k), v)
+    def reader(self):
+        if self.snapshot is not None:
+            self.snapshot.close()
+        self.snapshot = self.db.snapshot()
 
-    def get(self, k):
-        return self.db.get(int(k))
+    def getter(self):
+        return self.db.get
 
-    def batch_get(self, arr):
-        if self.get_many:
-            return self.get_many(arr)
-        return [self.db.get(k) for k in arr.tolist()]
+    def putter(self):
+        put = self.db.put
+        return lambda item: put(item[0], item[1])
 
     def iterate(self):
-        items = getattr(self.db, "items", None)
-        return sum(1 for _ in (items() if items else iter(self.db)))
+        count = 0
+        for _ in self.db.items():
+            count += 1
+        return count
+
+    def batch_get(self, prepared):
+        return self.db.multi_get_arrays(prepared)
+
+    def run_extra(self, workload, prepared):
+        if workload == "py-multi-get-list":
+            return self.db.multi_get(prepared)
+        if workload == "py-multi-get-copy":
+            return self.snapshot.multi_get_bytes(prepared)
+        views = self.snapshot.multi_get(prepared)
+        for view in views:
+            view.release()  # as a `with` over them would; the snapshot keeps no other reference
+        return views
 
     def close(self):
-        getattr(self.db, "close", lambda: None)()
+        self.snapshot.close()
+        self.db.close()
 
 
-STORES = [OmenStore, SqliteStore, LmdbStore, PlyvelStore, RocksdictStore]
+STORES = {"omendb": OmenStore, "lmdb": LmdbStore, "sqlite3": SqliteStore, "plyvel": PlyvelStore,
+          "rocksdict": RocksdictStore}
 
 
 def git(*args):
@@ -251,126 +327,176 @@ def git(*args):
         return ""
 
 
-def timed_batches(ops, fn, batch=1000):
-    """Summed perf_counter_ns over batches of `batch` calls of fn(i)."""
-    total = 0
-    for start in range(0, ops, batch):
-        t0 = time.perf_counter_ns()
-        for i in range(start, min(start + batch, ops)):
-            fn(i)
-        total += time.perf_counter_ns() - t0
-    return total
+def check_batch(store, array, got):
+    if len(got) != len(array):
+        raise RuntimeError(f"{store.name}: batch get returned {len(got)} results for {len(array)} keys")
 
 
-def run_store(cls, args, keys, new_keys, emit):
-    tmp = tempfile.mkdtemp(prefix="py-", dir=args.tmpdir)
-    try:
-        store = cls(tmp, args.n * (8 + args.value_size))
-        values = [value_for(k, args.value_size) for k in keys]
-        store.bulk(keys, values)
-        rng = np.random.default_rng(args.seed + 1)
-        line = lambda workload, metric, value, unit, run: emit(dict(
-            store=store.name, workload=workload, dataset="uniform", n=args.n, value_size=args.value_size,
-            metric=metric, value=value, unit=unit, run=run, version=store.version))
+def run(args, stores, keys, new_keys, emit):
+    """Every workload on every store, rep by rep, stores in alternating order."""
+    rng = np.random.default_rng(args.seed + 1)
+    per_rep = min(args.ops, len(new_keys) // (args.reps + 1))
+    results = {}  # (store, workload) -> [ns per op, one per rep]
+    inserted = 0
+    for rep in range(-1, args.reps):
+        order = stores if rep % 2 else stores[::-1]
+        sample = keys[rng.integers(0, len(keys), args.ops)].tolist()
+        batches = [keys[rng.choice(len(keys), BATCH, replace=False)] for _ in range(max(1, args.ops // BATCH))]
+        chunk = new_keys[(rep + 1) * per_rep:(rep + 2) * per_rep].tolist()
+        values = [value_for(k, args.value_size) for k in chunk]
+        inserted += len(chunk)
 
-        def check(k, v):
-            if v is None or bytes(v[:8]) != (int(k) & 0xFFFFFFFFFFFFFFFF).to_bytes(8, "little"):
-                raise RuntimeError(f"{store.name}: wrong value for key {k}")
+        def record(store, workload, ns_per_op):
+            if rep >= 0:
+                results.setdefault((store.name, workload), []).append(ns_per_op)
 
-        for r in range(-1, args.reps):  # single gets
-            sample = keys[rng.integers(0, len(keys), args.ops)].tolist()
-            ns = timed_batches(len(sample), lambda i: store.get(sample[i]))
-            check(sample[0], store.get(sample[0]))
-            if r >= 0:
-                line("py-get", "get_ns", ns / len(sample), "ns", r)
-        for r in range(-1, args.reps):  # batch gets through numpy
-            total, count = 0, 0
-            for _ in range(max(1, args.ops // 1000)):
-                arr = keys[rng.choice(len(keys), 1000, replace=False)]  # distinct keys
+        for store in order:  # single gets
+            prepared = store.prepare_keys(sample)
+            get = store.getter()
+            ns = timed(get, prepared)
+            if get(prepared[0]) is None:
+                raise RuntimeError(f"{store.name}: key {sample[0]} missing")
+            record(store, "py-get", ns / len(prepared))
+        for store in order:  # batch gets (numpy arrays for omendb, the peer's multi-get otherwise)
+            prepared = [store.prepare_batch(b) for b in batches]
+            t0 = time.perf_counter_ns()
+            for p in prepared:
+                store.batch_get(p)
+            ns = time.perf_counter_ns() - t0
+            check_batch(store, batches[0], store.batch_get(prepared[0]))
+            record(store, "py-batch-get", ns / (len(batches) * BATCH))
+            for workload in store.extra:
                 t0 = time.perf_counter_ns()
-                got = store.batch_get(arr)
-                total += time.perf_counter_ns() - t0
-                count += len(arr)
-                if len(got) != len(arr) or any(v is None for v in got):
-                    raise RuntimeError(f"{store.name}: batch get returned {len(got)} values for {len(arr)} keys")
-            if r >= 0:
-                line("py-batch-get", "get_ns", total / count, "ns", r)
-        per_rep = min(args.ops, len(new_keys) // (args.reps + 1))
-        for r in range(-1, args.reps):  # single puts of new keys
-            chunk = new_keys[(r + 1) * per_rep:(r + 2) * per_rep].tolist()
-            vals = [value_for(k, args.value_size) for k in chunk]
-            ns = timed_batches(len(chunk), lambda i: store.put(chunk[i], vals[i]))
-            if r >= 0:
-                line("py-put", "insert_ops_s", len(chunk) * 1e9 / ns, "ops/s", r)
-        for r in range(-1, args.reps):  # full iteration
+                for p in prepared:
+                    store.run_extra(workload, p)
+                ns = time.perf_counter_ns() - t0
+                got = store.run_extra(workload, prepared[0])
+                if len(got) != BATCH or any(v is None for v in got):
+                    raise RuntimeError(f"{store.name}: {workload} missed keys")
+                record(store, workload, ns / (len(batches) * BATCH))
+        for store in order:  # single puts of new keys, one commit each
+            items = list(zip(store.prepare_keys(chunk), values))
+            ns = timed(store.putter(), items)
+            record(store, "py-put", ns / len(items))
+            store.reader()  # a reader that wants to see the new keys renews its view
+        for store in order:  # full iteration
             t0 = time.perf_counter_ns()
             count = store.iterate()
             ns = time.perf_counter_ns() - t0
-            if count != len(keys) + (args.reps + 1) * per_rep:
-                raise RuntimeError(f"{store.name}: iteration saw {count} keys")
-            if r >= 0:
-                line("py-iterate", "scan_keys_s", count * 1e9 / ns, "keys/s", r)
-        store.close()
-    finally:
-        shutil.rmtree(tmp, ignore_errors=True)
+            if count != len(keys) + inserted:
+                raise RuntimeError(f"{store.name}: iteration saw {count} keys, expected {len(keys) + inserted}")
+            record(store, "py-iterate", ns / count)
+
+    for (name, workload), samples in results.items():
+        store = next(s for s in stores if s.name == name)
+        for run_index, ns in enumerate(samples):
+            base = dict(store=name, workload=workload, dataset="uniform", n=args.n, value_size=args.value_size,
+                        run=run_index, version=store.version)
+            if workload == "py-put":
+                emit(dict(base, metric="insert_ops_s", value=1e9 / ns, unit="ops/s"))
+            elif workload == "py-iterate":
+                emit(dict(base, metric="scan_keys_s", value=1e9 / ns, unit="keys/s"))
+            else:
+                emit(dict(base, metric="get_ns", value=ns, unit="ns"))
+    return {key: statistics.median(samples) for key, samples in results.items()}
+
+
+TARGETS = {  # issue 12: OmenDB's time / py-lmdb's time
+    "py-get": ("<= 1.2", lambda r: r <= 1.2),
+    "py-put": ("<= 1.0", lambda r: r <= 1.0),
+    "py-iterate": ("<= 1.0", lambda r: r <= 1.0),
+    "py-batch-get": ("<= 0.25 (4x faster)", lambda r: r <= 0.25),
+}
+
+
+def print_table(medians, stores, out):
+    names = [s.name for s in stores]
+    workloads = []
+    for _, workload in medians:
+        if workload not in workloads:
+            workloads.append(workload)
+    out.write("| workload (median ns per key/op) | " + " | ".join(names) +
+              (" | omendb / lmdb | target |" if "py-lmdb" in names and "py-omendb" in names else " |") + "\n")
+    out.write("|---|" + "---:|" * len(names) + ("---:|---|" if "py-lmdb" in names and "py-omendb" in names else "")
+              + "\n")
+    for workload in workloads:
+        cells = [f"{medians[(n, workload)]:.0f}" if (n, workload) in medians else "" for n in names]
+        row = f"| {workload} | " + " | ".join(cells) + " |"
+        if "py-lmdb" in names and "py-omendb" in names:
+            omen = medians.get(("py-omendb", workload))
+            lmdb = medians.get(("py-lmdb", workload))
+            if workload in ("py-multi-get-view",) and ("py-omendb", "py-multi-get-copy") in medians:
+                ratio = omen / medians[("py-omendb", "py-multi-get-copy")]
+                row += f" {ratio:.2f}x of copy | <= 1.0 of copy: {'met' if ratio <= 1.0 else 'MISSED'} |"
+            elif omen is not None and lmdb is not None:
+                ratio = omen / lmdb
+                target = TARGETS.get(workload)
+                row += f" {ratio:.2f}x | " + (f"{target[0]}: {'met' if target[1](ratio) else 'MISSED'}"
+                                              if target else "") + " |"
+            else:
+                row += " | |"
+        out.write(row + "\n")
 
 
 def main():
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--n", type=int, default=100_000)
     p.add_argument("--value-size", type=int, default=100)
-    p.add_argument("--ops", type=int, default=20_000, help="operations per repetition")
-    p.add_argument("--reps", type=int, default=3)
+    p.add_argument("--ops", type=int, default=20_000, help="operations per workload and repetition")
+    p.add_argument("--reps", type=int, default=5)
     p.add_argument("--seed", type=int, default=42)
+    p.add_argument("--stores", default="omendb,lmdb",
+                   help=f"comma-separated, from {','.join(STORES)} (missing packages are skipped)")
     p.add_argument("--out")
     p.add_argument("--tmpdir", default=os.path.join(BENCH, ".cache"))
     args = p.parse_args()
     os.makedirs(args.tmpdir, exist_ok=True)
+    print(f"seed {args.seed}; load average at start {os.getloadavg()}", file=sys.stderr)
 
     rng = np.random.default_rng(args.seed)
     pool = np.unique(rng.integers(np.iinfo(np.int64).min, np.iinfo(np.int64).max, 2 * args.n, dtype=np.int64))
     rng.shuffle(pool)
     keys = np.sort(pool[: args.n])
     new_keys = pool[args.n:]
+    values = [value_for(k, args.value_size) for k in keys.tolist()]
 
     commit = git("rev-parse", "--short=12", "HEAD") or "nocommit"
     today = datetime.datetime.now(datetime.timezone.utc).strftime("%Y%m%d")
     out_path = args.out or os.path.join(BENCH, "results", f"python-{today}-{commit}.jsonl")
     os.makedirs(os.path.dirname(os.path.abspath(out_path)), exist_ok=True)
     started = time.time()
-    failures, skipped, ran = [], [], []
-    with open(out_path, "a") as out:
-        def emit(rec):
-            out.write(json.dumps(rec) + "\n")
-            out.flush()
-
-        for cls in STORES:
+    load_start = os.getloadavg()
+    skipped, stores, dirs = [], [], []
+    try:
+        for name in args.stores.split(","):
+            cls = STORES[name]
             try:
                 __import__(cls.module)
-                if cls is OmenStore:
-                    import omendb
-                    if not hasattr(omendb, "Database"):
-                        raise ImportError("omendb has no Database class yet")
             except ImportError as e:
                 skipped.append(f"{cls.name}: {e}")
                 print(f"skipping {cls.name}: {e}", file=sys.stderr)
                 continue
-            t0 = time.time()
-            try:
-                run_store(cls, args, keys, new_keys, emit)
-                ran.append(cls.name)
-                print(f"  {cls.name:14s} {time.time() - t0:5.1f}s", file=sys.stderr)
-            except Exception as e:  # report, go on with the other stores, fail at the end
-                failures.append(f"{cls.name}: {e!r}")
-                print(f"FAILED {cls.name}: {e!r}", file=sys.stderr)
+            path = tempfile.mkdtemp(prefix="py-", dir=args.tmpdir)
+            dirs.append(path)
+            store = cls(path, args.n * (8 + args.value_size) * 3)
+            store.bulk(keys, values)
+            stores.append(store)
+        with open(out_path, "a") as out:
+            medians = run(args, stores, keys, new_keys, lambda rec: out.write(json.dumps(rec) + "\n"))
+        for store in stores:
+            store.close()
+    finally:
+        for path in dirs:
+            shutil.rmtree(path, ignore_errors=True)
+    print_table(medians, stores, sys.stdout)
     meta = dict(started_utc=datetime.datetime.fromtimestamp(started, datetime.timezone.utc).isoformat(),
                 duration_s=round(time.time() - started, 1), command="bench/python_bench.py " + " ".join(sys.argv[1:]),
                 git_commit=git("rev-parse", "HEAD"), git_dirty=bool(git("status", "--porcelain", "--untracked-files=no")),
-                python=sys.version.split()[0], numpy=np.__version__, ran=ran, skipped=skipped, failures=failures)
+                python=sys.version.split()[0], numpy=np.__version__, ran=[s.name for s in stores], skipped=skipped,
+                failures=[], loadavg_at_start=load_start, loadavg_at_end=os.getloadavg(), seed=args.seed)
     with open(out_path[: -len(".jsonl")] + ".meta.jsonl" if out_path.endswith(".jsonl") else out_path + ".meta", "a") as f:
         f.write(json.dumps(meta) + "\n")
-    print(f"results -> {out_path}", file=sys.stderr)
-    sys.exit(1 if failures else 0)
+    print(f"results -> {out_path}; load average at end {os.getloadavg()}", file=sys.stderr)
 
 
 if __name__ == "__main__":

@@ -51,7 +51,7 @@ from .errors import (
     TooLargeError,
     UnsupportedError,
 )
-from .database import Database, DatabaseStats, Snapshot, WriteBatch, open
+from .database import Database, DatabaseStats, Snapshot, ValueArrays, WriteBatch, open
 from .transaction import Transaction
 from .index import IndexStats, LearnedIndex
 
@@ -66,6 +66,7 @@ __all__ = [
     "DatabaseStats",
     "WriteBatch",
     "Snapshot",
+    "ValueArrays",
     "Transaction",
     "open",
     "LearnedIndex",

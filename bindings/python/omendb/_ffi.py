@@ -288,6 +288,25 @@ _GIL_HOLDING = frozenset({
 #: GIL-holding functions that also get a GIL-releasing twin, ``<name>_releasing_gil``.
 _RELEASING_TWINS = frozenset({"omendb_get"})
 
+#: Hot-path twins, ``fast_<name>``: the same C functions with every parameter
+#: declared ``c_void_p`` and called with plain ints (handles and buffers as
+#: addresses, keys and lengths as values), because ctypes converts an int to a
+#: ``c_void_p`` argument for about half the cost of a ``c_int64``/``c_size_t`` one
+#: or a typed-pointer one (docs/performance.md, "Python binding (issue 12)"). This
+#: is exact on the LP64 ABIs the library is built for (x86-64 SysV, AArch64),
+#: where int64_t, size_t and pointers are all passed in one 64-bit integer
+#: register. The callers in database.py check every argument's type and range
+#: first (a c_void_p parameter would also accept bytes or str as a pointer).
+#: name: (restype, parameter count).
+_FAST_SIGNATURES: Dict[str, Tuple[object, int]] = {
+    "omendb_get": (c_int, 5),
+    "omendb_put": (c_int, 4),
+    "omendb_delete": (c_int, 2),
+    "omendb_snapshot_multi_get": (c_int, 6),
+    "omendb_snapshot_multi_get_copy": (c_int, 7),
+    "omendb_iterator_read": (c_int, 8),
+}
+
 
 class Api:
     """The declared C functions of one loaded library, as attributes named without
@@ -373,6 +392,12 @@ class Api:
     txn_commit: CFunction
     txn_rollback: CFunction
     txn_free: CFunction
+    fast_get: CFunction
+    fast_put: CFunction
+    fast_delete: CFunction
+    fast_snapshot_multi_get: CFunction
+    fast_snapshot_multi_get_copy: CFunction
+    fast_iterator_read: CFunction
 
     def __init__(self, library: _loader.LoadedLibrary) -> None:
         self.library = library
@@ -396,6 +421,16 @@ class Api:
                 twin.restype = restype
                 twin.argtypes = argtypes
                 setattr(self, name[len("omendb_"):] + "_releasing_gil", twin)
+        for name, (restype, count) in _FAST_SIGNATURES.items():
+            short = name[len("omendb_"):]
+            if short not in self._available:
+                setattr(self, "fast_" + short, getattr(self, short))  # raises UnsupportedError
+                continue
+            source = library.pydll if name in _GIL_HOLDING else library.cdll
+            fast = source[name]  # a new function object: the declared one keeps its types
+            fast.restype = restype  # type: ignore[assignment]
+            fast.argtypes = [c_void_p] * count
+            setattr(self, "fast_" + short, fast)
 
     def has(self, name: str) -> bool:
         """Whether the loaded library exports ``omendb_<name>`` (optional functions)."""

@@ -59,11 +59,14 @@ from __future__ import annotations
 import collections
 import ctypes
 import gc
+import itertools
 import os
 import threading
 import weakref
+from collections.abc import MutableMapping
 from dataclasses import dataclass
-from typing import Any, Callable, Deque, Dict, Iterator, List, Optional, Tuple, TypeVar, Union
+from typing import (Any, Callable, cast, Deque, Dict, Iterable, Iterator, List, Literal, NamedTuple, Optional, Tuple,
+                    TypeVar, Union, overload)
 
 import numpy as np
 
@@ -71,17 +74,25 @@ from . import _ffi
 from ._convert import int64_array
 from ._ffi import (BUFFER_TOO_SMALL, INDEX_KINDS, SYNC_MODES, BatchHandle, DbHandle, DbStatsStruct,
                    IteratorHandle, OptionsHandle, SnapshotHandle)
-from .errors import ClosedError, InvalidArgumentError, NOT_FOUND, OK, OutOfRangeError, UnsupportedError
+from .errors import (ClosedError, InvalidArgumentError, NOT_FOUND, NotFoundError, OK, OutOfRangeError,
+                     UnsupportedError)
 from .transaction import Transaction, run_transaction
 
-__all__ = ["Database", "DatabaseStats", "WriteBatch", "Snapshot", "open"]
+__all__ = ["Database", "DatabaseStats", "WriteBatch", "Snapshot", "ValueArrays", "SyncMode", "IndexKind", "open"]
 
 _INT64_MIN = _ffi.INT64_MIN
 _INT64_MAX = _ffi.INT64_MAX
 _GET_BUFFER_BYTES = 1 << 12  # values up to this size are read into the database's buffer
 
-BytesLike = Union[bytes, bytearray, memoryview, Any]
+#: What a value may be: bytes, or any object with a C-contiguous buffer
+#: (bytearray, memoryview, array.array, numpy arrays, mmap ...).
+BytesLike = Union[bytes, bytearray, memoryview, "np.ndarray[Any, Any]"]
+#: ``sync=`` of :class:`Database`.
+SyncMode = Literal["off", "normal", "full"]
+#: ``index_kind=`` of :class:`Database` ("alex" is refused for databases).
+IndexKind = Literal["auto", "linear", "rmi", "pgm", "alex"]
 _T = TypeVar("_T")
+_D = TypeVar("_D")
 
 
 def _key(key: object) -> int:
@@ -168,8 +179,15 @@ def _close_db(close: Callable[[Any], int], handle: Any, transactions: Dict[int, 
         close(handle)
 
 
-class Database:
-    """An open OmenDB database directory.
+class Database(MutableMapping[int, bytes]):
+    """An open OmenDB database directory: a :class:`collections.abc.MutableMapping`
+    from int64 keys to bytes values (``db[k]``, ``db[k] = v``, ``del db[k]``,
+    ``k in db``, ``len(db)``, ``iter(db)`` over the keys in order, ``get``,
+    ``pop``, ``popitem``, ``setdefault``, ``update``, ``clear``). A missing key
+    raises :class:`omendb.NotFoundError`, which is a ``KeyError``.
+
+    Equality and hashing are by identity (a database is a resource, not a value:
+    ``==`` never scans two databases).
 
     Args:
         path: the database directory (str or os.PathLike).
@@ -206,8 +224,8 @@ class Database:
 
     def __init__(self, path: Union[str, "os.PathLike[str]"], *, create_if_missing: bool = True,
                  error_if_exists: bool = False, create_in_nonempty_directory: bool = False,
-                 read_only: bool = False, sync: str = "normal",
-                 index_kind: str = "auto", hot_tier_bytes: Optional[int] = None,
+                 read_only: bool = False, sync: SyncMode = "normal",
+                 index_kind: IndexKind = "auto", hot_tier_bytes: Optional[int] = None,
                  max_value_size: Optional[int] = None) -> None:
         self._handle: Optional[Any] = None
         self._closed = True
@@ -247,11 +265,16 @@ class Database:
         self._lock = threading.Lock()
         self._released = False
         # get(): values up to _GET_BUFFER_BYTES are copied into a buffer taken
-        # from this pool (one per concurrent reader), then into bytes.
-        self._buffers: Deque[_ReadBuffer] = collections.deque()
-        self._c_get = ffi.get
-        self._c_put = ffi.put
-        self._c_delete = ffi.delete
+        # from this pool (one per concurrent reader), then into bytes. A buffer
+        # out of the pool is a get in flight (close() counts them, as _inflight).
+        self._buffers: List[_ReadBuffer] = []
+        self._buffer_count = 0
+        # The hot paths call the c_void_p twins (_ffi._FAST_SIGNATURES) with the
+        # handle's address as an int.
+        self._address: int = ctypes.cast(handle, ctypes.c_void_p).value or 0
+        self._c_get = ffi.fast_get
+        self._c_put = ffi.fast_put
+        self._c_delete = ffi.fast_delete
         # Live transactions (their finalizers, which end them), ended before the C close;
         # the lock keeps every C free of a transaction or its iterators out of the close.
         self._transactions: Dict[int, Callable[[], Any]] = {}
@@ -281,7 +304,7 @@ class Database:
             if self._closed:
                 return
             self._closed = True
-            if self._inflight or self._released:
+            if self._busy() or self._released:
                 return  # the last running call closes it (and drops its error)
             self._released = True
             self._finalizer.detach()
@@ -293,10 +316,17 @@ class Database:
     def _finish_close(self) -> None:
         """Closes the C handle once closed and no call is in flight (any thread)."""
         with self._lock:
-            if self._released or self._inflight:
+            if self._released or self._busy():
                 return
             self._released = True
         self._finalizer()
+
+    def _busy(self) -> bool:
+        """Whether a call is in flight: a registered one, or a get holding a buffer."""
+        return bool(self._inflight) or len(self._buffers) != self._buffer_count
+
+    __eq__ = object.__eq__
+    __hash__ = object.__hash__
 
     @property
     def closed(self) -> bool:
@@ -328,39 +358,57 @@ class Database:
     def _leave(self) -> None:
         inflight = self._inflight
         inflight.pop()
-        if self._closed and not inflight:
+        if self._closed and not self._busy():
             self._finish_close()
 
     # -- single keys -------------------------------------------------------------
 
+    @overload
+    def get(self, key: int) -> Optional[bytes]: ...
+
+    @overload
+    def get(self, key: int, default: Union[bytes, _D]) -> Union[bytes, _D]: ...
+
     def get(self, key: int, default: Any = None) -> Any:
-        """The value of ``key`` as bytes, or ``default`` when absent."""
+        """The value of ``key`` as bytes, or ``default`` when absent.
+
+        Raises:
+            TypeError: ``key`` is not an int (bool included).
+            OutOfRangeError: ``key`` is outside int64.
+            ClosedError: the database is closed.
+            CorruptionError: the value's bytes are damaged.
+        """
         if type(key) is not int or not _INT64_MIN <= key <= _INT64_MAX:
             key = _key(key)
         buffers = self._buffers
+        # Taking a buffer registers the call in flight (close() waits for it);
+        # then the closed check, then the C call (GIL held: a short copy).
         try:
             buffer = buffers.pop()
         except IndexError:
-            buffer = _ReadBuffer()
-        inflight = self._inflight
-        inflight.append(None)
+            buffer = self._new_buffer()
         try:
             if self._closed:
                 raise ClosedError("this Database is closed")
-            status = self._c_get(self._handle, key, buffer.address, _GET_BUFFER_BYTES, buffer.length_ref)
+            address, length_address, view, length = buffer
+            status = self._c_get(self._address, key, address, _GET_BUFFER_BYTES, length_address)
             if status == OK:
-                return buffer.view[:buffer.length.value].tobytes()
+                return view[:length.value].tobytes()
             if status == NOT_FOUND:
                 return default
             if status != BUFFER_TOO_SMALL:
                 raise self._api.error(status)
-            needed = buffer.length.value
+            needed = length.value
         finally:
             buffers.append(buffer)
-            inflight.pop()
-            if self._closed and not inflight:
+            if self._closed:
                 self._finish_close()
         return self._get_large(key, needed, default)
+
+    def _new_buffer(self) -> "_ReadBuffer":
+        with self._lock:  # counted exactly: close() compares the count with the pool
+            self._buffer_count += 1
+        return _read_buffer()
 
     def _get_large(self, key: int, needed: int, default: Any) -> Any:
         """get() of a value larger than the shared buffer: into its own buffer,
@@ -382,15 +430,16 @@ class Database:
             self._leave()
 
     def __getitem__(self, key: int) -> bytes:
-        """``db[key]``: the value as bytes. KeyError when ``key`` is absent."""
+        """``db[key]``: the value as bytes. :class:`omendb.NotFoundError` (a
+        ``KeyError``) when ``key`` is absent."""
         value = self.get(key, _MISSING)
-        if value is _MISSING:
-            raise KeyError(key)
-        return value  # type: ignore[no-any-return]
+        if isinstance(value, bytes):
+            return value
+        raise NotFoundError.for_key(key)
 
     def __contains__(self, key: object) -> bool:
         """``key in db``. TypeError / OutOfRangeError for keys that are not int64."""
-        return self.get(key, _MISSING) is not _MISSING  # type: ignore[arg-type]
+        return self.get(key, _MISSING) is not _MISSING  # type: ignore[call-overload]
 
     def put(self, key: int, value: BytesLike) -> None:
         """Stores ``value`` (bytes-like; copied) under ``key`` as one atomic commit.
@@ -402,13 +451,24 @@ class Database:
             ReadOnlyError: the database is read-only.
             OmenIOError: the log could not be written.
         """
-        key = _key(key)
-        pointer, length, keep = _value(value)
-        handle = self._enter()
+        if type(key) is not int or not _INT64_MIN <= key <= _INT64_MAX:
+            key = _key(key)
+        keep: Any = None
+        if type(value) is bytes:
+            pointer: Any = value
+            length = len(value)
+        else:
+            pointer, length, keep = _value(value)
+        inflight = self._inflight
+        inflight.append(None)
         try:
-            status = self._c_put(handle, key, pointer, length)
+            if self._closed:
+                raise ClosedError("this Database is closed")
+            status = self._c_put(self._address, key, pointer, length)
         finally:
-            self._leave()
+            inflight.pop()
+            if self._closed:
+                self._finish_close()
         del keep
         if status != OK:
             raise self._api.error(status)
@@ -417,30 +477,58 @@ class Database:
 
     def delete(self, key: int) -> None:
         """Deletes ``key`` (no error when absent). Errors as :meth:`put`."""
-        key = _key(key)
-        handle = self._enter()
+        if type(key) is not int or not _INT64_MIN <= key <= _INT64_MAX:
+            key = _key(key)
+        inflight = self._inflight
+        inflight.append(None)
         try:
-            status = self._c_delete(handle, key)
+            if self._closed:
+                raise ClosedError("this Database is closed")
+            status = self._c_delete(self._address, key)
         finally:
-            self._leave()
+            inflight.pop()
+            if self._closed:
+                self._finish_close()
         if status != OK:
             raise self._api.error(status)
 
     def __delitem__(self, key: int) -> None:
-        """``del db[key]``: KeyError when ``key`` is absent (as ``dict``); :meth:`delete` does not check."""
+        """``del db[key]``: :class:`omendb.NotFoundError` (a ``KeyError``) when
+        ``key`` is absent, as ``dict``; :meth:`delete` does not check."""
         if key not in self:
-            raise KeyError(key)
+            raise NotFoundError.for_key(key)
         self.delete(key)
 
     # -- many keys ---------------------------------------------------------------
 
-    def multi_get(self, keys: Any) -> List[Optional[bytes]]:
+    def multi_get(self, keys: Union["np.ndarray[Any, Any]", Iterable[int]]) -> List[Optional[bytes]]:
         """The values of ``keys`` (a numpy int64 array or a sequence of ints), read
-        at one consistent point in time: a list of bytes, None where absent."""
-        with self.snapshot() as snapshot:
-            return snapshot._multi_get_copy(keys)
+        at one consistent point in time: a list of bytes, None where absent.
+        The GIL is released during the lookups."""
+        return self._at_snapshot(lambda snapshot: _multi_get_list(self._api, snapshot, keys))
 
     get_many = multi_get
+
+    def multi_get_arrays(self, keys: Union["np.ndarray[Any, Any]", Iterable[int]]) -> "ValueArrays":
+        """As :meth:`multi_get`, but the result as numpy arrays (no Python object
+        per value): a :class:`ValueArrays` whose ``values`` holds the found values
+        back to back, value ``i`` being ``values[offsets[i]:offsets[i + 1]]``
+        (empty, with ``found[i]`` False, when ``keys[i]`` is absent)."""
+        return self._at_snapshot(lambda snapshot: _multi_get_arrays(self._api, snapshot, keys))
+
+    def _at_snapshot(self, read: Callable[[Any], _T]) -> _T:
+        """``read(snapshot)`` on a C snapshot of the current state, freed afterwards
+        (the snapshot stays readable even if the database closes meanwhile)."""
+        handle = self._enter()
+        try:
+            snapshot = SnapshotHandle()
+            self._api.check(self._api.snapshot_open(handle, ctypes.byref(snapshot)))
+        finally:
+            self._leave()
+        try:
+            return read(snapshot)
+        finally:
+            self._api.snapshot_free(snapshot)
 
     def bulk_load(self, keys: Any, values: Any) -> None:
         """Loads sorted, strictly increasing ``keys`` with their ``values`` (bytes-like)
@@ -550,11 +638,15 @@ class Database:
 
     # -- iteration ---------------------------------------------------------------
 
-    def items(self, lo: Optional[int] = None, hi: Optional[int] = None,
+    # items(), keys() and values() take a key range and return iterators (each
+    # over its own snapshot), where Mapping's return live views: hence the
+    # override ignores. They iterate as Mapping's views do.
+    def items(self, lo: Optional[int] = None, hi: Optional[int] = None,  # type: ignore[override]
               reverse: bool = False) -> Iterator[Tuple[int, bytes]]:
         """``(key, value)`` pairs with ``lo <= key < hi`` (None: unbounded), in
         ascending key order, or descending with ``reverse=True``. The view is a
-        snapshot taken when this is called.
+        snapshot taken when this is called. The iterator has ``close()`` (frees
+        its C iterator early; also done when exhausted or collected).
 
         Raises (here, not at the first item):
             InvalidArgumentError: ``lo > hi`` (``lo == hi`` is an empty range), as
@@ -563,18 +655,19 @@ class Database:
         """
         return self._iterate(lo, hi, reverse, _PAIRS)
 
-    def keys(self, lo: Optional[int] = None, hi: Optional[int] = None, reverse: bool = False) -> Iterator[int]:
+    def keys(self, lo: Optional[int] = None, hi: Optional[int] = None,  # type: ignore[override]
+             reverse: bool = False) -> Iterator[int]:
         """The keys in ``[lo, hi)``, as :meth:`items`."""
         return self._iterate(lo, hi, reverse, _KEYS)
 
-    def values(self, lo: Optional[int] = None, hi: Optional[int] = None, reverse: bool = False) -> Iterator[bytes]:
+    def values(self, lo: Optional[int] = None, hi: Optional[int] = None,  # type: ignore[override]
+               reverse: bool = False) -> Iterator[bytes]:
         """The values of the keys in ``[lo, hi)``, as :meth:`items`."""
         return self._iterate(lo, hi, reverse, _VALUES)
 
-    def __iter__(self) -> Iterator[Tuple[int, bytes]]:
-        """``for key, value in db``: every pair in ascending key order (like
-        :meth:`items`; note: pairs, not keys as for a dict)."""
-        return self.items()
+    def __iter__(self) -> Iterator[int]:
+        """``for key in db``: every key in ascending order (as a dict's keys)."""
+        return self._iterate(None, None, False, _KEYS)
 
     def __len__(self) -> int:
         """The exact number of keys. Counts them by iterating (O(n)); see
@@ -583,6 +676,28 @@ class Database:
         for _ in self._iterate(None, None, False, _KEYS):
             count += 1
         return count
+
+    def clear(self) -> None:
+        """Deletes every key, in one atomic write batch."""
+        with self.write_batch() as batch:
+            for key in self._iterate(None, None, False, _KEYS):
+                batch.delete(key)
+
+    def items_arrays(self, lo: Optional[int] = None, hi: Optional[int] = None, reverse: bool = False,
+                     limit: Optional[int] = None) -> ValueArrays:
+        """The entries of ``[lo, hi)`` (at most ``limit``, in key order or reversed)
+        as numpy arrays: a :class:`ValueArrays` (``found`` all True). Bounds and
+        errors as :meth:`items`."""
+        if limit is not None:
+            limit = _unsigned(limit, "limit")
+        lo = None if lo is None else _ffi.int64(lo, "lo")
+        hi = None if hi is None else _ffi.int64(hi, "hi")
+        handle = self._enter()
+        try:
+            iterator = _new_iterator(self._api, handle, None)
+        finally:
+            self._leave()
+        return _scan_arrays(self._api, iterator, lo, hi, bool(reverse), limit)
 
     def _iterate(self, lo: Optional[int], hi: Optional[int], reverse: bool, mode: int) -> Iterator[Any]:
         lo = None if lo is None else _ffi.int64(lo, "lo")
@@ -638,17 +753,17 @@ _MULTI_GET_BYTES = 1 << 16  # value bytes per copy multi-get call (grown for lar
 _SIZE_MAX = (1 << (8 * ctypes.sizeof(ctypes.c_size_t))) - 1
 
 
-class _ReadBuffer:
-    """A caller buffer for omendb_get with its length output, used by one call at a time."""
+#: A caller buffer for omendb_get, used by one call at a time: (address of the
+#: storage, address of the length output, a byte view of the storage, the length
+#: output). One tuple, unpacked in one step on the hot path.
+_ReadBuffer = Tuple[int, int, memoryview, ctypes.c_size_t]
 
-    __slots__ = ("storage", "address", "view", "length", "length_ref")
 
-    def __init__(self) -> None:
-        self.storage = ctypes.create_string_buffer(_GET_BUFFER_BYTES)
-        self.address = ctypes.addressof(self.storage)
-        self.view = memoryview(self.storage).cast("B")
-        self.length = ctypes.c_size_t()
-        self.length_ref = ctypes.byref(self.length)
+def _read_buffer() -> _ReadBuffer:
+    storage = ctypes.create_string_buffer(_GET_BUFFER_BYTES)
+    length = ctypes.c_size_t()
+    # The view keeps the storage alive.
+    return (ctypes.addressof(storage), ctypes.addressof(length), memoryview(storage).cast("B"), length)
 
 
 def _unsigned(value: object, what: str) -> int:
@@ -670,38 +785,223 @@ def _value_bytes(value: object) -> bytes:
         raise TypeError(f"value must be bytes-like, not {type(value).__name__}") from None
 
 
+class ValueArrays(NamedTuple):
+    """Many entries as numpy arrays, without a Python object per value
+    (:meth:`Database.multi_get_arrays`, :meth:`Database.items_arrays`).
+
+    Attributes:
+        keys: the keys, ``int64[n]``.
+        values: the values back to back, ``uint8[total]`` (one buffer).
+        offsets: ``int64[n + 1]``: value ``i`` is ``values[offsets[i]:offsets[i + 1]]``.
+        found: ``bool[n]``: False where a multi-get's key is absent (its value is
+            then empty); all True for a scan.
+    """
+
+    keys: "np.ndarray[Any, np.dtype[np.int64]]"
+    values: "np.ndarray[Any, np.dtype[np.uint8]]"
+    offsets: "np.ndarray[Any, np.dtype[np.int64]]"
+    found: "np.ndarray[Any, np.dtype[np.bool_]]"
+
+    def value(self, i: int) -> Optional[bytes]:
+        """Entry ``i``'s value as bytes (None when not found)."""
+        if not self.found[i]:
+            return None
+        return self.values[int(self.offsets[i]):int(self.offsets[i + 1])].tobytes()
+
+
+def _address(handle: Any) -> int:
+    """The address held by a ctypes pointer (handle) object, as an int."""
+    return ctypes.cast(handle, ctypes.c_void_p).value or 0
+
+
+def _key_array(keys: Any) -> "np.ndarray[Any, np.dtype[np.int64]]":
+    array, _ = int64_array(keys, "keys", copy=False)
+    if array.ndim != 1:
+        raise InvalidArgumentError("keys must be one-dimensional")
+    return array
+
+
+def _multi_get_copy(ffi: _ffi.Api, snapshot: Any, keys: Any) -> Tuple["np.ndarray[Any, Any]", "np.ndarray[Any, Any]",
+                                                                       "np.ndarray[Any, Any]"]:
+    """``(keys, lengths, values)`` of one omendb_snapshot_multi_get_copy pass (as
+    many calls as the buffer needs): ``lengths[i]`` is SIZE_MAX for an absent key,
+    ``values`` the found values back to back (uint8, exactly their total size)."""
+    array = _key_array(keys)
+    count = int(array.shape[0])
+    lengths = np.empty(count, dtype=np.uintp)
+    if not ffi.has("snapshot_multi_get_copy"):  # an older library: one zero-copy pass, then copies
+        pointers = np.empty(count, dtype=np.uintp)
+        ffi.check(ffi.snapshot_multi_get(snapshot, array, count, pointers, lengths, None))
+        lengths[pointers == 0] = _SIZE_MAX
+        string_at = ctypes.string_at
+        blob = b"".join([string_at(p, n) for p, n in zip(pointers.tolist(), lengths.tolist()) if p])
+        return array, lengths, np.frombuffer(blob, dtype=np.uint8)
+    call = ffi.fast_snapshot_multi_get_copy
+    handle = _address(snapshot)
+    out = np.empty(max(_MULTI_GET_BYTES, count * 128), dtype=np.uint8)
+    done = ctypes.c_size_t()
+    done_address = ctypes.addressof(done)
+    keys_address = array.ctypes.data
+    lengths_address = lengths.ctypes.data
+    start = used = 0
+    while start < count:
+        status = call(handle, keys_address + 8 * start, count - start, lengths_address + lengths.itemsize * start,
+                      out.ctypes.data + used, out.shape[0] - used, done_address)
+        if status == OK:
+            processed = done.value
+            found = lengths[start:start + processed]
+            used += int(found[found != _SIZE_MAX].sum())
+            start += processed
+            if start >= count:
+                break
+            needed = used + 1  # the buffer is full: grow it and go on from the next key
+        elif status == BUFFER_TOO_SMALL:  # the next value alone exceeds what is left
+            needed = used + int(lengths[start])
+        else:
+            raise ffi.error(status)
+        out = _grown(out, used, needed)
+    return array, lengths, out[:used]
+
+
+def _multi_get_arrays(ffi: _ffi.Api, snapshot: Any, keys: Any) -> ValueArrays:
+    array, lengths, values = _multi_get_copy(ffi, snapshot, keys)
+    found = lengths != _SIZE_MAX
+    offsets = np.zeros(array.shape[0] + 1, dtype=np.int64)
+    np.cumsum(np.where(found, lengths, 0).astype(np.int64), out=offsets[1:])
+    return ValueArrays(array, values, offsets, found)
+
+
+def _multi_get_list(ffi: _ffi.Api, snapshot: Any, keys: Any) -> List[Optional[bytes]]:
+    _, lengths, values = _multi_get_copy(ffi, snapshot, keys)
+    found = lengths != _SIZE_MAX
+    return _split(values.tobytes(), np.where(found, lengths, 0) if not found.all() else lengths, found)
+
+
+def _split(blob: bytes, lengths: "np.ndarray[Any, Any]", found: Optional["np.ndarray[Any, Any]"]) -> List[Any]:
+    """``blob`` cut into consecutive values of ``lengths`` (bytes each; None where
+    ``found`` is False), in C-level loops: no bytecode per value. Values of one
+    size (the common case) come from numpy's ``tolist`` over a void dtype of that
+    size (one bytes object per value, nothing else); others from slices."""
+    count = int(lengths.shape[0])
+    if count == 0:
+        return []
+    size = int(lengths[0])
+    if (lengths == size).all():
+        result: List[Any] = (np.frombuffer(blob, dtype=f"V{size}", count=count).tolist() if size
+                             else [b""] * count)
+    else:
+        ends = np.cumsum(lengths, dtype=np.int64)
+        starts = ends - lengths.astype(np.int64)
+        result = list(map(blob.__getitem__, map(slice, starts.tolist(), ends.tolist())))
+    if found is not None and not found.all():
+        for position in np.flatnonzero(~found).tolist():
+            result[position] = None
+    return result
+
+
+_span_types: Dict[int, Any] = {}
+
+
+def _span_type(size: int) -> Any:
+    """``c_ubyte * 2**k`` for the smallest 2**k >= size (cached)."""
+    bits = max(size - 1, 0).bit_length()
+    span = _span_types.get(bits)
+    if span is None:
+        span = _span_types.setdefault(bits, ctypes.c_ubyte * (1 << bits))
+    return span
+
+
 def _new_iterator(ffi: _ffi.Api, db: Any, snapshot: Any) -> Any:
     iterator = IteratorHandle()
     ffi.check(ffi.iterator_create(db, snapshot, ctypes.byref(iterator)))
     return iterator
 
 
-def _generate(ffi: _ffi.Api, iterator: Any, lo: Optional[int], hi: Optional[int], reverse: bool,
-              mode: int) -> Iterator[Any]:
-    """A generator over C ``iterator`` (owned) in ``[lo, hi)``. The C iterator is
-    freed when the generator finishes, is closed, or is collected (a finalizer on
-    the generator covers one that was never started).
+class _Scan(itertools.chain):  # type: ignore[type-arg]  # chain is generic in the stubs only
+    """The iterator :meth:`Database.items` and friends return: a chain over batches
+    (C-level ``next``, no bytecode per entry) read by a generator that owns the C
+    iterator. ``close()`` frees the C iterator early, as a generator's would."""
 
-    The bounds are set now, not at the first ``next()``: the C API rejects
-    ``lo > hi`` (InvalidArgumentError) and the caller sees it at the call."""
-    release: List[Callable[[], Any]] = []
-    walk = _walk_batched if ffi.has("iterator_read") else _walk_single
-    if hi is not None:  # exact in C: [lo, hi), so batches never overshoot hi
+    _batches: Iterator[Any]
+    _current: List[Iterator[Any]]  # the batch being handed out (to drop at close)
+
+    def close(self) -> None:
+        """Stops the scan (later ``next()`` raises StopIteration) and frees its C
+        iterator (also done when it is exhausted or garbage collected)."""
+        if self._current:
+            collections.deque(self._current.pop(), maxlen=0)  # drops what is left of this batch
+        self._batches.close()  # type: ignore[attr-defined]
+
+
+def _position(ffi: _ffi.Api, iterator: Any, lo: Optional[int], hi: Optional[int], reverse: bool) -> None:
+    if reverse:
+        ffi.check(ffi.iterator_seek_last(iterator))
+    elif lo is not None:
+        ffi.check(ffi.iterator_seek(iterator, lo))
+    else:
+        ffi.check(ffi.iterator_seek_first(iterator))
+
+
+def _set_bounds(ffi: _ffi.Api, iterator: Any, lo: Optional[int], hi: Optional[int]) -> None:
+    """Exact bounds in C, [lo, hi), so batches never overshoot hi; frees the
+    iterator when they are refused (lo > hi)."""
+    if hi is not None:
         status = ffi.iterator_set_bounds(iterator, _INT64_MIN if lo is None else lo, hi)
         if status != OK:
             error = ffi.error(status)
             ffi.iterator_free(iterator)
             raise error
 
-    def run() -> Iterator[Any]:
+
+def _generate(ffi: _ffi.Api, iterator: Any, lo: Optional[int], hi: Optional[int], reverse: bool,
+              mode: int) -> Iterator[Any]:
+    """An iterator over C ``iterator`` (owned) in ``[lo, hi)``. The C iterator is
+    freed when the scan finishes, is closed, or is collected (a finalizer on the
+    batch generator covers one that was never started).
+
+    The bounds are set now, not at the first ``next()``: the C API rejects
+    ``lo > hi`` (InvalidArgumentError) and the caller sees it at the call."""
+    _set_bounds(ffi, iterator, lo, hi)
+    if not ffi.has("iterator_read"):
+        release: List[Callable[[], Any]] = []
+
+        def single() -> Iterator[Any]:
+            try:
+                _position(ffi, iterator, lo, hi, reverse)
+                yield from _walk_single(ffi, iterator, lo, reverse, mode)
+            finally:
+                release[0]()
+
+        generator = single()
+        release.append(weakref.finalize(generator, ffi.iterator_free, iterator))
+        return generator
+    current: List[Iterator[Any]] = []
+    batches = _batches(ffi, iterator, lo, hi, reverse, mode, current)
+    scan = cast(_Scan, _Scan.from_iterable(batches))  # from_iterable makes the subclass
+    scan._batches = batches
+    scan._current = current
+    return scan
+
+
+def _batches(ffi: _ffi.Api, iterator: Any, lo: Optional[int], hi: Optional[int], reverse: bool,
+             mode: int, current: List[Iterator[Any]]) -> Iterator[Iterator[Any]]:
+    """Batches of entries (iterators over lists, or zips of keys and values) read
+    many per C call; the one handed out last is kept in ``current``. Frees
+    ``iterator`` when done, closed or collected."""
+    release: List[Callable[[], Any]] = []
+
+    def run() -> Iterator[Iterator[Any]]:
         try:
-            if reverse:
-                ffi.check(ffi.iterator_seek_last(iterator))
-            elif lo is not None:
-                ffi.check(ffi.iterator_seek(iterator, lo))
-            else:
-                ffi.check(ffi.iterator_seek_first(iterator))
-            yield from walk(ffi, iterator, lo, reverse, mode)
+            _position(ffi, iterator, lo, hi, reverse)
+            for keys, lengths, blob in _read_batches(ffi, iterator, lo, reverse, mode != _KEYS):
+                if mode == _KEYS:
+                    batch: Iterator[Any] = iter(keys)
+                elif mode == _PAIRS:
+                    batch = zip(keys, _split(blob, lengths, None))
+                else:
+                    batch = iter(_split(blob, lengths, None))
+                current[:] = [batch]
+                yield batch
         finally:
             release[0]()
 
@@ -712,34 +1012,36 @@ def _generate(ffi: _ffi.Api, iterator: Any, lo: Optional[int], hi: Optional[int]
 
 _FIRST_BATCH = 16     # entries in the first batched read (a scan may stop early)
 _LARGEST_BATCH = 1024  # entries per batched read once the scan is going
-_BATCH_BYTES = 1 << 16  # value bytes per batched read (grown for larger values)
+_BATCH_BYTES = 1 << 18  # value bytes per batched read (grown for larger values)
 
 
-def _walk_batched(ffi: _ffi.Api, iterator: Any, lo: Optional[int], reverse: bool, mode: int) -> Iterator[Any]:
-    """Entries from the positioned ``iterator``, read many per C call
-    (``omendb_iterator_read``). In reverse, stops below ``lo`` (forward, the
-    seek and the C bounds already keep to the range)."""
-    read = ffi.iterator_read
+def _read_batches(ffi: _ffi.Api, iterator: Any, lo: Optional[int], reverse: bool,
+                  with_values: bool) -> Iterator[Tuple[List[int], "np.ndarray[Any, Any]", bytes]]:
+    """``(keys, lengths, values)`` batches from the positioned ``iterator``, read
+    with ``omendb_iterator_read`` (values copied into one buffer, then into one
+    bytes object per batch). In reverse, stops below ``lo`` (forward, the seek and
+    the C bounds already keep to the range)."""
+    read = ffi.fast_iterator_read
+    handle = _address(iterator)
     direction = -1 if reverse else 1
     keys = np.empty(_LARGEST_BATCH, dtype=np.int64)
     lengths = np.empty(_LARGEST_BATCH, dtype=np.uintp)
     keys_address = keys.ctypes.data
     lengths_address = lengths.ctypes.data
-    capacity = 0 if mode == _KEYS else _BATCH_BYTES
-    buffer = ctypes.create_string_buffer(capacity) if capacity else None
+    capacity = _BATCH_BYTES if with_values else 0
+    buffer = ctypes.create_string_buffer(capacity) if with_values else None
     buffer_address = ctypes.addressof(buffer) if buffer is not None else None
-    view = memoryview(buffer).cast("B") if buffer is not None else None
     count = ctypes.c_size_t()
-    count_ref = ctypes.byref(count)
+    count_address = ctypes.addressof(count)
     wanted = _FIRST_BATCH
+    string_at = ctypes.string_at
     while True:
-        status = read(iterator, direction, wanted, keys_address, lengths_address, buffer_address, capacity,
-                      count_ref)
+        status = read(handle, direction, wanted, keys_address, lengths_address, buffer_address, capacity,
+                      count_address)
         if status == BUFFER_TOO_SMALL:  # one value larger than the buffer: grow it
             capacity = max(int(lengths[0]), 2 * capacity)
             buffer = ctypes.create_string_buffer(capacity)
             buffer_address = ctypes.addressof(buffer)
-            view = memoryview(buffer).cast("B")
             continue
         if status != OK:
             raise ffi.error(status)
@@ -747,22 +1049,85 @@ def _walk_batched(ffi: _ffi.Api, iterator: Any, lo: Optional[int], reverse: bool
         if copied == 0:
             return
         batch_keys = keys[:copied].tolist()
+        last = False
         if reverse and lo is not None and batch_keys[-1] < lo:
-            cut = next(i for i, key in enumerate(batch_keys) if key < lo)
-            batch_keys = batch_keys[:cut]
-            copied = -1  # stop after this batch
-        if mode == _KEYS:
-            yield from batch_keys
-        else:
-            offset = 0
-            for key, length in zip(batch_keys, lengths[:len(batch_keys)].tolist()):
-                end = offset + length
-                value = view[offset:end].tobytes()  # type: ignore[index]
-                offset = end
-                yield (key, value) if mode == _PAIRS else value
-        if copied < 0:
+            copied = next(i for i, key in enumerate(batch_keys) if key < lo)
+            batch_keys = batch_keys[:copied]
+            last = True
+        batch_lengths = lengths[:copied].copy()
+        blob = string_at(buffer_address, int(batch_lengths.sum())) if buffer_address and copied else b""
+        yield batch_keys, batch_lengths, blob
+        if last:
             return
         wanted = min(2 * wanted, _LARGEST_BATCH)
+
+
+def _scan_arrays(ffi: _ffi.Api, iterator: Any, lo: Optional[int], hi: Optional[int], reverse: bool,
+                 limit: Optional[int]) -> ValueArrays:
+    """Reads the scan straight into growing numpy arrays (omendb_iterator_read
+    writes the keys, lengths and values in place); frees ``iterator``."""
+    _set_bounds(ffi, iterator, lo, hi)  # frees the iterator when it raises
+    try:
+        _position(ffi, iterator, lo, hi, reverse)
+        read = ffi.fast_iterator_read
+        handle = _address(iterator)
+        direction = -1 if reverse else 1
+        keys = np.empty(_LARGEST_BATCH, dtype=np.int64)
+        lengths = np.empty(_LARGEST_BATCH, dtype=np.uintp)
+        values = np.empty(_BATCH_BYTES, dtype=np.uint8)
+        done = ctypes.c_size_t()
+        done_address = ctypes.addressof(done)
+        count = used = 0
+        while limit is None or count < limit:
+            if count == keys.shape[0]:
+                keys = np.concatenate([keys, np.empty_like(keys)])
+                lengths = np.concatenate([lengths, np.empty_like(lengths)])
+            wanted = keys.shape[0] - count if limit is None else min(keys.shape[0], limit) - count
+            status = read(handle, direction, wanted, keys.ctypes.data + 8 * count,
+                          lengths.ctypes.data + lengths.itemsize * count, values.ctypes.data + used,
+                          values.shape[0] - used, done_address)
+            if status == BUFFER_TOO_SMALL:  # the next value does not fit in what is left
+                values = _grown(values, used, used + int(lengths[count]))
+                continue
+            if status != OK:
+                raise ffi.error(status)
+            got = done.value
+            if got == 0:
+                break  # the end (a value that did not fit would be BUFFER_TOO_SMALL)
+            batch = lengths[count:count + got]
+            if reverse and lo is not None and keys[count + got - 1] < lo:
+                got = int(np.searchsorted(-keys[count:count + got], -lo, side="right"))
+                used += int(batch[:got].sum())
+                count += got
+                break
+            used += int(batch.sum())
+            count += got
+            if got < wanted and ffi.iterator_valid(iterator):
+                values = _grown(values, used, used + 1)  # stopped at a full buffer
+    finally:
+        ffi.iterator_free(iterator)
+    offsets = np.zeros(count + 1, dtype=np.int64)
+    np.cumsum(lengths[:count].astype(np.int64), out=offsets[1:])
+    return ValueArrays(keys[:count].copy(), values[:used].copy(), offsets, np.ones(count, dtype=np.bool_))
+
+
+def _grown(buffer: "np.ndarray[Any, Any]", used: int, needed: int) -> "np.ndarray[Any, Any]":
+    """A larger copy of ``buffer`` (at least ``needed`` bytes, twice the size at least)."""
+    grown = np.empty(max(2 * buffer.shape[0], needed), dtype=buffer.dtype)
+    grown[:used] = buffer[:used]
+    return grown
+
+
+def _walk_batched(ffi: _ffi.Api, iterator: Any, lo: Optional[int], reverse: bool, mode: int) -> Iterator[Any]:
+    """Entries one by one from the positioned ``iterator``, read in batches
+    (transactions step through this one entry at a time)."""
+    for keys, lengths, blob in _read_batches(ffi, iterator, lo, reverse, mode != _KEYS):
+        if mode == _KEYS:
+            yield from keys
+        elif mode == _PAIRS:
+            yield from zip(keys, _split(blob, lengths, None))
+        else:
+            yield from _split(blob, lengths, None)
 
 
 def _walk_single(ffi: _ffi.Api, iterator: Any, lo: Optional[int], reverse: bool, mode: int) -> Iterator[Any]:
@@ -883,9 +1248,11 @@ class _SnapshotCore:
     """Owns one C snapshot and counts the zero-copy values that still reference it.
 
     The C snapshot is freed once it was asked to close (or its Snapshot was
-    collected) and no value references it any more. Each value is a ctypes
-    array over engine memory; a weak reference with a callback notices when the
-    array (and so every memoryview, slice or numpy array built on it) is gone.
+    collected) and no value references it any more. The values of one read
+    (a get, or a whole multi-get) are slices of one read-only memoryview over a
+    ctypes array spanning them in engine memory; a weak reference with a
+    callback notices when that array (and so every memoryview, slice or numpy
+    array built on any of the values) is gone.
     """
 
     def __init__(self, ffi: _ffi.Api, handle: Any) -> None:
@@ -896,23 +1263,50 @@ class _SnapshotCore:
         self.closing = False
         self.views: List["weakref.ref[memoryview]"] = []
         self.prune_at = 1024
+        self._refs: Dict[int, "weakref.ref[Any]"] = {}  # keeps the callbacks' weak references alive
+
+    def _span(self, low: int, size: int) -> memoryview:
+        """A read-only byte view from ``low`` covering at least ``size`` bytes, whose
+        exporter is counted as live until every view made from it is gone. Only
+        exact slices of it are handed out (the array's length is rounded up to a
+        power of two, so that ctypes creates at most 64 array types)."""
+        array = _span_type(size).from_address(low)
+        self.live += 1
+        array_ref = weakref.ref(array, self._value_gone)
+        self._refs[id(array_ref)] = array_ref
+        return memoryview(array).cast("B").toreadonly()
+
+    def _track(self, views: Iterable[memoryview]) -> None:
+        """Remembers ``views`` (weakly) so that close() can release them."""
+        tracked = self.views
+        tracked.extend(map(weakref.ref, views))
+        if len(tracked) >= self.prune_at:  # forget views that are gone (a long-lived snapshot)
+            self.views = tracked = [reference for reference in tracked if reference() is not None]
+            self.prune_at = 2 * len(tracked) + 1024
 
     def value(self, address: int, length: int) -> memoryview:
         """A read-only memoryview over ``length`` bytes at ``address`` that keeps this core alive."""
-        array = (ctypes.c_ubyte * length).from_address(address)
-        self.live += 1
-        array_ref = weakref.ref(array, self._value_gone)
-        view = memoryview(array).cast("B").toreadonly()
-        # The callback's reference: keep the weakref itself alive with the core.
-        views = self.views
-        views.append(weakref.ref(view))
-        if len(views) >= self.prune_at:  # forget views that are gone (a long-lived snapshot)
-            self.views = views = [reference for reference in views if reference() is not None]
-            self.prune_at = 2 * len(views) + 1024
-        self._refs[id(array_ref)] = array_ref
+        view = self._span(address, length)[:length]
+        self._track((view,))
         return view
 
-    _refs: "dict[int, weakref.ref[Any]]"  # keeps the callbacks' weak references alive
+    def values(self, pointers: "np.ndarray[Any, Any]", lengths: "np.ndarray[Any, Any]") -> List[Optional[memoryview]]:
+        """Views of the values a zero-copy multi-get found (``pointers[i]`` 0: None)."""
+        count = int(pointers.shape[0])
+        found = pointers != 0
+        if not found.any():
+            return [None] * count
+        low = int(pointers[found].min())
+        starts = np.where(found, pointers - np.uintp(low), 0).astype(np.int64)
+        stops = starts + np.where(found, lengths, 0).astype(np.int64)
+        base = self._span(low, int(stops.max()))
+        views: List[Any] = list(map(base.__getitem__, map(slice, starts.tolist(), stops.tolist())))
+        self._track(views)
+        if not found.all():
+            for position in np.flatnonzero(~found).tolist():
+                views[position] = None
+        return views
+
 
     def _value_gone(self, reference: "weakref.ref[Any]") -> None:
         with self.lock:
@@ -945,7 +1339,6 @@ class Snapshot:
 
     def __init__(self, ffi: _ffi.Api, handle: Any) -> None:
         core = _SnapshotCore(ffi, handle)
-        core._refs = {}
         self._core = core
         self._api = ffi
         self._closed = False
@@ -957,6 +1350,12 @@ class Snapshot:
         if self._closed:
             raise ClosedError("this Snapshot is closed")
         return self._core.handle
+
+    @overload
+    def get(self, key: int) -> Optional[memoryview]: ...
+
+    @overload
+    def get(self, key: int, default: Union[memoryview, _D]) -> Union[memoryview, _D]: ...
 
     def get(self, key: int, default: Any = None) -> Any:
         """The value of ``key`` as a zero-copy read-only memoryview, or ``default``."""
@@ -973,9 +1372,9 @@ class Snapshot:
 
     def __getitem__(self, key: int) -> memoryview:
         value = self.get(key, _MISSING)
-        if value is _MISSING:
-            raise KeyError(key)
-        return value  # type: ignore[no-any-return]
+        if isinstance(value, memoryview):
+            return value
+        raise NotFoundError.for_key(key)
 
     def __contains__(self, key: object) -> bool:
         key = _key(key)
@@ -986,80 +1385,33 @@ class Snapshot:
             raise self._api.error(status)
         return bool(status == OK)
 
-    def _multi_get_raw(self, keys: Any) -> Tuple[List[int], List[int]]:
-        array, _ = int64_array(keys, "keys", copy=False)
-        if array.ndim != 1:
-            raise InvalidArgumentError("keys must be one-dimensional")
+    def _read(self, read: Callable[[Any], _T]) -> _T:
+        """``read(handle)`` with the snapshot open (ClosedError otherwise); the lock
+        keeps close() out while the C call runs (it may release the GIL)."""
+        with self._core.lock:
+            return read(self._handle())
+
+    def multi_get(self, keys: Union["np.ndarray[Any, Any]", Iterable[int]]) -> List[Optional[memoryview]]:
+        """Zero-copy values of ``keys`` (numpy int64 array or sequence of ints):
+        read-only memoryviews, None where absent."""
+        array = _key_array(keys)
         count = int(array.shape[0])
         pointers = np.empty(count, dtype=np.uintp)
         lengths = np.empty(count, dtype=np.uintp)
-        with self._core.lock:
-            self._api.check(self._api.snapshot_multi_get(self._handle(), array, count, pointers, lengths, None))
-        return pointers.tolist(), lengths.tolist()
-
-    def _multi_get_copy(self, keys: Any) -> List[Optional[bytes]]:
-        if not self._api.has("snapshot_multi_get_copy"):
-            return self._multi_get_copy_each(keys)
-        array, _ = int64_array(keys, "keys", copy=False)
-        if array.ndim != 1:
-            raise InvalidArgumentError("keys must be one-dimensional")
-        count = int(array.shape[0])
-        lengths = np.empty(count, dtype=np.uintp)
-        capacity = _MULTI_GET_BYTES
-        buffer = ctypes.create_string_buffer(capacity)
-        done = ctypes.c_size_t()
-        result: List[Optional[bytes]] = []
-        start = 0
-        keys_address = array.ctypes.data
-        lengths_address = lengths.ctypes.data
-        absent = _SIZE_MAX
-        while start < count:
-            with self._core.lock:  # the C call releases the GIL; the lock keeps close() out
-                status = self._api.snapshot_multi_get_copy(self._handle(), keys_address + array.itemsize * start, count - start,
-                                                           lengths_address + lengths.itemsize * start, buffer, capacity,
-                                                           ctypes.byref(done))
-            if status == BUFFER_TOO_SMALL:  # the next value alone exceeds the buffer
-                capacity = max(int(lengths[start]), 2 * capacity)
-                buffer = ctypes.create_string_buffer(capacity)
-                continue
-            if status != OK:
-                raise self._api.error(status)
-            processed = done.value
-            view = memoryview(buffer).cast("B")
-            offset = 0
-            for length in lengths[start:start + processed].tolist():
-                if length == absent:
-                    result.append(None)
-                else:
-                    end = offset + length
-                    result.append(view[offset:end].tobytes())
-                    offset = end
-            view.release()
-            start += processed
-        return result
-
-    def _multi_get_copy_each(self, keys: Any) -> List[Optional[bytes]]:
-        """The copy multi-get of libraries without omendb_snapshot_multi_get_copy."""
-        pointers, lengths = self._multi_get_raw(keys)
-        string_at = ctypes.string_at
-        with self._core.lock:
-            self._handle()
-            return [None if not pointer else (string_at(pointer, length) if length else b"")
-                    for pointer, length in zip(pointers, lengths)]
-
-    def multi_get(self, keys: Any) -> List[Optional[memoryview]]:
-        """Zero-copy values of ``keys`` (numpy int64 array or sequence of ints):
-        read-only memoryviews, None where absent."""
-        pointers, lengths = self._multi_get_raw(keys)
         core = self._core
         with core.lock:
-            self._handle()
-            return [None if not pointer else core.value(pointer, length)
-                    for pointer, length in zip(pointers, lengths)]
+            handle = self._handle()
+            self._api.check(self._api.fast_snapshot_multi_get(_address(handle), array.ctypes.data, count,
+                                                                pointers.ctypes.data, lengths.ctypes.data, None))
+            return core.values(pointers, lengths)
 
-    def multi_get_bytes(self, keys: Any) -> List[Optional[bytes]]:
+    def multi_get_bytes(self, keys: Union["np.ndarray[Any, Any]", Iterable[int]]) -> List[Optional[bytes]]:
         """As :meth:`multi_get`, but copies: bytes, None where absent."""
-        return self._multi_get_copy(keys)
+        return self._read(lambda handle: _multi_get_list(self._api, handle, keys))
+
+    def multi_get_arrays(self, keys: Union["np.ndarray[Any, Any]", Iterable[int]]) -> "ValueArrays":
+        """As :meth:`Database.multi_get_arrays`, at this snapshot (copies)."""
+        return self._read(lambda handle: _multi_get_arrays(self._api, handle, keys))
 
     def items(self, lo: Optional[int] = None, hi: Optional[int] = None,
               reverse: bool = False) -> Iterator[Tuple[int, bytes]]:
@@ -1137,6 +1489,11 @@ class Snapshot:
             self._finalizer()  # frees once the last value is gone
 
 
-def open(path: Union[str, "os.PathLike[str]"], **options: Any) -> Database:  # noqa: A001 (as sqlite3.connect)
+def open(path: Union[str, "os.PathLike[str]"], *, create_if_missing: bool = True,  # noqa: A001 (as sqlite3.connect)
+         error_if_exists: bool = False, create_in_nonempty_directory: bool = False, read_only: bool = False,
+         sync: SyncMode = "normal", index_kind: IndexKind = "auto", hot_tier_bytes: Optional[int] = None,
+         max_value_size: Optional[int] = None) -> Database:
     """Opens a :class:`Database`; the same arguments as its constructor."""
-    return Database(path, **options)
+    return Database(path, create_if_missing=create_if_missing, error_if_exists=error_if_exists,
+                    create_in_nonempty_directory=create_in_nonempty_directory, read_only=read_only, sync=sync,
+                    index_kind=index_kind, hot_tier_bytes=hot_tier_bytes, max_value_size=max_value_size)

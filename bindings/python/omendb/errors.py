@@ -92,13 +92,26 @@ class Error(Exception):
 
 
 class NotFoundError(Error, KeyError):
-    """A key is absent where a present key is required (``OMENDB_NOT_FOUND``).
+    """A key is absent where a present key is required (``OMENDB_NOT_FOUND``):
+    ``db[key]``, ``del db[key]``, ``db.pop(key)`` and the same on snapshots and
+    transactions.
 
-    Also a :class:`KeyError`, so mapping-style access raises what Python expects.
+    Also a :class:`KeyError`, so mapping-style access raises what Python expects
+    (``except KeyError`` catches it; ``args[0]`` is the key, as a dict's).
     Lookups that may legitimately miss (``find``, ``get``) return ``None`` instead.
     """
 
     code = NOT_FOUND
+    #: The absent key (None when raised for another reason).
+    key: Optional[int] = None
+
+    @classmethod
+    def for_key(cls, key: int) -> "NotFoundError":
+        """The error for an absent ``key``, shaped as ``dict``'s KeyError."""
+        error = cls(f"key {key} is absent")
+        error.key = key
+        error.args = (key,)
+        return error
 
 
 class InvalidArgumentError(Error, ValueError):

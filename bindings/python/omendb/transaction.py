@@ -39,12 +39,12 @@ import ctypes
 import random
 import time
 import weakref
-from typing import TYPE_CHECKING, Any, Callable, Dict, Iterator, Optional, Tuple, TypeVar
+from typing import TYPE_CHECKING, Any, Callable, Dict, Iterator, Optional, Tuple, TypeVar, Union, overload
 
 from . import _ffi
 from . import database as _dbmodule  # the module: database.py imports this one too
 from ._ffi import BUFFER_TOO_SMALL, ISOLATION_LEVELS, IteratorHandle, TxnHandle, TxnOptionsHandle
-from .errors import ConflictError, InvalidArgumentError, MisuseError, NOT_FOUND, OK, UnsupportedError
+from .errors import ConflictError, InvalidArgumentError, MisuseError, NOT_FOUND, NotFoundError, OK, UnsupportedError
 
 if TYPE_CHECKING:
     from .database import BytesLike, Database
@@ -52,6 +52,7 @@ if TYPE_CHECKING:
 __all__ = ["Transaction", "isolation_code"]
 
 _T = TypeVar("_T")
+_D = TypeVar("_D")
 _GET_BUFFER_BYTES = 1 << 12  # the first size of the transaction's read buffer (it grows to the largest value)
 _FIRST_BACKOFF = 0.001       # seconds: the ceiling of the first retry's random wait
 _LARGEST_BACKOFF = 0.1       # seconds: the ceiling stops doubling here
@@ -201,6 +202,12 @@ class Transaction:
 
     # -- reads -------------------------------------------------------------------
 
+    @overload
+    def get(self, key: int) -> Optional[bytes]: ...
+
+    @overload
+    def get(self, key: int, default: Union[bytes, _D]) -> Union[bytes, _D]: ...
+
     def get(self, key: int, default: Any = None) -> Any:
         """The value of ``key`` as bytes in this transaction's view (its own
         writes first), or ``default`` when absent.
@@ -230,13 +237,13 @@ class Transaction:
     def __getitem__(self, key: int) -> bytes:
         """``txn[key]``: the value as bytes; KeyError when absent."""
         value = self.get(key, _MISSING)
-        if value is _MISSING:
-            raise KeyError(key)
-        return value  # type: ignore[no-any-return]
+        if isinstance(value, bytes):
+            return value
+        raise NotFoundError.for_key(key)
 
     def __contains__(self, key: object) -> bool:
         """``key in txn`` (a read, as :meth:`get`)."""
-        return self.get(key, _MISSING) is not _MISSING  # type: ignore[arg-type]
+        return self.get(key, _MISSING) is not _MISSING  # type: ignore[call-overload]
 
     def items(self, lo: Optional[int] = None, hi: Optional[int] = None,
               reverse: bool = False) -> Iterator[Tuple[int, bytes]]:
@@ -357,7 +364,7 @@ class Transaction:
         """``del txn[key]``: KeyError when ``key`` is absent in this transaction's
         view (as ``dict``); :meth:`delete` does not check."""
         if key not in self:
-            raise KeyError(key)
+            raise NotFoundError.for_key(key)
         self.delete(key)
 
     # -- ending ------------------------------------------------------------------

@@ -200,7 +200,12 @@ suite_python() {
         return 77
     fi
     local python=$OMENDB_VENV/bin/python
-    "$python" -m pip install --quiet --disable-pip-version-check "$ROOT/bindings/python"
+    # The package with the installed library bundled inside (no swift build here).
+    OMENDB_BUNDLE_LIBRARY=$PREFIX/lib/libomendb.so.0 \
+        "$python" -m pip install --quiet --disable-pip-version-check "$ROOT/bindings/python"
+    # Its types, strictly, and what a user's code sees of them (tests/typing_usage.py).
+    "$python" -m mypy --strict --cache-dir "$WORK/mypy-cache" "$ROOT/bindings/python/omendb" \
+        "$ROOT/bindings/python/tests/typing_usage.py"
     # The bindings load the library named by OMENDB_LIBRARY: the installed one.
     export OMENDB_LIBRARY=$PREFIX/lib/libomendb.so.0
     if [[ ! -d $ROOT/bindings/python/tests ]]; then

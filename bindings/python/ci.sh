@@ -12,7 +12,7 @@ repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 cd "$repo"
 
 if [ ! -f .build/release/libomendb.so ]; then
-    swift build -c release
+    swift build -c release --product omendb
 fi
 ln -sf libomendb.so .build/release/libomendb.so.0
 export OMENDB_LIBRARY="$repo/.build/release/libomendb.so"
@@ -21,10 +21,13 @@ work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 python3 -m venv "$work/venv"
 "$work/venv/bin/python" -m pip install --quiet --upgrade pip
-"$work/venv/bin/python" -m pip install --quiet "./bindings/python[test]" "mypy==2.4.1"
+# The package with that library bundled inside (setup.py would otherwise run swift build).
+OMENDB_BUNDLE_LIBRARY="$OMENDB_LIBRARY" \
+    "$work/venv/bin/python" -m pip install --quiet "./bindings/python[test,typecheck]" auditwheel
 
-# The package's type hints, strictly (the version is pinned: newer checkers add rules).
-"$work/venv/bin/python" -m mypy --strict bindings/python/omendb
+# The package's type hints, strictly (the version is pinned: newer checkers add
+# rules), and what a user's code sees of them.
+"$work/venv/bin/python" -m mypy --strict bindings/python/omendb bindings/python/tests/typing_usage.py
 
 # Run from the repository root so that the installed package, not the source
 # tree, is the one imported.

@@ -6,11 +6,14 @@ API and has the expected major version wins):
 1. ``$OMENDB_LIBRARY`` -- a path to the library file. When this variable is set
    (non-empty) it is the *only* place tried: an explicit choice that fails is an
    error rather than a reason to silently load some other copy.
-2. The installed library: ``ctypes.util.find_library("omendb")`` (ldconfig cache,
+2. The copy bundled inside this package: ``omendb/_lib/libomendb.so*`` (every
+   wheel built by ``pip install ./bindings/python`` carries one, built from the
+   same checkout, so it is the one that matches this package exactly).
+3. The installed library: ``ctypes.util.find_library("omendb")`` (ldconfig cache,
    ``LD_LIBRARY_PATH``, compiler search paths), then ``libomendb.so.<major>`` and
    ``libomendb.so`` in ``/usr/local/lib``, ``/usr/lib`` and ``sys.prefix/lib``.
-3. A copy bundled inside this package: ``omendb/_lib/libomendb.so*`` (present
-   when the package was installed with ``OMENDB_BUNDLE_LIBRARY=/path/to/libomendb.so``).
+4. A development tree: when this package is imported from a repository checkout
+   (``bindings/python/omendb``), the checkout's ``.build/release/libomendb.so``.
 
 When nothing loads, :class:`~omendb.errors.LibraryNotFoundError` lists every
 place tried and why it failed.
@@ -69,12 +72,13 @@ def _package_lib_dir() -> str:
 def default_candidates(environ: Optional[Mapping[str, str]] = None,
                        find_library: Callable[[str], Optional[str]] = ctypes.util.find_library,
                        prefixes: Optional[Sequence[str]] = None,
-                       bundle_dir: Optional[str] = None) -> Tuple[List[Candidate], bool]:
+                       bundle_dir: Optional[str] = None,
+                       development_library: Optional[str] = None) -> Tuple[List[Candidate], bool]:
     """The places to try, in order, and whether they come from ``$OMENDB_LIBRARY``.
 
     The parameters exist for tests; by default they are the process environment,
     ``ctypes.util.find_library``, the standard prefixes plus ``sys.prefix/lib``,
-    and this package's ``_lib`` directory.
+    this package's ``_lib`` directory and the checkout's build ("" for none).
     """
     env = os.environ if environ is None else environ
     explicit = env.get(ENV_LIBRARY, "")
@@ -82,6 +86,15 @@ def default_candidates(environ: Optional[Mapping[str, str]] = None,
         return [(f"${ENV_LIBRARY}={explicit}", explicit, "")], True
 
     candidates: List[Candidate] = []
+    directory = _package_lib_dir() if bundle_dir is None else bundle_dir
+    pattern = os.path.join(directory, "libomendb.so*")
+    bundled = sorted(glob.glob(pattern))
+    if bundled:
+        candidates.extend((path, path, "") for path in bundled)
+    else:
+        candidates.append((pattern, None, "no bundled copy (a package installed with "
+                           "OMENDB_BUNDLE_LIBRARY=none, or a source tree)"))
+
     found = find_library("omendb")
     if found:
         candidates.append((f"ctypes.util.find_library('omendb') -> {found}", found, ""))
@@ -104,15 +117,22 @@ def default_candidates(environ: Optional[Mapping[str, str]] = None,
             else:
                 candidates.append((path, None, "no such file"))
 
-    directory = _package_lib_dir() if bundle_dir is None else bundle_dir
-    pattern = os.path.join(directory, "libomendb.so*")
-    bundled = sorted(glob.glob(pattern))
-    if bundled:
-        candidates.extend((path, path, "") for path in bundled)
-    else:
-        candidates.append((pattern, None, "no bundled copy (install the package with "
-                           "OMENDB_BUNDLE_LIBRARY=/path/to/libomendb.so to bundle one)"))
+    tree = _development_library() if development_library is None else development_library
+    if tree:
+        candidates.append((f"development tree: {tree}", tree if os.path.exists(tree) else None,
+                           "" if os.path.exists(tree) else "not built (swift build -c release --product omendb)"))
     return candidates, False
+
+
+def _development_library() -> str:
+    """The checkout's built library when this package is the source tree's
+    ``bindings/python/omendb``; "" otherwise."""
+    package = os.path.dirname(os.path.abspath(__file__))
+    root = os.path.dirname(os.path.dirname(os.path.dirname(package)))
+    if os.path.basename(os.path.dirname(package)) != "python" or \
+            not os.path.exists(os.path.join(root, "include", "omendb.h")):
+        return ""
+    return os.path.join(root, ".build", "release", "libomendb.so")
 
 
 def _open(path: str) -> Tuple[ctypes.CDLL, ctypes.PyDLL, int]:
@@ -168,8 +188,9 @@ def load_library(candidates: Optional[Sequence[Candidate]] = None,
 
     hint = (f"${ENV_LIBRARY} is set, so no other place was tried; unset it to search the "
             "default places." if explicit else
-            f"Set ${ENV_LIBRARY} to the path of libomendb.so, install it into a standard "
-            "library directory, or reinstall this package with OMENDB_BUNDLE_LIBRARY set.")
+            f"Reinstall this package with the library inside (pip install ./bindings/python), "
+            f"set ${ENV_LIBRARY} to the path of libomendb.so, or install it into a standard "
+            "library directory.")
     if mismatch is not None:
         raise LibraryVersionError(mismatch[0], mismatch[1], expected_major, attempts, hint)
     raise LibraryNotFoundError(attempts, hint)

@@ -114,18 +114,31 @@ def test_default_search_order(tmp_path):
     prefix = tmp_path / "prefix"
     prefix.mkdir()
     (prefix / "libomendb.so.0").write_bytes(b"")
+    tree = tmp_path / "tree" / "libomendb.so"
     candidates, explicit = _loader.default_candidates(
         environ={}, find_library=lambda name: "libomendb.so.0", prefixes=[str(prefix), str(tmp_path / "absent")],
-        bundle_dir=str(bundle))
+        bundle_dir=str(bundle), development_library=str(tree))
     assert not explicit
     descriptions = [description for description, _, _ in candidates]
     targets = [target for _, target, _ in candidates]
-    assert descriptions[0].startswith("ctypes.util.find_library('omendb')") and targets[0] == "libomendb.so.0"
-    assert targets[1] == str(prefix / "libomendb.so.0")   # present in the first prefix
-    assert targets[2] is None                             # prefix/libomendb.so: absent
-    assert targets[3:5] == [None, None]                   # the second prefix has neither
-    assert targets[5] == str(bundle / "libomendb.so")     # the bundled copy comes last
-    assert len(candidates) == 6
+    assert targets[0] == str(bundle / "libomendb.so")     # the bundled copy comes first
+    assert descriptions[1].startswith("ctypes.util.find_library('omendb')") and targets[1] == "libomendb.so.0"
+    assert targets[2] == str(prefix / "libomendb.so.0")   # present in the first prefix
+    assert targets[3] is None                             # prefix/libomendb.so: absent
+    assert targets[4:6] == [None, None]                   # the second prefix has neither
+    assert descriptions[6] == f"development tree: {tree}" and targets[6] is None  # not built
+    assert len(candidates) == 7
+
+
+def test_source_tree_finds_its_development_build():
+    """Imported from bindings/python/omendb, the loader's last place is the
+    checkout's .build/release/libomendb.so; installed, there is none."""
+    expected = str(REPO_ROOT / ".build" / "release" / "libomendb.so")
+    found = _loader._development_library()
+    if Path(_loader.__file__).resolve().parent.parent.parent.name == "bindings":
+        assert found == expected
+    else:
+        assert found == ""
 
 
 def test_env_var_overrides_everything():
@@ -140,7 +153,7 @@ def test_nothing_found_lists_every_place_and_why(tmp_path):
     junk.write_text("junk")
     candidates, _ = _loader.default_candidates(environ={}, find_library=lambda name: None,
                                                prefixes=[str(tmp_path / "lib"), str(tmp_path / "other")],
-                                               bundle_dir=str(tmp_path / "bundle"))
+                                               bundle_dir=str(tmp_path / "bundle"), development_library="")
     with pytest.raises(omendb.LibraryNotFoundError) as caught:
         _loader.load_library(candidates)
     attempts = dict(caught.value.attempts)
@@ -156,13 +169,13 @@ def test_nothing_found_lists_every_place_and_why(tmp_path):
     assert "OMENDB_LIBRARY" in message
 
 
-def test_bundled_copy_is_found_last(tmp_path):
+def test_bundled_copy_is_found_first(tmp_path):
     bundle = tmp_path / "_lib"
     bundle.mkdir()
     shutil.copyfile(real_library(), bundle / "libomendb.so")
-    candidates, _ = _loader.default_candidates(environ={}, find_library=lambda name: None,
+    candidates, _ = _loader.default_candidates(environ={}, find_library=lambda name: "libomendb.so.0",
                                                prefixes=[str(tmp_path / "none")], bundle_dir=str(bundle))
-    loaded = _loader.load_library(candidates)
+    loaded = _loader.load_library(candidates)  # before whatever find_library would name
     assert loaded.path == str(bundle / "libomendb.so")
     assert loaded.version_number == omendb.library_version_number()
 
@@ -195,51 +208,3 @@ def test_a_later_matching_library_wins_over_a_mismatched_one(tmp_path):
 def test_loaded_library_matches_the_expected_major():
     assert omendb.library_version_number() // 1_000_000 == omendb.EXPECTED_LIBRARY_MAJOR
     assert omendb.library_version().split(".")[0] == str(omendb.EXPECTED_LIBRARY_MAJOR)
-
-
-def _can_build_wheels_locally() -> bool:
-    try:
-        import setuptools
-    except ImportError:
-        return False
-    try:
-        import wheel  # noqa: F401
-        return True
-    except ImportError:
-        version = tuple(int(part) for part in setuptools.__version__.split(".")[:2] if part.isdigit())
-        return version >= (70, 1)  # bdist_wheel moved into setuptools in 70.1
-
-
-def test_pip_install_bundles_the_library(tmp_path):
-    """`OMENDB_BUNDLE_LIBRARY=... pip install` puts the library inside the package,
-    and a process without OMENDB_LIBRARY then loads that copy."""
-    path = real_library()
-    if ctypes.util.find_library("omendb") or any(
-            os.path.exists(os.path.join(prefix, name))
-            for prefix in list(_loader.STANDARD_PREFIXES) + [os.path.join(sys.prefix, "lib")]
-            for name in _loader.LIBRARY_FILE_NAMES):
-        pytest.skip("an installed libomendb would be found before the bundled copy")
-    source = tmp_path / "source"
-    shutil.copytree(Path(__file__).resolve().parent.parent, source,
-                    ignore=shutil.ignore_patterns("build", "*.egg-info", "__pycache__", "tests", "_lib"))
-    target = tmp_path / "site"
-    environment = dict(os.environ, OMENDB_BUNDLE_LIBRARY=path)
-    # Build offline with the local setuptools when it can make wheels; else let pip
-    # fetch the build requirements (PyPI) into an isolated build environment.
-    isolation = ["--no-build-isolation"] if _can_build_wheels_locally() else []
-    result = subprocess.run([sys.executable, "-m", "pip", "install", "--quiet", "--no-deps", *isolation,
-                             "--target", str(target), str(source)],
-                            env=environment, capture_output=True, text=True, timeout=300)
-    assert result.returncode == 0, result.stdout + result.stderr
-    bundled = target / "omendb" / "_lib" / "libomendb.so"
-    assert bundled.exists()
-    assert (target / "omendb" / "py.typed").exists()
-    environment = dict(os.environ, PYTHONPATH=str(target))
-    environment.pop("OMENDB_LIBRARY", None)
-    check = subprocess.run([sys.executable, "-c", "import omendb; print(omendb.__file__); "
-                            "print(omendb.load_library()); print(omendb.LearnedIndex([1, 5]).find(5))"],
-                           env=environment, capture_output=True, text=True, timeout=120, cwd=str(tmp_path))
-    assert check.returncode == 0, check.stderr
-    module_file, loaded, answer = check.stdout.split()
-    assert module_file.startswith(str(target))
-    assert loaded == str(bundled) and answer == "1"

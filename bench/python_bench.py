@@ -32,9 +32,11 @@ Workloads (ns per key or per operation):
   py-multi-get-list   omendb Database.multi_get (list of bytes)
   py-multi-get-copy   omendb Snapshot.multi_get_bytes (copies)
   py-multi-get-view   omendb Snapshot.multi_get (zero-copy memoryviews)
+Then, with omendb and lmdb, a breakdown of Database.get (cumulative steps, each
+as a ratio of py-lmdb's get in the same repetition).
 Output: one JSON object per line (same fields as the C harness) appended to
-bench/results/python-<date>-<commit>.jsonl, a .meta.jsonl sidecar, and the
-ratio table on stdout. Sync off everywhere (as the C suite).
+bench/results/python-<date>-<commit>.jsonl, a .meta.jsonl sidecar (with the
+ratios), and the tables on stdout. Sync off everywhere (as the C suite).
 """
 
 import argparse
@@ -328,8 +330,12 @@ def git(*args):
 
 
 def check_batch(store, array, got):
-    if len(got) != len(array):
-        raise RuntimeError(f"{store.name}: batch get returned {len(got)} results for {len(array)} keys")
+    if hasattr(got, "found"):  # omendb's ValueArrays
+        count = int(got.found.sum())
+    else:
+        count = sum(1 for entry in got if entry is not None)
+    if count != len(array):
+        raise RuntimeError(f"{store.name}: batch get found {count} of {len(array)} keys")
 
 
 def run(args, stores, keys, new_keys, emit):
@@ -409,6 +415,63 @@ TARGETS = {  # issue 12: OmenDB's time / py-lmdb's time
 }
 
 
+def get_breakdown(args, omen, lmdb, keys):
+    """Where a Database.get's time goes, cumulatively, as ratios of py-lmdb's get
+    from the same repetitions (medians): the bare ctypes call of omendb_get with
+    the binding's pre-bound c_void_p arguments, + the key checks, + taking and
+    returning a pooled buffer (the in-flight count), + copying the value out
+    (= the binding's get, measured separately as a check)."""
+    import ctypes
+    from omendb import database as binding
+    db = omen.db
+    c_get = db._api.fast_get
+    handle = db._address
+    address, length_address, prefixes, length = binding._read_buffer()
+    capacity = binding._GET_BUFFER_BYTES
+    low, high = binding._INT64_MIN, binding._INT64_MAX
+    pool = [(address, length_address, prefixes, length)]
+
+    def bare(key):
+        return c_get(handle, key, address, capacity, length_address)
+
+    def checked(key):
+        if type(key) is not int or not low <= key <= high:
+            raise TypeError
+        return c_get(handle, key, address, capacity, length_address)
+
+    def pooled(key):
+        if type(key) is not int or not low <= key <= high:
+            raise TypeError
+        try:
+            buffer = pool.pop()
+        except IndexError:
+            raise RuntimeError from None
+        try:
+            if db._closed:
+                raise ValueError
+            a, l, p, n = buffer
+            return c_get(handle, key, a, capacity, l)
+        finally:
+            pool.append(buffer)
+            if db._closed:
+                pass
+
+    steps = [("bare ctypes call (5 c_void_p arguments)", bare), ("+ key type and range checks", checked),
+             ("+ pooled buffer / in-flight count, closed checks", pooled), ("+ value copy to bytes = Database.get",
+                                                                             db.get)]
+    rng = np.random.default_rng(args.seed + 2)
+    ratios = {name: [] for name, _ in steps}
+    for _ in range(args.reps):
+        sample = keys[rng.integers(0, len(keys), args.ops)].tolist()
+        encoded = lmdb.prepare_keys(sample)
+        before = timed(lmdb.getter(), encoded)
+        times = [(name, timed(fn, sample)) for name, fn in steps]
+        base = (before + timed(lmdb.getter(), encoded)) / 2  # py-lmdb before and after the steps
+        for name, ns in times:
+            ratios[name].append(ns / base)
+    return [(name, statistics.median(values)) for name, values in ratios.items()]
+
+
 def print_table(medians, stores, out):
     names = [s.name for s in stores]
     workloads = []
@@ -483,17 +546,27 @@ def main():
             stores.append(store)
         with open(out_path, "a") as out:
             medians = run(args, stores, keys, new_keys, lambda rec: out.write(json.dumps(rec) + "\n"))
+        names = {store.name: store for store in stores}
+        breakdown = (get_breakdown(args, names["py-omendb"], names["py-lmdb"], keys)
+                     if "py-omendb" in names and "py-lmdb" in names else [])
         for store in stores:
             store.close()
     finally:
         for path in dirs:
             shutil.rmtree(path, ignore_errors=True)
     print_table(medians, stores, sys.stdout)
+    if breakdown:
+        print("\n| Database.get, cumulatively (median of reps) | time / py-lmdb get |\n|---|---:|")
+        for name, ratio in breakdown:
+            print(f"| {name} | {ratio:.2f}x |")
     meta = dict(started_utc=datetime.datetime.fromtimestamp(started, datetime.timezone.utc).isoformat(),
                 duration_s=round(time.time() - started, 1), command="bench/python_bench.py " + " ".join(sys.argv[1:]),
                 git_commit=git("rev-parse", "HEAD"), git_dirty=bool(git("status", "--porcelain", "--untracked-files=no")),
                 python=sys.version.split()[0], numpy=np.__version__, ran=[s.name for s in stores], skipped=skipped,
-                failures=[], loadavg_at_start=load_start, loadavg_at_end=os.getloadavg(), seed=args.seed)
+                failures=[], loadavg_at_start=load_start, loadavg_at_end=os.getloadavg(), seed=args.seed,
+                ratios_vs_lmdb={w: medians[("py-omendb", w)] / medians[("py-lmdb", w)] for (n, w) in medians
+                                if n == "py-omendb" and ("py-lmdb", w) in medians},
+                get_breakdown_vs_lmdb=dict(breakdown))
     with open(out_path[: -len(".jsonl")] + ".meta.jsonl" if out_path.endswith(".jsonl") else out_path + ".meta", "a") as f:
         f.write(json.dumps(meta) + "\n")
     print(f"results -> {out_path}; load average at end {os.getloadavg()}", file=sys.stderr)

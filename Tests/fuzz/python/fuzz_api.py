@@ -130,7 +130,7 @@ STATE = None
 
 
 def database_call(fdp, db):
-    op = fdp.ConsumeIntInRange(0, 20)
+    op = fdp.ConsumeIntInRange(0, 23)
     if op == 0:
         db.put(key(fdp), payload(fdp))
     elif op == 1:
@@ -202,6 +202,24 @@ def database_call(fdp, db):
         db.put(key(fdp), np.frombuffer(fdp.ConsumeBytes(16), dtype=np.uint8))
     elif op == 20:
         transaction_call(fdp, db)
+    elif op == 21:
+        result = db.multi_get_arrays(keys(fdp))
+        if len(result.keys):
+            result.value(fdp.ConsumeIntInRange(0, len(result.keys) - 1))
+    elif op == 22:
+        db.items_arrays(key(fdp) if fdp.ConsumeBool() else None, key(fdp) if fdp.ConsumeBool() else None,
+                        reverse=fdp.ConsumeBool(), limit=value(fdp) if fdp.ConsumeBool() else None)
+    elif op == 23:
+        # The MutableMapping methods, with fuzzed keys and values.
+        which = fdp.ConsumeIntInRange(0, 3)
+        if which == 0:
+            db.pop(key(fdp), None) if fdp.ConsumeBool() else db.pop(key(fdp))
+        elif which == 1:
+            db.setdefault(key(fdp), payload(fdp))
+        elif which == 2:
+            db.update({key(fdp): payload(fdp) for _ in range(fdp.ConsumeIntInRange(0, 4))})
+        else:
+            list(itertools.islice(iter(db), 10))
     else:
         _ = db[value(fdp)]
 

@@ -390,10 +390,14 @@ class Database(MutableMapping[int, bytes]):
         try:
             if self._closed:
                 raise ClosedError("this Database is closed")
-            address, length_address, view, length = buffer
+            address, length_address, prefixes, length = buffer
             status = self._c_get(self._address, key, address, _GET_BUFFER_BYTES, length_address)
             if status == OK:
-                return view[:length.value].tobytes()
+                size = length.value
+                try:
+                    return prefixes[size].tobytes()
+                except KeyError:
+                    return _prefix(prefixes, size).tobytes()
             if status == NOT_FOUND:
                 return default
             if status != BUFFER_TOO_SMALL:
@@ -754,16 +758,28 @@ _SIZE_MAX = (1 << (8 * ctypes.sizeof(ctypes.c_size_t))) - 1
 
 
 #: A caller buffer for omendb_get, used by one call at a time: (address of the
-#: storage, address of the length output, a byte view of the storage, the length
-#: output). One tuple, unpacked in one step on the hot path.
-_ReadBuffer = Tuple[int, int, memoryview, ctypes.c_size_t]
+#: storage, address of the length output, views of the storage's first n bytes
+#: by n, the length output). One tuple, unpacked in one step on the hot path; the
+#: cached prefix views save a slice per get (``view[:n]``: a slice object and a
+#: memoryview) for the value sizes seen most.
+_ReadBuffer = Tuple[int, int, Dict[int, memoryview], ctypes.c_size_t]
+_PREFIX_VIEWS = 64  # distinct value sizes whose views one buffer keeps
 
 
 def _read_buffer() -> _ReadBuffer:
     storage = ctypes.create_string_buffer(_GET_BUFFER_BYTES)
     length = ctypes.c_size_t()
-    # The view keeps the storage alive.
-    return (ctypes.addressof(storage), ctypes.addressof(length), memoryview(storage).cast("B"), length)
+    # Entry -1 keeps the whole view (and through it the storage) alive.
+    prefixes = {-1: memoryview(storage).cast("B")}
+    return (ctypes.addressof(storage), ctypes.addressof(length), prefixes, length)
+
+
+def _prefix(prefixes: Dict[int, memoryview], size: int) -> memoryview:
+    """The view of a buffer's first ``size`` bytes, cached for the first sizes seen."""
+    view = prefixes[-1][:size]
+    if len(prefixes) <= _PREFIX_VIEWS:
+        prefixes[size] = view
+    return view
 
 
 def _unsigned(value: object, what: str) -> int:

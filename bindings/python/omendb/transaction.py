@@ -268,7 +268,8 @@ class Transaction:
         return self._iterate(lo, hi, reverse, _dbmodule._VALUES)
 
     def __iter__(self) -> Iterator[Tuple[int, bytes]]:
-        """Every ``(key, value)`` pair, as :meth:`items` (pairs, as ``iter(db)``)."""
+        """Every ``(key, value)`` pair, as :meth:`items` (pairs, where ``iter(db)``
+        yields keys: a transaction is not a mapping)."""
         return self.items()
 
     def _iterate(self, lo: Optional[int], hi: Optional[int], reverse: bool, mode: int) -> Iterator[Any]:

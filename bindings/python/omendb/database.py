@@ -940,6 +940,7 @@ class _Scan(itertools.chain):  # type: ignore[type-arg]  # chain is generic in t
 
     _batches: Iterator[Any]
     _current: List[Iterator[Any]]  # the batch being handed out (to drop at close)
+    _release: Callable[[], Any]  # frees the C iterator (idempotent)
 
     def close(self) -> None:
         """Stops the scan (later ``next()`` raises StopIteration) and frees its C
@@ -947,6 +948,7 @@ class _Scan(itertools.chain):  # type: ignore[type-arg]  # chain is generic in t
         if self._current:
             collections.deque(self._current.pop(), maxlen=0)  # drops what is left of this batch
         self._batches.close()  # type: ignore[attr-defined]
+        self._release()  # also when the scan never started (a new generator's close runs nothing)
 
 
 def _position(ffi: _ffi.Api, iterator: Any, lo: Optional[int], hi: Optional[int], reverse: bool) -> None:
@@ -992,18 +994,20 @@ def _generate(ffi: _ffi.Api, iterator: Any, lo: Optional[int], hi: Optional[int]
         release.append(weakref.finalize(generator, ffi.iterator_free, iterator))
         return generator
     current: List[Iterator[Any]] = []
-    batches = _batches(ffi, iterator, lo, hi, reverse, mode, current)
+    batches, free = _batches(ffi, iterator, lo, hi, reverse, mode, current)
     scan = cast(_Scan, _Scan.from_iterable(batches))  # from_iterable makes the subclass
     scan._batches = batches
     scan._current = current
+    scan._release = free
     return scan
 
 
 def _batches(ffi: _ffi.Api, iterator: Any, lo: Optional[int], hi: Optional[int], reverse: bool,
-             mode: int, current: List[Iterator[Any]]) -> Iterator[Iterator[Any]]:
+             mode: int, current: List[Iterator[Any]]) -> Tuple[Iterator[Iterator[Any]], Callable[[], Any]]:
     """Batches of entries (iterators over lists, or zips of keys and values) read
     many per C call; the one handed out last is kept in ``current``. Frees
-    ``iterator`` when done, closed or collected."""
+    ``iterator`` when done, closed or collected; returns the generator and the
+    finalizer that frees it."""
     release: List[Callable[[], Any]] = []
 
     def run() -> Iterator[Iterator[Any]]:
@@ -1023,7 +1027,7 @@ def _batches(ffi: _ffi.Api, iterator: Any, lo: Optional[int], hi: Optional[int],
 
     generator = run()
     release.append(weakref.finalize(generator, ffi.iterator_free, iterator))
-    return generator
+    return generator, release[0]
 
 
 _FIRST_BATCH = 16     # entries in the first batched read (a scan may stop early)

@@ -154,6 +154,10 @@ def test_closing_a_scan_mid_batch_stops_it_and_frees_the_iterator(db: omendb.Dat
     assert next(keys) == 0
     del keys
     gc.collect()
+    unstarted = db.values()
+    assert unstarted._release.alive  # type: ignore[attr-defined]
+    unstarted.close()  # type: ignore[attr-defined]
+    assert not unstarted._release.alive and list(unstarted) == []  # type: ignore[attr-defined]
     db.close()  # nothing left open that the close would wait for
 
 

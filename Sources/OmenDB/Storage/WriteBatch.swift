@@ -5,11 +5,11 @@
 /// Not thread-safe: use a batch from one thread at a time.
 public final class WriteBatch {
     /// Encoded operations: kind (1 byte), key (8), value length (4), value bytes.
-    private(set) var encoded = StorageByteWriter()
+    @exclusivity(unchecked) private(set) var encoded = StorageByteWriter()
     /// Number of operations.
-    public private(set) var count = 0
+    @exclusivity(unchecked) public private(set) var count = 0
     /// Length of the largest value put (checked against the database's limit).
-    public private(set) var largestValue = 0
+    @exclusivity(unchecked) public private(set) var largestValue = 0
 
     public init() {}
 

@@ -15,10 +15,10 @@ final class ALEXGraveyard {
         var bytes = 0
     }
 
-    private var open = Plot()
-    private var sealed: [(epoch: UInt64, plot: Plot)] = []
+    @exclusivity(unchecked) private var open = Plot()
+    @exclusivity(unchecked) private var sealed: [(epoch: UInt64, plot: Plot)] = []
     /// Bytes buried and not yet freed.
-    private(set) var bytes = 0
+    @exclusivity(unchecked) private(set) var bytes = 0
 
     deinit {
         free(open)

@@ -42,11 +42,11 @@ public final class ALEXMap {
     /// retain and a release per write).
     let concurrentReads: Bool
     /// Number of keys stored.
-    public private(set) var count: Int = 0
+    @exclusivity(unchecked) public private(set) var count: Int = 0
     /// Bumps on every mutation; cursors use it to notice that they must re-position.
-    public private(set) var version: UInt64 = 0
+    @exclusivity(unchecked) public private(set) var version: UInt64 = 0
     /// How often each kind of structural change happened (for tests and tuning).
-    public internal(set) var events = ALEXEvents()
+    @exclusivity(unchecked) public internal(set) var events = ALEXEvents()
 
     /// An empty map.
     public init() {

@@ -24,6 +24,9 @@ let package = Package(
         .library(name: "OmenDB", targets: ["OmenDB"]),
         // The C ABI: libomendb.so, described by include/omendb.h.
         .library(name: "omendb", type: .dynamic, targets: ["OmenDBCAPI"]),
+        // The same objects as an archive, from which CMake makes libomendb.a (the
+        // Swift runtime merged in, only omendb_* global: cmake/StaticLibrary.cmake).
+        .library(name: "omendb_objects", type: .static, targets: ["OmenDBCAPI"]),
     ],
     targets: [
         // A few lines of C that Swift cannot express portably (thread-local storage, relaxed atomics on raw buffers).

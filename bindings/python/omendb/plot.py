@@ -110,7 +110,11 @@ def index_segments(models: bytes, key_count: int) -> Tuple[str, List[Segment]]:
     def models_at(at: int, n: int, rmi: bool) -> List[Segment]:
         if at + n * _MODEL.size > end:
             raise ValueError("truncated model payload")
-        return [Segment(*_MODEL.unpack_from(data, at + i * _MODEL.size), rmi_leaf=rmi) for i in range(n)]
+        segments = []
+        for i in range(n):
+            key, slope, intercept, start, stop, below, above = _MODEL.unpack_from(data, at + i * _MODEL.size)
+            segments.append(Segment(key, slope, intercept, start, stop, below, above, rmi))
+        return segments
 
     if kind == 1:
         return "linear", models_at(offset, 1, False)
@@ -154,15 +158,18 @@ def _run_panel(path: str) -> Tuple[str, np.ndarray, List[Segment]]:
 
 
 def _database_panels(directory: str) -> List[Tuple[str, np.ndarray, List[Segment]]]:
-    # A compaction may delete a listed run between reading the manifest and the run.
-    for attempt in range(3):
+    def read() -> List[Tuple[str, np.ndarray, List[Segment]]]:
+        return [_run_panel(os.path.join(directory, f"run-{number:012d}.run"))
+                for number in _manifest_runs(directory)]
+
+    # A compaction may delete a listed run between reading the manifest and the run:
+    # read again (a third miss raises FileNotFoundError).
+    for _ in range(2):
         try:
-            return [_run_panel(os.path.join(directory, f"run-{number:012d}.run"))
-                    for number in _manifest_runs(directory)]
+            return read()
         except FileNotFoundError:
-            if attempt == 2:
-                raise
-    raise AssertionError("unreachable")
+            pass
+    return read()
 
 
 def _draw(ax: Any, keys: np.ndarray, segments: Sequence[Segment], title: str, max_points: int,
@@ -196,8 +203,8 @@ def _draw(ax: Any, keys: np.ndarray, segments: Sequence[Segment], title: str, ma
     ax.legend(loc="upper left", fontsize=7, markerscale=3)
 
 
-def plot_index(db_or_index: Union["LearnedIndex", "Database", str, os.PathLike],
-               path: Union[str, os.PathLike], *, zoom: int = 400, max_points: int = 200_000) -> IndexPlot:
+def plot_index(db_or_index: Union["LearnedIndex", "Database", str, "os.PathLike[str]"],
+               path: Union[str, "os.PathLike[str]"], *, zoom: int = 400, max_points: int = 200_000) -> IndexPlot:
     """Draws the key CDF with each model segment and its error band into ``path``
     (any format matplotlib writes, by extension: .png, .svg, .pdf).
 
@@ -222,7 +229,7 @@ def plot_index(db_or_index: Union["LearnedIndex", "Database", str, os.PathLike],
         kind, segments = index_segments(db_or_index.serialize(), keys.shape[0])
         panels = [(f"LearnedIndex: {keys.shape[0]:,} keys, {kind}, {len(segments):,} segments", keys, segments)]
     else:
-        directory = getattr(db_or_index, "path", db_or_index)
+        directory = db_or_index if isinstance(db_or_index, (str, os.PathLike)) else db_or_index.path
         panels = _database_panels(os.fsdecode(directory))
         if not panels:
             raise ValueError(f"{os.fsdecode(directory)}: the database has no run files to draw "

@@ -19,15 +19,17 @@ do throws(OmenError) {
     let directory = CommandLine.arguments.count > 1 ? CommandLine.arguments[1] : "./omendb-swift-demo.db"
     var options = DatabaseOptions()
     options.sync = .full                        // every commit durable before it returns
+    options.errorIfExists = true                // the checks below expect a new database
     let db = try Database(directory: directory, options: options)
 
     for key in Int64(1)...5 {
         try db.put(key * 10, Array("value \(key * 10)".utf8))
     }
     try db.delete(30)
-    print("get 20 -> \(text(try db.get(20)))")
-    print("get 30 -> \(text(try db.get(30)))")
-    require(try db.get(20) == Array("value 20".utf8) && (try db.get(30)) == nil, "put/get/delete")
+    let twenty = try db.get(20), thirty = try db.get(30)
+    print("get 20 -> \(text(twenty))")
+    print("get 30 -> \(text(thirty))")
+    require(twenty == Array("value 20".utf8) && thirty == nil, "put/get/delete")
 
     let batch = WriteBatch()                    // atomic: all or nothing
     batch.put(60, Array("sixty".utf8))
@@ -53,8 +55,9 @@ do throws(OmenError) {
     try transaction.put(70, Array("seventy".utf8))
     print("inside the transaction, 20 -> \(text(try transaction.get(20)))")
     try transaction.commit()
-    print("after commit, 20 -> \(text(try db.get(20))), 70 -> \(text(try db.get(70)))")
-    require(try db.get(70) == Array("seventy".utf8), "transaction commit")
+    let updated = try db.get(20), seventy = try db.get(70)
+    print("after commit, 20 -> \(text(updated)), 70 -> \(text(seventy))")
+    require(updated == Array("value 20 (updated)".utf8) && seventy == Array("seventy".utf8), "transaction commit")
 
     try db.close()
     print("ok")

@@ -13,6 +13,8 @@ import Synchronization
 public final class Database {
     public let directory: String
     let options: DatabaseOptions
+    // Stored properties marked @exclusivity(unchecked) skip Swift's dynamic exclusivity
+    // checks on this hot path (docs/performance.md, "Exclusivity checks").
     @exclusivity(unchecked) var directoryLock: DirectoryLock?
 
     // Writer state, guarded by `writerLock` (its condition: group commit and flush backpressure).

@@ -22,6 +22,8 @@ final class HotTier {
     private let arena = ValueArena()
     /// Taken by `apply` and by the statistics; nothing is taken while holding it.
     private let writerLock = StorageLock(rank: .hotTier)
+    // Stored properties marked @exclusivity(unchecked) skip Swift's dynamic exclusivity
+    // checks on this hot path (docs/performance.md, "Exclusivity checks").
     /// The WAL files whose records this tier holds (oldest first).
     @exclusivity(unchecked) var walNumbers: [UInt64] = []
     @exclusivity(unchecked) private(set) var largestSequence: UInt64 = 0

@@ -13,35 +13,35 @@ final class RunWriter {
     let number: UInt64
     private let file: PosixFile
     private let configuration: IndexConfiguration
-    @exclusivity(unchecked) private var keys: [Int64] = []
+    private var keys: [Int64] = []
     /// The caller's keys of `appendAll` (then `keys` stays empty), alive until `finish`.
-    @exclusivity(unchecked) private var borrowedKeys: UnsafeBufferPointer<Int64>?
-    @exclusivity(unchecked) private var modelFit: RunModelFit?
+    private var borrowedKeys: UnsafeBufferPointer<Int64>?
+    private var modelFit: RunModelFit?
     /// The meta and offset columns are materialized only once an entry breaks uniformity
     /// (another meta than the first / another value size than the first): a bulk load of
     /// equal-size values keeps 8 bytes per key in memory, not 24.
-    @exclusivity(unchecked) private var metas: [UInt64] = []
-    @exclusivity(unchecked) private var offsets: [UInt64] = []
-    @exclusivity(unchecked) private var firstMeta: UInt64 = 0
-    @exclusivity(unchecked) private var uniformMeta = true
+    private var metas: [UInt64] = []
+    private var offsets: [UInt64] = []
+    private var firstMeta: UInt64 = 0
+    private var uniformMeta = true
     /// Heap bytes not yet written (`buffered` of `bufferLimit`); checksummed when drained.
     private let buffer: UnsafeMutableRawPointer
-    @exclusivity(unchecked) private var buffered = 0
-    @exclusivity(unchecked) private var fileOffset = RunFormat.headerSize
-    @exclusivity(unchecked) private var heapCRC: UInt32 = 0
+    private var buffered = 0
+    private var fileOffset = RunFormat.headerSize
+    private var heapCRC: UInt32 = 0
     /// CRC-32C of each full heap block so far, and of the bytes of the block being filled.
-    @exclusivity(unchecked) private var blockChecksums: [UInt32] = []
-    @exclusivity(unchecked) private var blockCRC: UInt32 = 0
-    @exclusivity(unchecked) private var blockFill = 0
-    @exclusivity(unchecked) private var heapLength = 0
-    @exclusivity(unchecked) private var tombstones: UInt64 = 0
-    @exclusivity(unchecked) private var largestSequence: UInt64 = 0
+    private var blockChecksums: [UInt32] = []
+    private var blockCRC: UInt32 = 0
+    private var blockFill = 0
+    private var heapLength = 0
+    private var tombstones: UInt64 = 0
+    private var largestSequence: UInt64 = 0
     /// Every value so far had the first one's size / every entry the first one's sequence.
-    @exclusivity(unchecked) private var equalValueSizes = true
-    @exclusivity(unchecked) private var firstValueSize = 0
+    private var equalValueSizes = true
+    private var firstValueSize = 0
     private static let bufferLimit = 1 << 20
     /// Written bytes not yet handed to the kernel's writeback (see `startWriteback`).
-    @exclusivity(unchecked) private var writebackStart = 0
+    private var writebackStart = 0
     private static let writebackChunk = 8 << 20
 
     init(directory: String, number: UInt64, configuration: IndexConfiguration) throws(OmenError) {

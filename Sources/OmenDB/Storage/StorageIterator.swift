@@ -10,6 +10,8 @@
 /// Every move checks the value it lands on: a damaged run value throws `.corruption`
 /// (naming file and offset) and leaves the iterator invalid until the next seek.
 public final class StorageIterator {
+    // Stored properties marked @exclusivity(unchecked) skip Swift's dynamic exclusivity
+    // checks on this hot path (docs/performance.md, "Exclusivity checks").
     @exclusivity(unchecked) public private(set) var snapshot: Snapshot
     /// The database `refresh` takes a new snapshot of (nil: a fixed snapshot).
     private let database: Database?

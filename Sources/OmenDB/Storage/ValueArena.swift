@@ -8,6 +8,8 @@ final class ValueArena {
     static let recordHeader = 24
     private static let chunkSize = 1 << 20
 
+    // Stored properties marked @exclusivity(unchecked) skip Swift's dynamic exclusivity
+    // checks on this hot path (docs/performance.md, "Exclusivity checks").
     @exclusivity(unchecked) private var chunks: [UnsafeMutableRawPointer] = []
     @exclusivity(unchecked) private var cursor: UnsafeMutableRawPointer?
     @exclusivity(unchecked) private var available = 0

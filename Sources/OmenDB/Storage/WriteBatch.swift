@@ -4,6 +4,8 @@
 /// docs/format.md), so committing a batch copies it into the log once.
 /// Not thread-safe: use a batch from one thread at a time.
 public final class WriteBatch {
+    // Stored properties marked @exclusivity(unchecked) skip Swift's dynamic exclusivity
+    // checks on this hot path (docs/performance.md, "Exclusivity checks").
     /// Encoded operations: kind (1 byte), key (8), value length (4), value bytes.
     @exclusivity(unchecked) private(set) var encoded = StorageByteWriter()
     /// Number of operations.

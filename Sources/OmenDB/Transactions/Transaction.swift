@@ -13,9 +13,9 @@ public final class Transaction {
     let database: Database
     public let isolation: IsolationLevel
     public let isReadOnly: Bool
-    @exclusivity(unchecked) public private(set) var isActive = true
+    public private(set) var isActive = true
     /// The sequence number of the commit, after a commit that wrote something.
-    @exclusivity(unchecked) public private(set) var commitSequence: UInt64?
+    public private(set) var commitSequence: UInt64?
 
     /// The begin snapshot (REPEATABLE_READ, SERIALIZABLE): its view (held until the
     /// transaction is freed) and sequence; nil for READ_COMMITTED.
@@ -25,12 +25,12 @@ public final class Transaction {
     private let bound: UInt64
     /// Whether the commit validates (a read-write REPEATABLE_READ / SERIALIZABLE transaction).
     private let validates: Bool
-    @exclusivity(unchecked) private(set) var writes = WriteSet()
+    private(set) var writes = WriteSet()
     /// SERIALIZABLE: keys read from the snapshot, and the key ranges iterators covered.
-    @exclusivity(unchecked) private var reads: [Int64] = []
-    @exclusivity(unchecked) var scannedRanges: [ClosedRange<Int64>] = []
+    private var reads: [Int64] = []
+    var scannedRanges: [ClosedRange<Int64>] = []
     /// READ_COMMITTED zero-copy reads: the snapshots their values live in.
-    @exclusivity(unchecked) private var keptSnapshots: [Snapshot] = []
+    private var keptSnapshots: [Snapshot] = []
 
     init(database: Database, options: TransactionOptions) {
         self.database = database

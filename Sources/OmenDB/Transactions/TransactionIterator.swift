@@ -11,6 +11,8 @@
 public final class TransactionIterator {
     private let transaction: Transaction
     private let base: StorageIterator
+    // Stored properties marked @exclusivity(unchecked) skip Swift's dynamic exclusivity
+    // checks on this hot path (docs/performance.md, "Exclusivity checks").
     @exclusivity(unchecked) private var writeKeys: [Int64] = []
     @exclusivity(unchecked) private var writeKeysVersion: UInt64 = .max
     /// Forward: the first write key >= the position; backward: the last <= it.

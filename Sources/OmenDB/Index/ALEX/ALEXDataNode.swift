@@ -14,6 +14,8 @@ final class ALEXDataNode: ALEXNode {
     /// Odd while the writer changes this node in place (concurrent-read maps only; see
     /// `ALEXMap.optimisticFind`).
     let version = Atomic<UInt64>(0)
+    // Stored properties marked @exclusivity(unchecked) skip Swift's dynamic exclusivity
+    // checks on this hot path (docs/performance.md, "Exclusivity checks").
     @exclusivity(unchecked) private(set) var keys: UnsafeMutablePointer<Int64>
     @exclusivity(unchecked) private(set) var payloads: UnsafeMutablePointer<UInt64>
     @exclusivity(unchecked) private(set) var bitmap: UnsafeMutablePointer<UInt64>

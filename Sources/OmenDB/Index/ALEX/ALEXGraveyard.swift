@@ -15,6 +15,8 @@ final class ALEXGraveyard {
         var bytes = 0
     }
 
+    // Stored properties marked @exclusivity(unchecked) skip Swift's dynamic exclusivity
+    // checks on this hot path (docs/performance.md, "Exclusivity checks").
     @exclusivity(unchecked) private var open = Plot()
     @exclusivity(unchecked) private var sealed: [(epoch: UInt64, plot: Plot)] = []
     /// Bytes buried and not yet freed.

@@ -41,6 +41,8 @@ public final class ALEXMap {
     /// `graveyard != nil`, as a plain flag (testing the optional reference costs a
     /// retain and a release per write).
     let concurrentReads: Bool
+    // Stored properties marked @exclusivity(unchecked) skip Swift's dynamic exclusivity
+    // checks on this hot path (docs/performance.md, "Exclusivity checks").
     /// Number of keys stored.
     @exclusivity(unchecked) public private(set) var count: Int = 0
     /// Bumps on every mutation; cursors use it to notice that they must re-position.

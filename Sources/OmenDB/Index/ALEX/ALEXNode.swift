@@ -21,6 +21,8 @@ class ALEXNode {
 /// clamped to `0 ..< fanout`: a linear model whose slope is a power of two, so routing
 /// is exact integer arithmetic and expansions keep every existing key's slot.
 final class ALEXInnerNode: ALEXNode {
+    // Stored properties marked @exclusivity(unchecked) skip Swift's dynamic exclusivity
+    // checks on this hot path (docs/performance.md, "Exclusivity checks").
     /// The unsigned key where slot 0 starts.
     @exclusivity(unchecked) private(set) var base: UInt64
     /// log2 of the number of keys each slot covers.

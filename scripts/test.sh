@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # test.sh — sets up the machine and runs every OmenDB test suite:
-#   Swift (swift build -c release, swift test), the CMake build and install, the C
-#   tests (normal, ASan+UBSan, TSan) through CTest, header/symbol checks, the C
-#   tests and consumer projects against the installed prefix, and the Python
-#   bindings' tests when bindings/python exists.
+#   the docs check, Swift (swift build -c release, swift test, examples/swift as a
+#   path and as a versioned dependency), the CMake build and install, the C tests
+#   (normal, ASan+UBSan, TSan) through CTest, header/symbol checks, the C tests and
+#   consumer projects against the installed prefix, README.md's C recipe as printed,
+#   and the Python bindings' tests when bindings/python exists.
 #
 #   bash scripts/test.sh            # everything
 #   bash scripts/test.sh c python   # only the suites whose names contain a word

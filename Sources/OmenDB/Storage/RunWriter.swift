@@ -97,7 +97,8 @@ final class RunWriter {
         firstValueSize = valueSize
         let length = keys.count * valueSize
         if length > 0 {
-            let chunk = max(1, min(1 << 16, (8 << 20) / valueSize))
+            // Without a callback, one call: the heap written in the writer's own pieces.
+            let chunk = progress == nil ? keys.count : max(1, min(1 << 16, (8 << 20) / valueSize))
             var entry = 0
             while entry < keys.count {
                 let entries = min(chunk, keys.count - entry)

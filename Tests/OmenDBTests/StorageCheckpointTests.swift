@@ -84,7 +84,9 @@ final class StorageCheckpointTests: XCTestCase {
 
     /// A flush that retires the logs of a captured frozen tier, and a compaction that
     /// retires captured runs, both while the checkpoint copies: the copy still holds
-    /// the state at its sequence (the logs' removal waits for the checkpoint).
+    /// the state at its sequence (the logs' removal waits for the checkpoint). The
+    /// callback calls into the database, which the API forbids (other long calls hold
+    /// locks while they report); a checkpoint holds none, which makes the timing exact.
     func testFlushAndCompactionDuringACheckpoint() throws {
         let path = temporaryDatabaseDirectory(self)
         let db = try Database(directory: path, options: smallOptions(hotTierBytes: 1 << 20, background: false))
@@ -175,7 +177,7 @@ final class StorageCheckpointTests: XCTestCase {
         try db.put(1, [1])
         let existing = temporaryDatabaseDirectory(self, "existing")
         try FileManager.default.createDirectory(atPath: existing, withIntermediateDirectories: false)
-        for destination in [existing, path, ""] {
+        for destination in [existing, existing + "/", path, ""] {
             XCTAssertThrowsError(try db.checkpoint(to: destination)) { error in
                 XCTAssertEqual((error as? OmenError)?.code, .invalidArgument, "\(error)")
             }
@@ -183,6 +185,11 @@ final class StorageCheckpointTests: XCTestCase {
         XCTAssertThrowsError(try db.checkpoint(to: existing + "/missing/copy")) { error in
             XCTAssertEqual((error as? OmenError)?.code, .ioError, "\(error)")
         }
+        // A trailing slash names the same destination.
+        let sequence = try db.checkpoint(to: existing + "/copy-slash//")
+        XCTAssertTrue(try files(existing + "/copy-slash").contains("MANIFEST"))
+        XCTAssertEqual(sequence, db.snapshot().sequence)
+        try FileManager.default.removeItem(atPath: existing + "/copy-slash")
         XCTAssertEqual(try files(existing), [], "a refused checkpoint wrote into the parent")
         try db.close()
         XCTAssertThrowsError(try db.checkpoint(to: existing + "/copy")) { error in

@@ -11,7 +11,10 @@ struct CheckpointDirectory {
     /// Creates the temporary directory. `.invalidArgument` when `destination` is empty or
     /// exists (as anything, even an empty directory or a dangling link); `.ioError` when
     /// the parent directory is missing or refuses it.
-    init(destination: String) throws(OmenError) {
+    init(destination given: String) throws(OmenError) {
+        var trimmed = Substring(given)
+        while trimmed.count > 1 && trimmed.hasSuffix("/") { trimmed = trimmed.dropLast() }
+        let destination = String(trimmed)
         guard !destination.isEmpty else { throw OmenError(.invalidArgument, "the checkpoint path is empty") }
         var info = stat()
         guard lstat(destination, &info) != 0 else {

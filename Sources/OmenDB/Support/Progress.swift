@@ -1,7 +1,8 @@
 /// The caller's progress callback for a long call (bulk load, compaction, verify,
 /// checkpoint): given the work done so far and the total, in the call's unit (keys or
 /// bytes, documented per call); returns false to cancel the call, which then throws
-/// `.cancelled` and leaves the database as it was.
+/// `.cancelled` and leaves the database as it was. Called on the calling thread, inside
+/// the call, which may hold the database's locks: it must not call into the same database.
 public typealias ProgressCallback = (_ done: UInt64, _ total: UInt64) -> Bool
 
 /// Reports one call's progress to a `ProgressCallback` at a bounded rate and turns a

@@ -232,7 +232,7 @@ final class StorageCheckpointTests: XCTestCase {
             }
             try db.flush()
         }
-        let loadKeys = (0..<300_000).map { Int64(1_000_000 + $0) }
+        let loadKeys = (0..<150_000).map { Int64(1_000_000 + $0) }
         let packed = [UInt8](repeating: 7, count: loadKeys.count * 8)
         let calls: [(String, (Database, @escaping ProgressCallback) throws -> Void)] = [
             ("bulk load", { db, progress in

@@ -24,7 +24,7 @@
 #include "reference.h"
 
 #define KEY_SPACE 2048
-#define WRITER_OPS 24000
+#define WRITER_OPS 16000
 
 static char root[] = "/tmp/omendb-test-checkpoint-XXXXXX";
 static char db_path[64];
@@ -375,7 +375,7 @@ static void check_unchanged(omendb_db *db, uint64_t runs, uint64_t sequence, con
     CHECK(last_sequence(db) == sequence, "%s: sequence %" PRIu64 ", %" PRIu64 " before", what, last_sequence(db), sequence);
 }
 
-#define BULK 200000
+#define BULK 150000
 
 static void test_cancellation(void) {
     check_section("cancellation at the first, a middle and the last report leaves the database unchanged");

@@ -201,6 +201,48 @@ final class StorageCheckpointTests: XCTestCase {
         try checkCopy(of: reader, [1: [1]], copyFiles: false, "read-only handle")
     }
 
+    /// A destination on another file system (/dev/shm, tmpfs, when the temporary
+    /// directory is elsewhere): the hard links fail with EXDEV and the runs are copied; a
+    /// database on tmpfs copied to itself (direct I/O or its buffered fallback, as tmpfs has it).
+    func testCheckpointsAcrossFileSystems() throws {
+        let path = temporaryDatabaseDirectory(self)
+        let db = try Database(directory: path, options: smallOptions(background: false))
+        var reference: [Int64: [UInt8]] = [:]
+        for key in Int64(0)..<3000 {
+            reference[key] = testValue(key, 1, length: Int(key % 5000 == 0 ? 5000 : key % 70))
+            try db.put(key, reference[key]!)
+        }
+        try db.flush()
+        try db.put(-1, [9])
+        reference[-1] = [9]
+        var here = stat(), shm = stat()
+        guard stat(Recovery.parentDirectory(of: path), &here) == 0, stat("/dev/shm", &shm) == 0, here.st_dev != shm.st_dev else {
+            throw XCTSkip("/dev/shm is missing or on the temporary directory's file system")
+        }
+        let other = "/dev/shm/omendb-checkpoint-\(getpid())-\(UInt64.random(in: 0...UInt64.max))"
+        addTeardownBlock { try? FileManager.default.removeItem(atPath: other) }
+        try FileManager.default.createDirectory(atPath: other, withIntermediateDirectories: false)
+        try db.checkpoint(to: other + "/copy")
+        let runs = try files(other + "/copy").filter { $0.hasSuffix(".run") }
+        XCTAssertFalse(runs.isEmpty)
+        for run in runs {
+            var copied = stat(), original = stat()
+            XCTAssertEqual(stat(other + "/copy/" + run, &copied), 0)
+            XCTAssertEqual(stat(path + "/" + run, &original), 0)
+            XCTAssertNotEqual(copied.st_dev, original.st_dev, "\(run) is not a copy")
+        }
+        let copy = try Database(directory: other + "/copy", options: smallOptions(background: false))
+        try assertMatches(copy, reference)
+        try copy.verify()
+        try copy.checkpoint(to: other + "/copy-of-copy", copyFiles: true)
+        try copy.close()
+        let second = try Database(directory: other + "/copy-of-copy", options: smallOptions(background: false))
+        try assertMatches(second, reference)
+        try second.verify()
+        try second.close()
+        try db.close()
+    }
+
     /// Reports of one call: monotone, within the total, at most 66, ending at the total.
     private final class Recorder {
         var reports: [(UInt64, UInt64)] = []

@@ -64,7 +64,7 @@ struct CheckpointDirectory {
         let output = try PosixFile.open(target, O_WRONLY | O_CREAT | O_EXCL)
         let size = try input.size()
         let block = 4096
-        let chunk = 1 << 20
+        let chunk = 4 << 20
         let buffer = UnsafeMutableRawPointer.allocate(byteCount: chunk, alignment: block)
         defer { buffer.deallocate() }
         var direct = odb_shim_set_direct_io(output.descriptor, 1) == 0

@@ -62,10 +62,13 @@ extension Database {
             manifest.walWatermark = logs.min() ?? 0
             manifest.activeWAL = logs.max() ?? 0
             manifest.runs = view.runs.map(\.descriptor)
-            // The lock file every database directory has (read-only opens need it).
-            try staging.write(DirectoryLock.fileName, UnsafeRawBufferPointer(start: nil, count: 0))
+            // The lock file every database directory has (read-only opens need it): empty,
+            // so the directory's fsync in `publish` makes it durable.
+            try staging.write(DirectoryLock.fileName, UnsafeRawBufferPointer(start: nil, count: 0), sync: false)
             try meter?.finish()
-            if let notDurable = try manifest.store(directory: staging.path) { throw notDurable }
+            // Written in place: the whole directory appears at once, so no file needs the
+            // temporary-name-and-rename of `Manifest.store`.
+            try withRawBytes(of: manifest.encoded()) { (bytes) throws(OmenError) in try staging.write(Manifest.fileName, bytes) }
             try staging.publish()
         } catch {
             staging.discard()

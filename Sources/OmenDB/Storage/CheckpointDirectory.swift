@@ -98,11 +98,11 @@ struct CheckpointDirectory {
         try output.sync()
     }
 
-    /// Adds `name` holding `bytes`, fsynced.
-    func write(_ name: String, _ bytes: UnsafeRawBufferPointer) throws(OmenError) {
+    /// Adds `name` holding `bytes`, fsynced unless `sync` is false.
+    func write(_ name: String, _ bytes: UnsafeRawBufferPointer, sync: Bool = true) throws(OmenError) {
         let file = try PosixFile.open(path + "/" + name, O_WRONLY | O_CREAT | O_EXCL)
         if bytes.count > 0 { try file.write(bytes.baseAddress!, bytes.count, at: 0) }
-        try file.sync()
+        if sync { try file.sync() }
     }
 
     /// Makes the directory durable and renames it to the destination (refused when the

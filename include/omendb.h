@@ -693,7 +693,7 @@ int omendb_verify_with_progress(omendb_db *db, const omendb_progress *progress);
  * `path` (and the parent directory fsynced): when the call fails, `path` does not
  * exist (a crash may leave the temporary directory; delete it). The copy is an
  * independent database: open it with omendb_open (read-write or read-only).
- * Progress (`progress` may be NULL) in bytes: the run files, then the logs, as
+ * Progress (`progress` may be NULL) in bytes: the logs, then the run files, as
  * found at the start; OMENDB_CANCELLED leaves no copy. Works on read-only handles.
  * Thread-safe like every call on a database handle; any number of checkpoints may
  * run at once. Errors: OMENDB_INVALID_ARGUMENT for a NULL db or path, an empty path,

@@ -21,7 +21,7 @@ extension Database {
     /// - Parameters:
     ///   - copyFiles: copy the run files; otherwise they are hard-linked, and copied only
     ///     where the file system refuses the link (another file system, no hard links).
-    ///   - progress: counts bytes: the run files, then the logs, as found at the start.
+    ///   - progress: counts bytes: the logs, then the run files, as found at the start.
     /// - Throws: `.invalidArgument` when `destination` is empty or exists; `.ioError`
     ///   for a missing parent or a refused file operation; `.misuse` when the database is
     ///   closed; `.cancelled` when `progress` cancels; `.corruption` for a damaged log.

@@ -91,6 +91,7 @@ const char *omendb_version_string(void);
 #define OMENDB_UNSUPPORTED     11  /* an operation, option value or file format this build does not support */
 #define OMENDB_INTERNAL        12  /* a bug in OmenDB: please report it */
 #define OMENDB_BUFFER_TOO_SMALL 13  /* a caller buffer was too small; the needed size was written (see omendb_get) */
+#define OMENDB_CANCELLED       14  /* a progress callback cancelled the call; the database is as it was */
 
 /* A short description of a status code ("ok", "not found", ...); "unknown
  * status" for codes this version does not know. Borrowed: static storage. */
@@ -617,6 +618,87 @@ int omendb_txn_rollback(omendb_txn *txn);
 
 /* Frees a transaction, rolling it back if still active. NULL is a no-op. */
 void omendb_txn_free(omendb_txn *txn);
+
+/* ------------------------------------------------------------------------- */
+/* Progress callbacks and checkpoints (online backups)                       */
+/* ------------------------------------------------------------------------- */
+/* Long calls (bulk load, compaction, verify, checkpoint) have variants that report
+ * their progress to a caller's function, which can also cancel them. */
+
+/* Defined when this header declares the progress and checkpoint API below. */
+#define OMENDB_HAVE_CHECKPOINT 1
+
+/* OMENDB_CANCELLED (status block above): a progress callback cancelled the call. */
+
+/* A progress callback: `done` units of `total` are complete (the unit is each call's:
+ * keys or bytes, see below). Return 0 to go on, non-zero to cancel: the call then
+ * undoes its work and returns OMENDB_CANCELLED. It is called on the thread that made
+ * the call, inside it: it must not call omendb_* functions on the same database
+ * handle (other handles and other threads are fine). Rate: once at the start
+ * (done 0), then whenever `done` has grown by at least 1/64 of `total`, and once with
+ * done == total before the call's point of no return (the last chance to cancel):
+ * at most 66 calls per call, `done` never decreasing and never above `total` (both
+ * may be 0 when there is nothing to do). In Python: ctypes.CFUNCTYPE(ctypes.c_int,
+ * ctypes.c_void_p, ctypes.c_uint64, ctypes.c_uint64). */
+typedef int (*omendb_progress_fn)(void *context, uint64_t done, uint64_t total);
+
+/* Where a long call reports its progress. The caller sets struct_size to
+ * sizeof(omendb_progress); later versions may add fields at the end (the library
+ * reads only the fields that fit in struct_size). Only read during the call;
+ * a NULL omendb_progress pointer, or a NULL callback, means no progress reports.
+ * OMENDB_INVALID_ARGUMENT when struct_size is smaller than this version's struct. */
+typedef struct omendb_progress {
+    size_t struct_size;           /* in: sizeof(omendb_progress) */
+    omendb_progress_fn callback;  /* may be NULL: no reports, no cancellation */
+    void *context;                /* passed to callback unchanged (may be NULL) */
+} omendb_progress;
+
+/* omendb_bulk_load / omendb_bulk_load_fixed with progress in keys written to the
+ * new run (reported every 64Ki keys, or 8 MiB of values for the fixed variant). The
+ * last report comes after the run file is written and before the manifest names it:
+ * OMENDB_CANCELLED loads nothing (the run file is removed). Errors as omendb_bulk_load. */
+int omendb_bulk_load_with_progress(omendb_db *db, const int64_t *keys, const void *const *values,
+                                   const size_t *lengths, size_t count, const omendb_progress *progress);
+int omendb_bulk_load_fixed_with_progress(omendb_db *db, const int64_t *keys, const void *values,
+                                         size_t value_size, size_t count, const omendb_progress *progress);
+
+/* omendb_compact with progress in entries of the runs merged (total: their entry
+ * count). The last report comes when the merge is done, before the new run is
+ * finished and installed: OMENDB_CANCELLED leaves the runs as they were (the partial
+ * run file is removed). Waits for a background compaction running meanwhile. */
+int omendb_compact_with_progress(omendb_db *db, const omendb_progress *progress);
+
+/* omendb_verify with progress in bytes checked: the run files, then the live log
+ * files, sized when the check starts. OMENDB_CANCELLED stops the check (it changes
+ * nothing in any case). */
+int omendb_verify_with_progress(omendb_db *db, const omendb_progress *progress);
+
+/* omendb_checkpoint flags. */
+#define OMENDB_CHECKPOINT_COPY 1u /* copy the run files instead of hard-linking them */
+
+/* Makes a consistent, openable copy of the database in directory `path` while reads
+ * and writes go on (an online backup, like LMDB's mdb_env_copy2 and RocksDB's
+ * Checkpoint). The copy holds exactly the state a snapshot taken at the start of
+ * the call reads: *sequence (may be NULL) receives that snapshot's sequence number,
+ * which is also the copy's omendb_db_stats.last_sequence when opened. `path` must not exist; its parent directory must. Run files are
+ * immutable: they are hard-linked when the file system allows it (the copy then
+ * shares their disk space until compaction replaces them in either database) and
+ * copied otherwise, or always with OMENDB_CHECKPOINT_COPY; the log files the state
+ * needs are copied up to its last record; a new manifest names exactly those
+ * files. The copy is built in a temporary directory next to `path`
+ * ("<path>.tmp-XXXXXX"), every file and the directory fsynced, then renamed to
+ * `path` (and the parent directory fsynced): when the call fails, `path` does not
+ * exist (a crash may leave the temporary directory; delete it). The copy is an
+ * independent database: open it with omendb_open (read-write or read-only).
+ * Progress (`progress` may be NULL) in bytes: the logs, then the run files, as
+ * found at the start; OMENDB_CANCELLED leaves no copy. Works on read-only handles.
+ * Thread-safe like every call on a database handle; any number of checkpoints may
+ * run at once. Errors: OMENDB_INVALID_ARGUMENT for a NULL db or path, an empty path,
+ * an existing `path` or unknown flags; OMENDB_IO_ERROR when the parent directory is
+ * missing or the OS refuses a file operation (e.g. a full disk); OMENDB_MISUSE
+ * after omendb_close; OMENDB_CORRUPTION for a damaged log file; OMENDB_CANCELLED. */
+int omendb_checkpoint(omendb_db *db, const char *path, uint32_t flags, const omendb_progress *progress,
+                      uint64_t *sequence);
 
 /* Serialized models. An index's models (not its keys) serialize to a versioned,
  * CRC32C-checksummed byte format (docs/format.md, "Learned index model format")

@@ -78,7 +78,7 @@ suite_swift_consumer() {
 
 # sanitized_suite thread|address: the engine, its tests and libomendb.so built with
 # -sanitize=<kind> (own scratch path); the storage tests, the stress test among them
-# (10 s), then the C API tests for threads, the database and misuse (and, with ASan,
+# (10 s), then the C API tests for threads, the database, misuse and checkpoints (and, with ASan,
 # transactions: test_transactions, test_bank), compiled by the
 # Swift toolchain's clang with the same sanitizer runtime, against the instrumented
 # library. Any report fails the suite (halt_on_error). LeakSanitizer is off for the
@@ -91,7 +91,7 @@ sanitized_suite() {
     swift build --build-tests --sanitize="$kind" --scratch-path "$scratch"
     swift test --skip-build --sanitize="$kind" --scratch-path "$scratch" --filter "Storage|Transaction|ALEXConcurrentRead"
     export ASAN_OPTIONS=halt_on_error=1:detect_leaks=1
-    local tests=(test_threads test_database test_api)
+    local tests=(test_threads test_database test_api test_checkpoint)
     # Under TSan the transaction tests run in suite c_tsan.
     [[ $kind == address ]] && tests+=(test_transactions test_bank)
     sanitized_c_tests "$kind" "$scratch/debug" "${tests[@]}"

@@ -1,4 +1,5 @@
 #define _GNU_SOURCE
+#include <errno.h>
 #include <fcntl.h>
 #include "COmenDBShim.h"
 
@@ -22,5 +23,20 @@ int odb_shim_wait_writeback(int fd, int64_t offset, int64_t length) {
 #else
     (void)fd; (void)offset; (void)length;
     return 0;
+#endif
+}
+
+/* Turns direct I/O (O_DIRECT: writes bypass the page cache) on or off for `fd`.
+ * Returns 0, or -1 with errno set (e.g. EINVAL where the file system lacks it, or
+ * where there is no O_DIRECT). */
+int odb_shim_set_direct_io(int fd, int on) {
+#if defined(O_DIRECT)
+    int flags = fcntl(fd, F_GETFL);
+    if (flags == -1) return -1;
+    return fcntl(fd, F_SETFL, on ? (flags | O_DIRECT) : (flags & ~O_DIRECT));
+#else
+    (void)fd; (void)on;
+    errno = EINVAL;
+    return -1;
 #endif
 }

@@ -237,42 +237,13 @@ public func cWrite(_ db: OpaquePointer?, _ batch: OpaquePointer?) -> Int32 {
 @_cdecl("omendb_bulk_load")
 public func cBulkLoad(_ db: OpaquePointer?, _ keys: UnsafePointer<Int64>?, _ values: UnsafePointer<UnsafeRawPointer?>?,
                       _ lengths: UnsafePointer<UInt>?, _ count: UInt) -> Int32 {
-    let function: StaticString = "omendb_bulk_load"
-    if let status = oversizedInput(function, "count", count) { return status }
-    guard count == 0 || (keys != nil && values != nil && lengths != nil) else {
-        return ThreadError.invalid(function, "keys, values or lengths is NULL but count is \(count)")
-    }
-    for i in 0..<Int(count) {
-        if let status = oversizedValue(function, lengths![i], "lengths[\(i)]") { return status }
-        if values![i] == nil && lengths![i] != 0 {
-            return ThreadError.invalid(function, "values[\(i)] is NULL but lengths[\(i)] is \(lengths![i])")
-        }
-    }
-    return withHandle(Database.self, HandleTag.database, db, function) { database in
-        engineCall(function) { () throws(OmenError) in
-            try database.bulkLoad(keys: UnsafeBufferPointer(start: keys, count: Int(count)),
-                                  value: { UnsafeRawBufferPointer(start: values![$0], count: Int(lengths![$0])) })
-            return OMENDB_OK
-        }
-    }
+    bulkLoad("omendb_bulk_load", db, keys, values, lengths, count, progress: nil)
 }
 
 @_cdecl("omendb_bulk_load_fixed")
 public func cBulkLoadFixed(_ db: OpaquePointer?, _ keys: UnsafePointer<Int64>?, _ values: UnsafeRawPointer?,
                            _ valueSize: UInt, _ count: UInt) -> Int32 {
-    let function: StaticString = "omendb_bulk_load_fixed"
-    if let status = oversizedInput(function, "count", count) { return status }
-    if let status = oversizedValue(function, valueSize, "value_size") { return status }
-    guard count == 0 || (keys != nil && (values != nil || valueSize == 0)) else {
-        return ThreadError.invalid(function, "keys or values is NULL but count is \(count)")
-    }
-    return withHandle(Database.self, HandleTag.database, db, function) { database in
-        engineCall(function) { () throws(OmenError) in
-            try database.bulkLoad(keys: UnsafeBufferPointer(start: keys, count: Int(count)), values: values,
-                                  valueSize: Int(valueSize))
-            return OMENDB_OK
-        }
-    }
+    bulkLoadFixed("omendb_bulk_load_fixed", db, keys, values, valueSize, count, progress: nil)
 }
 
 // MARK: Snapshots
@@ -451,16 +422,12 @@ public func cFlush(_ db: OpaquePointer?) -> Int32 {
 
 @_cdecl("omendb_compact")
 public func cCompact(_ db: OpaquePointer?) -> Int32 {
-    withHandle(Database.self, HandleTag.database, db, "omendb_compact") { database in
-        engineCall("omendb_compact") { () throws(OmenError) in try database.compact(); return OMENDB_OK }
-    }
+    compact("omendb_compact", db, progress: nil)
 }
 
 @_cdecl("omendb_verify")
 public func cVerify(_ db: OpaquePointer?) -> Int32 {
-    withHandle(Database.self, HandleTag.database, db, "omendb_verify") { database in
-        engineCall("omendb_verify") { () throws(OmenError) in try database.verify(); return OMENDB_OK }
-    }
+    verify("omendb_verify", db, progress: nil)
 }
 
 @_cdecl("omendb_get_stats")

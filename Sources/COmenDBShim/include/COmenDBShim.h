@@ -137,6 +137,10 @@ uint32_t odb_shim_crc32c_hardware(uint32_t crc, const void *bytes, size_t length
 int odb_shim_start_writeback(int fd, int64_t offset, int64_t length);
 /* Writes back a file range and waits for it (data only; fsync still makes it durable). */
 int odb_shim_wait_writeback(int fd, int64_t offset, int64_t length);
+/* Turns direct I/O (O_DIRECT) on (1) or off (0) for `fd`: 0, or -1 with errno set where
+ * the file system (or the platform) lacks it. Direct writes need 4096-byte alignment of
+ * the buffer, the offset and the length. */
+int odb_shim_set_direct_io(int fd, int on);
 
 #ifdef __cplusplus
 }

@@ -5,14 +5,20 @@
 /// naming it is written, fsynced and renamed into place, and the directory fsynced; the
 /// call returns once all of that is done (whatever the sync mode).
 extension Database {
+    // `progress` (all three) counts the keys written to the new run; its last call
+    // (done == total) comes before the manifest names the run: a cancelled load
+    // (`.cancelled`) loads nothing.
+
     /// Loads `count` entries: key `key(i)` with value `value(i)`.
-    public func bulkLoad(count: Int, key: (Int) -> Int64, value: (Int) -> UnsafeRawBufferPointer) throws(OmenError) {
+    public func bulkLoad(count: Int, key: (Int) -> Int64, value: (Int) -> UnsafeRawBufferPointer,
+                         progress: ProgressCallback? = nil) throws(OmenError) {
         let keys = (0..<max(count, 0)).map(key)
-        try keys.withUnsafeBufferPointer { (keys) throws(OmenError) in try bulkLoad(keys: keys, value: value) }
+        try keys.withUnsafeBufferPointer { (keys) throws(OmenError) in try bulkLoad(keys: keys, value: value, progress: progress) }
     }
 
     /// Loads `keys` with value `value(i)` for key `keys[i]`.
-    public func bulkLoad(keys: UnsafeBufferPointer<Int64>, value: (Int) -> UnsafeRawBufferPointer) throws(OmenError) {
+    public func bulkLoad(keys: UnsafeBufferPointer<Int64>, value: (Int) -> UnsafeRawBufferPointer,
+                         progress: ProgressCallback? = nil) throws(OmenError) {
         try checkBulkLoad(keys)
         for i in 0..<keys.count {
             let length = value(i).count
@@ -20,14 +26,15 @@ extension Database {
                 throw OmenError(.tooLarge, "value \(i) of \(length) bytes exceeds the limit of \(options.maximumValueSize) bytes")
             }
         }
-        try commitBulkRun(keys) { (writer, sequence) throws(OmenError) in
-            try writer.appendAll(keys: keys, sequence: sequence, value: value)
+        try commitBulkRun(keys, progress: progress) { (writer, sequence, meter) throws(OmenError) in
+            try writer.appendAll(keys: keys, sequence: sequence, value: value, progress: meter)
         }
     }
 
     /// Loads `keys` with values of `valueSize` bytes each, back to back at `values` (value
     /// `i` at `values + i · valueSize`): the run's value heap is written straight from them.
-    public func bulkLoad(keys: UnsafeBufferPointer<Int64>, values: UnsafeRawPointer?, valueSize: Int) throws(OmenError) {
+    public func bulkLoad(keys: UnsafeBufferPointer<Int64>, values: UnsafeRawPointer?, valueSize: Int,
+                         progress: ProgressCallback? = nil) throws(OmenError) {
         guard valueSize >= 0, valueSize <= options.maximumValueSize else {
             throw OmenError(.tooLarge, "values of \(valueSize) bytes exceed the limit of \(options.maximumValueSize) bytes")
         }
@@ -35,8 +42,8 @@ extension Database {
             throw OmenError(.invalidArgument, "values is NULL but \(keys.count) values of \(valueSize) bytes are to be loaded")
         }
         try checkBulkLoad(keys)
-        try commitBulkRun(keys) { (writer, sequence) throws(OmenError) in
-            try writer.appendAll(keys: keys, sequence: sequence, values: values, valueSize: valueSize)
+        try commitBulkRun(keys, progress: progress) { (writer, sequence, meter) throws(OmenError) in
+            try writer.appendAll(keys: keys, sequence: sequence, values: values, valueSize: valueSize, progress: meter)
         }
     }
 
@@ -54,9 +61,14 @@ extension Database {
 
     /// Writes a run with `fill` (given the writer and the load's sequence number), then
     /// makes it durable, names it in the manifest and publishes it.
-    private func commitBulkRun(_ keys: UnsafeBufferPointer<Int64>,
-                               _ fill: (RunWriter, UInt64) throws(OmenError) -> Void) throws(OmenError) {
-        guard !keys.isEmpty else { return }
+    private func commitBulkRun(_ keys: UnsafeBufferPointer<Int64>, progress: ProgressCallback?,
+                               _ fill: (RunWriter, UInt64, ProgressMeter?) throws(OmenError) -> Void) throws(OmenError) {
+        let meter = ProgressMeter(progress, operation: "bulk load", total: UInt64(keys.count))
+        try meter?.start()
+        guard !keys.isEmpty else {
+            try meter?.finish()
+            return
+        }
         writerLock.lock()
         defer { writerLock.unlock() }
         try checkWritable()
@@ -69,9 +81,10 @@ extension Database {
                 let writer = try RunWriter(directory: directory, number: allocateFileNumber(), configuration: options.indexConfiguration)
                 let run: RunFile
                 do throws(OmenError) {
-                    try fill(writer, sequence)
+                    try fill(writer, sequence, meter)
                     run = try RunFile(directory: directory, descriptor: try writer.finish(),
                                       windowSearch: options.indexConfiguration.windowSearch, justWritten: true)
+                    try meter?.finish()
                 } catch {
                     writer.abandon()
                     throw error

@@ -65,6 +65,11 @@ public final class Database {
 
     @exclusivity(unchecked) var worker: BackgroundWorker?
 
+    /// Checkpoints copying log files now, and the logs flushes retired meanwhile, removed
+    /// when the last of those checkpoints is done with them (Checkpoint.swift). Guarded by `viewLock`.
+    var logCopiers = 0
+    var retiredLogs: [UInt64] = []
+
     /// Opens (or creates) the database in `directory`.
     ///
     /// - Throws: `.busy` when another handle holds the directory (the message names its

@@ -54,12 +54,23 @@ extension Database {
     /// A full consistency check: every run's checksums, key order, value offsets and
     /// that its model finds every key within its error bounds; the manifest on disk
     /// matches the live runs; every live WAL file replays cleanly.
+    /// `progress` counts bytes: the run files, then the live logs, as found when the check
+    /// starts (`ProgressCallback`; cancelling changes nothing).
     /// - Throws: `.corruption` naming the file and offset of the first problem found.
-    public func verify() throws(OmenError) {
+    public func verify(progress: ProgressCallback? = nil) throws(OmenError) {
+        var meter: ProgressMeter?
         // Runs and manifest under the maintenance lock alone (writers go on meanwhile).
         try maintenanceLock.withLock { () throws(OmenError) in
             let view = currentView().0
-            for run in view.runs { try run.verify() }
+            if progress != nil {
+                var logBytes: UInt64 = 0
+                for tier in [view.active] + view.frozen {
+                    for number in tier.walNumbers { logBytes += FileSystem.size(directory + "/" + WALFormat.fileName(number)) }
+                }
+                meter = ProgressMeter(progress, operation: "verify", total: view.runs.reduce(logBytes) { $0 + $1.descriptor.fileSize })
+                try meter?.start()
+            }
+            for run in view.runs { try run.verify(progress: meter, start: meter?.done ?? 0) }
             let stored = try Manifest.load(directory: directory)
             guard stored.runs == view.runs.map(\.descriptor) else {
                 throw OmenError(.corruption, "\(directory)/\(Manifest.fileName): the manifest's runs differ from the open runs")
@@ -82,12 +93,14 @@ extension Database {
                 for (i, number) in numbers.enumerated() {
                     let path = directory + "/" + WALFormat.fileName(number)
                     guard FileSystem.exists(path) else { throw OmenError(.corruption, "\(path): live WAL file is missing (offset 0)") }
-                    _ = try WALReader.replay(path: path, expectedNumber: number, tailMayBeTorn: options.readOnly && i == numbers.count - 1) {
+                    let replayed = try WALReader.replay(path: path, expectedNumber: number, tailMayBeTorn: options.readOnly && i == numbers.count - 1) {
                         (_, count, operations, offset) throws(OmenError) in
                         try BatchDecoding.forEach(operations, count: count, fileName: path, fileOffset: offset) { _ throws(OmenError) in }
                     }
+                    try meter?.advance(by: UInt64(replayed.fileSize))
                 }
             }
         }
+        try meter?.finish()
     }
 }

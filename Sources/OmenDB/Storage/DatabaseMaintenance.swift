@@ -31,15 +31,19 @@ extension Database {
     }
 
     /// Merges all runs into one, dropping overwritten versions and tombstones.
-    public func compact() throws(OmenError) {
+    /// `progress` counts the input runs' entries (`ProgressCallback`); a cancelled
+    /// compaction throws `.cancelled` and leaves the runs as they were.
+    public func compact(progress: ProgressCallback? = nil) throws(OmenError) {
         guard !options.readOnly else { throw OmenError(.readOnly, "database '\(directory)' is open read-only") }
         try writerLock.withLock { () throws(OmenError) in try checkWritable() }
-        try compactAllRuns()
+        try compactAllRuns(progress: progress)
     }
 
     /// Compaction without the writer-lock check (callable with the writer lock held).
-    func compactAllRuns() throws(OmenError) {
-        try maintenanceLock.withLock { () throws(OmenError) in try recordingFailure { () throws(OmenError) in try compactRuns() } }
+    func compactAllRuns(progress: ProgressCallback? = nil) throws(OmenError) {
+        try maintenanceLock.withLock { () throws(OmenError) in
+            try recordingFailure { () throws(OmenError) in try compactRuns(progress: progress) }
+        }
     }
 
     /// Writes the frozen tiers, oldest first, to runs.
@@ -104,7 +108,7 @@ extension Database {
         }
         // The retired logs stay while the old manifest, which needs them, may come back.
         if let notDurable { throw notDurable }
-        for number in tier.walNumbers { try? FileSystem.remove(directory + "/" + WALFormat.fileName(number)) }
+        retireLogs(tier.walNumbers)
     }
 
     /// How many of the newest runs an automatic compaction merges (size-tiered): all,
@@ -123,19 +127,25 @@ extension Database {
     /// Merges the `count` newest runs (all when nil) into one that takes their place
     /// (maintenance lock held). Tombstones are dropped only when the oldest run is
     /// included: nothing older is left for them to hide.
-    func compactRuns(newest count: Int? = nil) throws(OmenError) {
+    func compactRuns(newest count: Int? = nil, progress: ProgressCallback? = nil) throws(OmenError) {
         let all = currentView().0.runs
         let runs = Array(all.prefix(count ?? all.count))
         let includesOldest = runs.count == all.count
-        guard runs.count > 1 || (runs.count == 1 && includesOldest && runs[0].footer.tombstoneCount > 0) else { return }
+        let meter = ProgressMeter(progress, operation: "compaction", total: runs.reduce(0) { $0 + UInt64($1.count) })
+        try meter?.start()
+        guard runs.count > 1 || (runs.count == 1 && includesOldest && runs[0].footer.tombstoneCount > 0) else {
+            try meter?.finish()
+            return
+        }
         for run in runs { try run.checkBeforeCopy() }
         let writer = try RunWriter(directory: directory, number: allocateFileNumber(), configuration: options.indexConfiguration)
         let merged: RunFile?
         do throws(OmenError) {
-            try RunMerge.merge(runs, dropTombstones: includesOldest) { (key, run, position) throws(OmenError) in
+            try RunMerge.merge(runs, dropTombstones: includesOldest, progress: meter) { (key, run, position) throws(OmenError) in
                 try writer.append(key: key, sequence: run.sequence(position), isTombstone: run.isTombstone(position),
                                   value: try run.value(position))
             }
+            try meter?.finish()
             if writer.count > 0 {
                 merged = try RunFile(directory: directory, descriptor: try writer.finish(),
                                      windowSearch: options.indexConfiguration.windowSearch, justWritten: true)
@@ -209,7 +219,7 @@ extension Database {
 
 /// Merges runs (newest first) in key order, the newest version of each key winning.
 enum RunMerge {
-    static func merge(_ runs: [RunFile], dropTombstones: Bool,
+    static func merge(_ runs: [RunFile], dropTombstones: Bool, progress: ProgressMeter? = nil,
                       _ body: (Int64, RunFile, Int) throws(OmenError) -> Void) throws(OmenError) {
         var positions = [Int](repeating: 0, count: runs.count)
         while true {
@@ -224,6 +234,7 @@ enum RunMerge {
             let position = positions[best]
             for (i, other) in runs.enumerated() where positions[i] < other.count && other.keys[positions[i]] == bestKey {
                 positions[i] += 1
+                try progress?.advance(by: 1)
             }
             if dropTombstones && run.isTombstone(position) { continue }
             try body(bestKey, run, position)

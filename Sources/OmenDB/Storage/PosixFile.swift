@@ -83,6 +83,12 @@ enum FileSystem {
         access(path, F_OK) == 0
     }
 
+    /// The size of the file at `path`, 0 when it cannot be read.
+    static func size(_ path: String) -> UInt64 {
+        var info = stat()
+        return stat(path, &info) == 0 ? UInt64(info.st_size) : 0
+    }
+
     static func isDirectory(_ path: String) -> Bool {
         var info = stat()
         return stat(path, &info) == 0 && (info.st_mode & S_IFMT) == S_IFDIR

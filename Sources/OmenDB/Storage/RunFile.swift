@@ -370,15 +370,23 @@ final class RunFile {
     /// Full check for `verify`: every checksum, whether or not open or a read checked it
     /// (sections, column blocks and heap blocks, naming the first damaged block), the
     /// columns' order, and that the model finds every key at its position.
-    func verify() throws(OmenError) {
+    /// `progress` moves from `start` to `start` + the file size: half after the checksums,
+    /// the rest over the model check, every 64Ki keys.
+    func verify(progress: ProgressMeter? = nil, start: UInt64 = 0) throws(OmenError) {
         let base = UnsafeMutableRawPointer(mutating: mapping)
         try Self.checkBlockChecksums(footer, base: base, offset: Int(footer.modelOffset + footer.modelLength), path: path)
         try columnChecks.verifyAll()
         try blockChecks?.verifyAll()
         try Self.checkSections(footer, base: base, path: path, includingHeap: true)
         try Self.checkColumns(keys: keys, offsets: offsets, count: count, footer: footer, path: path, everyEntry: true)
-        for i in 0..<count where model.lowerBound(keys[i]) != i {
-            throw OmenError(.corruption, "\(path): the model does not find key \(keys[i]) at position \(i) (model error bound violated)")
+        let half = descriptor.fileSize / 2
+        try progress?.advance(to: start + half)
+        for i in 0..<count {
+            if model.lowerBound(keys[i]) != i {
+                throw OmenError(.corruption, "\(path): the model does not find key \(keys[i]) at position \(i) (model error bound violated)")
+            }
+            if i & 0xFFFF == 0xFFFF { try progress?.advance(to: start + half + (descriptor.fileSize - half) * UInt64(i) / UInt64(count)) }
         }
+        try progress?.advance(to: start + descriptor.fileSize)
     }
 }

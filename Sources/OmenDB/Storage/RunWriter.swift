@@ -77,20 +77,37 @@ final class RunWriter {
     /// Appends all the entries of a bulk load to an empty writer: `keys` strictly increase
     /// (checked by the caller) and stay alive and unchanged until `finish` returns; value
     /// `i` is `value(i)`, every entry has `sequence` and none is a tombstone.
+    /// `progress` advances every 64Ki entries.
     func appendAll(keys: UnsafeBufferPointer<Int64>, sequence: UInt64,
-                   value: (Int) -> UnsafeRawBufferPointer) throws(OmenError) {
+                   value: (Int) -> UnsafeRawBufferPointer, progress: ProgressMeter? = nil) throws(OmenError) {
         try beginAll(keys: keys, sequence: sequence)
-        for i in 0..<keys.count { try appendValue(value(i), entry: i) }
+        for i in 0..<keys.count {
+            try appendValue(value(i), entry: i)
+            if i & 0xFFFF == 0xFFFF { try progress?.advance(to: UInt64(i + 1)) }
+        }
+        try progress?.advance(to: UInt64(keys.count))
     }
 
     /// `appendAll` for values of `valueSize` bytes each, back to back at `values`: the heap
-    /// is written straight from them, without a copy.
+    /// is written straight from them, without a copy. `progress` advances every 64Ki
+    /// entries or 8 MiB of values, whichever is fewer entries.
     func appendAll(keys: UnsafeBufferPointer<Int64>, sequence: UInt64,
-                   values: UnsafeRawPointer?, valueSize: Int) throws(OmenError) {
+                   values: UnsafeRawPointer?, valueSize: Int, progress: ProgressMeter? = nil) throws(OmenError) {
         try beginAll(keys: keys, sequence: sequence)
         firstValueSize = valueSize
         let length = keys.count * valueSize
-        if length > 0 { try writeHeap(values!, length) }
+        if length > 0 {
+            // Without a callback, one call: the heap written in the writer's own pieces.
+            let chunk = progress == nil ? keys.count : max(1, min(1 << 16, (8 << 20) / valueSize))
+            var entry = 0
+            while entry < keys.count {
+                let entries = min(chunk, keys.count - entry)
+                try writeHeap(values! + entry * valueSize, entries * valueSize)
+                entry += entries
+                try progress?.advance(to: UInt64(entry))
+            }
+        }
+        try progress?.advance(to: UInt64(keys.count))
         heapLength = length
     }
 

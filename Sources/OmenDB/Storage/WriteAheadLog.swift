@@ -130,7 +130,8 @@ enum WALReader {
         }
     }
 
-    private static func replay(_ raw: UnsafeRawBufferPointer, path: String, expectedNumber: UInt64, tailMayBeTorn: Bool,
+    /// `replay(path:...)` over the file's bytes, already read.
+    static func replay(_ raw: UnsafeRawBufferPointer, path: String, expectedNumber: UInt64, tailMayBeTorn: Bool,
                                _ body: (UInt64, Int, UnsafeRawBufferPointer, Int) throws(OmenError) -> Void)
         throws(OmenError) -> WALReplayResult {
         var result = WALReplayResult(validEnd: 0, fileSize: raw.count, lastSequence: 0, records: 0)

@@ -16,6 +16,8 @@ public enum StatusCode: Int32, Sendable, CaseIterable {
     case unsupported = 11
     case `internal` = 12
     case bufferTooSmall = 13
+    /// A progress callback asked a long call to stop (`ProgressCallback`); nothing changed.
+    case cancelled = 14
 
     /// Static, human-readable text for the code (the same text as `omendb_status_string`).
     public var text: StaticString {
@@ -34,6 +36,7 @@ public enum StatusCode: Int32, Sendable, CaseIterable {
         case .unsupported: return "unsupported operation or format"
         case .internal: return "internal error"
         case .bufferTooSmall: return "buffer too small"
+        case .cancelled: return "cancelled by the caller"
         }
     }
 }

@@ -36,18 +36,25 @@ public final class StorageIterator {
     private var soloLimit = Int64.min
     private var soloColumns: RunColumns?
 
-    init(snapshot: Snapshot, database: Database? = nil) {
+    /// The view holds range tombstones: each entry is checked against them.
+    private var underRangeTombstones = false
+    /// Keys only (`Snapshot.count`): values are neither read nor checked; `value` is empty.
+    private let keysOnly: Bool
+
+    init(snapshot: Snapshot, database: Database? = nil, keysOnly: Bool = false) {
         self.snapshot = snapshot
         self.database = database
+        self.keysOnly = keysOnly
         makeSources(snapshot.view)
     }
 
     deinit { releaseSources() }
 
     private func makeSources(_ view: StorageView) {
+        underRangeTombstones = view.hasRangeTombstones
         readsActiveTier = !view.active.isEmpty
-        if readsActiveTier { hotSources.append(HotSource(tier: view.active)) }
-        for tier in view.frozen where !tier.isEmpty { hotSources.append(HotSource(tier: tier)) }
+        if readsActiveTier { hotSources.append(HotSource(tier: view.active, index: 0)) }
+        for (i, tier) in view.frozen.enumerated() where !tier.isEmpty { hotSources.append(HotSource(tier: tier, index: 1 + i)) }
         runSources = .allocate(capacity: view.runs.count)
         for (i, run) in view.runs.enumerated() { (runSources.baseAddress! + i).initialize(to: RunSource(run: run)) }
     }
@@ -79,7 +86,7 @@ public final class StorageIterator {
             makeSources(fresh.view)
         } else if !readsActiveTier && !fresh.view.active.isEmpty {
             // The same tiers, but the active one received its first writes.
-            hotSources.insert(HotSource(tier: fresh.view.active), at: 0)
+            hotSources.insert(HotSource(tier: fresh.view.active, index: 0), at: 0)
             readsActiveTier = true
         }
         snapshot = fresh
@@ -150,6 +157,7 @@ public final class StorageIterator {
             if run.isTombstone(position) { continue }
             soloPosition = position
             key = candidate
+            if keysOnly { return }
             let found = run.uncheckedValue(position)
             if !run.isVerified(found) { try checkBlocks(found, soloIndex) }
             value = found
@@ -252,7 +260,9 @@ public final class StorageIterator {
                 limit = min(limit, k)
             }
         }
-        guard holder >= 0 else { return }
+        // The walk hands out the run's entries unchecked: no newer tier may hold a range
+        // tombstone (the run's own hide only older runs).
+        guard holder >= 0, !underRangeTombstones || snapshot.view.hotTierCount + holder <= snapshot.view.newestTombstoneTier else { return }
         soloIndex = holder
         soloPosition = runSources[holder].position
         soloLimit = limit
@@ -314,7 +324,8 @@ public final class StorageIterator {
         return best
     }
 
-    /// Sets the current entry from the newest source holding `candidate`; false for a tombstone.
+    /// Sets the current entry from the newest source holding `candidate`; false for a
+    /// tombstone (point, or a range tombstone of a newer tier covering the version).
     private func takeNewest(_ candidate: Int64) throws(OmenError) -> Bool {
         for i in hotSources.indices where hotSources[i].isValid && hotSources[i].key == candidate {
             guard let record = hotSources[i].visibleRecord(at: snapshot.sequence) else {
@@ -323,14 +334,22 @@ public final class StorageIterator {
                 continue
             }
             if record.isTombstone { return false }
+            if underRangeTombstones
+                && snapshot.view.isCovered(candidate, tier: hotSources[i].tierIndex, version: record.sequence, at: snapshot.sequence) {
+                return false
+            }
             key = candidate
-            value = record.value
+            value = keysOnly ? UnsafeRawBufferPointer(start: nil, count: 0) : record.value
             return true
         }
         for i in runSources.indices where runSources[i].isValid && runSources[i].key == candidate {
             if runSources[i].columns.isTombstone(runSources[i].position) { return false }
+            if underRangeTombstones
+                && snapshot.view.isCovered(candidate, tier: snapshot.view.hotTierCount + i, version: 0, at: snapshot.sequence) {
+                return false
+            }
             key = candidate
-            value = try checkedValue(i, runSources[i].position)
+            value = keysOnly ? UnsafeRawBufferPointer(start: nil, count: 0) : try checkedValue(i, runSources[i].position)
             return true
         }
         return false
@@ -373,6 +392,8 @@ public final class StorageIterator {
 /// merge reaches the key (`visibleRecord`), never for keys past the end of a scan.
 private struct HotSource {
     static let batchSize = 64
+    /// The tier's index in the view's search order.
+    let tierIndex: Int
     /// A seek copies fewer keys: a short scan over mostly-run data needs a few hot keys
     /// at most, and a long one gets full batches from the second copy on.
     static let firstBatchSize = 8
@@ -388,8 +409,9 @@ private struct HotSource {
     var isValid = false
     var key: Int64 = 0
 
-    init(tier: HotTier) {
+    init(tier: HotTier, index: Int) {
         self.tier = tier
+        tierIndex = index
         let memory = UnsafeMutableRawPointer.allocate(byteCount: 16 * Self.batchSize, alignment: 8)
         keys = memory.bindMemory(to: Int64.self, capacity: Self.batchSize)
         records = (memory + 8 * Self.batchSize).bindMemory(to: UInt64.self, capacity: Self.batchSize)

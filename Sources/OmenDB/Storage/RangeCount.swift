@@ -1,0 +1,48 @@
+/// Exact counts of the visible keys in a key range (docs/storage.md, "Counting").
+extension Snapshot {
+    /// The number of keys in `range` visible at this snapshot (overwrites counted once;
+    /// point and range deletes excluded).
+    ///
+    /// When the snapshot's data is one run with no tombstone of either kind and no hot
+    /// version, the answer is two positions of the run's learned model (the column
+    /// blocks they rest on checked): O(model). Otherwise a merge over the tiers that
+    /// reads keys only (no value is read, checked or copied): O(keys in the range).
+    /// - Throws: `.corruption` for a damaged key column block.
+    public func count(in range: ClosedRange<Int64>) throws(OmenError) -> Int {
+        let view = self.view
+        if !view.hasRangeTombstones && view.active.isEmpty && view.frozen.allSatisfy(\.isEmpty) {
+            if view.runs.isEmpty { return 0 }
+            if view.runs.count == 1, view.runs[0].footer.tombstoneCount == 0 {
+                let run = view.runs[0]
+                let end = range.upperBound == Int64.max ? run.count : try run.rank(of: range.upperBound + 1)
+                return end - (try run.rank(of: range.lowerBound))
+            }
+        }
+        let iterator = StorageIterator(snapshot: self, keysOnly: true)
+        iterator.setBounds(lower: range.lowerBound, upper: range.upperBound == Int64.max ? nil : range.upperBound + 1)
+        var counted = 0
+        try iterator.seekFirst()
+        while iterator.isValid {
+            counted += 1
+            try iterator.next()
+        }
+        return counted
+    }
+
+    /// The number of keys in `range` (half-open) visible at this snapshot.
+    public func count(in range: Range<Int64>) throws(OmenError) -> Int {
+        range.isEmpty ? 0 : try count(in: range.lowerBound...(range.upperBound - 1))
+    }
+}
+
+extension Database {
+    /// The number of keys in `range` visible now (`Snapshot.count`).
+    public func count(in range: ClosedRange<Int64>) throws(OmenError) -> Int {
+        try snapshot().count(in: range)
+    }
+
+    /// The number of keys in `range` (half-open) visible now.
+    public func count(in range: Range<Int64>) throws(OmenError) -> Int {
+        try snapshot().count(in: range)
+    }
+}

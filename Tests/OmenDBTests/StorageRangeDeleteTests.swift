@@ -254,3 +254,38 @@ final class StorageRangeDeleteTests: XCTestCase {
         try db.close()
     }
 }
+
+extension StorageRangeDeleteTests {
+    /// A hot tier holding only a range tombstone flushes to a run without entries that
+    /// still hides the older run's keys, also after a reopen; the range also hides keys
+    /// at the extremes of the key space.
+    func testTombstoneOnlyRunAndExtremeKeys() throws {
+        let path = temporaryDatabaseDirectory(self)
+        var db = try Database(directory: path, options: smallOptions(background: false))
+        for key in [Int64.min, Int64.min + 1, -1, 0, 1, Int64.max - 1, Int64.max] { try db.put(key, [1]) }
+        try db.flush()
+        try db.deleteRange(Int64.min...0)
+        try db.flush()
+        let runs = db.currentView().0.runs
+        XCTAssertEqual(runs.count, 2)
+        XCTAssertEqual(runs[0].count, 0, "a run of one range tombstone and no entry")
+        XCTAssertEqual(runs[0].footer.version, RunFormat.version)
+        try db.close()
+        db = try Database(directory: path, options: smallOptions(background: false))
+        XCTAssertNil(try db.get(Int64.min))
+        XCTAssertNil(try db.get(0))
+        XCTAssertEqual(try db.get(1), [1])
+        XCTAssertEqual(try db.count(in: Int64.min...Int64.max), 3)
+        try db.deleteRange(Int64(1)...Int64.max)
+        XCTAssertEqual(try db.count(in: Int64.min...Int64.max), 0)
+        let iterator = db.makeIterator()
+        try iterator.seekLast()
+        XCTAssertFalse(iterator.isValid)
+        try db.verify()
+        try db.flush()
+        try db.compact()
+        XCTAssertEqual(db.currentView().0.runs.count, 0, "everything deleted: compaction leaves no run")
+        XCTAssertEqual(try db.count(in: Int64.min...Int64.max), 0)
+        try db.close()
+    }
+}

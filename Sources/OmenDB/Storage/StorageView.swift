@@ -151,9 +151,15 @@ final class StorageView {
             if let record = found, record.sequence >= hidden { return record.isTombstone ? .deleted : .hot(record.value) }
             if hidden > 0 { return .deleted }
         }
+        let newer = runOrder.count &- 1
         for (i, run) in runOrder.enumerated() {
             let position: Int? = try run._withUnsafeGuaranteedRef { file -> Result<Int?, OmenError> in
-                do throws(OmenError) { return .success(try file.position(of: key)) } catch { return .failure(error) }
+                do throws(OmenError) {
+                    if i < newer, let filter = file.filterCell.filter, !filter.mayContain(key) { return .success(nil) }
+                    return .success(try file.position(of: key))
+                } catch {
+                    return .failure(error)
+                }
             }.get()
             if let position {
                 return run._withUnsafeGuaranteedRef { $0.isTombstone(position) } ? .deleted : .run(run, position)

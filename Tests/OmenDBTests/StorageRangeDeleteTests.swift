@@ -53,7 +53,7 @@ final class StorageRangeDeleteTests: XCTestCase {
         /// Snapshots with the reference as it was when each was taken.
         var snapshots: [(Snapshot, Model)] = []
         let context = "seed \(seed)"
-        for step in 0..<2500 {
+        for step in 0..<2000 {
             version += 1
             let key = mixedKey(&rng)
             switch Int.random(in: 0..<100, using: &rng) {

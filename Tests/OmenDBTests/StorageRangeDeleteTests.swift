@@ -53,7 +53,7 @@ final class StorageRangeDeleteTests: XCTestCase {
         /// Snapshots with the reference as it was when each was taken.
         var snapshots: [(Snapshot, Model)] = []
         let context = "seed \(seed)"
-        for step in 0..<2000 {
+        for step in 0..<1500 {
             version += 1
             let key = mixedKey(&rng)
             switch Int.random(in: 0..<100, using: &rng) {
@@ -142,6 +142,15 @@ final class StorageRangeDeleteTests: XCTestCase {
                 let recovered = try Database(directory: copy, options: smallOptions(background: false))
                 try check(recovered, model, "\(context) step \(step): crash copy", rng: &rng)
                 try recovered.close()
+            case 96:
+                // A bulk load is newer than every range delete before it (and older than those after).
+                let keys = Array(Set((0..<Int.random(in: 1...30, using: &rng)).map { _ in mixedKey(&rng) })).sorted()
+                let values = keys.map { testValue($0, version, length: 8) }
+                let packed = values.flatMap { $0 }
+                try keys.withUnsafeBufferPointer { keyBuffer in
+                    try packed.withUnsafeBytes { try db.bulkLoad(keys: keyBuffer, values: $0.baseAddress, valueSize: 8) }
+                }
+                for (key, value) in zip(keys, values) { model.entries[key] = value }
             default:
                 try check(db, model, "\(context) step \(step)", rng: &rng)
                 for (snapshot, old) in snapshots { try check(snapshot, old, "\(context) step \(step): old snapshot", rng: &rng) }

@@ -69,8 +69,9 @@ final class HotTier {
     /// Whether the tier holds a version or a range tombstone (a flush has something to write).
     var holdsAnything: Bool { writerLock.withLock { map.count > 0 || !rangeTombstones.isEmpty } }
 
-    /// Range tombstones held (the write path freezes a tier that holds too many).
-    var rangeTombstoneCount: Int { writerLock.withLock { rangeTombstones.count } }
+    /// Range tombstones held (the write path freezes a tier that holds too many). Read
+    /// with the database's writer lock held, which every change holds too: no lock here.
+    var rangeTombstoneCount: Int { rangeTombstones.count }
 
     /// Applies the operations of one batch with `sequence` (the caller holds the
     /// database's writer lock). Returns whether the batch held a range delete: the

@@ -68,6 +68,21 @@ final class RangeTombstoneList {
         return best
     }
 
+    /// The range of a tombstone covering `key` with a sequence in `(above, atOrBelow]`, or nil.
+    func covering(_ key: Int64, above: UInt64, atOrBelow sequence: UInt64) -> ClosedRange<Int64>? {
+        var low = 0, high = count
+        while low < high {
+            let middle = (low &+ high) >> 1
+            if firsts[middle] <= key { low = middle &+ 1 } else { high = middle }
+        }
+        var i = low &- 1
+        while i >= 0 && reach[i] >= key {
+            if lasts[i] >= key && sequences[i] > above && sequences[i] <= sequence { return firsts[i]...lasts[i] }
+            i &-= 1
+        }
+        return nil
+    }
+
     /// Whether any tombstone covers `key` (whatever its sequence: a run's tombstones are
     /// visible to every reader of a view holding the run).
     @inline(__always)

@@ -38,6 +38,8 @@ public final class StorageIterator {
 
     /// The view holds range tombstones: each entry is checked against them.
     private var underRangeTombstones = false
+    /// The range tombstone (tier, range) that deleted the key `takeNewest` last refused.
+    private var coveredBy: (tier: Int, range: ClosedRange<Int64>)?
     /// Keys only (`Snapshot.count`): values are neither read nor checked; `value` is empty.
     private let keysOnly: Bool
 
@@ -334,8 +336,9 @@ public final class StorageIterator {
                 continue
             }
             if record.isTombstone { return false }
-            if underRangeTombstones
-                && snapshot.view.isCovered(candidate, tier: hotSources[i].tierIndex, version: record.sequence, at: snapshot.sequence) {
+            if underRangeTombstones,
+               let cover = snapshot.view.covering(candidate, tier: hotSources[i].tierIndex, version: record.sequence, at: snapshot.sequence) {
+                coveredBy = cover
                 return false
             }
             key = candidate
@@ -344,8 +347,9 @@ public final class StorageIterator {
         }
         for i in runSources.indices where runSources[i].isValid && runSources[i].key == candidate {
             if runSources[i].columns.isTombstone(runSources[i].position) { return false }
-            if underRangeTombstones
-                && snapshot.view.isCovered(candidate, tier: snapshot.view.hotTierCount + i, version: 0, at: snapshot.sequence) {
+            if underRangeTombstones,
+               let cover = snapshot.view.covering(candidate, tier: snapshot.view.hotTierCount + i, version: 0, at: snapshot.sequence) {
+                coveredBy = cover
                 return false
             }
             key = candidate
@@ -364,6 +368,7 @@ public final class StorageIterator {
                 return
             }
             advanceSources(at: candidate)
+            if let cover = coveredBy { skipCovered(cover, forward: true) }
         }
         isValid = false
     }
@@ -373,8 +378,34 @@ public final class StorageIterator {
             if candidate < lower { break }
             if try takeNewest(candidate) { isValid = true; return }
             retreatSources(at: candidate)
+            if let cover = coveredBy { skipCovered(cover, forward: false) }
         }
         isValid = false
+    }
+
+    /// After a key found deleted by range tombstone `cover`: moves every source of a tier
+    /// older than the tombstone's past the rest of its range (all their versions there
+    /// are deleted), so a scan crosses a deleted range in one seek per source instead of
+    /// one step per key. Sources of the tombstone's tier and newer ones step on as usual.
+    private func skipCovered(_ cover: (tier: Int, range: ClosedRange<Int64>), forward: Bool) {
+        coveredBy = nil
+        let hotCount = snapshot.view.hotTierCount
+        for i in hotSources.indices where hotSources[i].isValid && hotSources[i].tierIndex > cover.tier {
+            let key = hotSources[i].key
+            if forward && key <= cover.range.upperBound {
+                if cover.range.upperBound == Int64.max { hotSources[i].isValid = false } else { hotSources[i].seek(cover.range.upperBound + 1) }
+            } else if !forward && key >= cover.range.lowerBound {
+                if cover.range.lowerBound == Int64.min { hotSources[i].isValid = false } else { hotSources[i].seekForPrevious(cover.range.lowerBound - 1) }
+            }
+        }
+        for i in runSources.indices where runSources[i].isValid && hotCount + i > cover.tier {
+            let key = runSources[i].key
+            if forward && key <= cover.range.upperBound {
+                if cover.range.upperBound == Int64.max { runSources[i].isValid = false } else { runSources[i].seek(cover.range.upperBound + 1) }
+            } else if !forward && key >= cover.range.lowerBound {
+                if cover.range.lowerBound == Int64.min { runSources[i].isValid = false } else { runSources[i].seekForPrevious(cover.range.lowerBound - 1) }
+            }
+        }
     }
 }
 

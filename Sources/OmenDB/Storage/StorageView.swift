@@ -60,21 +60,25 @@ final class StorageView {
     /// Number of hot tiers (the first tiers of the search order).
     var hotTierCount: Int { searchOrder.count }
 
-    /// Whether a range tombstone of a tier newer than `tier` (search order), or of hot
-    /// tier `tier` itself with a sequence above `version`, visible at `sequence`, covers
-    /// `key`: the version of `key` found in `tier` is then deleted.
-    func isCovered(_ key: Int64, tier: Int, version: UInt64, at sequence: UInt64) -> Bool {
-        guard tier >= newestTombstoneTier else { return false }
+    /// A range tombstone that deletes the version of `key` found in `tier` (search order),
+    /// `version` being its sequence (0 for a run's), for a reader at `sequence`: one of a
+    /// newer tier visible at `sequence`, or of hot tier `tier` itself newer than the
+    /// version. Returns the tombstone's tier and range (every version of its keys in
+    /// older tiers is deleted too: iterators skip them), or nil.
+    func covering(_ key: Int64, tier: Int, version: UInt64, at sequence: UInt64) -> (tier: Int, range: ClosedRange<Int64>)? {
+        guard tier >= newestTombstoneTier else { return nil }
         for i in newestTombstoneTier...tier {
             if i < hotTombstones.count {
                 guard let list = hotTombstones[i] else { continue }
-                let newest = list._withUnsafeGuaranteedRef { $0.newestCovering(key, atOrBelow: sequence) }
-                if newest > (i == tier ? version : 0) { return true }
+                let above = i == tier ? version : 0
+                if let range = list._withUnsafeGuaranteedRef({ $0.covering(key, above: above, atOrBelow: sequence) }) {
+                    return (i, range)
+                }
             } else if i < tier, let list = runTombstones[i - hotTombstones.count] {
-                if list._withUnsafeGuaranteedRef({ $0.covers(key) }) { return true }
+                if let range = list._withUnsafeGuaranteedRef({ $0.covering(key, above: 0, atOrBelow: .max) }) { return (i, range) }
             }
         }
-        return false
+        return nil
     }
 
     /// Where a key's visible version was found.

@@ -6,7 +6,8 @@ extension Snapshot {
     /// When the snapshot's data is one run with no tombstone of either kind and no hot
     /// version, the answer is two positions of the run's learned model (the column
     /// blocks they rest on checked): O(model). Otherwise a merge over the tiers that
-    /// reads keys only (no value is read, checked or copied): O(keys in the range).
+    /// reads keys only (no value is read, checked or copied; every run's column blocks are
+    /// checked once per mapping, as a scan does): O(keys in the range).
     /// - Throws: `.corruption` for a damaged key column block.
     public func count(in range: ClosedRange<Int64>) throws(OmenError) -> Int {
         let view = self.view
@@ -18,6 +19,9 @@ extension Snapshot {
                 return end - (try run.rank(of: range.lowerBound))
             }
         }
+        // The merge reads keys only; a scan that hands out values checks every column
+        // block of a run first (once per mapping), and so does this.
+        for run in view.runs { try run.columnChecks.checkAll() }
         let iterator = StorageIterator(snapshot: self, keysOnly: true)
         iterator.setBounds(lower: range.lowerBound, upper: range.upperBound == Int64.max ? nil : range.upperBound + 1)
         var counted = 0

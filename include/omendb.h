@@ -829,6 +829,13 @@ int omendb_count(omendb_db *db, int64_t lo, int64_t hi, uint64_t *count);
 /* As omendb_count, at the snapshot. */
 int omendb_snapshot_count(omendb_snapshot *snapshot, int64_t lo, int64_t hi, uint64_t *count);
 
+/* As omendb_count, as the transaction sees it: its snapshot (READ_COMMITTED: the
+ * newest state) with its own puts, deletes and range deletes applied; a merge,
+ * O(keys in the range). Under SERIALIZABLE the range counts as scanned, as by an
+ * iterator (a commit inside it after the snapshot makes this transaction's commit
+ * conflict). OMENDB_MISUSE once the transaction ended. */
+int omendb_txn_count(omendb_txn *txn, int64_t lo, int64_t hi, uint64_t *count);
+
 #ifdef __cplusplus
 } /* extern "C" */
 #endif

@@ -2,7 +2,7 @@ import COmenDBShim
 import OmenDB
 
 // Range deletes and exact range counts: omendb_delete_range, omendb_batch_delete_range,
-// omendb_txn_delete_range, omendb_count, omendb_snapshot_count. Ranges are half-open
+// omendb_txn_delete_range, omendb_count, omendb_snapshot_count, omendb_txn_count. Ranges are half-open
 // [lo, hi), as iterator bounds: lo == hi is empty (nothing written, count 0), lo > hi
 // is OMENDB_INVALID_ARGUMENT.
 
@@ -60,6 +60,19 @@ public func cSnapshotCount(_ snapshot: OpaquePointer?, _ lo: Int64, _ hi: Int64,
     return withHandle(Snapshot.self, HandleTag.snapshot, snapshot, function) { snapshot in
         engineCall(function) { () throws(OmenError) in
             count.pointee = UInt64(try snapshot.count(in: lo..<hi))
+            return OMENDB_OK
+        }
+    }
+}
+
+@_cdecl("omendb_txn_count")
+public func cTxnCount(_ txn: OpaquePointer?, _ lo: Int64, _ hi: Int64, _ count: UnsafeMutablePointer<UInt64>?) -> Int32 {
+    let function: StaticString = "omendb_txn_count"
+    guard let count else { return ThreadError.invalid(function, "count is NULL") }
+    if let status = invertedRange(function, lo, hi) { return status }
+    return withHandle(Transaction.self, HandleTag.transaction, txn, function) { transaction in
+        engineCall(function) { () throws(OmenError) in
+            count.pointee = UInt64(try transaction.count(in: lo..<hi))
             return OMENDB_OK
         }
     }

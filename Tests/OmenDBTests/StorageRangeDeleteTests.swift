@@ -108,6 +108,8 @@ final class StorageRangeDeleteTests: XCTestCase {
                     expected.entries[inside] = value
                 }
                 XCTAssertEqual(try txn.get(key), expected.entries[key], "\(context) step \(step): txn read of \(key)")
+                let counted = randomRange(&rng)
+                XCTAssertEqual(try txn.count(in: counted), expected.keys(in: counted).count, "\(context) step \(step): txn count \(counted)")
                 let iterator = try txn.makeIterator()
                 var seen: [Int64] = []
                 try iterator.seekFirst()

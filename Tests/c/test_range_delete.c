@@ -1,7 +1,7 @@
 /*
  * test_range_delete.c — range deletes and exact counts through the public header:
  * omendb_delete_range, omendb_batch_delete_range, omendb_txn_delete_range,
- * omendb_count and omendb_snapshot_count against a reference model, over the hot
+ * omendb_count, omendb_snapshot_count and omendb_txn_count against a reference model, over the hot
  * tier, flushed runs, compaction and a reopen (log replay), with a snapshot taken
  * before the deletes still seeing the keys; then their refusals of bad input. The
  * seed is printed (set OMENDB_TEST_SEED to repeat a run). Built normally and with
@@ -151,9 +151,15 @@ static void random_operations(omendb_db *db, int operations) {
             size_t length = 0;
             if (key_of(i) >= lo && key_of(i) < hi)
                 CHECK_STATUS(omendb_txn_get(txn, key_of(i), &value, sizeof value, &length), OMENDB_NOT_FOUND);
+            uint64_t inside = 1, outside = 0;
+            CHECK_STATUS(omendb_txn_count(txn, lo, hi, &inside), OMENDB_OK);
+            CHECK(inside == 0, "a transaction counts %" PRIu64 " keys in the range it deleted", inside);
+            CHECK_STATUS(omendb_txn_count(txn, INT64_MIN, INT64_MAX, &outside), OMENDB_OK);
+            model_delete_range(lo, hi);
+            CHECK(outside == model_count(INT64_MIN, INT64_MAX), "transaction count %" PRIu64 ", expected %" PRIu64,
+                  outside, model_count(INT64_MIN, INT64_MAX));
             CHECK_STATUS(omendb_txn_commit(txn), OMENDB_OK);
             omendb_txn_free(txn);
-            model_delete_range(lo, hi);
             break;
         }
         default:
@@ -194,6 +200,7 @@ static void check_bad_input(omendb_db *db) {
     CHECK_STATUS(omendb_snapshot_count(NULL, 0, 5, &count), OMENDB_INVALID_ARGUMENT);
     CHECK_STATUS(omendb_batch_delete_range(NULL, 0, 5), OMENDB_INVALID_ARGUMENT);
     CHECK_STATUS(omendb_txn_delete_range(NULL, 0, 5), OMENDB_INVALID_ARGUMENT);
+    CHECK_STATUS(omendb_txn_count(NULL, 0, 5, &count), OMENDB_INVALID_ARGUMENT);
     /* An empty range is a no-op; its count is 0. */
     put(db, 10);
     CHECK_STATUS(omendb_delete_range(db, key_of(10), key_of(10)), OMENDB_OK);

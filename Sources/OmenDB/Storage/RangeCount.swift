@@ -50,3 +50,26 @@ extension Database {
         try snapshot().count(in: range)
     }
 }
+
+extension Transaction {
+    /// The number of keys in `range` this transaction sees: its snapshot (READ_COMMITTED:
+    /// the newest state) with its own puts, deletes and range deletes applied. A merge
+    /// through the transaction's iterator, O(keys in the range); under SERIALIZABLE the
+    /// range counts as scanned (a later commit inside it conflicts, as for an iterator).
+    public func count(in range: ClosedRange<Int64>) throws(OmenError) -> Int {
+        let iterator = try makeIterator()
+        iterator.setBounds(lower: range.lowerBound, upper: range.upperBound == Int64.max ? nil : range.upperBound + 1)
+        var counted = 0
+        try iterator.seekFirst()
+        while iterator.isValid {
+            counted += 1
+            try iterator.next()
+        }
+        return counted
+    }
+
+    /// The number of keys in `range` (half-open) this transaction sees.
+    public func count(in range: Range<Int64>) throws(OmenError) -> Int {
+        range.isEmpty ? 0 : try count(in: range.lowerBound...(range.upperBound - 1))
+    }
+}

@@ -161,6 +161,7 @@ RULES: Dict[str, Rule] = {
     "omendb_txn_delete_range": R(args={"lo": "7000", "hi": "7100"}, ints={"lo": {"7101": INVALID}}),
     "omendb_count": R(args={"lo": "0", "hi": "100"}, ints={"lo": {"101": INVALID, "INT64_MAX": INVALID}}),
     "omendb_snapshot_count": R(args={"lo": "0", "hi": "100"}, ints={"lo": {"101": INVALID}}),
+    "omendb_txn_count": R(args={"lo": "0", "hi": "100"}, ints={"lo": {"101": INVALID}}),
     "omendb_txn_iterator_create": R(),
     "omendb_txn_commit": R(),
     "omendb_txn_rollback": R(),

@@ -3,15 +3,19 @@
 // Package.swift is the single source of truth for OmenDB's modules and flags.
 // CMake (CMakeLists.txt) is a thin layer that calls `swift build` and installs
 // what it produces.
+//
+// The Swift product OmenDB carries no unsafeFlags, so other packages can depend on
+// it by version (SwiftPM refuses unsafeFlags in the products a dependency uses, not
+// in the package's other products: examples/swift and scripts/test.sh, suite
+// swift_consumer, check it). Exclusivity checks are off only on the stored
+// properties marked @exclusivity(unchecked) (bench/exclusivity measures why).
+// The C library's linker flags stay on the omendb product, which only the C build
+// (CMake, scripts, bindings) uses.
 import PackageDescription
 
 /// ABI major version: the SONAME is libomendb.so.<abiMajor>. Keep in sync with
 /// OMENDB_VERSION_MAJOR in include/omendb.h (a C test checks that they agree).
 let abiMajor = 0
-
-let engineFlags: [SwiftSetting] = [
-    .unsafeFlags(["-enforce-exclusivity=unchecked"]),
-]
 
 let package = Package(
     name: "OmenDB",
@@ -20,6 +24,9 @@ let package = Package(
         .library(name: "OmenDB", targets: ["OmenDB"]),
         // The C ABI: libomendb.so, described by include/omendb.h.
         .library(name: "omendb", type: .dynamic, targets: ["OmenDBCAPI"]),
+        // The same objects as an archive, from which CMake makes libomendb.a (the
+        // Swift runtime merged in, only omendb_* global: cmake/StaticLibrary.cmake).
+        .library(name: "omendb_objects", type: .static, targets: ["OmenDBCAPI"]),
     ],
     targets: [
         // A few lines of C that Swift cannot express portably (thread-local storage, relaxed atomics on raw buffers).
@@ -28,8 +35,7 @@ let package = Package(
         .target(
             name: "OmenDB",
             dependencies: ["COmenDBShim"],
-            path: "Sources/OmenDB",
-            swiftSettings: engineFlags
+            path: "Sources/OmenDB"
         ),
         // The thin C-API layer: handles, status codes and pointers in, engine calls out.
         .target(
@@ -37,7 +43,6 @@ let package = Package(
             dependencies: ["OmenDB", "COmenDBShim"],
             path: "Sources/OmenDBCAPI",
             exclude: ["omendb.map", "README.md"],
-            swiftSettings: engineFlags,
             linkerSettings: [
                 .unsafeFlags([
                     // Self-contained .so: no Swift runtime needed on the target machine.

@@ -90,6 +90,7 @@ const char *omendb_version_string(void);
 #define OMENDB_TOO_LARGE       10  /* a size exceeds a documented limit */
 #define OMENDB_UNSUPPORTED     11  /* an operation, option value or file format this build does not support */
 #define OMENDB_INTERNAL        12  /* a bug in OmenDB: please report it */
+#define OMENDB_BUFFER_TOO_SMALL 13  /* a caller buffer was too small; the needed size was written (see omendb_get) */
 
 /* A short description of a status code ("ok", "not found", ...); "unknown
  * status" for codes this version does not know. Borrowed: static storage. */
@@ -127,7 +128,7 @@ const char *omendb_last_error(void);
 typedef struct omendb_index_options omendb_index_options;
 
 /* Creates options holding the defaults: kind PGM, epsilon 64, recursive
- * epsilon 4, RMI leaf count chosen from the key count (one leaf per 64 keys),
+ * epsilon 4, RMI leaf count chosen from the key count (one leaf per 256 keys),
  * branchy search.
  * Owned: free with omendb_index_options_free. */
 int omendb_index_options_create(omendb_index_options **options);
@@ -228,9 +229,6 @@ const char *omendb_index_kind_name(int kind);
 
 /* Defined when this header declares the omendb_db API below. */
 #define OMENDB_HAVE_DATABASE 1
-
-/* A caller buffer was too small; the needed size was written (see omendb_get). */
-#define OMENDB_BUFFER_TOO_SMALL 13
 
 /* Sync modes: when a commit reaches stable storage (omendb_options_set_sync). */
 #define OMENDB_SYNC_OFF    0  /* the OS decides when to write back; a crash may lose recent commits */

@@ -5,8 +5,9 @@
 #   Debian packages: cmake ninja-build pkg-config make gcc g++ binutils
 #                    python3-dev libffi-dev
 #   Python:          a virtual environment at $OMENDB_VENV (default: .venv) with
-#                    numpy, pytest and atheris (the Python fuzzer of Tests/fuzz, from
-#                    its binary wheel only), made with the first python3 on PATH.
+#                    numpy, pytest, matplotlib (omendb.plot_index's tests) and
+#                    atheris (the Python fuzzer of Tests/fuzz, from its binary wheel
+#                    only), made with the first python3 on PATH.
 #   Swift:           must already be installed (swift build, swift test); the
 #                    script checks for it and says so if it is missing.
 #
@@ -17,7 +18,7 @@ ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 VENV=${OMENDB_VENV:-$ROOT/.venv}
 # gcc brings its sanitizer runtimes (libasan, libubsan, libtsan) as dependencies.
 APT_PACKAGES=(cmake ninja-build pkg-config make gcc g++ binutils python3-dev libffi-dev)
-PYTHON_PACKAGES=(numpy pytest atheris)
+PYTHON_PACKAGES=(numpy pytest matplotlib atheris)
 
 say() { printf 'setup: %s\n' "$*"; }
 
@@ -62,7 +63,7 @@ check_swift() {
 }
 
 python_has_packages() {
-    "$VENV/bin/python" -c 'import numpy, pytest, atheris' >/dev/null 2>&1
+    "$VENV/bin/python" -c 'import numpy, pytest, matplotlib, atheris' >/dev/null 2>&1
 }
 
 setup_python() {

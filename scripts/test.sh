@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # test.sh — sets up the machine and runs every OmenDB test suite:
-#   Swift (swift build -c release, swift test), the CMake build and install, the C
-#   tests (normal, ASan+UBSan, TSan) through CTest, header/symbol checks, the C
-#   tests and consumer projects against the installed prefix, and the Python
-#   bindings' tests when bindings/python exists.
+#   the docs check, Swift (swift build -c release, swift test, examples/swift as a
+#   path and as a versioned dependency), the CMake build and install, the C tests
+#   (normal, ASan+UBSan, TSan) through CTest, header/symbol checks, the C tests and
+#   consumer projects against the installed prefix, README.md's C recipe as printed,
+#   and the Python bindings' tests when bindings/python exists.
 #
 #   bash scripts/test.sh            # everything
 #   bash scripts/test.sh c python   # only the suites whose names contain a word
@@ -29,12 +30,18 @@ cmake_configure() {
 cleanup() { if [[ ${OMENDB_KEEP_WORK:-0} == 1 ]]; then echo "kept $WORK"; else rm -rf "$WORK"; fi; }
 trap cleanup EXIT
 
-SUITES=(setup swift_build swift_test swift_tsan swift_asan c_tsan storage_crash txn_crash faults cmake_build ctest installed_checks installed_c_tests consumers python bench_smoke fuzz)
+SUITES=(setup docs swift_build swift_test swift_consumer swift_tsan swift_asan c_tsan storage_crash txn_crash faults cmake_build ctest installed_checks installed_c_tests consumers readme_c_recipe python bench_smoke fuzz)
 
 # ---- suites ------------------------------------------------------------------
 
 suite_setup() {
     bash "$ROOT/scripts/setup.sh"
+}
+
+suite_docs() {
+    # The docs against the code: status codes, C functions, results files, format
+    # versions, suite and C-test lists, links (< 1 s; the checks are listed in the script).
+    python3 "$ROOT/scripts/check-docs.py"
 }
 
 suite_swift_build() {
@@ -43,6 +50,30 @@ suite_swift_build() {
 
 suite_swift_test() {
     swift test
+}
+
+suite_swift_consumer() {
+    # examples/swift (a Swift package using the OmenDB product) built and run twice: as
+    # written, depending on the repository by path, then with that dependency rewritten
+    # to a versioned one on a git copy of this tree, which SwiftPM accepts only when the
+    # product carries no unsafeFlags (~2 x 1-2 min of debug builds on 2 cores).
+    local example=$ROOT/examples/swift
+    swift build --package-path "$example"
+    "$(swift build --package-path "$example" --show-bin-path)/omendb-swift-demo" "$WORK/swift-demo.db"
+    local version repo=$WORK/versioned/OmenDB consumer=$WORK/versioned/consumer
+    version=$(sed -n 's/^#define OMENDB_VERSION_STRING "\(.*\)"$/\1/p' "$ROOT/include/omendb.h")
+    mkdir -p "$repo" "$consumer"
+    git ls-files -z --cached --others --exclude-standard | tar -c --null -T - | tar -x -C "$repo"
+    git -C "$repo" init -q
+    git -C "$repo" add -A
+    git -C "$repo" -c user.name=test -c user.email=test@localhost commit -q -m "OmenDB $version"
+    git -C "$repo" tag "$version"
+    cp -r "$example/Package.swift" "$example/Sources" "$consumer/"
+    sed -i "s|\.package(name: \"OmenDB\", path: \"../..\")|.package(url: \"file://$repo\", from: \"$version\")|" \
+        "$consumer/Package.swift"
+    grep -q "from: \"$version\"" "$consumer/Package.swift"   # the rewrite happened
+    swift build --package-path "$consumer"
+    "$(swift build --package-path "$consumer" --show-bin-path)/omendb-swift-demo" "$WORK/swift-versioned.db"
 }
 
 # sanitized_suite thread|address: the engine, its tests and libomendb.so built with
@@ -169,6 +200,11 @@ suite_installed_checks() {
     local version
     version=$(PKG_CONFIG_PATH=$PREFIX/lib/pkgconfig pkg-config --modversion omendb)
     bash "$ROOT/scripts/check-library.sh" "$PREFIX/lib/libomendb.so.$version" "$PREFIX/include/omendb.h"
+    # libomendb.a: its global definitions are exactly the header's functions (the Swift
+    # runtime inside is local), like the shared library's exports.
+    diff <(nm -g --defined-only "$PREFIX/lib/libomendb.a" | awk 'NF == 3 {print $3}' | sort -u) \
+         <(grep -o 'omendb_[a-z0-9_]*(' "$PREFIX/include/omendb.h" | tr -d '(' | sort -u)
+    echo "libomendb.a: global definitions = the functions of omendb.h: ok"
 }
 
 suite_installed_c_tests() {
@@ -186,12 +222,24 @@ suite_consumers() {
     cmake --build "$WORK/consumer-cmake"
     "$WORK/consumer-cmake/index_demo"
     "$WORK/consumer-cmake/db_demo" "$WORK/consumer-cmake/demo.db"
+    echo "== consumer-cmake: OmenDB::omendb_static (libomendb.a), no libomendb.so needed"
+    if readelf -d "$WORK/consumer-cmake/db_demo_static" | grep -q 'NEEDED.*libomendb'; then
+        echo "db_demo_static needs libomendb.so"; return 1
+    fi
+    "$WORK/consumer-cmake/db_demo_static" "$WORK/consumer-cmake/demo-static.db"
     echo "== consumer-pkgconfig: pkg-config --cflags --libs omendb"
     mkdir -p "$WORK/consumer-pkgconfig"
     PKG_CONFIG_PATH=$PREFIX/lib/pkgconfig make -C "$ROOT/examples/c/consumer-pkgconfig" \
         BUILD_DIR="$WORK/consumer-pkgconfig"
     "$WORK/consumer-pkgconfig/index_demo"
     "$WORK/consumer-pkgconfig/db_demo" "$WORK/consumer-pkgconfig/demo.db"
+}
+
+suite_readme_c_recipe() {
+    # README.md's C recipe as printed (scripts/readme-c-recipe.sh): install into
+    # $HOME/.local of a fresh temporary HOME, then build and run app.c with pkg-config
+    # and with CMake (~1-3 min: CMake configures and builds ./build, C tests included).
+    bash "$ROOT/scripts/readme-c-recipe.sh" "$WORK/readme"
 }
 
 suite_python() {

@@ -13,32 +13,34 @@ import Synchronization
 public final class Database {
     public let directory: String
     let options: DatabaseOptions
-    var directoryLock: DirectoryLock?
+    // Stored properties marked @exclusivity(unchecked) skip Swift's dynamic exclusivity
+    // checks on this hot path (docs/performance.md, "Exclusivity checks").
+    @exclusivity(unchecked) var directoryLock: DirectoryLock?
 
     // Writer state, guarded by `writerLock` (its condition: group commit and flush backpressure).
     let writerLock = StorageLock(rank: .writer)
-    var wal: WALWriter?
+    @exclusivity(unchecked) var wal: WALWriter?
     /// Highest sequence number given to a write.
-    var lastSequence: UInt64 = 0
+    @exclusivity(unchecked) var lastSequence: UInt64 = 0
     /// Log bytes written / known durable, counted across all WAL files.
-    var writtenPosition = 0
-    var durablePosition = 0
-    var writtenSequence: UInt64 = 0
-    var syncInProgress = false
-    var unsyncedBytes = 0
+    @exclusivity(unchecked) var writtenPosition = 0
+    @exclusivity(unchecked) var durablePosition = 0
+    @exclusivity(unchecked) var writtenSequence: UInt64 = 0
+    @exclusivity(unchecked) var syncInProgress = false
+    @exclusivity(unchecked) var unsyncedBytes = 0
     /// Log fsyncs done for commits (group commit makes this smaller than the commit count).
-    var logSyncCount = 0
+    @exclusivity(unchecked) var logSyncCount = 0
     /// A WAL write or fsync failed: what is durable is unknown, so writes stop (reads go on).
-    var writeFailure: OmenError?
-    var closed = false
+    @exclusivity(unchecked) var writeFailure: OmenError?
+    @exclusivity(unchecked) var closed = false
     /// `closed`, readable without the writer lock (set under it).
     let closedFlag = Atomic<Bool>(false)
     /// Encoding buffer for single puts and deletes (writer lock held).
-    var singleOperation = StorageByteWriter(capacity: 256)
+    @exclusivity(unchecked) var singleOperation = StorageByteWriter(capacity: 256)
     /// Keys of recent commits, for transaction validation (writer lock held).
-    var commitLog = CommitLog()
+    @exclusivity(unchecked) var commitLog = CommitLog()
     /// Transaction commits refused with `.conflict` (writer lock held).
-    var conflictCount = 0
+    @exclusivity(unchecked) var conflictCount = 0
 
     /// Snapshot and transaction sequences (own lock, rank `.pins`).
     let pins = SequencePins()
@@ -46,22 +48,22 @@ public final class Database {
     // The tiers and visible sequence, guarded by `viewLock` for writers (freeze, flush,
     // compaction, commits publishing); readers read their lock-free copy, `published`.
     let viewLock = StorageLock(rank: .view)
-    var view: StorageView
-    var visibleSequence: UInt64 = 0
+    @exclusivity(unchecked) var view: StorageView
+    @exclusivity(unchecked) var visibleSequence: UInt64 = 0
     let published: PublishedView
-    var nextFileNumber: UInt64 = 1
+    @exclusivity(unchecked) var nextFileNumber: UInt64 = 1
 
     // Maintenance (flush, compaction), serialized by `maintenanceLock`; its failure is
     // recorded in `maintenanceFailure` (below).
     let maintenanceLock = StorageLock(rank: .maintenance)
     /// The manifest as last stored, guarded by `manifestLock` (held only to update it).
     let manifestLock = StorageLock(rank: .manifest)
-    var manifest: Manifest
+    @exclusivity(unchecked) var manifest: Manifest
     /// A background flush or compaction failed; writes report it until reopen.
     /// Guarded by `viewLock` (checked by every commit; never wait for a long compaction).
-    var maintenanceFailure: OmenError?
+    @exclusivity(unchecked) var maintenanceFailure: OmenError?
 
-    var worker: BackgroundWorker?
+    @exclusivity(unchecked) var worker: BackgroundWorker?
 
     /// Opens (or creates) the database in `directory`.
     ///

@@ -22,19 +22,21 @@ final class HotTier {
     private let arena = ValueArena()
     /// Taken by `apply` and by the statistics; nothing is taken while holding it.
     private let writerLock = StorageLock(rank: .hotTier)
+    // Stored properties marked @exclusivity(unchecked) skip Swift's dynamic exclusivity
+    // checks on this hot path (docs/performance.md, "Exclusivity checks").
     /// The WAL files whose records this tier holds (oldest first).
-    var walNumbers: [UInt64] = []
-    private(set) var largestSequence: UInt64 = 0
+    @exclusivity(unchecked) var walNumbers: [UInt64] = []
+    @exclusivity(unchecked) private(set) var largestSequence: UInt64 = 0
     /// Set (once) when the first version is applied; read lock-free by iterators,
     /// which skip a tier that holds nothing.
     private let holdsVersions = Atomic<Bool>(false)
-    private(set) var versionCount = 0
-    private(set) var valueBytes = 0
+    @exclusivity(unchecked) private(set) var versionCount = 0
+    @exclusivity(unchecked) private(set) var valueBytes = 0
 
     /// The map's size as last measured (`ALEXMap.sizeInBytes` walks every node, so it
     /// is measured every `mapMeasureInterval` writes) and the writes since.
-    private var measuredMapBytes = 0
-    private var writesSinceMeasure = 0
+    @exclusivity(unchecked) private var measuredMapBytes = 0
+    @exclusivity(unchecked) private var writesSinceMeasure = 0
     private static let mapMeasureInterval = 16_384
     /// Map bytes assumed per write between measurements (key, payload and gaps).
     private static let estimatedMapBytesPerWrite = 32
@@ -60,8 +62,8 @@ final class HotTier {
 
     /// The tier's range tombstones in the order applied (writer lock), and the same as
     /// an immutable list (`rangeTombstoneList`) that views capture when they are built.
-    private var rangeTombstones: [RangeTombstone] = []
-    private var publishedTombstones: RangeTombstoneList?
+    @exclusivity(unchecked) private var rangeTombstones: [RangeTombstone] = []
+    @exclusivity(unchecked) private var publishedTombstones: RangeTombstoneList?
 
     /// The range tombstones applied so far, or nil when none (read when a view is built).
     var rangeTombstoneList: RangeTombstoneList? { writerLock.withLock { publishedTombstones } }

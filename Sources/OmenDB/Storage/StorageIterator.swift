@@ -10,36 +10,38 @@
 /// Every move checks the value it lands on: a damaged run value throws `.corruption`
 /// (naming file and offset) and leaves the iterator invalid until the next seek.
 public final class StorageIterator {
-    public private(set) var snapshot: Snapshot
+    // Stored properties marked @exclusivity(unchecked) skip Swift's dynamic exclusivity
+    // checks on this hot path (docs/performance.md, "Exclusivity checks").
+    @exclusivity(unchecked) public private(set) var snapshot: Snapshot
     /// The database `refresh` takes a new snapshot of (nil: a fixed snapshot).
     private let database: Database?
     /// Sources of the non-empty hot tiers, newest first.
-    private var hotSources: [HotSource] = []
+    @exclusivity(unchecked) private var hotSources: [HotSource] = []
     /// Whether `hotSources` includes the view's active tier (left out while empty).
-    private var readsActiveTier = false
+    @exclusivity(unchecked) private var readsActiveTier = false
     /// Runs' positions, in memory owned by the iterator (mutated in place on every step:
     /// no array uniqueness checks or retains on the scan path).
-    private var runSources = UnsafeMutableBufferPointer<RunSource>(start: nil, count: 0)
-    private var lower = Int64.min
-    private var upper: Int64?
-    private var movingForward = true
-    public private(set) var isValid = false
-    public private(set) var key: Int64 = 0
-    public private(set) var value = UnsafeRawBufferPointer(start: nil, count: 0)
+    @exclusivity(unchecked) private var runSources = UnsafeMutableBufferPointer<RunSource>(start: nil, count: 0)
+    @exclusivity(unchecked) private var lower = Int64.min
+    @exclusivity(unchecked) private var upper: Int64?
+    @exclusivity(unchecked) private var movingForward = true
+    @exclusivity(unchecked) public private(set) var isValid = false
+    @exclusivity(unchecked) public private(set) var key: Int64 = 0
+    @exclusivity(unchecked) public private(set) var value = UnsafeRawBufferPointer(start: nil, count: 0)
 
     // The single-run walk (see the type's comment): while `soloIndex >= 0`, the iterator
     // is valid, moving forward, at `soloColumns.keys[soloPosition]` of run source
     // `soloIndex` (whose own `position` is stale until the walk ends), and no other source
     // holds a key below `soloLimit` (nor does the upper bound allow one).
-    private var soloIndex = -1
-    private var soloPosition = 0
-    private var soloLimit = Int64.min
-    private var soloColumns: RunColumns?
+    @exclusivity(unchecked) private var soloIndex = -1
+    @exclusivity(unchecked) private var soloPosition = 0
+    @exclusivity(unchecked) private var soloLimit = Int64.min
+    @exclusivity(unchecked) private var soloColumns: RunColumns?
 
     /// The view holds range tombstones: each entry is checked against them.
-    private var underRangeTombstones = false
+    @exclusivity(unchecked) private var underRangeTombstones = false
     /// The range tombstone (tier, range) that deleted the key `takeNewest` last refused.
-    private var coveredBy: (tier: Int, range: ClosedRange<Int64>)?
+    @exclusivity(unchecked) private var coveredBy: (tier: Int, range: ClosedRange<Int64>)?
     /// Keys only (`Snapshot.count`): values are neither read nor checked; `value` is empty.
     private let keysOnly: Bool
 

@@ -8,13 +8,15 @@ final class ValueArena {
     static let recordHeader = 24
     private static let chunkSize = 1 << 20
 
-    private var chunks: [UnsafeMutableRawPointer] = []
-    private var cursor: UnsafeMutableRawPointer?
-    private var available = 0
+    // Stored properties marked @exclusivity(unchecked) skip Swift's dynamic exclusivity
+    // checks on this hot path (docs/performance.md, "Exclusivity checks").
+    @exclusivity(unchecked) private var chunks: [UnsafeMutableRawPointer] = []
+    @exclusivity(unchecked) private var cursor: UnsafeMutableRawPointer?
+    @exclusivity(unchecked) private var available = 0
     /// Bytes allocated from the system.
-    private(set) var allocatedBytes = 0
+    @exclusivity(unchecked) private(set) var allocatedBytes = 0
     /// Bytes of records appended.
-    private(set) var usedBytes = 0
+    @exclusivity(unchecked) private(set) var usedBytes = 0
 
     deinit {
         for chunk in chunks { chunk.deallocate() }

@@ -4,12 +4,14 @@
 /// docs/format.md), so committing a batch copies it into the log once.
 /// Not thread-safe: use a batch from one thread at a time.
 public final class WriteBatch {
+    // Stored properties marked @exclusivity(unchecked) skip Swift's dynamic exclusivity
+    // checks on this hot path (docs/performance.md, "Exclusivity checks").
     /// Encoded operations: kind (1 byte), key (8), value length (4), value bytes.
-    private(set) var encoded = StorageByteWriter()
+    @exclusivity(unchecked) private(set) var encoded = StorageByteWriter()
     /// Number of operations.
-    public private(set) var count = 0
+    @exclusivity(unchecked) public private(set) var count = 0
     /// Length of the largest value put (checked against the database's limit).
-    public private(set) var largestValue = 0
+    @exclusivity(unchecked) public private(set) var largestValue = 0
 
     public init() {}
 

@@ -11,18 +11,20 @@
 public final class TransactionIterator {
     private let transaction: Transaction
     private let base: StorageIterator
-    private var writeKeys: [Int64] = []
-    private var writeKeysVersion: UInt64 = .max
+    // Stored properties marked @exclusivity(unchecked) skip Swift's dynamic exclusivity
+    // checks on this hot path (docs/performance.md, "Exclusivity checks").
+    @exclusivity(unchecked) private var writeKeys: [Int64] = []
+    @exclusivity(unchecked) private var writeKeysVersion: UInt64 = .max
     /// Forward: the first write key >= the position; backward: the last <= it.
-    private var writeIndex = 0
-    private var lower = Int64.min
-    private var upper: Int64?
-    private var movingForward = true
+    @exclusivity(unchecked) private var writeIndex = 0
+    @exclusivity(unchecked) private var lower = Int64.min
+    @exclusivity(unchecked) private var upper: Int64?
+    @exclusivity(unchecked) private var movingForward = true
     /// The scanned range this iterator is widening (SERIALIZABLE), until the next seek.
-    private var rangeSlot: Int?
-    public private(set) var isValid = false
-    public private(set) var key: Int64 = 0
-    public private(set) var value = UnsafeRawBufferPointer(start: nil, count: 0)
+    @exclusivity(unchecked) private var rangeSlot: Int?
+    @exclusivity(unchecked) public private(set) var isValid = false
+    @exclusivity(unchecked) public private(set) var key: Int64 = 0
+    @exclusivity(unchecked) public private(set) var value = UnsafeRawBufferPointer(start: nil, count: 0)
 
     init(transaction: Transaction, base: StorageIterator) {
         self.transaction = transaction

@@ -54,6 +54,7 @@ from .errors import (
 from .database import Database, DatabaseStats, Snapshot, WriteBatch, open
 from .transaction import Transaction
 from .index import IndexStats, LearnedIndex
+from .plot import plot_index
 
 __all__ = [
     "__version__",
@@ -70,6 +71,7 @@ __all__ = [
     "open",
     "LearnedIndex",
     "IndexStats",
+    "plot_index",
     "Error",
     "NotFoundError",
     "InvalidArgumentError",

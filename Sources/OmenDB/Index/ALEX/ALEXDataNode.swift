@@ -14,19 +14,21 @@ final class ALEXDataNode: ALEXNode {
     /// Odd while the writer changes this node in place (concurrent-read maps only; see
     /// `ALEXMap.optimisticFind`).
     let version = Atomic<UInt64>(0)
-    private(set) var keys: UnsafeMutablePointer<Int64>
-    private(set) var payloads: UnsafeMutablePointer<UInt64>
-    private(set) var bitmap: UnsafeMutablePointer<UInt64>
-    private(set) var capacity: Int
+    // Stored properties marked @exclusivity(unchecked) skip Swift's dynamic exclusivity
+    // checks on this hot path (docs/performance.md, "Exclusivity checks").
+    @exclusivity(unchecked) private(set) var keys: UnsafeMutablePointer<Int64>
+    @exclusivity(unchecked) private(set) var payloads: UnsafeMutablePointer<UInt64>
+    @exclusivity(unchecked) private(set) var bitmap: UnsafeMutablePointer<UInt64>
+    @exclusivity(unchecked) private(set) var capacity: Int
     /// Real keys stored.
-    private(set) var count: Int = 0
+    @exclusivity(unchecked) private(set) var count: Int = 0
     /// `count` at which the node is full and must expand or split.
-    private(set) var growthLimit: Int
+    @exclusivity(unchecked) private(set) var growthLimit: Int
 
     // The model: slot = slope * (u - modelBase) + intercept, clamped.
-    private var modelBase: UInt64 = 0
-    private var slope: Double = 0
-    private var intercept: Double = 0
+    @exclusivity(unchecked) private var modelBase: UInt64 = 0
+    @exclusivity(unchecked) private var slope: Double = 0
+    @exclusivity(unchecked) private var intercept: Double = 0
 
     /// A data node's slot model: `slot = slope * (unsigned(key) - base) + intercept`, clamped.
     struct Model: Equatable {
@@ -37,20 +39,20 @@ final class ALEXDataNode: ALEXNode {
 
     /// The current slot model (for serialization).
     var model: Model { Model(base: modelBase, slope: slope, intercept: intercept) }
-    private var lastSlotAsDouble: Double
+    @exclusivity(unchecked) private var lastSlotAsDouble: Double
 
     /// Neighbours in key order (the leaf chain used by cursors). Maintained by the map.
-    unowned(unsafe) var next: ALEXDataNode?
-    unowned(unsafe) var previous: ALEXDataNode?
+    @exclusivity(unchecked) unowned(unsafe) var next: ALEXDataNode?
+    @exclusivity(unchecked) unowned(unsafe) var previous: ALEXDataNode?
 
     // Cost counters since the last rebuild (inserts only, so lookups stay read-only).
-    private(set) var insertsSinceBuild = 0
-    private(set) var searchStepsSinceBuild = 0
-    private(set) var shiftsSinceBuild = 0
-    private(set) var appendsSinceBuild = 0
-    private(set) var prependsSinceBuild = 0
+    @exclusivity(unchecked) private(set) var insertsSinceBuild = 0
+    @exclusivity(unchecked) private(set) var searchStepsSinceBuild = 0
+    @exclusivity(unchecked) private(set) var shiftsSinceBuild = 0
+    @exclusivity(unchecked) private(set) var appendsSinceBuild = 0
+    @exclusivity(unchecked) private(set) var prependsSinceBuild = 0
     /// Mean search steps the model promised when the node was built.
-    private(set) var expectedSearchSteps = 0.0
+    @exclusivity(unchecked) private(set) var expectedSearchSteps = 0.0
 
     /// How keys are spread over the slots when (re)building.
     enum Layout {

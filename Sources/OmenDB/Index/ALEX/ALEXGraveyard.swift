@@ -15,10 +15,12 @@ final class ALEXGraveyard {
         var bytes = 0
     }
 
-    private var open = Plot()
-    private var sealed: [(epoch: UInt64, plot: Plot)] = []
+    // Stored properties marked @exclusivity(unchecked) skip Swift's dynamic exclusivity
+    // checks on this hot path (docs/performance.md, "Exclusivity checks").
+    @exclusivity(unchecked) private var open = Plot()
+    @exclusivity(unchecked) private var sealed: [(epoch: UInt64, plot: Plot)] = []
     /// Bytes buried and not yet freed.
-    private(set) var bytes = 0
+    @exclusivity(unchecked) private(set) var bytes = 0
 
     deinit {
         free(open)

@@ -41,12 +41,14 @@ public final class ALEXMap {
     /// `graveyard != nil`, as a plain flag (testing the optional reference costs a
     /// retain and a release per write).
     let concurrentReads: Bool
+    // Stored properties marked @exclusivity(unchecked) skip Swift's dynamic exclusivity
+    // checks on this hot path (docs/performance.md, "Exclusivity checks").
     /// Number of keys stored.
-    public private(set) var count: Int = 0
+    @exclusivity(unchecked) public private(set) var count: Int = 0
     /// Bumps on every mutation; cursors use it to notice that they must re-position.
-    public private(set) var version: UInt64 = 0
+    @exclusivity(unchecked) public private(set) var version: UInt64 = 0
     /// How often each kind of structural change happened (for tests and tuning).
-    public internal(set) var events = ALEXEvents()
+    @exclusivity(unchecked) public internal(set) var events = ALEXEvents()
 
     /// An empty map.
     public init() {

@@ -21,21 +21,23 @@ class ALEXNode {
 /// clamped to `0 ..< fanout`: a linear model whose slope is a power of two, so routing
 /// is exact integer arithmetic and expansions keep every existing key's slot.
 final class ALEXInnerNode: ALEXNode {
+    // Stored properties marked @exclusivity(unchecked) skip Swift's dynamic exclusivity
+    // checks on this hot path (docs/performance.md, "Exclusivity checks").
     /// The unsigned key where slot 0 starts.
-    private(set) var base: UInt64
+    @exclusivity(unchecked) private(set) var base: UInt64
     /// log2 of the number of keys each slot covers.
     private(set) var shift: Int {
         didSet { routingShift = UInt64(shift) }
     }
-    private var routingShift: UInt64
+    @exclusivity(unchecked) private var routingShift: UInt64
     /// Number of child slots.
-    private(set) var fanout: Int
-    private var lastSlot: UInt64
+    @exclusivity(unchecked) private(set) var fanout: Int
+    @exclusivity(unchecked) private var lastSlot: UInt64
     /// Set once a key was stored below `base` (in the sliver no expansion can cover):
     /// the node must then never grow to the left, or that key would be re-routed.
-    var frozenBelowBase = false
+    @exclusivity(unchecked) var frozenBelowBase = false
     /// `fanout` strong references; a child spanning k slots appears k times.
-    private(set) var children: UnsafeMutablePointer<ALEXNode>
+    @exclusivity(unchecked) private(set) var children: UnsafeMutablePointer<ALEXNode>
 
     /// An inner node whose every slot points to `filler` (callers then assign children).
     init(base: UInt64, shift: Int, fanout: Int, filler: ALEXNode) {

@@ -860,6 +860,62 @@ int omendb_map_serialize(const omendb_map *map, void *buffer, size_t capacity, s
  * Owned: free with omendb_map_free. */
 int omendb_map_load(const void *buffer, size_t length, omendb_map **map);
 
+/* ---------------------------------------------------------------------------
+ * Range deletes and exact range counts
+ *
+ * Every range is half-open, [lo, hi), as iterator bounds: lo == hi is the empty
+ * range (a delete writes nothing and returns OMENDB_OK; a count is 0), lo > hi is
+ * OMENDB_INVALID_ARGUMENT. INT64_MAX lies in no range: delete it with omendb_delete.
+ *
+ * A range delete writes one range tombstone (O(1) whatever the range holds: one log
+ * record, a few dozen bytes): it hides every version of the keys in the range
+ * written before it, from every read that runs at or after it (gets, multi-gets,
+ * iterators both ways, counts, transactions); snapshots taken earlier still see the
+ * keys. Tombstones reach the run files at flush and are dropped, with the entries
+ * they cover, by compaction (docs/storage.md, "Range tombstones"). Point reads cost
+ * nothing extra while no range tombstone exists in the database.
+ * Thread safety: as the calls they parallel (omendb_delete, omendb_batch_delete,
+ * omendb_txn_delete, omendb_get, omendb_snapshot_get).
+ * ------------------------------------------------------------------------- */
+
+/* Deletes every key in [lo, hi) (whether or not any exists), atomically, with the
+ * durability of omendb_put. Errors as omendb_put; OMENDB_INVALID_ARGUMENT for
+ * lo > hi. */
+int omendb_delete_range(omendb_db *db, int64_t lo, int64_t hi);
+
+/* Adds a delete of every key in [lo, hi) to the batch. The batch's operations apply
+ * in order: it deletes the batch's earlier puts in the range, and later operations
+ * of the batch on keys in the range stand. OMENDB_INVALID_ARGUMENT for lo > hi. */
+int omendb_batch_delete_range(omendb_batch *batch, int64_t lo, int64_t hi);
+
+/* Deletes every key in [lo, hi) in the transaction: its own reads and iterators see
+ * the keys gone at once (its own later puts in the range stand); the commit writes
+ * one range tombstone. Under REPEATABLE_READ and SERIALIZABLE the commit fails with
+ * OMENDB_CONFLICT when a commit after the transaction's snapshot wrote a key in the
+ * range (as deleting each key would); likewise a later-committing transaction
+ * whose snapshot predates this commit conflicts when it wrote a key in the range
+ * (or, under SERIALIZABLE, read one or scanned over the range).
+ * OMENDB_READ_ONLY in a read-only transaction; OMENDB_INVALID_ARGUMENT for lo > hi. */
+int omendb_txn_delete_range(omendb_txn *txn, int64_t lo, int64_t hi);
+
+/* Writes to *count the exact number of keys in [lo, hi) visible now: each key once
+ * whatever its overwrites, deleted keys (point or range) excluded. O(learned-model
+ * lookups) when the data is one run file with no tombstone and nothing in the hot
+ * tier; otherwise a merge that reads keys only (no value is read or copied), O(keys
+ * in the range). Errors: OMENDB_INVALID_ARGUMENT for a NULL count or lo > hi;
+ * OMENDB_CORRUPTION for a damaged key column. */
+int omendb_count(omendb_db *db, int64_t lo, int64_t hi, uint64_t *count);
+
+/* As omendb_count, at the snapshot. */
+int omendb_snapshot_count(omendb_snapshot *snapshot, int64_t lo, int64_t hi, uint64_t *count);
+
+/* As omendb_count, as the transaction sees it: its snapshot (READ_COMMITTED: the
+ * newest state) with its own puts, deletes and range deletes applied; a merge,
+ * O(keys in the range). Under SERIALIZABLE the range counts as scanned, as by an
+ * iterator (a commit inside it after the snapshot makes this transaction's commit
+ * conflict). OMENDB_MISUSE once the transaction ended. */
+int omendb_txn_count(omendb_txn *txn, int64_t lo, int64_t hi, uint64_t *count);
+
 #ifdef __cplusplus
 } /* extern "C" */
 #endif

@@ -72,8 +72,8 @@ extension Database {
         writerLock.lock()
         defer { writerLock.unlock() }
         try checkWritable()
-        // Older data in the hot tier must not shadow the new run: flush it first.
-        if currentView().0.active.keyCount > 0 { try freezeActiveTier() }
+        // Older data (and range tombstones) in the hot tier must not shadow the new run: flush it first.
+        if currentView().0.active.holdsAnything { try freezeActiveTier() }
         try flushFrozenTiers()
         try maintenanceLock.withLock { () throws(OmenError) in
             try recordingFailure { () throws(OmenError) in

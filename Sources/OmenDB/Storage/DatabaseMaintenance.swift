@@ -25,7 +25,7 @@ extension Database {
         guard !options.readOnly else { throw OmenError(.readOnly, "database '\(directory)' is open read-only") }
         try writerLock.withLock { () throws(OmenError) in
             try checkWritable()
-            if currentView().0.active.keyCount > 0 { try freezeActiveTier() }
+            if currentView().0.active.holdsAnything { try freezeActiveTier() }
         }
         try flushFrozenTiers()
     }
@@ -74,13 +74,18 @@ extension Database {
         // With no older run, tombstones have nothing left to hide.
         let keepTombstones = !runsBefore.isEmpty
         let writer = try RunWriter(directory: directory, number: allocateFileNumber(), configuration: options.indexConfiguration)
+        // The tier's range tombstones: the entries they cover (older in the tier) are
+        // dropped here, so that in a run they only ever hide older runs.
+        let rangeTombstones = tier.rangeTombstoneList
         let run: RunFile?
         do throws(OmenError) {
             try tier.forEachNewest { (key, record) throws(OmenError) in
                 if record.isTombstone && !keepTombstones { return }
+                if let rangeTombstones, rangeTombstones.newestCovering(key, atOrBelow: .max) > record.sequence { return }
                 try writer.append(key: key, sequence: record.sequence, isTombstone: record.isTombstone, value: record.value)
             }
-            if writer.count > 0 {
+            if keepTombstones, let rangeTombstones { writer.rangeTombstones = rangeTombstones.tombstones }
+            if !writer.isEmpty {
                 let descriptor = try writer.finish()
                 run = try RunFile(directory: directory, descriptor: descriptor, windowSearch: options.indexConfiguration.windowSearch, justWritten: true)
             } else {
@@ -133,7 +138,8 @@ extension Database {
         let includesOldest = runs.count == all.count
         let meter = ProgressMeter(progress, operation: "compaction", total: runs.reduce(0) { $0 + UInt64($1.count) })
         try meter?.start()
-        guard runs.count > 1 || (runs.count == 1 && includesOldest && runs[0].footer.tombstoneCount > 0) else {
+        guard runs.count > 1 || (runs.count == 1 && includesOldest
+                                 && (runs[0].footer.tombstoneCount > 0 || runs[0].rangeTombstones != nil)) else {
             try meter?.finish()
             return
         }
@@ -146,7 +152,8 @@ extension Database {
                                   value: try run.value(position))
             }
             try meter?.finish()
-            if writer.count > 0 {
+            if !includesOldest { writer.rangeTombstones = runs.flatMap { $0.rangeTombstones?.tombstones ?? [] } }
+            if !writer.isEmpty {
                 merged = try RunFile(directory: directory, descriptor: try writer.finish(),
                                      windowSearch: options.indexConfiguration.windowSearch, justWritten: true)
             } else {
@@ -217,10 +224,13 @@ extension Database {
     }
 }
 
-/// Merges runs (newest first) in key order, the newest version of each key winning.
+/// Merges runs (newest first) in key order, the newest version of each key winning;
+/// a key whose newest version lies under a range tombstone of a newer run is dropped.
 enum RunMerge {
     static func merge(_ runs: [RunFile], dropTombstones: Bool, progress: ProgressMeter? = nil,
                       _ body: (Int64, RunFile, Int) throws(OmenError) -> Void) throws(OmenError) {
+        let tombstones = runs.map(\.rangeTombstones)
+        let anyTombstones = tombstones.contains { $0 != nil }
         var positions = [Int](repeating: 0, count: runs.count)
         while true {
             var best = -1
@@ -230,6 +240,7 @@ enum RunMerge {
                 if best < 0 || key < bestKey { best = i; bestKey = key }
             }
             guard best >= 0 else { return }
+            let holder = best
             let run = runs[best]
             let position = positions[best]
             for (i, other) in runs.enumerated() where positions[i] < other.count && other.keys[positions[i]] == bestKey {
@@ -237,6 +248,7 @@ enum RunMerge {
                 try progress?.advance(by: 1)
             }
             if dropTombstones && run.isTombstone(position) { continue }
+            if anyTombstones && tombstones[..<holder].contains(where: { $0?.covers(bestKey) ?? false }) { continue }
             try body(bestKey, run, position)
         }
     }

@@ -4,6 +4,9 @@ extension Database {
     static let normalSyncBytes = 8 << 20
     /// Frozen tiers allowed to wait for their flush before writers wait.
     static let maximumFrozenTiers = 2
+    /// Range tombstones a hot tier takes before it is frozen (each range delete rebuilds
+    /// the tier's list; in a run they are coalesced and searched in O(log n)).
+    static let hotTierRangeTombstoneLimit = 1024
 
     public func put(_ key: Int64, _ value: [UInt8]) throws(OmenError) {
         try withRawBytes(of: value) { (raw) throws(OmenError) in try put(key, raw) }
@@ -34,6 +37,27 @@ extension Database {
         _ = try withRawBytes(of: singleOperation.bytes) { (raw) throws(OmenError) in try commitLocked(raw, count: 1) }
     }
 
+    /// Deletes every key in `range` (half-open, as iterator bounds; an empty range writes
+    /// nothing) with one range tombstone: O(1) to write whatever the range holds
+    /// (docs/storage.md, "Range tombstones").
+    public func deleteRange(_ range: Range<Int64>) throws(OmenError) {
+        guard !range.isEmpty else { return }
+        try deleteRange(range.lowerBound...(range.upperBound - 1))
+    }
+
+    /// Deletes every key in `range` (inclusive: reaches `Int64.max`).
+    public func deleteRange(_ range: ClosedRange<Int64>) throws(OmenError) {
+        try checkWriteArguments(largestValue: 0)
+        writerLock.lock()
+        defer { writerLock.unlock() }
+        singleOperation.bytes.removeAll(keepingCapacity: true)
+        singleOperation.append(WriteBatch.deleteRangeKind)
+        singleOperation.append(range.lowerBound)
+        singleOperation.append(UInt32(8))
+        singleOperation.append(range.upperBound)
+        _ = try withRawBytes(of: singleOperation.bytes) { (raw) throws(OmenError) in try commitLocked(raw, count: 1) }
+    }
+
     /// Applies `batch` atomically: after a crash either all of it or none of it is
     /// visible; when this returns it is visible to new reads (and durable with `.full`).
     public func write(_ batch: WriteBatch) throws(OmenError) {
@@ -61,7 +85,7 @@ extension Database {
 
     private static func describe(_ conflict: CommitLog.Conflict, snapshot: UInt64) -> String {
         let written = conflict.written.count == 1 ? "key \(conflict.written.lowerBound)"
-            : "keys \(conflict.written.lowerBound)...\(conflict.written.upperBound) (a bulk load)"
+            : "keys \(conflict.written.lowerBound)...\(conflict.written.upperBound) (a bulk load or range delete)"
         let by = "by the commit at sequence \(conflict.sequence), after this transaction's snapshot (sequence \(snapshot))"
         switch conflict.found {
         case .wroteSameKey(let key):
@@ -70,6 +94,8 @@ extension Database {
             return "key \(key), which this transaction read, was written \(by)"
         case .scannedRange(let range):
             return "\(written), inside the range \(range.lowerBound)...\(range.upperBound) this transaction scanned, written \(by)"
+        case .deletedRange(let range):
+            return "\(written), inside the range \(range.lowerBound)...\(range.upperBound) this transaction deletes, written \(by)"
         }
     }
 
@@ -98,7 +124,12 @@ extension Database {
             if wal.damaged { writeFailure = error }
             throw error
         }
-        try currentView().0.active.apply(sequence: sequence, operations: operations, count: count)
+        let active = currentView().0.active
+        if try active.apply(sequence: sequence, operations: operations, count: count) {
+            // The view carries the tiers' range tombstones: publish one with the new list
+            // before the sequence that makes it visible (rare: range deletes only).
+            replaceView { old in StorageView(active: old.active, frozen: old.frozen, runs: old.runs, floor: old.floor) }
+        }
         lastSequence = sequence
         writtenSequence = sequence
         writtenPosition += appended
@@ -173,7 +204,8 @@ extension Database {
     /// too many frozen tiers are queued for the background flush.
     private func makeRoomIfNeeded() throws(OmenError) {
         // `view` is replaced by the background thread under the view lock: read it through `currentView`.
-        guard currentView().0.active.memoryBytes >= options.hotTierBytes else { return }
+        let active = currentView().0.active
+        guard active.memoryBytes >= options.hotTierBytes || active.rangeTombstoneCount >= Self.hotTierRangeTombstoneLimit else { return }
         if worker == nil {
             // No background thread: flush (and compact) on the writing thread.
             try freezeActiveTier()

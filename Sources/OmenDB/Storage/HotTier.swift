@@ -16,7 +16,7 @@ import Synchronization
 ///
 /// Memory: the map (~16+ bytes per key, plus old arrays of expanded nodes until no
 /// reader can hold them) plus 24 bytes of record header per version plus the value
-/// bytes, rounded to 8.
+/// bytes, rounded to 8; 56 bytes per range tombstone (`bytesPerRangeTombstone`).
 final class HotTier {
     private let map = ALEXMap(concurrentReads: true)
     private let arena = ValueArena()
@@ -46,22 +46,72 @@ final class HotTier {
     var memoryBytes: Int {
         writerLock.withLock {
             arena.usedBytes + measuredMapBytes + writesSinceMeasure * Self.estimatedMapBytesPerWrite + (map.graveyard?.bytes ?? 0)
+                + rangeTombstones.count * Self.bytesPerRangeTombstone
         }
     }
     var allocatedBytes: Int { writerLock.withLock { arena.allocatedBytes + map.sizeInBytes + (map.graveyard?.bytes ?? 0) } }
+
+    /// Memory per range tombstone: 24 in the applied list, 32 in the published one (which
+    /// is rebuilt per range delete; the old one lives until no view holds it).
+    static let bytesPerRangeTombstone = 56
 
     /// Distinct keys.
     var keyCount: Int { writerLock.withLock { map.count } }
 
     var mapBytes: Int { writerLock.withLock { map.sizeInBytes } }
 
+    /// The tier's range tombstones in the order applied (writer lock), and the same as
+    /// an immutable list (`rangeTombstoneList`) that views capture when they are built.
+    @exclusivity(unchecked) private var rangeTombstones: [RangeTombstone] = []
+    @exclusivity(unchecked) private var publishedTombstones: RangeTombstoneList?
+
+    /// The range tombstones applied so far, or nil when none (read when a view is built).
+    var rangeTombstoneList: RangeTombstoneList? { writerLock.withLock { publishedTombstones } }
+
+    /// Whether the tier holds a version or a range tombstone (a flush has something to write).
+    var holdsAnything: Bool { writerLock.withLock { map.count > 0 || !rangeTombstones.isEmpty } }
+
+    /// Range tombstones held (the write path freezes a tier that holds too many). Read
+    /// with the database's writer lock held, which every change holds too: no lock here.
+    var rangeTombstoneCount: Int { rangeTombstones.count }
+
     /// Applies the operations of one batch with `sequence` (the caller holds the
-    /// database's writer lock).
-    func apply(sequence: UInt64, operations: UnsafeRawBufferPointer, count: Int) throws(OmenError) {
-        try writerLock.withLock { () throws(OmenError) in
+    /// database's writer lock). Returns whether the batch held a range delete: the
+    /// caller then publishes a view that carries the tier's new tombstone list.
+    ///
+    /// A range delete hides the versions older than its sequence. Versions written
+    /// earlier in the same batch share its sequence, so for those a point tombstone is
+    /// written after it (the batch's order decides, as for two writes of one key);
+    /// later operations of the batch stand.
+    @discardableResult
+    func apply(sequence: UInt64, operations: UnsafeRawBufferPointer, count: Int) throws(OmenError) -> Bool {
+        try writerLock.withLock { () throws(OmenError) -> Bool in
             // Unretained: the closure below would otherwise retain and release the arena per write.
             let records = Unmanaged.passUnretained(arena)
-            try BatchDecoding.forEach(operations, count: count, fileName: "batch", fileOffset: 0) { operation in
+            var rangeDeletes = 0
+            var index = 0
+            try BatchDecoding.forEach(operations, count: count, fileName: "batch", fileOffset: 0) { (operation) throws(OmenError) in
+                index += 1
+                if operation.isRangeDelete {
+                    rangeDeletes += 1
+                    let first = operation.key, last = operation.rangeLast
+                    rangeTombstones.append(RangeTombstone(first: first, last: last, sequence: sequence))
+                    // Earlier operations of this batch inside the range: deleted by it.
+                    var earlier = 0
+                    try BatchDecoding.forEach(operations, count: count, fileName: "batch", fileOffset: 0) { (prior) throws(OmenError) in
+                        earlier += 1
+                        guard earlier < index, !prior.isRangeDelete, prior.key >= first, prior.key <= last else { return }
+                        map.upsert(prior.key) { older in
+                            let record = records._withUnsafeGuaranteedRef {
+                                $0.append(sequence: sequence, older: older.flatMap { UnsafeRawPointer(bitPattern: UInt($0)) },
+                                          isTombstone: true, value: UnsafeRawBufferPointer(start: nil, count: 0))
+                            }
+                            return UInt64(UInt(bitPattern: record))
+                        }
+                        versionCount += 1
+                    }
+                    return
+                }
                 // The record links the previous newest version before the map publishes it.
                 map.upsert(operation.key) { older in
                     let record = records._withUnsafeGuaranteedRef {
@@ -75,12 +125,14 @@ final class HotTier {
             }
             map.graveyard.unsafelyUnwrapped.reclaim()
             largestSequence = max(largestSequence, sequence)
-            if count > 0 && !holdsVersions.load(ordering: .relaxed) { holdsVersions.store(true, ordering: .releasing) }
+            if rangeDeletes > 0 { publishedTombstones = RangeTombstoneList(rangeTombstones) }
+            if count > rangeDeletes && !holdsVersions.load(ordering: .relaxed) { holdsVersions.store(true, ordering: .releasing) }
             writesSinceMeasure += count
             if writesSinceMeasure >= Self.mapMeasureInterval {
                 measuredMapBytes = map.sizeInBytes
                 writesSinceMeasure = 0
             }
+            return rangeDeletes > 0
         }
     }
 

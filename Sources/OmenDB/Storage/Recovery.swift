@@ -110,10 +110,13 @@ enum Recovery {
 
     /// Replays the live WAL files in order into `tier`, changing no file. The newest may
     /// end in a torn record (a crash mid-append): its valid length is reported for the
-    /// caller to cut. Returns the logs that hold no record and the torn tail, if any.
+    /// caller to cut. Returns the logs that hold no record (and of those, the ones in an
+    /// older format version, which are not appended to) and the torn tail, if any.
     static func replay(_ numbers: [UInt64], into tier: HotTier, directory: String,
-                       lastSequence: inout UInt64) throws(OmenError) -> (empty: [UInt64], tornTail: (number: UInt64, validEnd: Int)?) {
+                       lastSequence: inout UInt64) throws(OmenError)
+        -> (empty: [UInt64], outdated: [UInt64], tornTail: (number: UInt64, validEnd: Int)?) {
         var empty: [UInt64] = []
+        var outdated: [UInt64] = []
         var tornTail: (number: UInt64, validEnd: Int)?
         // Sequence numbers continue without gaps from the runs' last one: a gap means
         // a log file (or part of one) is missing.
@@ -132,11 +135,12 @@ enum Recovery {
             }
             lastSequence = max(lastSequence, result.lastSequence)
             if result.records == 0 { empty.append(number) } else { tier.walNumbers.append(number) }
+            if result.records == 0 && result.version != WALFormat.version { outdated.append(number) }
             // A log without a valid header (even an empty file) is a torn tail too: it is
             // removed before a newer log is created, after which it would read as damage.
             if result.validEnd < result.fileSize || result.validEnd == 0 { tornTail = (number, result.validEnd) }
         }
-        return (empty, tornTail)
+        return (empty, outdated, tornTail)
     }
 }
 
@@ -153,6 +157,8 @@ private struct RecoveredState {
     /// Live logs (at or above the watermark), oldest first, and those without records.
     let walNumbers: [UInt64]
     let emptyLogs: [UInt64]
+    /// Empty logs whose header has an older format version (never appended to).
+    let outdatedLogs: [UInt64]
     let tornTail: (number: UInt64, validEnd: Int)?
     /// Files the recovered state does not name: retired logs, runs of a flush or
     /// compaction cut short, temporary files of an interrupted creation.
@@ -204,6 +210,7 @@ private struct RecoveredState {
         self.lastSequence = lastSequence
         self.walNumbers = walNumbers
         emptyLogs = replayed.empty
+        outdatedLogs = replayed.outdated
         tornTail = replayed.tornTail
         self.obsolete = obsolete
         nextFileNumber = largestNumber
@@ -232,7 +239,8 @@ private struct RecoveredState {
                 }
             }
             for name in obsolete { try FileSystem.remove(directory + "/" + name) }
-            if manifestExists && walNumbers.last == manifest.activeWAL && emptyLogs.contains(manifest.activeWAL) {
+            if manifestExists && walNumbers.last == manifest.activeWAL && emptyLogs.contains(manifest.activeWAL)
+                && !outdatedLogs.contains(manifest.activeWAL) {
                 // The newest log is the manifest's active one and holds no record (replay cut
                 // any torn tail back to its header): keep appending to it. The manifest already
                 // names it, so nothing is written or synced; older empty logs can go.

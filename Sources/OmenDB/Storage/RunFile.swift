@@ -45,6 +45,9 @@ final class RunFile {
     /// Allocated last in `init`, so that an open that fails leaks nothing (`deinit`,
     /// which frees it, does not run then).
     let filterCell: RunFilterCell
+    /// The run's range tombstones (version 5, when flagged), read and checked at open:
+    /// they hide keys of older runs (never this run's own entries).
+    let rangeTombstones: RangeTombstoneList?
     /// Set when compaction retired this run: the file is removed when the last reader lets go.
     var removeWhenReleased = false
 
@@ -69,7 +72,10 @@ final class RunFile {
         mappingLength = size
         do throws(OmenError) {
             let footer = try RunFooter.decode(pointer + size - RunFormat.footerSize, fileOffset: size - RunFormat.footerSize, fileName: path)
-            try Self.checkLayout(footer, size: size, descriptor: descriptor, path: path)
+            let tombstones = try Self.loadRangeTombstones(footer, base: pointer, size: size, path: path)
+            try Self.checkLayout(footer, size: size, descriptor: descriptor, path: path,
+                                 tail: tombstones.isEmpty ? 0 : tombstones.count * RunFormat.rangeTombstoneEntrySize + RunFormat.rangeTombstoneTrailerSize)
+            rangeTombstones = tombstones.isEmpty ? nil : RangeTombstoneList(tombstones)
             self.footer = footer
             count = Int(footer.count)
             keys = UnsafeRawPointer(pointer + Int(footer.keysOffset)).assumingMemoryBound(to: Int64.self)
@@ -158,9 +164,45 @@ final class RunFile {
         if removeWhenReleased { try? FileSystem.remove(path) }
     }
 
-    private static func checkLayout(_ footer: RunFooter, size: Int, descriptor: RunDescriptor, path: String) throws(OmenError) {
+    /// Reads and checks the range tombstones section (version 5, flagged): its trailer's
+    /// count and CRC-32C, and that the tombstones are sorted, disjoint and well formed.
+    private static func loadRangeTombstones(_ footer: RunFooter, base: UnsafeMutableRawPointer, size: Int,
+                                            path: String) throws(OmenError) -> [RangeTombstone] {
+        guard footer.hasRangeTombstones else { return [] }
+        let footerStart = size - RunFormat.footerSize
+        let trailer = footerStart - RunFormat.rangeTombstoneTrailerSize
+        guard trailer >= RunFormat.headerSize else {
+            throw OmenError(.corruption, "\(path): range tombstones section does not fit before the footer at offset \(footerStart)")
+        }
+        let count = (base + trailer).loadUnaligned(as: UInt64.self).littleEndian
+        let entries = UInt64(RunFormat.rangeTombstoneEntrySize)
+        guard count > 0, count <= UInt64(trailer - RunFormat.headerSize) / entries else {
+            throw OmenError(.corruption, "\(path): implausible range tombstone count \(count) at offset \(trailer)")
+        }
+        let start = trailer - Int(count * entries)
+        let stored = (base + trailer + 8).loadUnaligned(as: UInt32.self).littleEndian
+        guard CRC32C.update(0, base + start, Int(count * entries) + 8) == stored else {
+            throw OmenError(.corruption, "\(path): range tombstones section checksum mismatch (section at offset \(start), \(Int(count * entries) + 16) bytes)")
+        }
+        var reader = StorageByteReader(base + start, count: Int(count * entries), fileOffset: start, fileName: path)
+        var tombstones: [RangeTombstone] = []
+        for _ in 0..<count {
+            let t = RangeTombstone(first: try reader.read(Int64.self), last: try reader.read(Int64.self),
+                                   sequence: try reader.read(UInt64.self))
+            guard t.first <= t.last, t.sequence <= footer.largestSequence,
+                  tombstones.last.map({ $0.last < t.first }) ?? true else {
+                throw reader.corruption("range tombstone \(t.first)...\(t.last) out of order or malformed")
+            }
+            tombstones.append(t)
+        }
+        return tombstones
+    }
+
+    private static func checkLayout(_ footer: RunFooter, size: Int, descriptor: RunDescriptor, path: String,
+                                    tail: Int) throws(OmenError) {
         let n = footer.count
-        let footerStart = UInt64(size - RunFormat.footerSize)
+        // The range tombstones section (checked already) sits between the block checksums and the footer.
+        let footerStart = UInt64(size - RunFormat.footerSize - tail)
         func section(_ offset: UInt64, _ length: UInt64, _ name: String) throws(OmenError) {
             guard offset % 8 == 0 || name == "heap", offset <= footerStart, length <= footerStart - offset else {
                 throw OmenError(.corruption, "\(path): \(name) section [\(offset), +\(length)) lies outside the file, footer at offset \(footerStart)")
@@ -177,7 +219,7 @@ final class RunFile {
         let blockChecksLength = UInt64(footer.heapBlockChecksumsLength + footer.columnBlockChecksumsLength)
         guard !footer.hasHeapBlockChecksums || (blockChecksLength <= footerStart
                 && footer.modelOffset + footer.modelLength == footerStart - blockChecksLength) else {
-            throw OmenError(.corruption, "\(path): block checksums (\(blockChecksLength) bytes) do not fit between the model and the footer at offset \(footerStart)")
+            throw OmenError(.corruption, "\(path): block checksums (\(blockChecksLength) bytes) do not fit between the model and the footer (or range tombstones) at offset \(footerStart)")
         }
         guard n == descriptor.count, footer.minimumKey == descriptor.minimumKey, footer.maximumKey == descriptor.maximumKey,
               footer.largestSequence == descriptor.largestSequence else {
@@ -294,6 +336,20 @@ final class RunFile {
         }
         try checkAbsence(of: key, at: position)
         return nil
+    }
+
+    /// The number of keys below `key` (the position of the first key >= `key`), after
+    /// checking the entry blocks it rests on and that the keys there bracket `key`.
+    /// - Throws: `.corruption` naming the file and the damaged block's offset.
+    func rank(of key: Int64) throws(OmenError) -> Int {
+        guard count > 0 else { return 0 }
+        let position = model.lowerBound(key)
+        let below = max(position - 1, 0), at = min(position, count - 1)
+        try columnChecks.check(below, at)
+        guard (position == 0 || keys[position - 1] < key) && (position == count || keys[position] >= key) else {
+            throw OmenError(.corruption, "\(path): the model places key \(key) at position \(position), which the keys there do not bracket (model or keys column damaged near offset \(Int(footer.keysOffset) + 8 * at))")
+        }
+        return position
     }
 
     /// For a lookup that found no `key` at `position`: checks the entry blocks of

@@ -2,19 +2,23 @@
 ///
 ///     header (32) | value heap (padded to 8) | keys (8·n) | meta (8·n) |
 ///     value offsets (8·(n+1)) | model | heap block checksums (version 3) |
-///     column block checksums (version 4) | footer (144)
+///     column block checksums (version 4) | range tombstones (version 5, when
+///     flagged) | footer (144)
 enum RunFormat {
     static let magic: UInt64 = 0x314E_5552_4E45_4D4F  // "OMENRUN1"
     /// Version 2 adds the footer's flags; version 3 the heap block checksums section
     /// (versions 1 and 2 are still read, their heap checked by verify only); version 4
     /// the column block checksums section and a model of any array kind in the learned
     /// index's own format (`IndexFormat`; versions 1–3 hold a PGM model, `RunModelCoding`).
-    static let version: UInt32 = 4
+    /// Version 5 adds the range tombstones section (footer flag `flagRangeTombstones`).
+    static let version: UInt32 = 5
     static let oldestReadableVersion: UInt32 = 1
     /// The first version with the heap block checksums section.
     static let heapBlockChecksumsVersion: UInt32 = 3
     /// The first version with the column block checksums section and an `IndexFormat` model.
     static let columnBlockChecksumsVersion: UInt32 = 4
+    /// The first version that may hold a range tombstones section.
+    static let rangeTombstonesVersion: UInt32 = 5
     /// Column blocks: 4 KiB of a column, 512 entries of 8 bytes.
     static let columnBlockShift = 9
     /// Heap block size for the per-block checksums: 4 bytes of checksum per 4 KiB of values.
@@ -25,6 +29,12 @@ enum RunFormat {
     /// Footer flag: every entry's meta is `largestSequence << 1` (one sequence, no
     /// tombstone, e.g. a bulk load); the meta column is omitted.
     static let flagUniformMeta: UInt32 = 2
+    /// Footer flag (version 5): the range tombstones section precedes the footer:
+    /// T entries of first key (8), last key (8, inclusive) and sequence (8), sorted and
+    /// disjoint, then T (8), the CRC-32C of the entries and T (4) and 4 zero bytes.
+    static let flagRangeTombstones: UInt32 = 4
+    static let rangeTombstoneEntrySize = 24
+    static let rangeTombstoneTrailerSize = 16
     static let headerSize = 32
     static let footerSize = 144
     /// Bytes of one serialized PGM segment.
@@ -83,6 +93,7 @@ struct RunFooter {
 
     var hasEqualValueSizes: Bool { flags & RunFormat.flagEqualValueSizes != 0 }
     var hasUniformMeta: Bool { flags & RunFormat.flagUniformMeta != 0 }
+    var hasRangeTombstones: Bool { flags & RunFormat.flagRangeTombstones != 0 }
     /// Bytes of the meta and offsets sections as stored (0 when omitted).
     var metaLength: UInt64 { hasUniformMeta ? 0 : 8 * count }
     var offsetsLength: UInt64 { hasEqualValueSizes ? 0 : 8 * (count + 1) }
@@ -154,6 +165,7 @@ struct RunFooter {
         footer.modelCRC = try reader.read(UInt32.self)
         footer.flags = try reader.read(UInt32.self)
         let known = RunFormat.flagEqualValueSizes | RunFormat.flagUniformMeta
+            | (version >= RunFormat.rangeTombstonesVersion ? RunFormat.flagRangeTombstones : 0)
         guard footer.flags & ~known == 0, version >= 2 || footer.flags == 0,
               !footer.hasUniformMeta || footer.tombstoneCount == 0,
               !footer.hasEqualValueSizes || (footer.count > 0 && footer.heapLength % footer.count == 0) else {

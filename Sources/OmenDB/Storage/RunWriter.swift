@@ -56,6 +56,15 @@ final class RunWriter {
 
     var count: Int { borrowedKeys?.count ?? keys.count }
 
+    /// The run's range tombstones (stored coalesced: disjoint and sorted). A run may hold
+    /// tombstones and no entry.
+    var rangeTombstones: [RangeTombstone] = [] {
+        didSet { rangeTombstones = RangeTombstoneList.coalesced(rangeTombstones) }
+    }
+
+    /// Whether `finish` has anything to write.
+    var isEmpty: Bool { count == 0 && rangeTombstones.isEmpty }
+
     /// Appends an entry; keys must strictly increase.
     func append(key: Int64, sequence: UInt64, isTombstone: Bool, value: UnsafeRawBufferPointer) throws(OmenError) {
         precondition(keys.isEmpty || key > keys[keys.count - 1], "run entries must be in increasing key order")
@@ -298,6 +307,22 @@ final class RunWriter {
         blockSection.append(CRC32C.checksum(blockSection.bytes))
         _ = try withRawBytes(of: blockSection.bytes) { (raw) throws(OmenError) in try writeSection(raw) }
         _ = try withRawBytes(of: columnChecks.bytes) { (raw) throws(OmenError) in try writeSection(raw) }
+        if !rangeTombstones.isEmpty {
+            footer.flags |= RunFormat.flagRangeTombstones
+            var section = StorageByteWriter(capacity: rangeTombstones.count * RunFormat.rangeTombstoneEntrySize
+                                                      + RunFormat.rangeTombstoneTrailerSize)
+            for t in rangeTombstones {
+                section.append(t.first)
+                section.append(t.last)
+                section.append(t.sequence)
+                largestSequence = max(largestSequence, t.sequence)
+            }
+            section.append(UInt64(rangeTombstones.count))
+            section.append(CRC32C.checksum(section.bytes))
+            section.append(UInt32(0))
+            _ = try withRawBytes(of: section.bytes) { (raw) throws(OmenError) in try writeSection(raw) }
+            footer.largestSequence = largestSequence
+        }
         var header = StorageByteWriter(capacity: RunFormat.headerSize)
         header.append(RunFormat.magic)
         header.append(RunFormat.version)

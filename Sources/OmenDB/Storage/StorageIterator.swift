@@ -38,18 +38,27 @@ public final class StorageIterator {
     @exclusivity(unchecked) private var soloLimit = Int64.min
     @exclusivity(unchecked) private var soloColumns: RunColumns?
 
-    init(snapshot: Snapshot, database: Database? = nil) {
+    /// The view holds range tombstones: each entry is checked against them.
+    @exclusivity(unchecked) private var underRangeTombstones = false
+    /// The range tombstone (tier, range) that deleted the key `takeNewest` last refused.
+    @exclusivity(unchecked) private var coveredBy: (tier: Int, range: ClosedRange<Int64>)?
+    /// Keys only (`Snapshot.count`): values are neither read nor checked; `value` is empty.
+    private let keysOnly: Bool
+
+    init(snapshot: Snapshot, database: Database? = nil, keysOnly: Bool = false) {
         self.snapshot = snapshot
         self.database = database
+        self.keysOnly = keysOnly
         makeSources(snapshot.view)
     }
 
     deinit { releaseSources() }
 
     private func makeSources(_ view: StorageView) {
+        underRangeTombstones = view.hasRangeTombstones
         readsActiveTier = !view.active.isEmpty
-        if readsActiveTier { hotSources.append(HotSource(tier: view.active)) }
-        for tier in view.frozen where !tier.isEmpty { hotSources.append(HotSource(tier: tier)) }
+        if readsActiveTier { hotSources.append(HotSource(tier: view.active, index: 0)) }
+        for (i, tier) in view.frozen.enumerated() where !tier.isEmpty { hotSources.append(HotSource(tier: tier, index: 1 + i)) }
         runSources = .allocate(capacity: view.runs.count)
         for (i, run) in view.runs.enumerated() { (runSources.baseAddress! + i).initialize(to: RunSource(run: run)) }
     }
@@ -81,7 +90,7 @@ public final class StorageIterator {
             makeSources(fresh.view)
         } else if !readsActiveTier && !fresh.view.active.isEmpty {
             // The same tiers, but the active one received its first writes.
-            hotSources.insert(HotSource(tier: fresh.view.active), at: 0)
+            hotSources.insert(HotSource(tier: fresh.view.active, index: 0), at: 0)
             readsActiveTier = true
         }
         snapshot = fresh
@@ -152,6 +161,7 @@ public final class StorageIterator {
             if run.isTombstone(position) { continue }
             soloPosition = position
             key = candidate
+            if keysOnly { return }
             let found = run.uncheckedValue(position)
             if !run.isVerified(found) { try checkBlocks(found, soloIndex) }
             value = found
@@ -254,7 +264,9 @@ public final class StorageIterator {
                 limit = min(limit, k)
             }
         }
-        guard holder >= 0 else { return }
+        // The walk hands out the run's entries unchecked: no newer tier may hold a range
+        // tombstone (the run's own hide only older runs).
+        guard holder >= 0, !underRangeTombstones || snapshot.view.hotTierCount + holder <= snapshot.view.newestTombstoneTier else { return }
         soloIndex = holder
         soloPosition = runSources[holder].position
         soloLimit = limit
@@ -316,7 +328,8 @@ public final class StorageIterator {
         return best
     }
 
-    /// Sets the current entry from the newest source holding `candidate`; false for a tombstone.
+    /// Sets the current entry from the newest source holding `candidate`; false for a
+    /// tombstone (point, or a range tombstone of a newer tier covering the version).
     private func takeNewest(_ candidate: Int64) throws(OmenError) -> Bool {
         for i in hotSources.indices where hotSources[i].isValid && hotSources[i].key == candidate {
             guard let record = hotSources[i].visibleRecord(at: snapshot.sequence) else {
@@ -325,14 +338,24 @@ public final class StorageIterator {
                 continue
             }
             if record.isTombstone { return false }
+            if underRangeTombstones,
+               let cover = snapshot.view.covering(candidate, tier: hotSources[i].tierIndex, version: record.sequence, at: snapshot.sequence) {
+                coveredBy = cover
+                return false
+            }
             key = candidate
-            value = record.value
+            value = keysOnly ? UnsafeRawBufferPointer(start: nil, count: 0) : record.value
             return true
         }
         for i in runSources.indices where runSources[i].isValid && runSources[i].key == candidate {
             if runSources[i].columns.isTombstone(runSources[i].position) { return false }
+            if underRangeTombstones,
+               let cover = snapshot.view.covering(candidate, tier: snapshot.view.hotTierCount + i, version: 0, at: snapshot.sequence) {
+                coveredBy = cover
+                return false
+            }
             key = candidate
-            value = try checkedValue(i, runSources[i].position)
+            value = keysOnly ? UnsafeRawBufferPointer(start: nil, count: 0) : try checkedValue(i, runSources[i].position)
             return true
         }
         return false
@@ -347,6 +370,7 @@ public final class StorageIterator {
                 return
             }
             advanceSources(at: candidate)
+            if let cover = coveredBy { skipCovered(cover, forward: true) }
         }
         isValid = false
     }
@@ -356,8 +380,34 @@ public final class StorageIterator {
             if candidate < lower { break }
             if try takeNewest(candidate) { isValid = true; return }
             retreatSources(at: candidate)
+            if let cover = coveredBy { skipCovered(cover, forward: false) }
         }
         isValid = false
+    }
+
+    /// After a key found deleted by range tombstone `cover`: moves every source of a tier
+    /// older than the tombstone's past the rest of its range (all their versions there
+    /// are deleted), so a scan crosses a deleted range in one seek per source instead of
+    /// one step per key. Sources of the tombstone's tier and newer ones step on as usual.
+    private func skipCovered(_ cover: (tier: Int, range: ClosedRange<Int64>), forward: Bool) {
+        coveredBy = nil
+        let hotCount = snapshot.view.hotTierCount
+        for i in hotSources.indices where hotSources[i].isValid && hotSources[i].tierIndex > cover.tier {
+            let key = hotSources[i].key
+            if forward && key <= cover.range.upperBound {
+                if cover.range.upperBound == Int64.max { hotSources[i].isValid = false } else { hotSources[i].seek(cover.range.upperBound + 1) }
+            } else if !forward && key >= cover.range.lowerBound {
+                if cover.range.lowerBound == Int64.min { hotSources[i].isValid = false } else { hotSources[i].seekForPrevious(cover.range.lowerBound - 1) }
+            }
+        }
+        for i in runSources.indices where runSources[i].isValid && hotCount + i > cover.tier {
+            let key = runSources[i].key
+            if forward && key <= cover.range.upperBound {
+                if cover.range.upperBound == Int64.max { runSources[i].isValid = false } else { runSources[i].seek(cover.range.upperBound + 1) }
+            } else if !forward && key >= cover.range.lowerBound {
+                if cover.range.lowerBound == Int64.min { runSources[i].isValid = false } else { runSources[i].seekForPrevious(cover.range.lowerBound - 1) }
+            }
+        }
     }
 }
 
@@ -375,6 +425,8 @@ public final class StorageIterator {
 /// merge reaches the key (`visibleRecord`), never for keys past the end of a scan.
 private struct HotSource {
     static let batchSize = 64
+    /// The tier's index in the view's search order.
+    let tierIndex: Int
     /// A seek copies fewer keys: a short scan over mostly-run data needs a few hot keys
     /// at most, and a long one gets full batches from the second copy on.
     static let firstBatchSize = 8
@@ -390,8 +442,9 @@ private struct HotSource {
     var isValid = false
     var key: Int64 = 0
 
-    init(tier: HotTier) {
+    init(tier: HotTier, index: Int) {
         self.tier = tier
+        tierIndex = index
         let memory = UnsafeMutableRawPointer.allocate(byteCount: 16 * Self.batchSize, alignment: 8)
         keys = memory.bindMemory(to: Int64.self, capacity: Self.batchSize)
         records = (memory + 8 * Self.batchSize).bindMemory(to: UInt64.self, capacity: Self.batchSize)

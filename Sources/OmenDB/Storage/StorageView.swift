@@ -18,6 +18,18 @@ final class StorageView {
     private let searchOrder: UnsafeMutableBufferPointer<Unmanaged<HotTier>>
     private let runOrder: UnsafeMutableBufferPointer<Unmanaged<RunFile>>
 
+    /// Whether any tier holds a range tombstone: point reads check this one flag and take
+    /// the plain path when it is false (docs/storage.md, "Range tombstones").
+    let hasRangeTombstones: Bool
+    /// The hot tiers' range tombstones as they were when the view was built (a range
+    /// delete publishes a new view), parallel to `searchOrder`; the runs' parallel to
+    /// `runOrder`. Unretained; `tombstoneOwners` owns them.
+    private let hotTombstones: UnsafeMutableBufferPointer<Unmanaged<RangeTombstoneList>?>
+    private let runTombstones: UnsafeMutableBufferPointer<Unmanaged<RangeTombstoneList>?>
+    private let tombstoneOwners: [RangeTombstoneList]
+    /// The newest tier (index in search order: hot tiers, then runs) holding a range tombstone.
+    let newestTombstoneTier: Int
+
     init(active: HotTier, frozen: [HotTier], runs: [RunFile], floor: UInt64 = 0) {
         self.active = active
         self.frozen = frozen
@@ -27,11 +39,46 @@ final class StorageView {
         _ = searchOrder.initialize(from: ([active] + frozen).map { Unmanaged.passUnretained($0) })
         runOrder = .allocate(capacity: runs.count)
         _ = runOrder.initialize(from: runs.map { Unmanaged.passUnretained($0) })
+        let hot = ([active] + frozen).map(\.rangeTombstoneList)
+        let run = runs.map(\.rangeTombstones)
+        hotTombstones = .allocate(capacity: hot.count)
+        _ = hotTombstones.initialize(from: hot.map { $0.map { Unmanaged.passUnretained($0) } })
+        runTombstones = .allocate(capacity: run.count)
+        _ = runTombstones.initialize(from: run.map { $0.map { Unmanaged.passUnretained($0) } })
+        tombstoneOwners = (hot + run).compactMap { $0 }
+        hasRangeTombstones = !tombstoneOwners.isEmpty
+        newestTombstoneTier = (hot + run).firstIndex { $0 != nil } ?? Int.max
     }
 
     deinit {
         searchOrder.deallocate()
         runOrder.deallocate()
+        hotTombstones.deallocate()
+        runTombstones.deallocate()
+    }
+
+    /// Number of hot tiers (the first tiers of the search order).
+    var hotTierCount: Int { searchOrder.count }
+
+    /// A range tombstone that deletes the version of `key` found in `tier` (search order),
+    /// `version` being its sequence (0 for a run's), for a reader at `sequence`: one of a
+    /// newer tier visible at `sequence`, or of hot tier `tier` itself newer than the
+    /// version. Returns the tombstone's tier and range (every version of its keys in
+    /// older tiers is deleted too: iterators skip them), or nil.
+    func covering(_ key: Int64, tier: Int, version: UInt64, at sequence: UInt64) -> (tier: Int, range: ClosedRange<Int64>)? {
+        guard tier >= newestTombstoneTier else { return nil }
+        for i in newestTombstoneTier...tier {
+            if i < hotTombstones.count {
+                guard let list = hotTombstones[i] else { continue }
+                let above = i == tier ? version : 0
+                if let range = list._withUnsafeGuaranteedRef({ $0.covering(key, above: above, atOrBelow: sequence) }) {
+                    return (i, range)
+                }
+            } else if i < tier, let list = runTombstones[i - hotTombstones.count] {
+                if let range = list._withUnsafeGuaranteedRef({ $0.covering(key, above: 0, atOrBelow: .max) }) { return (i, range) }
+            }
+        }
+        return nil
     }
 
     /// Where a key's visible version was found.
@@ -65,6 +112,7 @@ final class StorageView {
     /// `lookup`). Throws only when a run's key column block fails its checksum on first touch.
     @inline(__always)
     private func locate(_ key: Int64, at sequence: UInt64) throws(OmenError) -> Location {
+        if hasRangeTombstones { return try locateUnderTombstones(key, at: sequence) }
         for tier in searchOrder {
             // A tier that never held a version (the usual active tier after a flush or a
             // bulk load) is skipped with one load: its versions, if any appear now, are
@@ -88,6 +136,39 @@ final class StorageView {
                 }
             }.get()
             if let found { return found }
+        }
+        return .absent
+    }
+
+    /// `locate` when some tier holds range tombstones. A hot tier's tombstone visible at
+    /// `sequence` hides the tier's older versions of the keys it covers and every version
+    /// in older tiers; a run's tombstones hide versions in older runs only (a flush drops
+    /// the entries of its tier that the tier's own tombstones cover, and compaction keeps
+    /// it so). Everything in a run is visible to every reader of a view holding it.
+    @inline(never)
+    private func locateUnderTombstones(_ key: Int64, at sequence: UInt64) throws(OmenError) -> Location {
+        for (i, tier) in searchOrder.enumerated() {
+            let hidden = hotTombstones[i]?._withUnsafeGuaranteedRef { $0.newestCovering(key, atOrBelow: sequence) } ?? 0
+            let found = tier._withUnsafeGuaranteedRef { tier -> HotRecord? in
+                tier.isEmpty ? nil : tier.find(key, at: sequence)
+            }
+            if let record = found, record.sequence >= hidden { return record.isTombstone ? .deleted : .hot(record.value) }
+            if hidden > 0 { return .deleted }
+        }
+        let newer = runOrder.count &- 1
+        for (i, run) in runOrder.enumerated() {
+            let position: Int? = try run._withUnsafeGuaranteedRef { file -> Result<Int?, OmenError> in
+                do throws(OmenError) {
+                    if i < newer, let filter = file.filterCell.filter, !filter.mayContain(key) { return .success(nil) }
+                    return .success(try file.position(of: key))
+                } catch {
+                    return .failure(error)
+                }
+            }.get()
+            if let position {
+                return run._withUnsafeGuaranteedRef { $0.isTombstone(position) } ? .deleted : .run(run, position)
+            }
+            if let list = runTombstones[i], list._withUnsafeGuaranteedRef({ $0.covers(key) }) { return .deleted }
         }
         return .absent
     }

@@ -3,7 +3,10 @@ import Glibc
 /// Layout constants of WAL files (docs/format.md, "Write-ahead log").
 enum WALFormat {
     static let magic: UInt64 = 0x314C_4157_4E45_4D4F  // "OMENWAL1" little-endian
-    static let version: UInt32 = 1
+    /// Version 2 adds the range delete operation (kind 3); version 1 logs (puts and
+    /// deletes only) are still replayed.
+    static let version: UInt32 = 2
+    static let oldestReadableVersion: UInt32 = 1
     static let headerSize = 32
     /// crc (4) + body length (4); the body is seq (8) + op count (4) + operations.
     static let recordPrefix = 8
@@ -111,6 +114,8 @@ struct WALReplayResult {
     var fileSize: Int
     var lastSequence: UInt64
     var records: Int
+    /// The header's format version (0 when the header is missing).
+    var version: UInt32 = 0
 }
 
 enum WALReader {
@@ -151,9 +156,10 @@ enum WALReader {
         guard magic == WALFormat.magic, crc == CRC32C.update(0, base, 24), padding == 0 else {
             throw OmenError(.corruption, "\(path): bad WAL header (magic or checksum) at offset 0")
         }
-        guard version == WALFormat.version else {
-            throw OmenError(.unsupported, "\(path): WAL format version \(version) is not supported (this build reads version \(WALFormat.version))")
+        guard version >= WALFormat.oldestReadableVersion && version <= WALFormat.version else {
+            throw OmenError(.unsupported, "\(path): WAL format version \(version) is not supported (this build reads versions \(WALFormat.oldestReadableVersion)-\(WALFormat.version))")
         }
+        result.version = version
         guard number == expectedNumber else {
             throw OmenError(.corruption, "\(path): header names WAL \(number), expected \(expectedNumber), at offset 16")
         }

@@ -1,4 +1,4 @@
-/// An ordered list of puts and deletes applied atomically by `Database.write`.
+/// An ordered list of puts, deletes and range deletes applied atomically by `Database.write`.
 ///
 /// The operations are kept already encoded in the WAL's operation format (see
 /// docs/format.md), so committing a batch copies it into the log once.
@@ -17,6 +17,9 @@ public final class WriteBatch {
 
     static let putKind: UInt8 = 1
     static let deleteKind: UInt8 = 2
+    /// A range delete: the key field holds the range's first key, the value its last
+    /// key (inclusive, 8 bytes little-endian).
+    static let deleteRangeKind: UInt8 = 3
 
     /// Adds a put of `value` under `key`; a later operation on the same key wins.
     public func put(_ key: Int64, _ value: UnsafeRawBufferPointer) {
@@ -40,11 +43,32 @@ public final class WriteBatch {
         count += 1
     }
 
+    /// Adds a delete of every key in `range` (half-open; an empty range adds nothing).
+    /// Later operations of the batch on keys in the range are not affected.
+    public func deleteRange(_ range: Range<Int64>) {
+        guard !range.isEmpty else { return }
+        deleteRange(range.lowerBound...(range.upperBound - 1))
+    }
+
+    /// Adds a delete of every key in `range` (inclusive: reaches `Int64.max`).
+    public func deleteRange(_ range: ClosedRange<Int64>) {
+        encoded.append(Self.deleteRangeKind)
+        encoded.append(range.lowerBound)
+        encoded.append(UInt32(8))
+        encoded.append(range.upperBound)
+        count += 1
+        hasRangeDeletes = true
+    }
+
+    /// Whether the batch holds a range delete.
+    public private(set) var hasRangeDeletes = false
+
     /// Removes every operation.
     public func clear() {
         encoded.bytes.removeAll(keepingCapacity: true)
         count = 0
         largestValue = 0
+        hasRangeDeletes = false
     }
 
     /// Size of the encoded operations in bytes.
@@ -54,8 +78,13 @@ public final class WriteBatch {
 /// One decoded operation of a batch; `value` points into the batch or WAL bytes.
 struct BatchOperation {
     var key: Int64
-    var isDelete: Bool
+    var kind: UInt8
     var value: UnsafeRawBufferPointer
+
+    var isDelete: Bool { kind == WriteBatch.deleteKind }
+    var isRangeDelete: Bool { kind == WriteBatch.deleteRangeKind }
+    /// A range delete's last key (inclusive).
+    var rangeLast: Int64 { Int64(littleEndian: value.loadUnaligned(as: Int64.self)) }
 }
 
 /// Decodes the operations of an encoded batch.
@@ -72,12 +101,15 @@ enum BatchDecoding {
             let kind = try reader.read(UInt8.self)
             let key = try reader.read(Int64.self)
             let length = Int(try reader.read(UInt32.self))
-            guard kind == WriteBatch.putKind || kind == WriteBatch.deleteKind else {
+            guard kind == WriteBatch.putKind || kind == WriteBatch.deleteKind || kind == WriteBatch.deleteRangeKind else {
                 throw reader.corruption("unknown operation kind \(kind)")
             }
             let value = try reader.bytes(length)
-            try body(BatchOperation(key: key, isDelete: kind == WriteBatch.deleteKind,
-                                    value: UnsafeRawBufferPointer(start: value, count: length)))
+            let operation = BatchOperation(key: key, kind: kind, value: UnsafeRawBufferPointer(start: value, count: length))
+            if kind == WriteBatch.deleteRangeKind && (length != 8 || operation.rangeLast < key) {
+                throw reader.corruption("malformed range delete (\(length)-byte end, first key \(key))")
+            }
+            try body(operation)
         }
         guard reader.remaining == 0 else { throw reader.corruption("\(reader.remaining) stray bytes after the last operation") }
     }

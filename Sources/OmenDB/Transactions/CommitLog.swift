@@ -1,7 +1,7 @@
 /// The keys written by recent commits, for validating optimistic transactions.
 ///
-/// Every commit (transactions, plain puts, deletes and batches) records its keys, a
-/// bulk load its key range, under the database's writer lock. An entry is dropped once
+/// Every commit (transactions, plain puts, deletes and batches) records its keys (a
+/// range delete its range), a bulk load its key range, under the database's writer lock. An entry is dropped once
 /// its sequence is at or below the horizon: no active read-write transaction's
 /// snapshot is older (`SequencePins.validationHorizon`). Memory: 24 bytes per key
 /// written while some read-write transaction is open, none otherwise.
@@ -23,10 +23,10 @@ struct CommitLog {
         highs.append(highest)
     }
 
-    /// Records each key of an encoded batch.
+    /// Records each key of an encoded batch (a range delete: its range).
     mutating func record(sequence: UInt64, operations: UnsafeRawBufferPointer, count: Int) throws(OmenError) {
         try BatchDecoding.forEach(operations, count: count, fileName: "batch", fileOffset: 0) { operation in
-            record(sequence: sequence, lowest: operation.key, highest: operation.key)
+            record(sequence: sequence, lowest: operation.key, highest: operation.isRangeDelete ? operation.rangeLast : operation.key)
         }
     }
 

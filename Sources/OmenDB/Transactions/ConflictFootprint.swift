@@ -1,5 +1,6 @@
 /// What a committing transaction's validation compares with later commits: the keys
-/// it writes, and under SERIALIZABLE the keys it read and the ranges it scanned.
+/// it writes and the ranges it deletes, and under SERIALIZABLE the keys it read and the
+/// ranges it scanned.
 /// Built once at commit (sorted, ranges merged), then each later commit's keys are
 /// checked by binary search.
 struct ConflictFootprint {
@@ -7,10 +8,13 @@ struct ConflictFootprint {
     private let reads: [Int64]
     /// Disjoint, sorted, inclusive ranges.
     private let ranges: [ClosedRange<Int64>]
+    /// Range deletes (few: checked one by one).
+    private let deletedRanges: [ClosedRange<Int64>]
 
-    init(writes: [Int64], reads: [Int64], ranges: [ClosedRange<Int64>]) {
+    init(writes: [Int64], reads: [Int64], ranges: [ClosedRange<Int64>], deletedRanges: [ClosedRange<Int64>] = []) {
         self.writes = writes.sorted()
         self.reads = reads.sorted()
+        self.deletedRanges = deletedRanges
         var merged: [ClosedRange<Int64>] = []
         for range in ranges.sorted(by: { $0.lowerBound < $1.lowerBound }) {
             if let last = merged.last, range.lowerBound <= last.upperBound || range.lowerBound == last.upperBound &+ 1 {
@@ -27,12 +31,14 @@ struct ConflictFootprint {
         case wroteSameKey(Int64)
         case readKey(Int64)
         case scannedRange(ClosedRange<Int64>)
+        case deletedRange(ClosedRange<Int64>)
     }
 
     /// The first part of the footprint inside `low...high`, or nil.
     func meets(_ low: Int64, _ high: Int64) -> Meeting? {
         if let key = Self.firstKey(in: writes, low, high) { return .wroteSameKey(key) }
         if let key = Self.firstKey(in: reads, low, high) { return .readKey(key) }
+        if let range = deletedRanges.first(where: { $0.overlaps(low...high) }) { return .deletedRange(range) }
         // The last range starting at or below `high` is the only candidate (disjoint, sorted).
         var lower = 0, upper = ranges.count
         while lower < upper {

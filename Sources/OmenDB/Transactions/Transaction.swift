@@ -72,6 +72,7 @@ public final class Transaction {
     public func withValue<T>(_ key: Int64, _ body: (UnsafeRawBufferPointer?) -> T) throws(OmenError) -> T {
         try checkActive()
         if let own = writes.record(key) { return body(own.isTombstone ? nil : own.value) }
+        if writes.isRangeDeleted(key) { return body(nil) }
         if tracksReads { reads.append(key) }
         if let view {
             switch try view.lookup(key, at: snapshotSequence) {
@@ -105,7 +106,7 @@ public final class Transaction {
     /// The value of `key` without a copy, valid until the transaction ends, or nil.
     public func value(_ key: Int64) throws(OmenError) -> UnsafeRawBufferPointer? {
         // Own writes and the begin snapshot's view live as long as the transaction.
-        if view != nil || writes.record(key) != nil { return try withValue(key) { $0 } }
+        if view != nil || writes.record(key) != nil || writes.isRangeDeleted(key) { return try withValue(key) { $0 } }
         // READ_COMMITTED: read the newest state, and keep the snapshot the value lives in.
         try checkActive()
         try checkOpen()
@@ -161,6 +162,23 @@ public final class Transaction {
         writes.delete(key)
     }
 
+    /// Deletes every key in `range` (half-open; an empty range writes nothing) in this
+    /// transaction: its own reads and iterators see the keys gone at once; at commit it
+    /// is one range tombstone. Under REPEATABLE_READ and SERIALIZABLE the commit
+    /// conflicts with any commit after the snapshot that wrote a key in the range (as a
+    /// write of each key would).
+    public func deleteRange(_ range: Range<Int64>) throws(OmenError) {
+        try checkWritable()
+        guard !range.isEmpty else { return }
+        writes.deleteRange(range.lowerBound...(range.upperBound - 1))
+    }
+
+    /// Deletes every key in `range` (inclusive: reaches `Int64.max`) in this transaction.
+    public func deleteRange(_ range: ClosedRange<Int64>) throws(OmenError) {
+        try checkWritable()
+        writes.deleteRange(range)
+    }
+
     private func checkWritable() throws(OmenError) {
         try checkActive()
         try checkOpen()
@@ -181,7 +199,8 @@ public final class Transaction {
         defer { end() }
         guard !writes.isEmpty else { return }
         // Only snapshot transactions validate (READ_COMMITTED writes over whatever committed).
-        let footprint = validates ? ConflictFootprint(writes: writes.sortedKeys(), reads: reads, ranges: scannedRanges) : nil
+        let footprint = validates ? ConflictFootprint(writes: writes.sortedKeys(), reads: reads, ranges: scannedRanges,
+                                                        deletedRanges: writes.rangeDeletes) : nil
         let encoded = writes.encoded()
         commitSequence = try withRawBytes(of: encoded.bytes) { (raw) throws(OmenError) -> UInt64 in
             try database.commitTransaction(raw, count: writes.count, largestValue: writes.largestValue,

@@ -1,6 +1,6 @@
 /// An ordered cursor over a transaction's view: its snapshot (READ_COMMITTED: the
-/// newest state when the iterator was made) with the transaction's own puts and
-/// deletes merged in, forward and reverse, with optional bounds `[lower, upper)`.
+/// newest state when the iterator was made) with the transaction's own puts, deletes
+/// and range deletes merged in, forward and reverse, with optional bounds `[lower, upper)`.
 /// Writes the transaction makes while iterating show up from the next move on.
 ///
 /// Under SERIALIZABLE every key range the iterator walks over is recorded, so a commit
@@ -128,6 +128,7 @@ public final class TransactionIterator {
                 if record.isTombstone { continue }
                 land(ownKey, record.value)
             } else {
+                if transaction.writes.isRangeDeleted(baseKey!) { try base.next(); continue }
                 land(baseKey!, base.value)
             }
             note(start...key)
@@ -152,6 +153,7 @@ public final class TransactionIterator {
                 if record.isTombstone { continue }
                 land(ownKey, record.value)
             } else {
+                if transaction.writes.isRangeDeleted(baseKey!) { try base.previous(); continue }
                 land(baseKey!, base.value)
             }
             note(key...start)

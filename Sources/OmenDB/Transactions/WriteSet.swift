@@ -1,6 +1,7 @@
 /// A transaction's own writes, private until commit: the newest put or delete of each
 /// key, as records in an arena (they never move, so zero-copy reads of the
-/// transaction's own values stay valid until the transaction is freed).
+/// transaction's own values stay valid until the transaction is freed), and its range
+/// deletes (a range delete drops the own writes it covers; later ones stand).
 ///
 /// Memory: the arena's record (24-byte header + value, rounded to 8) per write, plus
 /// ~20 bytes per distinct key for the dictionary and the sorted key list.
@@ -16,8 +17,12 @@ struct WriteSet {
     private(set) var largestValue = 0
     private(set) var encodedBytes = 0
 
-    var isEmpty: Bool { newest.isEmpty }
-    var count: Int { newest.count }
+    /// Inclusive key ranges deleted, in the order written.
+    private(set) var rangeDeletes: [ClosedRange<Int64>] = []
+
+    var isEmpty: Bool { newest.isEmpty && rangeDeletes.isEmpty }
+    /// Operations the commit writes.
+    var count: Int { newest.count + rangeDeletes.count }
 
     private mutating func records() -> ValueArena {
         if let arena { return arena }
@@ -34,6 +39,24 @@ struct WriteSet {
     mutating func delete(_ key: Int64) {
         add(key, HotRecord(records().append(sequence: 0, older: nil, isTombstone: true,
                                         value: UnsafeRawBufferPointer(start: nil, count: 0))))
+    }
+
+    /// Deletes every key in `range`: own writes there are dropped (a later write stands).
+    mutating func deleteRange(_ range: ClosedRange<Int64>) {
+        let covered = newest.keys.filter { range.contains($0) }
+        for key in covered {
+            encodedBytes -= 13 + newest.removeValue(forKey: key)!.length
+        }
+        if !covered.isEmpty { keyVersion &+= 1 }
+        rangeDeletes.append(range)
+        encodedBytes += 21
+    }
+
+    /// Whether a range delete of this transaction covers `key` (a later own write of
+    /// `key`, found by `record`, takes precedence).
+    @inline(__always)
+    func isRangeDeleted(_ key: Int64) -> Bool {
+        rangeDeletes.isEmpty ? false : rangeDeletes.contains { $0.contains(key) }
     }
 
     private mutating func add(_ key: Int64, _ record: HotRecord) {
@@ -61,9 +84,17 @@ struct WriteSet {
         return sortedCache
     }
 
-    /// The writes in the WAL's batch encoding, in key order (one log record at commit).
+    /// The writes in the WAL's batch encoding (one log record at commit): the range
+    /// deletes first, then the own writes in key order (written after every range delete
+    /// that covers them, so they stand).
     mutating func encoded() -> StorageByteWriter {
         var writer = StorageByteWriter(capacity: encodedBytes)
+        for range in rangeDeletes {
+            writer.append(WriteBatch.deleteRangeKind)
+            writer.append(range.lowerBound)
+            writer.append(UInt32(8))
+            writer.append(range.upperBound)
+        }
         for key in sortedKeys() {
             let record = newest[key]!
             writer.append(record.isTombstone ? WriteBatch.deleteKind : WriteBatch.putKind)

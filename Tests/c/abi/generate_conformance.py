@@ -155,6 +155,13 @@ RULES: Dict[str, Rule] = {
     "omendb_txn_get_pointer": R(args={"key": "20"}),
     "omendb_txn_put": R(args={"key": "1000", "value": "\"abc\"", "length": "3"}, sizes={"length": INPUT}),
     "omendb_txn_delete": R(args={"key": "999"}),
+    # Range deletes and counts: [lo, hi) away from the fixture's keys; lo > hi is refused.
+    "omendb_delete_range": R(args={"lo": "7000", "hi": "7100"}, ints={"lo": {"7101": INVALID, "INT64_MAX": INVALID}}),
+    "omendb_batch_delete_range": R(args={"lo": "7000", "hi": "7100"}, ints={"lo": {"7101": INVALID}}),
+    "omendb_txn_delete_range": R(args={"lo": "7000", "hi": "7100"}, ints={"lo": {"7101": INVALID}}),
+    "omendb_count": R(args={"lo": "0", "hi": "100"}, ints={"lo": {"101": INVALID, "INT64_MAX": INVALID}}),
+    "omendb_snapshot_count": R(args={"lo": "0", "hi": "100"}, ints={"lo": {"101": INVALID}}),
+    "omendb_txn_count": R(args={"lo": "0", "hi": "100"}, ints={"lo": {"101": INVALID}}),
     "omendb_txn_iterator_create": R(),
     "omendb_txn_commit": R(),
     "omendb_txn_rollback": R(),

@@ -145,9 +145,10 @@ def _run_panel(path: str) -> Tuple[str, np.ndarray, List[Segment]]:
         magic, version = footer[0], footer[1]
         if magic != _RUN_MAGIC or footer[2] != _RUN_FOOTER.size:
             raise ValueError(f"{path}: not a run file (no OMENRUN1 footer of {_RUN_FOOTER.size} bytes)")
-        if version != 4:
-            raise ValueError(f"{path}: run format version {version}; plot_index reads version 4 runs "
-                             "(omendb_compact rewrites older runs in version 4)")
+        # Version 5 adds only an optional range tombstones section before the footer.
+        if version not in (4, 5):
+            raise ValueError(f"{path}: run format version {version}; plot_index reads version 4 and 5 runs "
+                             "(omendb_compact rewrites older runs in the current version)")
         count, keys_offset, model_offset, model_length = footer[3], footer[9], footer[12], footer[13]
         f.seek(keys_offset)
         keys = np.frombuffer(f.read(8 * count), dtype="<i8").astype(np.int64)

@@ -5,7 +5,8 @@
 #   Debian packages: cmake ninja-build pkg-config make gcc g++ binutils
 #                    python3-dev libffi-dev
 #   Python:          a virtual environment at $OMENDB_VENV (default: .venv) with
-#                    numpy, pytest, matplotlib (omendb.plot_index's tests),
+#                    numpy, pytest, matplotlib (omendb.plot_index's tests), tqdm
+#                    (progress bars of long calls),
 #                    atheris (the Python fuzzer of Tests/fuzz, from its binary wheel
 #                    only), mypy (pinned: the binding's type check) and auditwheel
 #                    (the wheel test's manylinux check), made with the first
@@ -20,7 +21,7 @@ ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 VENV=${OMENDB_VENV:-$ROOT/.venv}
 # gcc brings its sanitizer runtimes (libasan, libubsan, libtsan) as dependencies.
 APT_PACKAGES=(cmake ninja-build pkg-config make gcc g++ binutils python3-dev libffi-dev)
-PYTHON_PACKAGES=(numpy pytest matplotlib atheris "mypy==2.4.1" auditwheel)
+PYTHON_PACKAGES=(numpy pytest matplotlib tqdm atheris "mypy==2.4.1" auditwheel)
 
 say() { printf 'setup: %s\n' "$*"; }
 
@@ -65,7 +66,7 @@ check_swift() {
 }
 
 python_has_packages() {
-    "$VENV/bin/python" -c 'import numpy, pytest, matplotlib, atheris, mypy, auditwheel' >/dev/null 2>&1 &&
+    "$VENV/bin/python" -c 'import numpy, pytest, matplotlib, tqdm, atheris, mypy, auditwheel' >/dev/null 2>&1 &&
         [[ $("$VENV/bin/python" -m mypy --version 2>/dev/null) == "mypy 2.4.1"* ]]
 }
 

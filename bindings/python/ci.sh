@@ -23,7 +23,7 @@ python3 -m venv "$work/venv"
 "$work/venv/bin/python" -m pip install --quiet --upgrade pip
 # The package with that library bundled inside (setup.py would otherwise run swift build).
 OMENDB_BUNDLE_LIBRARY="$OMENDB_LIBRARY" \
-    "$work/venv/bin/python" -m pip install --quiet "./bindings/python[test,typecheck,plot]" auditwheel
+    "$work/venv/bin/python" -m pip install --quiet "./bindings/python[test,typecheck,plot,progress]" auditwheel
 
 # The package's type hints, strictly (the version is pinned: newer checkers add
 # rules), and what a user's code sees of them.

@@ -34,6 +34,7 @@ from . import _ffi
 from ._version import EXPECTED_LIBRARY_MAJOR, __version__
 from .errors import (
     BusyError,
+    CancelledError,
     ClosedError,
     ConflictError,
     CorruptionError,
@@ -81,6 +82,7 @@ __all__ = [
     "CorruptionError",
     "ConflictError",
     "BusyError",
+    "CancelledError",
     "NoMemoryError",
     "MisuseError",
     "ClosedError",

@@ -96,6 +96,20 @@ ISOLATION_LEVELS: Dict[str, int] = {"read_uncommitted": 0, "read_committed": 1, 
 BUFFER_TOO_SMALL = 13
 
 
+#: ``omendb_progress_fn``: ``int (*)(void *context, uint64_t done, uint64_t total)``.
+ProgressFunction = ctypes.CFUNCTYPE(c_int, c_void_p, c_uint64, c_uint64)
+
+
+class ProgressStruct(ctypes.Structure):
+    """``omendb_progress`` (see include/omendb.h); ``struct_size`` grows with versions."""
+
+    _fields_ = [("struct_size", c_size_t), ("callback", ProgressFunction), ("context", c_void_p)]
+
+
+#: OMENDB_CHECKPOINT_COPY: copy run files instead of hard-linking them.
+CHECKPOINT_COPY = 1
+
+
 class DbStatsStruct(ctypes.Structure):
     """``omendb_db_stats`` (see include/omendb.h); ``struct_size`` grows with versions."""
 
@@ -252,6 +266,19 @@ _OPTIONAL_SIGNATURES: Dict[str, Tuple[object, List[object]]] = {
     "omendb_txn_commit": (c_int, [TxnHandle]),
     "omendb_txn_rollback": (c_int, [TxnHandle]),
     "omendb_txn_free": (None, [TxnHandle]),
+    # Range deletes and exact counts ([lo, hi), as iterator bounds).
+    "omendb_delete_range": (c_int, [DbHandle, c_int64, c_int64]),
+    "omendb_batch_delete_range": (c_int, [BatchHandle, c_int64, c_int64]),
+    "omendb_txn_delete_range": (c_int, [TxnHandle, c_int64, c_int64]),
+    "omendb_count": (c_int, [DbHandle, c_int64, c_int64, POINTER(c_uint64)]),
+    "omendb_snapshot_count": (c_int, [SnapshotHandle, c_int64, c_int64, POINTER(c_uint64)]),
+    "omendb_txn_count": (c_int, [TxnHandle, c_int64, c_int64, POINTER(c_uint64)]),
+    # Progress callbacks and checkpoints (OMENDB_HAVE_CHECKPOINT).
+    "omendb_bulk_load_with_progress": (c_int, [DbHandle, KeyArray, ConstWordArray, ConstWordArray, c_size_t,
+                                               POINTER(ProgressStruct)]),
+    "omendb_compact_with_progress": (c_int, [DbHandle, POINTER(ProgressStruct)]),
+    "omendb_verify_with_progress": (c_int, [DbHandle, POINTER(ProgressStruct)]),
+    "omendb_checkpoint": (c_int, [DbHandle, c_char_p, c_uint32, POINTER(ProgressStruct), POINTER(c_uint64)]),
 }
 
 #: Functions called with the GIL held (short, constant-time calls). All others
@@ -283,6 +310,8 @@ _GIL_HOLDING = frozenset({
     "omendb_txn_options_create", "omendb_txn_options_free", "omendb_txn_options_set_isolation",
     "omendb_txn_options_set_read_only", "omendb_txn_get", "omendb_txn_put", "omendb_txn_delete",
     "omendb_txn_iterator_create",
+    # Batch and transaction range deletes stay in memory until the write/commit.
+    "omendb_batch_delete_range", "omendb_txn_delete_range",
 })
 
 #: GIL-holding functions that also get a GIL-releasing twin, ``<name>_releasing_gil``.
@@ -392,6 +421,16 @@ class Api:
     txn_commit: CFunction
     txn_rollback: CFunction
     txn_free: CFunction
+    delete_range: CFunction
+    batch_delete_range: CFunction
+    txn_delete_range: CFunction
+    count: CFunction
+    snapshot_count: CFunction
+    txn_count: CFunction
+    bulk_load_with_progress: CFunction
+    compact_with_progress: CFunction
+    verify_with_progress: CFunction
+    checkpoint: CFunction
     fast_get: CFunction
     fast_put: CFunction
     fast_delete: CFunction

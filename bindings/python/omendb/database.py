@@ -76,6 +76,7 @@ from ._ffi import (BUFFER_TOO_SMALL, INDEX_KINDS, SYNC_MODES, BatchHandle, DbHan
                    IteratorHandle, OptionsHandle, SnapshotHandle)
 from .errors import (ClosedError, InvalidArgumentError, NOT_FOUND, NotFoundError, OK, OutOfRangeError,
                      UnsupportedError)
+from ._progress import Progress, Reporter
 from .transaction import Transaction, run_transaction
 
 __all__ = ["Database", "DatabaseStats", "WriteBatch", "Snapshot", "ValueArrays", "SyncMode", "IndexKind", "open"]
@@ -534,9 +535,11 @@ class Database(MutableMapping[int, bytes]):
         finally:
             self._api.snapshot_free(snapshot)
 
-    def bulk_load(self, keys: Any, values: Any) -> None:
+    def bulk_load(self, keys: Any, values: Any, progress: Progress = None) -> None:
         """Loads sorted, strictly increasing ``keys`` with their ``values`` (bytes-like)
         into a new run file in one atomic step (no per-record log).
+
+        ``progress``: as :meth:`compact`, in keys written (cancelling loads nothing).
 
         Raises:
             InvalidArgumentError: keys not strictly increasing (the message names the
@@ -561,14 +564,18 @@ class Database(MutableMapping[int, bytes]):
         if count > 1:
             np.cumsum(lengths[:-1], out=pointers[1:])
         pointers += ctypes.cast(ctypes.c_char_p(blob), ctypes.c_void_p).value or 0
-        handle = self._enter()
-        try:
-            status = self._api.bulk_load(handle, array, pointers, lengths, count)
-        finally:
-            self._leave()
+        if progress is None:
+            handle = self._enter()
+            try:
+                status = self._api.bulk_load(handle, array, pointers, lengths, count)
+            finally:
+                self._leave()
+            if status != OK:
+                raise self._api.error(status)
+        else:
+            self._call_reporting(lambda handle, reporting: self._api.bulk_load_with_progress(
+                handle, array, pointers, lengths, count, reporting), progress, "bulk load", "key")
         del blob  # held until the library has copied the values
-        if status != OK:
-            raise self._api.error(status)
 
     def write_batch(self) -> "WriteBatch":
         """A new :class:`WriteBatch` for this database; as a context manager it
@@ -674,18 +681,12 @@ class Database(MutableMapping[int, bytes]):
         return self._iterate(None, None, False, _KEYS)
 
     def __len__(self) -> int:
-        """The exact number of keys. Counts them by iterating (O(n)); see
-        :attr:`approximate_count` for a constant-time estimate."""
-        count = 0
-        for _ in self._iterate(None, None, False, _KEYS):
-            count += 1
-        return count
+        """The exact number of keys (:meth:`count` over every key)."""
+        return self.count()
 
     def clear(self) -> None:
-        """Deletes every key, in one atomic write batch."""
-        with self.write_batch() as batch:
-            for key in self._iterate(None, None, False, _KEYS):
-                batch.delete(key)
+        """Deletes every key, atomically, with one range tombstone (:meth:`delete_range`)."""
+        self.delete_range()
 
     def items_arrays(self, lo: Optional[int] = None, hi: Optional[int] = None, reverse: bool = False,
                      limit: Optional[int] = None) -> ValueArrays:
@@ -724,17 +725,107 @@ class Database(MutableMapping[int, bytes]):
         if status != OK:
             raise self._api.error(status)
 
+    def _call_reporting(self, function: Callable[[Any, Any], int], progress: Progress,
+                        description: str, unit: str) -> None:
+        """``function(handle, progress pointer)`` with a :class:`Reporter` for
+        ``progress``; raises the callback's exception when it cancelled the call."""
+        reporter = Reporter(progress, description, unit)
+        handle = self._enter()
+        try:
+            status = function(handle, reporter.pointer)
+        finally:
+            self._leave()
+        reporter.finish(self._api, status)
+
     def flush(self) -> None:
         """Writes the hot tier to a run file and waits until it is durable."""
         self._call(self._api.flush)
 
-    def compact(self) -> None:
-        """Merges all run files into one, dropping overwritten values and deletions; waits."""
-        self._call(self._api.compact)
+    def compact(self, progress: Progress = None) -> None:
+        """Merges all run files into one, dropping overwritten values, deletions and
+        range tombstones with what they cover; waits.
 
-    def verify(self) -> None:
-        """Full consistency check of every file. CorruptionError names the file and offset."""
-        self._call(self._api.verify)
+        ``progress`` (see :mod:`omendb._progress`): None, a callable
+        ``(done, total)`` in entries merged (raising cancels: the runs stay as
+        they were), or True for a tqdm bar.
+        """
+        if progress is None:
+            self._call(self._api.compact)
+        else:
+            self._call_reporting(self._api.compact_with_progress, progress, "compact", "entry")
+
+    def verify(self, progress: Progress = None) -> None:
+        """Full consistency check of every file. CorruptionError names the file and offset.
+
+        ``progress``: as :meth:`compact`, in bytes checked.
+        """
+        if progress is None:
+            self._call(self._api.verify)
+        else:
+            self._call_reporting(self._api.verify_with_progress, progress, "verify", "B")
+
+    def checkpoint(self, path: Union[str, "os.PathLike[str]"], copy: bool = False,
+                   progress: Progress = None) -> int:
+        """Writes a consistent, openable copy of the database to the new directory
+        ``path`` while reads and writes go on (an online backup, as
+        ``omendb_checkpoint``) and returns its sequence number: the copy holds
+        exactly what a snapshot taken at the start of the call reads.
+
+        Run files are hard-linked when the file system allows it (``copy=True``:
+        always copied); the needed logs are copied; everything is fsynced before
+        the directory appears under ``path``. Works on read-only handles.
+        ``progress``: as :meth:`compact`, in bytes copied (cancelling leaves no copy).
+
+        Raises:
+            InvalidArgumentError: ``path`` exists or is empty.
+            OmenIOError: the parent directory is missing, or a file operation
+                failed (e.g. a full disk); no copy is left behind.
+        """
+        target = os.fsencode(path)
+        if not target:
+            raise InvalidArgumentError("checkpoint path is empty")
+        if b"\0" in target:
+            raise InvalidArgumentError("checkpoint path contains a NUL byte")
+        sequence = ctypes.c_uint64()
+        flags = _ffi.CHECKPOINT_COPY if copy else 0
+        self._call_reporting(lambda handle, reporting: self._api.checkpoint(
+            handle, target, flags, reporting, ctypes.byref(sequence)), progress, "checkpoint", "B")
+        return sequence.value
+
+    # -- ranges ------------------------------------------------------------------
+
+    def delete_range(self, lo: Optional[int] = None, hi: Optional[int] = None) -> None:
+        """Deletes every key in ``[lo, hi)`` (None: unbounded; ``hi=None`` includes
+        the largest int64) atomically, with one range tombstone: O(1) whatever the
+        range holds. ``lo == hi`` deletes nothing.
+
+        Raises:
+            InvalidArgumentError: ``lo > hi``.
+            TypeError / OutOfRangeError: a bound that is not an int64.
+            ReadOnlyError, OmenIOError: as :meth:`put`.
+        """
+        low, high, through_max = _range(lo, hi)
+        if through_max:
+            with self.write_batch() as batch:  # the tombstone and INT64_MAX's delete, atomically
+                batch.delete_range(lo, hi)
+            return
+        self._call(lambda handle: self._api.delete_range(handle, low, high))
+
+    def count(self, lo: Optional[int] = None, hi: Optional[int] = None) -> int:
+        """The exact number of keys in ``[lo, hi)`` now (None: unbounded): each key
+        once whatever its overwrites, deleted keys excluded. Learned-model lookups
+        when the data is one run file; otherwise a merge over the keys only.
+
+        Raises:
+            InvalidArgumentError: ``lo > hi``.
+            TypeError / OutOfRangeError: a bound that is not an int64.
+        """
+        low, high, through_max = _range(lo, hi)
+        if through_max:  # INT64_MAX lies in no C range: count it at the same snapshot
+            return self._at_snapshot(lambda snapshot: _snapshot_count(self._api, snapshot, low, high, True))
+        result = ctypes.c_uint64()
+        self._call(lambda handle: self._api.count(handle, low, high, ctypes.byref(result)))
+        return result.value
 
     def stats(self) -> DatabaseStats:
         """A :class:`DatabaseStats` of the current state."""
@@ -780,6 +871,35 @@ def _prefix(prefixes: Dict[int, memoryview], size: int) -> memoryview:
     if len(prefixes) <= _PREFIX_VIEWS:
         prefixes[size] = view
     return view
+
+
+def _range(lo: Optional[int], hi: Optional[int]) -> Tuple[int, int, bool]:
+    """``(lo, hi, through_max)`` for a Python range ``[lo, hi)`` with None bounds:
+    the C call's half-open int64 range, and whether the range also holds INT64_MAX
+    (``hi`` None), which no C range can."""
+    low = _INT64_MIN if lo is None else _ffi.int64(lo, "lo")
+    if hi is None:
+        return low, _INT64_MAX, True
+    high = _ffi.int64(hi, "hi")
+    if low > high:
+        raise InvalidArgumentError(f"lo {low} is greater than hi {high}")
+    return low, high, False
+
+
+def _snapshot_count(api: "_ffi.Api", snapshot: Any, lo: int, hi: int, through_max: bool) -> int:
+    """omendb_snapshot_count over ``[lo, hi)``, plus INT64_MAX when ``through_max``."""
+    result = ctypes.c_uint64()
+    api.check(api.snapshot_count(snapshot, lo, hi, ctypes.byref(result)))
+    count = result.value
+    if through_max:
+        pointer = ctypes.c_void_p()
+        length = ctypes.c_size_t()
+        status = api.snapshot_get(snapshot, _INT64_MAX, ctypes.byref(pointer), ctypes.byref(length))
+        if status == OK:
+            count += 1
+        elif status != NOT_FOUND:
+            raise api.error(status)
+    return count
 
 
 def _unsigned(value: object, what: str) -> int:
@@ -1226,6 +1346,18 @@ class WriteBatch:
 
     __delitem__ = delete
 
+    def delete_range(self, lo: Optional[int] = None, hi: Optional[int] = None) -> None:
+        """Adds a delete of every key in ``[lo, hi)`` (None: unbounded; ``hi=None``
+        includes the largest int64): the batch's earlier puts in the range are
+        deleted, its later operations stand. InvalidArgumentError when ``lo > hi``."""
+        low, high, through_max = _range(lo, hi)
+        handle = self._require_open()
+        self._api.check(self._api.batch_delete_range(handle, low, high))
+        self._count += 1
+        if through_max:
+            self._api.check(self._api.batch_delete(handle, _INT64_MAX))
+            self._count += 1
+
     def clear(self) -> None:
         """Removes every operation."""
         self._api.check(self._api.batch_clear(self._require_open()))
@@ -1410,6 +1542,12 @@ class Snapshot:
         keeps close() out while the C call runs (it may release the GIL)."""
         with self._core.lock:
             return read(self._handle())
+
+    def count(self, lo: Optional[int] = None, hi: Optional[int] = None) -> int:
+        """The exact number of keys in ``[lo, hi)`` at this snapshot (None:
+        unbounded), as :meth:`Database.count`."""
+        low, high, through_max = _range(lo, hi)
+        return self._read(lambda handle: _snapshot_count(self._api, handle, low, high, through_max))
 
     def multi_get(self, keys: Union["np.ndarray[Any, Any]", Iterable[int]]) -> List[Optional[memoryview]]:
         """Zero-copy values of ``keys`` (numpy int64 array or sequence of ints):

@@ -35,6 +35,7 @@ __all__ = [
     "TOO_LARGE",
     "UNSUPPORTED",
     "INTERNAL",
+    "CANCELLED",
     "Error",
     "NotFoundError",
     "InvalidArgumentError",
@@ -50,6 +51,7 @@ __all__ = [
     "TooLargeError",
     "UnsupportedError",
     "InternalError",
+    "CancelledError",
     "LibraryNotFoundError",
     "LibraryVersionError",
     "error_for_status",
@@ -69,6 +71,7 @@ READ_ONLY = 9
 TOO_LARGE = 10
 UNSUPPORTED = 11
 INTERNAL = 12
+CANCELLED = 14
 
 
 class Error(Exception):
@@ -213,6 +216,17 @@ class InternalError(Error):
     code = INTERNAL
 
 
+class CancelledError(Error):
+    """A progress callback cancelled a long call (``OMENDB_CANCELLED``): the
+    database is as it was before the call (nothing loaded, compacted or copied).
+
+    When the callback cancelled by raising an exception, that exception is
+    raised instead, with this one as its ``__context__``.
+    """
+
+    code = CANCELLED
+
+
 class LibraryNotFoundError(ImportError):
     """No usable ``libomendb`` shared library was found.
 
@@ -273,6 +287,7 @@ _CLASS_FOR_CODE: Dict[int, Type[Error]] = {
     TOO_LARGE: TooLargeError,
     UNSUPPORTED: UnsupportedError,
     INTERNAL: InternalError,
+    CANCELLED: CancelledError,
 }
 
 

@@ -361,6 +361,46 @@ class Transaction:
         if status != OK:
             raise self._api.error(status)
 
+    def delete_range(self, lo: Optional[int] = None, hi: Optional[int] = None) -> None:
+        """Deletes every key in ``[lo, hi)`` in this transaction (None: unbounded;
+        ``hi=None`` includes the largest int64): its own reads see them gone at
+        once, its later puts in the range stand, and the commit writes one range
+        tombstone. Under repeatable read and serializable the commit conflicts
+        when a concurrent commit wrote a key in the range.
+
+        Raises:
+            InvalidArgumentError: ``lo > hi``.
+            ReadOnlyError: a read-only transaction.
+        """
+        low, high, through_max = _dbmodule._range(lo, hi)
+        handle = self._enter()
+        try:
+            status = self._api.txn_delete_range(handle, low, high)
+            if status == OK and through_max:
+                status = self._api.txn_delete(handle, _dbmodule._INT64_MAX)
+        finally:
+            self._database._leave()
+        if status != OK:
+            raise self._api.error(status)
+
+    def count(self, lo: Optional[int] = None, hi: Optional[int] = None) -> int:
+        """The exact number of keys in ``[lo, hi)`` as this transaction sees them
+        (its own writes applied; None: unbounded). Under serializable isolation the
+        range counts as scanned (validated at :meth:`commit`)."""
+        low, high, through_max = _dbmodule._range(lo, hi)
+        result = ctypes.c_uint64()
+        handle = self._enter()
+        try:
+            status = self._api.txn_count(handle, low, high, ctypes.byref(result))
+        finally:
+            self._database._leave()
+        if status != OK:
+            raise self._api.error(status)
+        count = result.value
+        if through_max and _dbmodule._INT64_MAX in self:
+            count += 1
+        return count
+
     def __delitem__(self, key: int) -> None:
         """``del txn[key]``: KeyError when ``key`` is absent in this transaction's
         view (as ``dict``); :meth:`delete` does not check."""

@@ -66,11 +66,12 @@ def test_wheel_bundles_the_library_and_works_in_a_fresh_venv(tmp_path: Path) -> 
     venv = tmp_path / "venv"
     subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True, timeout=120)
     python = str(venv / "bin" / "python")
-    installed = subprocess.run([python, "-m", "pip", "install", "--quiet", "--disable-pip-version-check",
-                                str(wheel)], capture_output=True, text=True, timeout=600)
-    assert installed.returncode == 0, installed.stdout + installed.stderr
+    # Without PYTHONPATH also for pip: a source tree on it would count as installed.
     clean = {key: value for key, value in os.environ.items()
              if key not in ("OMENDB_LIBRARY", "PYTHONPATH", "LD_LIBRARY_PATH")}
+    installed = subprocess.run([python, "-m", "pip", "install", "--quiet", "--disable-pip-version-check",
+                                str(wheel)], env=clean, capture_output=True, text=True, timeout=600)
+    assert installed.returncode == 0, installed.stdout + installed.stderr
     use = subprocess.run([python, "-c", (
         "import omendb, sys\n"
         "with omendb.open(sys.argv[1]) as db:\n"

@@ -37,9 +37,15 @@ def usage(path: str) -> None:
         read: Optional[bytes] = txn.get(1)
     db.update({2: b"two"})
     db.setdefault(3, b"three")
+    counted: int = db.count(0, 10) + db.count()
+    db.delete_range(0, 10)
+    sequence: int = db.checkpoint(path + ".copy", copy=True, progress=lambda done, total: None)
+    db.compact(progress=True)
+    db.compact(progress=1)  # type: ignore[arg-type]
+    db.delete_range("0", 1)  # type: ignore[arg-type]
     omendb.open(path, sync="fast")  # type: ignore[arg-type]
     omendb.open(path, cache_size=1)  # type: ignore[call-arg]
     db.get("1")  # type: ignore[call-overload]
     db[1] = "text"  # type: ignore[arg-type]
     del (mapping, maybe, value, either, item, popped, keys, pairs, many, arrays, offsets, scanned, view, views,
-         read)
+         read, counted, sequence)

@@ -22,15 +22,7 @@ extension Snapshot {
         // The merge reads keys only; a scan that hands out values checks every column
         // block of a run first (once per mapping), and so does this.
         for run in view.runs { try run.columnChecks.checkAll() }
-        let iterator = StorageIterator(snapshot: self, keysOnly: true)
-        iterator.setBounds(lower: range.lowerBound, upper: range.upperBound == Int64.max ? nil : range.upperBound + 1)
-        var counted = 0
-        try iterator.seekFirst()
-        while iterator.isValid {
-            counted += 1
-            try iterator.next()
-        }
-        return counted
+        return try StorageIterator(snapshot: self, keysOnly: true).countEntries(in: range)
     }
 
     /// The number of keys in `range` (half-open) visible at this snapshot.
@@ -57,19 +49,26 @@ extension Transaction {
     /// through the transaction's iterator, O(keys in the range); under SERIALIZABLE the
     /// range counts as scanned (a later commit inside it conflicts, as for an iterator).
     public func count(in range: ClosedRange<Int64>) throws(OmenError) -> Int {
-        let iterator = try makeIterator()
-        iterator.setBounds(lower: range.lowerBound, upper: range.upperBound == Int64.max ? nil : range.upperBound + 1)
-        var counted = 0
-        try iterator.seekFirst()
-        while iterator.isValid {
-            counted += 1
-            try iterator.next()
-        }
-        return counted
+        try makeIterator().countEntries(in: range)
     }
 
     /// The number of keys in `range` (half-open) this transaction sees.
     public func count(in range: Range<Int64>) throws(OmenError) -> Int {
         range.isEmpty ? 0 : try count(in: range.lowerBound...(range.upperBound - 1))
+    }
+}
+
+extension OrderedCursor {
+    /// The number of entries in `range`, counted by stepping the cursor through it
+    /// (its bounds are reset). Specialized for the concrete cursor at each call.
+    func countEntries(in range: ClosedRange<Int64>) throws(OmenError) -> Int {
+        setBounds(lower: range.lowerBound, upper: range.upperBound == Int64.max ? nil : range.upperBound + 1)
+        var counted = 0
+        try seekFirst()
+        while isValid {
+            counted += 1
+            try next()
+        }
+        return counted
     }
 }

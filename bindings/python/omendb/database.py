@@ -695,24 +695,22 @@ class Database(MutableMapping[int, bytes]):
         errors as :meth:`items`."""
         if limit is not None:
             limit = _unsigned(limit, "limit")
-        lo = None if lo is None else _ffi.int64(lo, "lo")
-        hi = None if hi is None else _ffi.int64(hi, "hi")
-        handle = self._enter()
-        try:
-            iterator = _new_iterator(self._api, handle, None)
-        finally:
-            self._leave()
-        return _scan_arrays(self._api, iterator, lo, hi, bool(reverse), limit)
+        iterator, low, high = self._snapshot_iterator(lo, hi)
+        return _scan_arrays(self._api, iterator, low, high, bool(reverse), limit)
 
     def _iterate(self, lo: Optional[int], hi: Optional[int], reverse: bool, mode: int) -> Iterator[Any]:
-        lo = None if lo is None else _ffi.int64(lo, "lo")
-        hi = None if hi is None else _ffi.int64(hi, "hi")
+        iterator, low, high = self._snapshot_iterator(lo, hi)
+        return _generate(self._api, iterator, low, high, bool(reverse), mode)
+
+    def _snapshot_iterator(self, lo: Optional[int], hi: Optional[int]) -> Tuple[Any, Optional[int], Optional[int]]:
+        """A C iterator over a snapshot of the current state, and the bounds checked as int64."""
+        low = None if lo is None else _ffi.int64(lo, "lo")
+        high = None if hi is None else _ffi.int64(hi, "hi")
         handle = self._enter()
         try:
-            iterator = _new_iterator(self._api, handle, None)
+            return _new_iterator(self._api, handle, None), low, high
         finally:
             self._leave()
-        return _generate(self._api, iterator, lo, hi, bool(reverse), mode)
 
     # -- maintenance -------------------------------------------------------------
 

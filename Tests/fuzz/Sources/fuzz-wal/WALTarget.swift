@@ -3,7 +3,8 @@ import FuzzSupport
 
 /// Fuzz target: WAL replay (`WALReader.replay` over a real file, the batch decoding of
 /// each record, and its application to a hot tier, as recovery does). The tier's
-/// content is then compared with the decoded operations.
+/// content (point versions and range tombstones) is then compared with the decoded
+/// operations.
 /// Input: flags (bit 0: repair the CRCs; bit 1: the newest log, whose tail may be
 /// torn), then the WAL file.
 @main enum WALTarget {
@@ -24,6 +25,7 @@ import FuzzSupport
         let tier = HotTier()
         var expected: [Int64: [UInt8]?] = [:]
         var sequences: [UInt64] = []
+        var tombstones: [RangeTombstone] = []
         let result: WALReplayResult
         do throws(OmenError) {
             result = try WALReader.replay(path: scratch.path + "/" + name, expectedNumber: 1, tailMayBeTorn: tailMayBeTorn) {
@@ -32,7 +34,14 @@ import FuzzSupport
                           "record operations [\(offset), +\(operations.count)) outside the \(bytes.count)-byte file")
                 var decoded: [(Int64, [UInt8]?)] = []
                 try BatchDecoding.forEach(operations, count: count, fileName: name, fileOffset: offset) { operation in
-                    decoded.append((operation.key, operation.isDelete ? nil : Array(operation.value)))
+                    guard operation.isRangeDelete else {
+                        decoded.append((operation.key, operation.isDelete ? nil : Array(operation.value)))
+                        return
+                    }
+                    // A range tombstone; the batch's earlier writes inside it become point tombstones.
+                    let range = operation.key...operation.rangeLast
+                    tombstones.append(RangeTombstone(first: range.lowerBound, last: range.upperBound, sequence: sequence))
+                    for i in decoded.indices where range.contains(decoded[i].0) { decoded[i].1 = nil }
                 }
                 try tier.apply(sequence: sequence, operations: operations, count: count)
                 for (key, value) in decoded { expected[key] = .some(value) }
@@ -59,5 +68,8 @@ import FuzzSupport
             }
         }
         invariant(tier.keyCount == expected.count, "the tier holds \(tier.keyCount) keys, the log wrote \(expected.count)")
+        let held = tier.rangeTombstoneList?.tombstones ?? []
+        invariant(held == RangeTombstoneList(tombstones).tombstones,
+                  "the tier holds range tombstones \(held), the log wrote \(tombstones)")
     }
 }

@@ -32,8 +32,9 @@
  *                            all runs) is present, and omendb_verify; output as check.
  *
  * Batch b (b = 1, 2, ...) puts keys b*16 + j for j < keys_in(b) with values derived
- * from (b, j), deletes key (b-5)*16 (the first key of batch b-5), and sets the
- * marker key -1 to b. Batches are atomic, so the marker names the last applied
+ * from (b, j), deletes key (b-5)*16 (the first key of batch b-5), when b is a
+ * multiple of 3 range-deletes [(b-7)*16 + 1, (b-6)*16) (the other keys of batch b-7,
+ * one range tombstone), and sets the marker key -1 to b. Batches are atomic, so the marker names the last applied
  * batch and everything about the batch keys follows from it.
  *
  * Bulk load n (n = 1, 2, ...) runs right after batch n*LOAD_EVERY was acknowledged.
@@ -72,6 +73,7 @@
 #define FLUSH_EVERY 97
 #define COMPACT_EVERY 211
 #define MAX_LOAD 2400
+#define RANGE_DELETE_LAG 7
 
 static unsigned keys_in(int64_t b) { return 1 + (unsigned)((b * 2654435761u) % 8); }
 
@@ -102,10 +104,15 @@ static int64_t load_key(int64_t n, unsigned j) { return LOAD_BASE + n * LOAD_STR
 
 static size_t load_value_length(int64_t tag, unsigned j) { return (size_t)((uint64_t)(tag * -7 + j * 13) % 180); }
 
-/* Whether key_of(b, j) exists after batches 1..last: written and not deleted by batch b+5. */
+/* Whether batch b range-deletes the keys j >= 1 of batch b - RANGE_DELETE_LAG. */
+static int range_deletes(int64_t b) { return b % 3 == 0 && b > RANGE_DELETE_LAG; }
+
+/* Whether key_of(b, j) exists after batches 1..last: written, not deleted by batch b+5
+ * (j == 0) nor by the range delete of batch b + RANGE_DELETE_LAG (j >= 1). */
 static int expected_present(int64_t b, unsigned j, int64_t last) {
     if (b < 1 || b > last || j >= keys_in(b)) return 0;
     if (j == 0 && b + 5 <= last) return 0;
+    if (j >= 1 && b + RANGE_DELETE_LAG <= last && range_deletes(b + RANGE_DELETE_LAG)) return 0;
     return 1;
 }
 
@@ -190,6 +197,7 @@ static int run_writer(const char *dir) {
             omendb_batch_put(batch, key_of(b, j), value, length);
         }
         if (b > 5) omendb_batch_delete(batch, key_of(b - 5, 0));
+        if (range_deletes(b)) omendb_batch_delete_range(batch, key_of(b - RANGE_DELETE_LAG, 1), key_of(b - RANGE_DELETE_LAG + 1, 0));
         omendb_batch_put(batch, MARKER_KEY, &b, sizeof b);
         int status = omendb_write(db, batch);
         if (status != OMENDB_OK) return fail("write", status);
@@ -341,6 +349,12 @@ static int run_check(const char *dir, int64_t acknowledged) {
     omendb_iterator_free(it);
     if (seen != expected_count) {
         fprintf(stderr, "crash_tool: iterator saw %llu keys, expected %llu\n", (unsigned long long)seen, (unsigned long long)expected_count);
+        return 1;
+    }
+    uint64_t counted = 0;
+    if ((status = omendb_count(db, INT64_MIN, INT64_MAX, &counted)) != OMENDB_OK) return fail("count", status);
+    if (counted != expected_count) {
+        fprintf(stderr, "crash_tool: omendb_count gives %llu keys, expected %llu\n", (unsigned long long)counted, (unsigned long long)expected_count);
         return 1;
     }
     if ((status = omendb_verify(db)) != OMENDB_OK) return fail("verify", status);

@@ -130,7 +130,7 @@ STATE = None
 
 
 def database_call(fdp, db):
-    op = fdp.ConsumeIntInRange(0, 23)
+    op = fdp.ConsumeIntInRange(0, 24)
     if op == 0:
         db.put(key(fdp), payload(fdp))
     elif op == 1:
@@ -220,8 +220,46 @@ def database_call(fdp, db):
             db.update({key(fdp): payload(fdp) for _ in range(fdp.ConsumeIntInRange(0, 4))})
         else:
             list(itertools.islice(iter(db), 10))
+    elif op == 24:
+        range_call(fdp, db)
     else:
         _ = db[value(fdp)]
+
+
+def range_call(fdp, db):
+    """Range deletes, counts, checkpoints and progress callbacks (which cancel by
+    raising after a fuzzed number of reports), with fuzzed bounds and arguments."""
+    lo = key(fdp) if fdp.ConsumeBool() else None
+    hi = key(fdp) if fdp.ConsumeBool() else None
+    reports = []
+    stop_after = fdp.ConsumeIntInRange(0, 4)
+
+    def progress(done, total):
+        reports.append((done, total))
+        if len(reports) > stop_after:
+            raise KeyError("cancelled by the fuzzer")
+
+    chosen = fdp.PickValueInList([progress, None, True, value(fdp)])
+    which = fdp.ConsumeIntInRange(0, 5)
+    if which == 0:
+        db.delete_range(lo, hi)
+    elif which == 1:
+        db.count(lo, hi)
+    elif which == 2:
+        with db.write_batch() as batch:
+            batch.put(key(fdp), payload(fdp))
+            batch.delete_range(lo, hi)
+    elif which == 3:
+        with db.snapshot() as snapshot:
+            snapshot.count(lo, hi)
+    elif which == 4:
+        fdp.PickValueInList([db.compact, db.verify])(progress=chosen)
+    else:
+        path = os.path.join(STATE.root, "checkpoint")
+        try:
+            db.checkpoint(path, copy=fdp.ConsumeBool(), progress=chosen)
+        finally:
+            shutil.rmtree(path, ignore_errors=True)
 
 
 def transaction_call(fdp, db):

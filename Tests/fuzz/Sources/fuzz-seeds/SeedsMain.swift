@@ -114,6 +114,27 @@ import Glibc
         save(corpus, "fuzz-wal", "after-flush", flags: 1, flushedFiles.wal!)
         save(corpus, "fuzz-database", "three-runs", flags: 1, try bundle(flushed))
         save(corpus, "fuzz-database", "three-runs-writable", flags: 3, try bundle(flushed))
+
+        // Range tombstones: a run holding them (with the entries they left), and a log
+        // with a single range delete and one inside a batch between puts.
+        let ranged = scratch.path + "/ranged"
+        database = try Database(directory: ranged, options: options)
+        for i in 0..<200 { try database.put(Int64(i) * 3 - 100, value(i % 7, i)) }
+        try database.flush()  // an older run, so that the next flush keeps its tombstones
+        for i in 0..<60 { try database.put(Int64(i) * 5 - 40, value(i % 5, i)) }
+        try database.deleteRange(-50..<20)
+        try database.flush()
+        let rangeBatch = WriteBatch()
+        rangeBatch.put(160, value(4, 3))
+        rangeBatch.deleteRange(100..<200)
+        rangeBatch.put(150, value(2, 4))
+        try database.write(rangeBatch)
+        try database.deleteRange(Int64.min...(-90))
+        try database.close()
+        let rangedFiles = try files(ranged)
+        save(corpus, "fuzz-run", "range-tombstones", flags: 1, rangedFiles.runs.last!)
+        save(corpus, "fuzz-wal", "range-deletes", flags: 2, rangedFiles.wal!)
+        save(corpus, "fuzz-database", "range-tombstones", flags: 3, try bundle(ranged))
     }
 
     nonisolated(unsafe) static let bulkValue: UnsafeRawBufferPointer = {

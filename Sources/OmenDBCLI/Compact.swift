@@ -11,10 +11,13 @@ struct Compact: ParsableCommand {
 
     func run() throws {
         let db = try openDatabase(database.directory, .readWrite)
-        let progress = TerminalProgress.callback("compact", unit: "keys")
-        try engine { () throws(OmenError) in
-            try db.flush()
-            try db.compact(progress: progress)
+        do {
+            let display = TerminalProgress.display("compact", unit: "keys")
+            defer { display?.finish() }
+            try engine { () throws(OmenError) in
+                try db.flush()
+                try db.compact(progress: display?.callback)
+            }
         }
         let runs = db.runStatistics.count
         try closeDatabase(db)

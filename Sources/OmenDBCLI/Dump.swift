@@ -29,17 +29,20 @@ struct Dump: ParsableCommand {
         let db = try openDatabase(database.directory, .readOnly)
         let estimate = UInt64(db.statistics.approximateCount)
         let writer = try DumpWriter(try OutputStream(path: output), format: format)
-        let display = TerminalProgress.display("dump", unit: "keys (estimated total)")
         let iterator = db.makeIterator()
         iterator.setBounds(lower: lo, upper: hi == .max ? nil : hi + 1)
-        try engine { () throws(OmenError) in try iterator.seekFirst() }
-        while iterator.isValid {
-            try writer.append(iterator.key, iterator.value)
-            if writer.count & 0xFFFF == 0 { display?.draw(writer.count, max(estimate, writer.count)) }
-            try engine { () throws(OmenError) in try iterator.next() }
+        do {
+            let display = TerminalProgress.display("dump", unit: "keys (estimated total)")
+            defer { display?.finish() }
+            try engine { () throws(OmenError) in try iterator.seekFirst() }
+            while iterator.isValid {
+                try writer.append(iterator.key, iterator.value)
+                if writer.count & 0xFFFF == 0 { display?.draw(writer.count, max(estimate, writer.count)) }
+                try engine { () throws(OmenError) in try iterator.next() }
+            }
+            try writer.finish()
+            display?.draw(writer.count, writer.count)
         }
-        try writer.finish()
-        display?.draw(writer.count, writer.count)
         try closeDatabase(db)
     }
 }

@@ -18,14 +18,15 @@ struct Load: ParsableCommand {
         let dump = try ParsedDump(bytes, name: name)
         let db = try openDatabase(database.directory, .create)
         if !dump.keys.isEmpty {
-            let progress = TerminalProgress.callback("load", unit: "keys")
+            let display = TerminalProgress.display("load", unit: "keys")
+            defer { display?.finish() }
             var failure: OmenError?
             dump.values.withUnsafeBytes { values in
                 dump.keys.withUnsafeBufferPointer { keys in
                     do throws(OmenError) {
                         try db.bulkLoad(keys: keys, value: { i in
                             UnsafeRawBufferPointer(rebasing: values[dump.offsets[i]..<dump.offsets[i + 1]])
-                        }, progress: progress)
+                        }, progress: display?.callback)
                     } catch {
                         failure = error
                     }

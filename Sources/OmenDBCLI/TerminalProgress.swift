@@ -13,16 +13,14 @@ final class TerminalProgress {
         self.unit = unit
     }
 
-    /// The progress callback for an engine call (nil when stderr is not a terminal).
-    static func callback(_ label: String, unit: String) -> ProgressCallback? {
-        guard isatty(STDERR_FILENO) != 0 else { return nil }
-        let display = TerminalProgress(label: label, unit: unit)
-        return { done, total in display.draw(done, total); return true }
-    }
-
-    /// A display for the tool's own loops (nil when stderr is not a terminal).
+    /// A display (nil when stderr is not a terminal); `finish` ends its line.
     static func display(_ label: String, unit: String) -> TerminalProgress? {
         isatty(STDERR_FILENO) != 0 ? TerminalProgress(label: label, unit: unit) : nil
+    }
+
+    /// The progress callback for an engine call, drawing on this display.
+    var callback: ProgressCallback {
+        { [self] done, total in draw(done, total); return true }
     }
 
     func draw(_ done: UInt64, _ total: UInt64) {
@@ -32,7 +30,9 @@ final class TerminalProgress {
         drawn = true
     }
 
-    deinit {
+    /// Ends the progress line, so that what follows starts on a line of its own.
+    func finish() {
         if drawn { fputs("\n", stderr) }
+        drawn = false
     }
 }

@@ -11,8 +11,11 @@ struct Verify: ParsableCommand {
 
     func run() throws {
         let db = try openDatabase(database.directory, .readOnly)
-        let progress = TerminalProgress.callback("verify", unit: "bytes")
-        try engine { () throws(OmenError) in try db.verify(progress: progress) }
+        do {
+            let display = TerminalProgress.display("verify", unit: "bytes")
+            defer { display?.finish() }
+            try engine { () throws(OmenError) in try db.verify(progress: display?.callback) }
+        }
         try closeDatabase(db)
         print("\(database.directory): ok")
     }

@@ -27,6 +27,12 @@ let package = Package(
         // The same objects as an archive, from which CMake makes libomendb.a (the
         // Swift runtime merged in, only omendb_* global: cmake/StaticLibrary.cmake).
         .library(name: "omendb_objects", type: .static, targets: ["OmenDBCAPI"]),
+        // The `omendb` command-line tool (docs/cli.md).
+        .executable(name: "omendb-cli", targets: ["OmenDBCLI"]),
+    ],
+    dependencies: [
+        // Only the command-line tool uses it: the OmenDB product stays dependency-free.
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
     ],
     targets: [
         // A few lines of C that Swift cannot express portably (thread-local storage, relaxed atomics on raw buffers).
@@ -52,6 +58,19 @@ let package = Package(
                     "-Xlinker", "--version-script=\(Context.packageDirectory)/Sources/OmenDBCAPI/omendb.map",
                     "-Xlinker", "-z", "-Xlinker", "noexecstack",
                 ])
+            ]
+        ),
+        // The `omendb` executable: stat, dump, load, verify, compact (docs/cli.md). Its
+        // linker flag is allowed here because no library product contains this target;
+        // it makes the tool run without the Swift runtime installed.
+        .executableTarget(
+            name: "OmenDBCLI",
+            dependencies: ["OmenDB", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            path: "Sources/OmenDBCLI",
+            linkerSettings: [
+                .unsafeFlags(["-static-stdlib"]),
+                // ArgumentParser uses FoundationEssentials, whose static archive needs these two.
+                .linkedLibrary("_FoundationCollections"), .linkedLibrary("_FoundationCShims"),
             ]
         ),
         .testTarget(

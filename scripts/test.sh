@@ -30,7 +30,7 @@ cmake_configure() {
 cleanup() { if [[ ${OMENDB_KEEP_WORK:-0} == 1 ]]; then echo "kept $WORK"; else rm -rf "$WORK"; fi; }
 trap cleanup EXIT
 
-SUITES=(setup docs swift_build swift_test swift_consumer swift_tsan swift_asan c_tsan storage_crash txn_crash faults cmake_build ctest installed_checks installed_c_tests consumers readme_c_recipe python bench_smoke fuzz)
+SUITES=(setup docs swift_build swift_test swift_consumer swift_tsan swift_asan c_tsan storage_crash txn_crash faults cmake_build cli ctest installed_checks installed_c_tests consumers readme_c_recipe python bench_smoke fuzz)
 
 # ---- suites ------------------------------------------------------------------
 
@@ -178,6 +178,19 @@ suite_cmake_build() {
     echo "installed files:"
     (cd "$PREFIX" && find . -type f -o -type l | sort | sed 's/^/  /')
     ls -l "$PREFIX/lib/"libomendb.so*
+}
+
+suite_cli() {
+    # The omendb tool as installed by cmake_build (else as SwiftPM builds it): it needs
+    # no Swift runtime, then Tests/cli/test_cli.py (round trips in both dump formats,
+    # damaged dumps refused, verify on a flipped byte, stat --json, exit codes; ~10 s).
+    local tool=$PREFIX/bin/omendb
+    if [[ ! -x $tool ]]; then
+        swift build -c release --product omendb-cli
+        tool=$(swift build -c release --show-bin-path)/omendb-cli
+    fi
+    if ldd "$tool" | grep -i swift; then echo "$tool needs the Swift runtime" >&2; return 1; fi
+    python3 "$ROOT/Tests/cli/test_cli.py" "$tool"
 }
 
 suite_ctest() {

@@ -104,3 +104,57 @@ extension Database {
         try meter?.finish()
     }
 }
+
+/// One run's shape, as `Database.runStatistics` reports it (`omendb stat`).
+public struct RunStatistics: Sendable {
+    /// The run's file name in the database directory.
+    public var fileName: String
+    /// Entries, tombstones included.
+    public var count: Int
+    public var minimumKey: Int64
+    public var maximumKey: Int64
+    public var largestSequence: UInt64
+    public var fileBytes: UInt64
+    /// The run's learned index: kind, segments (`modelCount`), size, error bound.
+    public var index: IndexStatistics
+    /// The key filter's bytes in memory (filters are not stored in the run file: a
+    /// read-write open's background worker builds them after open).
+    public var filterBytes: Int
+    /// Whether this handle has built the run's filter yet.
+    public var filterBuilt: Bool
+    /// Range tombstones stored in the run.
+    public var rangeTombstones: Int
+}
+
+/// One hot tier (the active one, then the frozen ones waiting for a flush).
+public struct HotTierStatistics: Sendable {
+    public var frozen: Bool
+    public var keys: Int
+    public var bytes: Int
+    /// The tier's key-map bytes (its index).
+    public var indexBytes: Int
+}
+
+extension Database {
+    /// The live runs, newest first, with their indexes and filters.
+    public var runStatistics: [RunStatistics] {
+        currentView().0.runs.map { run in
+            RunStatistics(fileName: String(run.path.split(separator: "/").last ?? ""),
+                          count: run.count, minimumKey: run.descriptor.minimumKey,
+                          maximumKey: run.descriptor.maximumKey,
+                          largestSequence: run.descriptor.largestSequence,
+                          fileBytes: run.descriptor.fileSize,
+                          index: run.model.statistics(keyCount: run.count),
+                          filterBytes: run.count > 0 ? RunFilter.byteCount(keys: run.count) : 0,
+                          filterBuilt: run.filterCell.isBuilt,
+                          rangeTombstones: run.rangeTombstones?.count ?? 0)
+        }
+    }
+
+    /// The hot tiers: the active one first, then the frozen ones.
+    public var hotTierStatistics: [HotTierStatistics] {
+        let view = currentView().0
+        return [view.active].map { HotTierStatistics(frozen: false, keys: $0.keyCount, bytes: $0.allocatedBytes, indexBytes: $0.mapBytes) }
+            + view.frozen.map { HotTierStatistics(frozen: true, keys: $0.keyCount, bytes: $0.allocatedBytes, indexBytes: $0.mapBytes) }
+    }
+}

@@ -1,0 +1,179 @@
+#!/usr/bin/env python3
+"""The `omendb` tool run as a user runs it: round trips, exit codes, damage detection.
+
+    python3 Tests/cli/test_cli.py PATH/TO/omendb [SEED]
+
+Round trips dump -> load -> dump for both formats over several key distributions
+(Int64.min/max, empty database, empty and large values); a truncated or corrupted binary
+dump is refused with exit code 3 and loads nothing; verify exits 0 on a healthy
+database and 3 after a byte of a run file is flipped; stat --json parses and agrees
+with the data; compact; usage errors exit 1. Seeded (seed printed); ~10 s.
+"""
+import json
+import os
+import random
+import subprocess
+import sys
+import tempfile
+
+TOOL = sys.argv[1]
+SEED = int(sys.argv[2]) if len(sys.argv) > 2 else random.SystemRandom().randrange(1 << 32)
+print(f"cli test seed {SEED} (rerun: python3 {sys.argv[0]} {TOOL} {SEED})", flush=True)
+rng = random.Random(SEED)
+WORK = tempfile.mkdtemp(prefix="omendb-cli.")
+I64_MIN, I64_MAX = -(1 << 63), (1 << 63) - 1
+failures = 0
+
+
+def run(*args, stdin=None, expect=0):
+    result = subprocess.run([TOOL, *args], input=stdin, capture_output=True, timeout=120)
+    if result.returncode != expect:
+        raise AssertionError(f"omendb {' '.join(args)}: exit {result.returncode}, expected {expect}; "
+                             f"stderr: {result.stderr.decode(errors='replace')}")
+    return result
+
+
+def text_dump(entries):
+    lines = ["VERSION=1", "format=text", "HEADER=END"]
+    lines += [f"{k}\t{v.hex()}" for k, v in sorted(entries.items())]
+    lines.append(f"DATA=END count={len(entries)}")
+    return ("\n".join(lines) + "\n").encode()
+
+
+def distributions():
+    yield "empty", {}
+    yield "extremes", {I64_MIN: b"", I64_MAX: b"\xff", 0: b"zero", -1: b"", 1: bytes(range(256))}
+    yield "dense", {k: rng.randbytes(rng.randrange(0, 24)) for k in range(-500, 1500)}
+    yield "sparse", {rng.randrange(I64_MIN, I64_MAX): rng.randbytes(rng.randrange(0, 64)) for _ in range(3000)}
+    yield "large values", {rng.randrange(-10**12, 10**12): rng.randbytes(rng.choice([0, 1, 70_000, 1 << 20]))
+                           for _ in range(12)}
+
+
+def check(name, condition, detail=""):
+    global failures
+    if not condition:
+        failures += 1
+        print(f"FAIL {name} {detail}", flush=True)
+
+
+def db_path(name):
+    return os.path.join(WORK, name.replace(" ", "_"))
+
+
+# Round trips: entries loaded from a text dump read back identical, in both formats.
+for name, entries in distributions():
+    source = db_path(name)
+    load_file = os.path.join(WORK, "in.txt")
+    with open(load_file, "wb") as f:
+        f.write(text_dump(entries))
+    run("load", source, "--input", load_file)
+    text1 = run("dump", source).stdout
+    check(f"{name}: text dump equals the entries loaded", text1 == text_dump(entries))
+    binary1 = run("dump", source, "--format", "binary").stdout
+    for fmt, dump in (("text", text1), ("binary", binary1)):
+        copy = db_path(f"{name}-{fmt}")
+        run("load", copy, stdin=dump)
+        check(f"{name}: {fmt} round trip (text)", run("dump", copy).stdout == text1)
+        check(f"{name}: {fmt} round trip (binary)", run("dump", copy, "--format", "binary").stdout == binary1)
+    # --lo/--hi select an inclusive key range.
+    if entries:
+        keys = sorted(entries)
+        lo, hi = keys[len(keys) // 4], keys[3 * len(keys) // 4]
+        part = run("dump", source, "--lo", str(lo), "--hi", str(hi)).stdout
+        check(f"{name}: --lo/--hi dump", part == text_dump({k: v for k, v in entries.items() if lo <= k <= hi}))
+    # stat --json agrees with the data.
+    stat = json.loads(run("stat", source, "--json").stdout)
+    check(f"{name}: stat entries", stat["entries"] == len(entries), str(stat["entries"]))
+    check(f"{name}: stat runs", sum(r["entries"] for r in stat["runs"]) == len(entries))
+    if entries:
+        check(f"{name}: stat key range", min(r["min_key"] for r in stat["runs"]) == min(entries)
+              and max(r["max_key"] for r in stat["runs"]) == max(entries))
+        check(f"{name}: stat model and filter", all(r["model_segments"] >= 1 and r["index_kind"] and r["filter_bytes"] > 0
+                                                  for r in stat["runs"]))
+    check(f"{name}: verify", run("verify", source).returncode == 0)
+    print(f"ok round trips: {name} ({len(entries)} entries)", flush=True)
+
+# Loading into a database that holds data: overwrites and keeps the rest; compact.
+target = db_path("merge")
+first = {k: b"old" for k in range(0, 200, 2)}
+second = {k: b"new" for k in range(100, 300, 3)}
+run("load", target, stdin=text_dump(first))
+run("load", target, stdin=text_dump(second))
+merged = {**first, **second}
+check("merge: second load overrides", run("dump", target).stdout == text_dump(merged))
+stat = json.loads(run("stat", target, "--json").stdout)
+check("merge: two runs before compact", len(stat["runs"]) == 2, str(len(stat["runs"])))
+run("compact", target)
+stat = json.loads(run("stat", target, "--json").stdout)
+check("compact: one run", len(stat["runs"]) == 1 and stat["runs"][0]["entries"] == len(merged), str(stat["runs"]))
+check("compact: data unchanged", run("dump", target).stdout == text_dump(merged))
+print("ok load into a non-empty database, compact", flush=True)
+
+# A damaged binary dump is refused (exit 3) and loads nothing.
+before = run("dump", target).stdout
+good = run("dump", db_path("dense"), "--format", "binary").stdout
+damaged = {"truncated": good[: rng.randrange(16, len(good) - 1)], "header only": good[:16]}
+for _ in range(5):
+    position = rng.randrange(16, len(good))
+    flipped = bytearray(good)
+    flipped[position] ^= 1 << rng.randrange(8)
+    damaged[f"bit flip at {position}"] = bytes(flipped)
+for what, dump in damaged.items():
+    result = run("load", target, stdin=dump, expect=3)
+    check(f"damaged dump ({what}): message", b"standard input" in result.stderr, result.stderr.decode())
+    check(f"damaged dump ({what}): nothing loaded", run("dump", target).stdout == before)
+text = run("dump", db_path("dense")).stdout
+run("load", target, stdin=text[: len(text) // 2], expect=3)
+run("load", target, stdin=text.replace(b"DATA=END count=2000", b"DATA=END count=1999"), expect=3)
+check("damaged text dump: nothing loaded", run("dump", target).stdout == before)
+run("load", target, stdin=b"not a dump\n", expect=2)
+print("ok damaged dumps refused", flush=True)
+
+# verify: 0 when healthy, 3 after one byte of a run file is flipped.
+victim = db_path("sparse")
+run("verify", victim)
+runs = [f for f in os.listdir(victim) if f.endswith(".run")]
+path = os.path.join(victim, runs[0])
+size = os.path.getsize(path)
+with open(path, "r+b") as f:
+    position = rng.randrange(size // 4, size // 2)
+    f.seek(position)
+    byte = f.read(1)[0]
+    f.seek(position)
+    f.write(bytes([byte ^ 0x40]))
+result = run("verify", victim, expect=3)
+check("verify damaged: names the run file", runs[0].encode() in result.stderr, result.stderr.decode())
+print(f"ok verify (flipped byte {position} of {runs[0]})", flush=True)
+
+# A writer's exclusive lock makes every command busy (exit 5); a reader's shared lock
+# lets read-only commands run but not compact or load.
+import fcntl
+with open(os.path.join(target, "LOCK"), "rb") as lock:
+    fcntl.flock(lock, fcntl.LOCK_EX)
+    for command in ("stat", "dump", "verify", "compact"):
+        result = run(command, target, expect=5)
+        check(f"busy {command}: names the lock holder", b"locked" in result.stderr, result.stderr.decode())
+    fcntl.flock(lock, fcntl.LOCK_UN)
+    fcntl.flock(lock, fcntl.LOCK_SH)
+    check("shared lock: dump works", run("dump", target).stdout == before)
+    run("verify", target)
+    run("compact", target, expect=5)
+    run("load", target, stdin=text_dump({1: b""}), expect=5)
+check("busy: nothing changed", run("dump", target).stdout == before)
+print("ok locks: busy is exit 5", flush=True)
+
+# Usage and lookup errors.
+run(expect=1)
+run("bogus", expect=1)
+run("dump", expect=1)
+run("dump", target, "--format", "xml", expect=1)
+run("dump", target, "--lo", "5", "--hi", "4", expect=1)
+result = run("stat", os.path.join(WORK, "missing"), expect=2)
+check("missing database named", b"missing" in result.stderr)
+run("load", target, "--input", os.path.join(WORK, "missing.dump"), expect=2)
+run("--help")
+print("ok usage errors", flush=True)
+
+subprocess.run(["rm", "-rf", WORK], check=True)
+print(f"cli test seed {SEED}: {'FAILED ' + str(failures) if failures else 'all passed'}")
+sys.exit(1 if failures else 0)

@@ -3,7 +3,7 @@
 Opens (or creates) the database directory ./omendb-demo.db in the current working
 directory — or the directory given as the first argument — writes, reads,
 iterates a range both ways, uses an atomic batch, a snapshot and transactions,
-and prints the statistics. It starts from an empty database each time (the directory is
+deletes a range, takes an online backup, and prints the statistics. It starts from an empty database each time (the directory is
 removed first, only if it looks like an OmenDB directory).
 
 Run from the repository root after `swift build -c release`:
@@ -125,7 +125,23 @@ def main() -> None:
 
         print(f"calibrations so far: {db.run_transaction(calibrate)}")
 
-        # 8. Durability and maintenance, then statistics.
+        # 8. Range delete and exact counts: sensor 7's first day goes with one range
+        # tombstone, whatever it holds; counts stay exact.
+        day = 24 * 60
+        print(f"sensor 7 readings before: {db.count(key_of(7, 0), key_of(8, 0)):,}")
+        db.delete_range(key_of(7, 0), key_of(7, day))
+        print(f"after deleting its first day: {db.count(key_of(7, 0), key_of(8, 0)):,}")
+
+        # 9. An online backup: a consistent copy, openable on its own.
+        backup = path + ".backup"
+        if os.path.isdir(backup):
+            fresh_directory(backup)
+        sequence = db.checkpoint(backup)
+        with omendb.open(backup, read_only=True) as copy:
+            print(f"checkpoint at sequence {sequence}: {len(copy):,} keys in {backup}")
+        shutil.rmtree(backup)
+
+        # 10. Durability and maintenance, then statistics.
         db.flush()
         db.compact()
         db.verify()
@@ -135,7 +151,7 @@ def main() -> None:
               f"index {stats.bytes_per_key_index:.2f} bytes/key, last sequence {stats.last_sequence}")
         print(f"exact count {len(db):,}; approximate count {db.approximate_count:,}")
 
-    # 9. Reopen read-only: everything is there; writes are refused.
+    # 11. Reopen read-only: everything is there; writes are refused.
     with omendb.open(path, read_only=True) as db:
         try:
             db[0] = b"x"

@@ -18,7 +18,7 @@ while [[ $# -gt 0 ]]; do
 done
 swift build -c release --product omendb >&2
 ln -sf libomendb.so .build/release/libomendb.so.0
-mkdir -p bench/.cache bench/results
+mkdir -p bench/.cache/datasets bench/results
 g++ -O2 -std=c++17 -Wall -Wextra -Iinclude bench/getpath/get_vs_index.cpp bench/harness/datasets.cpp \
     -o bench/.cache/get_vs_index -L.build/release -lomendb -Wl,-rpath,"$root/.build/release"
 echo "load average: $(cut -d' ' -f1-3 /proc/loadavg)" >&2

@@ -7,7 +7,7 @@ lookup searches); for a database it draws each run file's keys and model the sam
 (the in-memory hot tier has no model: ``db.flush()`` first to include it).
 
 The segments come from the models' serialized form (``LearnedIndex.serialize()``, and
-each version-4 run file's model section), parsed as docs/format.md describes
+each version-4 or version-5 run file's model section), parsed as docs/format.md describes
 ("Learned index model format", "Run file", "Manifest"): no C call is needed beyond
 ``omendb_index_serialize``. matplotlib is an optional dependency
 (``pip install matplotlib``).
@@ -211,8 +211,10 @@ def plot_index(db_or_index: Union["LearnedIndex", "Database", str, "os.PathLike[
 
     ``db_or_index``: a :class:`~omendb.LearnedIndex` (kinds linear, RMI, PGM), an open
     :class:`~omendb.Database` or a database directory (its run files as listed by the
-    manifest; version-4 runs). Each index gets two panels: all of it, and ``zoom``
-    positions around its middle, where the bands are visible; at most ``max_points``
+    manifest; run format versions 4 and 5). Each index gets two panels: all of it (a
+    logarithmic key axis when the keys are positive and half of them lie in the first
+    1% of their range),
+    and ``zoom`` positions around its middle, where the bands are visible; at most ``max_points``
     keys are drawn per panel (evenly spaced). Returns the figure and the segments
     drawn. Raises ImportError when matplotlib is missing.
     """
@@ -240,6 +242,11 @@ def plot_index(db_or_index: Union["LearnedIndex", "Database", str, "os.PathLike[
     for row, (title, keys, segments) in enumerate(panels):
         n = keys.shape[0]
         _draw(axes[row][0], keys, segments, title, max_points, (0, n))
+        if n and keys[0] > 0 and int(keys[n // 2]) - int(keys[0]) < (int(keys[-1]) - int(keys[0])) // 100:
+            # Positive keys whose lower half fills less than 1% of their range (lognormal,
+            # say): on a linear axis the CDF is one vertical line at the left edge.
+            axes[row][0].set_xscale("log")
+            axes[row][0].set_xlabel("key (log scale)")
         first = max(0, min(n - zoom, n // 2 - zoom // 2))
         window = (first, min(n, first + zoom))
         inside = sum(1 for s in segments if max(s.start, window[0]) < min(s.end, window[1]))

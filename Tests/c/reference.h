@@ -11,8 +11,10 @@
 #include <math.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 /* First position i in keys[0..count) with keys[i] >= key, or count. */
 static inline size_t reference_lower_bound(const int64_t *keys, size_t count, int64_t key) {
@@ -32,6 +34,16 @@ static inline uint64_t rng_next(rng_t *rng) {
     z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
     z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
     return z ^ (z >> 31);
+}
+
+/* A generator seeded from OMENDB_TEST_SEED when set, else from the process id; the
+ * seed is printed so that a failing run can be repeated. */
+static inline rng_t rng_from_environment(void) {
+    const char *text = getenv("OMENDB_TEST_SEED");
+    uint64_t seed = text ? strtoull(text, NULL, 10) : (uint64_t)getpid() * 2654435761u + 1;
+    printf("seed %llu (OMENDB_TEST_SEED)\n", (unsigned long long)seed);
+    fflush(stdout);
+    return (rng_t){seed};
 }
 
 /* Uniform over the whole int64 range (two's complement reinterpretation). */

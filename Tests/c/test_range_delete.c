@@ -16,6 +16,7 @@
 
 #include "check.h"
 #include "omendb.h"
+#include "reference.h"
 
 /* Key i of the space is 5 * (i - KEY_SPACE / 2): negative and positive keys. */
 #define KEY_SPACE 3000
@@ -23,13 +24,7 @@
 static int present[KEY_SPACE];
 static int64_t key_of(int i) { return (int64_t)5 * (i - KEY_SPACE / 2); }
 
-static uint64_t rng_state;
-static uint64_t next_random(void) {
-    rng_state ^= rng_state << 13;
-    rng_state ^= rng_state >> 7;
-    rng_state ^= rng_state << 17;
-    return rng_state;
-}
+static rng_t rng;
 
 static void put(omendb_db *db, int i) {
     int64_t key = key_of(i);
@@ -51,8 +46,8 @@ static void model_delete_range(int64_t lo, int64_t hi) {
 
 /* A random range: often narrow, sometimes unaligned to keys, sometimes wide. */
 static void random_range(int64_t *lo, int64_t *hi) {
-    int64_t a = key_of((int)(next_random() % KEY_SPACE)) + (int64_t)(next_random() % 5) - 2;
-    int64_t width = next_random() % 8 == 0 ? (int64_t)(next_random() % (5 * KEY_SPACE)) : (int64_t)(next_random() % 200);
+    int64_t a = key_of((int)(rng_next(&rng) % KEY_SPACE)) + (int64_t)(rng_next(&rng) % 5) - 2;
+    int64_t width = rng_next(&rng) % 8 == 0 ? (int64_t)(rng_next(&rng) % (5 * KEY_SPACE)) : (int64_t)(rng_next(&rng) % 200);
     *lo = a;
     *hi = a + width;
 }
@@ -111,9 +106,9 @@ static void random_operations(omendb_db *db, int operations) {
     omendb_batch *batch = NULL;
     CHECK_STATUS(omendb_batch_create(&batch), OMENDB_OK);
     for (int n = 0; n < operations; n++) {
-        int i = (int)(next_random() % KEY_SPACE);
+        int i = (int)(rng_next(&rng) % KEY_SPACE);
         int64_t lo, hi;
-        switch (next_random() % 10) {
+        switch (rng_next(&rng) % 10) {
         case 0: case 1: case 2: case 3: case 4:
             put(db, i);
             break;
@@ -135,7 +130,7 @@ static void random_operations(omendb_db *db, int operations) {
             present[i] = 1;
             CHECK_STATUS(omendb_batch_delete_range(batch, lo, hi), OMENDB_OK);
             model_delete_range(lo, hi);
-            int j = (int)(next_random() % KEY_SPACE);
+            int j = (int)(rng_next(&rng) % KEY_SPACE);
             int64_t later = key_of(j);
             CHECK_STATUS(omendb_batch_put(batch, later, &later, sizeof later), OMENDB_OK);
             present[j] = 1;
@@ -223,11 +218,7 @@ static void check_bad_input(omendb_db *db) {
 }
 
 int main(void) {
-    const char *seed_text = getenv("OMENDB_TEST_SEED");
-    uint64_t seed = seed_text ? strtoull(seed_text, NULL, 10) : (uint64_t)getpid() * 2654435761u + 1;
-    if (seed == 0) seed = 1;
-    printf("seed %" PRIu64 " (OMENDB_TEST_SEED)\n", seed);
-    rng_state = seed;
+    rng = rng_from_environment();
 
     char path[] = "/tmp/omendb-test-range-delete-XXXXXX";
     if (!mkdtemp(path)) { perror("mkdtemp"); return 1; }

@@ -14,6 +14,7 @@
 
 #include "check.h"
 #include "omendb.h"
+#include "reference.h"
 
 #define KEY_SPACE 30000
 #define MAX_VALUE 40
@@ -24,19 +25,13 @@ static int present[KEY_SPACE];
 static size_t lengths[KEY_SPACE];
 static unsigned char values[KEY_SPACE][MAX_VALUE];
 
-static uint64_t rng_state;
-static uint64_t next_random(void) {
-    rng_state ^= rng_state << 13;
-    rng_state ^= rng_state >> 7;
-    rng_state ^= rng_state << 17;
-    return rng_state;
-}
+static rng_t rng;
 
 static int64_t key_of(int i) { return (int64_t)i * 3; }
 
 static void random_value(int i, size_t length) {
     lengths[i] = length;
-    for (size_t b = 0; b < length; b++) values[i][b] = (unsigned char)next_random();
+    for (size_t b = 0; b < length; b++) values[i][b] = (unsigned char)rng_next(&rng);
 }
 
 /* Two keys of three, 8-byte values, in one bulk load: a run without deletions. */
@@ -59,12 +54,12 @@ static void bulk_load(omendb_db *db) {
 
 static void random_writes(omendb_db *db, int operations) {
     for (int op = 0; op < operations; op++) {
-        int i = (int)(next_random() % KEY_SPACE);
-        if (next_random() % 3 == 0) {
+        int i = (int)(rng_next(&rng) % KEY_SPACE);
+        if (rng_next(&rng) % 3 == 0) {
             CHECK_STATUS(omendb_delete(db, key_of(i)), OMENDB_OK);
             present[i] = 0;
         } else {
-            random_value(i, (size_t)(next_random() % MAX_VALUE));  /* 0-byte values included */
+            random_value(i, (size_t)(rng_next(&rng) % MAX_VALUE));  /* 0-byte values included */
             CHECK_STATUS(omendb_put(db, key_of(i), values[i], lengths[i]), OMENDB_OK);
             present[i] = 1;
         }
@@ -111,12 +106,12 @@ static void verify_random_scans(omendb_iterator *it, int scans, const char *phas
     verify_scan(it, 0, 0, KEY_SPACE, 1, 256, phase);              /* everything, forward */
     verify_scan(it, KEY_SPACE - 1, 0, KEY_SPACE, -1, 97, phase);  /* everything, backward */
     for (int s = 0; s < scans; s++) {
-        int lower = (int)(next_random() % KEY_SPACE);
-        int upper = lower + 1 + (int)(next_random() % 500);
+        int lower = (int)(rng_next(&rng) % KEY_SPACE);
+        int upper = lower + 1 + (int)(rng_next(&rng) % 500);
         if (upper > KEY_SPACE) upper = KEY_SPACE;
-        int start = lower + (int)(next_random() % (unsigned)(upper - lower));
-        size_t batch = 1 + (size_t)(next_random() % BATCH_MAX);
-        verify_scan(it, start, lower, upper, next_random() % 4 ? 1 : -1, batch, phase);
+        int start = lower + (int)(rng_next(&rng) % (unsigned)(upper - lower));
+        size_t batch = 1 + (size_t)(rng_next(&rng) % BATCH_MAX);
+        verify_scan(it, start, lower, upper, rng_next(&rng) % 4 ? 1 : -1, batch, phase);
     }
 }
 
@@ -223,11 +218,7 @@ static void check_bad_input(omendb_db *db) {
 }
 
 int main(void) {
-    const char *seed_text = getenv("OMENDB_TEST_SEED");
-    uint64_t seed = seed_text ? strtoull(seed_text, NULL, 10) : (uint64_t)getpid() * 2654435761u + 1;
-    if (seed == 0) seed = 1;
-    printf("seed %" PRIu64 " (OMENDB_TEST_SEED)\n", seed);
-    rng_state = seed;
+    rng = rng_from_environment();
 
     char path[] = "/tmp/omendb-test-scans-XXXXXX";
     if (!mkdtemp(path)) { perror("mkdtemp"); return 1; }

@@ -136,8 +136,10 @@ final class StorageRangeDeleteTests: XCTestCase {
             case 94:
                 try db.close()
                 db = try Database(directory: path, options: smallOptions(hotTierBytes: 256 << 10, background: background))
-            case 95:
+            case 95 where !background:
                 // A crash copy (the files as a killed process leaves them): recovery replays the log.
+                // Only without background work: a copy taken while a background flush writes and
+                // renames files is no image a crash leaves (and can miss a renamed file).
                 let copy = path + "-crash\(step)"
                 try FileManager.default.copyItem(atPath: path, toPath: copy)
                 defer { try? FileManager.default.removeItem(atPath: copy) }

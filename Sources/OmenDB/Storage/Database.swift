@@ -47,6 +47,10 @@ public final class Database {
     @exclusivity(unchecked) var commitLog = CommitLog()
     /// Transaction commits refused with `.conflict` (writer lock held).
     @exclusivity(unchecked) var conflictCount = 0
+    /// The tables written since the last freeze (writer lock held): what the flush
+    /// budget adds up and a freeze looks at, so that a commit costs nothing per table
+    /// that was not written.
+    @exclusivity(unchecked) var hotTables: [UInt32] = []
 
     /// Snapshot and transaction sequences (own lock, rank `.pins`).
     let pins = SequencePins()
@@ -104,6 +108,7 @@ public final class Database {
             names[Int(table.id)] = table.name
         }
         catalog = CatalogView(views: views, names: names, generations: [], activeLogs: recovered.activeLogs)
+        hotTables = tables.map(\.id).filter { !recovered.hotTiers[$0]!.isUnwritten }
         published = PublishedView(catalog: catalog, sequence: recovered.lastSequence)
         if !options.readOnly && options.backgroundWork {
             worker = BackgroundWorker(database: self)

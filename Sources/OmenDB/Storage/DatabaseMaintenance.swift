@@ -26,7 +26,8 @@ extension Database {
         guard !options.readOnly else { throw OmenError(.readOnly, "database '\(directory)' is open read-only") }
         try writerLock.withLock { () throws(OmenError) in
             try checkWritable()
-            if currentCatalog().0.views.contains(where: { $0?.active.holdsAnything ?? false }) { try freezeActiveTiers() }
+            let catalog = currentCatalog().0
+            if hotTables.contains(where: { catalog.view($0)?.active.holdsAnything ?? false }) { try freezeActiveTiers() }
         }
         try flushFrozenTiers()
     }

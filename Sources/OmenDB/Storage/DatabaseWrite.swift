@@ -218,9 +218,13 @@ extension Database {
         }
         // Every tier first, then the sequence: a batch spanning tables becomes visible at once.
         if let (id, active) = single {
+            if active.isUnwritten { hotTables.append(id) }
             try apply(sequence: sequence, operations: operations, count: count, table: id, tier: active)
         } else {
-            for (id, active) in tiers { try apply(sequence: sequence, operations: operations, count: count, table: id, tier: active) }
+            for (id, active) in tiers {
+                if active.isUnwritten { hotTables.append(id) }
+                try apply(sequence: sequence, operations: operations, count: count, table: id, tier: active)
+            }
         }
         lastSequence = sequence
         writtenSequence = sequence
@@ -310,9 +314,8 @@ extension Database {
         let catalog = currentCatalog().0
         var bytes = 0
         var tombstones = 0
-        for view in catalog.views {
-            // A tier never written since the last freeze (most of them, with many tables) costs one load.
-            guard let active = view?.active, !active.isEmpty || active.rangeTombstoneCount > 0 else { continue }
+        for id in hotTables {
+            guard let active = catalog.view(id)?.active else { continue }
             bytes += active.memoryBytes
             tombstones = max(tombstones, active.rangeTombstoneCount)
         }
@@ -357,14 +360,15 @@ extension Database {
         replaceCatalog { old in
             var views = old.views
             var frozen: [(table: UInt32, tier: HotTier)] = []
-            for (id, view) in old.views.enumerated() {
-                guard let view, view.active.holdsAnything else { continue }
-                frozen.append((UInt32(id), view.active))
-                views[id] = StorageView(active: HotTier(), frozen: [view.active] + view.frozen, runs: view.runs)
+            for id in hotTables.sorted() {
+                guard let view = old.view(id), view.active.holdsAnything else { continue }
+                frozen.append((id, view.active))
+                views[Int(id)] = StorageView(active: HotTier(), frozen: [view.active] + view.frozen, runs: view.runs)
             }
             let generation = FrozenGeneration(logs: old.activeLogs, tiers: frozen)
             return old.replacing(views: views, generations: [generation] + old.generations, activeLogs: [newLog.number])
         }
+        hotTables = []
         writerLock.broadcast()
         // The new manifest is in place but not known durable: writes stop until reopen.
         if let notDurable {

@@ -141,6 +141,10 @@ final class HotTier {
     /// False until a version was applied (lock-free).
     var isEmpty: Bool { !holdsVersions.load(ordering: .acquiring) }
 
+    /// Nothing applied yet, neither a version nor a range tombstone (read with the
+    /// database's writer lock held, as `rangeTombstoneCount`).
+    var isUnwritten: Bool { isEmpty && rangeTombstones.isEmpty }
+
     /// The newest version of `key` visible at `sequence` (may be a tombstone), or nil
     /// when this tier holds none. Lock-free.
     @inline(__always)

@@ -102,6 +102,7 @@ extension Database {
                     runs = old.view(id)?.runs ?? []
                     return old.replacing(id, with: nil, name: "")
                 }
+                hotTables.removeAll { $0 == id }
                 if let notDurable {
                     writeFailure = notDurable
                     throw notDurable

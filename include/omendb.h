@@ -916,6 +916,141 @@ int omendb_snapshot_count(omendb_snapshot *snapshot, int64_t lo, int64_t hi, uin
  * conflict). OMENDB_MISUSE once the transaction ended. */
 int omendb_txn_count(omendb_txn *txn, int64_t lo, int64_t hi, uint64_t *count);
 
+/* ---------------------------------------------------------------------------
+ * Named tables
+ *
+ * A database holds any number of named tables besides its default table (the
+ * keyspace every call above reads and writes): each an int64_t keyspace of its own
+ * (its own hot tier, run files and learned models), all sharing the database's log
+ * and sequence numbers, so one batch or transaction may write to several tables and
+ * commits or recovers atomically across them (like LMDB's named databases, RocksDB's
+ * column families). docs/c-api.md, "Named tables", has a walk-through.
+ *
+ * Names are 1..OMENDB_TABLE_NAME_MAX bytes of UTF-8 without NUL (an empty name,
+ * a longer one or invalid UTF-8 is OMENDB_INVALID_ARGUMENT); they compare as bytes.
+ *
+ * Table handles (omendb_table) are owned by their database, as LMDB's MDB_dbi is:
+ * never freed by the caller. omendb_table_open returns the database's one handle
+ * for that table (opening it again returns the same pointer). A handle is valid
+ * until omendb_table_drop of its table or omendb_close of its database; afterwards
+ * it is a freed handle (OMENDB_MISUSE, see "Handles" above). Thread-safe like
+ * omendb_db: any number of threads may use one table handle at once, and a drop
+ * while another thread is inside a call with the handle is safe (that call either
+ * completes as if it ran before the drop or fails with OMENDB_MISUSE).
+ *
+ * Every call that takes a table reads or writes that table only, exactly as its
+ * database counterpart (named in its comment) does the default table, with the same
+ * ownership, sizes, errors and durability. Passing a handle of another database's
+ * table to a batch written to, a snapshot or a transaction of this database is
+ * OMENDB_MISUSE. Snapshots, iterators and transactions see every table at one point
+ * in time.
+ * ------------------------------------------------------------------------- */
+
+/* Defined when this header declares the omendb_table API below. */
+#define OMENDB_HAVE_TABLES 1
+
+/* The longest table name, in bytes (without the terminating NUL). */
+#define OMENDB_TABLE_NAME_MAX 255
+
+/* omendb_table_open flags. */
+#define OMENDB_TABLE_CREATE 1u /* create the table when it does not exist (durable before the call returns) */
+
+/* A table of a database: a handle owned by the database (see the section comment). */
+typedef struct omendb_table omendb_table;
+
+/* Opens table `name` of `db`, or the default table when `name` is NULL, and stores
+ * the database's handle for it in *table (the same pointer on every open of the
+ * table; borrowed: valid until the table is dropped or `db` is closed, never freed
+ * by the caller). With OMENDB_TABLE_CREATE a missing table is created, durably;
+ * without it a missing table answers OMENDB_NOT_FOUND (*table untouched, the error
+ * message unchanged). Thread-safe: concurrent opens of one name create it once and
+ * return the same handle. Errors: OMENDB_INVALID_ARGUMENT for a bad name (empty,
+ * above OMENDB_TABLE_NAME_MAX bytes, not UTF-8), unknown flags, a NULL table;
+ * OMENDB_READ_ONLY when creating in a database opened read-only; OMENDB_MISUSE
+ * after omendb_close; OMENDB_IO_ERROR when the creation cannot be logged. */
+int omendb_table_open(omendb_db *db, const char *name, uint32_t flags, omendb_table **table);
+
+/* Drops table `name` of `db` and all its data, durably before the call returns. Its
+ * handle becomes a freed handle (OMENDB_MISUSE); a table created later under the
+ * same name is a new, empty table with a new handle. Iterators created before the
+ * drop keep reading the table as it was; a batch or transaction holding writes to it
+ * fails at omendb_write / omendb_txn_commit (nothing written). OMENDB_NOT_FOUND
+ * when no such table exists. Errors: OMENDB_INVALID_ARGUMENT for a NULL or bad name
+ * (the default table cannot be dropped: delete its keys with omendb_delete_range);
+ * OMENDB_READ_ONLY; OMENDB_MISUSE after omendb_close; OMENDB_IO_ERROR as omendb_put. */
+int omendb_table_drop(omendb_db *db, const char *name);
+
+/* Lists the named tables of `db` (not the default table), in ascending byte order of
+ * their names: *names receives an array of *count NUL-terminated names followed by
+ * a NULL pointer (names[*count] == NULL), *count their number (0 gives an array
+ * holding only NULL). Owned: free the array with omendb_table_list_free (one call
+ * frees the array and every name). Thread-safe. Errors: OMENDB_INVALID_ARGUMENT for
+ * NULL names or count; OMENDB_MISUSE after omendb_close; OMENDB_NO_MEMORY. */
+int omendb_table_list(omendb_db *db, char ***names, size_t *count);
+
+/* Frees a list returned by omendb_table_list. Accepts NULL. */
+void omendb_table_list_free(char **names);
+
+/* The table's name ("" for the default table). Borrowed: valid as long as the
+ * handle (until the drop or omendb_close). */
+int omendb_table_name(const omendb_table *table, const char **name);
+
+/* omendb_put, omendb_delete and omendb_get on the table. */
+int omendb_table_put(omendb_table *table, int64_t key, const void *value, size_t length);
+int omendb_table_delete(omendb_table *table, int64_t key);
+int omendb_table_get(omendb_table *table, int64_t key, void *buffer, size_t capacity, size_t *length);
+
+/* omendb_delete_range and omendb_count on the table ([lo, hi), as there). */
+int omendb_table_delete_range(omendb_table *table, int64_t lo, int64_t hi);
+int omendb_table_count(omendb_table *table, int64_t lo, int64_t hi, uint64_t *count);
+
+/* omendb_bulk_load_with_progress into the table (`progress` may be NULL). */
+int omendb_table_bulk_load(omendb_table *table, const int64_t *keys, const void *const *values,
+                           const size_t *lengths, size_t count, const omendb_progress *progress);
+
+/* omendb_get_stats of the table alone: its tiers, runs, models and keys; wal_bytes,
+ * last_sequence, active_transactions, oldest_pinned_sequence, retained_versions and
+ * conflicts are the database's. Caller buffer; struct_size as omendb_get_stats. */
+int omendb_table_get_stats(omendb_table *table, omendb_db_stats *stats);
+
+/* omendb_iterator_create over the table: over `snapshot` (which must be of the
+ * table's database), or over a snapshot taken now when `snapshot` is NULL (then
+ * omendb_iterator_refresh works). Owned: free with omendb_iterator_free; it keeps
+ * reading after the table is dropped or the database closed, as a snapshot does. */
+int omendb_table_iterator_create(omendb_table *table, omendb_snapshot *snapshot, omendb_iterator **iterator);
+
+/* omendb_batch_put, omendb_batch_delete and omendb_batch_delete_range on the table.
+ * One batch may hold operations on any tables of one database: omendb_write applies
+ * them all atomically (OMENDB_MISUSE, nothing written, when a table is of another
+ * database than the one written to, or was dropped). */
+int omendb_batch_table_put(omendb_batch *batch, omendb_table *table, int64_t key, const void *value, size_t length);
+int omendb_batch_table_delete(omendb_batch *batch, omendb_table *table, int64_t key);
+int omendb_batch_table_delete_range(omendb_batch *batch, omendb_table *table, int64_t lo, int64_t hi);
+
+/* omendb_snapshot_get, omendb_snapshot_multi_get_copy and omendb_snapshot_count on
+ * the table, at the snapshot (values borrowed until omendb_snapshot_free). */
+int omendb_snapshot_table_get(omendb_snapshot *snapshot, omendb_table *table, int64_t key, const void **value,
+                              size_t *length);
+int omendb_snapshot_table_multi_get_copy(omendb_snapshot *snapshot, omendb_table *table, const int64_t *keys,
+                                         size_t count, size_t *lengths, void *buffer, size_t capacity, size_t *done);
+int omendb_snapshot_table_count(omendb_snapshot *snapshot, omendb_table *table, int64_t lo, int64_t hi,
+                                uint64_t *count);
+
+/* omendb_txn_get, omendb_txn_get_pointer, omendb_txn_put, omendb_txn_delete,
+ * omendb_txn_delete_range, omendb_txn_count and omendb_txn_iterator_create on the
+ * table. A transaction may read and write any tables of its database: its commit
+ * writes all of them in one log record, validated per (table, key) and per (table,
+ * scanned range). */
+int omendb_txn_table_get(omendb_txn *txn, omendb_table *table, int64_t key, void *buffer, size_t capacity,
+                         size_t *length);
+int omendb_txn_table_get_pointer(omendb_txn *txn, omendb_table *table, int64_t key, const void **value,
+                                 size_t *length);
+int omendb_txn_table_put(omendb_txn *txn, omendb_table *table, int64_t key, const void *value, size_t length);
+int omendb_txn_table_delete(omendb_txn *txn, omendb_table *table, int64_t key);
+int omendb_txn_table_delete_range(omendb_txn *txn, omendb_table *table, int64_t lo, int64_t hi);
+int omendb_txn_table_count(omendb_txn *txn, omendb_table *table, int64_t lo, int64_t hi, uint64_t *count);
+int omendb_txn_table_iterator_create(omendb_txn *txn, omendb_table *table, omendb_iterator **iterator);
+
 #ifdef __cplusplus
 } /* extern "C" */
 #endif

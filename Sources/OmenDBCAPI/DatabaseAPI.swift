@@ -144,7 +144,10 @@ public func cClose(_ db: OpaquePointer?) -> Int32 {
     let status = withHandle(Database.self, HandleTag.database, db, "omendb_close") { database in
         engineCall("omendb_close") { () throws(OmenError) in try database.close(); return OMENDB_OK }
     }
-    if status != OMENDB_MISUSE { databaseHandles.remove(db, "omendb_close") }
+    if status != OMENDB_MISUSE {
+        tableRegistry.close(db: db!)
+        databaseHandles.remove(db, "omendb_close")
+    }
     return status
 }
 
@@ -433,19 +436,9 @@ public func cVerify(_ db: OpaquePointer?) -> Int32 {
 @_cdecl("omendb_get_stats")
 public func cGetStats(_ db: OpaquePointer?, _ out: UnsafeMutablePointer<omendb_db_stats>?) -> Int32 {
     let function: StaticString = "omendb_get_stats"
-    guard let out else { return ThreadError.invalid(function, "stats is NULL") }
-    let minimumSize = MemoryLayout<Int>.size + 16
-    let callerSize = UInt(bitPattern: out.pointee.struct_size)
-    guard callerSize >= minimumSize else {
-        return ThreadError.invalid(function, "stats->struct_size is \(callerSize); set it to sizeof(omendb_db_stats)")
-    }
+    if let status = CStructs.statsArgumentProblem(function, out) { return status }
     return withHandle(Database.self, HandleTag.database, db, function) { database in
-        var stats = CStructs.databaseStats(database.statistics)
-        let written = Int(min(callerSize, UInt(MemoryLayout<omendb_db_stats>.size)))
-        stats.struct_size = written
-        withUnsafeBytes(of: &stats) { bytes in
-            UnsafeMutableRawPointer(out).copyMemory(from: bytes.baseAddress!, byteCount: written)
-        }
+        CStructs.writeDatabaseStats(database.statistics, to: out!)
         return OMENDB_OK
     }
 }

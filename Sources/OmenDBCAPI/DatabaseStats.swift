@@ -20,4 +20,26 @@ extension CStructs {
         stats.conflicts = UInt64(statistics.conflicts)
         return stats
     }
+
+    /// The complaint about a NULL `omendb_db_stats` or one whose struct_size is too
+    /// small for its first fields, or nil.
+    static func statsArgumentProblem(_ function: StaticString, _ out: UnsafeMutablePointer<omendb_db_stats>?) -> Int32? {
+        guard let out else { return ThreadError.invalid(function, "stats is NULL") }
+        let callerSize = UInt(bitPattern: out.pointee.struct_size)
+        guard callerSize >= MemoryLayout<Int>.size + 16 else {
+            return ThreadError.invalid(function, "stats->struct_size is \(callerSize); set it to sizeof(omendb_db_stats)")
+        }
+        return nil
+    }
+
+    /// Writes `statistics` into the caller's struct: the fields that fit in its
+    /// struct_size, which receives the size written.
+    static func writeDatabaseStats(_ statistics: DatabaseStatistics, to out: UnsafeMutablePointer<omendb_db_stats>) {
+        var stats = databaseStats(statistics)
+        let written = Int(min(UInt(bitPattern: out.pointee.struct_size), UInt(MemoryLayout<omendb_db_stats>.size)))
+        stats.struct_size = written
+        withUnsafeBytes(of: &stats) { bytes in
+            UnsafeMutableRawPointer(out).copyMemory(from: bytes.baseAddress!, byteCount: written)
+        }
+    }
 }

@@ -45,8 +45,9 @@ final class HandleTable<Object: AnyObject> {
         guard let handle else { return .failure(HandleFailure(status: ThreadError.invalid(function, "handle is NULL"))) }
         let slot = UnsafeMutablePointer<HandleSlot>(handle)
         guard slot.pointee.tag == liveTag, let object = slot.pointee.object else {
+            let hint = liveTag == HandleTag.table ? " (a table's handle is freed when its table is dropped or its database closed)" : ""
             return .failure(HandleFailure(status: ThreadError.record(.misuse,
-                "\(function): the handle was already freed or is not a handle of this type")))
+                "\(function): the handle was already freed or is not a handle of this type\(hint)")))
         }
         return .success(Unmanaged<Object>.fromOpaque(object.toOpaque()))
     }
@@ -95,6 +96,7 @@ enum HandleTag {
     static let iterator: UInt64 = 0x4F4D_4E5F_4954_4552         // "OMN_ITER"
     static let transactionOptions: UInt64 = 0x4F4D_4E5F_544F_5054 // "OMN_TOPT"
     static let transaction: UInt64 = 0x4F4D_4E5F_5458_4E5F      // "OMN_TXN_"
+    static let table: UInt64 = 0x4F4D_4E5F_5441_424C            // "OMN_TABL"
 }
 
 /// `withHandle` for a handle of type `Object` with tag `tag` (see `HandleTag`).

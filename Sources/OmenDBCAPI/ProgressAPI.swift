@@ -6,7 +6,7 @@ import OmenDB
 
 /// Runs `body` with the caller's `omendb_progress` as an engine `ProgressCallback`
 /// (nil without one), or returns OMENDB_INVALID_ARGUMENT for a bad struct_size.
-private func withProgress(_ function: StaticString, _ progress: UnsafePointer<omendb_progress>?,
+func withProgress(_ function: StaticString, _ progress: UnsafePointer<omendb_progress>?,
                           _ body: (ProgressCallback?) -> Int32) -> Int32 {
     guard let progress else { return body(nil) }
     let size = UInt(bitPattern: progress.pointee.struct_size)
@@ -18,9 +18,10 @@ private func withProgress(_ function: StaticString, _ progress: UnsafePointer<om
     return body { done, total in callback(context, done, total) == 0 }
 }
 
-func bulkLoad(_ function: StaticString, _ db: OpaquePointer?, _ keys: UnsafePointer<Int64>?,
-              _ values: UnsafePointer<UnsafeRawPointer?>?, _ lengths: UnsafePointer<UInt>?, _ count: UInt,
-              progress: UnsafePointer<omendb_progress>?) -> Int32 {
+/// The complaint about the arrays of a bulk load (sizes, NULL pointers), or nil.
+func bulkLoadArgumentProblem(_ function: StaticString, _ keys: UnsafePointer<Int64>?,
+                             _ values: UnsafePointer<UnsafeRawPointer?>?, _ lengths: UnsafePointer<UInt>?,
+                             _ count: UInt) -> Int32? {
     if let status = oversizedInput(function, "count", count) { return status }
     guard count == 0 || (keys != nil && values != nil && lengths != nil) else {
         return ThreadError.invalid(function, "keys, values or lengths is NULL but count is \(count)")
@@ -31,6 +32,13 @@ func bulkLoad(_ function: StaticString, _ db: OpaquePointer?, _ keys: UnsafePoin
             return ThreadError.invalid(function, "values[\(i)] is NULL but lengths[\(i)] is \(lengths![i])")
         }
     }
+    return nil
+}
+
+func bulkLoad(_ function: StaticString, _ db: OpaquePointer?, _ keys: UnsafePointer<Int64>?,
+              _ values: UnsafePointer<UnsafeRawPointer?>?, _ lengths: UnsafePointer<UInt>?, _ count: UInt,
+              progress: UnsafePointer<omendb_progress>?) -> Int32 {
+    if let status = bulkLoadArgumentProblem(function, keys, values, lengths, count) { return status }
     return withProgress(function, progress) { callback in
         withHandle(Database.self, HandleTag.database, db, function) { database in
             engineCall(function) { () throws(OmenError) in

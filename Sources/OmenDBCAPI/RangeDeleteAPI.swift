@@ -7,7 +7,7 @@ import OmenDB
 // is OMENDB_INVALID_ARGUMENT.
 
 /// The complaint about an inverted range, or nil.
-private func invertedRange(_ function: StaticString, _ lo: Int64, _ hi: Int64) -> Int32? {
+func invertedRange(_ function: StaticString, _ lo: Int64, _ hi: Int64) -> Int32? {
     lo > hi ? ThreadError.invalid(function, "lo \(lo) > hi \(hi) (the range is [lo, hi))") : nil
 }
 

@@ -1,13 +1,26 @@
 import COmenDBShim
 import OmenDB
 
-// omendb_snapshot_multi_get_copy: argument checks and translation of Snapshot.copyValues.
+// omendb_snapshot_multi_get_copy (and its table form, omendb_snapshot_table_multi_get_copy):
+// argument checks and translation of Snapshot.copyValues.
 
 @_cdecl("omendb_snapshot_multi_get_copy")
 public func cSnapshotMultiGetCopy(_ snapshot: OpaquePointer?, _ keys: UnsafePointer<Int64>?, _ count: UInt,
                                   _ lengths: UnsafeMutablePointer<Int>?, _ buffer: UnsafeMutableRawPointer?,
                                   _ capacity: UInt, _ done: UnsafeMutablePointer<Int>?) -> Int32 {
-    let function: StaticString = "omendb_snapshot_multi_get_copy"
+    multiGetCopy("omendb_snapshot_multi_get_copy", snapshot, keys, count, lengths, buffer, capacity, done) {
+        (snapshot, keys, count, lengths, buffer, capacity) throws(OmenError) in
+        try snapshot.copyValues(keys: keys, count: count, lengths: lengths, buffer: buffer, capacity: capacity)
+    }
+}
+
+/// The body of the copy multi-gets: checks the arguments, runs `copy` (a
+/// `Snapshot.copyValues`) and translates its outcome.
+func multiGetCopy(_ function: StaticString, _ snapshot: OpaquePointer?, _ keys: UnsafePointer<Int64>?, _ count: UInt,
+                  _ lengths: UnsafeMutablePointer<Int>?, _ buffer: UnsafeMutableRawPointer?, _ capacity: UInt,
+                  _ done: UnsafeMutablePointer<Int>?,
+                  _ copy: (Snapshot, UnsafePointer<Int64>, Int, UnsafeMutablePointer<Int>, UnsafeMutableRawPointer?, Int)
+                      throws(OmenError) -> Snapshot.CopyOutcome) -> Int32 {
     if let status = oversizedInput(function, "count", count) { return status }
     guard let done else { return ThreadError.invalid(function, "done is NULL") }
     guard count == 0 || (keys != nil && lengths != nil) else {
@@ -18,11 +31,10 @@ public func cSnapshotMultiGetCopy(_ snapshot: OpaquePointer?, _ keys: UnsafePoin
         guard count > 0, let keys, let lengths else { done.pointee = 0; return OMENDB_OK }
         let outcome: Snapshot.CopyOutcome
         do throws(OmenError) {
-            outcome = try snapshot.copyValues(keys: keys, count: Int(count), lengths: lengths, buffer: buffer,
-                                              capacity: outputCapacity(capacity))
+            outcome = try copy(snapshot, keys, Int(count), lengths, buffer, outputCapacity(capacity))
         } catch {
             done.pointee = 0
-            return ThreadError.record(error.code, "\(function): \(error.message)")
+            return ThreadError.record(error.code == .notFound ? .misuse : error.code, "\(function): \(error.message)")
         }
         switch outcome {
         case .processed(let processed):

@@ -42,6 +42,9 @@ int fx_setup(void) {
     MUST(omendb_open(fx_new_path(), NULL, &fx.db));
     for (int i = 0; i < FX_KEY_COUNT; i++) MUST(omendb_put(fx.db, fx.keys[i], "abc", 3));
 
+    omendb_table *table = fx_make_table();
+    for (int i = 0; i < FX_KEY_COUNT; i++) MUST(omendb_table_put(table, fx.keys[i], "abc", 3));
+
     omendb_index *index = fx_make_index();
     MUST(omendb_index_serialize(index, fx.index_bytes, sizeof fx.index_bytes, &fx.index_size));
     fx_dispose_index(index);
@@ -51,7 +54,10 @@ int fx_setup(void) {
     return 0;
 }
 
+static char **table_list;
+
 void fx_teardown(void) {
+    omendb_table_list_free(table_list);
     MUST(omendb_close(fx.db));
     char command[sizeof root + 16];
     snprintf(command, sizeof command, "rm -rf '%s'", root);
@@ -210,6 +216,43 @@ omendb_map_cursor *fx_stale_map_cursor(void) {
     omendb_map_cursor *handle = fx_make_map_cursor();
     omendb_map_cursor_free(handle);
     return handle;
+}
+
+omendb_table *fx_make_table(void) {
+    omendb_table *handle = NULL;
+    MUST(omendb_table_open(fx.db, "fx", OMENDB_TABLE_CREATE, &handle));
+    return handle;
+}
+void fx_dispose_table(omendb_table *handle) { (void)handle; }
+omendb_table *fx_stale_table(void) {
+    const char *name = fx_table_to_drop();
+    omendb_table *handle = NULL;
+    MUST(omendb_table_open(fx.db, name, 0, &handle));
+    MUST(omendb_table_drop(fx.db, name));
+    return handle;
+}
+
+static char table_name[32];
+static unsigned table_counter;
+
+const char *fx_table_to_drop(void) {
+    snprintf(table_name, sizeof table_name, "dropped-%u", table_counter++);
+    omendb_table *handle = NULL;
+    MUST(omendb_table_open(fx.db, table_name, OMENDB_TABLE_CREATE, &handle));
+    return table_name;
+}
+
+char **fx_table_list(void) {
+    char **names = NULL;
+    size_t count = 0;
+    MUST(omendb_table_list(fx.db, &names, &count));
+    return names;
+}
+
+char ***fx_table_list_slot(void) {
+    omendb_table_list_free(table_list);
+    table_list = NULL;
+    return &table_list;
 }
 
 /* ---- wrong-type handles --------------------------------------------------- */

@@ -92,6 +92,18 @@ omendb_map_cursor *fx_make_map_cursor(void);  /* over a fresh map, at its first 
 void fx_dispose_map_cursor(omendb_map_cursor *handle);
 omendb_map_cursor *fx_stale_map_cursor(void);
 
+omendb_table *fx_make_table(void);          /* table "fx" of the shared database, holding the fixture's keys */
+void fx_dispose_table(omendb_table *handle); /* nothing: table handles are owned by their database */
+omendb_table *fx_stale_table(void);         /* the handle of a table dropped just now */
+
+/* Table names and lists: fx_table_to_drop() creates a table with a new name and
+ * returns the name; fx_table_list() returns a fresh omendb_table_list result (for
+ * omendb_table_list_free to free); fx_table_list_slot() frees the list it held and
+ * returns its address (for omendb_table_list to fill; freed at teardown). */
+const char *fx_table_to_drop(void);
+char **fx_table_list(void);
+char ***fx_table_list_slot(void);
+
 /* A live handle of another type than T, for "wrong type" calls: a map (or, for
  * map parameters, an index). fx_wrong_is_live checks it survived the call. */
 void *fx_make_wrong(const char *type);

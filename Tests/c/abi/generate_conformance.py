@@ -57,7 +57,7 @@ HUGE_SIZES = (("(size_t)1 << 63", "9223372036854775808"), ("SIZE_MAX", "18446744
 
 # Handle types the fixture can make (fixture.h): fx_make_T / fx_dispose_T / fx_stale_T.
 KNOWN_HANDLES = ("index_options", "index", "options", "db", "batch", "snapshot", "iterator", "map", "map_cursor",
-                 "txn_options", "txn")
+                 "txn_options", "txn", "table")
 
 
 @dataclass
@@ -200,6 +200,40 @@ RULES: Dict[str, Rule] = {
     "omendb_verify_with_progress": R(optional=("progress",)),
     "omendb_checkpoint": R(args={"path": "fx_new_path()", "flags": "0"}, optional=("progress", "sequence"),
                            ints={"flags": {"2": INVALID, "0x80000000u": INVALID}}),
+    # Named tables: fx_make_table() is table "fx" of the shared database, holding the
+    # fixture's keys; a stale table handle is one whose table was dropped.
+    "omendb_table_open": R(args={"name": "\"fx\"", "flags": "OMENDB_TABLE_CREATE"}, optional=("name",),
+                           ints={"flags": {"2": INVALID, "0x80000000u": INVALID}}),
+    "omendb_table_drop": R(args={"name": "fx_table_to_drop()"}),
+    "omendb_table_list": R(args={"names": "fx_table_list_slot()"}),
+    "omendb_table_list_free": R(args={"names": "fx_table_list()"}),
+    "omendb_table_name": R(),
+    "omendb_table_put": R(args={"key": "1000", "value": "\"abc\"", "length": "3"}, sizes={"length": INPUT}),
+    "omendb_table_delete": R(args={"key": "999"}),
+    "omendb_table_get": R(args={"key": "20", "capacity": "64"}, sizes={"capacity": CAPACITY},
+                          zero={"capacity": TOO_SMALL}),
+    "omendb_table_delete_range": R(args={"lo": "7000", "hi": "7100"}, ints={"lo": {"7101": INVALID}}),
+    "omendb_table_count": R(args={"lo": "0", "hi": "100"}, ints={"lo": {"101": INVALID}}),
+    "omendb_table_bulk_load": R(args={"count": "4"}, optional=("progress",), sizes={"count": INPUT},
+                                elements={"lengths": INPUT}),
+    "omendb_table_get_stats": R(),
+    "omendb_table_iterator_create": R(optional=("snapshot",)),
+    "omendb_batch_table_put": R(args={"key": "5", "length": "3"}, sizes={"length": INPUT}),
+    "omendb_batch_table_delete": R(args={"key": "5"}),
+    "omendb_batch_table_delete_range": R(args={"lo": "7000", "hi": "7100"}, ints={"lo": {"7101": INVALID}}),
+    "omendb_snapshot_table_get": R(args={"key": "20"}),
+    "omendb_snapshot_table_multi_get_copy": R(args={"count": "4", "capacity": "64"},
+                                              sizes={"count": INPUT, "capacity": CAPACITY},
+                                              zero={"capacity": TOO_SMALL}),
+    "omendb_snapshot_table_count": R(args={"lo": "0", "hi": "100"}, ints={"lo": {"101": INVALID}}),
+    "omendb_txn_table_get": R(args={"key": "20", "capacity": "64"}, sizes={"capacity": CAPACITY},
+                              zero={"capacity": TOO_SMALL}),
+    "omendb_txn_table_get_pointer": R(args={"key": "20"}),
+    "omendb_txn_table_put": R(args={"key": "1000", "value": "\"abc\"", "length": "3"}, sizes={"length": INPUT}),
+    "omendb_txn_table_delete": R(args={"key": "999"}),
+    "omendb_txn_table_delete_range": R(args={"lo": "7000", "hi": "7100"}, ints={"lo": {"7101": INVALID}}),
+    "omendb_txn_table_count": R(args={"lo": "0", "hi": "100"}, ints={"lo": {"101": INVALID}}),
+    "omendb_txn_table_iterator_create": R(),
     # Maps and cursors.
     "omendb_map_create": R(),
     "omendb_map_create_sorted": R(args={"count": "FX_KEY_COUNT"}, sizes={"count": INPUT}),
@@ -292,6 +326,9 @@ POINTEES = {
     "int": ("int", "0"),
     "void": ("unsigned char", "fx.bytes[i]"),
     "const void *": ("const void *", "fx.bytes"),
+    "const char *": ("const char *", "NULL"),
+    "char *": ("char *", "NULL"),
+    "char **": ("char **", "NULL"),
 }
 
 

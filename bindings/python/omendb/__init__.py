@@ -52,8 +52,8 @@ from .errors import (
     TooLargeError,
     UnsupportedError,
 )
-from .database import Database, DatabaseStats, Snapshot, ValueArrays, WriteBatch, open
-from .transaction import Transaction
+from .database import Database, DatabaseStats, Snapshot, Table, ValueArrays, WriteBatch, WriteBatchTable, open
+from .transaction import Transaction, TransactionTable
 from .index import IndexStats, LearnedIndex
 from .plot import plot_index
 
@@ -66,10 +66,13 @@ __all__ = [
     "load_library",
     "Database",
     "DatabaseStats",
+    "Table",
     "WriteBatch",
+    "WriteBatchTable",
     "Snapshot",
     "ValueArrays",
     "Transaction",
+    "TransactionTable",
     "open",
     "LearnedIndex",
     "IndexStats",

@@ -26,7 +26,7 @@ from . import _loader
 from .errors import Error, InvalidArgumentError, OutOfRangeError, UnsupportedError, error_for_status
 
 __all__ = ["Api", "api", "IndexHandle", "IndexOptionsHandle", "IndexStatsStruct", "DbHandle",
-           "OptionsHandle", "BatchHandle", "SnapshotHandle", "IteratorHandle", "TxnOptionsHandle", "TxnHandle",
+           "OptionsHandle", "BatchHandle", "SnapshotHandle", "IteratorHandle", "TxnOptionsHandle", "TxnHandle", "TableHandle",
            "DbStatsStruct", "ISOLATION_LEVELS",
            "INT64_MIN", "INT64_MAX", "KeyArray", "PositionArray"]
 
@@ -79,6 +79,10 @@ class _OpaqueTxn(ctypes.Structure):
     """``struct omendb_txn`` (opaque)."""
 
 
+class _OpaqueTable(ctypes.Structure):
+    """``struct omendb_table`` (opaque)."""
+
+
 DbHandle = POINTER(_OpaqueDb)
 OptionsHandle = POINTER(_OpaqueOptions)
 BatchHandle = POINTER(_OpaqueBatch)
@@ -86,6 +90,7 @@ SnapshotHandle = POINTER(_OpaqueSnapshot)
 IteratorHandle = POINTER(_OpaqueIterator)
 TxnOptionsHandle = POINTER(_OpaqueTxnOptions)
 TxnHandle = POINTER(_OpaqueTxn)
+TableHandle = POINTER(_OpaqueTable)
 
 # Sync modes (OMENDB_SYNC_*).
 SYNC_MODES: Dict[str, int] = {"off": 0, "normal": 1, "full": 2}
@@ -108,6 +113,8 @@ class ProgressStruct(ctypes.Structure):
 
 #: OMENDB_CHECKPOINT_COPY: copy run files instead of hard-linking them.
 CHECKPOINT_COPY = 1
+#: OMENDB_TABLE_CREATE: omendb_table_open creates a missing table.
+TABLE_CREATE = 1
 
 
 class DbStatsStruct(ctypes.Structure):
@@ -279,6 +286,35 @@ _OPTIONAL_SIGNATURES: Dict[str, Tuple[object, List[object]]] = {
     "omendb_compact_with_progress": (c_int, [DbHandle, POINTER(ProgressStruct)]),
     "omendb_verify_with_progress": (c_int, [DbHandle, POINTER(ProgressStruct)]),
     "omendb_checkpoint": (c_int, [DbHandle, c_char_p, c_uint32, POINTER(ProgressStruct), POINTER(c_uint64)]),
+    # Named tables (OMENDB_HAVE_TABLES): the table forms of the calls above, with the
+    # same argument conventions.
+    "omendb_table_open": (c_int, [DbHandle, c_char_p, c_uint32, POINTER(TableHandle)]),
+    "omendb_table_drop": (c_int, [DbHandle, c_char_p]),
+    "omendb_table_list": (c_int, [DbHandle, POINTER(POINTER(c_char_p)), POINTER(c_size_t)]),
+    "omendb_table_list_free": (None, [POINTER(c_char_p)]),
+    "omendb_table_put": (c_int, [TableHandle, c_int64, c_void_p, c_size_t]),
+    "omendb_table_delete": (c_int, [TableHandle, c_int64]),
+    "omendb_table_get": (c_int, [TableHandle, c_int64, c_void_p, c_size_t, POINTER(c_size_t)]),
+    "omendb_table_delete_range": (c_int, [TableHandle, c_int64, c_int64]),
+    "omendb_table_count": (c_int, [TableHandle, c_int64, c_int64, POINTER(c_uint64)]),
+    "omendb_table_bulk_load": (c_int, [TableHandle, KeyArray, ConstWordArray, ConstWordArray, c_size_t,
+                                       POINTER(ProgressStruct)]),
+    "omendb_table_get_stats": (c_int, [TableHandle, POINTER(DbStatsStruct)]),
+    "omendb_table_iterator_create": (c_int, [TableHandle, SnapshotHandle, POINTER(IteratorHandle)]),
+    "omendb_batch_table_put": (c_int, [BatchHandle, TableHandle, c_int64, c_void_p, c_size_t]),
+    "omendb_batch_table_delete": (c_int, [BatchHandle, TableHandle, c_int64]),
+    "omendb_batch_table_delete_range": (c_int, [BatchHandle, TableHandle, c_int64, c_int64]),
+    "omendb_snapshot_table_get": (c_int, [SnapshotHandle, TableHandle, c_int64, POINTER(c_void_p),
+                                          POINTER(c_size_t)]),
+    "omendb_snapshot_table_multi_get_copy": (c_int, [SnapshotHandle, TableHandle, c_void_p, c_size_t, c_void_p,
+                                                     c_void_p, c_size_t, POINTER(c_size_t)]),
+    "omendb_snapshot_table_count": (c_int, [SnapshotHandle, TableHandle, c_int64, c_int64, POINTER(c_uint64)]),
+    "omendb_txn_table_get": (c_int, [TxnHandle, TableHandle, c_int64, c_void_p, c_size_t, POINTER(c_size_t)]),
+    "omendb_txn_table_put": (c_int, [TxnHandle, TableHandle, c_int64, c_void_p, c_size_t]),
+    "omendb_txn_table_delete": (c_int, [TxnHandle, TableHandle, c_int64]),
+    "omendb_txn_table_delete_range": (c_int, [TxnHandle, TableHandle, c_int64, c_int64]),
+    "omendb_txn_table_count": (c_int, [TxnHandle, TableHandle, c_int64, c_int64, POINTER(c_uint64)]),
+    "omendb_txn_table_iterator_create": (c_int, [TxnHandle, TableHandle, POINTER(IteratorHandle)]),
 }
 
 #: Functions called with the GIL held (short, constant-time calls). All others
@@ -312,10 +348,15 @@ _GIL_HOLDING = frozenset({
     "omendb_txn_iterator_create",
     # Batch and transaction range deletes stay in memory until the write/commit.
     "omendb_batch_delete_range", "omendb_txn_delete_range",
+    # The table forms of the above (and omendb_table_get, as omendb_get).
+    "omendb_table_get", "omendb_table_list_free", "omendb_batch_table_put", "omendb_batch_table_delete",
+    "omendb_batch_table_delete_range", "omendb_snapshot_table_get", "omendb_txn_table_get",
+    "omendb_txn_table_put", "omendb_txn_table_delete", "omendb_txn_table_delete_range",
+    "omendb_txn_table_iterator_create",
 })
 
 #: GIL-holding functions that also get a GIL-releasing twin, ``<name>_releasing_gil``.
-_RELEASING_TWINS = frozenset({"omendb_get"})
+_RELEASING_TWINS = frozenset({"omendb_get", "omendb_table_get"})
 
 #: Hot-path twins, ``fast_<name>``: the same C functions with every parameter
 #: declared ``c_void_p`` and called with plain ints (handles and buffers as
@@ -334,6 +375,10 @@ _FAST_SIGNATURES: Dict[str, Tuple[object, int]] = {
     "omendb_snapshot_multi_get": (c_int, 6),
     "omendb_snapshot_multi_get_copy": (c_int, 7),
     "omendb_iterator_read": (c_int, 8),
+    "omendb_table_get": (c_int, 5),
+    "omendb_table_put": (c_int, 4),
+    "omendb_table_delete": (c_int, 2),
+    "omendb_snapshot_table_multi_get_copy": (c_int, 8),
 }
 
 
@@ -431,6 +476,35 @@ class Api:
     compact_with_progress: CFunction
     verify_with_progress: CFunction
     checkpoint: CFunction
+    table_open: CFunction
+    table_drop: CFunction
+    table_list: CFunction
+    table_list_free: CFunction
+    table_put: CFunction
+    table_delete: CFunction
+    table_get: CFunction
+    table_get_releasing_gil: CFunction
+    table_delete_range: CFunction
+    table_count: CFunction
+    table_bulk_load: CFunction
+    table_get_stats: CFunction
+    table_iterator_create: CFunction
+    batch_table_put: CFunction
+    batch_table_delete: CFunction
+    batch_table_delete_range: CFunction
+    snapshot_table_get: CFunction
+    snapshot_table_multi_get_copy: CFunction
+    snapshot_table_count: CFunction
+    txn_table_get: CFunction
+    txn_table_put: CFunction
+    txn_table_delete: CFunction
+    txn_table_delete_range: CFunction
+    txn_table_count: CFunction
+    txn_table_iterator_create: CFunction
+    fast_table_get: CFunction
+    fast_table_put: CFunction
+    fast_table_delete: CFunction
+    fast_snapshot_table_multi_get_copy: CFunction
     fast_get: CFunction
     fast_put: CFunction
     fast_delete: CFunction

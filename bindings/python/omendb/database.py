@@ -74,12 +74,13 @@ from . import _ffi
 from ._convert import int64_array
 from ._ffi import (BUFFER_TOO_SMALL, INDEX_KINDS, SYNC_MODES, BatchHandle, DbHandle, DbStatsStruct,
                    IteratorHandle, OptionsHandle, SnapshotHandle)
-from .errors import (ClosedError, InvalidArgumentError, NOT_FOUND, NotFoundError, OK, OutOfRangeError,
+from .errors import (ClosedError, InvalidArgumentError, MisuseError, NOT_FOUND, NotFoundError, OK, OutOfRangeError,
                      UnsupportedError)
 from ._progress import Progress, Reporter
 from .transaction import Transaction, run_transaction
 
-__all__ = ["Database", "DatabaseStats", "WriteBatch", "Snapshot", "ValueArrays", "SyncMode", "IndexKind", "open"]
+__all__ = ["Database", "DatabaseStats", "Table", "WriteBatch", "WriteBatchTable", "Snapshot", "ValueArrays", "SyncMode",
+           "IndexKind", "open"]
 
 _INT64_MIN = _ffi.INT64_MIN
 _INT64_MAX = _ffi.INT64_MAX
@@ -180,7 +181,447 @@ def _close_db(close: Callable[[Any], int], handle: Any, transactions: Dict[int, 
         close(handle)
 
 
-class Database(MutableMapping[int, bytes]):
+class _Functions(NamedTuple):
+    """The C functions that read and write one keyspace: those of the default table
+    (``omendb_get``, ...) or a named table's (``omendb_table_get``, ..., and the
+    snapshot forms with the table bound). Each takes the keyspace's handle (or a
+    snapshot) first, as the database functions do."""
+
+    get_releasing_gil: Callable[..., int]
+    delete_range: Callable[..., int]
+    count: Callable[..., int]
+    iterator_create: Callable[..., int]
+    bulk_load: Callable[..., int]
+    bulk_load_with_progress: Callable[..., int]
+    get_stats: Callable[..., int]
+    snapshot_get: Callable[..., int]
+    snapshot_count: Callable[..., int]
+    snapshot_multi_get_copy: Callable[..., int]  # the fast (all-addresses) form
+
+
+_default_functions: Dict[int, _Functions] = {}
+
+
+def _functions(api: "_ffi.Api") -> _Functions:
+    """The default table's functions of ``api`` (made once per library)."""
+    functions = _default_functions.get(id(api))
+    if functions is None:
+        functions = _default_functions.setdefault(id(api), _Functions(
+            api.get_releasing_gil, api.delete_range, api.count, api.iterator_create, api.bulk_load,
+            api.bulk_load_with_progress, api.get_stats, api.snapshot_get, api.snapshot_count,
+            api.fast_snapshot_multi_get_copy))
+    return functions
+
+
+def _table_functions(api: "_ffi.Api", table: Any) -> _Functions:
+    """A named table's functions: ``table`` (its C handle) bound where the C
+    functions take it after a snapshot."""
+    table_address = _address(table)
+    return _Functions(
+        api.table_get_releasing_gil, api.table_delete_range, api.table_count, api.table_iterator_create,
+        lambda handle, keys, values, lengths, count: api.table_bulk_load(handle, keys, values, lengths, count, None),
+        api.table_bulk_load, api.table_get_stats,
+        lambda snapshot, key, value, length: api.snapshot_table_get(snapshot, table, key, value, length),
+        lambda snapshot, lo, hi, count: api.snapshot_table_count(snapshot, table, lo, hi, count),
+        lambda snapshot, *rest: api.fast_snapshot_table_multi_get_copy(snapshot, table_address, *rest))
+
+
+class _Keyspace(MutableMapping[int, bytes]):
+    """The mapping interface shared by :class:`Database` (its default table) and
+    :class:`Table` (a named table): a :class:`collections.abc.MutableMapping` from
+    int64 keys to bytes values (``ks[k]``, ``ks[k] = v``, ``del ks[k]``, ``k in ks``,
+    ``len(ks)``, ``iter(ks)`` over the keys in order, ``get``, ``pop``, ``popitem``,
+    ``setdefault``, ``update``, ``clear``), plus ranges, counts, multi-gets, bulk
+    loads and statistics. A missing key raises :class:`omendb.NotFoundError`, which
+    is a ``KeyError``. Both run the same code; they differ only in the C functions
+    (``omendb_get`` or ``omendb_table_get``, ...) and the handle they pass.
+    """
+
+    # Set by the subclasses: the library, the database, the C functions of this
+    # keyspace, and for the hot paths the handle's address and the fast functions.
+    _api: "_ffi.Api"
+    _database: "Database"
+    _f: "_Functions"
+    _address: int
+    _c_get: Callable[..., int]
+    _c_put: Callable[..., int]
+    _c_delete: Callable[..., int]
+    _inflight: Deque[None]
+    _buffers: List["_ReadBuffer"]
+    _closed: bool
+
+    __eq__ = object.__eq__
+    __hash__ = object.__hash__
+
+    def _enter(self) -> Any:
+        raise NotImplementedError
+
+    def _leave(self) -> None:
+        raise NotImplementedError
+
+    def _new_buffer(self) -> "_ReadBuffer":
+        raise NotImplementedError
+
+    def _finish_close(self) -> None:
+        raise NotImplementedError
+
+    def _closed_error(self) -> ClosedError:
+        raise NotImplementedError
+
+    def _in_batch(self, batch: "WriteBatch") -> "_BatchWriter":
+        """``batch``'s writer for this keyspace (the batch itself, or its table view)."""
+        raise NotImplementedError
+
+    # -- single keys -------------------------------------------------------------
+
+    @overload
+    def get(self, key: int) -> Optional[bytes]: ...
+
+    @overload
+    def get(self, key: int, default: Union[bytes, _D]) -> Union[bytes, _D]: ...
+
+    def get(self, key: int, default: Any = None) -> Any:
+        """The value of ``key`` as bytes, or ``default`` when absent.
+
+        Raises:
+            TypeError: ``key`` is not an int (bool included).
+            OutOfRangeError: ``key`` is outside int64.
+            ClosedError: the database is closed.
+            CorruptionError: the value's bytes are damaged.
+        """
+        if type(key) is not int or not _INT64_MIN <= key <= _INT64_MAX:
+            key = _key(key)
+        buffers = self._buffers
+        # Taking a buffer registers the call in flight (close() waits for it);
+        # then the closed check, then the C call (GIL held: a short copy).
+        try:
+            buffer = buffers.pop()
+        except IndexError:
+            buffer = self._new_buffer()
+        try:
+            if self._closed:
+                raise self._closed_error()
+            address, length_address, prefixes, length = buffer
+            status = self._c_get(self._address, key, address, _GET_BUFFER_BYTES, length_address)
+            if status == OK:
+                size = length.value
+                try:
+                    return prefixes[size].tobytes()
+                except KeyError:
+                    return _prefix(prefixes, size).tobytes()
+            if status == NOT_FOUND:
+                return default
+            if status != BUFFER_TOO_SMALL:
+                raise self._api.error(status)
+            needed = length.value
+        finally:
+            buffers.append(buffer)
+            if self._closed:
+                self._finish_close()
+        return self._get_large(key, needed, default)
+
+    def _get_large(self, key: int, needed: int, default: Any) -> Any:
+        """get() of a value larger than the shared buffer: into its own buffer,
+        with the GIL released (the value may change in between, hence the loop)."""
+        length = ctypes.c_size_t()
+        handle = self._enter()
+        try:
+            while True:
+                buffer = ctypes.create_string_buffer(needed)
+                status = self._f.get_releasing_gil(handle, key, buffer, needed, ctypes.byref(length))
+                if status == OK:
+                    return buffer.raw[:length.value] if length.value != needed else buffer.raw
+                if status == NOT_FOUND:
+                    return default
+                if status != BUFFER_TOO_SMALL:
+                    raise self._api.error(status)
+                needed = length.value
+        finally:
+            self._leave()
+
+    def __getitem__(self, key: int) -> bytes:
+        """``db[key]``: the value as bytes. :class:`omendb.NotFoundError` (a
+        ``KeyError``) when ``key`` is absent."""
+        value = self.get(key, _MISSING)
+        if isinstance(value, bytes):
+            return value
+        raise NotFoundError.for_key(key)
+
+    def __contains__(self, key: object) -> bool:
+        """``key in db``. TypeError / OutOfRangeError for keys that are not int64."""
+        return self.get(key, _MISSING) is not _MISSING  # type: ignore[call-overload]
+
+    def put(self, key: int, value: BytesLike) -> None:
+        """Stores ``value`` (bytes-like; copied) under ``key`` as one atomic commit.
+
+        Raises:
+            TypeError: ``key`` is not an integer or ``value`` is not bytes-like.
+            OutOfRangeError: ``key`` is outside int64.
+            TooLargeError: ``value`` exceeds ``max_value_size``.
+            ReadOnlyError: the database is read-only.
+            OmenIOError: the log could not be written.
+        """
+        if type(key) is not int or not _INT64_MIN <= key <= _INT64_MAX:
+            key = _key(key)
+        keep: Any = None
+        if type(value) is bytes:
+            pointer: Any = value
+            length = len(value)
+        else:
+            pointer, length, keep = _value(value)
+        inflight = self._inflight
+        inflight.append(None)
+        try:
+            if self._closed:
+                raise self._closed_error()
+            status = self._c_put(self._address, key, pointer, length)
+        finally:
+            inflight.pop()
+            if self._closed:
+                self._finish_close()
+        del keep
+        if status != OK:
+            raise self._api.error(status)
+
+    __setitem__ = put
+
+    def delete(self, key: int) -> None:
+        """Deletes ``key`` (no error when absent). Errors as :meth:`put`."""
+        if type(key) is not int or not _INT64_MIN <= key <= _INT64_MAX:
+            key = _key(key)
+        inflight = self._inflight
+        inflight.append(None)
+        try:
+            if self._closed:
+                raise self._closed_error()
+            status = self._c_delete(self._address, key)
+        finally:
+            inflight.pop()
+            if self._closed:
+                self._finish_close()
+        if status != OK:
+            raise self._api.error(status)
+
+    def __delitem__(self, key: int) -> None:
+        """``del db[key]``: :class:`omendb.NotFoundError` (a ``KeyError``) when
+        ``key`` is absent, as ``dict``; :meth:`delete` does not check."""
+        if key not in self:
+            raise NotFoundError.for_key(key)
+        self.delete(key)
+
+    # -- many keys ---------------------------------------------------------------
+
+    def multi_get(self, keys: Union["np.ndarray[Any, Any]", Iterable[int]]) -> List[Optional[bytes]]:
+        """The values of ``keys`` (a numpy int64 array or a sequence of ints), read
+        at one consistent point in time: a list of bytes, None where absent.
+        The GIL is released during the lookups."""
+        return self._at_snapshot(lambda snapshot: _multi_get_list(self._api, self._f, snapshot, keys))
+
+    get_many = multi_get
+
+    def multi_get_arrays(self, keys: Union["np.ndarray[Any, Any]", Iterable[int]]) -> "ValueArrays":
+        """As :meth:`multi_get`, but the result as numpy arrays (no Python object
+        per value): a :class:`ValueArrays` whose ``values`` holds the found values
+        back to back, value ``i`` being ``values[offsets[i]:offsets[i + 1]]``
+        (empty, with ``found[i]`` False, when ``keys[i]`` is absent)."""
+        return self._at_snapshot(lambda snapshot: _multi_get_arrays(self._api, self._f, snapshot, keys))
+
+    def _at_snapshot(self, read: Callable[[Any], _T]) -> _T:
+        """``read(snapshot)`` on a C snapshot of the current state, freed afterwards
+        (the snapshot stays readable even if the database closes meanwhile)."""
+        self._enter()
+        try:
+            snapshot = SnapshotHandle()
+            self._api.check(self._api.snapshot_open(self._database._handle, ctypes.byref(snapshot)))
+        finally:
+            self._leave()
+        try:
+            return read(snapshot)
+        finally:
+            self._api.snapshot_free(snapshot)
+
+    def bulk_load(self, keys: Any, values: Any, progress: Progress = None) -> None:
+        """Loads sorted, strictly increasing ``keys`` with their ``values`` (bytes-like)
+        into a new run file in one atomic step (no per-record log).
+
+        ``progress``: as :meth:`compact`, in keys written (cancelling loads nothing).
+
+        Raises:
+            InvalidArgumentError: keys not strictly increasing (the message names the
+                position), or ``len(keys) != len(values)``.
+            TypeError: keys not integers or values not bytes-like.
+            TooLargeError, ReadOnlyError, OmenIOError: as :meth:`put`.
+        """
+        array, _ = int64_array(keys, "keys", copy=False)
+        if array.ndim != 1:
+            raise InvalidArgumentError("keys must be one-dimensional")
+        values = list(values)
+        count = int(array.shape[0])
+        if len(values) != count:
+            raise InvalidArgumentError(f"bulk_load got {count} keys but {len(values)} values")
+        # One contiguous copy of the values (a memcpy each) with pointers into it:
+        # far cheaper than a ctypes array of count objects.
+        data = [value if type(value) is bytes else _value_bytes(value) for value in values]
+        blob = b"".join(data)
+        lengths = np.fromiter(map(len, data), dtype=np.uintp, count=count)
+        del data
+        pointers = np.zeros(count, dtype=np.uintp)
+        if count > 1:
+            np.cumsum(lengths[:-1], out=pointers[1:])
+        pointers += ctypes.cast(ctypes.c_char_p(blob), ctypes.c_void_p).value or 0
+        if progress is None:
+            handle = self._enter()
+            try:
+                status = self._f.bulk_load(handle, array, pointers, lengths, count)
+            finally:
+                self._leave()
+            if status != OK:
+                raise self._api.error(status)
+        else:
+            self._call_reporting(lambda handle, reporting: self._f.bulk_load_with_progress(
+                handle, array, pointers, lengths, count, reporting), progress, "bulk load", "key")
+        del blob  # held until the library has copied the values
+
+    # -- iteration ---------------------------------------------------------------
+
+    # items(), keys() and values() take a key range and return iterators (each
+    # over its own snapshot), where Mapping's return live views: hence the
+    # override ignores. They iterate as Mapping's views do.
+    def items(self, lo: Optional[int] = None, hi: Optional[int] = None,  # type: ignore[override]
+              reverse: bool = False) -> Iterator[Tuple[int, bytes]]:
+        """``(key, value)`` pairs with ``lo <= key < hi`` (None: unbounded), in
+        ascending key order, or descending with ``reverse=True``. The view is a
+        snapshot taken when this is called. The iterator has ``close()`` (frees
+        its C iterator early; also done when exhausted or collected).
+
+        Raises (here, not at the first item):
+            InvalidArgumentError: ``lo > hi`` (``lo == hi`` is an empty range), as
+                ``omendb_iterator_set_bounds``.
+            TypeError / OutOfRangeError: a bound that is not an int64.
+        """
+        return self._iterate(lo, hi, reverse, _PAIRS)
+
+    def keys(self, lo: Optional[int] = None, hi: Optional[int] = None,  # type: ignore[override]
+             reverse: bool = False) -> Iterator[int]:
+        """The keys in ``[lo, hi)``, as :meth:`items`."""
+        return self._iterate(lo, hi, reverse, _KEYS)
+
+    def values(self, lo: Optional[int] = None, hi: Optional[int] = None,  # type: ignore[override]
+               reverse: bool = False) -> Iterator[bytes]:
+        """The values of the keys in ``[lo, hi)``, as :meth:`items`."""
+        return self._iterate(lo, hi, reverse, _VALUES)
+
+    def __iter__(self) -> Iterator[int]:
+        """``for key in db``: every key in ascending order (as a dict's keys)."""
+        return self._iterate(None, None, False, _KEYS)
+
+    def __len__(self) -> int:
+        """The exact number of keys (:meth:`count` over every key)."""
+        return self.count()
+
+    def clear(self) -> None:
+        """Deletes every key, atomically, with one range tombstone (:meth:`delete_range`)."""
+        self.delete_range()
+
+    def items_arrays(self, lo: Optional[int] = None, hi: Optional[int] = None, reverse: bool = False,
+                     limit: Optional[int] = None) -> ValueArrays:
+        """The entries of ``[lo, hi)`` (at most ``limit``, in key order or reversed)
+        as numpy arrays: a :class:`ValueArrays` (``found`` all True). Bounds and
+        errors as :meth:`items`."""
+        if limit is not None:
+            limit = _unsigned(limit, "limit")
+        iterator, low, high = self._snapshot_iterator(lo, hi)
+        return _scan_arrays(self._api, iterator, low, high, bool(reverse), limit)
+
+    def _iterate(self, lo: Optional[int], hi: Optional[int], reverse: bool, mode: int) -> Iterator[Any]:
+        iterator, low, high = self._snapshot_iterator(lo, hi)
+        return _generate(self._api, iterator, low, high, bool(reverse), mode)
+
+    def _snapshot_iterator(self, lo: Optional[int], hi: Optional[int]) -> Tuple[Any, Optional[int], Optional[int]]:
+        """A C iterator over a snapshot of the current state, and the bounds checked as int64."""
+        low = None if lo is None else _ffi.int64(lo, "lo")
+        high = None if hi is None else _ffi.int64(hi, "hi")
+        handle = self._enter()
+        try:
+            return _new_iterator(self._api, self._f.iterator_create, handle, None), low, high
+        finally:
+            self._leave()
+
+    # -- maintenance -------------------------------------------------------------
+
+    def _call(self, function: Callable[[Any], int]) -> None:
+        handle = self._enter()
+        try:
+            status = function(handle)
+        finally:
+            self._leave()
+        if status != OK:
+            raise self._api.error(status)
+
+    def _call_reporting(self, function: Callable[[Any, Any], int], progress: Progress,
+                        description: str, unit: str) -> None:
+        """``function(handle, progress pointer)`` with a :class:`Reporter` for
+        ``progress``; raises the callback's exception when it cancelled the call."""
+        reporter = Reporter(progress, description, unit)
+        handle = self._enter()
+        try:
+            status = function(handle, reporter.pointer)
+        finally:
+            self._leave()
+        reporter.finish(self._api, status)
+
+    # -- ranges ------------------------------------------------------------------
+
+    def delete_range(self, lo: Optional[int] = None, hi: Optional[int] = None) -> None:
+        """Deletes every key in ``[lo, hi)`` (None: unbounded; ``hi=None`` includes
+        the largest int64) atomically, with one range tombstone: O(1) whatever the
+        range holds. ``lo == hi`` deletes nothing.
+
+        Raises:
+            InvalidArgumentError: ``lo > hi``.
+            TypeError / OutOfRangeError: a bound that is not an int64.
+            ReadOnlyError, OmenIOError: as :meth:`put`.
+        """
+        low, high, through_max = _range(lo, hi)
+        if through_max:
+            with self._database.write_batch() as batch:  # the tombstone and INT64_MAX's delete, atomically
+                self._in_batch(batch).delete_range(lo, hi)
+            return
+        self._call(lambda handle: self._f.delete_range(handle, low, high))
+
+    def count(self, lo: Optional[int] = None, hi: Optional[int] = None) -> int:
+        """The exact number of keys in ``[lo, hi)`` now (None: unbounded): each key
+        once whatever its overwrites, deleted keys excluded. Learned-model lookups
+        when the data is one run file; otherwise a merge over the keys only.
+
+        Raises:
+            InvalidArgumentError: ``lo > hi``.
+            TypeError / OutOfRangeError: a bound that is not an int64.
+        """
+        low, high, through_max = _range(lo, hi)
+        if through_max:  # INT64_MAX lies in no C range: count it at the same snapshot
+            return self._at_snapshot(lambda snapshot: _snapshot_count(self._api, self._f, snapshot, low, high, True))
+        result = ctypes.c_uint64()
+        self._call(lambda handle: self._f.count(handle, low, high, ctypes.byref(result)))
+        return result.value
+
+    def stats(self) -> DatabaseStats:
+        """A :class:`DatabaseStats` of the current state."""
+        raw = DbStatsStruct()
+        raw.struct_size = ctypes.sizeof(DbStatsStruct)
+        self._call(lambda handle: self._f.get_stats(handle, ctypes.byref(raw)))
+        return DatabaseStats(**{field[0]: getattr(raw, field[0]) for field in DbStatsStruct._fields_
+                                if field[0] != "struct_size"})
+
+    @property
+    def approximate_count(self) -> int:
+        """Keys over all tiers, from the statistics (constant time; an upper bound:
+        a key present in several tiers, or deleted, may be counted more than once)."""
+        return self.stats().approximate_count
+
+
+
+class Database(_Keyspace):
     """An open OmenDB database directory: a :class:`collections.abc.MutableMapping`
     from int64 keys to bytes values (``db[k]``, ``db[k] = v``, ``del db[k]``,
     ``k in db``, ``len(db)``, ``iter(db)`` over the keys in order, ``get``,
@@ -276,6 +717,12 @@ class Database(MutableMapping[int, bytes]):
         self._c_get = ffi.fast_get
         self._c_put = ffi.fast_put
         self._c_delete = ffi.fast_delete
+        self._database = self
+        self._f = _functions(ffi)
+        # Named tables opened through this object, by name (Database.table); the C
+        # handles belong to the C database (freed at its close or the table's drop).
+        self._tables: Dict[str, "Table"] = {}
+        self._tables_lock = threading.Lock()
         # Live transactions (their finalizers, which end them), ended before the C close;
         # the lock keeps every C free of a transaction or its iterators out of the close.
         self._transactions: Dict[int, Callable[[], Any]] = {}
@@ -305,6 +752,9 @@ class Database(MutableMapping[int, bytes]):
             if self._closed:
                 return
             self._closed = True
+            with self._tables_lock:
+                for table in self._tables.values():
+                    table._closed = True
             if self._busy() or self._released:
                 return  # the last running call closes it (and drops its error)
             self._released = True
@@ -362,220 +812,100 @@ class Database(MutableMapping[int, bytes]):
         if self._closed and not self._busy():
             self._finish_close()
 
-    # -- single keys -------------------------------------------------------------
-
-    @overload
-    def get(self, key: int) -> Optional[bytes]: ...
-
-    @overload
-    def get(self, key: int, default: Union[bytes, _D]) -> Union[bytes, _D]: ...
-
-    def get(self, key: int, default: Any = None) -> Any:
-        """The value of ``key`` as bytes, or ``default`` when absent.
-
-        Raises:
-            TypeError: ``key`` is not an int (bool included).
-            OutOfRangeError: ``key`` is outside int64.
-            ClosedError: the database is closed.
-            CorruptionError: the value's bytes are damaged.
-        """
-        if type(key) is not int or not _INT64_MIN <= key <= _INT64_MAX:
-            key = _key(key)
-        buffers = self._buffers
-        # Taking a buffer registers the call in flight (close() waits for it);
-        # then the closed check, then the C call (GIL held: a short copy).
-        try:
-            buffer = buffers.pop()
-        except IndexError:
-            buffer = self._new_buffer()
-        try:
-            if self._closed:
-                raise ClosedError("this Database is closed")
-            address, length_address, prefixes, length = buffer
-            status = self._c_get(self._address, key, address, _GET_BUFFER_BYTES, length_address)
-            if status == OK:
-                size = length.value
-                try:
-                    return prefixes[size].tobytes()
-                except KeyError:
-                    return _prefix(prefixes, size).tobytes()
-            if status == NOT_FOUND:
-                return default
-            if status != BUFFER_TOO_SMALL:
-                raise self._api.error(status)
-            needed = length.value
-        finally:
-            buffers.append(buffer)
-            if self._closed:
-                self._finish_close()
-        return self._get_large(key, needed, default)
-
     def _new_buffer(self) -> "_ReadBuffer":
         with self._lock:  # counted exactly: close() compares the count with the pool
             self._buffer_count += 1
         return _read_buffer()
 
-    def _get_large(self, key: int, needed: int, default: Any) -> Any:
-        """get() of a value larger than the shared buffer: into its own buffer,
-        with the GIL released (the value may change in between, hence the loop)."""
-        length = ctypes.c_size_t()
-        handle = self._enter()
+    def _closed_error(self) -> ClosedError:
+        return ClosedError("this Database is closed")
+
+    def _in_batch(self, batch: "WriteBatch") -> "_BatchWriter":
+        return batch
+
+    # -- named tables ------------------------------------------------------------
+
+    def table(self, name: str, create: bool = True) -> "Table":
+        """The named table ``name`` (a :class:`Table`: the same mapping interface
+        as the database, over its own keyspace), created durably when missing and
+        ``create`` is true. Every call for one name returns the same object until
+        the table is dropped.
+
+        Raises:
+            NotFoundError: no such table and ``create`` is false (a KeyError).
+            TypeError: ``name`` is not a str or ``create`` not a bool.
+            InvalidArgumentError: an empty name, one above 255 bytes in UTF-8, or
+                one holding a NUL character.
+            ReadOnlyError: creating a table in a read-only database.
+            ClosedError: the database is closed.
+            UnsupportedError: a library without named tables.
+        """
+        encoded = _table_name(name)
+        if not isinstance(create, bool):
+            raise TypeError(f"create must be a bool, not {type(create).__name__}")
+        handle = _ffi.TableHandle()
+        db = self._enter()
         try:
-            while True:
-                buffer = ctypes.create_string_buffer(needed)
-                status = self._api.get_releasing_gil(handle, key, buffer, needed, ctypes.byref(length))
-                if status == OK:
-                    return buffer.raw[:length.value] if length.value != needed else buffer.raw
+            with self._tables_lock:
+                status = self._api.table_open(db, encoded, _ffi.TABLE_CREATE if create else 0, ctypes.byref(handle))
                 if status == NOT_FOUND:
-                    return default
-                if status != BUFFER_TOO_SMALL:
+                    raise NotFoundError(f"no table named {name!r}")
+                if status != OK:
                     raise self._api.error(status)
-                needed = length.value
+                table = self._tables.get(name)
+                if table is None or table._address != _address(handle):
+                    table = Table(self, name, handle)
+                    self._tables[name] = table
+                    table._closed = self._closed  # a close() that ran meanwhile
+                return table
         finally:
             self._leave()
 
-    def __getitem__(self, key: int) -> bytes:
-        """``db[key]``: the value as bytes. :class:`omendb.NotFoundError` (a
-        ``KeyError``) when ``key`` is absent."""
-        value = self.get(key, _MISSING)
-        if isinstance(value, bytes):
-            return value
-        raise NotFoundError.for_key(key)
-
-    def __contains__(self, key: object) -> bool:
-        """``key in db``. TypeError / OutOfRangeError for keys that are not int64."""
-        return self.get(key, _MISSING) is not _MISSING  # type: ignore[call-overload]
-
-    def put(self, key: int, value: BytesLike) -> None:
-        """Stores ``value`` (bytes-like; copied) under ``key`` as one atomic commit.
+    def drop_table(self, name: str) -> None:
+        """Drops table ``name`` and all its data, durably. Its :class:`Table`
+        object is closed (later calls raise ClosedError); a table created again
+        under the name is a new, empty one. Iterators over it made before keep
+        reading what they saw. Do not drop a table while other threads use its
+        Table object.
 
         Raises:
-            TypeError: ``key`` is not an integer or ``value`` is not bytes-like.
-            OutOfRangeError: ``key`` is outside int64.
-            TooLargeError: ``value`` exceeds ``max_value_size``.
-            ReadOnlyError: the database is read-only.
-            OmenIOError: the log could not be written.
+            NotFoundError: no such table (a KeyError).
+            TypeError / InvalidArgumentError: a bad name, as :meth:`table`.
+            ReadOnlyError: a read-only database.
+            ClosedError: the database is closed.
         """
-        if type(key) is not int or not _INT64_MIN <= key <= _INT64_MAX:
-            key = _key(key)
-        keep: Any = None
-        if type(value) is bytes:
-            pointer: Any = value
-            length = len(value)
-        else:
-            pointer, length, keep = _value(value)
-        inflight = self._inflight
-        inflight.append(None)
+        encoded = _table_name(name)
+        db = self._enter()
         try:
-            if self._closed:
-                raise ClosedError("this Database is closed")
-            status = self._c_put(self._address, key, pointer, length)
+            with self._tables_lock:
+                table = self._tables.pop(name, None)
+                if table is not None:  # closed before the C drop frees the handle
+                    table._dropped = table._closed = True
+                status = self._api.table_drop(db, encoded)
+                if status != OK and table is not None:  # not dropped: the object stays usable
+                    table._dropped = table._closed = False
+                    self._tables[name] = table
+                if status == NOT_FOUND:
+                    raise NotFoundError(f"no table named {name!r}")
+                if status != OK:
+                    raise self._api.error(status)
         finally:
-            inflight.pop()
-            if self._closed:
-                self._finish_close()
-        del keep
-        if status != OK:
-            raise self._api.error(status)
+            self._leave()
 
-    __setitem__ = put
-
-    def delete(self, key: int) -> None:
-        """Deletes ``key`` (no error when absent). Errors as :meth:`put`."""
-        if type(key) is not int or not _INT64_MIN <= key <= _INT64_MAX:
-            key = _key(key)
-        inflight = self._inflight
-        inflight.append(None)
+    def tables(self) -> List[str]:
+        """The names of the named tables, sorted by their UTF-8 bytes (the default
+        table, this object itself, is not listed)."""
+        names = ctypes.POINTER(ctypes.c_char_p)()
+        count = ctypes.c_size_t()
+        db = self._enter()
         try:
-            if self._closed:
-                raise ClosedError("this Database is closed")
-            status = self._c_delete(self._address, key)
-        finally:
-            inflight.pop()
-            if self._closed:
-                self._finish_close()
-        if status != OK:
-            raise self._api.error(status)
-
-    def __delitem__(self, key: int) -> None:
-        """``del db[key]``: :class:`omendb.NotFoundError` (a ``KeyError``) when
-        ``key`` is absent, as ``dict``; :meth:`delete` does not check."""
-        if key not in self:
-            raise NotFoundError.for_key(key)
-        self.delete(key)
-
-    # -- many keys ---------------------------------------------------------------
-
-    def multi_get(self, keys: Union["np.ndarray[Any, Any]", Iterable[int]]) -> List[Optional[bytes]]:
-        """The values of ``keys`` (a numpy int64 array or a sequence of ints), read
-        at one consistent point in time: a list of bytes, None where absent.
-        The GIL is released during the lookups."""
-        return self._at_snapshot(lambda snapshot: _multi_get_list(self._api, snapshot, keys))
-
-    get_many = multi_get
-
-    def multi_get_arrays(self, keys: Union["np.ndarray[Any, Any]", Iterable[int]]) -> "ValueArrays":
-        """As :meth:`multi_get`, but the result as numpy arrays (no Python object
-        per value): a :class:`ValueArrays` whose ``values`` holds the found values
-        back to back, value ``i`` being ``values[offsets[i]:offsets[i + 1]]``
-        (empty, with ``found[i]`` False, when ``keys[i]`` is absent)."""
-        return self._at_snapshot(lambda snapshot: _multi_get_arrays(self._api, snapshot, keys))
-
-    def _at_snapshot(self, read: Callable[[Any], _T]) -> _T:
-        """``read(snapshot)`` on a C snapshot of the current state, freed afterwards
-        (the snapshot stays readable even if the database closes meanwhile)."""
-        handle = self._enter()
-        try:
-            snapshot = SnapshotHandle()
-            self._api.check(self._api.snapshot_open(handle, ctypes.byref(snapshot)))
+            self._api.check(self._api.table_list(db, ctypes.byref(names), ctypes.byref(count)))
         finally:
             self._leave()
         try:
-            return read(snapshot)
+            return [names[i].decode("utf-8") for i in range(count.value)]
         finally:
-            self._api.snapshot_free(snapshot)
-
-    def bulk_load(self, keys: Any, values: Any, progress: Progress = None) -> None:
-        """Loads sorted, strictly increasing ``keys`` with their ``values`` (bytes-like)
-        into a new run file in one atomic step (no per-record log).
-
-        ``progress``: as :meth:`compact`, in keys written (cancelling loads nothing).
-
-        Raises:
-            InvalidArgumentError: keys not strictly increasing (the message names the
-                position), or ``len(keys) != len(values)``.
-            TypeError: keys not integers or values not bytes-like.
-            TooLargeError, ReadOnlyError, OmenIOError: as :meth:`put`.
-        """
-        array, _ = int64_array(keys, "keys", copy=False)
-        if array.ndim != 1:
-            raise InvalidArgumentError("keys must be one-dimensional")
-        values = list(values)
-        count = int(array.shape[0])
-        if len(values) != count:
-            raise InvalidArgumentError(f"bulk_load got {count} keys but {len(values)} values")
-        # One contiguous copy of the values (a memcpy each) with pointers into it:
-        # far cheaper than a ctypes array of count objects.
-        data = [value if type(value) is bytes else _value_bytes(value) for value in values]
-        blob = b"".join(data)
-        lengths = np.fromiter(map(len, data), dtype=np.uintp, count=count)
-        del data
-        pointers = np.zeros(count, dtype=np.uintp)
-        if count > 1:
-            np.cumsum(lengths[:-1], out=pointers[1:])
-        pointers += ctypes.cast(ctypes.c_char_p(blob), ctypes.c_void_p).value or 0
-        if progress is None:
-            handle = self._enter()
-            try:
-                status = self._api.bulk_load(handle, array, pointers, lengths, count)
-            finally:
-                self._leave()
-            if status != OK:
-                raise self._api.error(status)
-        else:
-            self._call_reporting(lambda handle, reporting: self._api.bulk_load_with_progress(
-                handle, array, pointers, lengths, count, reporting), progress, "bulk load", "key")
-        del blob  # held until the library has copied the values
+            self._api.table_list_free(names)
 
     def write_batch(self) -> "WriteBatch":
         """A new :class:`WriteBatch` for this database; as a context manager it
@@ -593,6 +923,7 @@ class Database(MutableMapping[int, bytes]):
         finally:
             self._leave()
         return Snapshot(self._api, snapshot)
+
 
     # -- transactions ------------------------------------------------------------
 
@@ -647,93 +978,7 @@ class Database(MutableMapping[int, bytes]):
         """
         return run_transaction(self, fn, retries, isolation, read_only)
 
-    # -- iteration ---------------------------------------------------------------
-
-    # items(), keys() and values() take a key range and return iterators (each
-    # over its own snapshot), where Mapping's return live views: hence the
-    # override ignores. They iterate as Mapping's views do.
-    def items(self, lo: Optional[int] = None, hi: Optional[int] = None,  # type: ignore[override]
-              reverse: bool = False) -> Iterator[Tuple[int, bytes]]:
-        """``(key, value)`` pairs with ``lo <= key < hi`` (None: unbounded), in
-        ascending key order, or descending with ``reverse=True``. The view is a
-        snapshot taken when this is called. The iterator has ``close()`` (frees
-        its C iterator early; also done when exhausted or collected).
-
-        Raises (here, not at the first item):
-            InvalidArgumentError: ``lo > hi`` (``lo == hi`` is an empty range), as
-                ``omendb_iterator_set_bounds``.
-            TypeError / OutOfRangeError: a bound that is not an int64.
-        """
-        return self._iterate(lo, hi, reverse, _PAIRS)
-
-    def keys(self, lo: Optional[int] = None, hi: Optional[int] = None,  # type: ignore[override]
-             reverse: bool = False) -> Iterator[int]:
-        """The keys in ``[lo, hi)``, as :meth:`items`."""
-        return self._iterate(lo, hi, reverse, _KEYS)
-
-    def values(self, lo: Optional[int] = None, hi: Optional[int] = None,  # type: ignore[override]
-               reverse: bool = False) -> Iterator[bytes]:
-        """The values of the keys in ``[lo, hi)``, as :meth:`items`."""
-        return self._iterate(lo, hi, reverse, _VALUES)
-
-    def __iter__(self) -> Iterator[int]:
-        """``for key in db``: every key in ascending order (as a dict's keys)."""
-        return self._iterate(None, None, False, _KEYS)
-
-    def __len__(self) -> int:
-        """The exact number of keys (:meth:`count` over every key)."""
-        return self.count()
-
-    def clear(self) -> None:
-        """Deletes every key, atomically, with one range tombstone (:meth:`delete_range`)."""
-        self.delete_range()
-
-    def items_arrays(self, lo: Optional[int] = None, hi: Optional[int] = None, reverse: bool = False,
-                     limit: Optional[int] = None) -> ValueArrays:
-        """The entries of ``[lo, hi)`` (at most ``limit``, in key order or reversed)
-        as numpy arrays: a :class:`ValueArrays` (``found`` all True). Bounds and
-        errors as :meth:`items`."""
-        if limit is not None:
-            limit = _unsigned(limit, "limit")
-        iterator, low, high = self._snapshot_iterator(lo, hi)
-        return _scan_arrays(self._api, iterator, low, high, bool(reverse), limit)
-
-    def _iterate(self, lo: Optional[int], hi: Optional[int], reverse: bool, mode: int) -> Iterator[Any]:
-        iterator, low, high = self._snapshot_iterator(lo, hi)
-        return _generate(self._api, iterator, low, high, bool(reverse), mode)
-
-    def _snapshot_iterator(self, lo: Optional[int], hi: Optional[int]) -> Tuple[Any, Optional[int], Optional[int]]:
-        """A C iterator over a snapshot of the current state, and the bounds checked as int64."""
-        low = None if lo is None else _ffi.int64(lo, "lo")
-        high = None if hi is None else _ffi.int64(hi, "hi")
-        handle = self._enter()
-        try:
-            return _new_iterator(self._api, handle, None), low, high
-        finally:
-            self._leave()
-
     # -- maintenance -------------------------------------------------------------
-
-    def _call(self, function: Callable[[Any], int]) -> None:
-        handle = self._enter()
-        try:
-            status = function(handle)
-        finally:
-            self._leave()
-        if status != OK:
-            raise self._api.error(status)
-
-    def _call_reporting(self, function: Callable[[Any, Any], int], progress: Progress,
-                        description: str, unit: str) -> None:
-        """``function(handle, progress pointer)`` with a :class:`Reporter` for
-        ``progress``; raises the callback's exception when it cancelled the call."""
-        reporter = Reporter(progress, description, unit)
-        handle = self._enter()
-        try:
-            status = function(handle, reporter.pointer)
-        finally:
-            self._leave()
-        reporter.finish(self._api, status)
 
     def flush(self) -> None:
         """Writes the hot tier to a run file and waits until it is durable."""
@@ -790,56 +1035,6 @@ class Database(MutableMapping[int, bytes]):
             handle, target, flags, reporting, ctypes.byref(sequence)), progress, "checkpoint", "B")
         return sequence.value
 
-    # -- ranges ------------------------------------------------------------------
-
-    def delete_range(self, lo: Optional[int] = None, hi: Optional[int] = None) -> None:
-        """Deletes every key in ``[lo, hi)`` (None: unbounded; ``hi=None`` includes
-        the largest int64) atomically, with one range tombstone: O(1) whatever the
-        range holds. ``lo == hi`` deletes nothing.
-
-        Raises:
-            InvalidArgumentError: ``lo > hi``.
-            TypeError / OutOfRangeError: a bound that is not an int64.
-            ReadOnlyError, OmenIOError: as :meth:`put`.
-        """
-        low, high, through_max = _range(lo, hi)
-        if through_max:
-            with self.write_batch() as batch:  # the tombstone and INT64_MAX's delete, atomically
-                batch.delete_range(lo, hi)
-            return
-        self._call(lambda handle: self._api.delete_range(handle, low, high))
-
-    def count(self, lo: Optional[int] = None, hi: Optional[int] = None) -> int:
-        """The exact number of keys in ``[lo, hi)`` now (None: unbounded): each key
-        once whatever its overwrites, deleted keys excluded. Learned-model lookups
-        when the data is one run file; otherwise a merge over the keys only.
-
-        Raises:
-            InvalidArgumentError: ``lo > hi``.
-            TypeError / OutOfRangeError: a bound that is not an int64.
-        """
-        low, high, through_max = _range(lo, hi)
-        if through_max:  # INT64_MAX lies in no C range: count it at the same snapshot
-            return self._at_snapshot(lambda snapshot: _snapshot_count(self._api, snapshot, low, high, True))
-        result = ctypes.c_uint64()
-        self._call(lambda handle: self._api.count(handle, low, high, ctypes.byref(result)))
-        return result.value
-
-    def stats(self) -> DatabaseStats:
-        """A :class:`DatabaseStats` of the current state."""
-        raw = DbStatsStruct()
-        raw.struct_size = ctypes.sizeof(DbStatsStruct)
-        self._call(lambda handle: self._api.get_stats(handle, ctypes.byref(raw)))
-        return DatabaseStats(**{field[0]: getattr(raw, field[0]) for field in DbStatsStruct._fields_
-                                if field[0] != "struct_size"})
-
-    @property
-    def approximate_count(self) -> int:
-        """Keys over all tiers, from the statistics (constant time; an upper bound:
-        a key present in several tiers, or deleted, may be counted more than once)."""
-        return self.stats().approximate_count
-
-
 _MISSING = object()
 _PAIRS, _KEYS, _VALUES = 0, 1, 2
 _MULTI_GET_BYTES = 1 << 16  # value bytes per copy multi-get call (grown for larger values)
@@ -884,15 +1079,16 @@ def _range(lo: Optional[int], hi: Optional[int]) -> Tuple[int, int, bool]:
     return low, high, False
 
 
-def _snapshot_count(api: "_ffi.Api", snapshot: Any, lo: int, hi: int, through_max: bool) -> int:
-    """omendb_snapshot_count over ``[lo, hi)``, plus INT64_MAX when ``through_max``."""
+def _snapshot_count(api: "_ffi.Api", functions: "_Functions", snapshot: Any, lo: int, hi: int,
+                    through_max: bool) -> int:
+    """omendb_snapshot_count (or its table form) over ``[lo, hi)``, plus INT64_MAX when ``through_max``."""
     result = ctypes.c_uint64()
-    api.check(api.snapshot_count(snapshot, lo, hi, ctypes.byref(result)))
+    api.check(functions.snapshot_count(snapshot, lo, hi, ctypes.byref(result)))
     count = result.value
     if through_max:
         pointer = ctypes.c_void_p()
         length = ctypes.c_size_t()
-        status = api.snapshot_get(snapshot, _INT64_MAX, ctypes.byref(pointer), ctypes.byref(length))
+        status = functions.snapshot_get(snapshot, _INT64_MAX, ctypes.byref(pointer), ctypes.byref(length))
         if status == OK:
             count += 1
         elif status != NOT_FOUND:
@@ -955,7 +1151,7 @@ def _key_array(keys: Any) -> "np.ndarray[Any, np.dtype[np.int64]]":
     return array
 
 
-def _multi_get_copy(ffi: _ffi.Api, snapshot: Any, keys: Any) -> Tuple["np.ndarray[Any, Any]", "np.ndarray[Any, Any]",
+def _multi_get_copy(ffi: _ffi.Api, functions: "_Functions", snapshot: Any, keys: Any) -> Tuple["np.ndarray[Any, Any]", "np.ndarray[Any, Any]",
                                                                        "np.ndarray[Any, Any]"]:
     """``(keys, lengths, values)`` of one omendb_snapshot_multi_get_copy pass (as
     many calls as the buffer needs): ``lengths[i]`` is SIZE_MAX for an absent key,
@@ -970,7 +1166,7 @@ def _multi_get_copy(ffi: _ffi.Api, snapshot: Any, keys: Any) -> Tuple["np.ndarra
         string_at = ctypes.string_at
         blob = b"".join([string_at(p, n) for p, n in zip(pointers.tolist(), lengths.tolist()) if p])
         return array, lengths, np.frombuffer(blob, dtype=np.uint8)
-    call = ffi.fast_snapshot_multi_get_copy
+    call = functions.snapshot_multi_get_copy
     handle = _address(snapshot)
     out = np.empty(max(_MULTI_GET_BYTES, count * 128), dtype=np.uint8)
     done = ctypes.c_size_t()
@@ -997,16 +1193,16 @@ def _multi_get_copy(ffi: _ffi.Api, snapshot: Any, keys: Any) -> Tuple["np.ndarra
     return array, lengths, out[:used]
 
 
-def _multi_get_arrays(ffi: _ffi.Api, snapshot: Any, keys: Any) -> ValueArrays:
-    array, lengths, values = _multi_get_copy(ffi, snapshot, keys)
+def _multi_get_arrays(ffi: _ffi.Api, functions: "_Functions", snapshot: Any, keys: Any) -> ValueArrays:
+    array, lengths, values = _multi_get_copy(ffi, functions, snapshot, keys)
     found = lengths != _SIZE_MAX
     offsets = np.zeros(array.shape[0] + 1, dtype=np.int64)
     np.cumsum(np.where(found, lengths, 0).astype(np.int64), out=offsets[1:])
     return ValueArrays(array, values, offsets, found)
 
 
-def _multi_get_list(ffi: _ffi.Api, snapshot: Any, keys: Any) -> List[Optional[bytes]]:
-    _, lengths, values = _multi_get_copy(ffi, snapshot, keys)
+def _multi_get_list(ffi: _ffi.Api, functions: "_Functions", snapshot: Any, keys: Any) -> List[Optional[bytes]]:
+    _, lengths, values = _multi_get_copy(ffi, functions, snapshot, keys)
     found = lengths != _SIZE_MAX
     return _split(values.tobytes(), np.where(found, lengths, 0) if not found.all() else lengths, found)
 
@@ -1045,9 +1241,10 @@ def _span_type(size: int) -> Any:
     return span
 
 
-def _new_iterator(ffi: _ffi.Api, db: Any, snapshot: Any) -> Any:
+def _new_iterator(ffi: _ffi.Api, create: Callable[..., int], owner: Any, snapshot: Any) -> Any:
+    """A C iterator made by ``create`` (omendb_iterator_create or omendb_table_iterator_create)."""
     iterator = IteratorHandle()
-    ffi.check(ffi.iterator_create(db, snapshot, ctypes.byref(iterator)))
+    ffi.check(create(owner, snapshot, ctypes.byref(iterator)))
     return iterator
 
 
@@ -1303,12 +1500,64 @@ def _walk_single(ffi: _ffi.Api, iterator: Any, lo: Optional[int], reverse: bool,
             raise ffi.error(status)
 
 
-class WriteBatch:
+class _BatchWriter:
+    """The writes of a :class:`WriteBatch`, shared by the batch (its default-table
+    writes) and its table views (:meth:`WriteBatch.table`): they differ only in the
+    C functions (``omendb_batch_put`` or ``omendb_batch_table_put`` with the table
+    bound, ...)."""
+
+    _batch: "WriteBatch"
+    _put: Callable[..., int]
+    _delete: Callable[..., int]
+    _delete_range: Callable[..., int]
+
+    def _target(self) -> Any:
+        """The batch's C handle (ClosedError once closed)."""
+        return self._batch._require_open()
+
+    def put(self, key: int, value: BytesLike) -> None:
+        """Adds a put (``value`` is copied now). TypeError / OutOfRangeError as :meth:`Database.put`."""
+        key = _key(key)
+        pointer, length, keep = _value(value)
+        batch = self._batch
+        batch._api.check(self._put(self._target(), key, pointer, length))
+        del keep
+        batch._count += 1
+
+    __setitem__ = put
+
+    def delete(self, key: int) -> None:
+        """Adds a delete."""
+        key = _key(key)
+        batch = self._batch
+        batch._api.check(self._delete(self._target(), key))
+        batch._count += 1
+
+    __delitem__ = delete
+
+    def delete_range(self, lo: Optional[int] = None, hi: Optional[int] = None) -> None:
+        """Adds a delete of every key in ``[lo, hi)`` (None: unbounded; ``hi=None``
+        includes the largest int64): the batch's earlier puts in the range are
+        deleted, its later operations stand. InvalidArgumentError when ``lo > hi``."""
+        low, high, through_max = _range(lo, hi)
+        batch = self._batch
+        handle = self._target()
+        batch._api.check(self._delete_range(handle, low, high))
+        batch._count += 1
+        if through_max:
+            batch._api.check(self._delete(handle, _INT64_MAX))
+            batch._count += 1
+
+
+class WriteBatch(_BatchWriter):
     """Puts and deletes applied atomically by :meth:`commit` (all or nothing).
 
     As a context manager: commits on leaving the block normally, discards the
     operations when the block raises. The batch keeps working after a commit (it
     is emptied). A later operation on the same key in the batch wins.
+    ``batch.put(k, v)`` and the other writes go to the default table;
+    ``batch.table(t)`` is a view whose writes go to table ``t``, in the same
+    atomic batch (one batch may span any tables of its database).
     Not thread-safe: one thread at a time.
     """
 
@@ -1320,41 +1569,27 @@ class WriteBatch:
         self._handle = handle
         self._count = 0
         self._finalizer = weakref.finalize(self, self._api.batch_free, handle)
+        self._batch = self
+        self._put = self._api.batch_put
+        self._delete = self._api.batch_delete
+        self._delete_range = self._api.batch_delete_range
 
     def _require_open(self) -> Any:
         if not self._finalizer.alive:
             raise ClosedError("this WriteBatch is closed")
         return self._handle
 
-    def put(self, key: int, value: BytesLike) -> None:
-        """Adds a put (``value`` is copied now). TypeError / OutOfRangeError as :meth:`Database.put`."""
-        key = _key(key)
-        pointer, length, keep = _value(value)
-        self._api.check(self._api.batch_put(self._require_open(), key, pointer, length))
-        del keep
-        self._count += 1
+    def table(self, table: "Table") -> "WriteBatchTable":
+        """A view of this batch whose ``put`` / ``delete`` / ``delete_range`` (and
+        ``view[k] = v``, ``del view[k]``) add operations on ``table``, a
+        :class:`Table` of this batch's database.
 
-    __setitem__ = put
-
-    def delete(self, key: int) -> None:
-        """Adds a delete."""
-        key = _key(key)
-        self._api.check(self._api.batch_delete(self._require_open(), key))
-        self._count += 1
-
-    __delitem__ = delete
-
-    def delete_range(self, lo: Optional[int] = None, hi: Optional[int] = None) -> None:
-        """Adds a delete of every key in ``[lo, hi)`` (None: unbounded; ``hi=None``
-        includes the largest int64): the batch's earlier puts in the range are
-        deleted, its later operations stand. InvalidArgumentError when ``lo > hi``."""
-        low, high, through_max = _range(lo, hi)
-        handle = self._require_open()
-        self._api.check(self._api.batch_delete_range(handle, low, high))
-        self._count += 1
-        if through_max:
-            self._api.check(self._api.batch_delete(handle, _INT64_MAX))
-            self._count += 1
+        Raises:
+            TypeError: ``table`` is not a Table.
+            MisuseError: ``table`` belongs to another database.
+            ClosedError: the table was dropped.
+        """
+        return WriteBatchTable(self, table)
 
     def clear(self) -> None:
         """Removes every operation."""
@@ -1545,7 +1780,7 @@ class Snapshot:
         """The exact number of keys in ``[lo, hi)`` at this snapshot (None:
         unbounded), as :meth:`Database.count`."""
         low, high, through_max = _range(lo, hi)
-        return self._read(lambda handle: _snapshot_count(self._api, handle, low, high, through_max))
+        return self._read(lambda handle: _snapshot_count(self._api, _functions(self._api), handle, low, high, through_max))
 
     def multi_get(self, keys: Union["np.ndarray[Any, Any]", Iterable[int]]) -> List[Optional[memoryview]]:
         """Zero-copy values of ``keys`` (numpy int64 array or sequence of ints):
@@ -1563,11 +1798,11 @@ class Snapshot:
 
     def multi_get_bytes(self, keys: Union["np.ndarray[Any, Any]", Iterable[int]]) -> List[Optional[bytes]]:
         """As :meth:`multi_get`, but copies: bytes, None where absent."""
-        return self._read(lambda handle: _multi_get_list(self._api, handle, keys))
+        return self._read(lambda handle: _multi_get_list(self._api, _functions(self._api), handle, keys))
 
     def multi_get_arrays(self, keys: Union["np.ndarray[Any, Any]", Iterable[int]]) -> "ValueArrays":
         """As :meth:`Database.multi_get_arrays`, at this snapshot (copies)."""
-        return self._read(lambda handle: _multi_get_arrays(self._api, handle, keys))
+        return self._read(lambda handle: _multi_get_arrays(self._api, _functions(self._api), handle, keys))
 
     def items(self, lo: Optional[int] = None, hi: Optional[int] = None,
               reverse: bool = False) -> Iterator[Tuple[int, bytes]]:
@@ -1591,7 +1826,7 @@ class Snapshot:
         hi = None if hi is None else _ffi.int64(hi, "hi")
         with self._core.lock:
             # The C iterator holds its own reference to the snapshot; db may be NULL then.
-            iterator = _new_iterator(self._api, None, self._handle())
+            iterator = _new_iterator(self._api, self._api.iterator_create, None, self._handle())
         return _generate(self._api, iterator, lo, hi, bool(reverse), mode)
 
     @property
@@ -1643,6 +1878,132 @@ class Snapshot:
         except BufferError:
             self._closed = True
             self._finalizer()  # frees once the last value is gone
+
+
+def _table_name(name: object) -> bytes:
+    """A table name as the C API takes it (UTF-8): TypeError for non-str names,
+    InvalidArgumentError for empty ones, ones above 255 bytes and ones with NUL."""
+    if not isinstance(name, str):
+        raise TypeError(f"a table name must be a str, not {type(name).__name__}")
+    try:
+        encoded = name.encode("utf-8")
+    except UnicodeEncodeError:
+        raise InvalidArgumentError(f"table name {name!r} is not valid UTF-8 (it holds a lone surrogate)") from None
+    if not encoded:
+        raise InvalidArgumentError("a table name must not be empty")
+    if len(encoded) > _TABLE_NAME_MAX:
+        raise InvalidArgumentError(f"table name is {len(encoded)} bytes in UTF-8, above the limit of {_TABLE_NAME_MAX}")
+    if b"\0" in encoded:
+        raise InvalidArgumentError("a table name must not contain a NUL character")
+    return encoded
+
+
+_TABLE_NAME_MAX = 255
+
+
+class Table(_Keyspace):
+    """A named table of a :class:`Database` (make one with :meth:`Database.table`):
+    its own int64 keyspace, with exactly the mapping interface of the database
+    (``t[k]``, ``t[k] = v``, ``del t[k]``, ``get``, ``put``, ``delete``,
+    ``delete_range``, ``count``, ``items`` / ``keys`` / ``values``, ``multi_get``,
+    ``bulk_load``, ``stats``, ...: the same code, on the table's C functions).
+
+    Writes to several tables are atomic together through one batch
+    (``batch.table(t)``) or one transaction (``txn.table(t)``). A table lives as
+    long as its database: after :meth:`Database.close` or
+    :meth:`Database.drop_table` every call raises ClosedError. Thread-safe like
+    its database. Equality and hashing are by identity.
+
+    Attributes:
+        name: the table's name.
+        database: the :class:`Database` it belongs to.
+    """
+
+    def __init__(self, database: Database, name: str, handle: Any) -> None:
+        self._database = database
+        self._api = database._api
+        self.name = name
+        self._handle = handle
+        # _closed (checked by the hot paths) is set by Database.close() and
+        # drop_table(); _dropped says which of the two it was.
+        self._closed = False
+        self._dropped = False
+        self._f = _table_functions(self._api, handle)
+        # The hot paths share the database's in-flight registry and read buffers,
+        # so that Database.close() waits for calls on its tables too.
+        self._inflight = database._inflight
+        self._buffers = database._buffers
+        self._address = _address(handle)
+        self._c_get = self._api.fast_table_get
+        self._c_put = self._api.fast_table_put
+        self._c_delete = self._api.fast_table_delete
+
+    @property
+    def database(self) -> Database:
+        """The database this table belongs to."""
+        return self._database
+
+    @property
+    def closed(self) -> bool:
+        """True once the table was dropped or its database closed."""
+        return self._closed
+
+    def __repr__(self) -> str:
+        state = "dropped" if self._dropped else ("closed" if self._database._closed else "open")
+        return f"<omendb.Table {self.name!r} of {self._database.path!r} {state}>"
+
+    def _closed_error(self) -> ClosedError:
+        if self._dropped:
+            return ClosedError(f"table {self.name!r} was dropped")
+        return self._database._closed_error()
+
+    def _enter(self) -> Any:
+        """Registers a call in flight on the database and returns the table's C
+        handle (ClosedError once dropped or closed)."""
+        self._database._enter()
+        if self._dropped:
+            self._database._leave()
+            raise self._closed_error()
+        return self._handle
+
+    def _leave(self) -> None:
+        self._database._leave()
+
+    def _new_buffer(self) -> "_ReadBuffer":
+        return self._database._new_buffer()
+
+    def _finish_close(self) -> None:
+        # Closed as a table may mean dropped: only a closed database has a close to finish.
+        if self._database._closed:
+            self._database._finish_close()
+
+    def _in_batch(self, batch: "WriteBatch") -> "_BatchWriter":
+        return batch.table(self)
+
+
+class WriteBatchTable(_BatchWriter):
+    """A view of a :class:`WriteBatch` adding operations on one :class:`Table`
+    (:meth:`WriteBatch.table`); committing the batch applies them with the rest."""
+
+    def __init__(self, batch: WriteBatch, table: Table) -> None:
+        if not isinstance(table, Table):
+            raise TypeError(f"table must be an omendb.Table, not {type(table).__name__}")
+        if table._database is not batch._database:
+            raise MisuseError(f"table {table.name!r} belongs to another database than this batch")
+        if table._dropped:
+            raise table._closed_error()
+        api = batch._api
+        handle = table._handle
+        self._batch = batch
+        self.table = table
+        self._put = lambda target, key, value, length: api.batch_table_put(target, handle, key, value, length)
+        self._delete = lambda target, key: api.batch_table_delete(target, handle, key)
+        self._delete_range = lambda target, lo, hi: api.batch_table_delete_range(target, handle, lo, hi)
+
+    def _target(self) -> Any:
+        if self.table._dropped:
+            raise self.table._closed_error()
+        return self._batch._require_open()
 
 
 def open(path: Union[str, "os.PathLike[str]"], *, create_if_missing: bool = True,  # noqa: A001 (as sqlite3.connect)

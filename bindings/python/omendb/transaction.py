@@ -47,7 +47,7 @@ from ._ffi import BUFFER_TOO_SMALL, ISOLATION_LEVELS, IteratorHandle, TxnHandle,
 from .errors import ConflictError, InvalidArgumentError, MisuseError, NOT_FOUND, NotFoundError, OK, UnsupportedError
 
 if TYPE_CHECKING:
-    from .database import BytesLike, Database
+    from .database import BytesLike, Database, Table
 
 __all__ = ["Transaction", "isolation_code"]
 
@@ -116,89 +116,28 @@ class _TxnCore:
             self.registry.pop(id(self), None)
 
 
-class Transaction:
-    """A transaction of a :class:`~omendb.Database` (make one with
-    :meth:`Database.transaction <omendb.Database.transaction>`).
+class _TxnKeyspace:
+    """The reads and writes of a transaction, shared by :class:`Transaction` (its
+    default table) and its table views (:class:`TransactionTable`, from
+    :meth:`Transaction.table`): they differ only in the C functions
+    (``omendb_txn_get`` or ``omendb_txn_table_get`` with the table bound, ...)."""
 
-    Reads see the transaction's own writes; its writes are private until
-    :meth:`commit`, which applies them as one atomic, durable log record. As a
-    context manager it commits on leaving the block normally and rolls back when
-    the block raises (the exception propagates); leaving the block after the
-    transaction already ended (an explicit ``commit()`` or ``rollback()`` inside
-    it) does nothing more.
-
-    Not thread-safe: one thread at a time. Errors of every method after the
-    transaction ended: :class:`~omendb.errors.MisuseError` (``rollback()``
-    excepted); after its database was closed: :class:`~omendb.errors.ClosedError`.
-    """
-
-    def __init__(self, database: "Database", isolation: str = "serializable", read_only: bool = False) -> None:
-        code = isolation_code(isolation)
-        if not isinstance(read_only, bool):
-            raise TypeError(f"read_only must be a bool, not {type(read_only).__name__}")
-        ffi = database._api
-        if not ffi.has("txn_begin"):
-            raise UnsupportedError(f"the loaded library {ffi.path} has no transactions (an older build?)")
-        options = None  # NULL: the library's defaults, serializable and read-write
-        if code != _SERIALIZABLE or read_only:
-            options = TxnOptionsHandle()
-            ffi.check(ffi.txn_options_create(ctypes.byref(options)))
-        try:
-            if options is not None:
-                ffi.check(ffi.txn_options_set_isolation(options, code))
-                ffi.check(ffi.txn_options_set_read_only(options, 1 if read_only else 0))
-            handle = TxnHandle()
-            db = database._enter()
-            try:
-                ffi.check(ffi.txn_begin(db, options, ctypes.byref(handle)))
-                core = _TxnCore(ffi, handle, database)
-                self._finalizer = weakref.finalize(self, core.end)
-                # Registered while still in flight: the database's close ends it first.
-                database._transactions[id(core)] = self._finalizer
-            finally:
-                database._leave()
-        finally:
-            if options is not None:
-                ffi.txn_options_free(options)
-        self._database = database
-        self._api = ffi
-        self._core = core
-        self._isolation = _NAMES[code]
-        self._read_only = read_only
-        self._buffer = ctypes.create_string_buffer(_GET_BUFFER_BYTES)
-        self._length = ctypes.c_size_t()
-
-    # -- state -------------------------------------------------------------------
-
-    @property
-    def isolation(self) -> str:
-        """The isolation level's canonical name, e.g. ``"serializable"``."""
-        return self._isolation
-
-    @property
-    def read_only(self) -> bool:
-        """True for a read-only transaction (its writes raise ReadOnlyError)."""
-        return self._read_only
-
-    @property
-    def active(self) -> bool:
-        """False once the transaction ended (commit, rollback, database closed)."""
-        return self._core.handle is not None
-
-    def __repr__(self) -> str:
-        state = "active" if self.active else "ended"
-        kind = " read-only" if self._read_only else ""
-        return f"<omendb.Transaction {self._isolation}{kind} {state}>"
+    # Set by the subclasses.
+    _database: "Database"
+    _api: _ffi.Api
+    _core: _TxnCore
+    _buffer: Any
+    _length: Any
+    _get: Callable[..., int]
+    _put: Callable[..., int]
+    _delete: Callable[..., int]
+    _delete_range: Callable[..., int]
+    _count: Callable[..., int]
+    _iterator_create: Callable[..., int]
 
     def _enter(self) -> Any:
-        """Registers a call in flight on the database and returns the C handle.
-        ClosedError when the database is closed, MisuseError when this ended."""
-        self._database._enter()
-        handle = self._core.handle
-        if handle is None:
-            self._database._leave()
-            raise MisuseError(f"this transaction has ended ({self._core.ended})")
-        return handle
+        raise NotImplementedError
+
 
     # -- reads -------------------------------------------------------------------
 
@@ -222,10 +161,10 @@ class Transaction:
         handle = self._enter()
         try:
             length = self._length
-            status = self._api.txn_get(handle, key, self._buffer, len(self._buffer), ctypes.byref(length))
+            status = self._get(handle, key, self._buffer, len(self._buffer), ctypes.byref(length))
             while status == BUFFER_TOO_SMALL:  # read again into a buffer of the size the value has
                 self._buffer = ctypes.create_string_buffer(length.value)
-                status = self._api.txn_get(handle, key, self._buffer, length.value, ctypes.byref(length))
+                status = self._get(handle, key, self._buffer, length.value, ctypes.byref(length))
         finally:
             self._database._leave()
         if status == OK:
@@ -309,7 +248,7 @@ class Transaction:
 
         handle = self._enter()
         try:
-            ffi.check(ffi.txn_iterator_create(handle, ctypes.byref(iterator)))
+            ffi.check(self._iterator_create(handle, ctypes.byref(iterator)))
             if hi is not None:
                 status = ffi.iterator_set_bounds(iterator, _ffi.INT64_MIN if lo is None else lo, hi)
                 if status != OK:
@@ -341,7 +280,7 @@ class Transaction:
         pointer, length, keep = _dbmodule._value(value)
         handle = self._enter()
         try:
-            status = self._api.txn_put(handle, key, pointer, length)
+            status = self._put(handle, key, pointer, length)
         finally:
             self._database._leave()
         del keep
@@ -355,7 +294,7 @@ class Transaction:
         key = _dbmodule._key(key)
         handle = self._enter()
         try:
-            status = self._api.txn_delete(handle, key)
+            status = self._delete(handle, key)
         finally:
             self._database._leave()
         if status != OK:
@@ -375,9 +314,9 @@ class Transaction:
         low, high, through_max = _dbmodule._range(lo, hi)
         handle = self._enter()
         try:
-            status = self._api.txn_delete_range(handle, low, high)
+            status = self._delete_range(handle, low, high)
             if status == OK and through_max:
-                status = self._api.txn_delete(handle, _dbmodule._INT64_MAX)
+                status = self._delete(handle, _dbmodule._INT64_MAX)
         finally:
             self._database._leave()
         if status != OK:
@@ -391,7 +330,7 @@ class Transaction:
         result = ctypes.c_uint64()
         handle = self._enter()
         try:
-            status = self._api.txn_count(handle, low, high, ctypes.byref(result))
+            status = self._count(handle, low, high, ctypes.byref(result))
         finally:
             self._database._leave()
         if status != OK:
@@ -407,6 +346,97 @@ class Transaction:
         if key not in self:
             raise NotFoundError.for_key(key)
         self.delete(key)
+
+
+class Transaction(_TxnKeyspace):
+    """A transaction of a :class:`~omendb.Database` (make one with
+    :meth:`Database.transaction <omendb.Database.transaction>`).
+
+    Reads see the transaction's own writes; its writes are private until
+    :meth:`commit`, which applies them as one atomic, durable log record. As a
+    context manager it commits on leaving the block normally and rolls back when
+    the block raises (the exception propagates); leaving the block after the
+    transaction already ended (an explicit ``commit()`` or ``rollback()`` inside
+    it) does nothing more.
+
+    Not thread-safe: one thread at a time. Errors of every method after the
+    transaction ended: :class:`~omendb.errors.MisuseError` (``rollback()``
+    excepted); after its database was closed: :class:`~omendb.errors.ClosedError`.
+    """
+
+    def __init__(self, database: "Database", isolation: str = "serializable", read_only: bool = False) -> None:
+        code = isolation_code(isolation)
+        if not isinstance(read_only, bool):
+            raise TypeError(f"read_only must be a bool, not {type(read_only).__name__}")
+        ffi = database._api
+        if not ffi.has("txn_begin"):
+            raise UnsupportedError(f"the loaded library {ffi.path} has no transactions (an older build?)")
+        options = None  # NULL: the library's defaults, serializable and read-write
+        if code != _SERIALIZABLE or read_only:
+            options = TxnOptionsHandle()
+            ffi.check(ffi.txn_options_create(ctypes.byref(options)))
+        try:
+            if options is not None:
+                ffi.check(ffi.txn_options_set_isolation(options, code))
+                ffi.check(ffi.txn_options_set_read_only(options, 1 if read_only else 0))
+            handle = TxnHandle()
+            db = database._enter()
+            try:
+                ffi.check(ffi.txn_begin(db, options, ctypes.byref(handle)))
+                core = _TxnCore(ffi, handle, database)
+                self._finalizer = weakref.finalize(self, core.end)
+                # Registered while still in flight: the database's close ends it first.
+                database._transactions[id(core)] = self._finalizer
+            finally:
+                database._leave()
+        finally:
+            if options is not None:
+                ffi.txn_options_free(options)
+        self._database = database
+        self._api = ffi
+        self._core = core
+        self._isolation = _NAMES[code]
+        self._read_only = read_only
+        self._buffer = ctypes.create_string_buffer(_GET_BUFFER_BYTES)
+        self._length = ctypes.c_size_t()
+        self._get = ffi.txn_get
+        self._put = ffi.txn_put
+        self._delete = ffi.txn_delete
+        self._delete_range = ffi.txn_delete_range
+        self._count = ffi.txn_count
+        self._iterator_create = ffi.txn_iterator_create
+
+    # -- state -------------------------------------------------------------------
+
+    @property
+    def isolation(self) -> str:
+        """The isolation level's canonical name, e.g. ``"serializable"``."""
+        return self._isolation
+
+    @property
+    def read_only(self) -> bool:
+        """True for a read-only transaction (its writes raise ReadOnlyError)."""
+        return self._read_only
+
+    @property
+    def active(self) -> bool:
+        """False once the transaction ended (commit, rollback, database closed)."""
+        return self._core.handle is not None
+
+    def __repr__(self) -> str:
+        state = "active" if self.active else "ended"
+        kind = " read-only" if self._read_only else ""
+        return f"<omendb.Transaction {self._isolation}{kind} {state}>"
+
+    def _enter(self) -> Any:
+        """Registers a call in flight on the database and returns the C handle.
+        ClosedError when the database is closed, MisuseError when this ended."""
+        self._database._enter()
+        handle = self._core.handle
+        if handle is None:
+            self._database._leave()
+            raise MisuseError(f"this transaction has ended ({self._core.ended})")
+        return handle
 
     # -- ending ------------------------------------------------------------------
 
@@ -455,6 +485,65 @@ class Transaction:
                 self.commit()
         else:
             self.rollback()
+
+
+    def table(self, table: "Table") -> "TransactionTable":
+        """A view of this transaction on ``table`` (a :class:`~omendb.Table` of the
+        same database): its ``get`` / ``put`` / ``delete`` / ``delete_range`` /
+        ``count`` / ``items`` ... read and write that table inside this
+        transaction, with the same isolation; the commit writes every table
+        atomically, validated per (table, key). The view has no commit or
+        rollback: end the transaction itself.
+
+        Raises:
+            TypeError: ``table`` is not a Table.
+            MisuseError: ``table`` belongs to another database.
+            ClosedError: the table was dropped.
+        """
+        return TransactionTable(self, table)
+
+
+
+class TransactionTable(_TxnKeyspace):
+    """A view of a :class:`Transaction` on one :class:`~omendb.Table`
+    (:meth:`Transaction.table`): the transaction's reads and writes, on the table.
+    Ends with its transaction (later calls raise MisuseError); one thread at a
+    time, as the transaction."""
+
+    def __init__(self, transaction: Transaction, table: "Table") -> None:
+        if not isinstance(table, _dbmodule.Table):
+            raise TypeError(f"table must be an omendb.Table, not {type(table).__name__}")
+        if table._database is not transaction._database:
+            raise MisuseError(f"table {table.name!r} belongs to another database than this transaction")
+        if table._dropped:
+            raise table._closed_error()
+        ffi = transaction._api
+        handle = table._handle
+        self.transaction = transaction
+        self.table = table
+        self._database = transaction._database
+        self._api = ffi
+        self._core = transaction._core
+        self._buffer = ctypes.create_string_buffer(_GET_BUFFER_BYTES)
+        self._length = ctypes.c_size_t()
+        self._get = lambda txn, *rest: ffi.txn_table_get(txn, handle, *rest)
+        self._put = lambda txn, *rest: ffi.txn_table_put(txn, handle, *rest)
+        self._delete = lambda txn, *rest: ffi.txn_table_delete(txn, handle, *rest)
+        self._delete_range = lambda txn, *rest: ffi.txn_table_delete_range(txn, handle, *rest)
+        self._count = lambda txn, *rest: ffi.txn_table_count(txn, handle, *rest)
+        self._iterator_create = lambda txn, iterator: ffi.txn_table_iterator_create(txn, handle, iterator)
+
+    def __repr__(self) -> str:
+        return f"<omendb.TransactionTable {self.table.name!r} of {self.transaction!r}>"
+
+    def _enter(self) -> Any:
+        """The transaction's C handle, as :meth:`Transaction._enter`; ClosedError
+        once the table was dropped."""
+        handle = self.transaction._enter()
+        if self.table._dropped:
+            self._database._leave()
+            raise self.table._closed_error()
+        return handle
 
 
 def _free_iterator(core: _TxnCore, ffi: _ffi.Api, iterator: Any) -> None:

@@ -47,5 +47,16 @@ def usage(path: str) -> None:
     omendb.open(path, cache_size=1)  # type: ignore[call-arg]
     db.get("1")  # type: ignore[call-overload]
     db[1] = "text"  # type: ignore[arg-type]
+    table: omendb.Table = db.table("users", create=True)
+    table_mapping: MutableMapping[int, bytes] = table
+    table_value: Optional[bytes] = table.get(1)
+    names: List[str] = db.tables()
+    with db.write_batch() as batch:
+        batch.table(table)[1] = b"one"
+    with db.transaction() as txn:
+        in_txn: omendb.TransactionTable = txn.table(table)
+        table_read: Optional[bytes] = in_txn.get(1)
+    db.drop_table("users")
+    db.table(1)  # type: ignore[arg-type]
     del (mapping, maybe, value, either, item, popped, keys, pairs, many, arrays, offsets, scanned, view, views,
-         read, counted, sequence)
+         read, counted, sequence, table_mapping, table_value, names, in_txn, table_read)

@@ -1,6 +1,6 @@
 import ArgumentParser
 
-/// The database directory every subcommand takes (where a table option will go too).
+/// The database directory every subcommand takes.
 struct DatabaseArgument: ParsableArguments {
     @Argument(help: "The database directory.")
     var directory: String

@@ -1,13 +1,15 @@
 import ArgumentParser
 import OmenDB
 
-/// `omendb dump DIR`: every entry (or those in [--lo, --hi]) in key order, as a dump
-/// stream (`DumpFormat`), from one snapshot of a read-only open.
+/// `omendb dump DIR [--table T]`: every entry of the default table or table T (or those
+/// in [--lo, --hi]) in key order, as a dump stream (`DumpFormat`), from one snapshot of a
+/// read-only open.
 struct Dump: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Write the database's entries, in key order, as a text or binary dump.")
 
     @OptionGroup var database: DatabaseArgument
+    @OptionGroup var tableOption: TableOption
 
     @Option(name: .shortAndLong, help: "Write to this file (created or truncated, fsynced) instead of standard output.")
     var output: String?
@@ -27,9 +29,10 @@ struct Dump: ParsableCommand {
 
     func run() throws {
         let db = try openDatabase(database.directory, .readOnly)
-        let estimate = UInt64(db.statistics.approximateCount)
+        let table = try tableOption.resolve(in: db, directory: database.directory, create: false)
+        let estimate = UInt64(db.statistics(table: table).approximateCount)
         let writer = try DumpWriter(try OutputStream(path: output), format: format)
-        let iterator = db.makeIterator()
+        let iterator = db.makeIterator(table: table)
         iterator.setBounds(lower: lo, upper: hi == .max ? nil : hi + 1)
         do {
             let display = TerminalProgress.display("dump", unit: "keys (estimated total)")

@@ -2,9 +2,9 @@ import ArgumentParser
 import Glibc
 import OmenDB
 
-/// `omendb`: inspect, dump, load, verify and compact an OmenDB database (docs/cli.md).
-/// Each subcommand is one file; a later `--table T` option or `sql` subcommand slots in
-/// beside them.
+/// `omendb`: inspect, dump, load, verify and compact an OmenDB database, and run SQL on
+/// it (docs/cli.md).
+/// Each subcommand is one file; `--table T` (dump, load, stat) is `TableOption`.
 @main
 struct OmenDBTool: ParsableCommand {
     static let configuration = CommandConfiguration(

@@ -82,30 +82,25 @@ public final class TableStore: @unchecked Sendable {
         table.database.statistics.approximateCount
     }
 
-    /// The number of keys of `table` in `range` now (exact; O(model) for a table in one run).
-    func count(_ table: StoreTable, in range: ClosedRange<Int64>) throws(OmenError) -> Int {
-        try table.database.count(in: range)
-    }
-
-    func beginTransaction(isolation: IsolationLevel) -> StoreTransaction {
-        StoreTransaction(isolation: isolation)
+    func beginTransaction(isolation: IsolationLevel, readOnly: Bool) throws(OmenError) -> StoreTransaction {
+        StoreTransaction(options: TransactionOptions(isolation: isolation, readOnly: readOnly))
     }
 }
 
 /// One SQL transaction's reads and writes, over any number of tables.
 final class StoreTransaction {
-    private let isolation: IsolationLevel
+    private let options: TransactionOptions
     private var transactions: [ObjectIdentifier: Transaction] = [:]
     private var order: [Transaction] = []
 
-    fileprivate init(isolation: IsolationLevel) {
-        self.isolation = isolation
+    fileprivate init(options: TransactionOptions) {
+        self.options = options
     }
 
     @inline(__always)
     private func transaction(_ table: StoreTable) throws(OmenError) -> Transaction {
         if let transaction = transactions[ObjectIdentifier(table)] { return transaction }
-        let transaction = try table.database.beginTransaction(TransactionOptions(isolation: isolation))
+        let transaction = try table.database.beginTransaction(options)
         transactions[ObjectIdentifier(table)] = transaction
         order.append(transaction)
         return transaction
@@ -115,10 +110,6 @@ final class StoreTransaction {
     @inline(__always)
     func value(_ key: Int64, table: StoreTable) throws(OmenError) -> UnsafeRawBufferPointer? {
         try transaction(table).value(key)
-    }
-
-    func exists(_ key: Int64, table: StoreTable) throws(OmenError) -> Bool {
-        try transaction(table).withValue(key) { $0 != nil }
     }
 
     func put(_ key: Int64, _ value: UnsafeRawBufferPointer, table: StoreTable) throws(OmenError) {

@@ -228,6 +228,12 @@ static void test_transactions(void) {
     run(conn, "ROLLBACK");
     CHECK(strcmp(text(conn, "SELECT v FROM a WHERE id = 2", buffer, sizeof buffer), "first") == 0, "first committer won: %s", buffer);
 
+    /* Conflicts are per (table, key): the same key in another table is no conflict. */
+    CHECK_SQL(conn, "BEGIN; UPDATE a SET v = 'a-side' WHERE id = 1");
+    CHECK_SQL(other, "INSERT OR REPLACE INTO b VALUES (1, 'b-side')");
+    CHECK_SQL(conn, "COMMIT");
+    CHECK(strcmp(text(other, "SELECT v FROM a WHERE id = 1", buffer, sizeof buffer), "a-side") == 0, "committed: %s", buffer);
+
     check_section("isolation levels");
     CHECK(strcmp(text(conn, "SELECT omendb_isolation()", buffer, sizeof buffer), "serializable") == 0, "default %s", buffer);
     CHECK(strcmp(text(conn, "SELECT omendb_isolation('read committed')", buffer, sizeof buffer), "read committed") == 0, "set");

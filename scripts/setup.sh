@@ -3,7 +3,8 @@
 # second run changes nothing and touches no network.
 #
 #   Debian packages: cmake ninja-build pkg-config make gcc g++ binutils
-#                    python3-dev libffi-dev
+#                    python3-dev libffi-dev, libsqlite3-dev (libomendb_sql.so links
+#                    it) and sqlite3 (the shell, for the loadable-extension tests)
 #   Python:          a virtual environment at $OMENDB_VENV (default: .venv) with
 #                    numpy, pytest, matplotlib (omendb.plot_index's tests), tqdm
 #                    (progress bars of long calls),
@@ -20,7 +21,7 @@ set -euo pipefail
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 VENV=${OMENDB_VENV:-$ROOT/.venv}
 # gcc brings its sanitizer runtimes (libasan, libubsan, libtsan) as dependencies.
-APT_PACKAGES=(cmake ninja-build pkg-config make gcc g++ binutils python3-dev libffi-dev)
+APT_PACKAGES=(cmake ninja-build pkg-config make gcc g++ binutils python3-dev libffi-dev libsqlite3-dev sqlite3)
 PYTHON_PACKAGES=(numpy pytest matplotlib tqdm atheris "mypy==2.4.1" auditwheel)
 
 say() { printf 'setup: %s\n' "$*"; }

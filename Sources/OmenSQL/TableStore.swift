@@ -1,0 +1,113 @@
+import OmenDB
+import Synchronization
+
+// Every engine call of OmenSQL is in this file.
+
+/// One keyspace: a SQL table's rows, or the catalog (an OmenDB named table).
+final class StoreTable {
+    let name: String
+    fileprivate let table: Table
+
+    fileprivate init(name: String, table: Table) {
+        self.name = name
+        self.table = table
+    }
+}
+
+/// The named tables of one OmenDB database, shared by every SQL connection using it.
+public final class TableStore: @unchecked Sendable {
+    public let database: Database
+    /// Open handles by name (a handle stays valid until its table is dropped).
+    private let tables = Mutex<[String: StoreTable]>([:])
+    /// Serializes catalog changes (CREATE and DROP of SQL tables).
+    let catalogLock = Mutex<Void>(())
+
+    public init(database: Database) {
+        self.database = database
+    }
+
+    /// The named table `name`; created (durably) when missing and `create`, else `.notFound`.
+    func table(_ name: String, create: Bool) throws(OmenError) -> StoreTable {
+        if let table = tables.withLock({ $0[name] }) { return table }
+        let table = StoreTable(name: name, table: try database.openTable(name, create: create))
+        tables.withLock { $0[name] = table }
+        return table
+    }
+
+    /// Drops the named table `name` with all its rows (durably).
+    func dropTable(_ name: String) throws(OmenError) {
+        tables.withLock { $0[name] = nil }
+        try database.dropTable(name)
+    }
+
+    /// Every (key, value) of `table`, newest state (the catalog is small).
+    func entries(_ table: StoreTable) throws(OmenError) -> [(Int64, [UInt8])] {
+        let iterator = database.makeIterator(table: table.table)
+        var result: [(Int64, [UInt8])] = []
+        try iterator.seekFirst()
+        while iterator.isValid {
+            result.append((iterator.key, Array(iterator.value)))
+            try iterator.next()
+        }
+        return result
+    }
+
+    func put(_ key: Int64, _ value: [UInt8], table: StoreTable) throws(OmenError) {
+        try database.put(key, value, table: table.table)
+    }
+
+    func delete(_ key: Int64, table: StoreTable) throws(OmenError) {
+        try database.delete(key, table: table.table)
+    }
+
+    /// The number of keys in `table`, estimated (for the planner's costs).
+    func approximateCount(_ table: StoreTable) -> Int {
+        database.statistics(table: table.table).approximateCount
+    }
+
+    /// A transaction over any number of tables (atomic, validated per table and key).
+    func beginTransaction(isolation: IsolationLevel, readOnly: Bool) throws(OmenError) -> StoreTransaction {
+        StoreTransaction(try database.beginTransaction(TransactionOptions(isolation: isolation, readOnly: readOnly)))
+    }
+
+    /// Closes the database.
+    func close() throws(OmenError) {
+        try database.close()
+    }
+}
+
+/// One SQL transaction's reads and writes: one OmenDB transaction over all its tables.
+final class StoreTransaction {
+    private let transaction: Transaction
+
+    fileprivate init(_ transaction: Transaction) {
+        self.transaction = transaction
+    }
+
+    /// The row under `key`, borrowed until the transaction ends, or nil.
+    @inline(__always)
+    func value(_ key: Int64, table: StoreTable) throws(OmenError) -> UnsafeRawBufferPointer? {
+        try transaction.value(key, table: table.table)
+    }
+
+    func put(_ key: Int64, _ value: UnsafeRawBufferPointer, table: StoreTable) throws(OmenError) {
+        try transaction.put(key, value, table: table.table)
+    }
+
+    func delete(_ key: Int64, table: StoreTable) throws(OmenError) {
+        try transaction.delete(key, table: table.table)
+    }
+
+    func makeIterator(table: StoreTable) throws(OmenError) -> TransactionIterator {
+        try transaction.makeIterator(table: table.table)
+    }
+
+    /// Commits every table's writes as one log record, all or nothing.
+    func commit() throws(OmenError) {
+        try transaction.commit()
+    }
+
+    func rollback() {
+        transaction.rollback()
+    }
+}

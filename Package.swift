@@ -70,7 +70,8 @@ let package = Package(
         // it makes the tool run without the Swift runtime installed.
         .executableTarget(
             name: "OmenDBCLI",
-            dependencies: ["OmenDB", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            dependencies: ["OmenDB", "OmenSQL", "CSQLite", "CEditLine",
+                           .product(name: "ArgumentParser", package: "swift-argument-parser")],
             path: "Sources/OmenDBCLI",
             linkerSettings: [
                 .unsafeFlags(["-static-stdlib"]),
@@ -81,6 +82,9 @@ let package = Package(
         // Debian's libsqlite3 (libsqlite3-dev), found through pkg-config.
         .systemLibrary(name: "CSQLite", path: "Sources/CSQLite", pkgConfig: "sqlite3",
                        providers: [.apt(["libsqlite3-dev"])]),
+        // Debian's libedit (libedit-dev): line editing and history for `omendb sql`.
+        .systemLibrary(name: "CEditLine", path: "Sources/CEditLine", pkgConfig: "libedit",
+                       providers: [.apt(["libedit-dev"])]),
         // The SQLite virtual-table module `omendb` (docs/sql.md).
         .target(name: "OmenSQL", dependencies: ["OmenDB", "CSQLite"], path: "Sources/OmenSQL"),
         // The C entry points of libomendb_sql.so (include/omendb_sql.h).

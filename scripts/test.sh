@@ -182,8 +182,9 @@ suite_cmake_build() {
 
 suite_cli() {
     # The omendb tool as installed by cmake_build (else as SwiftPM builds it): it needs
-    # no Swift runtime, then Tests/cli/test_cli.py (round trips in both dump formats,
-    # damaged dumps refused, verify on a flipped byte, stat --json, exit codes; ~10 s).
+    # no Swift runtime, then Tests/cli/test_cli.py (round trips in both dump formats and
+    # per table, damaged dumps refused, verify on a flipped byte, stat --json, the sql
+    # shell against the sqlite3 shell, exit codes; ~15 s).
     local tool=$PREFIX/bin/omendb
     if [[ ! -x $tool ]]; then
         swift build -c release --product omendb-cli

@@ -12,7 +12,7 @@ struct OmenDBTool: ParsableCommand {
         abstract: "Inspect and maintain an OmenDB database directory.",
         discussion: "Exit codes: 0 ok, 1 usage, 2 not found or invalid input, 3 corruption (database or dump), 4 I/O error, 5 busy (locked by another opener), 6 any other engine error. See docs/cli.md.",
         version: "\(OmenDBVersion.string)",
-        subcommands: [Stat.self, Dump.self, Load.self, Verify.self, Compact.self]
+        subcommands: [Stat.self, Dump.self, Load.self, Verify.self, Compact.self, SQL.self]
     )
 
     /// Runs the command line: usage problems exit 1 with ArgumentParser's message,

@@ -5,7 +5,8 @@
 
 Round trips dump -> load -> dump for both formats over several key distributions
 (Int64.min/max, empty database, empty and large values), and per named table
-(--table, next to the default table; stat lists the tables); a truncated or corrupted binary
+(--table, next to the default table; stat lists the tables); omendb sql (-c, scripts,
+the interactive shell on a pty) against the sqlite3 shell's output; a truncated or corrupted binary
 dump is refused with exit code 3 and loads nothing; verify exits 0 on a healthy
 database and 3 after a byte of a run file is flipped; stat --json parses and agrees
 with the data; compact; usage errors exit 1. Seeded (seed printed); ~10 s.
@@ -199,6 +200,80 @@ with open(os.path.join(target, "LOCK"), "rb") as lock:
     run("load", target, stdin=text_dump({1: b""}), expect=5)
 check("busy: nothing changed", run("dump", target).stdout == before)
 print("ok locks: busy is exit 5", flush=True)
+
+# omendb sql: -c, scripts on stdin and the interactive shell. Results must equal the sqlite3
+# shell's list mode for the same statements on an ordinary SQLite table.
+sql_db = db_path("sql")
+schema = "CREATE VIRTUAL TABLE t USING omendb(id INTEGER PRIMARY KEY, name TEXT, score REAL, data BLOB);"
+native = "CREATE TABLE t(id INTEGER PRIMARY KEY, name TEXT, score REAL, data BLOB);"
+rows = [(k, rng.choice(["ada", "bob", "it's", None]), rng.choice([None, 1.5, -2.25, 1e300, 3]),
+         rng.choice([None, "x'00ff41'", "x''"])) for k in rng.sample(range(-1000, 1000), 60)]
+inserts = "".join(f"INSERT INTO t VALUES ({k}, {'NULL' if n is None else repr(n)}, {'NULL' if s is None else s}, "
+                  f"{'NULL' if d is None else d});\n" for k, n, s, d in rows)
+queries = ("SELECT * FROM t ORDER BY id;\nSELECT id, name FROM t WHERE id BETWEEN -100 AND 100 ORDER BY id DESC;\n"
+           "SELECT count(*), sum(score), typeof(data) FROM t GROUP BY typeof(data) ORDER BY 3;\n"
+           "SELECT name, count(*) FROM t GROUP BY name ORDER BY name;\n")
+run("sql", sql_db, "-c", schema)
+loaded = run("sql", sql_db, stdin=inserts.encode())
+check("sql: inserts print nothing", loaded.stdout == b"" and loaded.stderr == b"", loaded.stderr.decode())
+ours = run("sql", sql_db, stdin=queries.encode()).stdout
+reference = subprocess.run(["sqlite3", ":memory:"], input=(native + inserts + queries).encode(), capture_output=True,
+                           timeout=60, check=True).stdout
+check("sql: list-mode output equals sqlite3's", ours == reference and len(ours.splitlines()) > 60,
+      f"\n{ours.decode(errors='replace')[:400]}\nvs\n{reference.decode(errors='replace')[:400]}")
+check("sql: -c runs several statements", run("sql", sql_db, "-c", "SELECT 1; SELECT 'a' || 'b'").stdout == b"1\nab\n")
+check("sql: .tables", run("sql", sql_db, "-c", ".tables").stdout == b"t\n")
+check("sql: .schema", run("sql", sql_db, "-c", ".schema t").stdout == b'CREATE VIRTUAL TABLE "t" USING omendb('
+      b"id INTEGER PRIMARY KEY, name TEXT, score REAL, data BLOB);\n", run("sql", sql_db, "-c", ".schema t").stdout)
+result = run("sql", sql_db, stdin=b"SELECT 1;\nINSERT INTO t VALUES (5000, 'x', 1, NULL);\nSELEC 2;\n"
+                                  b"INSERT INTO t VALUES (5001, 'y', 1, NULL);\n", expect=2)
+check("sql: a script stops at the error", result.stdout == b"1\n" and b"syntax error" in result.stderr,
+      result.stderr.decode())
+check("sql: statements before the error stand, after it do not",
+      run("sql", sql_db, "-c", "SELECT id FROM t WHERE id >= 5000").stdout == b"5000\n")
+result = run("sql", sql_db, "-c", "SELECT * FROM missing", expect=2)
+check("sql: -c error on stderr", b"no such table: missing" in result.stderr, result.stderr.decode())
+result = run("sql", sql_db, "-c", "INSERT INTO t VALUES (5000, 'dup', 1, NULL)", expect=2)
+check("sql: constraint error names the key", b"5000" in result.stderr, result.stderr.decode())
+run("sql", sql_db, "-c", ".bogus", expect=2)
+run("sql", sql_db, stdin=b"SELECT 1", expect=0)  # an unterminated last statement still runs
+check("sql: tables are named tables of the database", b"  t: " in run("stat", sql_db).stdout)
+
+# The interactive shell, on a pseudo-terminal: prompts, a statement over two lines,
+# the history file.
+import pty
+import select
+history = os.path.join(WORK, "history")
+pid, terminal = pty.fork()
+if pid == 0:
+    os.execve(TOOL, [TOOL, "sql", sql_db], dict(os.environ, OMENDB_HISTORY=history, TERM="dumb"))
+
+
+def read_until(token):
+    seen = b""
+    while token not in seen:
+        ready, _, _ = select.select([terminal], [], [], 30)
+        if not ready:
+            raise AssertionError(f"omendb sql: no {token!r} after {seen!r}")
+        seen += os.read(terminal, 4096)
+    return seen
+
+
+read_until(b"omendb> ")
+os.write(terminal, b"SELECT name FROM t\n")
+read_until(b"...> ")
+os.write(terminal, b"WHERE id = 5000;\n")
+check("sql interactive: the row", b"\r\nx\r\nomendb> " in read_until(b"omendb> "))
+os.write(terminal, b"SELEC;\n")
+check("sql interactive: errors do not end the shell", b"omendb> " in read_until(b"omendb> "))
+os.write(terminal, b".quit\n")
+_, status = os.waitpid(pid, 0)
+os.close(terminal)
+check("sql interactive: exit 0", os.waitstatus_to_exitcode(status) == 0)
+with open(history) as f:
+    saved = f.read()
+check("sql interactive: history saved", "WHERE\\040id\\040=\\0405000;" in saved and ".quit" in saved, saved)
+print("ok sql shell", flush=True)
 
 # Usage and lookup errors.
 run(expect=1)

@@ -130,8 +130,6 @@ def index_segments(models: bytes, key_count: int) -> Tuple[str, List[Segment]]:
 
 
 def _manifest_runs(directory: str) -> List[int]:
-    """The file numbers of the default table's runs, newest first (docs/format.md,
-    "Manifest": version 1, or version 2 with its table list and table ids in run entries)."""
     with open(os.path.join(directory, "MANIFEST"), "rb") as f:
         data = f.read()
     if data[:8] != _MANIFEST_MAGIC:
@@ -141,15 +139,15 @@ def _manifest_runs(directory: str) -> List[int]:
         (runs,) = struct.unpack_from("<Q", data, 48)
         return [struct.unpack_from("<Q", data, 56 + 48 * i)[0] for i in range(runs)]
     if version != 2:
-        raise ValueError(f"{directory}: manifest version {version}; plot_index reads versions 1 and 2")
+        raise ValueError(f"{directory}: MANIFEST format version {version}; plot_index reads versions 1 and 2")
+    # Version 2 (docs/format.md, "Manifest"): the named tables, then runs tagged with their table.
     (tables,) = struct.unpack_from("<I", data, 52)
     offset = 56
     for _ in range(tables):
         (name_length,) = struct.unpack_from("<H", data, offset + 4)
         offset += 6 + name_length
     (runs,) = struct.unpack_from("<Q", data, offset)
-    entries = [struct.unpack_from("<IQ", data, offset + 8 + 52 * i) for i in range(runs)]
-    return [number for table, number in entries if table == 0]
+    return [struct.unpack_from("<Q", data, offset + 8 + 52 * i + 4)[0] for i in range(runs)]
 
 
 def _run_panel(path: str) -> Tuple[str, np.ndarray, List[Segment]]:
@@ -224,8 +222,8 @@ def plot_index(db_or_index: Union["LearnedIndex", "Database", str, "os.PathLike[
     (any format matplotlib writes, by extension: .png, .svg, .pdf).
 
     ``db_or_index``: a :class:`~omendb.LearnedIndex` (kinds linear, RMI, PGM), an open
-    :class:`~omendb.Database` or a database directory (its default table's run files as
-    listed by the manifest, versions 1 and 2; run format versions 4 and 5). Each index gets two panels: all of it (a
+    :class:`~omendb.Database` or a database directory (its run files as listed by the
+    manifest; run format versions 4 and 5). Each index gets two panels: all of it (a
     logarithmic key axis when the keys are positive and half of them lie in the first
     1% of their range),
     and ``zoom`` positions around its middle, where the bands are visible; at most ``max_points``

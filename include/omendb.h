@@ -974,7 +974,8 @@ int omendb_table_open(omendb_db *db, const char *name, uint32_t flags, omendb_ta
  * handle becomes a freed handle (OMENDB_MISUSE); a table created later under the
  * same name is a new, empty table with a new handle. Iterators created before the
  * drop keep reading the table as it was; a batch or transaction holding writes to it
- * fails at omendb_write / omendb_txn_commit (nothing written). OMENDB_NOT_FOUND
+ * fails at omendb_write / omendb_txn_commit with OMENDB_MISUSE (nothing written; the
+ * transaction has ended). OMENDB_NOT_FOUND
  * when no such table exists. Errors: OMENDB_INVALID_ARGUMENT for a NULL or bad name
  * (the default table cannot be dropped: delete its keys with omendb_delete_range);
  * OMENDB_READ_ONLY; OMENDB_MISUSE after omendb_close; OMENDB_IO_ERROR as omendb_put. */

@@ -232,7 +232,8 @@ public func cBatchClear(_ batch: OpaquePointer?) -> Int32 {
 public func cWrite(_ db: OpaquePointer?, _ batch: OpaquePointer?) -> Int32 {
     withHandle(WriteBatch.self, HandleTag.batch, batch, "omendb_write") { batch in
         withHandle(Database.self, HandleTag.database, db, "omendb_write") { database in
-            engineCall("omendb_write") { () throws(OmenError) in try database.write(batch); return OMENDB_OK }
+            // tableCall: a batch naming a dropped table is OMENDB_MISUSE (the engine's .notFound).
+            tableCall("omendb_write") { () throws(OmenError) in try database.write(batch); return OMENDB_OK }
         }
     }
 }

@@ -93,9 +93,9 @@ func withTable(_ handle: OpaquePointer?, _ function: StaticString, _ body: (Tabl
     withHandle(TableHandle.self, HandleTag.table, handle, function, body)
 }
 
-/// Runs an engine call on a table, as `engineCall`; the engine's `.notFound` for a table
-/// (it was dropped meanwhile, by another thread) becomes OMENDB_MISUSE, since
-/// OMENDB_NOT_FOUND means "no such key" to callers.
+/// Runs an engine call that names tables, as `engineCall`; the engine's `.notFound` for a
+/// table (dropped meanwhile: by another thread, or after a batch or transaction named
+/// it) becomes OMENDB_MISUSE, since OMENDB_NOT_FOUND means "no such key" to callers.
 @inline(__always)
 func tableCall(_ function: StaticString, _ body: () throws(OmenError) -> Int32) -> Int32 {
     do throws(OmenError) {

@@ -133,7 +133,8 @@ public func cTxnIteratorCreate(_ txn: OpaquePointer?, _ out: UnsafeMutablePointe
 @_cdecl("omendb_txn_commit")
 public func cTxnCommit(_ txn: OpaquePointer?) -> Int32 {
     withHandle(Transaction.self, HandleTag.transaction, txn, "omendb_txn_commit") { transaction in
-        engineCall("omendb_txn_commit") { () throws(OmenError) in try transaction.commit(); return OMENDB_OK }
+        // tableCall: writes to a table dropped meanwhile are OMENDB_MISUSE (the engine's .notFound).
+        tableCall("omendb_txn_commit") { () throws(OmenError) in try transaction.commit(); return OMENDB_OK }
     }
 }
 

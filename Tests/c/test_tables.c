@@ -515,8 +515,24 @@ static void test_atomicity(void) {
     omendb_iterator_free(it);
     omendb_snapshot_free(foreign_snapshot);
 
+    /* A batch and a transaction holding writes to a table dropped meanwhile write nothing. */
+    omendb_batch *late = NULL;
+    CHECK_STATUS(omendb_batch_create(&late), OMENDB_OK);
+    CHECK_STATUS(omendb_batch_table_put(late, x, 50, "x", 1), OMENDB_OK);
+    CHECK_STATUS(omendb_batch_table_put(late, y, 50, "y", 1), OMENDB_OK);
+    CHECK_STATUS(omendb_txn_begin(db, NULL, &txn), OMENDB_OK);
+    CHECK_STATUS(omendb_txn_table_put(txn, x, 51, "x", 1), OMENDB_OK);
+    CHECK_STATUS(omendb_txn_table_put(txn, y, 51, "y", 1), OMENDB_OK);
+
     /* After a drop its handle is freed: even a snapshot taken before cannot name the table. */
     CHECK_STATUS(omendb_table_drop(db, "y"), OMENDB_OK);
+    CHECK_STATUS(omendb_write(db, late), OMENDB_MISUSE);
+    CHECK_ERROR_MENTIONS("dropped");
+    CHECK_STATUS(omendb_txn_commit(txn), OMENDB_MISUSE);
+    CHECK_STATUS(omendb_table_get(x, 50, buffer, sizeof buffer, &length), OMENDB_NOT_FOUND);
+    CHECK_STATUS(omendb_table_get(x, 51, buffer, sizeof buffer, &length), OMENDB_NOT_FOUND);
+    omendb_txn_free(txn);
+    omendb_batch_free(late);
     CHECK_STATUS(omendb_table_put(y, 9, "x", 1), OMENDB_MISUSE);
     CHECK_STATUS(omendb_snapshot_table_count(snapshot, y, 0, 10, &n), OMENDB_MISUSE);
     omendb_snapshot_free(snapshot);

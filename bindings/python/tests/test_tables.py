@@ -86,7 +86,17 @@ def test_drop_and_close(tmp_path: Path) -> None:
     t = db.table("t")
     t[1] = b"one"
     scan = t.items()
+    batch = db.write_batch()
+    batch[2] = b"default"
+    batch.table(t)[2] = b"two"
+    txn = db.transaction()
+    txn.table(t)[3] = b"three"
     db.drop_table("t")
+    with pytest.raises(omendb.MisuseError, match="dropped"):
+        batch.commit()  # nothing written: not even the default table's put
+    with pytest.raises(omendb.MisuseError):
+        txn.commit()
+    assert 2 not in db
     assert t.closed and db.tables() == []
     with pytest.raises(omendb.ClosedError, match="dropped"):
         t[1]

@@ -1005,9 +1005,12 @@ int omendb_table_get(omendb_table *table, int64_t key, void *buffer, size_t capa
 int omendb_table_delete_range(omendb_table *table, int64_t lo, int64_t hi);
 int omendb_table_count(omendb_table *table, int64_t lo, int64_t hi, uint64_t *count);
 
-/* omendb_bulk_load_with_progress into the table (`progress` may be NULL). */
+/* omendb_bulk_load_with_progress and omendb_bulk_load_fixed_with_progress into the
+ * table (`progress` may be NULL). */
 int omendb_table_bulk_load(omendb_table *table, const int64_t *keys, const void *const *values,
                            const size_t *lengths, size_t count, const omendb_progress *progress);
+int omendb_table_bulk_load_fixed(omendb_table *table, const int64_t *keys, const void *values,
+                                 size_t value_size, size_t count, const omendb_progress *progress);
 
 /* omendb_get_stats of the table alone: its tiers, runs, models and keys; wal_bytes,
  * last_sequence, active_transactions, oldest_pinned_sequence, retained_versions and
@@ -1028,10 +1031,13 @@ int omendb_batch_table_put(omendb_batch *batch, omendb_table *table, int64_t key
 int omendb_batch_table_delete(omendb_batch *batch, omendb_table *table, int64_t key);
 int omendb_batch_table_delete_range(omendb_batch *batch, omendb_table *table, int64_t lo, int64_t hi);
 
-/* omendb_snapshot_get, omendb_snapshot_multi_get_copy and omendb_snapshot_count on
- * the table, at the snapshot (values borrowed until omendb_snapshot_free). */
+/* omendb_snapshot_get, omendb_snapshot_multi_get, omendb_snapshot_multi_get_copy and
+ * omendb_snapshot_count on the table, at the snapshot (zero-copy values borrowed until
+ * omendb_snapshot_free). */
 int omendb_snapshot_table_get(omendb_snapshot *snapshot, omendb_table *table, int64_t key, const void **value,
                               size_t *length);
+int omendb_snapshot_table_multi_get(omendb_snapshot *snapshot, omendb_table *table, const int64_t *keys,
+                                    size_t count, const void **values, size_t *lengths, size_t *found);
 int omendb_snapshot_table_multi_get_copy(omendb_snapshot *snapshot, omendb_table *table, const int64_t *keys,
                                          size_t count, size_t *lengths, void *buffer, size_t capacity, size_t *done);
 int omendb_snapshot_table_count(omendb_snapshot *snapshot, omendb_table *table, int64_t lo, int64_t hi,

@@ -191,6 +191,26 @@ public func cTableBulkLoad(_ table: OpaquePointer?, _ keys: UnsafePointer<Int64>
     }
 }
 
+@_cdecl("omendb_table_bulk_load_fixed")
+public func cTableBulkLoadFixed(_ table: OpaquePointer?, _ keys: UnsafePointer<Int64>?, _ values: UnsafeRawPointer?,
+                                _ valueSize: UInt, _ count: UInt, _ progress: UnsafePointer<omendb_progress>?) -> Int32 {
+    let function: StaticString = "omendb_table_bulk_load_fixed"
+    if let status = oversizedInput(function, "count", count) { return status }
+    if let status = oversizedValue(function, valueSize, "value_size") { return status }
+    guard count == 0 || (keys != nil && (values != nil || valueSize == 0)) else {
+        return ThreadError.invalid(function, "keys or values is NULL but count is \(count)")
+    }
+    return withProgress(function, progress) { callback in
+        withTable(table, function) { handle in
+            tableCall(function) { () throws(OmenError) in
+                try handle.database.bulkLoad(keys: UnsafeBufferPointer(start: keys, count: Int(count)), values: values,
+                                             valueSize: Int(valueSize), progress: callback, table: handle.table)
+                return OMENDB_OK
+            }
+        }
+    }
+}
+
 @_cdecl("omendb_table_get_stats")
 public func cTableGetStats(_ table: OpaquePointer?, _ out: UnsafeMutablePointer<omendb_db_stats>?) -> Int32 {
     let function: StaticString = "omendb_table_get_stats"

@@ -64,6 +64,36 @@ public func cSnapshotTableGet(_ snapshot: OpaquePointer?, _ table: OpaquePointer
     }
 }
 
+@_cdecl("omendb_snapshot_table_multi_get")
+public func cSnapshotTableMultiGet(_ snapshot: OpaquePointer?, _ table: OpaquePointer?, _ keys: UnsafePointer<Int64>?,
+                                   _ count: UInt, _ values: UnsafeMutablePointer<UnsafeRawPointer?>?,
+                                   _ lengths: UnsafeMutablePointer<Int>?, _ found: UnsafeMutablePointer<Int>?) -> Int32 {
+    let function: StaticString = "omendb_snapshot_table_multi_get"
+    if let status = oversizedInput(function, "count", count) { return status }
+    guard count == 0 || (keys != nil && values != nil && lengths != nil) else {
+        return ThreadError.invalid(function, "keys, values or lengths is NULL but count is \(count)")
+    }
+    return withTable(table, function) { handle in
+        withHandle(Snapshot.self, HandleTag.snapshot, snapshot, function) { snapshot in
+            tableCall(function) { () throws(OmenError) in
+                var hits = 0
+                for i in 0..<Int(count) {
+                    if let value = try snapshot.get(keys![i], table: handle.table) {
+                        values![i] = value.baseAddress ?? emptyValueAddress
+                        lengths![i] = value.count
+                        hits += 1
+                    } else {
+                        values![i] = nil
+                        lengths![i] = 0
+                    }
+                }
+                found?.pointee = hits
+                return OMENDB_OK
+            }
+        }
+    }
+}
+
 @_cdecl("omendb_snapshot_table_multi_get_copy")
 public func cSnapshotTableMultiGetCopy(_ snapshot: OpaquePointer?, _ table: OpaquePointer?, _ keys: UnsafePointer<Int64>?,
                                        _ count: UInt, _ lengths: UnsafeMutablePointer<Int>?, _ buffer: UnsafeMutableRawPointer?,

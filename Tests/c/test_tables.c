@@ -387,7 +387,21 @@ static void test_handles(void) {
                  OMENDB_OK);
     CHECK(done == 3 && got[0] == 8 && got[1] == SIZE_MAX && got[2] == 8 && copied[0] == 1000 && copied[1] == 1198,
           "table multi-get copy: done %zu", done);
+    const void *found_values[3];
+    size_t found = 0;
+    CHECK_STATUS(omendb_snapshot_table_multi_get(snapshot, fresh, wanted, 3, found_values, got, &found), OMENDB_OK);
+    CHECK(found == 2 && found_values[1] == NULL && got[0] == 8 && memcmp(found_values[2], &wanted[2], 8) == 0,
+          "table zero-copy multi-get: found %zu", found);
     omendb_snapshot_free(snapshot);
+
+    /* A fixed-size bulk load into another table, the values packed back to back. */
+    omendb_table *packed = NULL;
+    CHECK_STATUS(omendb_table_open(db, "packed", OMENDB_TABLE_CREATE, &packed), OMENDB_OK);
+    CHECK_STATUS(omendb_table_bulk_load_fixed(packed, keys, keys, sizeof keys[0], 100, NULL), OMENDB_OK);
+    CHECK_STATUS(omendb_table_get(packed, 1010, buffer, sizeof buffer, &length), OMENDB_OK);
+    CHECK(length == 8 && memcmp(buffer, &keys[5], 8) == 0, "fixed bulk load into a table: value of key 1010");
+    CHECK_STATUS(omendb_table_count(fresh, 1000, 1200, &n), OMENDB_OK);
+    CHECK(n == 100, "a fixed bulk load into one table changed another: %" PRIu64, n);
 
     /* Closing frees every table handle of the database. */
     CHECK_STATUS(omendb_close(db), OMENDB_OK);

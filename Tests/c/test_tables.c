@@ -412,8 +412,12 @@ static void test_handles(void) {
     /* Reopened: the dropped table stays dropped, the new one holds its bulk load. */
     CHECK_STATUS(omendb_open(path, NULL, &db), OMENDB_OK);
     CHECK_STATUS(omendb_table_open(db, "a", 0, &t), OMENDB_OK);
+    n = 0;
     CHECK_STATUS(omendb_table_count(t, INT64_MIN, INT64_MAX, &n), OMENDB_OK);
     CHECK(n == 100, "after reopen the re-created table holds %" PRIu64 " keys", n);
+    omendb_table *packed_again = NULL;
+    CHECK_STATUS(omendb_table_open(db, "packed", 0, &packed_again), OMENDB_OK);
+    CHECK_STATUS(omendb_table_get(packed_again, 1198, buffer, sizeof buffer, &length), OMENDB_OK);
     CHECK_STATUS(omendb_table_get(t, 7, buffer, sizeof buffer, &length), OMENDB_NOT_FOUND);
     CHECK_STATUS(omendb_close(db), OMENDB_OK);
 

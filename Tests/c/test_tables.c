@@ -5,7 +5,8 @@
  * deletes, range deletes, batches and transactions spanning tables, some rolled back),
  * over the hot tier, flushed runs, compaction and reopens; then atomicity across
  * tables (a batch with a table of another database writes nothing; transactions
- * conflict per (table, key)), drops, and the refusal of bad input (NULL, bad names,
+ * conflict per (table, key)), drops (also while other threads use the table's
+ * handle), and the refusal of bad input (NULL, bad names,
  * dropped tables, closed databases, tables of another database, read-only handles).
  * The seed is printed (set OMENDB_TEST_SEED to repeat a run). Built normally and with
  * ASan/UBSan by CTest.
@@ -597,6 +598,56 @@ static void test_threads(void) {
     CHECK_STATUS(omendb_close(db), OMENDB_OK);
 }
 
+/* A drop while other threads use the table's handle: their calls succeed (before the
+ * drop) or fail with OMENDB_MISUSE (after it), never anything else, never a crash
+ * (the ASan build checks that no freed memory is touched). */
+typedef struct {
+    omendb_table *table;
+    long ok, misuse, other;
+} user;
+
+static void *use_table(void *argument) {
+    user *u = argument;
+    char buffer[16];
+    for (int64_t i = 0; i < 20000; i++) {
+        size_t length = 0;
+        int status = i % 2 ? omendb_table_put(u->table, i, "v", 1)
+                           : omendb_table_get(u->table, i - 1, buffer, sizeof buffer, &length);
+        if (status == OMENDB_OK || status == OMENDB_NOT_FOUND) u->ok++;
+        else if (status == OMENDB_MISUSE) u->misuse++;
+        else u->other++;
+    }
+    return NULL;
+}
+
+static void test_drop_while_used(void) {
+    check_section("drop while other threads use the handle");
+    char path[128];
+    path_in(path, sizeof path, "drop-race");
+    omendb_db *db = NULL;
+    CHECK_STATUS(omendb_open(path, NULL, &db), OMENDB_OK);
+    omendb_table *table = NULL;
+    CHECK_STATUS(omendb_table_open(db, "busy", OMENDB_TABLE_CREATE, &table), OMENDB_OK);
+    pthread_t threads[3];
+    user users[3];
+    for (int i = 0; i < 3; i++) {
+        users[i] = (user){table, 0, 0, 0};
+        pthread_create(&threads[i], NULL, use_table, &users[i]);
+    }
+    struct timespec pause = {0, 2000000};
+    nanosleep(&pause, NULL);
+    CHECK_STATUS(omendb_table_drop(db, "busy"), OMENDB_OK);
+    for (int i = 0; i < 3; i++) pthread_join(threads[i], NULL);
+    long misuse = 0;
+    for (int i = 0; i < 3; i++) {
+        CHECK(users[i].other == 0, "thread %d: %ld calls returned neither OK/NOT_FOUND nor MISUSE", i, users[i].other);
+        misuse += users[i].misuse;
+    }
+    printf("calls after the drop refused: %ld of %d\n", misuse, 3 * 20000);
+    CHECK_STATUS(omendb_table_put(table, 1, "x", 1), OMENDB_MISUSE);
+    CHECK_STATUS(omendb_close(db), OMENDB_OK);
+}
+
 int main(void) {
     rng = rng_from_environment();
     if (!mkdtemp(directory)) {
@@ -606,6 +657,7 @@ int main(void) {
     test_handles();
     test_atomicity();
     test_threads();
+    test_drop_while_used();
     test_reference();
     char command[sizeof directory + 16];
     snprintf(command, sizeof command, "rm -rf '%s'", directory);

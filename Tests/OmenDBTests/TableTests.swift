@@ -87,7 +87,7 @@ final class TableTests: XCTestCase {
             if step % 2000 == 1999 { try assertTable(db, tables[step % tables.count], reference[step % tables.count], "step \(step)") }
         }
         for (t, table) in tables.enumerated() { try assertTable(db, table, reference[t], "before reopen") }
-        XCTAssertGreaterThan(db.statistics.runCount, tables.count, "flushes wrote runs of several tables")
+        for table in tables { XCTAssertGreaterThan(db.statistics(table: table).runCount, 0, "flushes wrote runs of table '\(table.name)'") }
         try db.close()
         db = try Database(directory: path, options: smallOptions())
         tables = [db.defaultTable, try db.openTable("alpha", create: false), try db.openTable("beta", create: false),

@@ -88,7 +88,9 @@ extension Database {
             }
             for run in allRuns { try run.verify(progress: meter, start: meter?.done ?? 0) }
             let stored = try Manifest.load(directory: directory)
-            guard stored.tables.map(\.id).sorted() == Array(catalog.tableIDs.dropFirst()) else {
+            // (A table being created may be in the manifest and not yet open: it has no run.)
+            let open = Set(catalog.tableIDs)
+            guard catalog.tableIDs.allSatisfy({ stored.hasTable($0) }), stored.runs.allSatisfy({ open.contains($0.table) }) else {
                 throw OmenError(.corruption, "\(directory)/\(Manifest.fileName): the manifest's tables differ from the open tables")
             }
             for (table, view) in views {

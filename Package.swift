@@ -29,6 +29,11 @@ let package = Package(
         .library(name: "omendb_objects", type: .static, targets: ["OmenDBCAPI"]),
         // The `omendb` command-line tool (docs/cli.md).
         .executable(name: "omendb-cli", targets: ["OmenDBCLI"]),
+        // The SQLite virtual-table module for Swift programs (docs/sql.md).
+        .library(name: "OmenSQL", targets: ["OmenSQL"]),
+        // libomendb_sql.so: omendb_sql_register (include/omendb_sql.h) and a loadable
+        // SQLite extension; it contains its own engine (docs/sql.md, "Ways in").
+        .library(name: "omendb_sql", type: .dynamic, targets: ["OmenSQLCAPI"]),
     ],
     dependencies: [
         // Only the command-line tool uses it: the OmenDB product stays dependency-free.
@@ -72,6 +77,31 @@ let package = Package(
                 // ArgumentParser uses FoundationEssentials, whose static archive needs these two.
                 .linkedLibrary("_FoundationCollections"), .linkedLibrary("_FoundationCShims"),
             ]
+        ),
+        // Debian's libsqlite3 (libsqlite3-dev), found through pkg-config.
+        .systemLibrary(name: "CSQLite", path: "Sources/CSQLite", pkgConfig: "sqlite3",
+                       providers: [.apt(["libsqlite3-dev"])]),
+        // The SQLite virtual-table module `omendb` (docs/sql.md).
+        .target(name: "OmenSQL", dependencies: ["OmenDB", "CSQLite"], path: "Sources/OmenSQL"),
+        // The C entry points of libomendb_sql.so (include/omendb_sql.h).
+        .target(
+            name: "OmenSQLCAPI",
+            dependencies: ["OmenSQL", "CSQLite"],
+            path: "Sources/OmenSQLCAPI",
+            exclude: ["omendb_sql.map"],
+            linkerSettings: [
+                .unsafeFlags([
+                    "-static-stdlib", "-use-ld=lld",
+                    "-Xlinker", "-soname", "-Xlinker", "libomendb_sql.so.\(abiMajor)",
+                    "-Xlinker", "--version-script=\(Context.packageDirectory)/Sources/OmenSQLCAPI/omendb_sql.map",
+                    "-Xlinker", "-z", "-Xlinker", "noexecstack",
+                ])
+            ]
+        ),
+        .testTarget(
+            name: "OmenSQLTests",
+            dependencies: ["OmenSQL", "OmenDB", "CSQLite"],
+            path: "Tests/OmenSQLTests"
         ),
         .testTarget(
             name: "OmenDBTests",

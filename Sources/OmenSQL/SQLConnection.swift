@@ -1,0 +1,215 @@
+import CSQLite
+import OmenDB
+
+/// OmenSQL's state for one sqlite3 connection: the database its omendb tables live in,
+/// its isolation level, and the OmenDB transaction of its current SQL transaction.
+final class SQLConnection {
+    /// The sqlite3 connection (not owned).
+    let handle: OpaquePointer
+    private(set) var store: TableStore?
+    /// Releases `store` (a database omendb_open opened: its registry reference).
+    private var releaseStore: ((TableStore) -> Void)?
+    /// Bumped whenever `store` changes, so virtual tables look their keyspace up again.
+    private(set) var generation = 0
+    var isolation: IsolationLevel = .serializable
+    private(set) var current: ConnectionTransaction?
+    /// Reused for every row written.
+    var encoder = RowEncoder()
+    private var undo = UndoLog()
+    /// The undo-log length at each open savepoint level (SQLite's numbering).
+    private var savepoints: [Int] = []
+    /// Reads the private schema `omendb_txn`: the read transaction it leaves open until
+    /// COMMIT/ROLLBACK tells when an explicit SQL transaction that only read has ended.
+    private var markStatement: OpaquePointer?
+
+    static let markerSchema = "omendb_txn"
+
+    init(handle: OpaquePointer) {
+        self.handle = handle
+    }
+
+    deinit {
+        current?.rollback()
+        sqlite3_finalize(markStatement)
+        if let store { releaseStore?(store) }
+    }
+
+    // MARK: The database
+
+    /// Uses `store` for this connection's omendb tables; `release` is called when it is
+    /// replaced or the connection closes.
+    func attach(_ store: TableStore, release: ((TableStore) -> Void)?) throws(OmenError) {
+        guard self.store == nil else {
+            throw OmenError(.misuse, "an OmenDB database is already open on this connection "
+                + "('\(self.store!.database.directory)'): SELECT omendb_close() first")
+        }
+        if markStatement == nil {
+            try exec("ATTACH DATABASE ':memory:' AS \(Self.markerSchema)")
+            var statement: OpaquePointer?
+            guard sqlite3_prepare_v2(handle, "SELECT count(*) FROM \(Self.markerSchema).sqlite_schema", -1, &statement, nil) == SQLITE_OK else {
+                throw OmenError(.internal, "cannot prepare the transaction marker: \(errorMessage())")
+            }
+            markStatement = statement
+        }
+        self.store = store
+        releaseStore = release
+        generation += 1
+        // Declare the catalog's tables on this connection (in its temp schema, so a file
+        // opened as main keeps no trace of them).
+        for schema in try Catalog(store: store).schemas() {
+            let columns = schema.definitions.joined(separator: ", ")
+            try exec("CREATE VIRTUAL TABLE IF NOT EXISTS temp.\(quoted(schema.name)) USING omendb(\(columns))")
+        }
+    }
+
+    /// Stops using the database (its transaction rolled back). The tables stay declared
+    /// and fail until a database is attached again.
+    func detach() throws(OmenError) {
+        guard let store else { throw OmenError(.misuse, "no OmenDB database is open on this connection") }
+        current?.rollback()
+        current = nil
+        undo.clear()
+        savepoints = []
+        self.store = nil
+        generation += 1
+        releaseStore?(store)
+        releaseStore = nil
+    }
+
+    func requireStore() throws(OmenError) -> TableStore {
+        guard let store else {
+            throw OmenError(.misuse, "no OmenDB database is open on this connection: SELECT omendb_open('/path/to/dir') first")
+        }
+        return store
+    }
+
+    // MARK: Transactions
+
+    /// The transaction a read joins (beginning one when there is none).
+    func transactionForRead() throws(OmenError) -> ConnectionTransaction {
+        let autocommit = sqlite3_get_autocommit(handle) != 0
+        if let transaction = current {
+            if transaction.explicit {
+                // A transaction that only read is not known to SQLite's commit machinery:
+                // it ended when the marker's read transaction did.
+                if autocommit || sqlite3_txn_state(handle, Self.markerSchema) == SQLITE_TXN_NONE {
+                    end(transaction)
+                } else {
+                    return transaction
+                }
+            } else if !autocommit {
+                // Statement-scoped, left open by an unfinished statement when BEGIN ran:
+                // its cursors keep it; the new SQL transaction gets its own.
+                current = nil
+            } else {
+                return transaction
+            }
+        }
+        let store = try requireStore()
+        let transaction = ConnectionTransaction(store: store.beginTransaction(isolation: isolation), explicit: !autocommit)
+        if !autocommit { try mark() }
+        current = transaction
+        return transaction
+    }
+
+    /// xBegin: the transaction a writing statement uses.
+    func beginWrite() throws(OmenError) -> ConnectionTransaction {
+        if let transaction = current, !transaction.explicit, !transaction.writing, transaction.cursors > 0 {
+            // An unfinished read statement's transaction: it stays with its cursors.
+            current = nil
+        }
+        let transaction = try transactionForRead()
+        transaction.writing = true
+        return transaction
+    }
+
+    /// A cursor stopped using `transaction`: a statement-scoped read transaction ends
+    /// with its last cursor.
+    func cursorDone(_ transaction: ConnectionTransaction) {
+        transaction.cursors -= 1
+        if transaction.cursors == 0 && !transaction.explicit && !transaction.writing {
+            end(transaction)
+        }
+    }
+
+    private func end(_ transaction: ConnectionTransaction) {
+        transaction.rollback()
+        if current === transaction { current = nil }
+    }
+
+    /// xSync: commits the current transaction's writes (once for all its tables).
+    func sync() throws(OmenError) {
+        guard let transaction = current, transaction.writing else { return }
+        undo.clear()
+        savepoints = []
+        do throws(OmenError) {
+            try transaction.commit()
+        } catch {
+            current = nil
+            throw error
+        }
+    }
+
+    /// xCommit (after xSync) and xRollback.
+    func finish(commit: Bool) {
+        if let transaction = current, transaction.writing || transaction.explicit {
+            if !commit { transaction.rollback() }
+            current = nil
+        }
+        undo.clear()
+        savepoints = []
+    }
+
+    // MARK: Savepoints
+
+    /// Whether writes record undo entries now.
+    var recordsUndo: Bool { !savepoints.isEmpty }
+
+    func recordUndo(_ table: StoreTable, _ key: Int64, old: UnsafeRawBufferPointer?) {
+        undo.record(table, key, old: old)
+    }
+
+    /// xSavepoint(level): every table of the transaction gets the call; the first sets
+    /// the level's mark, later ones (tables joining) keep it.
+    func savepoint(_ level: Int) {
+        while savepoints.count <= level { savepoints.append(undo.count) }
+    }
+
+    func release(_ level: Int) {
+        if savepoints.count > level { savepoints.removeSubrange(level...) }
+        if savepoints.isEmpty { undo.clear() }
+    }
+
+    func rollback(to level: Int) throws(OmenError) {
+        guard level < savepoints.count, let transaction = current else { return }
+        try undo.undo(to: savepoints[level], in: transaction.store)
+        savepoints.removeSubrange((level + 1)...)
+    }
+
+    // MARK: Helpers
+
+    private func mark() throws(OmenError) {
+        guard let markStatement else { return }
+        let status = sqlite3_step(markStatement)
+        sqlite3_reset(markStatement)
+        guard status == SQLITE_ROW || status == SQLITE_DONE else {
+            throw OmenError(.internal, "cannot read the transaction marker: \(errorMessage())")
+        }
+    }
+
+    func exec(_ sql: String) throws(OmenError) {
+        var message: UnsafeMutablePointer<CChar>?
+        guard sqlite3_exec(handle, sql, nil, nil, &message) == SQLITE_OK else {
+            let text = message.map { String(cString: $0) } ?? errorMessage()
+            sqlite3_free(message)
+            throw OmenError(.invalidArgument, "\(sql): \(text)")
+        }
+    }
+
+    func errorMessage() -> String { String(cString: sqlite3_errmsg(handle)) }
+}
+
+/// `name` as an SQL identifier in double quotes.
+func quoted(_ name: String) -> String {
+    "\"" + name.split(separator: "\"", omittingEmptySubsequences: false).joined(separator: "\"\"") + "\""
+}

@@ -1,0 +1,194 @@
+import CSQLite
+import OmenDB
+
+/// One omendb table declared on one connection.
+final class VirtualTable {
+    let connection: SQLConnection
+    let schema: TableSchema
+    private var cachedTable: StoreTable?
+    private var cachedGeneration = -1
+
+    init(connection: SQLConnection, schema: TableSchema) {
+        self.connection = connection
+        self.schema = schema
+    }
+
+    /// The keyspace of the rows, in the connection's current database.
+    func storeTable() throws(OmenError) -> StoreTable {
+        if cachedGeneration == connection.generation, let cachedTable { return cachedTable }
+        let store = try connection.requireStore()
+        guard let recorded = try Catalog(store: store).schema(named: schema.name), recorded.definitions == schema.definitions else {
+            throw OmenError(.notFound, "table \(schema.name) is not in OmenDB database '\(store.database.directory)' "
+                + "(or has other columns there)")
+        }
+        let table = try store.table(recorded.name, create: false)
+        cachedTable = table
+        cachedGeneration = connection.generation
+        return table
+    }
+
+    /// xBestIndex.
+    func bestIndex(_ info: UnsafeMutablePointer<sqlite3_index_info>) {
+        let rows = (try? storeTable()).map { connection.store!.approximateCount($0) } ?? 0
+        IndexPlan.choose(info, schema: schema, rowCount: rows)
+    }
+
+    // MARK: Writes (xUpdate)
+
+    /// xUpdate: DELETE (one argument), INSERT (argument 0 NULL) or UPDATE. Returns the
+    /// key of an inserted row.
+    func update(_ count: Int, _ arguments: UnsafeMutablePointer<OpaquePointer?>) throws(SQLFailure) -> Int64 {
+        let table = try SQLFailure.wrap { () throws(OmenError) in try storeTable() }
+        let transaction = try SQLFailure.wrap { () throws(OmenError) in try connection.beginWrite() }.store
+        let conflictMode = sqlite3_vtab_on_conflict(connection.handle)
+        let undo = connection.recordsUndo
+
+        if count == 1 {
+            let key = sqlite3_value_int64(arguments[0])
+            try SQLFailure.wrap { () throws(OmenError) in
+                if undo { connection.recordUndo(table, key, old: try transaction.value(key, table: table)) }
+                try transaction.delete(key, table: table)
+            }
+            return key
+        }
+
+        let isInsert = sqlite3_value_type(arguments[0]) == SQLITE_NULL
+        let key: Int64
+        if let keyColumn = schema.keyColumn, sqlite3_value_type(arguments[2 + keyColumn]) != SQLITE_NULL {
+            key = try Self.integerKey(arguments[2 + keyColumn])
+        } else if sqlite3_value_type(arguments[1]) != SQLITE_NULL {
+            key = try Self.integerKey(arguments[1])
+        } else if isInsert {
+            key = try SQLFailure.wrap { () throws(OmenError) in try nextKey(transaction, table) }
+        } else {
+            throw SQLFailure(SQLITE_MISMATCH, "datatype mismatch")
+        }
+        let oldKey = isInsert ? nil : Optional(sqlite3_value_int64(arguments[0]))
+
+        try encodeRow(arguments + 2)
+        if key != oldKey {
+            let existing = try SQLFailure.wrap { () throws(OmenError) in try transaction.value(key, table: table) }
+            if existing != nil && conflictMode != SQLITE_REPLACE {
+                throw SQLFailure(SQLITE_CONSTRAINT, "UNIQUE constraint failed: \(schema.name).\(keyName) (key \(key) exists)")
+            }
+            try SQLFailure.wrap { () throws(OmenError) in
+                if undo { connection.recordUndo(table, key, old: existing) }
+                if let oldKey {
+                    if undo { connection.recordUndo(table, oldKey, old: try transaction.value(oldKey, table: table)) }
+                    try transaction.delete(oldKey, table: table)
+                }
+            }
+        } else if undo {
+            try SQLFailure.wrap { () throws(OmenError) in
+                connection.recordUndo(table, key, old: try transaction.value(key, table: table))
+            }
+        }
+        try SQLFailure.wrap { () throws(OmenError) in
+            try withBytes(connection.encoder.bytes) { (row) throws(OmenError) in
+                try transaction.put(key, row, table: table)
+            }
+        }
+        return key
+    }
+
+    private var keyName: String { schema.keyColumn.map { schema.columns[$0].name } ?? "rowid" }
+
+    /// One past the largest key (1 for an empty table).
+    private func nextKey(_ transaction: StoreTransaction, _ table: StoreTable) throws(OmenError) -> Int64 {
+        let iterator = try transaction.makeIterator(table: table)
+        try iterator.seekLast()
+        guard iterator.isValid else { return 1 }
+        guard iterator.key < Int64.max else {
+            throw OmenError(.tooLarge, "table \(schema.name): the largest key is \(Int64.max): give the key explicitly")
+        }
+        return iterator.key + 1
+    }
+
+    /// A key value as SQLite's INTEGER PRIMARY KEY takes it: integers, integral reals
+    /// and text that reads as one; anything else is a datatype mismatch.
+    private static func integerKey(_ value: OpaquePointer?) throws(SQLFailure) -> Int64 {
+        switch sqlite3_value_numeric_type(value) {
+        case SQLITE_INTEGER: return sqlite3_value_int64(value)
+        case SQLITE_FLOAT:
+            if let key = KeyBounds.exactKey(sqlite3_value_double(value)) { return key }
+        default: break
+        }
+        throw SQLFailure(SQLITE_MISMATCH, "datatype mismatch")
+    }
+
+    /// Encodes the non-key columns of `values` (one per declared column) into the
+    /// connection's encoder, applying each column's affinity as SQLite does for tables.
+    private func encodeRow(_ values: UnsafeMutablePointer<OpaquePointer?>) throws(SQLFailure) {
+        connection.encoder.begin(schemaVersion: schema.version, columnCount: schema.storedColumnCount)
+        for (index, column) in schema.columns.enumerated() where schema.storedIndex[index] >= 0 {
+            let value = values[index]
+            var type = sqlite3_value_type(value)
+            switch column.affinity {
+            case .integer, .numeric, .real:
+                if type == SQLITE_TEXT { type = sqlite3_value_numeric_type(value) }
+            case .text:
+                if type == SQLITE_INTEGER || type == SQLITE_FLOAT {
+                    _ = sqlite3_value_text(value)
+                    type = SQLITE_TEXT
+                }
+            case .blob:
+                break
+            }
+            switch type {
+            case SQLITE_INTEGER:
+                let integer = sqlite3_value_int64(value)
+                if column.affinity == .real { connection.encoder.appendReal(Double(integer)) } else { connection.encoder.appendInteger(integer) }
+            case SQLITE_FLOAT:
+                let real = sqlite3_value_double(value)
+                if column.affinity == .integer || column.affinity == .numeric, let integer = KeyBounds.exactKey(real),
+                   integer != Int64.min {
+                    connection.encoder.appendInteger(integer)
+                } else {
+                    connection.encoder.appendReal(real)
+                }
+            case SQLITE_TEXT:
+                let text = sqlite3_value_text(value)
+                try SQLFailure.wrap { () throws(OmenError) in
+                    try connection.encoder.appendBytes(.text, text, Int(sqlite3_value_bytes(value)))
+                }
+            case SQLITE_BLOB:
+                let blob = sqlite3_value_blob(value)
+                try SQLFailure.wrap { () throws(OmenError) in
+                    try connection.encoder.appendBytes(.blob, blob, Int(sqlite3_value_bytes(value)))
+                }
+            default:
+                connection.encoder.appendNull()
+            }
+        }
+    }
+}
+
+/// An SQLite result code with its message, as a virtual-table method returns them.
+struct SQLFailure: Error {
+    let code: Int32
+    let message: String
+
+    init(_ code: Int32, _ message: String) {
+        self.code = code
+        self.message = message
+    }
+
+    /// The SQLite code for an OmenDB error: a conflict or busy directory is SQLITE_BUSY.
+    init(_ error: OmenError) {
+        switch error.code {
+        case .conflict, .busy: code = SQLITE_BUSY
+        case .corruption: code = SQLITE_CORRUPT
+        case .noMemory: code = SQLITE_NOMEM
+        case .readOnly: code = SQLITE_READONLY
+        case .tooLarge: code = SQLITE_TOOBIG
+        case .ioError: code = SQLITE_IOERR
+        case .misuse: code = SQLITE_MISUSE
+        default: code = SQLITE_ERROR
+        }
+        message = "omendb: " + error.description
+    }
+
+    static func wrap<T>(_ body: () throws(OmenError) -> T) throws(SQLFailure) -> T {
+        do throws(OmenError) { return try body() } catch { throw SQLFailure(error) }
+    }
+}

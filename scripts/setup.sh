@@ -20,7 +20,7 @@ set -euo pipefail
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 VENV=${OMENDB_VENV:-$ROOT/.venv}
 # gcc brings its sanitizer runtimes (libasan, libubsan, libtsan) as dependencies.
-APT_PACKAGES=(cmake ninja-build pkg-config make gcc g++ binutils python3-dev libffi-dev)
+APT_PACKAGES=(cmake ninja-build pkg-config make gcc g++ binutils python3-dev libffi-dev libsqlite3-dev sqlite3 python3-numpy)
 PYTHON_PACKAGES=(numpy pytest matplotlib tqdm atheris "mypy==2.4.1" auditwheel)
 
 say() { printf 'setup: %s\n' "$*"; }

@@ -173,7 +173,7 @@ class Generator:
         rng = self.rng
         choice = rng.randrange(10)
         if self.distribution == "empty":
-            choice = 9 if rng.random() < 0.5 else 8  # only inserts that add nothing
+            choice = 9  # INSERT ... SELECT from the (empty) table itself: adds nothing
         rows = [self.row(self.keys.fresh() if rng.random() < 0.7 else self.keys.any())
                 for _ in range(rng.choice((1, 1, 1, 3, 10)))]
         if choice in (0, 1, 2):
@@ -196,7 +196,7 @@ class Generator:
             if rng.random() < 0.5 and self.distribution not in ("extremes", "uniform"):
                 # No id: the rowid is chosen (max + 1 in SQLite).
                 return self.same("INSERT INTO {T}(a, b, c, d) VALUES (?, ?, ?, ?)", rows[0][1:], "write")
-            bad = rng.choice(("12x", 1.5, b"\x01", "7"))
+            bad = rng.choice(("12x", 1.5, b"\x01", "7", float(INT64_MIN), float(INT64_MAX), 2.0))
             return self.same("INSERT INTO {T}(id, a) VALUES (?, 1)", (bad,), "write")
         if choice == 8:
             # INSERT ... SELECT from the native join table (shifted keys).
@@ -327,8 +327,33 @@ def run(conn: sqlite3.Connection, sql: str, params: Sequence[object], ordered: b
     except sqlite3.Error as error:
         return classify(error), str(error)
     if not ordered:
-        rows.sort(key=lambda row: repr(row))
+        rows.sort(key=sort_key)
     return "ok", rows
+
+
+def sort_key(row: Tuple[object, ...]) -> str:
+    """A total order for multisets of rows; -0.0 sorts as 0.0 (they are equal in SQL:
+    SQLite's REAL columns store integral reals as integers, so a native table reads
+    -0.0 back as 0.0 while a virtual table may keep the sign)."""
+    return repr(tuple(0.0 if isinstance(x, float) and x == 0 else x for x in row))
+
+
+def describe(outcome: Outcome, other: Outcome) -> str:
+    """An outcome for a mismatch report: errors whole, rows as a count plus the first
+    row that differs from ``other`` (long values shortened)."""
+    if outcome[0] != "ok" or not isinstance(outcome[1], list):
+        return repr(outcome)
+    rows = outcome[1]
+    theirs = other[1] if other[0] == "ok" and isinstance(other[1], list) else []
+    index = next((i for i, row in enumerate(rows) if i >= len(theirs) or not _same_with_nan(row, theirs[i])),
+                 len(rows))
+    first = _shorten(rows[index]) if index < len(rows) else "(none: a prefix of the other)"
+    return f"{len(rows)} rows; first difference at row {index}: {first}"
+
+
+def _shorten(row: object) -> str:
+    text = repr(row)
+    return text if len(text) <= 300 else text[:300] + "..."
 
 
 def same_outcome(a: Outcome, b: Outcome) -> bool:
@@ -347,7 +372,7 @@ def _same_with_nan(x: object, y: object) -> bool:
     return bool(x == y)
 
 
-KEY_PLAN = re.compile(r"SCAN v VIRTUAL TABLE INDEX (-?\d+):(\S*)")
+KEY_PLAN = re.compile(r"SCAN v VIRTUAL TABLE INDEX (-?\d+):(.*)")
 
 
 def check_plan(conn: sqlite3.Connection, sql: str, params: Sequence[object], native: bool) -> Optional[str]:
@@ -408,7 +433,7 @@ def execute(session: Session, statement: Statement, check_plans: bool) -> Option
     v_txn = conn.in_transaction
     r_out = run(conn, r_sql, params, ordered)
     if not same_outcome(v_out, r_out):
-        return f"v: {v_out!r}\n  r: {r_out!r}"
+        return f"v: {describe(v_out, r_out)}\n  r: {describe(r_out, v_out)}"
     if v_txn != before:
         return f"the statement on v changed the transaction state ({before} -> {v_txn})"
     if check_plans and kind in ("query", "ordered", "write") and " WHERE " in v_sql and \

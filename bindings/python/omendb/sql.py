@@ -19,12 +19,16 @@ The module is installed in one of two ways, whichever the interpreter allows:
   ``libomendb_sql`` is loaded as an SQLite extension and ``SELECT omendb_open(path)``
   attaches the database; the extension owns it and closes it with the connection.
 * It does not (Python builds without ``--enable-loadable-sqlite-extensions``, such
-  as pyenv's default): the database is opened with :class:`omendb.Database` and
-  handed, with the connection's ``sqlite3 *``, to the library's
-  ``omendb_sql_register(sqlite3 *, omendb_db *)``. That needs the ``sqlite3`` module
-  and ``libomendb_sql`` to share one SQLite library in this process, which is
-  verified first (:class:`SQLLibraryError` when not); the database then closes
-  with the connection (:meth:`Connection.close`).
+  as pyenv's default): the connection's ``sqlite3 *`` and ``path`` are handed to the
+  library's ``omendb_sql_register(sqlite3 *, const char *path)`` through ctypes.
+  That needs the ``sqlite3`` module and ``libomendb_sql`` to share one SQLite
+  library in this process, which is verified first (:class:`SQLLibraryError` when
+  not).
+
+Either way the library owns the OmenDB database: connections of one process that
+name the same directory share one open database, which is closed when the last of
+them closes. (An :class:`omendb.Database` opened on the same directory in the same
+process is a second opener and fails to take the directory's lock.)
 
 ``libomendb_sql`` is found like ``libomendb`` (see :mod:`omendb._loader`):
 ``$OMENDB_SQL_LIBRARY`` (only that, when set), the copy bundled in this package,
@@ -45,10 +49,9 @@ import threading
 from typing import Any, List, Optional, Tuple, Union
 
 from . import _ffi
-from .database import Database
 from .errors import Error
 
-__all__ = ["ENV_SQL_LIBRARY", "ENTRY_POINT", "Connection", "SQLLibraryError", "connect", "sql_library_path"]
+__all__ = ["ENV_SQL_LIBRARY", "ENTRY_POINT", "SQLLibraryError", "connect", "sql_library_path"]
 
 #: Environment variable naming the ``libomendb_sql`` file to use.
 ENV_SQL_LIBRARY = "OMENDB_SQL_LIBRARY"
@@ -69,40 +72,6 @@ _LAYOUT_VERSIONS = ((3, 8), (3, 13))
 
 class SQLLibraryError(Error, ImportError):
     """``libomendb_sql`` could not be found, loaded or installed on a connection."""
-
-
-class Connection(sqlite3.Connection):
-    """A ``sqlite3.Connection`` that may own the OmenDB database it serves.
-
-    Everything is the standard library's; :meth:`close` additionally closes the
-    :class:`omendb.Database` that was opened for the connection (registration
-    path only), after SQLite has released its virtual tables.
-    """
-
-    _omendb_database: Optional[Database] = None
-
-    def close(self) -> None:
-        """Closes the SQLite connection, then the OmenDB database it owns.
-
-        Safe to call more than once. Like ``sqlite3.Connection.close``, an open
-        transaction is not committed.
-        """
-        try:
-            super().close()
-        finally:
-            database, self._omendb_database = self._omendb_database, None
-            if database is not None:
-                database.close()
-
-    @property
-    def omendb_database(self) -> Optional[Database]:
-        """The :class:`omendb.Database` this connection owns (None after close, or
-        when the loaded extension owns it)."""
-        return self._omendb_database
-
-    def __del__(self) -> None:
-        # Runs before the attribute dictionary is cleared: SQLite closes first.
-        self.close()
 
 
 def _development_library() -> str:
@@ -232,19 +201,19 @@ def _connection_handle(conn: sqlite3.Connection) -> Tuple[int, ctypes.CDLL]:
     return address, system
 
 
-def _register(conn: Connection, library: ctypes.CDLL, database: Database) -> None:
+def _register(conn: sqlite3.Connection, library: ctypes.CDLL, directory: str) -> None:
     address, _ = _connection_handle(conn)
     register = library.omendb_sql_register
-    register.argtypes = [ctypes.c_void_p, ctypes.c_void_p]
+    register.argtypes = [ctypes.c_void_p, ctypes.c_char_p]
     register.restype = ctypes.c_int
-    handle = database._handle  # the C omendb_db * (checked open by the caller)
-    code = register(address, ctypes.cast(handle, ctypes.c_void_p))
+    code = register(address, os.fsencode(directory))
     if code != 0:
-        raise sqlite3.OperationalError(f"omendb_sql_register failed with SQLite result code {code}")
+        # The message is the connection's (sqlite3_errmsg): read it through SQLite itself.
+        raise sqlite3.OperationalError(f"omendb_sql_register({directory!r}) failed: SQLite result code {code}")
 
 
 def connect(path: Union[str, "os.PathLike[str]"], database: Union[str, "os.PathLike[str]"] = ":memory:",
-            **kwargs: Any) -> Connection:
+            **kwargs: Any) -> sqlite3.Connection:
     """Opens an SQLite connection with the OmenDB database at ``path`` attached.
 
     Args:
@@ -252,18 +221,18 @@ def connect(path: Union[str, "os.PathLike[str]"], database: Union[str, "os.PathL
         database: the SQLite database of the connection (default in-memory); its
             ordinary tables live beside the ``omendb`` virtual tables.
         **kwargs: passed to ``sqlite3.connect`` (``timeout``, ``isolation_level``,
-            ``check_same_thread``, ``uri``, ...), except ``factory``, which must be
-            :class:`Connection` or a subclass of it.
+            ``check_same_thread``, ``factory``, ``uri``, ...).
 
     Returns:
-        A :class:`Connection` (a ``sqlite3.Connection``); close it when done.
+        A ``sqlite3.Connection`` (or the ``factory``'s subclass of it); close it when
+        done (``with`` commits or rolls back but does not close, as in ``sqlite3``).
 
     Raises:
-        TypeError: ``path`` or ``database`` is not a str or path, or ``factory`` is
-            not a subclass of :class:`Connection`.
+        TypeError: ``path`` or ``database`` is not a str or path.
+        ValueError: ``path`` contains a NUL byte.
         SQLLibraryError: ``libomendb_sql`` was not found, or cannot be installed on
             this interpreter's connections.
-        omendb.Error / sqlite3.Error: the database could not be opened.
+        sqlite3.Error: the OmenDB database could not be opened (the message says why).
     """
     if not isinstance(path, (str, os.PathLike)):
         raise TypeError(f"path must be a str or os.PathLike, not {type(path).__name__}")
@@ -274,11 +243,8 @@ def connect(path: Union[str, "os.PathLike[str]"], database: Union[str, "os.PathL
         raise TypeError("path must name a str path (bytes paths are not supported)")
     if "\0" in directory:
         raise ValueError("path contains a NUL byte")
-    factory = kwargs.pop("factory", Connection)
-    if not (isinstance(factory, type) and issubclass(factory, Connection)):
-        raise TypeError("factory must be omendb.sql.Connection or a subclass of it")
     library_path, library = _load()
-    conn = sqlite3.connect(database, factory=factory, **kwargs)
+    conn: sqlite3.Connection = sqlite3.connect(database, **kwargs)
     try:
         if hasattr(conn, "enable_load_extension"):
             conn.enable_load_extension(True)
@@ -288,13 +254,7 @@ def connect(path: Union[str, "os.PathLike[str]"], database: Union[str, "os.PathL
                 conn.enable_load_extension(False)
             conn.execute("SELECT omendb_open(?)", (directory,))
         else:
-            owned = Database(directory)
-            try:
-                _register(conn, library, owned)
-            except BaseException:
-                owned.close()
-                raise
-            conn._omendb_database = owned
+            _register(conn, library, directory)
     except BaseException:
         conn.close()
         raise

@@ -53,17 +53,23 @@ final class VirtualTable {
         }
 
         let isInsert = sqlite3_value_type(arguments[0]) == SQLITE_NULL
-        let key: Int64
+        let oldKey = isInsert ? nil : Optional(sqlite3_value_int64(arguments[0]))
+        // The new key: the INTEGER PRIMARY KEY column's value, else the rowid (argument
+        // 1, which an UPDATE sets to the old key unless it assigns rowid), else, for an
+        // INSERT, the next free key. An UPDATE to NULL is a datatype mismatch, as in SQLite.
+        let rowid = arguments[1]
+        var key: Int64
         if let keyColumn = schema.keyColumn, sqlite3_value_type(arguments[2 + keyColumn]) != SQLITE_NULL {
             key = try Self.integerKey(arguments[2 + keyColumn])
-        } else if sqlite3_value_type(arguments[1]) != SQLITE_NULL {
-            key = try Self.integerKey(arguments[1])
+            if key == oldKey, sqlite3_value_type(rowid) != SQLITE_NULL { key = try Self.integerKey(rowid) }
         } else if isInsert {
-            key = try SQLFailure.wrap { () throws(OmenError) in try nextKey(transaction, table) }
+            key = sqlite3_value_type(rowid) != SQLITE_NULL ? try Self.integerKey(rowid)
+                : try SQLFailure.wrap { () throws(OmenError) in try nextKey(transaction, table) }
+        } else if schema.keyColumn == nil {
+            key = try Self.integerKey(rowid)
         } else {
             throw SQLFailure(SQLITE_MISMATCH, "datatype mismatch")
         }
-        let oldKey = isInsert ? nil : Optional(sqlite3_value_int64(arguments[0]))
 
         try encodeRow(arguments + 2)
         if key != oldKey {

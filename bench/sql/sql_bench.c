@@ -23,6 +23,9 @@
  * sqlite-side time / omendb time (> 1: omendb faster).
  *
  *   sql_bench DIR [--rows N] [--reps R] [--queries Q] [--library PATH]
+ *             [--sides rowid,without_rowid,omendb,kv] [--workloads point,range,in,insert]
+ *
+ * --sides/--workloads run a subset (e.g. one side under `perf record`).
  */
 #define _POSIX_C_SOURCE 200809L
 #include <sqlite3.h>
@@ -254,6 +257,14 @@ static void open_kv(const char *dir, int64_t rows) {
     free(values);
 }
 
+/* Whether `name` is an item of the comma-separated `list`. */
+static int listed(const char *list, const char *name) {
+    size_t length = strlen(name);
+    for (const char *p = list; (p = strstr(p, name)) != NULL; p += length)
+        if ((p == list || p[-1] == ',') && (p[length] == ',' || p[length] == 0)) return 1;
+    return 0;
+}
+
 static int compare(const void *a, const void *b) {
     double x = *(const double *)a, y = *(const double *)b;
     return (x > y) - (x < y);
@@ -268,10 +279,12 @@ static double median(const double *values, int count) {
 
 int main(int argc, char **argv) {
     if (argc < 2) {
-        fprintf(stderr, "usage: sql_bench DIR [--rows N] [--reps R] [--queries Q] [--library PATH]\n");
+        fprintf(stderr, "usage: sql_bench DIR [--rows N] [--reps R] [--queries Q] [--library PATH] "
+                        "[--sides LIST] [--workloads LIST]\n");
         return 2;
     }
-    const char *dir = argv[1], *library = NULL;
+    const char *dir = argv[1], *library = NULL, *side_list = "rowid,without_rowid,omendb,kv",
+               *workload_list = "point,range,in,insert";
     int64_t rows = 1000000, queries = 100000;
     int reps = 5;
     for (int i = 2; i + 1 < argc; i += 2) {
@@ -279,6 +292,8 @@ int main(int argc, char **argv) {
         else if (!strcmp(argv[i], "--reps")) reps = atoi(argv[i + 1]);
         else if (!strcmp(argv[i], "--queries")) queries = strtoll(argv[i + 1], NULL, 10);
         else if (!strcmp(argv[i], "--library")) library = argv[i + 1];
+        else if (!strcmp(argv[i], "--sides")) side_list = argv[i + 1];
+        else if (!strcmp(argv[i], "--workloads")) workload_list = argv[i + 1];
         else { fprintf(stderr, "sql_bench: unknown option %s\n", argv[i]); return 2; }
     }
     if (rows < 1000 || reps < 1 || reps > REPS_MAX || queries < TXN_ROWS) {
@@ -292,14 +307,15 @@ int main(int argc, char **argv) {
     Side sides[SIDES] = {{0}};
     int kv_present = 0;
     for (int s = 0; s < 3; s++)
-        if (s < 2 || library) open_side(&sides[s], s, dir, library, rows);
-    if (library) { open_kv(dir, rows); kv_present = 1; }
+        if ((s < 2 || library) && listed(side_list, side_names[s])) open_side(&sides[s], s, dir, library, rows);
+    if (library && listed(side_list, "kv")) { open_kv(dir, rows); kv_present = 1; }
     /* Queries per workload: ranges and IN lists touch 100 rows each. */
     int64_t per_workload[4] = {queries, queries / 20, queries / 20, queries};
     double times[4][SIDES][REPS_MAX];
     int64_t inserted = 0;
     for (int rep = 0; rep < reps; rep++) {
         for (int w = 0; w < 4; w++) {
+            if (!listed(workload_list, workloads[w])) continue;
             uint64_t seed = (uint64_t)(rep * 4 + w) << 32;
             for (int k = 0; k < SIDES; k++) {
                 int s = (k + rep) % SIDES;  /* rotate who goes first */
@@ -320,19 +336,23 @@ int main(int argc, char **argv) {
         fflush(stdout);
     }
     for (int w = 0; w < 4; w++) {
+        if (!listed(workload_list, workloads[w])) continue;
         double m[SIDES] = {0};
         for (int s = 0; s < SIDES; s++)
             if ((s < 3 && sides[s].present) || (s == 3 && kv_present && w == 0)) m[s] = median(times[w][s], reps);
-        printf("{\"bench\":\"sql\",\"summary\":true,\"workload\":\"%s\",\"rows\":%lld,\"reps\":%d,"
-               "\"median_ns\":{\"rowid\":%.1f,\"without_rowid\":%.1f", workloads[w], (long long)rows, reps, m[0], m[1]);
-        if (m[2] > 0) printf(",\"omendb\":%.1f", m[2]);
-        if (m[3] > 0) printf(",\"kv\":%.1f", m[3]);
+        printf("{\"bench\":\"sql\",\"summary\":true,\"workload\":\"%s\",\"rows\":%lld,\"reps\":%d,\"median_ns\":{",
+               workloads[w], (long long)rows, reps);
+        const char *separator = "";
+        for (int s = 0; s < SIDES; s++) {
+            if (m[s] <= 0) continue;
+            printf("%s\"%s\":%.1f", separator, side_names[s], m[s]);
+            separator = ",";
+        }
         printf("}");
-        if (m[2] > 0)
-            printf(",\"speedup_vs_rowid\":%.3f,\"speedup_vs_without_rowid\":%.3f", m[0] / m[2], m[1] / m[2]);
-        else
-            printf(",\"without_rowid_vs_rowid\":%.3f", m[0] / m[1]);
-        if (m[3] > 0) printf(",\"engine_share_of_omendb\":%.3f", m[3] / m[2]);
+        if (m[2] > 0 && m[0] > 0) printf(",\"speedup_vs_rowid\":%.3f", m[0] / m[2]);
+        if (m[2] > 0 && m[1] > 0) printf(",\"speedup_vs_without_rowid\":%.3f", m[1] / m[2]);
+        if (m[2] <= 0 && m[0] > 0 && m[1] > 0) printf(",\"without_rowid_vs_rowid\":%.3f", m[0] / m[1]);
+        if (m[2] > 0 && m[3] > 0) printf(",\"engine_share_of_omendb\":%.3f", m[3] / m[2]);
         printf("}\n");
     }
     for (int s = 0; s < 3; s++) {
@@ -341,7 +361,7 @@ int main(int argc, char **argv) {
         sqlite3_finalize(sides[s].range);
         sqlite3_finalize(sides[s].in);
         sqlite3_finalize(sides[s].insert);
-        if (sqlite3_close(sides[s].db) != SQLITE_OK) die(sides[s].db, "close");
+        if (sqlite3_close_v2(sides[s].db) != SQLITE_OK) die(sides[s].db, "close");
     }
     if (kv_present) omendb_close(kv);
     fprintf(stderr, "sql_bench: checksum %llu\n", (unsigned long long)sink);

@@ -3,7 +3,10 @@
 # second run changes nothing and touches no network.
 #
 #   Debian packages: cmake ninja-build pkg-config make gcc g++ binutils
-#                    python3-dev libffi-dev
+#                    python3-dev libffi-dev, libsqlite3-dev (libomendb_sql.so links
+#                    it), sqlite3 (the shell, for the loadable-extension tests) and
+#                    python3-numpy (Debian's python3, which has sqlite3's
+#                    load_extension, imports omendb in tests/test_sql.py)
 #   Python:          a virtual environment at $OMENDB_VENV (default: .venv) with
 #                    numpy, pytest, matplotlib (omendb.plot_index's tests), tqdm
 #                    (progress bars of long calls),

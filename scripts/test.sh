@@ -219,6 +219,14 @@ suite_installed_checks() {
     diff <(nm -g --defined-only "$PREFIX/lib/libomendb.a" | awk 'NF == 3 {print $3}' | sort -u) \
          <(grep -o 'omendb_[a-z0-9_]*(' "$PREFIX/include/omendb.h" | tr -d '(' | sort -u)
     echo "libomendb.a: global definitions = the functions of omendb.h: ok"
+    # libomendb_sql.so and omendb_sql.h (docs/sql.md), when installed.
+    if [[ -f $PREFIX/include/omendb_sql.h ]]; then
+        cc -std=c99 -Wall -Wextra -pedantic -Werror -fsyntax-only -x c "$PREFIX/include/omendb_sql.h"
+        c++ -std=c++11 -Wall -Wextra -pedantic -Werror -fsyntax-only -x c++ "$PREFIX/include/omendb_sql.h"
+        echo "cc -std=c99 / c++ -std=c++11 omendb_sql.h: ok"
+        bash "$ROOT/scripts/check-sql-library.sh" "$PREFIX/lib/libomendb_sql.so.$version" "$PREFIX/include/omendb.h"
+        PKG_CONFIG_PATH=$PREFIX/lib/pkgconfig pkg-config --libs omendb_sql
+    fi
 }
 
 suite_installed_c_tests() {

@@ -18,9 +18,10 @@ final class SQLConnection {
     private var undo = UndoLog()
     /// The undo-log length at each open savepoint level (SQLite's numbering).
     private var savepoints: [Int] = []
-    /// Reads the private schema `omendb_txn`: the read transaction it leaves open until
-    /// COMMIT/ROLLBACK tells when an explicit SQL transaction that only read has ended.
-    private var markStatement: OpaquePointer?
+    /// Whether the private schema `omendb_txn` is attached: reading it at the start of
+    /// an explicit transaction leaves a read transaction open until COMMIT/ROLLBACK,
+    /// which tells when an explicit SQL transaction that only read has ended.
+    private var markerAttached = false
 
     static let markerSchema = "omendb_txn"
 
@@ -30,7 +31,6 @@ final class SQLConnection {
 
     deinit {
         current?.rollback()
-        sqlite3_finalize(markStatement)
         if let store { releaseStore?(store) }
     }
 
@@ -43,13 +43,9 @@ final class SQLConnection {
             throw OmenError(.misuse, "an OmenDB database is already open on this connection "
                 + "('\(self.store!.database.directory)'): SELECT omendb_close() first")
         }
-        if markStatement == nil {
+        if !markerAttached {
             try exec("ATTACH DATABASE ':memory:' AS \(Self.markerSchema)")
-            var statement: OpaquePointer?
-            guard sqlite3_prepare_v2(handle, "SELECT count(*) FROM \(Self.markerSchema).sqlite_schema", -1, &statement, nil) == SQLITE_OK else {
-                throw OmenError(.internal, "cannot prepare the transaction marker: \(errorMessage())")
-            }
-            markStatement = statement
+            markerAttached = true
         }
         self.store = store
         releaseStore = release
@@ -85,8 +81,10 @@ final class SQLConnection {
 
     // MARK: Transactions
 
-    /// The transaction a read joins (beginning one when there is none).
-    func transactionForRead() throws(OmenError) -> ConnectionTransaction {
+    /// The transaction a read joins (beginning one when there is none). A reading
+    /// statement's own transaction in autocommit mode is read-only: no write ever joins
+    /// it (a writing statement calls xBegin before it reads), so it records no reads.
+    func transactionForRead(writing: Bool = false) throws(OmenError) -> ConnectionTransaction {
         let autocommit = sqlite3_get_autocommit(handle) != 0
         if let transaction = current {
             if transaction.explicit {
@@ -106,7 +104,8 @@ final class SQLConnection {
             }
         }
         let store = try requireStore()
-        let transaction = ConnectionTransaction(store: store.beginTransaction(isolation: isolation), explicit: !autocommit)
+        let transaction = ConnectionTransaction(store: try store.beginTransaction(isolation: isolation, readOnly: autocommit && !writing),
+                                                explicit: !autocommit)
         if !autocommit { try mark() }
         current = transaction
         return transaction
@@ -118,7 +117,7 @@ final class SQLConnection {
             // An unfinished read statement's transaction: it stays with its cursors.
             current = nil
         }
-        let transaction = try transactionForRead()
+        let transaction = try transactionForRead(writing: true)
         transaction.writing = true
         return transaction
     }
@@ -188,13 +187,11 @@ final class SQLConnection {
 
     // MARK: Helpers
 
+    /// Opens the marker's read transaction (a statement kept prepared would keep
+    /// sqlite3_close from closing the connection, so it is prepared each time: once
+    /// per explicit transaction).
     private func mark() throws(OmenError) {
-        guard let markStatement else { return }
-        let status = sqlite3_step(markStatement)
-        sqlite3_reset(markStatement)
-        guard status == SQLITE_ROW || status == SQLITE_DONE else {
-            throw OmenError(.internal, "cannot read the transaction marker: \(errorMessage())")
-        }
+        try exec("SELECT count(*) FROM \(Self.markerSchema).sqlite_schema")
     }
 
     func exec(_ sql: String) throws(OmenError) {

@@ -1,28 +1,23 @@
-import Glibc
 import OmenDB
 import Synchronization
 
 // Every engine call of OmenSQL is in this file.
-//
-// ADAPTER (until the engine's named tables land): each table is a database of its own
-// in <directory>/sql-tables/<hex of the name>/, and a transaction is one engine
-// transaction per table it touches, committed one after the other (not atomic across
-// tables). The interface below is the one the named-table version keeps.
 
-/// One keyspace: a SQL table's rows, or the catalog.
+/// One keyspace: a SQL table's rows, or the catalog (an OmenDB named table).
 final class StoreTable {
     let name: String
-    fileprivate let database: Database
+    fileprivate let table: Table
 
-    fileprivate init(name: String, database: Database) {
+    fileprivate init(name: String, table: Table) {
         self.name = name
-        self.database = database
+        self.table = table
     }
 }
 
-/// The tables of one OmenDB database, shared by every SQL connection using it.
+/// The named tables of one OmenDB database, shared by every SQL connection using it.
 public final class TableStore: @unchecked Sendable {
     public let database: Database
+    /// Open handles by name (a handle stays valid until its table is dropped).
     private let tables = Mutex<[String: StoreTable]>([:])
     /// Serializes catalog changes (CREATE and DROP of SQL tables).
     let catalogLock = Mutex<Void>(())
@@ -31,35 +26,23 @@ public final class TableStore: @unchecked Sendable {
         self.database = database
     }
 
-    /// The keyspace `name`; created (durably) when missing and `create`, else `.notFound`.
+    /// The named table `name`; created (durably) when missing and `create`, else `.notFound`.
     func table(_ name: String, create: Bool) throws(OmenError) -> StoreTable {
         if let table = tables.withLock({ $0[name] }) { return table }
-        let parent = database.directory + "/sql-tables"
-        let directory = parent + "/" + name.utf8.map { String($0, radix: 16).leftPadded(2) }.joined()
-        if !create && access(directory, F_OK) != 0 {
-            throw OmenError(.notFound, "no table '\(name)' in database '\(database.directory)'")
-        }
-        if mkdir(parent, 0o755) != 0 && errno != EEXIST {
-            throw OmenError(.ioError, "cannot create '\(parent)': errno \(errno)")
-        }
-        let opened = try Database(directory: directory)
-        let table = StoreTable(name: name, database: opened)
-        return tables.withLock { tables in
-            if let existing = tables[name] { return existing }
-            tables[name] = table
-            return table
-        }
+        let table = StoreTable(name: name, table: try database.openTable(name, create: create))
+        tables.withLock { $0[name] = table }
+        return table
     }
 
-    /// Removes every row of keyspace `name` (the adapter keeps its empty directory).
+    /// Drops the named table `name` with all its rows (durably).
     func dropTable(_ name: String) throws(OmenError) {
-        let table = try self.table(name, create: true)
-        try table.database.deleteRange(Int64.min...Int64.max)
+        tables.withLock { $0[name] = nil }
+        try database.dropTable(name)
     }
 
     /// Every (key, value) of `table`, newest state (the catalog is small).
     func entries(_ table: StoreTable) throws(OmenError) -> [(Int64, [UInt8])] {
-        let iterator = table.database.makeIterator()
+        let iterator = database.makeIterator(table: table.table)
         var result: [(Int64, [UInt8])] = []
         try iterator.seekFirst()
         while iterator.isValid {
@@ -70,99 +53,61 @@ public final class TableStore: @unchecked Sendable {
     }
 
     func put(_ key: Int64, _ value: [UInt8], table: StoreTable) throws(OmenError) {
-        try table.database.put(key, value)
+        try database.put(key, value, table: table.table)
     }
 
     func delete(_ key: Int64, table: StoreTable) throws(OmenError) {
-        try table.database.delete(key)
+        try database.delete(key, table: table.table)
     }
 
     /// The number of keys in `table`, estimated (for the planner's costs).
     func approximateCount(_ table: StoreTable) -> Int {
-        table.database.statistics.approximateCount
+        database.statistics(table: table.table).approximateCount
     }
 
-    /// The number of keys of `table` in `range` now (exact; O(model) for a table in one run).
-    func count(_ table: StoreTable, in range: ClosedRange<Int64>) throws(OmenError) -> Int {
-        try table.database.count(in: range)
+    /// A transaction over any number of tables (atomic, validated per table and key).
+    func beginTransaction(isolation: IsolationLevel, readOnly: Bool) throws(OmenError) -> StoreTransaction {
+        StoreTransaction(try database.beginTransaction(TransactionOptions(isolation: isolation, readOnly: readOnly)))
     }
 
-    func beginTransaction(isolation: IsolationLevel) -> StoreTransaction {
-        StoreTransaction(isolation: isolation)
+    /// Closes the database.
+    func close() throws(OmenError) {
+        try database.close()
     }
 }
 
-/// One SQL transaction's reads and writes, over any number of tables.
+/// One SQL transaction's reads and writes: one OmenDB transaction over all its tables.
 final class StoreTransaction {
-    private let isolation: IsolationLevel
-    private var transactions: [ObjectIdentifier: Transaction] = [:]
-    private var order: [Transaction] = []
+    private let transaction: Transaction
 
-    fileprivate init(isolation: IsolationLevel) {
-        self.isolation = isolation
-    }
-
-    @inline(__always)
-    private func transaction(_ table: StoreTable) throws(OmenError) -> Transaction {
-        if let transaction = transactions[ObjectIdentifier(table)] { return transaction }
-        let transaction = try table.database.beginTransaction(TransactionOptions(isolation: isolation))
-        transactions[ObjectIdentifier(table)] = transaction
-        order.append(transaction)
-        return transaction
+    fileprivate init(_ transaction: Transaction) {
+        self.transaction = transaction
     }
 
     /// The row under `key`, borrowed until the transaction ends, or nil.
     @inline(__always)
     func value(_ key: Int64, table: StoreTable) throws(OmenError) -> UnsafeRawBufferPointer? {
-        try transaction(table).value(key)
-    }
-
-    func exists(_ key: Int64, table: StoreTable) throws(OmenError) -> Bool {
-        try transaction(table).withValue(key) { $0 != nil }
+        try transaction.value(key, table: table.table)
     }
 
     func put(_ key: Int64, _ value: UnsafeRawBufferPointer, table: StoreTable) throws(OmenError) {
-        try transaction(table).put(key, value)
+        try transaction.put(key, value, table: table.table)
     }
 
     func delete(_ key: Int64, table: StoreTable) throws(OmenError) {
-        try transaction(table).delete(key)
+        try transaction.delete(key, table: table.table)
     }
 
     func makeIterator(table: StoreTable) throws(OmenError) -> TransactionIterator {
-        try transaction(table).makeIterator()
+        try transaction.makeIterator(table: table.table)
     }
 
-    /// Commits every table's writes; the first failure rolls back the rest and throws.
+    /// Commits every table's writes as one log record, all or nothing.
     func commit() throws(OmenError) {
-        defer { order = []; transactions = [:] }
-        for (index, transaction) in order.enumerated() {
-            do throws(OmenError) {
-                try transaction.commit()
-            } catch {
-                for rest in order[(index + 1)...] { rest.rollback() }
-                throw error
-            }
-        }
+        try transaction.commit()
     }
 
     func rollback() {
-        for transaction in order { transaction.rollback() }
-        order = []
-        transactions = [:]
-    }
-}
-
-extension String {
-    fileprivate func leftPadded(_ width: Int) -> String {
-        count >= width ? self : String(repeating: "0", count: width - count) + self
-    }
-}
-
-extension TableStore {
-    /// Closes the database (and, in the adapter, every table's).
-    func close() throws(OmenError) {
-        for table in tables.withLock({ Array($0.values) }) { try table.database.close() }
-        try database.close()
+        transaction.rollback()
     }
 }

@@ -64,7 +64,7 @@ final class StorageCheckpointTests: XCTestCase {
         try checkCopy(of: db, reference, copyFiles: false, "empty")
         try write(2000)
         try checkCopy(of: db, reference, copyFiles: false, "hot tier")
-        try db.writerLock.withLock { () throws(OmenError) in try db.freezeActiveTier() }
+        try db.writerLock.withLock { () throws(OmenError) in try db.freezeActiveTiers() }
         try write(500)
         XCTAssertEqual(db.currentView().0.frozen.count, 1)
         try checkCopy(of: db, reference, copyFiles: true, "frozen and active hot tiers")
@@ -103,8 +103,8 @@ final class StorageCheckpointTests: XCTestCase {
             try db.put(key, testValue(key, 9, length: 20))
             reference[key] = testValue(key, 9, length: 20)
         }
-        try db.writerLock.withLock { () throws(OmenError) in try db.freezeActiveTier() }
-        let frozenLogs = db.currentView().0.frozen[0].walNumbers
+        try db.writerLock.withLock { () throws(OmenError) in try db.freezeActiveTiers() }
+        let frozenLogs = db.currentCatalog().0.generations[0].logs
         let destination = temporaryDatabaseDirectory(self, "copy")
         var calls = 0
         var maintenanceError: OmenError?

@@ -127,13 +127,13 @@ static void test_basics(void) {
     CHECK(run(conn, "CREATE VIRTUAL TABLE bad USING omendb(id INTEGER PRIMARY KEY, v TEXT NOT NULL)") == SQLITE_ERROR &&
           strstr(sqlite3_errmsg(conn), "NOT NULL"), "NOT NULL: %s", sqlite3_errmsg(conn));
     CHECK(run(conn, "ALTER TABLE t RENAME TO u") != SQLITE_OK, "rename refused");
-    sqlite3_close(conn);
+    CHECK(sqlite3_close(conn) == SQLITE_OK, "sqlite3_close: %s", sqlite3_errmsg(conn));
 
     check_section("reopen: the catalog declares the tables again");
     conn = connect();
     CHECK(strcmp(text(conn, "SELECT group_concat(id || name, ',') FROM t", buffer, sizeof buffer), "1replaced,33") == 0, "rows after reopen: %s", buffer);
     CHECK(integer(conn, "SELECT count(*) FROM sqlite_temp_master WHERE name = 't'") == 1, "declared in temp");
-    sqlite3_close(conn);
+    CHECK(sqlite3_close(conn) == SQLITE_OK, "sqlite3_close: %s", sqlite3_errmsg(conn));
 }
 
 static void test_plans(void) {
@@ -169,7 +169,7 @@ static void test_plans(void) {
     CHECK(integer(conn, "SELECT count(*) FROM p WHERE id = 'x'") == 0 && integer(conn, "SELECT count(*) FROM p WHERE id < 'x'") == 2000,
           "integers sort before text");
     CHECK(integer(conn, "SELECT count(*) FROM p WHERE id = NULL") == 0, "NULL matches nothing");
-    sqlite3_close(conn);
+    CHECK(sqlite3_close(conn) == SQLITE_OK, "sqlite3_close: %s", sqlite3_errmsg(conn));
 }
 
 static void test_transactions(void) {
@@ -228,6 +228,12 @@ static void test_transactions(void) {
     run(conn, "ROLLBACK");
     CHECK(strcmp(text(conn, "SELECT v FROM a WHERE id = 2", buffer, sizeof buffer), "first") == 0, "first committer won: %s", buffer);
 
+    /* Conflicts are per (table, key): the same key in another table is no conflict. */
+    CHECK_SQL(conn, "BEGIN; UPDATE a SET v = 'a-side' WHERE id = 1");
+    CHECK_SQL(other, "INSERT OR REPLACE INTO b VALUES (1, 'b-side')");
+    CHECK_SQL(conn, "COMMIT");
+    CHECK(strcmp(text(other, "SELECT v FROM a WHERE id = 1", buffer, sizeof buffer), "a-side") == 0, "committed: %s", buffer);
+
     check_section("isolation levels");
     CHECK(strcmp(text(conn, "SELECT omendb_isolation()", buffer, sizeof buffer), "serializable") == 0, "default %s", buffer);
     CHECK(strcmp(text(conn, "SELECT omendb_isolation('read committed')", buffer, sizeof buffer), "read committed") == 0, "set");
@@ -238,15 +244,15 @@ static void test_transactions(void) {
     CHECK(strcmp(text(conn, "SELECT v FROM a WHERE id = 2", buffer, sizeof buffer), "newer") == 0, "READ COMMITTED sees it: %s", buffer);
     CHECK_SQL(conn, "UPDATE a SET v = 'mine' WHERE id = 2; COMMIT");
     CHECK(strcmp(text(other, "SELECT v FROM a WHERE id = 2", buffer, sizeof buffer), "mine") == 0, "no validation: %s", buffer);
-    sqlite3_close(other);
+    CHECK(sqlite3_close(other) == SQLITE_OK, "sqlite3_close: %s", sqlite3_errmsg(other));
 
     check_section("DROP TABLE drops the data");
     CHECK_SQL(conn, "DROP TABLE b");
-    sqlite3_close(conn);
+    CHECK(sqlite3_close(conn) == SQLITE_OK, "sqlite3_close: %s", sqlite3_errmsg(conn));
     conn = connect();
     CHECK(integer(conn, "SELECT count(*) FROM sqlite_temp_master WHERE name = 'b'") == 0, "b is gone after reopen");
     CHECK(integer(conn, "SELECT count(*) FROM a") == 2, "a is there");
-    sqlite3_close(conn);
+    CHECK(sqlite3_close(conn) == SQLITE_OK, "sqlite3_close: %s", sqlite3_errmsg(conn));
 }
 
 static void test_random(void) {
@@ -291,7 +297,7 @@ static void test_random(void) {
         }
     }
     CHECK(mismatches == 0, "%d differences from the native table (seed printed above)", mismatches);
-    sqlite3_close(conn);
+    CHECK(sqlite3_close(conn) == SQLITE_OK, "sqlite3_close: %s", sqlite3_errmsg(conn));
 }
 
 static void test_extension(const char *library) {
@@ -314,7 +320,7 @@ static void test_extension(const char *library) {
     CHECK(run(conn, "SELECT count(*) FROM a") != SQLITE_OK, "closed");
     CHECK_SQL(conn, sql);
     CHECK(integer(conn, "SELECT count(*) FROM a") == 2, "open again");
-    sqlite3_close(conn);
+    CHECK(sqlite3_close(conn) == SQLITE_OK, "sqlite3_close: %s", sqlite3_errmsg(conn));
 }
 
 int main(int argc, char **argv) {

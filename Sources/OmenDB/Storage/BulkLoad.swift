@@ -9,16 +9,32 @@ extension Database {
     // (done == total) comes before the manifest names the run: a cancelled load
     // (`.cancelled`) loads nothing.
 
+    // Each has a `table:` form loading into that table (`.notFound` for a dropped
+    // table, `.misuse` for a table of another database); without, the default table.
+
     /// Loads `count` entries: key `key(i)` with value `value(i)`.
     public func bulkLoad(count: Int, key: (Int) -> Int64, value: (Int) -> UnsafeRawBufferPointer,
                          progress: ProgressCallback? = nil) throws(OmenError) {
+        try bulkLoad(count: count, key: key, value: value, progress: progress, table: defaultTableHandle)
+    }
+
+    public func bulkLoad(count: Int, key: (Int) -> Int64, value: (Int) -> UnsafeRawBufferPointer,
+                         progress: ProgressCallback? = nil, table: Table) throws(OmenError) {
         let keys = (0..<max(count, 0)).map(key)
-        try keys.withUnsafeBufferPointer { (keys) throws(OmenError) in try bulkLoad(keys: keys, value: value, progress: progress) }
+        try keys.withUnsafeBufferPointer { (keys) throws(OmenError) in
+            try bulkLoad(keys: keys, value: value, progress: progress, table: table)
+        }
     }
 
     /// Loads `keys` with value `value(i)` for key `keys[i]`.
     public func bulkLoad(keys: UnsafeBufferPointer<Int64>, value: (Int) -> UnsafeRawBufferPointer,
                          progress: ProgressCallback? = nil) throws(OmenError) {
+        try bulkLoad(keys: keys, value: value, progress: progress, table: defaultTableHandle)
+    }
+
+    public func bulkLoad(keys: UnsafeBufferPointer<Int64>, value: (Int) -> UnsafeRawBufferPointer,
+                         progress: ProgressCallback? = nil, table: Table) throws(OmenError) {
+        try checkOwner(table)
         try checkBulkLoad(keys)
         for i in 0..<keys.count {
             let length = value(i).count
@@ -26,7 +42,7 @@ extension Database {
                 throw OmenError(.tooLarge, "value \(i) of \(length) bytes exceeds the limit of \(options.maximumValueSize) bytes")
             }
         }
-        try commitBulkRun(keys, progress: progress) { (writer, sequence, meter) throws(OmenError) in
+        try commitBulkRun(keys, table: table, progress: progress) { (writer, sequence, meter) throws(OmenError) in
             try writer.appendAll(keys: keys, sequence: sequence, value: value, progress: meter)
         }
     }
@@ -35,6 +51,12 @@ extension Database {
     /// `i` at `values + i · valueSize`): the run's value heap is written straight from them.
     public func bulkLoad(keys: UnsafeBufferPointer<Int64>, values: UnsafeRawPointer?, valueSize: Int,
                          progress: ProgressCallback? = nil) throws(OmenError) {
+        try bulkLoad(keys: keys, values: values, valueSize: valueSize, progress: progress, table: defaultTableHandle)
+    }
+
+    public func bulkLoad(keys: UnsafeBufferPointer<Int64>, values: UnsafeRawPointer?, valueSize: Int,
+                         progress: ProgressCallback? = nil, table: Table) throws(OmenError) {
+        try checkOwner(table)
         guard valueSize >= 0, valueSize <= options.maximumValueSize else {
             throw OmenError(.tooLarge, "values of \(valueSize) bytes exceed the limit of \(options.maximumValueSize) bytes")
         }
@@ -42,7 +64,7 @@ extension Database {
             throw OmenError(.invalidArgument, "values is NULL but \(keys.count) values of \(valueSize) bytes are to be loaded")
         }
         try checkBulkLoad(keys)
-        try commitBulkRun(keys, progress: progress) { (writer, sequence, meter) throws(OmenError) in
+        try commitBulkRun(keys, table: table, progress: progress) { (writer, sequence, meter) throws(OmenError) in
             try writer.appendAll(keys: keys, sequence: sequence, values: values, valueSize: valueSize, progress: meter)
         }
     }
@@ -59,9 +81,9 @@ extension Database {
         }
     }
 
-    /// Writes a run with `fill` (given the writer and the load's sequence number), then
-    /// makes it durable, names it in the manifest and publishes it.
-    private func commitBulkRun(_ keys: UnsafeBufferPointer<Int64>, progress: ProgressCallback?,
+    /// Writes a run of `table` with `fill` (given the writer and the load's sequence
+    /// number), then makes it durable, names it in the manifest and publishes it.
+    private func commitBulkRun(_ keys: UnsafeBufferPointer<Int64>, table: Table, progress: ProgressCallback?,
                                _ fill: (RunWriter, UInt64, ProgressMeter?) throws(OmenError) -> Void) throws(OmenError) {
         let meter = ProgressMeter(progress, operation: "bulk load", total: UInt64(keys.count))
         try meter?.start()
@@ -72,8 +94,10 @@ extension Database {
         writerLock.lock()
         defer { writerLock.unlock() }
         try checkWritable()
-        // Older data (and range tombstones) in the hot tier must not shadow the new run: flush it first.
-        if currentView().0.active.holdsAnything { try freezeActiveTier() }
+        guard let view = currentCatalog().0.view(table.id) else { throw dropped(table) }
+        // Older data (and range tombstones) in the table's hot tiers must not shadow the
+        // new run: flush them first (tiers freeze together: all tables' are flushed).
+        if view.active.holdsAnything { try freezeActiveTiers() }
         try flushFrozenTiers()
         try maintenanceLock.withLock { () throws(OmenError) in
             try recordingFailure { () throws(OmenError) in
@@ -82,7 +106,9 @@ extension Database {
                 let run: RunFile
                 do throws(OmenError) {
                     try fill(writer, sequence, meter)
-                    run = try RunFile(directory: directory, descriptor: try writer.finish(),
+                    var descriptor = try writer.finish()
+                    descriptor.table = table.id
+                    run = try RunFile(directory: directory, descriptor: descriptor,
                                       windowSearch: options.indexConfiguration.windowSearch, justWritten: true)
                     try meter?.finish()
                 } catch {
@@ -101,14 +127,14 @@ extension Database {
                 }
                 lastSequence = sequence
                 writtenSequence = sequence
-                commitLog.record(sequence: sequence, lowest: keys[0], highest: keys[keys.count - 1])
+                commitLog.record(sequence: sequence, table: table.id, lowest: keys[0], highest: keys[keys.count - 1])
                 trimCommitLog()
-                replaceView { old in StorageView(active: old.active, frozen: old.frozen, runs: [run] + old.runs, floor: sequence) }
+                replaceView(table: table.id) { old in StorageView(active: old.active, frozen: old.frozen, runs: [run] + old.runs, floor: sequence) }
                 publish(sequence: sequence)
                 // Loaded and visible, but not known durable: the caller gets the error.
                 if let notDurable { throw notDurable }
             }
         }
-        if currentView().0.runs.count > options.compactionTrigger { worker?.wake() }
+        if (currentCatalog().0.view(table.id)?.runs.count ?? 0) > options.compactionTrigger { worker?.wake() }
     }
 }

@@ -2,8 +2,8 @@
 /// directory, made while reads and writes go on (docs/storage.md, "Checkpoints").
 ///
 /// The copy holds exactly the state at one sequence number S, the visible sequence when
-/// the checkpoint starts: the view of that moment (its runs and hot tiers) is captured
-/// together with S; its run files (immutable) are hard-linked or copied, its hot tiers'
+/// the checkpoint starts: the catalog of that moment (every table's runs and hot tiers)
+/// is captured together with S; its run files (immutable) are hard-linked or copied, its hot tiers'
 /// log files copied byte for byte up to the last record at or below S, and a manifest
 /// naming exactly those files is written fresh. The view keeps its runs from being
 /// removed; the logs are kept from flushes by `logCopiers` until they are copied.
@@ -30,18 +30,20 @@ extension Database {
                            progress: ProgressCallback? = nil) throws(OmenError) -> UInt64 {
         if closedFlag.load(ordering: .acquiring) { throw OmenError(.misuse, "database '\(directory)' is closed") }
         let staging = try CheckpointDirectory(destination: destination)
-        let (view, sequence, nextNumber) = viewLock.withLock { () -> (StorageView, UInt64, UInt64) in
+        let (catalog, sequence, nextNumber) = viewLock.withLock { () -> (CatalogView, UInt64, UInt64) in
             logCopiers += 1
-            return (self.view, max(visibleSequence, self.view.floor), nextFileNumber)
+            return (self.catalog, max(visibleSequence, self.catalog.floor), nextFileNumber)
         }
+        // Table ids only grow: the live manifest's next id is past every id the copied logs name.
+        let nextTableID = manifestLock.withLock { manifest.nextTableID }
+        let runs = catalog.views.flatMap { $0?.runs ?? [] }
         var logsPinned = true
         defer { if logsPinned { releaseLogs() } }
         do throws(OmenError) {
-            var logs: [UInt64] = []
-            for tier in view.frozen.reversed() + [view.active] { logs += tier.walNumbers }
+            let logs = catalog.liveLogs
             let logSizes = logs.map { FileSystem.size(directory + "/" + WALFormat.fileName($0)) }
             let meter = ProgressMeter(progress, operation: "checkpoint",
-                                      total: view.runs.reduce(logSizes.reduce(0, +)) { $0 + $1.descriptor.fileSize })
+                                      total: runs.reduce(logSizes.reduce(0, +)) { $0 + $1.descriptor.fileSize })
             try meter?.start()
             // The logs first, so that flushes wait for as short a time as possible to remove them.
             var firstRecord: UInt64?
@@ -52,7 +54,7 @@ extension Database {
             }
             releaseLogs()
             logsPinned = false
-            for run in view.runs {
+            for run in runs {
                 try staging.add(RunFormat.fileName(run.descriptor.number), from: run.path, link: !copyFiles, progress: meter)
             }
             var manifest = Manifest()
@@ -61,7 +63,9 @@ extension Database {
             manifest.lastSequence = firstRecord.map { $0 - 1 } ?? sequence
             manifest.walWatermark = logs.min() ?? 0
             manifest.activeWAL = logs.max() ?? 0
-            manifest.runs = view.runs.map(\.descriptor)
+            manifest.runs = runs.map(\.descriptor)
+            manifest.tables = catalog.tableIDs.dropFirst().map { Manifest.TableEntry(id: $0, name: catalog.names[Int($0)]) }
+            manifest.nextTableID = nextTableID
             // The lock file every database directory has (read-only opens need it): empty,
             // so the directory's fsync in `publish` makes it durable.
             try staging.write(DirectoryLock.fileName, UnsafeRawBufferPointer(start: nil, count: 0), sync: false)

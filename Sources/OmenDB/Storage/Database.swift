@@ -1,6 +1,9 @@
 import Glibc
 import Synchronization
 
+/// The source of `Database.instance`.
+private let nextDatabaseInstance = Atomic<UInt64>(0)
+
 /// A durable key-value database (Int64 keys, byte values) in one directory.
 ///
 /// Writes go to a write-ahead log and a hot tier (ALEX map over an arena of value
@@ -13,6 +16,9 @@ import Synchronization
 public final class Database {
     public let directory: String
     let options: DatabaseOptions
+    /// Distinguishes this handle from every other in the process (`Table.owner`).
+    let instance = nextDatabaseInstance.wrappingAdd(1, ordering: .relaxed).newValue
+    let defaultTableHandle: Table
     // Stored properties marked @exclusivity(unchecked) skip Swift's dynamic exclusivity
     // checks on this hot path (docs/performance.md, "Exclusivity checks").
     @exclusivity(unchecked) var directoryLock: DirectoryLock?
@@ -41,14 +47,18 @@ public final class Database {
     @exclusivity(unchecked) var commitLog = CommitLog()
     /// Transaction commits refused with `.conflict` (writer lock held).
     @exclusivity(unchecked) var conflictCount = 0
+    /// The tables written since the last freeze (writer lock held): what the flush
+    /// budget adds up and a freeze looks at, so that a commit costs nothing per table
+    /// that was not written.
+    @exclusivity(unchecked) var hotTables: [UInt32] = []
 
     /// Snapshot and transaction sequences (own lock, rank `.pins`).
     let pins = SequencePins()
 
-    // The tiers and visible sequence, guarded by `viewLock` for writers (freeze, flush,
-    // compaction, commits publishing); readers read their lock-free copy, `published`.
+    // The tables' tiers and visible sequence, guarded by `viewLock` for writers (freeze,
+    // flush, compaction, commits publishing); readers read their lock-free copy, `published`.
     let viewLock = StorageLock(rank: .view)
-    @exclusivity(unchecked) var view: StorageView
+    @exclusivity(unchecked) var catalog: CatalogView
     @exclusivity(unchecked) var visibleSequence: UInt64 = 0
     let published: PublishedView
     @exclusivity(unchecked) var nextFileNumber: UInt64 = 1
@@ -87,8 +97,19 @@ public final class Database {
         writtenSequence = recovered.lastSequence
         visibleSequence = recovered.lastSequence
         nextFileNumber = recovered.nextFileNumber
-        view = StorageView(active: recovered.hotTier, frozen: [], runs: recovered.runs)
-        published = PublishedView(view: view, sequence: recovered.lastSequence)
+        defaultTableHandle = Table(name: "", id: 0, owner: instance)
+        let tables = [Manifest.TableEntry(id: 0, name: "")] + recovered.manifest.tables
+        let slots = Int(tables.map(\.id).max()!) + 1
+        var views = [StorageView?](repeating: nil, count: slots)
+        var names = [String](repeating: "", count: slots)
+        for table in tables {
+            views[Int(table.id)] = StorageView(active: recovered.hotTiers[table.id]!, frozen: [],
+                                               runs: recovered.runs.filter { $0.descriptor.table == table.id })
+            names[Int(table.id)] = table.name
+        }
+        catalog = CatalogView(views: views, names: names, generations: [], activeLogs: recovered.activeLogs)
+        hotTables = tables.map(\.id).filter { !recovered.hotTiers[$0]!.isUnwritten }
+        published = PublishedView(catalog: catalog, sequence: recovered.lastSequence)
         if !options.readOnly && options.backgroundWork {
             worker = BackgroundWorker(database: self)
         }
@@ -131,21 +152,38 @@ public final class Database {
         }
     }
 
-    /// The current view and visible sequence number, captured together (writer side:
-    /// takes the view lock; readers use `published`).
+    /// The default table's current view and the visible sequence number, captured
+    /// together (writer side: takes the view lock; readers use `published`).
     func currentView() -> (StorageView, UInt64) {
         viewLock.lock()
-        let captured = (view, visibleSequence)
+        let captured = (catalog.defaultView, visibleSequence)
         viewLock.unlock()
         return captured
     }
 
-    /// Replaces the view (freeze, flush, compaction, bulk load) and publishes it.
-    func replaceView(_ change: (StorageView) -> StorageView) {
+    /// The current catalog and visible sequence number, captured together.
+    func currentCatalog() -> (CatalogView, UInt64) {
         viewLock.lock()
-        view = change(view)
-        published.publish(view: view)
+        let captured = (catalog, visibleSequence)
         viewLock.unlock()
+        return captured
+    }
+
+    /// Replaces the catalog (freeze, flush, table create and drop) and publishes it.
+    func replaceCatalog(_ change: (CatalogView) -> CatalogView) {
+        viewLock.lock()
+        catalog = change(catalog)
+        published.publish(catalog: catalog)
+        viewLock.unlock()
+    }
+
+    /// Replaces table `table`'s view (compaction, bulk load, a range delete) and
+    /// publishes it; nothing when the table was dropped.
+    func replaceView(table: UInt32 = 0, _ change: (StorageView) -> StorageView) {
+        replaceCatalog { old in
+            guard let view = old.view(table) else { return old }
+            return old.replacing(table, with: change(view))
+        }
     }
 
     /// Makes commits up to `sequence` visible to new reads.
@@ -193,23 +231,62 @@ public final class Database {
         try withValue(key) { value in value.map { Array($0) } }
     }
 
-    /// A snapshot of the current state.
+    // MARK: Reads in a table
+
+    /// `withValue(_:_:)` in `table`.
+    /// - Throws: `.notFound` for a dropped table, `.misuse` for a table of another database.
+    @inline(__always)
+    public func withValue<T>(_ key: Int64, table: Table, _ body: (UnsafeRawBufferPointer?) -> T) throws(OmenError) -> T {
+        try checkOwner(table)
+        if table.id == 0 { return try withValue(key, body) }
+        return try published.read(table: table.id) { (view, sequence) throws(OmenError) -> T in
+            guard let view else { throw dropped(table) }
+            switch try view.lookup(key, at: sequence) {
+            case .value(let value): return body(value)
+            case .absent, .deleted: return body(nil)
+            }
+        }
+    }
+
+    /// `read(_:into:capacity:)` in `table`.
+    public func read(_ key: Int64, into buffer: UnsafeMutableRawPointer?, capacity: Int, table: Table) throws(OmenError) -> Int? {
+        try withValue(key, table: table) { value -> Int? in
+            guard let value else { return nil }
+            if value.count <= capacity && value.count > 0 {
+                buffer!.copyMemory(from: value.baseAddress!, byteCount: value.count)
+            }
+            return value.count
+        }
+    }
+
+    /// The value of `key` in `table`, copied, or nil.
+    public func get(_ key: Int64, table: Table) throws(OmenError) -> [UInt8]? {
+        try withValue(key, table: table) { value in value.map { Array($0) } }
+    }
+
+    /// An iterator over `table`'s current state (`makeIterator()`). For a dropped table
+    /// or a table of another database, its first seek throws (`.notFound`, `.misuse`).
+    public func makeIterator(table: Table) -> StorageIterator {
+        StorageIterator(snapshot: snapshot(), table: table, database: self)
+    }
+
+    /// A snapshot of the current state of every table.
     public func snapshot() -> Snapshot {
-        published.read { view, sequence in Snapshot(view: view, sequence: sequence, pins: pins) }
+        published.readCatalog { catalog, sequence in Snapshot(catalog: catalog, sequence: sequence, pins: pins, owner: instance, directory: directory) }
     }
 
     /// An iterator over the current state that `StorageIterator.refresh` can move to a
     /// later state.
-    public func makeIterator() -> StorageIterator { StorageIterator(snapshot: snapshot(), database: self) }
+    public func makeIterator() -> StorageIterator { StorageIterator(snapshot: snapshot(), table: defaultTableHandle, database: self) }
 
     /// A snapshot of the current state, or `current` itself when that is still the
     /// current state (same view, same visible sequence): no allocation, no pin.
     /// - Throws: `.misuse` when the database is closed.
     func snapshot(reusing current: Snapshot) throws(OmenError) -> Snapshot {
         if closedFlag.load(ordering: .acquiring) { throw OmenError(.misuse, "database '\(directory)' is closed") }
-        return published.read { view, sequence in
-            view === current.view && sequence == current.sequence
-                ? current : Snapshot(view: view, sequence: sequence, pins: pins)
+        return published.readCatalog { catalog, sequence in
+            catalog === current.catalog && sequence == current.sequence
+                ? current : Snapshot(catalog: catalog, sequence: sequence, pins: pins, owner: instance, directory: directory)
         }
     }
 

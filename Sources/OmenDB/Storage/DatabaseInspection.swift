@@ -23,24 +23,40 @@ public struct DatabaseStatistics: Sendable {
 }
 
 extension Database {
+    /// Statistics of the whole database: every table's tiers added up.
     public var statistics: DatabaseStatistics {
-        let (view, sequence) = currentView()
+        let (catalog, sequence) = currentCatalog()
+        return statistics(of: catalog.views.compactMap { $0 }, sequence: sequence)
+    }
+
+    /// Statistics of `table`'s tiers (the database-wide fields, WAL bytes, sequence,
+    /// transactions and conflicts, as in `statistics`). A table of another database or a
+    /// dropped one has no tiers: all its counts are 0.
+    public func statistics(table: Table) -> DatabaseStatistics {
+        let (catalog, sequence) = currentCatalog()
+        let view = table.owner == instance ? catalog.view(table.id) : nil
+        return statistics(of: view.map { [$0] } ?? [], sequence: sequence)
+    }
+
+    private func statistics(of views: [StorageView], sequence: UInt64) -> DatabaseStatistics {
         var stats = DatabaseStatistics()
         var indexBytes = 0
-        for tier in [view.active] + view.frozen {
-            stats.hotKeys += tier.keyCount
-            stats.retainedVersions += tier.versionCount - tier.keyCount
-            stats.hotBytes += tier.allocatedBytes
-            indexBytes += tier.mapBytes
+        for view in views {
+            for tier in [view.active] + view.frozen {
+                stats.hotKeys += tier.keyCount
+                stats.retainedVersions += tier.versionCount - tier.keyCount
+                stats.hotBytes += tier.allocatedBytes
+                indexBytes += tier.mapBytes
+            }
+            for run in view.runs {
+                stats.coldKeys += run.count
+                stats.coldBytes += Int(run.descriptor.fileSize)
+                let model = run.model.statistics(keyCount: run.count)
+                stats.modelCount += model.modelCount
+                indexBytes += model.sizeInBytes
+            }
+            stats.runCount += view.runs.count
         }
-        for run in view.runs {
-            stats.coldKeys += run.count
-            stats.coldBytes += Int(run.descriptor.fileSize)
-            let model = run.model.statistics(keyCount: run.count)
-            stats.modelCount += model.modelCount
-            indexBytes += model.sizeInBytes
-        }
-        stats.runCount = view.runs.count
         stats.walBytes = writerLock.withLock { wal?.end ?? 0 }
         stats.approximateCount = stats.hotKeys + stats.coldKeys
         stats.bytesPerKeyIndex = stats.approximateCount == 0 ? 0 : Double(indexBytes) / Double(stats.approximateCount)
@@ -61,35 +77,38 @@ extension Database {
         var meter: ProgressMeter?
         // Runs and manifest under the maintenance lock alone (writers go on meanwhile).
         try maintenanceLock.withLock { () throws(OmenError) in
-            let view = currentView().0
+            let catalog = currentCatalog().0
+            let views = catalog.tableIDs.map { ($0, catalog.view($0)!) }
+            let allRuns = views.flatMap(\.1.runs)
             if progress != nil {
                 var logBytes: UInt64 = 0
-                for tier in [view.active] + view.frozen {
-                    for number in tier.walNumbers { logBytes += FileSystem.size(directory + "/" + WALFormat.fileName(number)) }
-                }
-                meter = ProgressMeter(progress, operation: "verify", total: view.runs.reduce(logBytes) { $0 + $1.descriptor.fileSize })
+                for number in catalog.liveLogs { logBytes += FileSystem.size(directory + "/" + WALFormat.fileName(number)) }
+                meter = ProgressMeter(progress, operation: "verify", total: allRuns.reduce(logBytes) { $0 + $1.descriptor.fileSize })
                 try meter?.start()
             }
-            for run in view.runs { try run.verify(progress: meter, start: meter?.done ?? 0) }
+            for run in allRuns { try run.verify(progress: meter, start: meter?.done ?? 0) }
             let stored = try Manifest.load(directory: directory)
-            guard stored.runs == view.runs.map(\.descriptor) else {
-                throw OmenError(.corruption, "\(directory)/\(Manifest.fileName): the manifest's runs differ from the open runs")
+            guard stored.tables.map(\.id).sorted() == Array(catalog.tableIDs.dropFirst()) else {
+                throw OmenError(.corruption, "\(directory)/\(Manifest.fileName): the manifest's tables differ from the open tables")
             }
-            var previousSequence = UInt64.max
-            for run in view.runs {
-                guard run.descriptor.largestSequence <= previousSequence else {
-                    throw OmenError(.corruption, "\(run.path): run is newer (sequence \(run.descriptor.largestSequence)) than a run listed before it")
+            for (table, view) in views {
+                guard stored.runs.filter({ $0.table == table }) == view.runs.map(\.descriptor) else {
+                    throw OmenError(.corruption, "\(directory)/\(Manifest.fileName): the manifest's runs differ from the open runs")
                 }
-                previousSequence = run.descriptor.largestSequence
+                var previousSequence = UInt64.max
+                for run in view.runs {
+                    guard run.descriptor.largestSequence <= previousSequence else {
+                        throw OmenError(.corruption, "\(run.path): run is newer (sequence \(run.descriptor.largestSequence)) than a run listed before it")
+                    }
+                    previousSequence = run.descriptor.largestSequence
+                }
             }
         }
         // The live logs, with writers held off (the newest may grow) and flushes too (a
         // flush removes the logs it retires), locks taken in `LockRank` order.
         try writerLock.withLock { () throws(OmenError) in
             try maintenanceLock.withLock { () throws(OmenError) in
-                let view = currentView().0
-                var numbers: [UInt64] = []
-                for tier in view.frozen.reversed() + [view.active] { numbers += tier.walNumbers }
+                let numbers = currentCatalog().0.liveLogs
                 for (i, number) in numbers.enumerated() {
                     let path = directory + "/" + WALFormat.fileName(number)
                     guard FileSystem.exists(path) else { throw OmenError(.corruption, "\(path): live WAL file is missing (offset 0)") }
@@ -107,6 +126,9 @@ extension Database {
 
 /// One run's shape, as `Database.runStatistics` reports it (`omendb stat`).
 public struct RunStatistics: Sendable {
+    /// The table the run belongs to (id 0, name "": the default table).
+    public var tableID: UInt32
+    public var tableName: String
     /// The run's file name in the database directory.
     public var fileName: String
     /// Entries, tombstones included.
@@ -128,6 +150,9 @@ public struct RunStatistics: Sendable {
 
 /// One hot tier (the active one, then the frozen ones waiting for a flush).
 public struct HotTierStatistics: Sendable {
+    /// The table the tier belongs to (id 0, name "": the default table).
+    public var tableID: UInt32
+    public var tableName: String
     public var frozen: Bool
     public var keys: Int
     public var bytes: Int
@@ -136,10 +161,12 @@ public struct HotTierStatistics: Sendable {
 }
 
 extension Database {
-    /// The live runs, newest first, with their indexes and filters.
+    /// The live runs, by table (default table first, then by id), newest first within
+    /// a table, with their indexes and filters.
     public var runStatistics: [RunStatistics] {
-        currentView().0.runs.map { run in
-            RunStatistics(fileName: String(run.path.split(separator: "/").last ?? ""),
+        let catalog = currentCatalog().0
+        return catalog.tableIDs.flatMap { id in catalog.view(id)!.runs.map { run in
+            RunStatistics(tableID: id, tableName: catalog.names[Int(id)], fileName: String(run.path.split(separator: "/").last ?? ""),
                           count: run.count, minimumKey: run.descriptor.minimumKey,
                           maximumKey: run.descriptor.maximumKey,
                           largestSequence: run.descriptor.largestSequence,
@@ -148,13 +175,20 @@ extension Database {
                           filterBytes: run.count > 0 ? RunFilter.byteCount(keys: run.count) : 0,
                           filterBuilt: run.filterCell.isBuilt,
                           rangeTombstones: run.rangeTombstones?.count ?? 0)
-        }
+        } }
     }
 
-    /// The hot tiers: the active one first, then the frozen ones.
+    /// The hot tiers by table (default table first, then by id): in each, the active
+    /// one first, then the frozen ones.
     public var hotTierStatistics: [HotTierStatistics] {
-        let view = currentView().0
-        return [view.active].map { HotTierStatistics(frozen: false, keys: $0.keyCount, bytes: $0.allocatedBytes, indexBytes: $0.mapBytes) }
-            + view.frozen.map { HotTierStatistics(frozen: true, keys: $0.keyCount, bytes: $0.allocatedBytes, indexBytes: $0.mapBytes) }
+        let catalog = currentCatalog().0
+        return catalog.tableIDs.flatMap { id -> [HotTierStatistics] in
+            let view = catalog.view(id)!
+            let name = catalog.names[Int(id)]
+            return ([view.active] + view.frozen).enumerated().map { i, tier in
+                HotTierStatistics(tableID: id, tableName: name, frozen: i > 0, keys: tier.keyCount,
+                                  bytes: tier.allocatedBytes, indexBytes: tier.mapBytes)
+            }
+        }
     }
 }

@@ -20,17 +20,19 @@ extension Database {
         }
     }
 
-    /// Freezes the hot tier (if it holds anything) and writes every frozen tier to runs.
+    /// Freezes every table's hot tier (when one holds anything) and writes every frozen
+    /// tier to runs.
     public func flush() throws(OmenError) {
         guard !options.readOnly else { throw OmenError(.readOnly, "database '\(directory)' is open read-only") }
         try writerLock.withLock { () throws(OmenError) in
             try checkWritable()
-            if currentView().0.active.holdsAnything { try freezeActiveTier() }
+            let catalog = currentCatalog().0
+            if hotTables.contains(where: { catalog.view($0)?.active.holdsAnything ?? false }) { try freezeActiveTiers() }
         }
         try flushFrozenTiers()
     }
 
-    /// Merges all runs into one, dropping overwritten versions and tombstones.
+    /// Merges each table's runs into one, dropping overwritten versions and tombstones.
     /// `progress` counts the input runs' entries (`ProgressCallback`); a cancelled
     /// compaction throws `.cancelled` and leaves the runs as they were.
     public func compact(progress: ProgressCallback? = nil) throws(OmenError) {
@@ -40,17 +42,25 @@ extension Database {
     }
 
     /// Compaction without the writer-lock check (callable with the writer lock held).
+    /// `progress` counts the entries of all tables' runs.
     func compactAllRuns(progress: ProgressCallback? = nil) throws(OmenError) {
         try maintenanceLock.withLock { () throws(OmenError) in
-            try recordingFailure { () throws(OmenError) in try compactRuns(progress: progress) }
+            try recordingFailure { () throws(OmenError) in
+                let catalog = currentCatalog().0
+                let meter = ProgressMeter(progress, operation: "compaction",
+                                          total: catalog.views.reduce(0) { $0 + ($1?.runs.reduce(0) { $0 + UInt64($1.count) } ?? 0) })
+                try meter?.start()
+                for table in catalog.tableIDs { try compactRuns(table: table, meter: meter) }
+                try meter?.finish()
+            }
         }
     }
 
-    /// Writes the frozen tiers, oldest first, to runs.
+    /// Writes the frozen generations, oldest first, to runs.
     func flushFrozenTiers() throws(OmenError) {
         try maintenanceLock.withLock { () throws(OmenError) in
             try recordingFailure { () throws(OmenError) in
-                while let oldest = currentView().0.frozen.last {
+                while let oldest = currentCatalog().0.generations.last {
                     try flush(oldest)
                 }
             }
@@ -68,16 +78,52 @@ extension Database {
         }
     }
 
-    /// Writes one frozen tier to a run and installs it (maintenance lock held).
-    private func flush(_ tier: HotTier) throws(OmenError) {
-        let runsBefore = currentView().0.runs
-        // With no older run, tombstones have nothing left to hide.
-        let keepTombstones = !runsBefore.isEmpty
+    /// Writes one frozen generation to runs (one per table tier) and installs them in
+    /// one manifest update, which also retires the generation's logs (maintenance lock held).
+    private func flush(_ generation: FrozenGeneration) throws(OmenError) {
+        let catalog = currentCatalog().0
+        var written: [(table: UInt32, tier: HotTier, run: RunFile?)] = []
+        do throws(OmenError) {
+            // A dropped table's tier is not written (drops hold the maintenance lock).
+            for (table, tier) in generation.tiers {
+                guard let view = catalog.view(table) else { continue }
+                written.append((table, tier, try writeRun(of: tier, table: table, keepTombstones: !view.runs.isEmpty)))
+            }
+        } catch {
+            for entry in written { entry.run?.removeWhenReleased = true }
+            throw error
+        }
+        let notDurable: OmenError?
+        do throws(OmenError) {
+            notDurable = try updateManifest { next in
+                for entry in written { if let run = entry.run { next.runs.insert(run.descriptor, at: 0) } }
+                next.walWatermark = max(next.walWatermark, (generation.logs.max() ?? 0) + 1)
+                next.lastSequence = max(next.lastSequence, generation.tiers.reduce(0) { max($0, $1.tier.largestSequence) })
+            }
+        } catch {
+            for entry in written { entry.run?.removeWhenReleased = true }
+            throw error
+        }
+        replaceCatalog { old in
+            var views = old.views
+            for entry in written {
+                guard let view = views[Int(entry.table)] else { continue }
+                views[Int(entry.table)] = StorageView(active: view.active, frozen: view.frozen.filter { $0 !== entry.tier },
+                                                      runs: (entry.run.map { [$0] } ?? []) + view.runs)
+            }
+            return old.replacing(views: views, generations: Array(old.generations.dropLast()), activeLogs: old.activeLogs)
+        }
+        // The retired logs stay while the old manifest, which needs them, may come back.
+        if let notDurable { throw notDurable }
+        retireLogs(generation.logs)
+    }
+
+    /// Writes `tier` (frozen) to a run of table `table`, or nothing when no entry is left.
+    private func writeRun(of tier: HotTier, table: UInt32, keepTombstones: Bool) throws(OmenError) -> RunFile? {
         let writer = try RunWriter(directory: directory, number: allocateFileNumber(), configuration: options.indexConfiguration)
         // The tier's range tombstones: the entries they cover (older in the tier) are
         // dropped here, so that in a run they only ever hide older runs.
         let rangeTombstones = tier.rangeTombstoneList
-        let run: RunFile?
         do throws(OmenError) {
             try tier.forEachNewest { (key, record) throws(OmenError) in
                 if record.isTombstone && !keepTombstones { return }
@@ -85,35 +131,17 @@ extension Database {
                 try writer.append(key: key, sequence: record.sequence, isTombstone: record.isTombstone, value: record.value)
             }
             if keepTombstones, let rangeTombstones { writer.rangeTombstones = rangeTombstones.tombstones }
-            if !writer.isEmpty {
-                let descriptor = try writer.finish()
-                run = try RunFile(directory: directory, descriptor: descriptor, windowSearch: options.indexConfiguration.windowSearch, justWritten: true)
-            } else {
+            guard !writer.isEmpty else {
                 writer.abandon()
-                run = nil
+                return nil
             }
+            var descriptor = try writer.finish()
+            descriptor.table = table
+            return try RunFile(directory: directory, descriptor: descriptor, windowSearch: options.indexConfiguration.windowSearch, justWritten: true)
         } catch {
             writer.abandon()
             throw error
         }
-        let notDurable: OmenError?
-        do throws(OmenError) {
-            notDurable = try updateManifest { next in
-                if let run { next.runs.insert(run.descriptor, at: 0) }
-                next.walWatermark = max(next.walWatermark, (tier.walNumbers.max() ?? 0) + 1)
-                next.lastSequence = max(next.lastSequence, tier.largestSequence)
-            }
-        } catch {
-            run?.removeWhenReleased = true
-            throw error
-        }
-        replaceView { old in
-            StorageView(active: old.active, frozen: Array(old.frozen.dropLast()),
-                        runs: (run.map { [$0] } ?? []) + old.runs)
-        }
-        // The retired logs stay while the old manifest, which needs them, may come back.
-        if let notDurable { throw notDurable }
-        retireLogs(tier.walNumbers)
     }
 
     /// How many of the newest runs an automatic compaction merges (size-tiered): all,
@@ -129,18 +157,18 @@ extension Database {
         return k
     }
 
-    /// Merges the `count` newest runs (all when nil) into one that takes their place
-    /// (maintenance lock held). Tombstones are dropped only when the oldest run is
-    /// included: nothing older is left for them to hide.
-    func compactRuns(newest count: Int? = nil, progress: ProgressCallback? = nil) throws(OmenError) {
-        let all = currentView().0.runs
+    /// Merges table `table`'s `count` newest runs (all when nil) into one that takes
+    /// their place (maintenance lock held). Tombstones are dropped only when the oldest
+    /// run is included: nothing older is left for them to hide. `meter` counts the
+    /// merged entries (the caller starts and finishes it): a cancellation leaves this
+    /// table's runs as they were (tables compacted before stay compacted).
+    func compactRuns(table: UInt32 = 0, newest count: Int? = nil, meter: ProgressMeter? = nil) throws(OmenError) {
+        guard let all = currentCatalog().0.view(table)?.runs else { return }
         let runs = Array(all.prefix(count ?? all.count))
         let includesOldest = runs.count == all.count
-        let meter = ProgressMeter(progress, operation: "compaction", total: runs.reduce(0) { $0 + UInt64($1.count) })
-        try meter?.start()
         guard runs.count > 1 || (runs.count == 1 && includesOldest
                                  && (runs[0].footer.tombstoneCount > 0 || runs[0].rangeTombstones != nil)) else {
-            try meter?.finish()
+            try meter?.advance(by: runs.reduce(0) { $0 + UInt64($1.count) })
             return
         }
         for run in runs { try run.checkBeforeCopy() }
@@ -151,10 +179,13 @@ extension Database {
                 try writer.append(key: key, sequence: run.sequence(position), isTombstone: run.isTombstone(position),
                                   value: try run.value(position))
             }
-            try meter?.finish()
+            // The last table's merge: the meter's last call, before the point of no return.
+            if let meter, meter.done == meter.total { try meter.finish() }
             if !includesOldest { writer.rangeTombstones = runs.flatMap { $0.rangeTombstones?.tombstones ?? [] } }
             if !writer.isEmpty {
-                merged = try RunFile(directory: directory, descriptor: try writer.finish(),
+                var descriptor = try writer.finish()
+                descriptor.table = table
+                merged = try RunFile(directory: directory, descriptor: descriptor,
                                      windowSearch: options.indexConfiguration.windowSearch, justWritten: true)
             } else {
                 writer.abandon()
@@ -176,7 +207,7 @@ extension Database {
             merged?.removeWhenReleased = true
             throw error
         }
-        replaceView { old in
+        replaceView(table: table) { old in
             StorageView(active: old.active, frozen: old.frozen,
                         runs: (merged.map { [$0] } ?? []) + old.runs.filter { !replaced.contains($0.descriptor.number) })
         }
@@ -185,15 +216,16 @@ extension Database {
         for run in runs { run.removeWhenReleased = true }
     }
 
-    /// Automatic compaction while there are more runs than the trigger (maintenance lock taken here).
+    /// Automatic compaction of each table with more runs than the trigger (maintenance lock taken here).
     func compactIfNeeded() throws(OmenError) {
         try maintenanceLock.withLock { () throws(OmenError) in
             try recordingFailure { () throws(OmenError) in
-                var rounds = 0
-                while currentView().0.runs.count > options.compactionTrigger && rounds < 4 {
-                    let sizes = currentView().0.runs.map(\.descriptor.fileSize)
-                    try compactRuns(newest: Self.runsToMerge(sizes))
-                    rounds += 1
+                for table in currentCatalog().0.tableIDs {
+                    var rounds = 0
+                    while let runs = currentCatalog().0.view(table)?.runs, runs.count > options.compactionTrigger && rounds < 4 {
+                        try compactRuns(table: table, newest: Self.runsToMerge(runs.map(\.descriptor.fileSize)))
+                        rounds += 1
+                    }
                 }
             }
         }
@@ -216,10 +248,11 @@ extension Database {
     /// Builds the key filter of every run but the oldest that has none (`RunFilter`;
     /// lookups consult them there), newest first; stops when the database closes.
     private func buildRunFilters() {
-        let runs = currentView().0.runs
-        for run in runs.dropLast() where !run.filterCell.isBuilt {
-            if closedFlag.load(ordering: .acquiring) { return }
-            run.buildFilter { closedFlag.load(ordering: .acquiring) }
+        for view in currentCatalog().0.views {
+            for run in view?.runs.dropLast() ?? [] where !run.filterCell.isBuilt {
+                if closedFlag.load(ordering: .acquiring) { return }
+                run.buildFilter { closedFlag.load(ordering: .acquiring) }
+            }
         }
     }
 }

@@ -24,8 +24,6 @@ final class HotTier {
     private let writerLock = StorageLock(rank: .hotTier)
     // Stored properties marked @exclusivity(unchecked) skip Swift's dynamic exclusivity
     // checks on this hot path (docs/performance.md, "Exclusivity checks").
-    /// The WAL files whose records this tier holds (oldest first).
-    @exclusivity(unchecked) var walNumbers: [UInt64] = []
     @exclusivity(unchecked) private(set) var largestSequence: UInt64 = 0
     /// Set (once) when the first version is applied; read lock-free by iterators,
     /// which skip a tier that holds nothing.
@@ -75,8 +73,9 @@ final class HotTier {
     /// with the database's writer lock held, which every change holds too: no lock here.
     var rangeTombstoneCount: Int { rangeTombstones.count }
 
-    /// Applies the operations of one batch with `sequence` (the caller holds the
-    /// database's writer lock). Returns whether the batch held a range delete: the
+    /// Applies the operations of one batch with `sequence` that write table `table`
+    /// (the others are skipped; the caller holds the database's writer lock).
+    /// Returns whether the batch held a range delete of the table: the
     /// caller then publishes a view that carries the tier's new tombstone list.
     ///
     /// A range delete hides the versions older than its sequence. Versions written
@@ -84,14 +83,17 @@ final class HotTier {
     /// written after it (the batch's order decides, as for two writes of one key);
     /// later operations of the batch stand.
     @discardableResult
-    func apply(sequence: UInt64, operations: UnsafeRawBufferPointer, count: Int) throws(OmenError) -> Bool {
+    func apply(sequence: UInt64, operations: UnsafeRawBufferPointer, count: Int, table: UInt32 = 0) throws(OmenError) -> Bool {
         try writerLock.withLock { () throws(OmenError) -> Bool in
             // Unretained: the closure below would otherwise retain and release the arena per write.
             let records = Unmanaged.passUnretained(arena)
             var rangeDeletes = 0
+            var applied = 0
             var index = 0
             try BatchDecoding.forEach(operations, count: count, fileName: "batch", fileOffset: 0) { (operation) throws(OmenError) in
                 index += 1
+                guard operation.table == table else { return }
+                applied += 1
                 if operation.isRangeDelete {
                     rangeDeletes += 1
                     let first = operation.key, last = operation.rangeLast
@@ -100,7 +102,7 @@ final class HotTier {
                     var earlier = 0
                     try BatchDecoding.forEach(operations, count: count, fileName: "batch", fileOffset: 0) { (prior) throws(OmenError) in
                         earlier += 1
-                        guard earlier < index, !prior.isRangeDelete, prior.key >= first, prior.key <= last else { return }
+                        guard earlier < index, prior.table == table, !prior.isRangeDelete, prior.key >= first, prior.key <= last else { return }
                         map.upsert(prior.key) { older in
                             let record = records._withUnsafeGuaranteedRef {
                                 $0.append(sequence: sequence, older: older.flatMap { UnsafeRawPointer(bitPattern: UInt($0)) },
@@ -126,8 +128,8 @@ final class HotTier {
             map.graveyard.unsafelyUnwrapped.reclaim()
             largestSequence = max(largestSequence, sequence)
             if rangeDeletes > 0 { publishedTombstones = RangeTombstoneList(rangeTombstones) }
-            if count > rangeDeletes && !holdsVersions.load(ordering: .relaxed) { holdsVersions.store(true, ordering: .releasing) }
-            writesSinceMeasure += count
+            if applied > rangeDeletes && !holdsVersions.load(ordering: .relaxed) { holdsVersions.store(true, ordering: .releasing) }
+            writesSinceMeasure += applied
             if writesSinceMeasure >= Self.mapMeasureInterval {
                 measuredMapBytes = map.sizeInBytes
                 writesSinceMeasure = 0
@@ -138,6 +140,10 @@ final class HotTier {
 
     /// False until a version was applied (lock-free).
     var isEmpty: Bool { !holdsVersions.load(ordering: .acquiring) }
+
+    /// Nothing applied yet, neither a version nor a range tombstone (read with the
+    /// database's writer lock held, as `rangeTombstoneCount`).
+    var isUnwritten: Bool { isEmpty && rangeTombstones.isEmpty }
 
     /// The newest version of `key` visible at `sequence` (may be a tombstone), or nil
     /// when this tier holds none. Lock-free.

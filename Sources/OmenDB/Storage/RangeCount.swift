@@ -10,7 +10,22 @@ extension Snapshot {
     /// checked once per mapping, as a scan does): O(keys in the range).
     /// - Throws: `.corruption` for a damaged key column block.
     public func count(in range: ClosedRange<Int64>) throws(OmenError) -> Int {
-        let view = self.view
+        try count(in: range, view: view, table: nil)
+    }
+
+    /// The number of keys in `range` of `table` visible at this snapshot.
+    /// - Throws: also `.notFound` for a table not in the snapshot, `.misuse` for another database's.
+    public func count(in range: ClosedRange<Int64>, table: Table) throws(OmenError) -> Int {
+        try count(in: range, view: try view(of: table), table: table)
+    }
+
+    /// The number of keys in `range` (half-open) of `table` visible at this snapshot.
+    public func count(in range: Range<Int64>, table: Table) throws(OmenError) -> Int {
+        let view = try view(of: table)
+        return range.isEmpty ? 0 : try count(in: range.lowerBound...(range.upperBound - 1), view: view, table: table)
+    }
+
+    private func count(in range: ClosedRange<Int64>, view: StorageView, table: Table?) throws(OmenError) -> Int {
         if !view.hasRangeTombstones && view.active.isEmpty && view.frozen.allSatisfy(\.isEmpty) {
             if view.runs.isEmpty { return 0 }
             if view.runs.count == 1, view.runs[0].footer.tombstoneCount == 0 {
@@ -22,7 +37,7 @@ extension Snapshot {
         // The merge reads keys only; a scan that hands out values checks every column
         // block of a run first (once per mapping), and so does this.
         for run in view.runs { try run.columnChecks.checkAll() }
-        return try StorageIterator(snapshot: self, keysOnly: true).countEntries(in: range)
+        return try StorageIterator(snapshot: self, table: table, keysOnly: true).countEntries(in: range)
     }
 
     /// The number of keys in `range` (half-open) visible at this snapshot.
@@ -41,6 +56,16 @@ extension Database {
     public func count(in range: Range<Int64>) throws(OmenError) -> Int {
         try snapshot().count(in: range)
     }
+
+    /// The number of keys in `range` of `table` visible now.
+    public func count(in range: ClosedRange<Int64>, table: Table) throws(OmenError) -> Int {
+        try snapshot().count(in: range, table: table)
+    }
+
+    /// The number of keys in `range` (half-open) of `table` visible now.
+    public func count(in range: Range<Int64>, table: Table) throws(OmenError) -> Int {
+        try snapshot().count(in: range, table: table)
+    }
 }
 
 extension Transaction {
@@ -55,6 +80,16 @@ extension Transaction {
     /// The number of keys in `range` (half-open) this transaction sees.
     public func count(in range: Range<Int64>) throws(OmenError) -> Int {
         range.isEmpty ? 0 : try count(in: range.lowerBound...(range.upperBound - 1))
+    }
+
+    /// The number of keys in `range` of `table` this transaction sees (`count(in:)`).
+    public func count(in range: ClosedRange<Int64>, table: Table) throws(OmenError) -> Int {
+        try makeIterator(table: table).countEntries(in: range)
+    }
+
+    /// The number of keys in `range` (half-open) of `table` this transaction sees.
+    public func count(in range: Range<Int64>, table: Table) throws(OmenError) -> Int {
+        range.isEmpty ? 0 : try count(in: range.lowerBound...(range.upperBound - 1), table: table)
     }
 }
 

@@ -5,8 +5,12 @@ enum Recovery {
     struct Result {
         var lock: DirectoryLock
         var manifest: Manifest
+        /// Every table's runs (`RunDescriptor.table`), newest first within a table.
         var runs: [RunFile]
-        var hotTier: HotTier
+        /// The hot tier of each table the manifest lists (and the default table's, id 0).
+        var hotTiers: [UInt32: HotTier]
+        /// The logs holding the hot tiers' records, oldest first (the active one last).
+        var activeLogs: [UInt64]
         var wal: WALWriter?
         var lastSequence: UInt64
         var nextFileNumber: UInt64
@@ -108,13 +112,16 @@ enum Recovery {
         }
     }
 
-    /// Replays the live WAL files in order into `tier`, changing no file. The newest may
+    /// Replays the live WAL files in order into `tiers` (by table id; operations of a
+    /// table not there, a dropped one, are skipped), changing no file. The newest may
     /// end in a torn record (a crash mid-append): its valid length is reported for the
-    /// caller to cut. Returns the logs that hold no record (and of those, the ones in an
-    /// older format version, which are not appended to) and the torn tail, if any.
-    static func replay(_ numbers: [UInt64], into tier: HotTier, directory: String,
+    /// caller to cut. Returns the logs that hold records, those that hold none (and of
+    /// those, the ones in an older format version, which are not appended to) and the
+    /// torn tail, if any.
+    static func replay(_ numbers: [UInt64], into tiers: [UInt32: HotTier], directory: String,
                        lastSequence: inout UInt64) throws(OmenError)
-        -> (empty: [UInt64], outdated: [UInt64], tornTail: (number: UInt64, validEnd: Int)?) {
+        -> (withRecords: [UInt64], empty: [UInt64], outdated: [UInt64], tornTail: (number: UInt64, validEnd: Int)?) {
+        var withRecords: [UInt64] = []
         var empty: [UInt64] = []
         var outdated: [UInt64] = []
         var tornTail: (number: UInt64, validEnd: Int)?
@@ -129,18 +136,23 @@ enum Recovery {
                 guard sequence == previous + 1 else {
                     throw OmenError(.corruption, "\(path): sequence \(sequence) does not follow \(previous) (missing or damaged log) at offset \(offset - 20)")
                 }
-                try BatchDecoding.forEach(operations, count: count, fileName: path, fileOffset: offset) { _ throws(OmenError) in }
-                try tier.apply(sequence: sequence, operations: operations, count: count)
+                var tables: [UInt32] = []
+                try BatchDecoding.forEach(operations, count: count, fileName: path, fileOffset: offset) { (operation) throws(OmenError) in
+                    if !tables.contains(operation.table) { tables.append(operation.table) }
+                }
+                for table in tables {
+                    try tiers[table]?.apply(sequence: sequence, operations: operations, count: count, table: table)
+                }
                 previous = sequence
             }
             lastSequence = max(lastSequence, result.lastSequence)
-            if result.records == 0 { empty.append(number) } else { tier.walNumbers.append(number) }
+            if result.records == 0 { empty.append(number) } else { withRecords.append(number) }
             if result.records == 0 && result.version != WALFormat.version { outdated.append(number) }
             // A log without a valid header (even an empty file) is a torn tail too: it is
             // removed before a newer log is created, after which it would read as damage.
             if result.validEnd < result.fileSize || result.validEnd == 0 { tornTail = (number, result.validEnd) }
         }
-        return (empty, outdated, tornTail)
+        return (withRecords, empty, outdated, tornTail)
     }
 }
 
@@ -151,7 +163,10 @@ private struct RecoveredState {
     var manifest: Manifest
     let manifestExists: Bool
     let runs: [RunFile]
-    let tier = HotTier()
+    /// By table id: the default table's and each listed table's.
+    let tiers: [UInt32: HotTier]
+    /// Logs holding records, oldest first.
+    let logsWithRecords: [UInt64]
     var lastSequence: UInt64
     var nextFileNumber: UInt64
     /// Live logs (at or above the watermark), oldest first, and those without records.
@@ -206,7 +221,11 @@ private struct RecoveredState {
         }
         var lastSequence = manifest.lastSequence
         for run in runs { lastSequence = max(lastSequence, run.descriptor.largestSequence) }
-        let replayed = try Recovery.replay(walNumbers, into: tier, directory: directory, lastSequence: &lastSequence)
+        var tiers: [UInt32: HotTier] = [0: HotTier()]
+        for table in manifest.tables { tiers[table.id] = HotTier() }
+        self.tiers = tiers
+        let replayed = try Recovery.replay(walNumbers, into: tiers, directory: directory, lastSequence: &lastSequence)
+        logsWithRecords = replayed.withRecords
         self.lastSequence = lastSequence
         self.walNumbers = walNumbers
         emptyLogs = replayed.empty
@@ -221,6 +240,7 @@ private struct RecoveredState {
     consuming func install(lock: DirectoryLock, options: DatabaseOptions) throws(OmenError) -> Recovery.Result {
         var wal: WALWriter?
         var emptyLogs = emptyLogs
+        var activeLogs = logsWithRecords
         if !options.readOnly {
             // A new database's manifest comes first: a crash before the log is named leaves
             // a database whose unnamed log recovery drops, never data files without a manifest.
@@ -245,7 +265,7 @@ private struct RecoveredState {
                 // any torn tail back to its header): keep appending to it. The manifest already
                 // names it, so nothing is written or synced; older empty logs can go.
                 let writer = try WALWriter(reopening: directory, number: manifest.activeWAL)
-                tier.walNumbers.append(writer.number)
+                activeLogs.append(writer.number)
                 wal = writer
                 for number in emptyLogs where number != writer.number {
                     try FileSystem.remove(directory + "/" + WALFormat.fileName(number))
@@ -264,14 +284,14 @@ private struct RecoveredState {
                 // state equivalent to the one found, which the next open reads), and the
                 // open fails, as what is durable is unknown.
                 if let notDurable { throw notDurable }
-                tier.walNumbers.append(writer.number)
+                activeLogs.append(writer.number)
                 wal = writer
                 // Logs without records (e.g. from opens without writes) are dropped only now
                 // that the manifest names a newer active log.
                 for number in emptyLogs { try FileSystem.remove(directory + "/" + WALFormat.fileName(number)) }
             }
         }
-        return Recovery.Result(lock: lock, manifest: manifest, runs: runs, hotTier: tier, wal: wal,
+        return Recovery.Result(lock: lock, manifest: manifest, runs: runs, hotTiers: tiers, activeLogs: activeLogs, wal: wal,
                                lastSequence: lastSequence, nextFileNumber: nextFileNumber)
     }
 }

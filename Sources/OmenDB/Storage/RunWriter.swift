@@ -348,6 +348,8 @@ final class RunWriter {
 
 /// What the manifest records about one run.
 struct RunDescriptor: Equatable {
+    /// The table the run belongs to (kept in the manifest, not in the run file).
+    var table: UInt32 = 0
     var number: UInt64
     var count: UInt64
     var minimumKey: Int64

@@ -15,9 +15,26 @@ extension Snapshot {
     /// - Throws: `.corruption` at the first damaged value (earlier results are then void).
     public func copyValues(keys: UnsafePointer<Int64>, count: Int, lengths: UnsafeMutablePointer<Int>,
                            buffer: UnsafeMutableRawPointer?, capacity: Int) throws(OmenError) -> CopyOutcome {
+        try copyValues(keys: keys, count: count, lengths: lengths, buffer: buffer, capacity: capacity, view: view)
+    }
+
+    /// `copyValues` in `table`.
+    /// - Throws: also `.notFound` for a table not in the snapshot, `.misuse` for another database's.
+    public func copyValues(keys: UnsafePointer<Int64>, count: Int, lengths: UnsafeMutablePointer<Int>,
+                           buffer: UnsafeMutableRawPointer?, capacity: Int, table: Table) throws(OmenError) -> CopyOutcome {
+        try copyValues(keys: keys, count: count, lengths: lengths, buffer: buffer, capacity: capacity, view: try view(of: table))
+    }
+
+    private func copyValues(keys: UnsafePointer<Int64>, count: Int, lengths: UnsafeMutablePointer<Int>,
+                            buffer: UnsafeMutableRawPointer?, capacity: Int, view: StorageView) throws(OmenError) -> CopyOutcome {
         var used = 0
         for i in 0..<count {
-            guard let value = try get(keys[i]) else {
+            let found: UnsafeRawBufferPointer?
+            switch try view.lookup(keys[i], at: sequence) {
+            case .value(let value): found = value
+            case .absent, .deleted: found = nil
+            }
+            guard let value = found else {
                 lengths[i] = -1  // SIZE_MAX as a C size_t
                 continue
             }

@@ -13,6 +13,11 @@ public final class StorageIterator {
     // Stored properties marked @exclusivity(unchecked) skip Swift's dynamic exclusivity
     // checks on this hot path (docs/performance.md, "Exclusivity checks").
     @exclusivity(unchecked) public private(set) var snapshot: Snapshot
+    /// The table iterated, and its view in `snapshot` (an empty view when `failure`).
+    private let table: Table?
+    @exclusivity(unchecked) private var view: StorageView
+    /// Why the table cannot be read (dropped, another database's): every seek throws it.
+    @exclusivity(unchecked) private var failure: OmenError?
     /// The database `refresh` takes a new snapshot of (nil: a fixed snapshot).
     private let database: Database?
     /// Sources of the non-empty hot tiers, newest first.
@@ -45,11 +50,23 @@ public final class StorageIterator {
     /// Keys only (`Snapshot.count`): values are neither read nor checked; `value` is empty.
     private let keysOnly: Bool
 
-    init(snapshot: Snapshot, database: Database? = nil, keysOnly: Bool = false) {
+    init(snapshot: Snapshot, table: Table? = nil, database: Database? = nil, keysOnly: Bool = false) {
         self.snapshot = snapshot
+        self.table = table
         self.database = database
         self.keysOnly = keysOnly
-        makeSources(snapshot.view)
+        (view, failure) = Self.view(of: table, in: snapshot)
+        makeSources(view)
+    }
+
+    /// `table`'s view in `snapshot` (the default table's when nil), or an empty view and the reason.
+    private static func view(of table: Table?, in snapshot: Snapshot) -> (StorageView, OmenError?) {
+        guard let table else { return (snapshot.view, nil) }
+        do throws(OmenError) {
+            return (try snapshot.view(of: table), nil)
+        } catch {
+            return (StorageView(active: HotTier(), frozen: [], runs: []), error)
+        }
     }
 
     deinit { releaseSources() }
@@ -85,15 +102,18 @@ public final class StorageIterator {
         isValid = false
         soloIndex = -1
         guard fresh !== snapshot else { return }
-        if fresh.view !== snapshot.view {
+        let (freshView, freshFailure) = Self.view(of: table, in: fresh)
+        if freshView !== view {
             releaseSources()
-            makeSources(fresh.view)
-        } else if !readsActiveTier && !fresh.view.active.isEmpty {
+            makeSources(freshView)
+        } else if !readsActiveTier && !freshView.active.isEmpty {
             // The same tiers, but the active one received its first writes.
-            hotSources.insert(HotSource(tier: fresh.view.active, index: 0), at: 0)
+            hotSources.insert(HotSource(tier: freshView.active, index: 0), at: 0)
             readsActiveTier = true
         }
         snapshot = fresh
+        view = freshView
+        failure = freshFailure
     }
 
     /// Restricts the iterator to keys in `[lower, upper)` (nil upper: no upper bound).
@@ -108,6 +128,7 @@ public final class StorageIterator {
     /// Positions at the first key >= `target` (within the bounds).
     public func seek(_ target: Int64) throws(OmenError) {
         soloIndex = -1
+        if let failure { isValid = false; throw failure }
         let start = max(target, lower)
         if let upper, start >= upper { isValid = false; return }
         movingForward = true
@@ -119,6 +140,7 @@ public final class StorageIterator {
     /// Positions at the last key <= `target` (within the bounds).
     public func seekForPrevious(_ target: Int64) throws(OmenError) {
         soloIndex = -1
+        if let failure { isValid = false; throw failure }
         var start = target
         if let upper {
             if upper == Int64.min { isValid = false; return }
@@ -266,7 +288,7 @@ public final class StorageIterator {
         }
         // The walk hands out the run's entries unchecked: no newer tier may hold a range
         // tombstone (the run's own hide only older runs).
-        guard holder >= 0, !underRangeTombstones || snapshot.view.hotTierCount + holder <= snapshot.view.newestTombstoneTier else { return }
+        guard holder >= 0, !underRangeTombstones || view.hotTierCount + holder <= view.newestTombstoneTier else { return }
         soloIndex = holder
         soloPosition = runSources[holder].position
         soloLimit = limit
@@ -339,7 +361,7 @@ public final class StorageIterator {
             }
             if record.isTombstone { return false }
             if underRangeTombstones,
-               let cover = snapshot.view.covering(candidate, tier: hotSources[i].tierIndex, version: record.sequence, at: snapshot.sequence) {
+               let cover = view.covering(candidate, tier: hotSources[i].tierIndex, version: record.sequence, at: snapshot.sequence) {
                 coveredBy = cover
                 return false
             }
@@ -350,7 +372,7 @@ public final class StorageIterator {
         for i in runSources.indices where runSources[i].isValid && runSources[i].key == candidate {
             if runSources[i].columns.isTombstone(runSources[i].position) { return false }
             if underRangeTombstones,
-               let cover = snapshot.view.covering(candidate, tier: snapshot.view.hotTierCount + i, version: 0, at: snapshot.sequence) {
+               let cover = view.covering(candidate, tier: view.hotTierCount + i, version: 0, at: snapshot.sequence) {
                 coveredBy = cover
                 return false
             }
@@ -391,7 +413,7 @@ public final class StorageIterator {
     /// one step per key. Sources of the tombstone's tier and newer ones step on as usual.
     private func skipCovered(_ cover: (tier: Int, range: ClosedRange<Int64>), forward: Bool) {
         coveredBy = nil
-        let hotCount = snapshot.view.hotTierCount
+        let hotCount = view.hotTierCount
         for i in hotSources.indices where hotSources[i].isValid && hotSources[i].tierIndex > cover.tier {
             let key = hotSources[i].key
             if forward && key <= cover.range.upperBound {

@@ -174,19 +174,28 @@ final class StorageView {
     }
 }
 
-/// A consistent read view: a sequence number and the tiers that hold every version up
-/// to it. Holding it keeps those tiers' memory and mappings alive, so values returned
-/// from it (zero-copy) stay valid until it is released.
+/// A consistent read view of every table: a sequence number and the tiers that hold
+/// every version up to it. Holding it keeps those tiers' memory and mappings alive, so
+/// values returned from it (zero-copy) stay valid until it is released.
 public final class Snapshot {
+    /// Every table's view at the snapshot (a table created later is not in it).
+    let catalog: CatalogView
+    /// The default table's view.
     let view: StorageView
     public let sequence: UInt64
     /// Where this snapshot's sequence is registered while it lives (version GC, stats).
     private let pins: SequencePins
+    /// The database the snapshot was taken of (`Database.instance`), to check tables against.
+    private let owner: UInt64
+    private let directory: String
 
-    init(view: StorageView, sequence: UInt64, pins: SequencePins) {
-        self.view = view
+    init(catalog: CatalogView, sequence: UInt64, pins: SequencePins, owner: UInt64, directory: String) {
+        self.catalog = catalog
+        self.view = catalog.defaultView
         self.sequence = sequence
         self.pins = pins
+        self.owner = owner
+        self.directory = directory
         pins.pin(sequence)
     }
 
@@ -205,4 +214,41 @@ public final class Snapshot {
 
     /// An iterator over this snapshot.
     public func makeIterator() -> StorageIterator { StorageIterator(snapshot: self) }
+
+    // MARK: Tables
+
+    /// `table`'s view at this snapshot.
+    /// - Throws: `.misuse` for a table of another database, `.notFound` for a table
+    ///   dropped before the snapshot was taken (one created after it reads as empty).
+    func view(of table: Table) throws(OmenError) -> StorageView {
+        guard table.owner == owner else {
+            throw OmenError(.misuse, "\(table.described) belongs to another database than '\(directory)'")
+        }
+        if table.id == 0 { return view }
+        return try Self.view(of: table, in: catalog, directory: directory)
+    }
+
+    /// `table`'s view in `catalog`: an empty view for a table created after it (it
+    /// held nothing then).
+    /// - Throws: `.notFound` for a table dropped before it.
+    static func view(of table: Table, in catalog: CatalogView, directory: String) throws(OmenError) -> StorageView {
+        // Ids are given in increasing order: one past the catalog's slots is a later table's.
+        guard Int(table.id) < catalog.views.count else { return StorageView(active: HotTier(), frozen: [], runs: []) }
+        guard let found = catalog.views[Int(table.id)] else {
+            throw OmenError(.notFound, "\(table.described) of database '\(directory)' was dropped")
+        }
+        return found
+    }
+
+    /// The value of `key` in `table` at this snapshot (borrowed, as `get(_:)`), or nil.
+    public func get(_ key: Int64, table: Table) throws(OmenError) -> UnsafeRawBufferPointer? {
+        switch try view(of: table).lookup(key, at: sequence) {
+        case .value(let value): return value
+        case .absent, .deleted: return nil
+        }
+    }
+
+    /// An iterator over `table` at this snapshot. For a table not in it (or of another
+    /// database), its first seek throws (`.notFound`, `.misuse`).
+    public func makeIterator(table: Table) -> StorageIterator { StorageIterator(snapshot: self, table: table) }
 }

@@ -3,9 +3,10 @@ import Glibc
 /// Layout constants of WAL files (docs/format.md, "Write-ahead log").
 enum WALFormat {
     static let magic: UInt64 = 0x314C_4157_4E45_4D4F  // "OMENWAL1" little-endian
-    /// Version 2 adds the range delete operation (kind 3); version 1 logs (puts and
-    /// deletes only) are still replayed.
-    static let version: UInt32 = 2
+    /// Version 2 adds the range delete operation (kind 3), version 3 the operations in
+    /// named tables (kinds 4-6); logs of versions 1 and 2 (whose operations are all in
+    /// the default table) are still replayed.
+    static let version: UInt32 = 3
     static let oldestReadableVersion: UInt32 = 1
     static let headerSize = 32
     /// crc (4) + body length (4); the body is seq (8) + op count (4) + operations.

@@ -21,6 +21,12 @@ public final class WriteBatch {
     /// key (inclusive, 8 bytes little-endian).
     static let deleteRangeKind: UInt8 = 3
 
+    /// Kinds 4-6: a put, delete and range delete in a named table (the table id, 4
+    /// bytes, follows the kind); kinds 1-3 are in the default table.
+    static let tablePutKind: UInt8 = 4
+    static let tableDeleteKind: UInt8 = 5
+    static let tableDeleteRangeKind: UInt8 = 6
+
     /// Adds a put of `value` under `key`; a later operation on the same key wins.
     public func put(_ key: Int64, _ value: UnsafeRawBufferPointer) {
         encoded.append(Self.putKind)
@@ -29,6 +35,7 @@ public final class WriteBatch {
         if value.count > 0 { encoded.append(value) }
         largestValue = max(largestValue, value.count)
         count += 1
+        note(0)
     }
 
     public func put(_ key: Int64, _ value: [UInt8]) {
@@ -41,6 +48,7 @@ public final class WriteBatch {
         encoded.append(key)
         encoded.append(UInt32(0))
         count += 1
+        note(0)
     }
 
     /// Adds a delete of every key in `range` (half-open; an empty range adds nothing).
@@ -58,6 +66,74 @@ public final class WriteBatch {
         encoded.append(range.upperBound)
         count += 1
         hasRangeDeletes = true
+        note(0)
+    }
+
+    // MARK: Named tables (a batch may span tables: it commits atomically all the same)
+
+    /// Adds a put of `value` under `key` in `table`. A table of another database or a
+    /// dropped table makes `Database.write` fail (`.misuse`, `.notFound`).
+    public func put(_ key: Int64, _ value: UnsafeRawBufferPointer, table: Table) {
+        guard table.id != 0 else { return put(key, value) }
+        encoded.append(Self.tablePutKind)
+        encoded.append(table.id)
+        encoded.append(key)
+        encoded.append(UInt32(truncatingIfNeeded: value.count))
+        if value.count > 0 { encoded.append(value) }
+        largestValue = max(largestValue, value.count)
+        count += 1
+        note(table)
+    }
+
+    public func put(_ key: Int64, _ value: [UInt8], table: Table) {
+        value.withUnsafeBytes { put(key, $0, table: table) }
+    }
+
+    /// Adds a delete of `key` in `table`.
+    public func delete(_ key: Int64, table: Table) {
+        guard table.id != 0 else { return delete(key) }
+        encoded.append(Self.tableDeleteKind)
+        encoded.append(table.id)
+        encoded.append(key)
+        encoded.append(UInt32(0))
+        count += 1
+        note(table)
+    }
+
+    /// Adds a delete of every key in `range` (half-open) in `table`.
+    public func deleteRange(_ range: Range<Int64>, table: Table) {
+        guard !range.isEmpty else { return }
+        deleteRange(range.lowerBound...(range.upperBound - 1), table: table)
+    }
+
+    /// Adds a delete of every key in `range` (inclusive) in `table`.
+    public func deleteRange(_ range: ClosedRange<Int64>, table: Table) {
+        guard table.id != 0 else { return deleteRange(range) }
+        encoded.append(Self.tableDeleteRangeKind)
+        encoded.append(table.id)
+        encoded.append(range.lowerBound)
+        encoded.append(UInt32(8))
+        encoded.append(range.upperBound)
+        count += 1
+        hasRangeDeletes = true
+        note(table)
+    }
+
+    /// The tables the batch writes, when it writes just one (nil: several, or none yet).
+    private(set) var singleTable: UInt32?
+    /// Whether the operations so far span more than one table.
+    private(set) var spansTables = false
+    /// The named tables written (`Database.write` checks that each is its own and live).
+    private(set) var namedTables: [Table] = []
+
+    @inline(__always)
+    private func note(_ id: UInt32) {
+        if count == 1 { singleTable = id } else if singleTable != id && !spansTables { singleTable = nil; spansTables = true }
+    }
+
+    private func note(_ table: Table) {
+        note(table.id)
+        if !namedTables.contains(where: { $0 === table }) { namedTables.append(table) }
     }
 
     /// Whether the batch holds a range delete.
@@ -69,6 +145,9 @@ public final class WriteBatch {
         count = 0
         largestValue = 0
         hasRangeDeletes = false
+        singleTable = nil
+        spansTables = false
+        namedTables = []
     }
 
     /// Size of the encoded operations in bytes.
@@ -76,10 +155,13 @@ public final class WriteBatch {
 }
 
 /// One decoded operation of a batch; `value` points into the batch or WAL bytes.
+/// `kind` is one of the default table's kinds (1-3): a named table's kinds decode to
+/// them with `table` set.
 struct BatchOperation {
     var key: Int64
     var kind: UInt8
     var value: UnsafeRawBufferPointer
+    var table: UInt32 = 0
 
     var isDelete: Bool { kind == WriteBatch.deleteKind }
     var isRangeDelete: Bool { kind == WriteBatch.deleteRangeKind }
@@ -98,19 +180,34 @@ enum BatchDecoding {
         }
         var reader = StorageByteReader(base, count: bytes.count, fileOffset: fileOffset, fileName: fileName)
         for _ in 0..<count {
-            let kind = try reader.read(UInt8.self)
+            var kind = try reader.read(UInt8.self)
+            var table: UInt32 = 0
+            if kind >= WriteBatch.tablePutKind && kind <= WriteBatch.tableDeleteRangeKind {
+                table = try reader.read(UInt32.self)
+                guard table != 0 else { throw reader.corruption("a named-table operation names table 0") }
+                kind -= WriteBatch.tablePutKind - WriteBatch.putKind
+            }
             let key = try reader.read(Int64.self)
             let length = Int(try reader.read(UInt32.self))
             guard kind == WriteBatch.putKind || kind == WriteBatch.deleteKind || kind == WriteBatch.deleteRangeKind else {
                 throw reader.corruption("unknown operation kind \(kind)")
             }
             let value = try reader.bytes(length)
-            let operation = BatchOperation(key: key, kind: kind, value: UnsafeRawBufferPointer(start: value, count: length))
+            let operation = BatchOperation(key: key, kind: kind, value: UnsafeRawBufferPointer(start: value, count: length), table: table)
             if kind == WriteBatch.deleteRangeKind && (length != 8 || operation.rangeLast < key) {
                 throw reader.corruption("malformed range delete (\(length)-byte end, first key \(key))")
             }
             try body(operation)
         }
         guard reader.remaining == 0 else { throw reader.corruption("\(reader.remaining) stray bytes after the last operation") }
+    }
+
+    /// The distinct tables the operations write, ascending.
+    static func tables(_ bytes: UnsafeRawBufferPointer, count: Int) throws(OmenError) -> [UInt32] {
+        var tables: [UInt32] = []
+        try forEach(bytes, count: count, fileName: "batch", fileOffset: 0) { operation in
+            if !tables.contains(operation.table) { tables.append(operation.table) }
+        }
+        return tables.sorted()
     }
 }

@@ -58,3 +58,16 @@ struct ConflictFootprint {
         return lower < keys.count && keys[lower] <= high ? keys[lower] : nil
     }
 }
+
+/// A transaction's footprints, one per table it touched (validation compares a later
+/// commit's keys only with the footprint of the same table).
+struct TablesFootprint {
+    /// By table id, ascending (a transaction touches few tables: searched linearly).
+    let parts: [(table: UInt32, footprint: ConflictFootprint)]
+
+    @inline(__always)
+    func part(_ table: UInt32) -> ConflictFootprint? {
+        if parts.count == 1 { return parts[0].table == table ? parts[0].footprint : nil }
+        return parts.first { $0.table == table }?.footprint
+    }
+}

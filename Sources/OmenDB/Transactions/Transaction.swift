@@ -17,18 +17,21 @@ public final class Transaction {
     /// The sequence number of the commit, after a commit that wrote something.
     public private(set) var commitSequence: UInt64?
 
-    /// The begin snapshot (REPEATABLE_READ, SERIALIZABLE): its view (held until the
-    /// transaction is freed) and sequence; nil for READ_COMMITTED.
+    /// The begin snapshot (REPEATABLE_READ, SERIALIZABLE): every table's view (held
+    /// until the transaction is freed), the default table's, and the sequence; nil for
+    /// READ_COMMITTED.
+    private let catalog: CatalogView?
     private let view: StorageView?
     private let snapshotSequence: UInt64
     /// Registered in `SequencePins` until the transaction ends.
     private let bound: UInt64
     /// Whether the commit validates (a read-write REPEATABLE_READ / SERIALIZABLE transaction).
     private let validates: Bool
-    private(set) var writes = WriteSet()
-    /// SERIALIZABLE: keys read from the snapshot, and the key ranges iterators covered.
-    private var reads: [Int64] = []
-    var scannedRanges: [ClosedRange<Int64>] = []
+    /// The default table's writes, reads and scanned ranges, and each named table's
+    /// the transaction touched (validation keeps tables apart: key 5 of one table
+    /// never conflicts with key 5 of another).
+    private var main = TransactionTable()
+    private var named: [UInt32: TransactionTable] = [:]
     /// READ_COMMITTED zero-copy reads: the snapshots their values live in.
     private var keptSnapshots: [Snapshot] = []
 
@@ -39,9 +42,10 @@ public final class Transaction {
         validates = !options.readOnly && isolation.readsSnapshot
         bound = database.pins.beginTransaction(validating: validates) { database.visibleSequenceNow() }
         if isolation.readsSnapshot {
-            (view, snapshotSequence) = database.published.read { view, sequence in (view, sequence) }
+            (catalog, snapshotSequence) = database.published.readCatalog { catalog, sequence in (catalog, sequence) }
+            view = catalog!.defaultView
         } else {
-            (view, snapshotSequence) = (nil, 0)
+            (catalog, view, snapshotSequence) = (nil, nil, 0)
         }
     }
 
@@ -71,9 +75,9 @@ public final class Transaction {
     @inline(__always)
     public func withValue<T>(_ key: Int64, _ body: (UnsafeRawBufferPointer?) -> T) throws(OmenError) -> T {
         try checkActive()
-        if let own = writes.record(key) { return body(own.isTombstone ? nil : own.value) }
-        if writes.isRangeDeleted(key) { return body(nil) }
-        if tracksReads { reads.append(key) }
+        if let own = main.writes.record(key) { return body(own.isTombstone ? nil : own.value) }
+        if main.writes.isRangeDeleted(key) { return body(nil) }
+        if tracksReads { main.reads.append(key) }
         if let view {
             switch try view.lookup(key, at: snapshotSequence) {
             case .value(let value): return body(value)
@@ -106,7 +110,7 @@ public final class Transaction {
     /// The value of `key` without a copy, valid until the transaction ends, or nil.
     public func value(_ key: Int64) throws(OmenError) -> UnsafeRawBufferPointer? {
         // Own writes and the begin snapshot's view live as long as the transaction.
-        if view != nil || writes.record(key) != nil || writes.isRangeDeleted(key) { return try withValue(key) { $0 } }
+        if view != nil || main.writes.record(key) != nil || main.writes.isRangeDeleted(key) { return try withValue(key) { $0 } }
         // READ_COMMITTED: read the newest state, and keep the snapshot the value lives in.
         try checkActive()
         try checkOpen()
@@ -119,27 +123,55 @@ public final class Transaction {
 
     /// An iterator over this transaction's view with its own writes merged in.
     public func makeIterator() throws(OmenError) -> TransactionIterator {
+        try makeIterator(table: database.defaultTableHandle)
+    }
+
+    /// An iterator over `table` as this transaction sees it (its snapshot with its own
+    /// writes in `table` merged in).
+    /// - Throws: `.misuse` for a table of another database; `.notFound` for a dropped table.
+    public func makeIterator(table: Table) throws(OmenError) -> TransactionIterator {
         try checkActive()
-        if view == nil { try checkOpen() }
-        let snapshot = view.map { Snapshot(view: $0, sequence: snapshotSequence, pins: database.pins) } ?? database.snapshot()
-        return TransactionIterator(transaction: self, base: snapshot.makeIterator())
+        try database.checkOwner(table)
+        if catalog == nil { try checkOpen() }
+        let snapshot = catalog.map {
+            Snapshot(catalog: $0, sequence: snapshotSequence, pins: database.pins, owner: database.instance, directory: database.directory)
+        } ?? database.snapshot()
+        // A table missing from the snapshot fails now rather than at the first seek.
+        _ = try snapshot.view(of: table)
+        return TransactionIterator(transaction: self, table: table.id, base: snapshot.makeIterator(table: table))
     }
 
-    /// Notes that an iterator covered `range` (SERIALIZABLE validates it at commit).
-    /// Returns the slot to widen as the iterator moves on.
-    func noteScanned(_ range: ClosedRange<Int64>, extending slot: Int?) -> Int? {
+    /// Notes that an iterator of table `table` covered `range` (SERIALIZABLE validates
+    /// it at commit). Returns the slot to widen as the iterator moves on.
+    func noteScanned(_ range: ClosedRange<Int64>, extending slot: Int?, table: UInt32) -> Int? {
         guard tracksReads else { return nil }
-        if let slot {
-            let old = scannedRanges[slot]
-            scannedRanges[slot] = min(old.lowerBound, range.lowerBound)...max(old.upperBound, range.upperBound)
-            return slot
+        return withTable(table) { state -> Int in
+            if let slot {
+                let old = state.scannedRanges[slot]
+                state.scannedRanges[slot] = min(old.lowerBound, range.lowerBound)...max(old.upperBound, range.upperBound)
+                return slot
+            }
+            state.scannedRanges.append(range)
+            return state.scannedRanges.count - 1
         }
-        scannedRanges.append(range)
-        return scannedRanges.count - 1
     }
 
-    /// The write set, for iterators (sorting its keys mutates its cache).
-    func mutableWrites<T>(_ body: (inout WriteSet) -> T) -> T { body(&writes) }
+    /// Table `table`'s write set (the default table's: `main`), for iterators.
+    @inline(__always)
+    func writes(_ table: UInt32) -> WriteSet {
+        table == 0 ? main.writes : named[table]?.writes ?? WriteSet()
+    }
+
+    /// Table `table`'s write set, mutable (sorting its keys mutates its cache).
+    func mutableWrites<T>(_ table: UInt32, _ body: (inout WriteSet) -> T) -> T {
+        withTable(table) { body(&$0.writes) }
+    }
+
+    /// Table `table`'s state, made on first use.
+    @inline(__always)
+    private func withTable<T>(_ table: UInt32, _ body: (inout TransactionTable) -> T) -> T {
+        table == 0 ? body(&main) : body(&named[table, default: TransactionTable()])
+    }
 
     // MARK: Writes
 
@@ -149,7 +181,7 @@ public final class Transaction {
         guard value.count <= database.options.maximumValueSize else {
             throw OmenError(.tooLarge, "a value of \(value.count) bytes exceeds the limit of \(database.options.maximumValueSize) bytes")
         }
-        writes.put(key, value)
+        main.writes.put(key, value)
     }
 
     public func put(_ key: Int64, _ value: [UInt8]) throws(OmenError) {
@@ -159,7 +191,7 @@ public final class Transaction {
     /// Deletes `key` in this transaction (whether or not it exists).
     public func delete(_ key: Int64) throws(OmenError) {
         try checkWritable()
-        writes.delete(key)
+        main.writes.delete(key)
     }
 
     /// Deletes every key in `range` (half-open; an empty range writes nothing) in this
@@ -170,19 +202,123 @@ public final class Transaction {
     public func deleteRange(_ range: Range<Int64>) throws(OmenError) {
         try checkWritable()
         guard !range.isEmpty else { return }
-        writes.deleteRange(range.lowerBound...(range.upperBound - 1))
+        main.writes.deleteRange(range.lowerBound...(range.upperBound - 1))
     }
 
     /// Deletes every key in `range` (inclusive: reaches `Int64.max`) in this transaction.
     public func deleteRange(_ range: ClosedRange<Int64>) throws(OmenError) {
         try checkWritable()
-        writes.deleteRange(range)
+        main.writes.deleteRange(range)
     }
 
     private func checkWritable() throws(OmenError) {
         try checkActive()
         try checkOpen()
         guard !isReadOnly else { throw OmenError(.readOnly, "the transaction is read-only") }
+    }
+
+    // MARK: Tables (a transaction may span tables: its commit is one atomic log record)
+
+    /// `withValue(_:_:)` in `table`.
+    /// - Throws: `.misuse` for a table of another database; `.notFound` for a dropped
+    ///   table (a table created after a snapshot transaction began reads as empty).
+    public func withValue<T>(_ key: Int64, table: Table, _ body: (UnsafeRawBufferPointer?) -> T) throws(OmenError) -> T {
+        try checkActive()
+        try database.checkOwner(table)
+        if table.id == 0 { return try withValue(key, body) }
+        if let state = named[table.id] {
+            if let own = state.writes.record(key) { return body(own.isTombstone ? nil : own.value) }
+            if state.writes.isRangeDeleted(key) { return body(nil) }
+        }
+        if let catalog {
+            let view = try snapshotView(of: table, in: catalog)
+            if tracksReads { named[table.id, default: TransactionTable()].reads.append(key) }
+            switch try view.lookup(key, at: snapshotSequence) {
+            case .value(let value): return body(value)
+            case .absent, .deleted: return body(nil)
+            }
+        }
+        try checkOpen()
+        return try database.withValue(key, table: table, body)
+    }
+
+    /// `table`'s view in the begin snapshot `catalog`.
+    private func snapshotView(of table: Table, in catalog: CatalogView) throws(OmenError) -> StorageView {
+        try Snapshot.view(of: table, in: catalog, directory: database.directory)
+    }
+
+    /// `read(_:into:capacity:)` in `table`.
+    public func read(_ key: Int64, into buffer: UnsafeMutableRawPointer?, capacity: Int, table: Table) throws(OmenError) -> Int? {
+        try withValue(key, table: table) { value -> Int? in
+            guard let value else { return nil }
+            if value.count <= capacity && value.count > 0 {
+                buffer!.copyMemory(from: value.baseAddress!, byteCount: value.count)
+            }
+            return value.count
+        }
+    }
+
+    /// The value of `key` in `table`, copied, or nil.
+    public func get(_ key: Int64, table: Table) throws(OmenError) -> [UInt8]? {
+        try withValue(key, table: table) { value in value.map { Array($0) } }
+    }
+
+    /// The value of `key` in `table` without a copy, valid until the transaction ends, or nil.
+    public func value(_ key: Int64, table: Table) throws(OmenError) -> UnsafeRawBufferPointer? {
+        try checkActive()
+        try database.checkOwner(table)
+        if table.id == 0 { return try value(key) }
+        let own = named[table.id].map { $0.writes.record(key) != nil || $0.writes.isRangeDeleted(key) } ?? false
+        if catalog != nil || own { return try withValue(key, table: table) { $0 } }
+        try checkOpen()
+        let latest = database.snapshot()
+        if keptSnapshots.last?.catalog !== latest.catalog || keptSnapshots.last?.sequence != latest.sequence {
+            keptSnapshots.append(latest)
+        }
+        return try keptSnapshots.last!.get(key, table: table)
+    }
+
+    /// Stores a copy of `value` under `key` in `table` in this transaction.
+    public func put(_ key: Int64, _ value: UnsafeRawBufferPointer, table: Table) throws(OmenError) {
+        try checkTableWritable(table)
+        if table.id == 0 { return try put(key, value) }
+        guard value.count <= database.options.maximumValueSize else {
+            throw OmenError(.tooLarge, "a value of \(value.count) bytes exceeds the limit of \(database.options.maximumValueSize) bytes")
+        }
+        withTable(table.id) { $0.writes.put(key, value) }
+    }
+
+    public func put(_ key: Int64, _ value: [UInt8], table: Table) throws(OmenError) {
+        try withRawBytes(of: value) { (raw) throws(OmenError) in try put(key, raw, table: table) }
+    }
+
+    /// Deletes `key` in `table` in this transaction.
+    public func delete(_ key: Int64, table: Table) throws(OmenError) {
+        try checkTableWritable(table)
+        withTable(table.id) { $0.writes.delete(key) }
+    }
+
+    /// Deletes every key in `range` (half-open) of `table` in this transaction.
+    public func deleteRange(_ range: Range<Int64>, table: Table) throws(OmenError) {
+        try checkTableWritable(table)
+        guard !range.isEmpty else { return }
+        try deleteRange(range.lowerBound...(range.upperBound - 1), table: table)
+    }
+
+    /// Deletes every key in `range` (inclusive) of `table` in this transaction.
+    public func deleteRange(_ range: ClosedRange<Int64>, table: Table) throws(OmenError) {
+        try checkTableWritable(table)
+        withTable(table.id) { $0.writes.deleteRange(range) }
+    }
+
+    /// `checkWritable`, and that `table` is this database's and not dropped (a write to
+    /// a table dropped later fails at commit with `.notFound`).
+    private func checkTableWritable(_ table: Table) throws(OmenError) {
+        try checkWritable()
+        try database.checkOwner(table)
+        guard table.id == 0 || database.published.read(table: table.id, { view, _ in view != nil }) else {
+            throw database.dropped(table)
+        }
     }
 
     // MARK: Ending
@@ -197,14 +333,31 @@ public final class Transaction {
     public func commit() throws(OmenError) {
         try checkActive()
         defer { end() }
-        guard !writes.isEmpty else { return }
+        var tables = [(UInt32(0), main)] + named.keys.sorted().map { ($0, named[$0]!) }
+        // Sorted once here; the copies below share the sorted keys.
+        for i in tables.indices { _ = tables[i].1.writes.sortedKeys() }
+        let writing = tables.filter { !$0.1.writes.isEmpty }
+        guard !writing.isEmpty else { return }
         // Only snapshot transactions validate (READ_COMMITTED writes over whatever committed).
-        let footprint = validates ? ConflictFootprint(writes: writes.sortedKeys(), reads: reads, ranges: scannedRanges,
-                                                        deletedRanges: writes.rangeDeletes) : nil
-        let encoded = writes.encoded()
+        var footprint: TablesFootprint?
+        if validates {
+            footprint = TablesFootprint(parts: tables.map { table, state in
+                var writes = state.writes
+                return (table, ConflictFootprint(writes: writes.sortedKeys(), reads: state.reads, ranges: state.scannedRanges,
+                                                 deletedRanges: writes.rangeDeletes))
+            })
+        }
+        // One log record for every table: the commit is atomic across them.
+        var encoded = StorageByteWriter()
+        for (table, state) in writing {
+            var writes = state.writes
+            writes.encode(table: table, into: &encoded)
+        }
+        let count = writing.reduce(0) { $0 + $1.1.writes.count }
+        let largestValue = writing.reduce(0) { max($0, $1.1.writes.largestValue) }
         commitSequence = try withRawBytes(of: encoded.bytes) { (raw) throws(OmenError) -> UInt64 in
-            try database.commitTransaction(raw, count: writes.count, largestValue: writes.largestValue,
-                                           snapshot: snapshotSequence, footprint: footprint)
+            try database.commitTransaction(raw, count: count, table: writing.count == 1 ? writing[0].0 : nil,
+                                           largestValue: largestValue, snapshot: snapshotSequence, footprint: footprint)
         }
     }
 
@@ -215,7 +368,11 @@ public final class Transaction {
         guard isActive else { return }
         isActive = false
         database.pins.endTransaction(bound: bound, validating: validates)
-        reads = []
-        scannedRanges = []
+        main.reads = []
+        main.scannedRanges = []
+        for table in named.keys {
+            named[table]!.reads = []
+            named[table]!.scannedRanges = []
+        }
     }
 }

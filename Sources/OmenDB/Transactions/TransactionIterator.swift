@@ -10,6 +10,8 @@
 /// `.misuse`.
 public final class TransactionIterator {
     private let transaction: Transaction
+    /// The table iterated.
+    private let table: UInt32
     private let base: StorageIterator
     // Stored properties marked @exclusivity(unchecked) skip Swift's dynamic exclusivity
     // checks on this hot path (docs/performance.md, "Exclusivity checks").
@@ -26,8 +28,9 @@ public final class TransactionIterator {
     @exclusivity(unchecked) public private(set) var key: Int64 = 0
     @exclusivity(unchecked) public private(set) var value = UnsafeRawBufferPointer(start: nil, count: 0)
 
-    init(transaction: Transaction, base: StorageIterator) {
+    init(transaction: Transaction, table: UInt32, base: StorageIterator) {
         self.transaction = transaction
+        self.table = table
         self.base = base
     }
 
@@ -124,11 +127,11 @@ public final class TransactionIterator {
             if let ownKey, baseKey == nil || ownKey <= baseKey! {
                 if ownKey == baseKey { try base.next() }
                 writeIndex += 1
-                let record = transaction.writes.record(ownKey)!
+                let record = transaction.writes(table).record(ownKey)!
                 if record.isTombstone { continue }
                 land(ownKey, record.value)
             } else {
-                if transaction.writes.isRangeDeleted(baseKey!) { try base.next(); continue }
+                if transaction.writes(table).isRangeDeleted(baseKey!) { try base.next(); continue }
                 land(baseKey!, base.value)
             }
             note(start...key)
@@ -149,11 +152,11 @@ public final class TransactionIterator {
             if let ownKey, baseKey == nil || ownKey >= baseKey! {
                 if ownKey == baseKey { try base.previous() }
                 writeIndex -= 1
-                let record = transaction.writes.record(ownKey)!
+                let record = transaction.writes(table).record(ownKey)!
                 if record.isTombstone { continue }
                 land(ownKey, record.value)
             } else {
-                if transaction.writes.isRangeDeleted(baseKey!) { try base.previous(); continue }
+                if transaction.writes(table).isRangeDeleted(baseKey!) { try base.previous(); continue }
                 land(baseKey!, base.value)
             }
             note(key...start)
@@ -172,15 +175,15 @@ public final class TransactionIterator {
     }
 
     private func note(_ range: ClosedRange<Int64>) {
-        rangeSlot = transaction.noteScanned(range, extending: rangeSlot)
+        rangeSlot = transaction.noteScanned(range, extending: rangeSlot, table: table)
     }
 
     /// Re-reads the transaction's write keys when it added a key; true when it did.
     @discardableResult
     private func refreshWriteKeys() -> Bool {
-        let version = transaction.writes.keyVersion
+        let version = transaction.writes(table).keyVersion
         guard version != writeKeysVersion else { return false }
-        writeKeys = transaction.mutableWrites { $0.sortedKeys() }
+        writeKeys = transaction.mutableWrites(table) { $0.sortedKeys() }
         writeKeysVersion = version
         return true
     }

@@ -84,24 +84,39 @@ struct WriteSet {
         return sortedCache
     }
 
-    /// The writes in the WAL's batch encoding (one log record at commit): the range
-    /// deletes first, then the own writes in key order (written after every range delete
-    /// that covers them, so they stand).
-    mutating func encoded() -> StorageByteWriter {
-        var writer = StorageByteWriter(capacity: encodedBytes)
+    /// Appends the writes in the WAL's batch encoding, as operations in table `table`
+    /// (the default table's kinds for 0): the range deletes first, then the own writes
+    /// in key order (written after every range delete that covers them, so they stand).
+    mutating func encode(table: UInt32, into writer: inout StorageByteWriter) {
+        writer.bytes.reserveCapacity(writer.bytes.count + encodedBytes + (table == 0 ? 0 : 4 * count))
+        func kind(_ kind: UInt8) {
+            if table == 0 {
+                writer.append(kind)
+            } else {
+                writer.append(kind + WriteBatch.tablePutKind - WriteBatch.putKind)
+                writer.append(table)
+            }
+        }
         for range in rangeDeletes {
-            writer.append(WriteBatch.deleteRangeKind)
+            kind(WriteBatch.deleteRangeKind)
             writer.append(range.lowerBound)
             writer.append(UInt32(8))
             writer.append(range.upperBound)
         }
         for key in sortedKeys() {
             let record = newest[key]!
-            writer.append(record.isTombstone ? WriteBatch.deleteKind : WriteBatch.putKind)
+            kind(record.isTombstone ? WriteBatch.deleteKind : WriteBatch.putKind)
             writer.append(key)
             writer.append(UInt32(record.length))
             if record.length > 0 { writer.append(record.value) }
         }
-        return writer
     }
+}
+
+/// A transaction's reads and writes in one table.
+struct TransactionTable {
+    var writes = WriteSet()
+    /// SERIALIZABLE: keys read from the snapshot, and the key ranges iterators covered.
+    var reads: [Int64] = []
+    var scannedRanges: [ClosedRange<Int64>] = []
 }

@@ -6,6 +6,7 @@
 #   bench/sql/run.sh                    # 1M rows, 5 repetitions
 #   bench/sql/run.sh --rows 10000000    # the 10M figure (adds ~10 min of loading)
 #   bench/sql/run.sh --reps 7 --queries 200000 --out FILE
+#   bench/sql/run.sh --autocommit 1     # each read statement its own transaction
 #
 # Builds libomendb.so and libomendb_sql.so (release; without the omendb_sql product
 # only SQLite's rowid and WITHOUT ROWID tables run) and the driver, runs it in a

@@ -18,12 +18,13 @@
  *   in      ... WHERE id IN (?, ... 100 keys)                        (ns per query)
  *   insert  INSERT INTO t VALUES (?, ?, ?, ?), BEGIN..COMMIT per 1000 (ns per row)
  * Reads run in read transactions of 1000 rows' worth of queries (BEGIN..COMMIT), as
- * bench/harness's SQLite adapter does. Every query checks its row count and reads every column. Prints a JSON line per
+ * bench/harness's SQLite adapter does, or with --autocommit 1 each in its own. Every
+ * query checks its row count and reads every column. Prints a JSON line per
  * (workload, side, repetition) and one per workload with medians and the ratios
  * sqlite-side time / omendb time (> 1: omendb faster).
  *
  *   sql_bench DIR [--rows N] [--reps R] [--queries Q] [--library PATH]
- *             [--sides rowid,without_rowid,omendb,kv] [--workloads point,range,in,insert]
+ *             [--sides rowid,without_rowid,omendb,kv] [--workloads point,range,in,insert] [--autocommit 0|1]
  *
  * --sides/--workloads run a subset (e.g. one side under `perf record`).
  */
@@ -158,15 +159,16 @@ static void open_side(Side *side, int which, const char *dir, const char *librar
 }
 
 static uint64_t sink;
+static int autocommit;         /* --autocommit: every read statement its own transaction */
 static uint64_t insert_space;  /* inserted keys are insert_key(i) for i < insert_space */
 
 /* One timed run of a workload on a side; ns per query (per row for inserts). */
 static double run_sql(Side *side, int workload, int64_t rows, int64_t queries, uint64_t seed, int64_t *inserted) {
     double start = now();
-    if (workload < 3) exec(side->db, "BEGIN");
+    if (workload < 3 && !autocommit) exec(side->db, "BEGIN");
     if (workload == 0) {
         for (int64_t q = 0; q < queries; q++) {
-            if (q % TXN_ROWS == TXN_ROWS - 1) exec(side->db, "COMMIT; BEGIN");
+            if (!autocommit && q % TXN_ROWS == TXN_ROWS - 1) exec(side->db, "COMMIT; BEGIN");
             sqlite3_bind_int64(side->point, 1, loaded_key((int64_t)(mix(seed + (uint64_t)q) % (uint64_t)rows)));
             if (sqlite3_step(side->point) != SQLITE_ROW) die(side->db, "point: no row");
             sink += consume(side->point);
@@ -174,7 +176,7 @@ static double run_sql(Side *side, int workload, int64_t rows, int64_t queries, u
         }
     } else if (workload == 1) {
         for (int64_t q = 0; q < queries; q++) {
-            if (q % (TXN_ROWS / RANGE_ROWS) == TXN_ROWS / RANGE_ROWS - 1) exec(side->db, "COMMIT; BEGIN");
+            if (!autocommit && q % (TXN_ROWS / RANGE_ROWS) == TXN_ROWS / RANGE_ROWS - 1) exec(side->db, "COMMIT; BEGIN");
             int64_t i = (int64_t)(mix(seed + (uint64_t)q) % (uint64_t)(rows - RANGE_ROWS));
             sqlite3_bind_int64(side->range, 1, loaded_key(i));
             sqlite3_bind_int64(side->range, 2, loaded_key(i + RANGE_ROWS - 1));
@@ -186,7 +188,7 @@ static double run_sql(Side *side, int workload, int64_t rows, int64_t queries, u
         }
     } else if (workload == 2) {
         for (int64_t q = 0; q < queries; q++) {
-            if (q % (TXN_ROWS / IN_KEYS) == TXN_ROWS / IN_KEYS - 1) exec(side->db, "COMMIT; BEGIN");
+            if (!autocommit && q % (TXN_ROWS / IN_KEYS) == TXN_ROWS / IN_KEYS - 1) exec(side->db, "COMMIT; BEGIN");
             for (int k = 0; k < IN_KEYS; k++)
                 sqlite3_bind_int64(side->in, k + 1,
                                    loaded_key((int64_t)(mix(seed + (uint64_t)(q * IN_KEYS + k)) % (uint64_t)rows)));
@@ -208,7 +210,7 @@ static double run_sql(Side *side, int workload, int64_t rows, int64_t queries, u
             exec(side->db, "COMMIT");
         }
     }
-    if (workload < 3) exec(side->db, "COMMIT");
+    if (workload < 3 && !autocommit) exec(side->db, "COMMIT");
     return (now() - start) / (double)queries;
 }
 
@@ -280,7 +282,7 @@ static double median(const double *values, int count) {
 int main(int argc, char **argv) {
     if (argc < 2) {
         fprintf(stderr, "usage: sql_bench DIR [--rows N] [--reps R] [--queries Q] [--library PATH] "
-                        "[--sides LIST] [--workloads LIST]\n");
+                        "[--sides LIST] [--workloads LIST] [--autocommit 0|1]\n");
         return 2;
     }
     const char *dir = argv[1], *library = NULL, *side_list = "rowid,without_rowid,omendb,kv",
@@ -293,6 +295,7 @@ int main(int argc, char **argv) {
         else if (!strcmp(argv[i], "--queries")) queries = strtoll(argv[i + 1], NULL, 10);
         else if (!strcmp(argv[i], "--library")) library = argv[i + 1];
         else if (!strcmp(argv[i], "--sides")) side_list = argv[i + 1];
+        else if (!strcmp(argv[i], "--autocommit")) autocommit = atoi(argv[i + 1]);
         else if (!strcmp(argv[i], "--workloads")) workload_list = argv[i + 1];
         else { fprintf(stderr, "sql_bench: unknown option %s\n", argv[i]); return 2; }
     }
@@ -340,8 +343,8 @@ int main(int argc, char **argv) {
         double m[SIDES] = {0};
         for (int s = 0; s < SIDES; s++)
             if ((s < 3 && sides[s].present) || (s == 3 && kv_present && w == 0)) m[s] = median(times[w][s], reps);
-        printf("{\"bench\":\"sql\",\"summary\":true,\"workload\":\"%s\",\"rows\":%lld,\"reps\":%d,\"median_ns\":{",
-               workloads[w], (long long)rows, reps);
+        printf("{\"bench\":\"sql\",\"summary\":true,\"workload\":\"%s\",\"rows\":%lld,\"reps\":%d,\"autocommit\":%d,"
+               "\"median_ns\":{", workloads[w], (long long)rows, reps, autocommit);
         const char *separator = "";
         for (int s = 0; s < SIDES; s++) {
             if (m[s] <= 0) continue;

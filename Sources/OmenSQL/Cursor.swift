@@ -3,33 +3,42 @@ import OmenDB
 
 /// One scan of an omendb table: point lookups of a sorted key list (`=`, IN) or a
 /// range scan through a transaction iterator, in key order either way.
+///
+/// Stored properties marked @exclusivity(unchecked) skip Swift's dynamic exclusivity
+/// checks on the per-row path (as the engine's iterators do): SQLite calls a cursor's
+/// methods one at a time.
 final class Cursor {
     let table: VirtualTable
     private var transaction: ConnectionTransaction?
-    private var storeTable: StoreTable?
-    private var iterator: TransactionIterator?
-    private var decoder: RowDecoder
-    private var decoded = false
+    @exclusivity(unchecked) private var storeTable: StoreTable?
+    @exclusivity(unchecked) private var iterator: StoreIterator?
+    @exclusivity(unchecked) private var decoder: RowDecoder
+    @exclusivity(unchecked) private var decoded = false
+    /// The schema's storedIndex, copied once (no array retain per column read).
+    private let storedIndex: UnsafeMutableBufferPointer<Int>
 
     /// Point mode: the keys to look up, in scan order, and the next one's index.
-    private var keys: [Int64] = []
-    private var nextKey = 0
-    private var pointMode = false
-    private var descending = false
+    @exclusivity(unchecked) private var keys: [Int64] = []
+    @exclusivity(unchecked) private var nextKey = 0
+    @exclusivity(unchecked) private var pointMode = false
+    @exclusivity(unchecked) private var descending = false
     /// Rows still to produce (LIMIT + OFFSET), or Int.max.
-    private var remaining = Int.max
+    @exclusivity(unchecked) private var remaining = Int.max
 
-    private(set) var atEnd = true
-    private(set) var key: Int64 = 0
-    private var row = UnsafeRawBufferPointer(start: nil, count: 0)
+    @exclusivity(unchecked) private(set) var atEnd = true
+    @exclusivity(unchecked) private(set) var key: Int64 = 0
+    @exclusivity(unchecked) private var row = UnsafeRawBufferPointer(start: nil, count: 0)
 
     init(table: VirtualTable) {
         self.table = table
         decoder = RowDecoder(columns: table.schema.storedColumnCount)
+        storedIndex = .allocate(capacity: table.schema.storedIndex.count)
+        _ = storedIndex.initialize(from: table.schema.storedIndex)
     }
 
     deinit {
         decoder.deallocate()
+        storedIndex.deallocate()
     }
 
     /// xClose.
@@ -160,7 +169,7 @@ final class Cursor {
 
     /// xColumn: column `index` of the current row into `context`.
     func column(_ index: Int, _ context: OpaquePointer?) throws(OmenError) {
-        let stored = table.schema.storedIndex[index]
+        let stored = storedIndex[index]
         if stored < 0 {
             sqlite3_result_int64(context, key)
             return

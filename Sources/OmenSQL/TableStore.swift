@@ -66,8 +66,11 @@ public final class TableStore: @unchecked Sendable {
     }
 
     /// A transaction over any number of tables (atomic, validated per table and key).
+    /// A read-only one reads straight from a snapshot (the same view a read-only
+    /// transaction has, without merging a write set it cannot have).
     func beginTransaction(isolation: IsolationLevel, readOnly: Bool) throws(OmenError) -> StoreTransaction {
-        StoreTransaction(try database.beginTransaction(TransactionOptions(isolation: isolation, readOnly: readOnly)))
+        if readOnly { return StoreTransaction(snapshot: database.snapshot()) }
+        return StoreTransaction(transaction: try database.beginTransaction(TransactionOptions(isolation: isolation)))
     }
 
     /// Closes the database.
@@ -76,38 +79,95 @@ public final class TableStore: @unchecked Sendable {
     }
 }
 
-/// One SQL transaction's reads and writes: one OmenDB transaction over all its tables.
+/// One SQL transaction's reads and writes: one OmenDB transaction over all its tables,
+/// or, for a statement that only reads, a snapshot.
 final class StoreTransaction {
-    private let transaction: Transaction
+    private let transaction: Transaction?
+    private let snapshot: Snapshot?
 
-    fileprivate init(_ transaction: Transaction) {
+    fileprivate init(transaction: Transaction) {
         self.transaction = transaction
+        snapshot = nil
+    }
+
+    fileprivate init(snapshot: Snapshot) {
+        transaction = nil
+        self.snapshot = snapshot
     }
 
     /// The row under `key`, borrowed until the transaction ends, or nil.
     @inline(__always)
     func value(_ key: Int64, table: StoreTable) throws(OmenError) -> UnsafeRawBufferPointer? {
-        try transaction.value(key, table: table.table)
+        if let snapshot { return try snapshot.get(key, table: table.table) }
+        return try transaction!.value(key, table: table.table)
     }
 
     func put(_ key: Int64, _ value: UnsafeRawBufferPointer, table: StoreTable) throws(OmenError) {
-        try transaction.put(key, value, table: table.table)
+        try writable().put(key, value, table: table.table)
     }
 
     func delete(_ key: Int64, table: StoreTable) throws(OmenError) {
-        try transaction.delete(key, table: table.table)
+        try writable().delete(key, table: table.table)
     }
 
-    func makeIterator(table: StoreTable) throws(OmenError) -> TransactionIterator {
-        try transaction.makeIterator(table: table.table)
+    private func writable() throws(OmenError) -> Transaction {
+        guard let transaction else { throw OmenError(.readOnly, "a reading statement's snapshot cannot write") }
+        return transaction
+    }
+
+    func makeIterator(table: StoreTable) throws(OmenError) -> StoreIterator {
+        if let snapshot { return StoreIterator(plain: snapshot.makeIterator(table: table.table)) }
+        return StoreIterator(merged: try transaction!.makeIterator(table: table.table))
     }
 
     /// Commits every table's writes as one log record, all or nothing.
     func commit() throws(OmenError) {
-        try transaction.commit()
+        try transaction?.commit()
     }
 
     func rollback() {
-        transaction.rollback()
+        transaction?.rollback()
+    }
+}
+
+/// A scan of one table: a snapshot's iterator, or a transaction's (its own writes merged in).
+final class StoreIterator {
+    private let plain: StorageIterator?
+    private let merged: TransactionIterator?
+
+    fileprivate init(plain: StorageIterator) {
+        self.plain = plain
+        merged = nil
+    }
+
+    fileprivate init(merged: TransactionIterator) {
+        plain = nil
+        self.merged = merged
+    }
+
+    var isValid: Bool { plain?.isValid ?? merged!.isValid }
+    var key: Int64 { plain?.key ?? merged!.key }
+    /// Borrowed until the iterator moves.
+    var value: UnsafeRawBufferPointer { plain?.value ?? merged!.value }
+
+    /// Bounds: lower inclusive, upper exclusive (nil: none).
+    func setBounds(lower: Int64, upper: Int64?) {
+        if let plain { plain.setBounds(lower: lower, upper: upper) } else { merged!.setBounds(lower: lower, upper: upper) }
+    }
+
+    func seekFirst() throws(OmenError) {
+        if let plain { try plain.seekFirst() } else { try merged!.seekFirst() }
+    }
+
+    func seekLast() throws(OmenError) {
+        if let plain { try plain.seekLast() } else { try merged!.seekLast() }
+    }
+
+    func next() throws(OmenError) {
+        if let plain { try plain.next() } else { try merged!.next() }
+    }
+
+    func previous() throws(OmenError) {
+        if let plain { try plain.previous() } else { try merged!.previous() }
     }
 }

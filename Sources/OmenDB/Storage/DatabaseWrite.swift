@@ -131,7 +131,7 @@ extension Database {
     /// Applies `batch` atomically: after a crash either all of it or none of it is
     /// visible; when this returns it is visible to new reads (and durable with `.full`).
     public func write(_ batch: WriteBatch) throws(OmenError) {
-        for table in batch.namedTables { try checkOwner(table) }
+        for table in batch.handles { try checkOwner(table) }
         try checkWriteArguments(largestValue: batch.largestValue)
         guard batch.count > 0 else { return }
         writerLock.lock()

@@ -74,7 +74,7 @@ public final class WriteBatch {
     /// Adds a put of `value` under `key` in `table`. A table of another database or a
     /// dropped table makes `Database.write` fail (`.misuse`, `.notFound`).
     public func put(_ key: Int64, _ value: UnsafeRawBufferPointer, table: Table) {
-        guard table.id != 0 else { return put(key, value) }
+        guard table.id != 0 else { put(key, value); return noteHandle(table) }
         encoded.append(Self.tablePutKind)
         encoded.append(table.id)
         encoded.append(key)
@@ -91,7 +91,7 @@ public final class WriteBatch {
 
     /// Adds a delete of `key` in `table`.
     public func delete(_ key: Int64, table: Table) {
-        guard table.id != 0 else { return delete(key) }
+        guard table.id != 0 else { delete(key); return noteHandle(table) }
         encoded.append(Self.tableDeleteKind)
         encoded.append(table.id)
         encoded.append(key)
@@ -108,7 +108,7 @@ public final class WriteBatch {
 
     /// Adds a delete of every key in `range` (inclusive) in `table`.
     public func deleteRange(_ range: ClosedRange<Int64>, table: Table) {
-        guard table.id != 0 else { return deleteRange(range) }
+        guard table.id != 0 else { deleteRange(range); return noteHandle(table) }
         encoded.append(Self.tableDeleteRangeKind)
         encoded.append(table.id)
         encoded.append(range.lowerBound)
@@ -123,8 +123,9 @@ public final class WriteBatch {
     private(set) var singleTable: UInt32?
     /// Whether the operations so far span more than one table.
     private(set) var spansTables = false
-    /// The named tables written (`Database.write` checks that each is its own and live).
-    private(set) var namedTables: [Table] = []
+    /// The table handles the `table:` forms were given (`Database.write` checks that
+    /// each is its own: a default table of another database is refused too).
+    private(set) var handles: [Table] = []
 
     @inline(__always)
     private func note(_ id: UInt32) {
@@ -133,7 +134,11 @@ public final class WriteBatch {
 
     private func note(_ table: Table) {
         note(table.id)
-        if !namedTables.contains(where: { $0 === table }) { namedTables.append(table) }
+        noteHandle(table)
+    }
+
+    private func noteHandle(_ table: Table) {
+        if !handles.contains(where: { $0 === table }) { handles.append(table) }
     }
 
     /// Whether the batch holds a range delete.
@@ -147,7 +152,7 @@ public final class WriteBatch {
         hasRangeDeletes = false
         singleTable = nil
         spansTables = false
-        namedTables = []
+        handles = []
     }
 
     /// Size of the encoded operations in bytes.

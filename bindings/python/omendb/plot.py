@@ -134,8 +134,20 @@ def _manifest_runs(directory: str) -> List[int]:
         data = f.read()
     if data[:8] != _MANIFEST_MAGIC:
         raise ValueError(f"{directory}: MANIFEST has no OMENMAN1 magic: not an OmenDB database")
-    (runs,) = struct.unpack_from("<Q", data, 48)
-    return [struct.unpack_from("<Q", data, 56 + 48 * i)[0] for i in range(runs)]
+    (version,) = struct.unpack_from("<I", data, 8)
+    if version == 1:
+        (runs,) = struct.unpack_from("<Q", data, 48)
+        return [struct.unpack_from("<Q", data, 56 + 48 * i)[0] for i in range(runs)]
+    if version != 2:
+        raise ValueError(f"{directory}: MANIFEST format version {version}; plot_index reads versions 1 and 2")
+    # Version 2 (docs/format.md, "Manifest"): the named tables, then runs tagged with their table.
+    (tables,) = struct.unpack_from("<I", data, 52)
+    offset = 56
+    for _ in range(tables):
+        (name_length,) = struct.unpack_from("<H", data, offset + 4)
+        offset += 6 + name_length
+    (runs,) = struct.unpack_from("<Q", data, offset)
+    return [struct.unpack_from("<Q", data, offset + 8 + 52 * i + 4)[0] for i in range(runs)]
 
 
 def _run_panel(path: str) -> Tuple[str, np.ndarray, List[Segment]]:

@@ -34,6 +34,8 @@ import FuzzSupport
                           "record operations [\(offset), +\(operations.count)) outside the \(bytes.count)-byte file")
                 var decoded: [(Int64, [UInt8]?)] = []
                 try BatchDecoding.forEach(operations, count: count, fileName: name, fileOffset: offset) { operation in
+                    // The tier is the default table's: operations in named tables are not applied to it.
+                    guard operation.table == 0 else { return }
                     guard operation.isRangeDelete else {
                         decoded.append((operation.key, operation.isDelete ? nil : Array(operation.value)))
                         return

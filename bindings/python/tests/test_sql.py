@@ -15,7 +15,7 @@ import subprocess
 import sys
 import zipfile
 from pathlib import Path
-from typing import Iterator
+from typing import Dict, Iterator
 
 import pytest
 
@@ -144,9 +144,11 @@ def test_an_explicit_library_that_is_missing_is_an_error_naming_it(tmp_path: Pat
     assert isinstance(raised.value, ImportError) and isinstance(raised.value, omendb.Error)
 
 
-def _subprocess_environment() -> dict:
-    package = str(Path(omendb.__file__).resolve().parent.parent)
-    environment = dict(os.environ, PYTHONPATH=package)
+def _subprocess_environment(directory: Path) -> Dict[str, str]:
+    """The environment for another interpreter importing this omendb package (alone on
+    its path through a link in ``directory``: not the rest of this interpreter's site-packages)."""
+    (directory / "omendb").symlink_to(Path(omendb.__file__).resolve().parent)
+    environment = dict(os.environ, PYTHONPATH=str(directory))
     environment[omendb.sql.ENV_SQL_LIBRARY] = omendb.sql.sql_library_path()
     return environment
 
@@ -167,7 +169,8 @@ def test_load_extension_path_in_debian_python_and_the_data_crosses_both_ways(tmp
         "conn.executemany('INSERT INTO t VALUES (?, ?)', [(i, str(i)) for i in range(100)])\n"
         "print(conn.execute('SELECT count(*), sum(id) FROM t WHERE id >= 50').fetchone())\n"
         "conn.close()\n")
-    run = subprocess.run([DEBIAN_PYTHON, "-c", script, str(path)], env=_subprocess_environment(),
+    (tmp_path / "path").mkdir()
+    run = subprocess.run([DEBIAN_PYTHON, "-c", script, str(path)], env=_subprocess_environment(tmp_path / "path"),
                          capture_output=True, text=True, timeout=120)
     assert run.returncode == 0, run.stderr
     assert run.stdout.strip() == "(50, 3725)"

@@ -145,10 +145,13 @@ def test_an_explicit_library_that_is_missing_is_an_error_naming_it(tmp_path: Pat
 
 
 def _subprocess_environment(directory: Path) -> Dict[str, str]:
-    """The environment for another interpreter importing this omendb package (alone on
-    its path through a link in ``directory``: not the rest of this interpreter's site-packages)."""
-    (directory / "omendb").symlink_to(Path(omendb.__file__).resolve().parent)
-    environment = dict(os.environ, PYTHONPATH=str(directory))
+    """The environment for another interpreter importing the checkout's omendb package
+    (alone on its path: PYTHONPATH=bindings/python would do, but not this interpreter's
+    site-packages, where the package may be installed beside numpy of another build)."""
+    (directory / "bindings" / "python").mkdir(parents=True)  # as in a checkout: the version from the header
+    (directory / "bindings" / "python" / "omendb").symlink_to(PACKAGE_ROOT / "omendb")
+    (directory / "include").symlink_to(REPO_ROOT / "include")
+    environment = dict(os.environ, PYTHONPATH=str(directory / "bindings" / "python"))
     environment[omendb.sql.ENV_SQL_LIBRARY] = omendb.sql.sql_library_path()
     return environment
 

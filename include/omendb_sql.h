@@ -47,6 +47,17 @@ extern "C" {
 int omendb_sql_register(sqlite3 *conn, const char *path);
 
 /*
+ * Makes every sqlite3 connection opened afterwards in this process, by any code
+ * using the same libsqlite3, register the module as omendb_sql_register(conn,
+ * NULL) does (sqlite3_auto_extension; sqlite3_reset_auto_extension undoes it).
+ * For hosts that can neither load extensions nor hand over their sqlite3 handle,
+ * such as Python's sqlite3 module built without load_extension: call this through
+ * ctypes, then sqlite3.connect(...) and SELECT omendb_open(path). Calling it again
+ * changes nothing. Returns SQLITE_OK, or SQLITE_NOMEM.
+ */
+int omendb_sql_auto_register(void);
+
+/*
  * The loadable extension's entry point (SQLite derives its name from the file
  * name libomendb_sql.so): registers as omendb_sql_register(conn, NULL) does.
  * Called by sqlite3_load_extension; C programs call omendb_sql_register.

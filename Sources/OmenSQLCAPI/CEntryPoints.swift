@@ -43,6 +43,15 @@ public func sqlite3_omendbsql_init(_ connection: OpaquePointer?, _ message: Unsa
     }
 }
 
+/// int omendb_sql_auto_register(void): every sqlite3 connection opened afterwards in
+/// this process (through the same libsqlite3) runs the extension's entry point.
+@_cdecl("omendb_sql_auto_register")
+public func omendb_sql_auto_register() -> Int32 {
+    let entry: @convention(c) (OpaquePointer?, UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?, OpaquePointer?) -> Int32
+        = sqlite3_omendbsql_init
+    return sqlite3_auto_extension(unsafeBitCast(entry, to: (@convention(c) () -> Void).self))
+}
+
 private func sqlite3_mprintf_copy(_ message: String) -> UnsafeMutablePointer<CChar>? {
     let bytes = Array(message.utf8)
     guard let memory = sqlite3_malloc(Int32(bytes.count + 1)) else { return nil }

@@ -432,6 +432,56 @@ final class TableTests: XCTestCase {
         try db.close()
     }
 
+    /// A bulk load (which leaves no log record) while another table's writes, or a
+    /// dropped table's, are in the log: they reach runs first, so the log replays from
+    /// the load's sequence on (found by the C tests of named tables).
+    func testBulkLoadWithOtherTablesInTheLogReopens() throws {
+        for droppedFirst in [false, true] {
+            let path = temporaryDatabaseDirectory(self)
+            var db = try Database(directory: path, options: smallOptions(background: false))
+            let other = try db.openTable("a")
+            try db.put(7, [7], table: other)
+            var target = db.defaultTable
+            if droppedFirst {
+                try db.dropTable("a")
+                target = try db.openTable("a")
+            }
+            let keys: [Int64] = [1000, 1002]
+            try keys.withUnsafeBufferPointer { keys in
+                try db.bulkLoad(keys: keys, values: [UInt8](repeating: 1, count: 2), valueSize: 1, table: target)
+            }
+            try db.put(8, [8], table: target)
+            try db.close()
+            db = try Database(directory: path, options: smallOptions(background: false))
+            let reopened = try db.openTable("a", create: false)
+            XCTAssertEqual(try db.get(7, table: reopened), droppedFirst ? nil : [7], "dropped first: \(droppedFirst)")
+            let loaded = droppedFirst ? reopened : db.defaultTable
+            XCTAssertEqual(try db.get(1002, table: loaded), [1])
+            XCTAssertEqual(try db.get(8, table: loaded), [8])
+            try db.verify()
+            try db.close()
+        }
+    }
+
+    /// A flush whose log holds, last, a record of a table dropped since: the manifest's
+    /// last sequence covers it, so the next log's records follow without a gap.
+    func testFlushAfterTheLastRecordWasADroppedTablesReopens() throws {
+        let path = temporaryDatabaseDirectory(self)
+        var db = try Database(directory: path, options: smallOptions(background: false))
+        try db.put(1, [1])
+        let gone = try db.openTable("gone")
+        try db.put(2, [2], table: gone)
+        try db.dropTable("gone")
+        try db.flush()
+        try db.put(3, [3])
+        try db.close()
+        db = try Database(directory: path, options: smallOptions(background: false))
+        XCTAssertEqual(try db.get(1), [1])
+        XCTAssertEqual(try db.get(3), [3])
+        XCTAssertEqual(db.tableNames(), [])
+        try db.close()
+    }
+
     /// A checkpoint copies every table; the copy opens with the same tables and data.
     func testCheckpointCopiesEveryTable() throws {
         let path = temporaryDatabaseDirectory(self)

@@ -5,7 +5,8 @@
  * key predicates pushed down (never a plain full scan); transactions, rollback,
  * savepoints and statement rollback; conflicts between two connections (SQLITE_BUSY
  * with OmenDB's message); isolation levels; constraint errors naming the key; the
- * loadable extension; a seeded random workload against a native SQLite table.
+ * loadable extension and omendb_sql_auto_register; a seeded random workload against
+ * a native SQLite table.
  * Usage: test_sql [path of libomendb_sql.so, for the loadable-extension checks].
  */
 #include <inttypes.h>
@@ -323,6 +324,25 @@ static void test_extension(const char *library) {
     CHECK(sqlite3_close(conn) == SQLITE_OK, "sqlite3_close: %s", sqlite3_errmsg(conn));
 }
 
+static void test_auto_register(void) {
+    check_section("omendb_sql_auto_register: every new connection gets the module");
+    sqlite3 *conn = NULL;
+    char buffer[64];
+    CHECK(omendb_sql_auto_register() == SQLITE_OK && omendb_sql_auto_register() == SQLITE_OK, "twice");
+    CHECK(sqlite3_open(":memory:", &conn) == SQLITE_OK, "open");
+    CHECK(strcmp(text(conn, "SELECT omendb_isolation()", buffer, sizeof buffer), "serializable") == 0,
+          "the functions are there without omendb_sql_register: '%s'", buffer);
+    char sql[512];
+    snprintf(sql, sizeof sql, "SELECT omendb_open('%s')", directory);
+    CHECK_SQL(conn, sql);
+    CHECK(integer(conn, "SELECT count(*) FROM a") == 2, "the catalog's tables");
+    CHECK(sqlite3_close(conn) == SQLITE_OK, "sqlite3_close");
+    sqlite3_reset_auto_extension();
+    CHECK(sqlite3_open(":memory:", &conn) == SQLITE_OK, "open");
+    CHECK(run(conn, "SELECT omendb_isolation()") == SQLITE_ERROR, "after sqlite3_reset_auto_extension, no module");
+    CHECK(sqlite3_close(conn) == SQLITE_OK, "sqlite3_close");
+}
+
 int main(int argc, char **argv) {
     snprintf(directory, sizeof directory, "%s/omendb-test-sql-%ld-%ld", getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp",
              (long)getpid(), (long)time(NULL));
@@ -332,6 +352,7 @@ int main(int argc, char **argv) {
     test_transactions();
     test_random();
     if (argc > 1) test_extension(argv[1]);
+    test_auto_register();
     char command[400];
     snprintf(command, sizeof command, "rm -rf '%s'", directory);
     if (system(command) != 0) fprintf(stderr, "could not remove %s\n", directory);

@@ -94,10 +94,12 @@ extension Database {
         writerLock.lock()
         defer { writerLock.unlock() }
         try checkWritable()
-        guard let view = currentCatalog().0.view(table.id) else { throw dropped(table) }
+        guard currentCatalog().0.view(table.id) != nil else { throw dropped(table) }
         // Older data (and range tombstones) in the table's hot tiers must not shadow the
-        // new run: flush them first (tiers freeze together: all tables' are flushed).
-        if view.active.holdsAnything { try freezeActiveTiers() }
+        // new run, and the load leaves no log record: recovery replays the logs from the
+        // manifest's last sequence on, which the load sets to its own. So every log
+        // record (of any table) goes to runs first: tiers freeze and flush together.
+        if activeLogHoldsRecords { try freezeActiveTiers() }
         try flushFrozenTiers()
         try maintenanceLock.withLock { () throws(OmenError) in
             try recordingFailure { () throws(OmenError) in

@@ -83,6 +83,9 @@ final class CatalogView {
 struct FrozenGeneration {
     /// The logs that held the tiers' records.
     let logs: [UInt64]
+    /// The last sequence number given out when it was frozen: the logs hold no later
+    /// record (they may hold records of tables dropped since, which no tier holds).
+    let lastSequence: UInt64
     /// The tiers that held something, with their table ids.
     let tiers: [(table: UInt32, tier: HotTier)]
 }

@@ -51,6 +51,9 @@ public final class Database {
     /// budget adds up and a freeze looks at, so that a commit costs nothing per table
     /// that was not written.
     @exclusivity(unchecked) var hotTables: [UInt32] = []
+    /// Whether the active log holds a record (writer lock held): a bulk load, which
+    /// leaves no record, first freezes and flushes until none is left below its sequence.
+    @exclusivity(unchecked) var activeLogHoldsRecords = false
 
     /// Snapshot and transaction sequences (own lock, rank `.pins`).
     let pins = SequencePins()
@@ -109,6 +112,7 @@ public final class Database {
         }
         catalog = CatalogView(views: views, names: names, generations: [], activeLogs: recovered.activeLogs)
         hotTables = tables.map(\.id).filter { !recovered.hotTiers[$0]!.isUnwritten }
+        activeLogHoldsRecords = recovered.logsHoldRecords
         published = PublishedView(catalog: catalog, sequence: recovered.lastSequence)
         if !options.readOnly && options.backgroundWork {
             worker = BackgroundWorker(database: self)

@@ -98,7 +98,8 @@ extension Database {
             notDurable = try updateManifest { next in
                 for entry in written { if let run = entry.run { next.runs.insert(run.descriptor, at: 0) } }
                 next.walWatermark = max(next.walWatermark, (generation.logs.max() ?? 0) + 1)
-                next.lastSequence = max(next.lastSequence, generation.tiers.reduce(0) { max($0, $1.tier.largestSequence) })
+                // Every record of the generation's logs is now in runs (or of a dropped table).
+                next.lastSequence = max(next.lastSequence, generation.lastSequence)
             }
         } catch {
             for entry in written { entry.run?.removeWhenReleased = true }

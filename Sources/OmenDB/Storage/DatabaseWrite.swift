@@ -229,6 +229,7 @@ extension Database {
         lastSequence = sequence
         writtenSequence = sequence
         writtenPosition += appended
+        activeLogHoldsRecords = true
         try recordCommit(sequence: sequence, operations: operations, count: count)
         switch options.sync {
         case .off:
@@ -365,10 +366,11 @@ extension Database {
                 frozen.append((id, view.active))
                 views[Int(id)] = StorageView(active: HotTier(), frozen: [view.active] + view.frozen, runs: view.runs)
             }
-            let generation = FrozenGeneration(logs: old.activeLogs, tiers: frozen)
+            let generation = FrozenGeneration(logs: old.activeLogs, lastSequence: writtenSequence, tiers: frozen)
             return old.replacing(views: views, generations: [generation] + old.generations, activeLogs: [newLog.number])
         }
         hotTables = []
+        activeLogHoldsRecords = false
         writerLock.broadcast()
         // The new manifest is in place but not known durable: writes stop until reopen.
         if let notDurable {

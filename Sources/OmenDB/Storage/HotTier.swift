@@ -24,7 +24,6 @@ final class HotTier {
     private let writerLock = StorageLock(rank: .hotTier)
     // Stored properties marked @exclusivity(unchecked) skip Swift's dynamic exclusivity
     // checks on this hot path (docs/performance.md, "Exclusivity checks").
-    @exclusivity(unchecked) private(set) var largestSequence: UInt64 = 0
     /// Set (once) when the first version is applied; read lock-free by iterators,
     /// which skip a tier that holds nothing.
     private let holdsVersions = Atomic<Bool>(false)
@@ -126,7 +125,6 @@ final class HotTier {
                 valueBytes += operation.value.count
             }
             map.graveyard.unsafelyUnwrapped.reclaim()
-            largestSequence = max(largestSequence, sequence)
             if rangeDeletes > 0 { publishedTombstones = RangeTombstoneList(rangeTombstones) }
             if applied > rangeDeletes && !holdsVersions.load(ordering: .relaxed) { holdsVersions.store(true, ordering: .releasing) }
             writesSinceMeasure += applied

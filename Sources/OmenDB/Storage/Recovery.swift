@@ -11,6 +11,8 @@ enum Recovery {
         var hotTiers: [UInt32: HotTier]
         /// The logs holding the hot tiers' records, oldest first (the active one last).
         var activeLogs: [UInt64]
+        /// Whether any live log holds a record (of any table, a dropped one's too).
+        var logsHoldRecords: Bool
         var wal: WALWriter?
         var lastSequence: UInt64
         var nextFileNumber: UInt64
@@ -291,7 +293,8 @@ private struct RecoveredState {
                 for number in emptyLogs { try FileSystem.remove(directory + "/" + WALFormat.fileName(number)) }
             }
         }
-        return Recovery.Result(lock: lock, manifest: manifest, runs: runs, hotTiers: tiers, activeLogs: activeLogs, wal: wal,
+        return Recovery.Result(lock: lock, manifest: manifest, runs: runs, hotTiers: tiers, activeLogs: activeLogs,
+                               logsHoldRecords: !logsWithRecords.isEmpty, wal: wal,
                                lastSequence: lastSequence, nextFileNumber: nextFileNumber)
     }
 }

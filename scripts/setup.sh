@@ -4,7 +4,9 @@
 #
 #   Debian packages: cmake ninja-build pkg-config make gcc g++ binutils
 #                    python3-dev libffi-dev, libsqlite3-dev (libomendb_sql.so links
-#                    it) and sqlite3 (the shell, for the loadable-extension tests)
+#                    it), sqlite3 (the shell, for the loadable-extension tests) and
+#                    python3-numpy (Debian's python3, which has sqlite3's
+#                    load_extension, imports omendb in tests/test_sql.py)
 #   Python:          a virtual environment at $OMENDB_VENV (default: .venv) with
 #                    numpy, pytest, matplotlib (omendb.plot_index's tests), tqdm
 #                    (progress bars of long calls),
@@ -21,7 +23,7 @@ set -euo pipefail
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 VENV=${OMENDB_VENV:-$ROOT/.venv}
 # gcc brings its sanitizer runtimes (libasan, libubsan, libtsan) as dependencies.
-APT_PACKAGES=(cmake ninja-build pkg-config make gcc g++ binutils python3-dev libffi-dev libsqlite3-dev sqlite3 libedit-dev)
+APT_PACKAGES=(cmake ninja-build pkg-config make gcc g++ binutils python3-dev libffi-dev libsqlite3-dev sqlite3 libedit-dev python3-numpy)
 PYTHON_PACKAGES=(numpy pytest matplotlib tqdm atheris "mypy==2.4.1" auditwheel)
 
 say() { printf 'setup: %s\n' "$*"; }

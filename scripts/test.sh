@@ -4,7 +4,8 @@
 #   path and as a versioned dependency), the CMake build and install, the C tests
 #   (normal, ASan+UBSan, TSan) through CTest, header/symbol checks, the C tests and
 #   consumer projects against the installed prefix, README.md's C recipe as printed,
-#   and the Python bindings' tests when bindings/python exists.
+#   the Python bindings' tests when bindings/python exists, and SQL on OmenDB against
+#   SQLite (the differential test, the loadable extension in the sqlite3 shell).
 #
 #   bash scripts/test.sh            # everything
 #   bash scripts/test.sh c python   # only the suites whose names contain a word
@@ -30,7 +31,7 @@ cmake_configure() {
 cleanup() { if [[ ${OMENDB_KEEP_WORK:-0} == 1 ]]; then echo "kept $WORK"; else rm -rf "$WORK"; fi; }
 trap cleanup EXIT
 
-SUITES=(setup docs swift_build swift_test swift_consumer swift_tsan swift_asan c_tsan storage_crash txn_crash faults cmake_build cli ctest installed_checks installed_c_tests consumers readme_c_recipe python bench_smoke fuzz)
+SUITES=(setup docs swift_build swift_test swift_consumer swift_tsan swift_asan c_tsan storage_crash txn_crash faults cmake_build cli ctest installed_checks installed_c_tests consumers readme_c_recipe python sql bench_smoke fuzz)
 
 # ---- suites ------------------------------------------------------------------
 
@@ -276,14 +277,32 @@ suite_python() {
     # Its types, strictly, and what a user's code sees of them (tests/typing_usage.py).
     "$python" -m mypy --strict --cache-dir "$WORK/mypy-cache" "$ROOT/bindings/python/omendb" \
         "$ROOT/bindings/python/tests/typing_usage.py"
-    # The bindings load the library named by OMENDB_LIBRARY: the installed one.
+    # The bindings load the library named by OMENDB_LIBRARY: the installed one; omendb.sql
+    # (tests/test_sql.py) the SQL module named by OMENDB_SQL_LIBRARY, built here.
     export OMENDB_LIBRARY=$PREFIX/lib/libomendb.so.0
+    swift build -c release --product omendb_sql
+    export OMENDB_SQL_LIBRARY=$ROOT/.build/release/libomendb_sql.so
     if [[ ! -d $ROOT/bindings/python/tests ]]; then
         echo "bindings/python/tests does not exist: no Python tests to run"
         return 1
     fi
     # Run from outside the source tree so that the installed package is imported.
     (cd "$WORK" && "$python" -m pytest -q "$ROOT/bindings/python/tests")
+}
+
+suite_sql() {
+    # SQL on OmenDB against SQLite itself (~1-2 min): libomendb_sql (release) under the
+    # seeded differential test (Tests/sql/differential.py: random statements on an omendb
+    # virtual table and a native table, six key distributions, plan checks; the seed is
+    # printed, OMENDB_SQL_SEED reruns one), the harness alone against WITHOUT ROWID, and
+    # the loadable extension in Debian's sqlite3 shell (Tests/sql/shell_test.sh).
+    swift build -c release --product omendb_sql
+    local library=$ROOT/.build/release/libomendb_sql.so python=$OMENDB_VENV/bin/python
+    local seed=(); [[ -n ${OMENDB_SQL_SEED:-} ]] && seed=(--seed "$OMENDB_SQL_SEED")
+    export OMENDB_SQL_LIBRARY=$library OMENDB_LIBRARY=$PREFIX/lib/libomendb.so.0 PYTHONPATH=$ROOT/bindings/python
+    "$python" "$ROOT/Tests/sql/differential.py" --statements 2500 "${seed[@]}"
+    "$python" "$ROOT/Tests/sql/differential.py" --native --statements 1000 "${seed[@]}"
+    bash "$ROOT/Tests/sql/shell_test.sh" "$library"
 }
 
 suite_fuzz() {

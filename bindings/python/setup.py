@@ -4,12 +4,19 @@
     python -m build --wheel bindings/python          # the same, as a wheel file
     OMENDB_BUNDLE_LIBRARY=/path/to/libomendb.so pip install ./bindings/python   # bundles that file
     OMENDB_BUNDLE_LIBRARY=none pip install ./bindings/python                    # no library inside
+    OMENDB_BUNDLE_SQL_LIBRARY=/path/to/libomendb_sql.so pip install ./bindings/python   # omendb.sql's too
 
 The library goes to ``omendb/_lib/libomendb.so`` inside the built package (never
 into the source tree), where the loader looks first (after $OMENDB_LIBRARY). By
 default it is built from this checkout (``swift build -c release --product
 omendb`` at the repository root, incremental: a no-op when it is up to date);
 OMENDB_BUNDLE_LIBRARY names a library built beforehand instead (e.g. CMake's).
+
+``libomendb_sql.so`` (the SQLite module behind ``omendb.sql``) is bundled only when
+OMENDB_BUNDLE_SQL_LIBRARY names it, as ``omendb/_lib/libomendb_sql.so``: it links the
+system's ``libsqlite3.so.0`` (the one Python's ``sqlite3`` module uses, which it must
+share), which no manylinux policy allows, so such a wheel is for this machine's
+distribution. Without it, ``omendb.sql`` finds the library as documented there.
 
 The binding itself is pure ctypes, tied to no CPython version or ABI, so a wheel
 with the library is tagged ``py3-none-<platform>``: ``manylinux_<glibc>_<arch>``
@@ -37,6 +44,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 REPOSITORY = os.path.dirname(os.path.dirname(HERE))
 HEADER = os.path.join(REPOSITORY, "include", "omendb.h")
 BUNDLE_ENV = "OMENDB_BUNDLE_LIBRARY"
+BUNDLE_SQL_ENV = "OMENDB_BUNDLE_SQL_LIBRARY"
 
 
 def _version():
@@ -90,6 +98,14 @@ class BuildPyWithLibrary(build_py):
         shutil.copyfile(source, target)
         os.chmod(target, 0o755)
         self.announce(f"bundled {source} as {target}", level=2)
+        sql = os.environ.get(BUNDLE_SQL_ENV, "")
+        if sql:
+            if not os.path.isfile(sql):
+                raise SystemExit(f"{BUNDLE_SQL_ENV}={sql}: no such file (it must name a built libomendb_sql.so)")
+            target = os.path.join(target_dir, "libomendb_sql.so")
+            shutil.copyfile(sql, target)
+            os.chmod(target, 0o755)
+            self.announce(f"bundled {sql} as {target}", level=2)
 
 
 def _platform_tag():
@@ -114,6 +130,8 @@ class PurePythonPlatformWheel(bdist_wheel):
     def get_tag(self):
         if _bundle_choice() is None:
             return "py3", "none", "any"
+        if os.environ.get(BUNDLE_SQL_ENV, ""):  # needs the system libsqlite3: no manylinux tag
+            return "py3", "none", f"{platform.system().lower()}_{platform.machine()}"
         return "py3", "none", _platform_tag()
 
 

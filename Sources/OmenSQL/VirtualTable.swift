@@ -111,12 +111,13 @@ final class VirtualTable {
     }
 
     /// A key value as SQLite's INTEGER PRIMARY KEY takes it: integers, integral reals
-    /// and text that reads as one; anything else is a datatype mismatch.
+    /// and text that reads as one; anything else is a datatype mismatch. SQLite refuses
+    /// the real -2^63 too (it does not convert a real to Int64.min), so this does.
     private static func integerKey(_ value: OpaquePointer?) throws(SQLFailure) -> Int64 {
         switch sqlite3_value_numeric_type(value) {
         case SQLITE_INTEGER: return sqlite3_value_int64(value)
         case SQLITE_FLOAT:
-            if let key = KeyBounds.exactKey(sqlite3_value_double(value)) { return key }
+            if let key = KeyBounds.exactKey(sqlite3_value_double(value)), key != Int64.min { return key }
         default: break
         }
         throw SQLFailure(SQLITE_MISMATCH, "datatype mismatch")

@@ -1,4 +1,5 @@
 import OmenDB
+import Synchronization
 
 /// The SQL schema persisted in the database: the named table `__omendb_sql_schema`,
 /// one entry per SQL table (docs/sql.md, "Catalog"). The entry's value:
@@ -48,6 +49,36 @@ struct Catalog {
             return schema
         }
     }
+
+    /// Adds the column `definition` to table `name` (the new schema version is durable
+    /// before returning) and returns the new schema. Rows already stored keep their
+    /// columns: the decoder reads the added column of a row without it as its default.
+    func addColumn(_ name: String, _ definition: String) throws(OmenError) -> TableSchema {
+        try store.catalogLock.withLock { _ throws(OmenError) -> TableSchema in
+            let catalog = try store.table(Self.tableName, create: true)
+            for (key, bytes) in try store.entries(catalog) {
+                let existing = try Self.decode(bytes, key: key)
+                guard existing.name.lowercased() == name.lowercased() else { continue }
+                guard existing.version < UInt16.max else {
+                    throw OmenError(.tooLarge, "table \(existing.name): its schema version is already \(UInt16.max)")
+                }
+                guard try TableSchema(name: existing.name, definitions: [definition]).keyColumn == nil else {
+                    throw OmenError(.invalidArgument, "table \(existing.name): cannot add a PRIMARY KEY column")
+                }
+                let schema = try TableSchema(name: existing.name, version: existing.version + 1,
+                                             definitions: existing.definitions + [definition])
+                try store.put(key, Self.encode(schema), table: catalog)
+                Self.changes.add(1, ordering: .releasing)
+                return schema
+            }
+            throw OmenError(.notFound, "no omendb table \(name) in OmenDB database '\(store.database.directory)'")
+        }
+    }
+
+    /// Bumped by every added column in the process: a declared table re-reads the
+    /// catalog before writing when it moved (VirtualTable.checkCurrent), so a
+    /// connection holding an older declaration cannot write rows without the new columns.
+    static let changes = Atomic<Int>(0)
 
     /// Removes table `name` and its rows.
     func drop(_ name: String) throws(OmenError) {

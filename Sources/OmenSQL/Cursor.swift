@@ -178,6 +178,7 @@ final class Cursor {
             try decoder.reset(row, key: key)
             decoded = true
         }
+        guard stored < decoder.readableColumns else { return try table.resultDefault(index, context) }
         switch try decoder.value(at: stored) {
         case .null: sqlite3_result_null(context)
         case .integer(let value): sqlite3_result_int64(context, value)

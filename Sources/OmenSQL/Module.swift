@@ -26,7 +26,8 @@ enum Module {
         module.pointee.xDestroy = { vtab in
             let table = Module.table(vtab)
             do throws(OmenError) {
-                try Catalog(store: try table.connection.requireStore()).drop(table.schema.name)
+                // omendb_add_column re-declares a table with DROP + CREATE: its rows stay.
+                if !table.connection.redeclaring { try Catalog(store: try table.connection.requireStore()).drop(table.schema.name) }
             } catch {
                 return Module.fail(vtab, SQLFailure(error))
             }
@@ -135,11 +136,16 @@ enum Module {
             if create {
                 schema = try catalog.create(declared)
             } else {
-                guard let recorded = try catalog.schema(named: name), recorded.definitions == declared.definitions else {
+                guard let recorded = try catalog.schema(named: name), recorded.definitions.starts(with: declared.definitions) else {
                     throw OmenError(.notFound, "table \(name) (\(definitions.joined(separator: ", "))) is not in OmenDB "
                         + "database '\(connection.store!.database.directory)'")
                 }
-                schema = recorded
+                // A declaration older than the catalog (columns added since, by a connection
+                // that declared the table elsewhere): it reads, and its writes are refused.
+                let added = recorded.columns.count - declared.columns.count
+                schema = added == 0 ? recorded
+                    : try TableSchema(name: recorded.name, version: recorded.version - UInt16(min(added, Int(recorded.version) - 1)),
+                                      definitions: declared.definitions)
             }
         } catch {
             errorOut?.pointee = copyMessage("omendb: " + error.description)

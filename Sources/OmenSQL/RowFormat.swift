@@ -13,7 +13,9 @@ import OmenDB
 ///         4 BLOB     u32 length, then that many bytes
 ///
 /// Columns past the stored count (added to the table after the row was written)
-/// read as NULL.
+/// read as the column's default (the cursor asks VirtualTable.resultDefault); stored
+/// columns past the reader's count (added after the reader declared the table) are
+/// skipped.
 public enum RowFormat {
     public static let version: UInt8 = 1
     public static let headerSize = 5
@@ -101,9 +103,12 @@ public struct RowDecoder {
     /// Offsets known: offsets[0..<known].
     private var known = 0
     public private(set) var storedColumns = 0
+    /// The stored columns this decoder reads: min(storedColumns, its column count).
+    public private(set) var readableColumns = 0
     public private(set) var schemaVersion: UInt16 = 0
 
-    /// A decoder for rows of at most `columns` columns (more stored ones are an error).
+    /// A decoder for the first `columns` columns of rows (a row may store more: columns
+    /// added after the reader declared its table).
     public init(columns: Int) {
         capacity = max(columns, 1)
         offsets = .allocate(capacity: capacity + 1)
@@ -125,16 +130,15 @@ public struct RowDecoder {
         }
         schemaVersion = UInt16(row[1]) | UInt16(row[2]) << 8
         storedColumns = Int(UInt16(row[3]) | UInt16(row[4]) << 8)
-        guard storedColumns <= capacity else {
-            throw corrupt("\(storedColumns) columns stored, more than the table's \(capacity)")
-        }
+        readableColumns = min(storedColumns, capacity)
         offsets[0] = RowFormat.headerSize
         known = 1
     }
 
-    /// Column `index` (0-based among the stored, non-key columns); NULL past the stored count.
+    /// Column `index` (0-based among the stored, non-key columns); NULL past the
+    /// readable count.
     public mutating func value(at index: Int) throws(OmenError) -> ColumnValue {
-        guard index < storedColumns else { return .null }
+        guard index < readableColumns else { return .null }
         while known <= index {
             offsets[known] = try end(of: offsets[known - 1], column: known - 1)
             known += 1
@@ -144,8 +148,8 @@ public struct RowDecoder {
 
     /// Checks every stored column (a corrupt row throws).
     public mutating func validate() throws(OmenError) {
-        if storedColumns > 0 { _ = try value(at: storedColumns - 1) }
-        let last = storedColumns == 0 ? RowFormat.headerSize : try end(of: offsets[storedColumns - 1], column: storedColumns - 1)
+        var last = RowFormat.headerSize
+        for column in 0..<storedColumns { last = try end(of: last, column: column) }
         guard last == row.count else { throw corrupt("\(row.count - last) bytes after the last column") }
     }
 

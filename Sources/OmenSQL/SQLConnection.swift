@@ -13,6 +13,8 @@ final class SQLConnection {
     private(set) var generation = 0
     var isolation: IsolationLevel = .serializable
     private(set) var current: ConnectionTransaction?
+    /// Set while omendb_add_column re-declares a table (xDestroy then keeps its rows).
+    var redeclaring = false
     /// Reused for every row written.
     var encoder = RowEncoder()
     private var undo = UndoLog()
@@ -53,6 +55,8 @@ final class SQLConnection {
         // Declare the catalog's tables on this connection (in its temp schema, so a file
         // opened as main keeps no trace of them).
         for schema in try Catalog(store: store).schemas() {
+            // A declaration from before omendb_add_column (by another connection) is renewed.
+            try AddColumn.redeclare(self, schema, in: try AddColumn.staleSchemas(self, schema).filter { $0 == "temp" })
             let columns = schema.definitions.joined(separator: ", ")
             try exec("CREATE VIRTUAL TABLE IF NOT EXISTS temp.\(quoted(schema.name)) USING omendb(\(columns))")
         }

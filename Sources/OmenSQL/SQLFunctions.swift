@@ -2,7 +2,8 @@ import CSQLite
 import OmenDB
 
 /// The SQL functions OmenSQL adds to a connection (docs/sql.md, "SQL functions"):
-/// omendb_open(path), omendb_close(), omendb_isolation([level]).
+/// omendb_open(path), omendb_close(), omendb_add_column(table, definition),
+/// omendb_isolation([level]).
 enum SQLFunctions {
     static func register(_ handle: OpaquePointer, _ state: UnsafeMutableRawPointer) -> Int32 {
         let flags = SQLITE_UTF8 | SQLITE_DIRECTONLY
@@ -27,6 +28,18 @@ enum SQLFunctions {
                 SQLFunctions.run(context) { connection throws(OmenError) in
                     try connection.detach()
                     sqlite3_result_null(context)
+                }
+            }, nil, nil, nil)
+        }
+        if status == SQLITE_OK {
+            status = sqlite3_create_function_v2(handle, "omendb_add_column", 2, flags, state, { context, _, argv in
+                SQLFunctions.run(context) { connection throws(OmenError) in
+                    guard sqlite3_value_type(argv![0]) == SQLITE_TEXT, sqlite3_value_type(argv![1]) == SQLITE_TEXT else {
+                        throw OmenError(.invalidArgument, "omendb_add_column(table, definition): both must be text")
+                    }
+                    let version = try AddColumn.run(connection, table: String(cString: sqlite3_value_text(argv![0])),
+                                                    definition: String(cString: sqlite3_value_text(argv![1])))
+                    sqlite3_result_int64(context, Int64(version))
                 }
             }, nil, nil, nil)
         }

@@ -1,5 +1,6 @@
 import CSQLite
 import OmenDB
+import Synchronization
 
 /// One omendb table declared on one connection.
 final class VirtualTable {
@@ -7,17 +8,29 @@ final class VirtualTable {
     let schema: TableSchema
     private var cachedTable: StoreTable?
     private var cachedGeneration = -1
+    /// Catalog.changes when the catalog last showed this declaration current (-1: not yet).
+    private var verifiedChanges = -1
+    /// Per column: its default for rows stored without it (ColumnDefault), once evaluated.
+    private var defaults: [OpaquePointer?]
+    private var evaluated: [Bool]
 
     init(connection: SQLConnection, schema: TableSchema) {
         self.connection = connection
         self.schema = schema
+        defaults = Array(repeating: nil, count: schema.columns.count)
+        evaluated = Array(repeating: false, count: schema.columns.count)
+    }
+
+    deinit {
+        for value in defaults { sqlite3_value_free(value) }
     }
 
     /// The keyspace of the rows, in the connection's current database.
     func storeTable() throws(OmenError) -> StoreTable {
         if cachedGeneration == connection.generation, let cachedTable { return cachedTable }
         let store = try connection.requireStore()
-        guard let recorded = try Catalog(store: store).schema(named: schema.name), recorded.definitions == schema.definitions else {
+        guard let recorded = try Catalog(store: store).schema(named: schema.name),
+              recorded.definitions.starts(with: schema.definitions) else {
             throw OmenError(.notFound, "table \(schema.name) is not in OmenDB database '\(store.database.directory)' "
                 + "(or has other columns there)")
         }
@@ -25,6 +38,31 @@ final class VirtualTable {
         cachedTable = table
         cachedGeneration = connection.generation
         return table
+    }
+
+    /// Column `index` of a row stored without it (written before the column was added,
+    /// or by a connection holding an older declaration): the column's default.
+    func resultDefault(_ index: Int, _ context: OpaquePointer?) throws(OmenError) {
+        if !evaluated[index] {
+            defaults[index] = try ColumnDefault.evaluate(schema.columns[index].text)
+            evaluated[index] = true
+        }
+        if let value = defaults[index] { sqlite3_result_value(context, value) } else { sqlite3_result_null(context) }
+    }
+
+    /// Refuses writes through a declaration older than the catalog's (another connection
+    /// added a column since): its rows would lack the new columns' values. Reads the
+    /// catalog only when a column was added somewhere in the process since the last check.
+    private func checkCurrent() throws(OmenError) {
+        let changes = Catalog.changes.load(ordering: .acquiring)
+        guard changes != verifiedChanges else { return }
+        let store = try connection.requireStore()
+        if let recorded = try Catalog(store: store).schema(named: schema.name), recorded.version != schema.version {
+            throw OmenError(.unsupported, "table \(schema.name) was altered (omendb_add_column) after this connection "
+                + "declared it; reconnect (or SELECT omendb_close(), then omendb_open(path)) to see its columns: "
+                + "writes through the older declaration are refused so that no row loses the new columns")
+        }
+        verifiedChanges = changes
     }
 
     /// xBestIndex.
@@ -38,7 +76,10 @@ final class VirtualTable {
     /// xUpdate: DELETE (one argument), INSERT (argument 0 NULL) or UPDATE. Returns the
     /// key of an inserted row.
     func update(_ count: Int, _ arguments: UnsafeMutablePointer<OpaquePointer?>) throws(SQLFailure) -> Int64 {
-        let table = try SQLFailure.wrap { () throws(OmenError) in try storeTable() }
+        let table = try SQLFailure.wrap { () throws(OmenError) in
+            try checkCurrent()
+            return try storeTable()
+        }
         let transaction = try SQLFailure.wrap { () throws(OmenError) in try connection.beginWrite() }.store
         let conflictMode = sqlite3_vtab_on_conflict(connection.handle)
         let undo = connection.recordsUndo

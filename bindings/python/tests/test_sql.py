@@ -105,6 +105,30 @@ def test_connections_of_one_process_share_the_database(tmp_path: Path) -> None:
         b.close()
 
 
+def test_add_column_old_rows_read_the_default_and_other_connections_after_reconnecting(tmp_path: Path) -> None:
+    a = omendb.sql.connect(tmp_path / "db", isolation_level=None)
+    b = omendb.sql.connect(tmp_path / "db", isolation_level=None)
+    try:
+        a.execute("CREATE VIRTUAL TABLE t USING omendb(id INTEGER PRIMARY KEY, v TEXT)")
+        a.execute("INSERT INTO t VALUES (1, 'old')")
+        b.execute("CREATE VIRTUAL TABLE IF NOT EXISTS t USING omendb(id INTEGER PRIMARY KEY, v TEXT)")
+        assert a.execute("SELECT omendb_add_column('t', ?)", ("n INTEGER DEFAULT '7'",)).fetchone() == (2,)
+        a.execute("INSERT INTO t VALUES (2, 'new', 8)")
+        assert a.execute("SELECT * FROM t").fetchall() == [(1, "old", 7), (2, "new", 8)]
+        assert b.execute("SELECT * FROM t").fetchall() == [(1, "old"), (2, "new")]  # its older declaration
+        with pytest.raises(sqlite3.OperationalError, match="was altered"):
+            b.execute("INSERT INTO t VALUES (3, 'stale')")
+        b.execute("SELECT omendb_close()")
+        b.execute("SELECT omendb_open(?)", (str(tmp_path / "db"),))
+        b.execute("INSERT INTO t VALUES (3, 'renewed', 9)")
+        assert a.execute("SELECT n FROM t ORDER BY id").fetchall() == [(7,), (8,), (9,)]
+        with pytest.raises(sqlite3.OperationalError, match="duplicate column name n"):
+            a.execute("SELECT omendb_add_column('t', 'n TEXT')")
+    finally:
+        a.close()
+        b.close()
+
+
 def test_the_given_sqlite_database_holds_native_tables_beside(tmp_path: Path) -> None:
     conn = omendb.sql.connect(tmp_path / "db", tmp_path / "native.sqlite", isolation_level=None)
     try:

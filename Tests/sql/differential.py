@@ -23,6 +23,11 @@ scan). On a mismatch the seed, the statement, both results and a minimal repro (
 shortest statement sequence found by delta debugging that still disagrees) are printed
 and the exit status is 1.
 
+After the statements, each workload adds two columns of a random type and DEFAULT to
+both tables (``omendb_add_column`` on ``v``, SQLite's own ``ALTER TABLE ... ADD
+COLUMN`` on ``r``), then updates a key range and inserts a row naming every column:
+the rows stored before must read the same defaults, and the new ones the same values.
+
 ``--native`` replaces the virtual table by a ``WITHOUT ROWID`` table: a different
 storage path of SQLite's own, which keeps the generator and comparison honest
 without the module (statements whose rowid-table semantics differ by design, an
@@ -506,6 +511,42 @@ def render(statement: Statement) -> str:
     return f"{inline(v_sql)}\n    -- reference: {inline(r_sql)}"
 
 
+ADDED_COLUMNS = ("INTEGER DEFAULT '7'", "TEXT DEFAULT 5", "REAL DEFAULT -1", "BLOB DEFAULT x'00ff'", "TEXT",
+                 "NUMERIC DEFAULT '2.0'", "DEFAULT 'x'", "INTEGER DEFAULT NULL")
+
+
+def add_columns(session: Session, generator: Generator, rng: random.Random) -> Optional[str]:
+    """Adds two columns to v (omendb_add_column; ALTER TABLE when native) and to r
+    (SQLite's ALTER TABLE ... ADD COLUMN): the rows stored before read the same
+    defaults, and rows written after store the new columns the same way."""
+    conn = session.conn
+    if conn.in_transaction:
+        conn.execute("COMMIT")
+    for name in ("e", "f"):
+        definition = f"{name} {rng.choice(ADDED_COLUMNS)}"
+        if session.native:
+            conn.execute(f"ALTER TABLE v ADD COLUMN {definition}")
+        else:
+            conn.execute("SELECT omendb_add_column('v', ?)", (definition,))
+        conn.execute(f"ALTER TABLE r ADD COLUMN {definition}")
+        low, high = generator.keys.range()
+        value = generator.value(rng.choice("abcd"))
+        key = generator.keys.fresh()
+        row = generator.row(key) + (value,) * (2 if name == "f" else 1)
+        places = ", ".join("?" * len(row))
+        writes = [(f"UPDATE {{T}} SET {name} = ? WHERE id BETWEEN ? AND ?", (value, low, high)),
+                  (f"INSERT OR REPLACE INTO {{T}} VALUES ({places})", row)]
+        for sql, params in writes:
+            outcomes = [run(conn, sql.replace("{T}", table), params, False) for table in ("v", "r")]
+            if not same_outcome(*outcomes):
+                return f"{definition}: {sql} {params}: {describe(*outcomes)}"
+        for sql in ("SELECT * FROM {T} ORDER BY id", f"SELECT {name}, typeof({name}), count(*) FROM {{T}} GROUP BY 1, 2"):
+            outcomes = [run(conn, sql.replace("{T}", table), (), "ORDER BY" in sql) for table in ("v", "r")]
+            if not same_outcome(*outcomes):
+                return f"{definition}: {sql}: {describe(*outcomes)}"
+    return None
+
+
 def workload(distribution: str, seed: int, count: int, native: bool, check_plans: bool) -> Tuple[bool, Dict[str, int]]:
     rng = random.Random(seed)
     session = Session(native, seed)
@@ -547,6 +588,10 @@ def workload(distribution: str, seed: int, count: int, native: bool, check_plans
                   f"r {len(r_all[1]) if r_all[0] == 'ok' else r_all} rows)")
             return False, stats
         stats["rows"] = len(r_all[1]) if isinstance(r_all[1], list) else 0
+        problem = add_columns(session, generator, rng)
+        if problem is not None:
+            print(f"MISMATCH distribution={distribution} seed={seed} after adding columns: {problem}")
+            return False, stats
         return True, stats
     finally:
         if session is not None:

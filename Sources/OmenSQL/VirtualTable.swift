@@ -4,15 +4,15 @@ import Synchronization
 
 /// One omendb table declared on one connection.
 final class VirtualTable {
-    let connection: SQLConnection
-    let schema: TableSchema
-    private var cachedTable: StoreTable?
-    private var cachedGeneration = -1
     /// Catalog.changes when the catalog last showed this declaration current (-1: not yet).
     private var verifiedChanges = -1
     /// Per column: its default for rows stored without it (ColumnDefault), once evaluated.
     private var defaults: [OpaquePointer?]
     private var evaluated: [Bool]
+    let connection: SQLConnection
+    let schema: TableSchema
+    private var cachedTable: StoreTable?
+    private var cachedGeneration = -1
 
     init(connection: SQLConnection, schema: TableSchema) {
         self.connection = connection

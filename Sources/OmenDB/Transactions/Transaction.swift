@@ -13,7 +13,9 @@ public final class Transaction {
     let database: Database
     public let isolation: IsolationLevel
     public let isReadOnly: Bool
-    public private(set) var isActive = true
+    // Hot per-row state (iterators read it per move): no dynamic exclusivity checks
+    // (one thread at a time; docs/performance.md, "Exclusivity checks").
+    @exclusivity(unchecked) public private(set) var isActive = true
     /// The sequence number of the commit, after a commit that wrote something.
     public private(set) var commitSequence: UInt64?
 
@@ -30,8 +32,11 @@ public final class Transaction {
     /// The default table's writes, reads and scanned ranges, and each named table's
     /// the transaction touched (validation keeps tables apart: key 5 of one table
     /// never conflicts with key 5 of another).
-    private var main = TransactionTable()
-    private var named: [UInt32: TransactionTable] = [:]
+    @exclusivity(unchecked) private var main = TransactionTable()
+    @exclusivity(unchecked) private var named: [UInt32: TransactionTable] = [:]
+    /// Bumps on every write to any table: an iterator re-reads its table's write set
+    /// only when it changed (no dictionary lookup or write-set copy per row).
+    @exclusivity(unchecked) private(set) var writeCount: UInt64 = 0
     /// READ_COMMITTED zero-copy reads: the snapshots their values live in.
     private var keptSnapshots: [Snapshot] = []
 
@@ -181,6 +186,7 @@ public final class Transaction {
         guard value.count <= database.options.maximumValueSize else {
             throw OmenError(.tooLarge, "a value of \(value.count) bytes exceeds the limit of \(database.options.maximumValueSize) bytes")
         }
+        writeCount &+= 1
         main.writes.put(key, value)
     }
 
@@ -191,6 +197,7 @@ public final class Transaction {
     /// Deletes `key` in this transaction (whether or not it exists).
     public func delete(_ key: Int64) throws(OmenError) {
         try checkWritable()
+        writeCount &+= 1
         main.writes.delete(key)
     }
 
@@ -202,12 +209,14 @@ public final class Transaction {
     public func deleteRange(_ range: Range<Int64>) throws(OmenError) {
         try checkWritable()
         guard !range.isEmpty else { return }
+        writeCount &+= 1
         main.writes.deleteRange(range.lowerBound...(range.upperBound - 1))
     }
 
     /// Deletes every key in `range` (inclusive: reaches `Int64.max`) in this transaction.
     public func deleteRange(_ range: ClosedRange<Int64>) throws(OmenError) {
         try checkWritable()
+        writeCount &+= 1
         main.writes.deleteRange(range)
     }
 
@@ -285,6 +294,7 @@ public final class Transaction {
         guard value.count <= database.options.maximumValueSize else {
             throw OmenError(.tooLarge, "a value of \(value.count) bytes exceeds the limit of \(database.options.maximumValueSize) bytes")
         }
+        writeCount &+= 1
         withTable(table.id) { $0.writes.put(key, value) }
     }
 
@@ -295,6 +305,7 @@ public final class Transaction {
     /// Deletes `key` in `table` in this transaction.
     public func delete(_ key: Int64, table: Table) throws(OmenError) {
         try checkTableWritable(table)
+        writeCount &+= 1
         withTable(table.id) { $0.writes.delete(key) }
     }
 
@@ -308,6 +319,7 @@ public final class Transaction {
     /// Deletes every key in `range` (inclusive) of `table` in this transaction.
     public func deleteRange(_ range: ClosedRange<Int64>, table: Table) throws(OmenError) {
         try checkTableWritable(table)
+        writeCount &+= 1
         withTable(table.id) { $0.writes.deleteRange(range) }
     }
 

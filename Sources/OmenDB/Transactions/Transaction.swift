@@ -34,6 +34,9 @@ public final class Transaction {
     /// never conflicts with key 5 of another).
     @exclusivity(unchecked) private var main = TransactionTable()
     @exclusivity(unchecked) private var named: [UInt32: TransactionTable] = [:]
+    /// SERIALIZABLE: the key ranges iterators covered, with their tables, by slot (an
+    /// iterator widens its slot per move without looking its table up).
+    @exclusivity(unchecked) private var scans: [(table: UInt32, range: ClosedRange<Int64>)] = []
     /// Bumps on every write to any table: an iterator re-reads its table's write set
     /// only when it changed (no dictionary lookup or write-set copy per row).
     @exclusivity(unchecked) private(set) var writeCount: UInt64 = 0
@@ -150,15 +153,14 @@ public final class Transaction {
     /// it at commit). Returns the slot to widen as the iterator moves on.
     func noteScanned(_ range: ClosedRange<Int64>, extending slot: Int?, table: UInt32) -> Int? {
         guard tracksReads else { return nil }
-        return withTable(table) { state -> Int in
-            if let slot {
-                let old = state.scannedRanges[slot]
-                state.scannedRanges[slot] = min(old.lowerBound, range.lowerBound)...max(old.upperBound, range.upperBound)
-                return slot
-            }
-            state.scannedRanges.append(range)
-            return state.scannedRanges.count - 1
+        if let slot {
+            let old = scans[slot].range
+            scans[slot].range = min(old.lowerBound, range.lowerBound)...max(old.upperBound, range.upperBound)
+            return slot
         }
+        withTable(table) { _ in }  // the table takes part in the commit's validation
+        scans.append((table, range))
+        return scans.count - 1
     }
 
     /// Table `table`'s write set (the default table's: `main`), for iterators.
@@ -277,8 +279,10 @@ public final class Transaction {
         try checkActive()
         try database.checkOwner(table)
         if table.id == 0 { return try value(key) }
+        // The begin snapshot's views and own writes live as long as the transaction.
+        if catalog != nil { return try withValue(key, table: table) { $0 } }
         let own = named[table.id].map { $0.writes.record(key) != nil || $0.writes.isRangeDeleted(key) } ?? false
-        if catalog != nil || own { return try withValue(key, table: table) { $0 } }
+        if own { return try withValue(key, table: table) { $0 } }
         try checkOpen()
         let latest = database.snapshot()
         if keptSnapshots.last?.catalog !== latest.catalog || keptSnapshots.last?.sequence != latest.sequence {
@@ -355,7 +359,7 @@ public final class Transaction {
         if validates {
             footprint = TablesFootprint(parts: tables.map { table, state in
                 var writes = state.writes
-                return (table, ConflictFootprint(writes: writes.sortedKeys(), reads: state.reads, ranges: state.scannedRanges,
+                return (table, ConflictFootprint(writes: writes.sortedKeys(), reads: state.reads, ranges: scans.compactMap { $0.table == table ? $0.range : nil },
                                                  deletedRanges: writes.rangeDeletes))
             })
         }
@@ -381,10 +385,9 @@ public final class Transaction {
         isActive = false
         database.pins.endTransaction(bound: bound, validating: validates)
         main.reads = []
-        main.scannedRanges = []
+        scans = []
         for table in named.keys {
             named[table]!.reads = []
-            named[table]!.scannedRanges = []
         }
     }
 }

@@ -141,8 +141,9 @@ suite_c_tsan() {
 }
 
 suite_storage_crash() {
-    # SIGKILL a SYNC_FULL writer (batches, bulk loads, flushes, compactions) and some
-    # reopens mid-recovery, then check (~30 s; --long: 5 min; --kills N: until N kills).
+    # SIGKILL a SYNC_FULL writer (batches spanning two tables, bulk loads, flushes,
+    # compactions) and some reopens mid-recovery, then check (~30 s; --long: 5 min;
+    # --kills N: until N kills).
     bash "$ROOT/Tests/crash/run.sh"
 }
 

@@ -1,5 +1,6 @@
 import Glibc
 import OmenDB
+import Synchronization
 
 // Table handles (`omendb_table *`): one per table per open database handle, owned by
 // that database handle (LMDB's MDB_dbi): opening a table again returns the same
@@ -40,26 +41,18 @@ final class TableRegistry {
         var retired: [TableHandle] = []
     }
 
-    private var entries: [OpaquePointer: Entry] = [:]
-    private var lock = pthread_mutex_t()
-
-    init() { pthread_mutex_init(&lock, nil) }
-
-    private func locked<T>(_ body: () -> T) -> T {
-        pthread_mutex_lock(&lock)
-        defer { pthread_mutex_unlock(&lock) }
-        return body()
-    }
+    /// Per database handle, its table handles: all of the registry's state, under its lock.
+    private let entries = Mutex<[OpaquePointer: Entry]>([:])
 
     /// The handle of `table` of `database` (open through handle `db`): the existing one,
     /// or a new one. A handle left from an earlier table of the same name (dropped and
     /// created again meanwhile) is retired first.
     func handle(db: OpaquePointer, database: Database, table: Table) -> OpaquePointer {
-        locked {
+        entries.withLock { entries in
             if let existing = entries[db]?.live[table.name], existing.object.table.id == table.id {
                 return existing.handle
             }
-            retireLocked(db: db, name: table.name)
+            Self.retire(&entries, db: db, name: table.name)
             let object = TableHandle(database: database, table: table)
             let handle = tableHandles.insert(object)
             entries[db, default: Entry()].live[table.name] = Registered(handle: handle, object: object)
@@ -69,10 +62,10 @@ final class TableRegistry {
 
     /// Frees the handle of table `name` of `db`, if there is one (after a drop).
     func retire(db: OpaquePointer, name: String) {
-        locked { retireLocked(db: db, name: name) }
+        entries.withLock { entries in Self.retire(&entries, db: db, name: name) }
     }
 
-    private func retireLocked(db: OpaquePointer, name: String) {
+    private static func retire(_ entries: inout [OpaquePointer: Entry], db: OpaquePointer, name: String) {
         guard let registered = entries[db]?.live.removeValue(forKey: name) else { return }
         entries[db]!.retired.append(registered.object)
         tableHandles.remove(registered.handle, "omendb_table_drop")
@@ -80,7 +73,7 @@ final class TableRegistry {
 
     /// Frees every table handle of `db` (at omendb_close).
     func close(db: OpaquePointer) {
-        guard let entry = locked({ entries.removeValue(forKey: db) }) else { return }
+        guard let entry = entries.withLock({ entries in entries.removeValue(forKey: db) }) else { return }
         for registered in entry.live.values { tableHandles.remove(registered.handle, "omendb_close") }
     }
 }

@@ -37,6 +37,11 @@
  * one range tombstone), and sets the marker key -1 to b. Batches are atomic, so the marker names the last applied
  * batch and everything about the batch keys follows from it.
  *
+ * Each batch b also writes the named table "ledger" (one batch spanning two tables):
+ * it puts key b with the value b and deletes key b - LEDGER_KEEP. So whatever batch
+ * the default table's marker names, the ledger holds exactly the keys
+ * max(1, b - LEDGER_KEEP + 1)..b: a batch torn between the tables would show.
+ *
  * Bulk load n (n = 1, 2, ...) runs right after batch n*LOAD_EVERY was acknowledged.
  * It sets marker key -2 to n, puts keys LOAD_BASE + n*LOAD_STRIDE + j for
  * j < load_size(n), and overwrites the first key of load n-1 (a bulk load is newer
@@ -74,6 +79,7 @@
 #define COMPACT_EVERY 211
 #define MAX_LOAD 2400
 #define RANGE_DELETE_LAG 7
+#define LEDGER_KEEP 20
 
 static unsigned keys_in(int64_t b) { return 1 + (unsigned)((b * 2654435761u) % 8); }
 
@@ -139,6 +145,13 @@ static int64_t read_marker(omendb_db *db, int64_t key) {
     return marker;
 }
 
+static omendb_table *open_ledger(omendb_db *db) {
+    omendb_table *ledger = NULL;
+    int status = omendb_table_open(db, "ledger", OMENDB_TABLE_CREATE, &ledger);
+    if (status != OMENDB_OK) { fail("open table ledger", status); exit(2); }
+    return ledger;
+}
+
 static omendb_db *open_db(const char *dir, int sync) {
     omendb_options *options = NULL;
     omendb_db *db = NULL;
@@ -182,6 +195,7 @@ static int bulk_load(omendb_db *db, int64_t n) {
 
 static int run_writer(const char *dir) {
     omendb_db *db = open_db(dir, OMENDB_SYNC_FULL);
+    omendb_table *ledger = open_ledger(db);
     announce("opened");
     omendb_batch *batch = NULL;
     unsigned char *value = malloc(60000);
@@ -199,6 +213,8 @@ static int run_writer(const char *dir) {
         if (b > 5) omendb_batch_delete(batch, key_of(b - 5, 0));
         if (range_deletes(b)) omendb_batch_delete_range(batch, key_of(b - RANGE_DELETE_LAG, 1), key_of(b - RANGE_DELETE_LAG + 1, 0));
         omendb_batch_put(batch, MARKER_KEY, &b, sizeof b);
+        omendb_batch_table_put(batch, ledger, b, &b, sizeof b);
+        if (b > LEDGER_KEEP) omendb_batch_table_delete(batch, ledger, b - LEDGER_KEEP);
         int status = omendb_write(db, batch);
         if (status != OMENDB_OK) return fail("write", status);
         printf("%lld\n", (long long)b);
@@ -356,6 +372,26 @@ static int run_check(const char *dir, int64_t acknowledged) {
     if (counted != expected_count) {
         fprintf(stderr, "crash_tool: omendb_count gives %llu keys, expected %llu\n", (unsigned long long)counted, (unsigned long long)expected_count);
         return 1;
+    }
+    /* The ledger table moved with every batch (see the top of this file). */
+    omendb_table *ledger = open_ledger(db);
+    int64_t ledger_first = last > LEDGER_KEEP ? last - LEDGER_KEEP + 1 : 1;
+    uint64_t ledger_count = 0;
+    if ((status = omendb_table_count(ledger, INT64_MIN, INT64_MAX, &ledger_count)) != OMENDB_OK) return fail("ledger count", status);
+    if (ledger_count != (uint64_t)(last - ledger_first + 1)) {
+        fprintf(stderr, "crash_tool: table ledger holds %llu keys after batch %lld, expected %lld\n",
+                (unsigned long long)ledger_count, (long long)last, (long long)(last - ledger_first + 1));
+        return 1;
+    }
+    for (int64_t b = ledger_first; b <= last; b++) {
+        int64_t got = 0;
+        size_t length = 0;
+        status = omendb_table_get(ledger, b, &got, sizeof got, &length);
+        if (status != OMENDB_OK || length != sizeof got || got != b) {
+            fprintf(stderr, "crash_tool: table ledger key %lld is %s after batch %lld\n", (long long)b,
+                    status == OMENDB_OK ? "wrong" : "absent", (long long)last);
+            return 1;
+        }
     }
     if ((status = omendb_verify(db)) != OMENDB_OK) return fail("verify", status);
     if ((status = omendb_close(db)) != OMENDB_OK) return fail("close", status);

@@ -6,12 +6,12 @@ import XCTest
 /// Named tables (docs/storage.md, "Tables"): each table its own keyspace, checked against
 /// a reference dictionary per table through writes, flushes, compactions, reopens and
 /// drops; batches and transactions spanning tables atomic; misuse refused.
-final class TableTests: XCTestCase {
+final class StorageTableTests: XCTestCase {
     private static let seed: UInt64 = ProcessInfo.processInfo.environment["OMENDB_TABLE_SEED"].flatMap { UInt64($0) }
         ?? UInt64.random(in: 0...UInt64.max)
 
     override class func setUp() {
-        print("TableTests seed \(seed) (OMENDB_TABLE_SEED=\(seed) replays it)")
+        print("StorageTableTests seed \(seed) (OMENDB_TABLE_SEED=\(seed) replays it)")
     }
 
     /// Every point lookup and a full forward and backward scan of `table` match `reference`.
@@ -338,6 +338,36 @@ final class TableTests: XCTestCase {
         XCTAssertNil(try db.get(5, table: two2))
         XCTAssertNil(try db.get(200, table: one2))
         XCTAssertNil(try db.get(200, table: two2))
+        try db.close()
+    }
+
+    /// A table dropped while a transaction writes it: the commit fails with `.notFound`
+    /// and writes nothing, in no table; a table created after a snapshot transaction
+    /// began reads as empty in it and takes its writes.
+    func testTransactionOverADroppedOrNewTable() throws {
+        let path = temporaryDatabaseDirectory(self)
+        let db = try Database(directory: path, options: smallOptions(background: false))
+        let doomed = try db.openTable("doomed")
+        let transaction = try db.beginTransaction()
+        try transaction.put(1, [1])
+        try transaction.put(1, [1], table: doomed)
+        try db.dropTable("doomed")
+        XCTAssertEqual(code { try transaction.commit() }, .notFound)
+        XCTAssertNil(try db.get(1), "nothing of the refused commit is written")
+        let early = try db.beginTransaction(TransactionOptions(isolation: .repeatableRead))
+        let serializable = try db.beginTransaction()
+        let later = try db.openTable("later")
+        try db.put(5, [5], table: later)
+        XCTAssertNil(try early.get(5, table: later), "created after the snapshot: empty in it")
+        XCTAssertEqual(try early.count(in: Int64.min...Int64.max, table: later), 0)
+        try early.put(6, [6], table: later)
+        try early.commit()
+        XCTAssertEqual(try db.get(6, table: later), [6])
+        // The same read under SERIALIZABLE: the later commit of key 5 in it conflicts.
+        XCTAssertNil(try serializable.get(5, table: later))
+        try serializable.put(7, [7], table: later)
+        XCTAssertEqual(code { try serializable.commit() }, .conflict)
+        XCTAssertEqual(code { _ = try db.beginTransaction().get(1, table: doomed) }, .notFound)
         try db.close()
     }
 

@@ -38,14 +38,19 @@ enum Module {
             guard let memory = sqlite3_malloc(Int32(MemoryLayout<omendb_sql_cursor>.size)) else { return SQLITE_NOMEM }
             let cursor = memory.bindMemory(to: omendb_sql_cursor.self, capacity: 1)
             cursor.initialize(to: omendb_sql_cursor())
-            cursor.pointee.owner = Unmanaged.passRetained(Cursor(table: Module.table(vtab))).toOpaque()
+            let table = Module.table(vtab)
+            let owner = table.spareCursor ?? Cursor(table: table)
+            table.spareCursor = nil
+            cursor.pointee.owner = Unmanaged.passRetained(owner).toOpaque()
             cursorOut!.pointee = UnsafeMutableRawPointer(cursor).assumingMemoryBound(to: sqlite3_vtab_cursor.self)
             return SQLITE_OK
         }
         module.pointee.xClose = { cursor in
             let raw = UnsafeMutableRawPointer(cursor!).assumingMemoryBound(to: omendb_sql_cursor.self)
             let owner = Unmanaged<Cursor>.fromOpaque(raw.pointee.owner!)
-            owner.takeUnretainedValue().close()
+            let closed = owner.takeUnretainedValue()
+            closed.close()
+            if closed.table.spareCursor == nil { closed.table.spareCursor = closed }
             owner.release()
             sqlite3_free(raw)
             return SQLITE_OK
@@ -179,7 +184,9 @@ enum Module {
 
     private static func free(_ vtab: UnsafeMutablePointer<sqlite3_vtab>?) {
         let raw = UnsafeMutableRawPointer(vtab!).assumingMemoryBound(to: omendb_sql_vtab.self)
-        Unmanaged<VirtualTable>.fromOpaque(raw.pointee.owner!).release()
+        let owner = Unmanaged<VirtualTable>.fromOpaque(raw.pointee.owner!)
+        owner.takeUnretainedValue().spareCursor = nil
+        owner.release()
         sqlite3_free(vtab!.pointee.zErrMsg)
         sqlite3_free(raw)
     }

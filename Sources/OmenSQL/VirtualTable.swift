@@ -13,6 +13,10 @@ final class VirtualTable {
     let schema: TableSchema
     private var cachedTable: StoreTable?
     private var cachedGeneration = -1
+    /// A closed cursor kept for the next xOpen: SQLite opens and closes a cursor per
+    /// execution of a statement, so a prepared point lookup allocates none. Cleared on
+    /// xDisconnect (the cursor references its table).
+    var spareCursor: Cursor?
 
     init(connection: SQLConnection, schema: TableSchema) {
         self.connection = connection

@@ -13,7 +13,9 @@ public final class Transaction {
     let database: Database
     public let isolation: IsolationLevel
     public let isReadOnly: Bool
-    public private(set) var isActive = true
+    // Hot per-row state (iterators read it per move): no dynamic exclusivity checks
+    // (one thread at a time; docs/performance.md, "Exclusivity checks").
+    @exclusivity(unchecked) public private(set) var isActive = true
     /// The sequence number of the commit, after a commit that wrote something.
     public private(set) var commitSequence: UInt64?
 
@@ -30,8 +32,14 @@ public final class Transaction {
     /// The default table's writes, reads and scanned ranges, and each named table's
     /// the transaction touched (validation keeps tables apart: key 5 of one table
     /// never conflicts with key 5 of another).
-    private var main = TransactionTable()
-    private var named: [UInt32: TransactionTable] = [:]
+    @exclusivity(unchecked) private var main = TransactionTable()
+    @exclusivity(unchecked) private var named: [UInt32: TransactionTable] = [:]
+    /// SERIALIZABLE: the key ranges iterators covered, with their tables, by slot (an
+    /// iterator widens its slot per move without looking its table up).
+    @exclusivity(unchecked) private var scans: [(table: UInt32, range: ClosedRange<Int64>)] = []
+    /// Bumps on every write to any table: an iterator re-reads its table's write set
+    /// only when it changed (no dictionary lookup or write-set copy per row).
+    @exclusivity(unchecked) private(set) var writeCount: UInt64 = 0
     /// READ_COMMITTED zero-copy reads: the snapshots their values live in.
     private var keptSnapshots: [Snapshot] = []
 
@@ -145,15 +153,14 @@ public final class Transaction {
     /// it at commit). Returns the slot to widen as the iterator moves on.
     func noteScanned(_ range: ClosedRange<Int64>, extending slot: Int?, table: UInt32) -> Int? {
         guard tracksReads else { return nil }
-        return withTable(table) { state -> Int in
-            if let slot {
-                let old = state.scannedRanges[slot]
-                state.scannedRanges[slot] = min(old.lowerBound, range.lowerBound)...max(old.upperBound, range.upperBound)
-                return slot
-            }
-            state.scannedRanges.append(range)
-            return state.scannedRanges.count - 1
+        if let slot {
+            let old = scans[slot].range
+            scans[slot].range = min(old.lowerBound, range.lowerBound)...max(old.upperBound, range.upperBound)
+            return slot
         }
+        withTable(table) { _ in }  // the table takes part in the commit's validation
+        scans.append((table, range))
+        return scans.count - 1
     }
 
     /// Table `table`'s write set (the default table's: `main`), for iterators.
@@ -181,6 +188,7 @@ public final class Transaction {
         guard value.count <= database.options.maximumValueSize else {
             throw OmenError(.tooLarge, "a value of \(value.count) bytes exceeds the limit of \(database.options.maximumValueSize) bytes")
         }
+        writeCount &+= 1
         main.writes.put(key, value)
     }
 
@@ -191,6 +199,7 @@ public final class Transaction {
     /// Deletes `key` in this transaction (whether or not it exists).
     public func delete(_ key: Int64) throws(OmenError) {
         try checkWritable()
+        writeCount &+= 1
         main.writes.delete(key)
     }
 
@@ -202,12 +211,14 @@ public final class Transaction {
     public func deleteRange(_ range: Range<Int64>) throws(OmenError) {
         try checkWritable()
         guard !range.isEmpty else { return }
+        writeCount &+= 1
         main.writes.deleteRange(range.lowerBound...(range.upperBound - 1))
     }
 
     /// Deletes every key in `range` (inclusive: reaches `Int64.max`) in this transaction.
     public func deleteRange(_ range: ClosedRange<Int64>) throws(OmenError) {
         try checkWritable()
+        writeCount &+= 1
         main.writes.deleteRange(range)
     }
 
@@ -268,8 +279,10 @@ public final class Transaction {
         try checkActive()
         try database.checkOwner(table)
         if table.id == 0 { return try value(key) }
+        // The begin snapshot's views and own writes live as long as the transaction.
+        if catalog != nil { return try withValue(key, table: table) { $0 } }
         let own = named[table.id].map { $0.writes.record(key) != nil || $0.writes.isRangeDeleted(key) } ?? false
-        if catalog != nil || own { return try withValue(key, table: table) { $0 } }
+        if own { return try withValue(key, table: table) { $0 } }
         try checkOpen()
         let latest = database.snapshot()
         if keptSnapshots.last?.catalog !== latest.catalog || keptSnapshots.last?.sequence != latest.sequence {
@@ -285,6 +298,7 @@ public final class Transaction {
         guard value.count <= database.options.maximumValueSize else {
             throw OmenError(.tooLarge, "a value of \(value.count) bytes exceeds the limit of \(database.options.maximumValueSize) bytes")
         }
+        writeCount &+= 1
         withTable(table.id) { $0.writes.put(key, value) }
     }
 
@@ -295,6 +309,7 @@ public final class Transaction {
     /// Deletes `key` in `table` in this transaction.
     public func delete(_ key: Int64, table: Table) throws(OmenError) {
         try checkTableWritable(table)
+        writeCount &+= 1
         withTable(table.id) { $0.writes.delete(key) }
     }
 
@@ -308,6 +323,7 @@ public final class Transaction {
     /// Deletes every key in `range` (inclusive) of `table` in this transaction.
     public func deleteRange(_ range: ClosedRange<Int64>, table: Table) throws(OmenError) {
         try checkTableWritable(table)
+        writeCount &+= 1
         withTable(table.id) { $0.writes.deleteRange(range) }
     }
 
@@ -343,7 +359,7 @@ public final class Transaction {
         if validates {
             footprint = TablesFootprint(parts: tables.map { table, state in
                 var writes = state.writes
-                return (table, ConflictFootprint(writes: writes.sortedKeys(), reads: state.reads, ranges: state.scannedRanges,
+                return (table, ConflictFootprint(writes: writes.sortedKeys(), reads: state.reads, ranges: scans.compactMap { $0.table == table ? $0.range : nil },
                                                  deletedRanges: writes.rangeDeletes))
             })
         }
@@ -369,10 +385,9 @@ public final class Transaction {
         isActive = false
         database.pins.endTransaction(bound: bound, validating: validates)
         main.reads = []
-        main.scannedRanges = []
+        scans = []
         for table in named.keys {
             named[table]!.reads = []
-            named[table]!.scannedRanges = []
         }
     }
 }

@@ -17,6 +17,10 @@ public final class TransactionIterator {
     // checks on this hot path (docs/performance.md, "Exclusivity checks").
     @exclusivity(unchecked) private var writeKeys: [Int64] = []
     @exclusivity(unchecked) private var writeKeysVersion: UInt64 = .max
+    /// The transaction's `writeCount` when the write set was last read, and whether
+    /// the table had range deletes then (the per-row checks skip the write set when not).
+    @exclusivity(unchecked) private var seenWriteCount: UInt64 = .max
+    @exclusivity(unchecked) private var hasRangeDeletes = false
     /// Forward: the first write key >= the position; backward: the last <= it.
     @exclusivity(unchecked) private var writeIndex = 0
     @exclusivity(unchecked) private var lower = Int64.min
@@ -131,7 +135,7 @@ public final class TransactionIterator {
                 if record.isTombstone { continue }
                 land(ownKey, record.value)
             } else {
-                if transaction.writes(table).isRangeDeleted(baseKey!) { try base.next(); continue }
+                if hasRangeDeletes && transaction.writes(table).isRangeDeleted(baseKey!) { try base.next(); continue }
                 land(baseKey!, base.value)
             }
             note(start...key)
@@ -156,7 +160,7 @@ public final class TransactionIterator {
                 if record.isTombstone { continue }
                 land(ownKey, record.value)
             } else {
-                if transaction.writes(table).isRangeDeleted(baseKey!) { try base.previous(); continue }
+                if hasRangeDeletes && transaction.writes(table).isRangeDeleted(baseKey!) { try base.previous(); continue }
                 land(baseKey!, base.value)
             }
             note(key...start)
@@ -179,9 +183,14 @@ public final class TransactionIterator {
     }
 
     /// Re-reads the transaction's write keys when it added a key; true when it did.
+    /// Called before every settle (which relies on `hasRangeDeletes` being current).
     @discardableResult
     private func refreshWriteKeys() -> Bool {
-        let version = transaction.writes(table).keyVersion
+        guard transaction.writeCount != seenWriteCount else { return false }
+        seenWriteCount = transaction.writeCount
+        let writes = transaction.writes(table)
+        hasRangeDeletes = !writes.rangeDeletes.isEmpty
+        let version = writes.keyVersion
         guard version != writeKeysVersion else { return false }
         writeKeys = transaction.mutableWrites(table) { $0.sortedKeys() }
         writeKeysVersion = version

@@ -116,7 +116,7 @@ struct WriteSet {
 /// A transaction's reads and writes in one table.
 struct TransactionTable {
     var writes = WriteSet()
-    /// SERIALIZABLE: keys read from the snapshot, and the key ranges iterators covered.
+    /// SERIALIZABLE: keys read from the snapshot (the ranges iterators covered are the
+    /// transaction's `scans`).
     var reads: [Int64] = []
-    var scannedRanges: [ClosedRange<Int64>] = []
 }

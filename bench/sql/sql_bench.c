@@ -11,6 +11,13 @@
  *                  attached through libomendb_sql (--library; omitted: no omendb side)
  *   kv             (with --library) omendb_get on a plain OmenDB database holding the
  *                  same keys and 96-byte values: the engine's share of an SQL lookup
+ *   floor          a virtual table of this file (`floor_vtab`) that stores nothing: it
+ *                  computes the same rows from the key and answers =, IN and ranges
+ *                  as the omendb module does (same result calls, SQLITE_TRANSIENT). Its
+ *                  time is what any virtual table pays in SQLite (VDBE, xFilter/xNext/
+ *                  xColumn, value copies) before storage: the lower bound of an
+ *                  `omendb` table's time, so a target below it cannot be met by a
+ *                  virtual table (read workloads only)
  *
  * Workloads, each repetition running every side in a rotating order:
  *   point   SELECT name, score, data FROM t WHERE id = ?            (ns per query)
@@ -24,7 +31,7 @@
  * sqlite-side time / omendb time (> 1: omendb faster).
  *
  *   sql_bench DIR [--rows N] [--reps R] [--queries Q] [--library PATH]
- *             [--sides rowid,without_rowid,omendb,kv] [--workloads point,range,in,insert] [--autocommit 0|1]
+ *             [--sides rowid,without_rowid,omendb,kv,floor] [--workloads point,range,in,insert] [--autocommit 0|1]
  *
  * --sides/--workloads run a subset (e.g. one side under `perf record`).
  */
@@ -39,8 +46,9 @@
 
 #include "omendb.h"
 
-enum { SIDES = 4, REPS_MAX = 31, IN_KEYS = 100, RANGE_ROWS = 100, TXN_ROWS = 1000 };
-static const char *side_names[SIDES] = {"rowid", "without_rowid", "omendb", "kv"};
+enum { SIDES = 5, REPS_MAX = 31, IN_KEYS = 100, RANGE_ROWS = 100, TXN_ROWS = 1000 };
+enum { FLOOR = 4 };
+static const char *side_names[SIDES] = {"rowid", "without_rowid", "omendb", "kv", "floor"};
 static const char *workloads[] = {"point", "range", "in", "insert"};
 
 static double now(void) {
@@ -115,12 +123,147 @@ typedef struct {
 
 static const char *SCHEMA = "(id INTEGER PRIMARY KEY, name TEXT, score REAL, data BLOB)";
 
+/* ---- floor_vtab: the rows of loaded_key(0..rows-1), computed, not stored ---------- */
+
+static int64_t floor_rows;
+
+typedef struct {
+    sqlite3_vtab_cursor base;
+    int64_t index, last;       /* the current row's i, and the last i to visit */
+    int64_t key, high;         /* the current key; keys above high end the scan */
+    char name[17];
+    unsigned char blob[64];
+} FloorCursor;
+
+static int floor_connect(sqlite3 *db, void *aux, int argc, const char *const *argv, sqlite3_vtab **out, char **error) {
+    (void)aux; (void)argc; (void)argv; (void)error;
+    int rc = sqlite3_declare_vtab(db, "CREATE TABLE x(id INTEGER PRIMARY KEY, name TEXT, score REAL, data BLOB)");
+    if (rc != SQLITE_OK) return rc;
+    *out = sqlite3_malloc(sizeof **out);
+    if (!*out) return SQLITE_NOMEM;
+    memset(*out, 0, sizeof **out);
+    return SQLITE_OK;
+}
+
+static int floor_disconnect(sqlite3_vtab *vtab) { sqlite3_free(vtab); return SQLITE_OK; }
+
+/* idxNum bits: 1 = id '=' (argument 1), 2 = lower bound, 4 = upper bound (in order). */
+static int floor_best_index(sqlite3_vtab *vtab, sqlite3_index_info *info) {
+    (void)vtab;
+    int equal = -1, lower = -1, upper = -1;
+    for (int i = 0; i < info->nConstraint; i++) {
+        const struct sqlite3_index_constraint *c = &info->aConstraint[i];
+        if (!c->usable || c->iColumn > 0) continue;  /* the rowid is column -1, id column 0 */
+        if (c->op == SQLITE_INDEX_CONSTRAINT_EQ) equal = i;
+        else if (c->op == SQLITE_INDEX_CONSTRAINT_GE || c->op == SQLITE_INDEX_CONSTRAINT_GT) lower = i;
+        else if (c->op == SQLITE_INDEX_CONSTRAINT_LE || c->op == SQLITE_INDEX_CONSTRAINT_LT) upper = i;
+    }
+    int argument = 1;
+    if (equal >= 0) {
+        info->idxNum = 1;
+        info->aConstraintUsage[equal].argvIndex = argument++;
+        info->aConstraintUsage[equal].omit = 1;
+        info->estimatedCost = 1;
+        info->estimatedRows = 1;
+        info->idxFlags = SQLITE_INDEX_SCAN_UNIQUE;
+        return SQLITE_OK;
+    }
+    /* Bounds stay checked by SQLite (omit = 0): GT/LT are handled as GE/LE here. */
+    if (lower >= 0) { info->idxNum |= 2; info->aConstraintUsage[lower].argvIndex = argument++; }
+    if (upper >= 0) { info->idxNum |= 4; info->aConstraintUsage[upper].argvIndex = argument++; }
+    info->estimatedCost = info->idxNum ? 100 : (double)floor_rows;
+    info->estimatedRows = info->idxNum ? 100 : floor_rows;
+    return SQLITE_OK;
+}
+
+static int floor_open(sqlite3_vtab *vtab, sqlite3_vtab_cursor **out) {
+    (void)vtab;
+    FloorCursor *cursor = sqlite3_malloc(sizeof *cursor);
+    if (!cursor) return SQLITE_NOMEM;
+    memset(cursor, 0, sizeof *cursor);
+    *out = &cursor->base;
+    return SQLITE_OK;
+}
+
+static int floor_close(sqlite3_vtab_cursor *cursor) { sqlite3_free(cursor); return SQLITE_OK; }
+
+/* Moves to row `index` (or past the end) and computes its columns. */
+static void floor_settle(FloorCursor *cursor, int64_t index) {
+    cursor->index = index;
+    if (index > cursor->last) return;
+    cursor->key = loaded_key(index);
+    if (cursor->key > cursor->high) { cursor->index = cursor->last + 1; return; }
+    fill_row(cursor->key);
+    memcpy(cursor->name, name_of, sizeof cursor->name);
+    memcpy(cursor->blob, blob_of, sizeof cursor->blob);
+}
+
+static int floor_filter(sqlite3_vtab_cursor *base, int idxNum, const char *idxStr, int argc, sqlite3_value **argv) {
+    (void)idxStr; (void)argc;
+    FloorCursor *cursor = (FloorCursor *)base;
+    int64_t low = INT64_MIN, high = INT64_MAX;
+    int argument = 0;
+    if (idxNum & 1) {
+        low = high = sqlite3_value_int64(argv[argument++]);
+    } else {
+        if (idxNum & 2) low = sqlite3_value_int64(argv[argument++]);
+        if (idxNum & 4) high = sqlite3_value_int64(argv[argument++]);
+    }
+    /* loaded_key(i) lies in [16i, 16i + 7]: the first row at or above low is i = low/16 or the next. */
+    int64_t first = low <= 0 ? 0 : low / 16;
+    if (first < floor_rows && loaded_key(first) < low) first++;
+    cursor->last = floor_rows - 1;
+    cursor->high = high;
+    floor_settle(cursor, first);
+    if (idxNum & 1 && cursor->index <= cursor->last && cursor->key != low) cursor->index = cursor->last + 1;
+    if (idxNum & 1) cursor->last = cursor->index;
+    return SQLITE_OK;
+}
+
+static int floor_next(sqlite3_vtab_cursor *base) {
+    FloorCursor *cursor = (FloorCursor *)base;
+    floor_settle(cursor, cursor->index + 1);
+    return SQLITE_OK;
+}
+
+static int floor_eof(sqlite3_vtab_cursor *base) {
+    const FloorCursor *cursor = (const FloorCursor *)base;
+    return cursor->index > cursor->last;
+}
+
+static int floor_column(sqlite3_vtab_cursor *base, sqlite3_context *context, int column) {
+    const FloorCursor *cursor = (const FloorCursor *)base;
+    switch (column) {
+    case 0: sqlite3_result_int64(context, cursor->key); break;
+    case 1: sqlite3_result_text(context, cursor->name, 16, SQLITE_TRANSIENT); break;
+    case 2: sqlite3_result_double(context, (double)cursor->key * 0.5); break;
+    default: sqlite3_result_blob(context, cursor->blob, 64, SQLITE_TRANSIENT); break;
+    }
+    return SQLITE_OK;
+}
+
+static int floor_rowid(sqlite3_vtab_cursor *base, sqlite3_int64 *rowid) {
+    *rowid = ((const FloorCursor *)base)->key;
+    return SQLITE_OK;
+}
+
+static const sqlite3_module floor_module = {
+    .xCreate = floor_connect, .xConnect = floor_connect, .xBestIndex = floor_best_index,
+    .xDisconnect = floor_disconnect, .xDestroy = floor_disconnect, .xOpen = floor_open,
+    .xClose = floor_close, .xFilter = floor_filter, .xNext = floor_next, .xEof = floor_eof,
+    .xColumn = floor_column, .xRowid = floor_rowid,
+};
+
 static void open_side(Side *side, int which, const char *dir, const char *library, int64_t rows) {
     char path[4096], sql[4096];
     snprintf(path, sizeof path, "%s/%s.sqlite", dir, side_names[which]);
     if (sqlite3_open(path, &side->db) != SQLITE_OK) die(side->db, path);
     exec(side->db, "PRAGMA journal_mode=WAL; PRAGMA synchronous=OFF; PRAGMA mmap_size=2147483648;");
-    if (which == 0) {
+    if (which == FLOOR) {
+        floor_rows = rows;
+        if (sqlite3_create_module(side->db, "floor_vtab", &floor_module, NULL) != SQLITE_OK) die(side->db, "floor module");
+        exec(side->db, "CREATE VIRTUAL TABLE temp.t USING floor_vtab");
+    } else if (which == 0) {
         snprintf(sql, sizeof sql, "CREATE TABLE t%s", SCHEMA);
     } else if (which == 1) {
         snprintf(sql, sizeof sql, "CREATE TABLE t%s WITHOUT ROWID", SCHEMA);
@@ -135,20 +278,22 @@ static void open_side(Side *side, int which, const char *dir, const char *librar
         exec(side->db, sql);
         snprintf(sql, sizeof sql, "CREATE VIRTUAL TABLE t USING omendb%s", SCHEMA);
     }
-    exec(side->db, sql);
-    side->insert = prepare(side->db, "INSERT INTO t VALUES (?, ?, ?, ?)");
-    double start = now();
-    for (int64_t i = 0; i < rows; i += 100000) {
-        exec(side->db, "BEGIN");
-        for (int64_t j = i; j < i + 100000 && j < rows; j++) {
-            bind_row(side->insert, loaded_key(j));
-            if (sqlite3_step(side->insert) != SQLITE_DONE) die(side->db, "load");
-            sqlite3_reset(side->insert);
+    if (which != FLOOR) {
+        exec(side->db, sql);
+        side->insert = prepare(side->db, "INSERT INTO t VALUES (?, ?, ?, ?)");
+        double start = now();
+        for (int64_t i = 0; i < rows; i += 100000) {
+            exec(side->db, "BEGIN");
+            for (int64_t j = i; j < i + 100000 && j < rows; j++) {
+                bind_row(side->insert, loaded_key(j));
+                if (sqlite3_step(side->insert) != SQLITE_DONE) die(side->db, "load");
+                sqlite3_reset(side->insert);
+            }
+            exec(side->db, "COMMIT");
         }
-        exec(side->db, "COMMIT");
+        fprintf(stderr, "sql_bench: loaded %lld rows into %s in %.1f s\n", (long long)rows, side_names[which],
+                (now() - start) / 1e9);
     }
-    fprintf(stderr, "sql_bench: loaded %lld rows into %s in %.1f s\n", (long long)rows, side_names[which],
-            (now() - start) / 1e9);
     side->point = prepare(side->db, "SELECT name, score, data FROM t WHERE id = ?");
     side->range = prepare(side->db, "SELECT name, score, data FROM t WHERE id BETWEEN ? AND ?");
     char in_sql[1024] = "SELECT name, score, data FROM t WHERE id IN (?";
@@ -285,7 +430,7 @@ int main(int argc, char **argv) {
                         "[--sides LIST] [--workloads LIST] [--autocommit 0|1]\n");
         return 2;
     }
-    const char *dir = argv[1], *library = NULL, *side_list = "rowid,without_rowid,omendb,kv",
+    const char *dir = argv[1], *library = NULL, *side_list = "rowid,without_rowid,omendb,kv,floor",
                *workload_list = "point,range,in,insert";
     int64_t rows = 1000000, queries = 100000;
     int reps = 5;
@@ -309,8 +454,8 @@ int main(int argc, char **argv) {
     mkdir(dir, 0755);
     Side sides[SIDES] = {{0}};
     int kv_present = 0;
-    for (int s = 0; s < 3; s++)
-        if ((s < 2 || library) && listed(side_list, side_names[s])) open_side(&sides[s], s, dir, library, rows);
+    for (int s = 0; s < SIDES; s++)
+        if (s != 3 && (s != 2 || library) && listed(side_list, side_names[s])) open_side(&sides[s], s, dir, library, rows);
     if (library && listed(side_list, "kv")) { open_kv(dir, rows); kv_present = 1; }
     /* Queries per workload: ranges and IN lists touch 100 rows each. */
     int64_t per_workload[4] = {queries, queries / 20, queries / 20, queries};
@@ -325,7 +470,7 @@ int main(int argc, char **argv) {
                 if (s == 3) {
                     if (!kv_present || w != 0) continue;
                     times[w][s][rep] = run_kv(rows, per_workload[w], seed);
-                } else if (sides[s].present) {
+                } else if (sides[s].present && !(s == FLOOR && w == 3)) {
                     times[w][s][rep] = run_sql(&sides[s], w, rows, per_workload[w], seed, &inserted);
                 } else {
                     continue;
@@ -342,7 +487,8 @@ int main(int argc, char **argv) {
         if (!listed(workload_list, workloads[w])) continue;
         double m[SIDES] = {0};
         for (int s = 0; s < SIDES; s++)
-            if ((s < 3 && sides[s].present) || (s == 3 && kv_present && w == 0)) m[s] = median(times[w][s], reps);
+            if ((s != 3 && sides[s].present && !(s == FLOOR && w == 3)) || (s == 3 && kv_present && w == 0))
+                m[s] = median(times[w][s], reps);
         printf("{\"bench\":\"sql\",\"summary\":true,\"workload\":\"%s\",\"rows\":%lld,\"reps\":%d,\"autocommit\":%d,"
                "\"median_ns\":{", workloads[w], (long long)rows, reps, autocommit);
         const char *separator = "";
@@ -356,9 +502,12 @@ int main(int argc, char **argv) {
         if (m[2] > 0 && m[1] > 0) printf(",\"speedup_vs_without_rowid\":%.3f", m[1] / m[2]);
         if (m[2] <= 0 && m[0] > 0 && m[1] > 0) printf(",\"without_rowid_vs_rowid\":%.3f", m[0] / m[1]);
         if (m[2] > 0 && m[3] > 0) printf(",\"engine_share_of_omendb\":%.3f", m[3] / m[2]);
+        /* The best speedup over the rowid table that any virtual table could show. */
+        if (m[FLOOR] > 0 && m[0] > 0) printf(",\"floor_vs_rowid\":%.3f", m[0] / m[FLOOR]);
+        if (m[FLOOR] > 0 && m[2] > 0) printf(",\"floor_share_of_omendb\":%.3f", m[FLOOR] / m[2]);
         printf("}\n");
     }
-    for (int s = 0; s < 3; s++) {
+    for (int s = 0; s < SIDES; s++) {
         if (!sides[s].present) continue;
         sqlite3_finalize(sides[s].point);
         sqlite3_finalize(sides[s].range);

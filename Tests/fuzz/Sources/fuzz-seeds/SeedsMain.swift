@@ -135,6 +135,30 @@ import Glibc
         save(corpus, "fuzz-run", "range-tombstones", flags: 1, rangedFiles.runs.last!)
         save(corpus, "fuzz-wal", "range-deletes", flags: 2, rangedFiles.wal!)
         save(corpus, "fuzz-database", "range-tombstones", flags: 3, try bundle(ranged))
+
+        // Named tables: a manifest with a table list and runs tagged by table (one table
+        // dropped, so the log holds operations of an unknown table id), and a log of
+        // table operations: puts, a delete and a range delete in one batch spanning tables.
+        let tabled = scratch.path + "/tables"
+        database = try Database(directory: tabled, options: options)
+        let left = try database.openTable("left"), right = try database.openTable("right")
+        let doomed = try database.openTable("doomed")
+        for i in 0..<80 { try database.put(Int64(i) * 7, value(i % 9, i), table: left) }
+        for i in 0..<40 { try database.put(Int64(i) - 20, value(i % 4, i), table: right) }
+        try database.flush()
+        try database.put(3, value(2, 3), table: doomed)
+        let tableBatch = WriteBatch()
+        tableBatch.put(5, value(3, 5), table: left)
+        tableBatch.delete(-20, table: right)
+        tableBatch.deleteRange(0..<10, table: right)
+        tableBatch.put(Int64.max, value(1, 1))
+        try database.write(tableBatch)
+        try database.dropTable("doomed")
+        try database.close()
+        let tabledFiles = try files(tabled)
+        save(corpus, "fuzz-manifest", "tables", flags: 1, tabledFiles.manifest)
+        save(corpus, "fuzz-wal", "table-operations", flags: 2, tabledFiles.wal!)
+        save(corpus, "fuzz-database", "tables", flags: 3, try bundle(tabled))
     }
 
     nonisolated(unsafe) static let bulkValue: UnsafeRawBufferPointer = {

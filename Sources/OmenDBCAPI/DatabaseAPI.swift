@@ -294,17 +294,9 @@ public func cSnapshotMultiGet(_ snapshot: OpaquePointer?, _ keys: UnsafePointer<
     }
     return withHandle(Snapshot.self, HandleTag.snapshot, snapshot, function) { snapshot in
         engineCall(function) { () throws(OmenError) in
-            var hits = 0
-            for i in 0..<Int(count) {
-                if let value = try snapshot.get(keys![i]) {
-                    values![i] = value.baseAddress ?? emptyValueAddress
-                    lengths![i] = value.count
-                    hits += 1
-                } else {
-                    values![i] = nil
-                    lengths![i] = 0
-                }
-            }
+            // Not `found?.pointee = try …`: optional chaining would skip the call when found is NULL.
+            let hits = try snapshot.borrowValues(keys: keys!, count: Int(count), values: values!, lengths: lengths!,
+                                                 empty: emptyValueAddress)
             found?.pointee = hits
             return OMENDB_OK
         }

@@ -76,17 +76,9 @@ public func cSnapshotTableMultiGet(_ snapshot: OpaquePointer?, _ table: OpaquePo
     return withTable(table, function) { handle in
         withHandle(Snapshot.self, HandleTag.snapshot, snapshot, function) { snapshot in
             tableCall(function) { () throws(OmenError) in
-                var hits = 0
-                for i in 0..<Int(count) {
-                    if let value = try snapshot.get(keys![i], table: handle.table) {
-                        values![i] = value.baseAddress ?? emptyValueAddress
-                        lengths![i] = value.count
-                        hits += 1
-                    } else {
-                        values![i] = nil
-                        lengths![i] = 0
-                    }
-                }
+                // Not `found?.pointee = try …`: optional chaining would skip the call when found is NULL.
+                let hits = try snapshot.borrowValues(keys: keys!, count: Int(count), values: values!, lengths: lengths!,
+                                                     empty: emptyValueAddress, table: handle.table)
                 found?.pointee = hits
                 return OMENDB_OK
             }

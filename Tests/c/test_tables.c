@@ -393,6 +393,12 @@ static void test_handles(void) {
     CHECK_STATUS(omendb_snapshot_table_multi_get(snapshot, fresh, wanted, 3, found_values, got, &found), OMENDB_OK);
     CHECK(found == 2 && found_values[1] == NULL && got[0] == 8 && memcmp(found_values[2], &wanted[2], 8) == 0,
           "table zero-copy multi-get: found %zu", found);
+    /* found may be NULL: the values and lengths are filled all the same. */
+    memset(found_values, 0, sizeof found_values);
+    memset(got, 0, sizeof got);
+    CHECK_STATUS(omendb_snapshot_table_multi_get(snapshot, fresh, wanted, 3, found_values, got, NULL), OMENDB_OK);
+    CHECK(found_values[0] != NULL && got[0] == 8 && found_values[1] == NULL && memcmp(found_values[2], &wanted[2], 8) == 0,
+          "table zero-copy multi-get without a found count");
     omendb_snapshot_free(snapshot);
 
     /* A fixed-size bulk load into another table, the values packed back to back. */

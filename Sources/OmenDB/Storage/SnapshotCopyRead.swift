@@ -1,6 +1,32 @@
-/// Batched copy reads at a snapshot: many values copied into one caller buffer per
-/// call, so that bindings with a high per-call cost need no call per value.
+/// Batched reads at a snapshot: many values borrowed, or copied into one caller buffer,
+/// per call, so that bindings with a high per-call cost need no call per value.
 extension Snapshot {
+    /// Looks up `keys[0..<count]` in order: `values[i]` receives the value of `keys[i]`,
+    /// borrowed for the snapshot's lifetime (`empty` for an empty value), or nil when it
+    /// is absent, and `lengths[i]` its length (0 when absent). Returns how many were found.
+    /// - Throws: `.corruption` at the first damaged value (earlier results are then void);
+    ///   with a `table`, also `.notFound` for a table not in the snapshot and `.misuse`
+    ///   for another database's.
+    public func borrowValues(keys: UnsafePointer<Int64>, count: Int, values: UnsafeMutablePointer<UnsafeRawPointer?>,
+                             lengths: UnsafeMutablePointer<Int>, empty: UnsafeRawPointer,
+                             table: Table? = nil) throws(OmenError) -> Int {
+        let view: StorageView
+        if let table { view = try self.view(of: table) } else { view = self.view }
+        var found = 0
+        for i in 0..<count {
+            switch try view.lookup(keys[i], at: sequence) {
+            case .value(let value):
+                values[i] = value.baseAddress ?? empty
+                lengths[i] = value.count
+                found += 1
+            case .absent, .deleted:
+                values[i] = nil
+                lengths[i] = 0
+            }
+        }
+        return found
+    }
+
     /// The outcome of `copyValues`.
     public enum CopyOutcome: Equatable {
         /// The first `done` keys were processed (all of them when `done` is the count).

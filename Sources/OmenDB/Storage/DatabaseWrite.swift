@@ -18,10 +18,7 @@ extension Database {
         writerLock.lock()
         defer { writerLock.unlock() }
         singleOperation.bytes.removeAll(keepingCapacity: true)
-        singleOperation.append(WriteBatch.putKind)
-        singleOperation.append(key)
-        singleOperation.append(UInt32(value.count))
-        if value.count > 0 { singleOperation.append(value) }
+        singleOperation.appendPut(key, value, table: 0)
         _ = try withRawBytes(of: singleOperation.bytes) { (raw) throws(OmenError) in try commitLocked(raw, count: 1, table: 0) }
     }
 
@@ -31,9 +28,7 @@ extension Database {
         writerLock.lock()
         defer { writerLock.unlock() }
         singleOperation.bytes.removeAll(keepingCapacity: true)
-        singleOperation.append(WriteBatch.deleteKind)
-        singleOperation.append(key)
-        singleOperation.append(UInt32(0))
+        singleOperation.appendDelete(key, table: 0)
         _ = try withRawBytes(of: singleOperation.bytes) { (raw) throws(OmenError) in try commitLocked(raw, count: 1, table: 0) }
     }
 
@@ -51,10 +46,7 @@ extension Database {
         writerLock.lock()
         defer { writerLock.unlock() }
         singleOperation.bytes.removeAll(keepingCapacity: true)
-        singleOperation.append(WriteBatch.deleteRangeKind)
-        singleOperation.append(range.lowerBound)
-        singleOperation.append(UInt32(8))
-        singleOperation.append(range.upperBound)
+        singleOperation.appendDeleteRange(range, table: 0)
         _ = try withRawBytes(of: singleOperation.bytes) { (raw) throws(OmenError) in try commitLocked(raw, count: 1, table: 0) }
     }
 
@@ -73,11 +65,7 @@ extension Database {
         writerLock.lock()
         defer { writerLock.unlock() }
         singleOperation.bytes.removeAll(keepingCapacity: true)
-        singleOperation.append(WriteBatch.tablePutKind)
-        singleOperation.append(table.id)
-        singleOperation.append(key)
-        singleOperation.append(UInt32(value.count))
-        if value.count > 0 { singleOperation.append(value) }
+        singleOperation.appendPut(key, value, table: table.id)
         try commitSingle(table)
     }
 
@@ -89,10 +77,7 @@ extension Database {
         writerLock.lock()
         defer { writerLock.unlock() }
         singleOperation.bytes.removeAll(keepingCapacity: true)
-        singleOperation.append(WriteBatch.tableDeleteKind)
-        singleOperation.append(table.id)
-        singleOperation.append(key)
-        singleOperation.append(UInt32(0))
+        singleOperation.appendDelete(key, table: table.id)
         try commitSingle(table)
     }
 
@@ -111,11 +96,7 @@ extension Database {
         writerLock.lock()
         defer { writerLock.unlock() }
         singleOperation.bytes.removeAll(keepingCapacity: true)
-        singleOperation.append(WriteBatch.tableDeleteRangeKind)
-        singleOperation.append(table.id)
-        singleOperation.append(range.lowerBound)
-        singleOperation.append(UInt32(8))
-        singleOperation.append(range.upperBound)
+        singleOperation.appendDeleteRange(range, table: table.id)
         try commitSingle(table)
     }
 

@@ -29,10 +29,7 @@ public final class WriteBatch {
 
     /// Adds a put of `value` under `key`; a later operation on the same key wins.
     public func put(_ key: Int64, _ value: UnsafeRawBufferPointer) {
-        encoded.append(Self.putKind)
-        encoded.append(key)
-        encoded.append(UInt32(truncatingIfNeeded: value.count))
-        if value.count > 0 { encoded.append(value) }
+        encoded.appendPut(key, value, table: 0)
         largestValue = max(largestValue, value.count)
         count += 1
         note(0)
@@ -44,9 +41,7 @@ public final class WriteBatch {
 
     /// Adds a delete of `key` (whether or not it exists).
     public func delete(_ key: Int64) {
-        encoded.append(Self.deleteKind)
-        encoded.append(key)
-        encoded.append(UInt32(0))
+        encoded.appendDelete(key, table: 0)
         count += 1
         note(0)
     }
@@ -60,10 +55,7 @@ public final class WriteBatch {
 
     /// Adds a delete of every key in `range` (inclusive: reaches `Int64.max`).
     public func deleteRange(_ range: ClosedRange<Int64>) {
-        encoded.append(Self.deleteRangeKind)
-        encoded.append(range.lowerBound)
-        encoded.append(UInt32(8))
-        encoded.append(range.upperBound)
+        encoded.appendDeleteRange(range, table: 0)
         count += 1
         hasRangeDeletes = true
         note(0)
@@ -75,11 +67,7 @@ public final class WriteBatch {
     /// dropped table makes `Database.write` fail (`.misuse`, `.notFound`).
     public func put(_ key: Int64, _ value: UnsafeRawBufferPointer, table: Table) {
         guard table.id != 0 else { put(key, value); return noteHandle(table) }
-        encoded.append(Self.tablePutKind)
-        encoded.append(table.id)
-        encoded.append(key)
-        encoded.append(UInt32(truncatingIfNeeded: value.count))
-        if value.count > 0 { encoded.append(value) }
+        encoded.appendPut(key, value, table: table.id)
         largestValue = max(largestValue, value.count)
         count += 1
         note(table)
@@ -92,10 +80,7 @@ public final class WriteBatch {
     /// Adds a delete of `key` in `table`.
     public func delete(_ key: Int64, table: Table) {
         guard table.id != 0 else { delete(key); return noteHandle(table) }
-        encoded.append(Self.tableDeleteKind)
-        encoded.append(table.id)
-        encoded.append(key)
-        encoded.append(UInt32(0))
+        encoded.appendDelete(key, table: table.id)
         count += 1
         note(table)
     }
@@ -109,11 +94,7 @@ public final class WriteBatch {
     /// Adds a delete of every key in `range` (inclusive) in `table`.
     public func deleteRange(_ range: ClosedRange<Int64>, table: Table) {
         guard table.id != 0 else { deleteRange(range); return noteHandle(table) }
-        encoded.append(Self.tableDeleteRangeKind)
-        encoded.append(table.id)
-        encoded.append(range.lowerBound)
-        encoded.append(UInt32(8))
-        encoded.append(range.upperBound)
+        encoded.appendDeleteRange(range, table: table.id)
         count += 1
         hasRangeDeletes = true
         note(table)
@@ -157,6 +138,37 @@ public final class WriteBatch {
 
     /// Size of the encoded operations in bytes.
     public var byteCount: Int { encoded.bytes.count }
+}
+
+/// The encoding of one operation (docs/format.md): kind, the table id for a named table
+/// (kinds 4-6; the default table's kinds 1-3 have none), key, value length, value. The
+/// one encoder of batches and single writes; `BatchOperations` decodes.
+extension StorageByteWriter {
+    @inline(__always)
+    mutating func appendPut(_ key: Int64, _ value: UnsafeRawBufferPointer, table: UInt32) {
+        appendHeader(table == 0 ? WriteBatch.putKind : WriteBatch.tablePutKind, table, key, UInt32(truncatingIfNeeded: value.count))
+        if value.count > 0 { append(value) }
+    }
+
+    @inline(__always)
+    mutating func appendDelete(_ key: Int64, table: UInt32) {
+        appendHeader(table == 0 ? WriteBatch.deleteKind : WriteBatch.tableDeleteKind, table, key, 0)
+    }
+
+    /// A range delete: the key field holds the first key, the 8-byte value the last.
+    @inline(__always)
+    mutating func appendDeleteRange(_ range: ClosedRange<Int64>, table: UInt32) {
+        appendHeader(table == 0 ? WriteBatch.deleteRangeKind : WriteBatch.tableDeleteRangeKind, table, range.lowerBound, 8)
+        append(range.upperBound)
+    }
+
+    @inline(__always)
+    private mutating func appendHeader(_ kind: UInt8, _ table: UInt32, _ key: Int64, _ length: UInt32) {
+        append(kind)
+        if table != 0 { append(table) }
+        append(key)
+        append(length)
+    }
 }
 
 /// One decoded operation of a batch; `value` points into the batch or WAL bytes.

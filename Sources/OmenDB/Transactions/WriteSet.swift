@@ -89,26 +89,14 @@ struct WriteSet {
     /// in key order (written after every range delete that covers them, so they stand).
     mutating func encode(table: UInt32, into writer: inout StorageByteWriter) {
         writer.bytes.reserveCapacity(writer.bytes.count + encodedBytes + (table == 0 ? 0 : 4 * count))
-        func kind(_ kind: UInt8) {
-            if table == 0 {
-                writer.append(kind)
-            } else {
-                writer.append(kind + WriteBatch.tablePutKind - WriteBatch.putKind)
-                writer.append(table)
-            }
-        }
-        for range in rangeDeletes {
-            kind(WriteBatch.deleteRangeKind)
-            writer.append(range.lowerBound)
-            writer.append(UInt32(8))
-            writer.append(range.upperBound)
-        }
+        for range in rangeDeletes { writer.appendDeleteRange(range, table: table) }
         for key in sortedKeys() {
             let record = newest[key]!
-            kind(record.isTombstone ? WriteBatch.deleteKind : WriteBatch.putKind)
-            writer.append(key)
-            writer.append(UInt32(record.length))
-            if record.length > 0 { writer.append(record.value) }
+            if record.isTombstone {
+                writer.appendDelete(key, table: table)
+            } else {
+                writer.appendPut(key, record.value, table: table)
+            }
         }
     }
 }

@@ -34,10 +34,16 @@ let package = Package(
         // libomendb_sql.so: omendb_sql_register (include/omendb_sql.h) and a loadable
         // SQLite extension; it contains its own engine (docs/sql.md, "Ways in").
         .library(name: "omendb_sql", type: .dynamic, targets: ["OmenSQLCAPI"]),
+        // `omendb-server`: the PostgreSQL wire protocol over OmenSQL (docs/server.md).
+        .executable(name: "omendb-server", targets: ["OmenServerMain"]),
     ],
     dependencies: [
         // Only the command-line tool uses it: the OmenDB product stays dependency-free.
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        // Only the server uses these (docs/server.md).
+        .package(url: "https://github.com/apple/swift-nio", from: "2.65.0"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "3.0.0"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.5.0"),
     ],
     targets: [
         // A few lines of C that Swift cannot express portably (thread-local storage, relaxed atomics on raw buffers).
@@ -101,6 +107,37 @@ let package = Package(
                     "-Xlinker", "-z", "-Xlinker", "noexecstack",
                 ])
             ]
+        ),
+        // The PostgreSQL-protocol server as a library (the executable and the tests use it).
+        .target(
+            name: "OmenServer",
+            dependencies: ["OmenDB", "OmenSQL", "CSQLite",
+                           .product(name: "NIOCore", package: "swift-nio"),
+                           .product(name: "NIOPosix", package: "swift-nio"),
+                           .product(name: "Crypto", package: "swift-crypto"),
+                           .product(name: "Logging", package: "swift-log")],
+            path: "Sources/OmenServer"
+        ),
+        // The `omendb-server` executable (docs/server.md); -static-stdlib as for the CLI.
+        .executableTarget(
+            name: "OmenServerMain",
+            dependencies: ["OmenServer",
+                           .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                           .product(name: "NIOCore", package: "swift-nio"),
+                           .product(name: "NIOPosix", package: "swift-nio"),
+                           .product(name: "Logging", package: "swift-log")],
+            path: "Sources/OmenServerMain",
+            linkerSettings: [
+                .unsafeFlags(["-static-stdlib"]),
+                .linkedLibrary("_FoundationCollections"), .linkedLibrary("_FoundationCShims"),
+            ]
+        ),
+        .testTarget(
+            name: "OmenServerTests",
+            dependencies: ["OmenServer", "OmenSQL", "OmenDB", "CSQLite",
+                           .product(name: "NIOCore", package: "swift-nio"),
+                           .product(name: "NIOEmbedded", package: "swift-nio")],
+            path: "Tests/OmenServerTests"
         ),
         .testTarget(
             name: "OmenSQLTests",

@@ -1,0 +1,2 @@
+import OmenServer
+print(SessionSettings.serverVersion)

@@ -95,8 +95,9 @@ public final class SessionSettings {
     /// accepted as PostgreSQL accepts them; other unknown names are 42704.
     public func set(_ name: String, _ value: String) throws(PGError) {
         let key = name.lowercased()
+        let value = try Self.normalise(key, value)
         if var entry = entries[key] {
-            if Self.readOnly.contains(key) {
+            if Self.readOnly.contains(key) && entry.value != value {
                 throw PGError(SQLState.cantChangeRuntimeParameter, "parameter \"\(key)\" cannot be changed")
             }
             entry.value = value
@@ -107,6 +108,62 @@ public final class SessionSettings {
             throw PGError(SQLState.undefinedObject, "unrecognized configuration parameter \"\(key)\"")
         }
         if Self.reportedNames.contains(where: { $0.lowercased() == key }) { pendingReports.append(key) }
+    }
+
+    /// The parameters whose value differs from the server's default, with their values
+    /// normalised by `set` (for a session's start-up settings).
+    public var changed: [(String, String)] {
+        entries.values.filter { $0.value != $0.sessionDefault || !Self.defaultNames.contains($0.name.lowercased()) }
+            .map { ($0.name, $0.value) }
+    }
+
+    private static let defaultNames = Set(defaults(user: "").map { $0.0.lowercased() })
+
+    /// A duration parameter's value in milliseconds (PostgreSQL's units: a bare number is
+    /// milliseconds; `us`, `ms`, `s`, `min`, `h`, `d`); nil when it is not one.
+    public static func milliseconds(_ text: String) -> Int? {
+        let trimmed = String(text.lowercased().drop { $0 == " " }.reversed().drop { $0 == " " }.reversed())
+        let digits = trimmed.prefix { $0.isNumber || $0 == "." || $0 == "-" }
+        guard let number = Double(digits), number >= 0 else { return nil }
+        let unit = String(trimmed.dropFirst(digits.count).drop { $0 == " " })
+        let scale: Double
+        switch unit {
+        case "", "ms": scale = 1
+        case "us": scale = 0.001
+        case "s": scale = 1000
+        case "min": scale = 60_000
+        case "h": scale = 3_600_000
+        case "d": scale = 86_400_000
+        default: return nil
+        }
+        let value = (number * scale).rounded()
+        return value < Double(Int32.max) ? Int(value) : Int(Int32.max)
+    }
+
+    /// Checks and normalises a value of a parameter the server acts on.
+    private static func normalise(_ key: String, _ value: String) throws(PGError) -> String {
+        switch key {
+        case "statement_timeout", "idle_in_transaction_session_timeout", "lock_timeout":
+            guard milliseconds(value) != nil else {
+                throw PGError(SQLState.invalidParameterValue, "invalid value for parameter \"\(key)\": \"\(value)\"")
+            }
+            return value
+        case "client_encoding":
+            switch value.lowercased().filter({ $0 != "-" && $0 != "_" }) {
+            case "utf8", "unicode", "auto": return "UTF8"
+            default:
+                throw PGError(SQLState.featureNotSupported,
+                              "client encoding \"\(value)\" is not supported: omendb-server speaks UTF8 only")
+            }
+        case "default_transaction_isolation", "transaction_isolation":
+            let level = value.lowercased().split(separator: " ").joined(separator: " ")
+            guard ["read uncommitted", "read committed", "repeatable read", "serializable"].contains(level) else {
+                throw PGError(SQLState.invalidParameterValue, "invalid value for parameter \"\(key)\": \"\(value)\"")
+            }
+            return level
+        default:
+            return value
+        }
     }
 
     /// RESET name: back to the session default.

@@ -1,0 +1,104 @@
+import CSQLite
+
+/// A statement prepared by Parse (or SQL PREPARE): its translation and, for SQL that
+/// SQLite runs, the prepared sqlite3_stmt, reused by every Bind.
+final class PreparedStatement {
+    let text: String
+    let translated: PGStatement
+    /// The parameters' type OIDs: those Parse gave, 0 (unspecified) replaced by what the
+    /// statement's context says, text (25) when nothing does.
+    var parameterTypes: [UInt32]
+    /// The prepared SQL of a `.query` (or of a DECLARE's query); nil for other statements.
+    let statement: OpaquePointer?
+    /// A portal is using `statement` (a second portal prepares its own copy).
+    var statementInUse = false
+    /// The result columns as Describe reported them (text format); portals of this
+    /// statement then encode with exactly these types.
+    var describedColumns: [ResultColumn]?
+
+    init(text: String, translated: PGStatement, parameterTypes: [UInt32], statement: OpaquePointer?) {
+        self.text = text
+        self.translated = translated
+        self.parameterTypes = parameterTypes
+        self.statement = statement
+    }
+
+    /// The SQLite query this statement runs, if it runs one.
+    var query: SQLiteQuery? {
+        switch translated {
+        case .query(let query): return query
+        case .command(.declare(_, let query, _, _)): return query
+        case .command(.prepare(_, let query)): return query
+        default: return nil
+        }
+    }
+
+    func close() {
+        sqlite3_finalize(statement)
+    }
+}
+
+/// A bound statement ready to run (Bind, a simple query's statement, or a cursor of
+/// DECLARE): where its rows stand and how they are encoded.
+final class Portal {
+    enum State {
+        /// Not stepped yet.
+        case ready
+        /// The first row is stepped but not sent (Describe needed its types).
+        case pendingRow
+        /// Rows were sent; more may follow (after PortalSuspended, or a FETCH).
+        case running
+        /// SQLITE_DONE was reached.
+        case done
+    }
+
+    let statement: PreparedStatement
+    /// The sqlite3_stmt stepped: `statement.statement` or a copy this portal owns.
+    private(set) var sqliteStatement: OpaquePointer?
+    private var ownsStatement: Bool
+    /// The result formats Bind asked for: empty (all text), one for all, or one per column.
+    let resultFormats: [Int16]
+    var columns: [ResultColumn]?
+    var state: State = .ready
+    /// Rows sent so far (the count of CommandComplete for SELECT).
+    var rowCount = 0
+    /// A cursor of DECLARE ... WITH HOLD survives its transaction's commit.
+    var holdable = false
+
+    init(statement: PreparedStatement, sqliteStatement: OpaquePointer?, ownsStatement: Bool, resultFormats: [Int16]) {
+        self.statement = statement
+        self.sqliteStatement = sqliteStatement
+        self.ownsStatement = ownsStatement
+        self.resultFormats = resultFormats
+        if !ownsStatement && sqliteStatement != nil { statement.statementInUse = true }
+    }
+
+    /// Whether column `index` is sent in binary.
+    func isBinary(_ index: Int) -> Bool {
+        switch resultFormats.count {
+        case 0: return false
+        case 1: return resultFormats[0] == 1
+        default: return index < resultFormats.count && resultFormats[index] == 1
+        }
+    }
+
+    /// Hands this portal's own sqlite3_stmt to the caller (a DECLARE's cursor); the
+    /// portal is left without one.
+    func takeStatement() -> OpaquePointer? {
+        guard ownsStatement, let statement = sqliteStatement else { return nil }
+        sqliteStatement = nil
+        ownsStatement = false
+        return statement
+    }
+
+    func close() {
+        guard let sqliteStatement else { return }
+        if ownsStatement {
+            sqlite3_finalize(sqliteStatement)
+        } else {
+            sqlite3_reset(sqliteStatement)
+            sqlite3_clear_bindings(sqliteStatement)
+            statement.statementInUse = false
+        }
+    }
+}

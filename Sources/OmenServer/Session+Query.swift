@@ -1,0 +1,235 @@
+import CSQLite
+import NIOCore
+
+/// Running statements: the simple-query protocol and the parts the extended protocol
+/// shares with it (preparing, stepping rows, command tags).
+extension Session {
+    /// A Query message: every statement in turn, stopping at the first error. Several
+    /// statements outside a transaction block run as one implicit transaction, as in
+    /// PostgreSQL (unless they control transactions themselves).
+    func simpleQuery(_ text: String) throws(PGError) {
+        let pieces = try StatementSplitter.split(text)
+        if pieces.isEmpty {
+            out.writeEmptyQueryResponse()
+            return
+        }
+        var translated: [(String, PGStatement)] = []
+        for piece in pieces { translated.append((piece, try Translator.translate(piece))) }
+        let implicit = translated.count > 1 && !inTransactionBlock
+            && !translated.contains { if case .command(let command) = $0.1 { return command.controlsTransaction } else { return false } }
+        if implicit { try execSQL("BEGIN") }
+        do throws(PGError) {
+            for (text, statement) in translated {
+                try runSimple(text: text, statement)
+            }
+            if implicit { try commitTransaction() }
+        } catch {
+            if implicit && inTransactionBlock { sqlite3_exec(sqlite, "ROLLBACK", nil, nil, nil) }
+            throw error
+        }
+    }
+
+    /// One statement of a simple query: RowDescription (if it returns rows), DataRows in
+    /// text, CommandComplete.
+    private func runSimple(text: String, _ statement: PGStatement) throws(PGError) {
+        try checkTransactionState(statement)
+        switch statement {
+        case .empty:
+            out.writeEmptyQueryResponse()
+        case .command(let command):
+            try runCommand(command, portal: nil, parameters: nil)
+        case .script(let sql, let tag):
+            try executing { () throws(PGError) in
+                for statement in sql { try execSQL(statement) }
+            }
+            out.writeCommandComplete(tag)
+        case .query(let query):
+            let prepared = PreparedStatement(text: text, translated: statement, parameterTypes: [],
+                                             statement: try prepare(query.sql))
+            let portal = Portal(statement: prepared, sqliteStatement: prepared.statement, ownsStatement: true, resultFormats: [])
+            defer { portal.close() }
+            try checkReadOnly(portal)
+            if query.parameterCount > 0 {
+                throw PGError(SQLState.undefinedObject, "there is no parameter $1")
+            }
+            _ = try runPortal(portal, query: query, limit: 0, describe: true)
+        }
+    }
+
+    /// PostgreSQL's rule in a failed transaction block: only ROLLBACK (and COMMIT, which
+    /// then rolls back) and ROLLBACK TO SAVEPOINT run.
+    func checkTransactionState(_ statement: PGStatement) throws(PGError) {
+        guard transactionFailed && inTransactionBlock else { return }
+        if case .command(let command) = statement {
+            switch command {
+            case .rollback, .commit, .rollbackTo: return
+            default: break
+            }
+        }
+        throw PGError(SQLState.inFailedSQLTransaction,
+                      "current transaction is aborted, commands ignored until end of transaction block")
+    }
+
+    /// A READ ONLY transaction refuses statements that write.
+    func checkReadOnly(_ portal: Portal) throws(PGError) {
+        guard transactionReadOnly, inTransactionBlock, let statement = portal.sqliteStatement,
+              sqlite3_stmt_readonly(statement) == 0 else { return }
+        throw PGError(SQLState.readOnlySQLTransaction, "cannot execute \(portal.statement.query?.commandName ?? "this statement") in a read-only transaction")
+    }
+
+    /// Prepares `sql`; a table created by another session since this one declared its
+    /// tables is declared and the statement prepared again.
+    func prepare(_ sql: String) throws(PGError) -> OpaquePointer? {
+        var statement: OpaquePointer?
+        var status = sqlite3_prepare_v3(sqlite, sql, -1, UInt32(SQLITE_PREPARE_PERSISTENT), &statement, nil)
+        if status != SQLITE_OK, let sqlite, OmenSQLTables.declareNew(sqlite) {
+            status = sqlite3_prepare_v3(sqlite, sql, -1, UInt32(SQLITE_PREPARE_PERSISTENT), &statement, nil)
+        }
+        guard status == SQLITE_OK else {
+            sqlite3_finalize(statement)
+            throw sqliteError(status)
+        }
+        return statement
+    }
+
+    /// Steps `portal`, sending at most `limit` rows (0: all) as DataRows; with
+    /// `describe`, a RowDescription first (simple protocol, FETCH). Returns true when
+    /// suspended with rows left; otherwise the CommandComplete is written.
+    @discardableResult
+    func runPortal(_ portal: Portal, query: SQLiteQuery, limit: Int, describe: Bool, tag: ((Int) -> String)? = nil) throws(PGError) -> Bool {
+        guard let statement = portal.sqliteStatement else {
+            out.writeCommandComplete(query.commandTag(rows: 0, changes: 0))
+            return false
+        }
+        var described = !describe
+        var sent = 0
+        let suspended = try executing { () throws(PGError) -> Bool in
+            while true {
+                if limit > 0 && sent == limit && portal.state != .done { return true }
+                switch portal.state {
+                case .pendingRow:
+                    portal.state = .running
+                case .done:
+                    return false
+                case .ready, .running:
+                    let status = sqlite3_step(statement)
+                    if status == SQLITE_DONE {
+                        portal.state = .done
+                        return false
+                    }
+                    guard status == SQLITE_ROW else {
+                        portal.state = .done
+                        throw sqliteError(status)
+                    }
+                    portal.state = .running
+                }
+                if portal.columns == nil { portal.columns = resultColumns(portal, rowAvailable: true) }
+                if !described {
+                    out.writeRowDescription(portal.columns!)
+                    described = true
+                }
+                try writeDataRow(portal)
+                sent += 1
+                portal.rowCount += 1
+                flushIfLarge()
+            }
+        }
+        if !described && sqlite3_column_count(statement) > 0 {
+            if portal.columns == nil { portal.columns = resultColumns(portal, rowAvailable: false) }
+            out.writeRowDescription(portal.columns!)
+        }
+        if suspended { return true }
+        let changes = Int(sqlite3_changes64(sqlite))
+        out.writeCommandComplete(tag?(portal.rowCount) ?? query.commandTag(rows: portal.rowCount, changes: changes))
+        return false
+    }
+
+    /// The result columns of `portal`: the types its statement was described with, else
+    /// from the declared column types, else (with a row stepped) from the values' types.
+    func resultColumns(_ portal: Portal, rowAvailable: Bool) -> [ResultColumn] {
+        if let described = portal.statement.describedColumns {
+            return described.enumerated().map { index, column in
+                ResultColumn(name: column.name, type: column.type, binary: portal.isBinary(index))
+            }
+        }
+        guard let statement = portal.sqliteStatement else { return [] }
+        return (0..<Int(sqlite3_column_count(statement))).map { index in
+            ResultColumn(name: String(cString: sqlite3_column_name(statement, Int32(index))),
+                         type: columnType(statement, Int32(index), rowAvailable: rowAvailable),
+                         binary: portal.isBinary(index))
+        }
+    }
+
+    func columnType(_ statement: OpaquePointer, _ index: Int32, rowAvailable: Bool) -> PGType {
+        if let declared = sqlite3_column_decltype(statement, index),
+           let type = PGTypes.forDeclared(String(cString: declared)) {
+            return type
+        }
+        if rowAvailable { return PGTypes.forSQLiteValue(sqlite3_column_type(statement, index)) }
+        return PGTypes.forSQLiteValue(SQLITE_TEXT)
+    }
+
+    /// One DataRow of the current row of `portal`.
+    func writeDataRow(_ portal: Portal) throws(PGError) {
+        let statement = portal.sqliteStatement!
+        let columns = portal.columns!
+        out.writeInteger(UInt8(ascii: "D"))
+        let lengthIndex = out.writerIndex
+        out.writeInteger(Int32(0))
+        out.writeInteger(Int16(columns.count))
+        for (index, column) in columns.enumerated() {
+            try PGValueCodec.encode(statement: statement, column: Int32(index), type: column.type,
+                                    binary: column.binary, into: &out)
+        }
+        out.setInteger(Int32(out.writerIndex - lengthIndex), at: lengthIndex)
+    }
+
+    /// COMMIT of the open transaction block; a conflict is 40001 and the block is over.
+    func commitTransaction() throws(PGError) {
+        let status = sqlite3_exec(sqlite, "COMMIT", nil, nil, nil)
+        if status != SQLITE_OK {
+            let error = sqliteError(status)
+            if inTransactionBlock { sqlite3_exec(sqlite, "ROLLBACK", nil, nil, nil) }
+            transactionFailed = false
+            throw error
+        }
+    }
+
+    /// At Sync outside a transaction block: the portals of the implicit transaction end.
+    func endImplicitTransaction() {
+        guard !inTransactionBlock else { return }
+        closeTransactionPortals()
+    }
+
+    /// Closes the portals a transaction's end destroys (all but WITH HOLD cursors).
+    func closeTransactionPortals() {
+        for (name, portal) in portals where !portal.holdable {
+            portal.close()
+            portals[name] = nil
+        }
+    }
+}
+
+extension SQLiteQuery {
+    /// The word PostgreSQL names the statement with in messages (INSERT, UPDATE, ...).
+    var commandName: String {
+        switch kind {
+        case .select: return "SELECT"
+        case .insert: return "INSERT"
+        case .update: return "UPDATE"
+        case .delete: return "DELETE"
+        case .other(let tag): return tag
+        }
+    }
+
+    /// CommandComplete's tag after `rows` rows were returned and `changes` rows written.
+    func commandTag(rows: Int, changes: Int) -> String {
+        switch kind {
+        case .select: return "SELECT \(rows)"
+        case .insert: return "INSERT 0 \(returnsRows ? rows : changes)"
+        case .update: return "UPDATE \(returnsRows ? rows : changes)"
+        case .delete: return "DELETE \(returnsRows ? rows : changes)"
+        case .other(let tag): return tag
+        }
+    }
+}

@@ -1,0 +1,507 @@
+import CSQLite
+import Logging
+import NIOCore
+import OmenDB
+import OmenSQL
+import Synchronization
+
+/// Why a running statement was interrupted.
+enum CancelReason: UInt8 {
+    case userRequest = 1, statementTimeout, clientGone, shutdown
+
+    var error: PGError {
+        switch self {
+        case .userRequest: return PGError(SQLState.queryCanceled, "canceling statement due to user request")
+        case .statementTimeout: return PGError(SQLState.queryCanceled, "canceling statement due to statement timeout")
+        case .clientGone: return PGError(SQLState.connectionException, "the client closed the connection")
+        case .shutdown:
+            return PGError(SQLState.adminShutdown, "terminating connection due to administrator command", severity: .fatal)
+        }
+    }
+}
+
+/// Ends the session: the connection closes after the error (if any) is sent.
+struct SessionEnd: Error {
+    var error: PGError?
+}
+
+/// One client connection: the protocol state machine and the SQLite connection (with
+/// the omendb module and the catalog) it runs statements on, like a PostgreSQL backend.
+/// Runs on its own thread (`run`); only `cancel` and `requestShutdown` are called from
+/// other threads.
+final class Session {
+    let server: PGServer
+    let connection: SessionConnection
+    let secret: Int32 = Int32.random(in: Int32.min...Int32.max)
+    private(set) var processID: Int32 = 0
+    var logger: Logger
+
+    /// The backend messages not yet sent.
+    var out: ByteBuffer
+    var sqlite: OpaquePointer?
+    var settings: SessionSettings!
+    var user = ""
+
+    /// The running statement: the state `cancel` reads from other threads.
+    private struct Execution {
+        var running = false
+        var reason: CancelReason?
+        var sqlite: OpaquePointer?
+    }
+    private let execution = Mutex(Execution())
+
+    // Protocol state (session thread only).
+    var statements: [String: PreparedStatement] = [:]
+    var portals: [String: Portal] = [:]
+    /// After an error in the extended protocol: messages up to the next Sync are skipped.
+    var skippingToSync = false
+    /// An error ended the current transaction block: commands fail until ROLLBACK.
+    var transactionFailed = false
+    /// The transaction block was started READ ONLY.
+    var transactionReadOnly = false
+    /// Counts idle periods, so a stale idle-in-transaction timer is ignored.
+    private var idlePeriod: UInt64 = 0
+    private var idleTimer: Scheduled<Void>?
+
+    init(server: PGServer, connection: SessionConnection) {
+        self.server = server
+        self.connection = connection
+        logger = server.logger
+        out = connection.channel.allocator.buffer(capacity: 8192)
+    }
+
+    // MARK: Thread-safe entry points
+
+    /// Interrupts the running statement, if any (CancelRequest, timeouts, a vanished
+    /// client, shutdown). Any thread.
+    func cancel(_ reason: CancelReason) {
+        execution.withLock { state in
+            guard state.running, let sqlite = state.sqlite else { return }
+            if state.reason == nil { state.reason = reason }
+            sqlite3_interrupt(sqlite)
+        }
+    }
+
+    /// Any thread: ends the session as soon as its current statement stops.
+    func requestShutdown() {
+        connection.mailbox.put(.shutdown)
+        cancel(.shutdown)
+    }
+
+    // MARK: The session's thread
+
+    func run() {
+        var endError: PGError?
+        do throws(SessionEnd) {
+            try startup()
+            try serve()
+        } catch {
+            endError = error.error
+        }
+        if let endError {
+            out.writeError(endError)
+        }
+        finish()
+    }
+
+    private func finish() {
+        idleTimer?.cancel()
+        if let sqlite {
+            if sqlite3_get_autocommit(sqlite) == 0 { sqlite3_exec(sqlite, "ROLLBACK", nil, nil, nil) }
+            portals.values.forEach { $0.close() }
+            statements.values.forEach { $0.close() }
+            portals = [:]
+            statements = [:]
+            execution.withLock { $0.sqlite = nil }
+            sqlite3_close_v2(sqlite)
+            self.sqlite = nil
+        }
+        flush()
+        connection.channel.close(promise: nil)
+        if processID != 0 { server.unregister(processID: processID) }
+    }
+
+    /// Sends what is buffered; blocks while the client does not read (backpressure).
+    func flush() {
+        guard out.readableBytes > 0 else { return }
+        connection.send(out)
+        out = connection.channel.allocator.buffer(capacity: 8192)
+    }
+
+    /// Sends what is buffered once it is large (inside long results).
+    @inline(__always)
+    func flushIfLarge() {
+        if out.readableBytes >= 64 << 10 { flush() }
+    }
+
+    /// The next event from the client or the server.
+    func nextEvent() -> SessionEvent {
+        let (event, queued) = connection.mailbox.take()
+        connection.resumeReadingIfNeeded(queuedBytes: queued)
+        return event
+    }
+
+    // MARK: Start-up and authentication
+
+    private func startup() throws(SessionEnd) {
+        var parameters: [(String, String)] = []
+        while true {
+            switch nextEvent() {
+            case .message(.startupPacket(let code, let payload)):
+                switch code {
+                case StartupCode.sslRequest, StartupCode.gssEncRequest:
+                    // No TLS or GSSAPI encryption (docs/server.md): the client goes on in
+                    // plain text or gives up, as it is configured.
+                    out.writeInteger(UInt8(ascii: "N"))
+                    flush()
+                    continue
+                case StartupCode.cancelRequest:
+                    var reader = PayloadReader(payload, message: "CancelRequest")
+                    if let pid = try? reader.int32(), let secret = try? reader.int32() {
+                        server.cancel(processID: pid, secret: secret)
+                    }
+                    throw SessionEnd()
+                case let code where code >> 16 == 3:
+                    parameters = try startupParameters(payload)
+                    if code & 0xFFFF != 0 {
+                        // A newer 3.x minor: answer with the one we speak.
+                        out.writeMessage(UInt8(ascii: "v")) {
+                            $0.writeInteger(Int32(0))
+                            let unknown = parameters.map(\.0).filter { $0.hasPrefix("_pq_.") }
+                            $0.writeInteger(Int32(unknown.count))
+                            for name in unknown { $0.writeCString(name) }
+                        }
+                    }
+                default:
+                    throw SessionEnd(error: PGError(SQLState.featureNotSupported,
+                        "unsupported frontend protocol \(code >> 16).\(code & 0xFFFF): server supports 3.0",
+                        severity: .fatal))
+                }
+            case .framingError(let what):
+                throw SessionEnd(error: PGError(SQLState.protocolViolation, "invalid startup packet: \(what)", severity: .fatal))
+            case .disconnected, .shutdown:
+                throw SessionEnd()
+            case .idleTimeout, .message(.typed):
+                throw SessionEnd(error: PGError(SQLState.protocolViolation, "expected a startup packet", severity: .fatal))
+            }
+            break
+        }
+        let values = Dictionary(parameters, uniquingKeysWith: { _, last in last })
+        guard let user = values["user"], !user.isEmpty else {
+            throw SessionEnd(error: PGError(SQLState.invalidAuthorizationSpecification,
+                                            "no PostgreSQL user name specified in startup packet", severity: .fatal))
+        }
+        self.user = user
+        let database = values["database"].flatMap { $0.isEmpty ? nil : $0 } ?? user
+        guard database == server.options.databaseName else {
+            throw SessionEnd(error: PGError(SQLState.invalidCatalogName,
+                                            "database \"\(database)\" does not exist", severity: .fatal,
+                                            hint: "This server serves the database \"\(server.options.databaseName)\"."))
+        }
+        logger[metadataKey: "user"] = "\(user)"
+        try authenticate(user: user)
+
+        guard let pid = server.register(self) else {
+            throw SessionEnd(error: server.isShuttingDown
+                ? PGError(SQLState.adminShutdown, "the database system is shutting down", severity: .fatal)
+                : PGError(SQLState.tooManyConnections, "sorry, too many clients already", severity: .fatal))
+        }
+        processID = pid
+        logger[metadataKey: "pid"] = "\(pid)"
+
+        // Session defaults from the start-up packet (and its `options`, -c name=value).
+        var startupSettings = parameters.filter { !["user", "database", "options", "replication"].contains($0.0) && !$0.0.hasPrefix("_pq_.") }
+        if let options = values["options"] {
+            startupSettings += parseCommandLineOptions(options)
+        }
+        do throws(PGError) {
+            // Unknown names and bad values fail the start-up, as in PostgreSQL.
+            let probe = SessionSettings(user: user)
+            for (name, value) in startupSettings { try probe.set(name, value) }
+            settings = SessionSettings(user: user, startup: probe.changed)
+            if server.options.statementTimeoutMilliseconds > 0 {
+                try settings.set("statement_timeout", "\(server.options.statementTimeoutMilliseconds)")
+            }
+            if server.options.idleInTransactionTimeoutMilliseconds > 0 {
+                try settings.set("idle_in_transaction_session_timeout", "\(server.options.idleInTransactionTimeoutMilliseconds)")
+            }
+            _ = settings.drainReported()
+            try openSQL(database: database)
+        } catch {
+            throw SessionEnd(error: PGError(error.code, error.message, severity: .fatal, detail: error.detail))
+        }
+        out.writeAuthenticationOk()
+        for (name, value) in settings.reported { out.writeParameterStatus(name, value) }
+        out.writeBackendKeyData(processID: pid, secret: secret)
+        readyForQuery()
+        logger.debug("session started")
+    }
+
+    private func startupParameters(_ payload: ByteBuffer) throws(SessionEnd) -> [(String, String)] {
+        var reader = PayloadReader(payload, message: "startup")
+        var parameters: [(String, String)] = []
+        do throws(PGError) {
+            while true {
+                let name = try reader.cString()
+                if name.isEmpty { break }
+                parameters.append((name, try reader.cString()))
+            }
+        } catch {
+            throw SessionEnd(error: PGError(SQLState.protocolViolation, "invalid startup packet layout", severity: .fatal))
+        }
+        return parameters
+    }
+
+    /// `-c name=value` and `--name=value` words of the start-up `options` parameter
+    /// (backslash escapes a space, as libpq's PGOPTIONS).
+    private func parseCommandLineOptions(_ text: String) -> [(String, String)] {
+        var words: [String] = []
+        var word = ""
+        var escaped = false
+        for character in text {
+            if escaped { word.append(character); escaped = false }
+            else if character == "\\" { escaped = true }
+            else if character == " " { if !word.isEmpty { words.append(word); word = "" } }
+            else { word.append(character) }
+        }
+        if !word.isEmpty { words.append(word) }
+        var result: [(String, String)] = []
+        var index = 0
+        while index < words.count {
+            var setting = words[index]
+            if setting == "-c", index + 1 < words.count { index += 1; setting = words[index] }
+            else if setting.hasPrefix("-c") { setting.removeFirst(2) }
+            else if setting.hasPrefix("--") { setting.removeFirst(2) }
+            if let equals = setting.firstIndex(of: "=") {
+                let name = String(setting[..<equals].map { $0 == "-" ? "_" : $0 })
+                result.append((name, String(setting[setting.index(after: equals)...])))
+            }
+            index += 1
+        }
+        return result
+    }
+
+    private func authenticate(user: String) throws(SessionEnd) {
+        let failed = PGError(SQLState.invalidPassword, "password authentication failed for user \"\(user)\"", severity: .fatal)
+        switch server.options.authentication {
+        case .trust:
+            return
+        case .password:
+            out.writeAuthenticationCleartextPassword()
+            flush()
+            var reader = try passwordMessage()
+            let password: String
+            do throws(PGError) { password = try reader.cString() } catch { throw SessionEnd(error: failed) }
+            guard let verifier = server.options.passwords?.verifier(for: user), verifier.verify(password: password) else {
+                logger.info("password authentication failed for user \"\(user)\"")
+                throw SessionEnd(error: failed)
+            }
+        case .scramSHA256:
+            out.writeAuthenticationSASL(mechanisms: ["SCRAM-SHA-256"])
+            flush()
+            let exchange = SCRAMServerExchange(user: user, verifier: server.options.passwords?.verifier(for: user))
+            var initial = try passwordMessage()
+            do throws(PGError) {
+                let mechanism = try initial.cString()
+                guard mechanism == "SCRAM-SHA-256" else {
+                    throw PGError(SQLState.protocolViolation, "client selected an invalid SASL authentication mechanism")
+                }
+                let length = try initial.int32()
+                let first = length < 0 ? [] : Array(try initial.bytes(Int(length)).readableBytesView)
+                out.writeAuthenticationSASLContinue(try exchange.clientFirst(first))
+            } catch {
+                throw SessionEnd(error: PGError(error.code, error.message, severity: .fatal))
+            }
+            flush()
+            var response = try passwordMessage()
+            do throws(PGError) {
+                out.writeAuthenticationSASLFinal(try exchange.clientFinal(Array(response.rest().readableBytesView)))
+            } catch {
+                if error.code == SQLState.invalidPassword { logger.info("password authentication failed for user \"\(user)\"") }
+                throw SessionEnd(error: PGError(error.code, error.message, severity: .fatal))
+            }
+        }
+    }
+
+    /// The next message, which must be a PasswordMessage / SASL response ('p').
+    private func passwordMessage() throws(SessionEnd) -> PayloadReader {
+        switch nextEvent() {
+        case .message(.typed(FrontendType.password, let payload)):
+            return PayloadReader(payload, message: "password")
+        case .disconnected, .shutdown:
+            throw SessionEnd()
+        default:
+            throw SessionEnd(error: PGError(SQLState.protocolViolation,
+                                            "expected password response", severity: .fatal))
+        }
+    }
+
+    /// The session's SQLite connection: an in-memory main database (nothing of the
+    /// session is stored outside OmenDB), the omendb module on the server's database,
+    /// and the PostgreSQL catalog.
+    private func openSQL(database: String) throws(PGError) {
+        var handle: OpaquePointer?
+        let flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_EXRESCODE
+        guard sqlite3_open_v2(":memory:", &handle, flags, nil) == SQLITE_OK, let handle else {
+            if let handle { sqlite3_close_v2(handle) }
+            throw PGError(SQLState.internalError, "could not open an SQLite connection")
+        }
+        sqlite = handle
+        execution.withLock { $0.sqlite = handle }
+        do throws(OmenError) {
+            try OmenSQL.register(handle, database: server.database)
+        } catch {
+            throw PGError(SQLState.internalError, "could not register the omendb module: \(error)")
+        }
+        try PGCatalog.register(handle, settings: settings,
+                               context: CatalogContext(database: database, user: user, backendPID: processID))
+    }
+
+    // MARK: The main loop
+
+    private func serve() throws(SessionEnd) {
+        while true {
+            let event = nextEvent()
+            idlePeriod &+= 1
+            idleTimer?.cancel()
+            idleTimer = nil
+            switch event {
+            case .message(.typed(let type, let payload)):
+                try handle(type: type, payload: payload)
+            case .message(.startupPacket):
+                throw SessionEnd(error: PGError(SQLState.protocolViolation, "unexpected startup packet", severity: .fatal))
+            case .framingError(let what):
+                throw SessionEnd(error: PGError(SQLState.protocolViolation, what, severity: .fatal))
+            case .disconnected:
+                throw SessionEnd()
+            case .shutdown:
+                throw SessionEnd(error: CancelReason.shutdown.error)
+            case .idleTimeout(let period):
+                if period == idlePeriod - 1 && inTransactionBlock {
+                    throw SessionEnd(error: PGError(SQLState.idleInTransactionSessionTimeout,
+                        "terminating connection due to idle-in-transaction timeout", severity: .fatal))
+                }
+            }
+        }
+    }
+
+    private func handle(type: UInt8, payload: ByteBuffer) throws(SessionEnd) {
+        switch type {
+        case FrontendType.query:
+            skippingToSync = false
+            var reader = PayloadReader(payload, message: "Query")
+            do throws(PGError) {
+                let text = try reader.cString()
+                try simpleQuery(text)
+            } catch {
+                try reportError(error)
+            }
+            readyForQuery()
+        case FrontendType.sync:
+            skippingToSync = false
+            endImplicitTransaction()
+            readyForQuery()
+        case FrontendType.flush:
+            flush()
+        case FrontendType.terminate:
+            throw SessionEnd()
+        case FrontendType.parse, FrontendType.bind, FrontendType.describe, FrontendType.execute, FrontendType.close:
+            guard !skippingToSync else { return }
+            do throws(PGError) {
+                try extended(type: type, payload: payload)
+            } catch {
+                try reportError(error)
+                skippingToSync = true
+            }
+        case FrontendType.copyData, FrontendType.copyDone, FrontendType.copyFail:
+            // Outside COPY (after a COPY failed): ignored, as PostgreSQL ignores them.
+            return
+        case FrontendType.functionCall:
+            guard !skippingToSync else { return }
+            try reportError(PGError.unsupported("the function-call protocol message"))
+            readyForQuery()
+        default:
+            throw SessionEnd(error: PGError(SQLState.protocolViolation,
+                "invalid frontend message type \(type)", severity: .fatal))
+        }
+    }
+
+    /// Sends an ErrorResponse; a FATAL one ends the session. Inside a transaction block
+    /// the block is failed (PostgreSQL's semantics: commands fail until ROLLBACK).
+    func reportError(_ error: PGError) throws(SessionEnd) {
+        if error.severity == .fatal || error.severity == .panic { throw SessionEnd(error: error) }
+        if error.code == SQLState.protocolViolation && !skippingToSync {
+            logger.info("protocol violation: \(error.message)")
+        }
+        out.writeError(error)
+        if inTransactionBlock { transactionFailed = true }
+    }
+
+    func notice(_ error: PGError) {
+        out.writeError(error, notice: true)
+    }
+
+    /// Whether an explicit transaction block is open (SQLite outside autocommit).
+    var inTransactionBlock: Bool {
+        guard let sqlite else { return false }
+        return sqlite3_get_autocommit(sqlite) == 0
+    }
+
+    /// ReadyForQuery with the transaction status, after any ParameterStatus changes;
+    /// then sends everything. Starts the idle-in-transaction timer when one is set.
+    func readyForQuery() {
+        for (name, value) in settings?.drainReported() ?? [] { out.writeParameterStatus(name, value) }
+        let status: UInt8
+        if !inTransactionBlock {
+            status = UInt8(ascii: "I")
+            transactionFailed = false
+        } else {
+            status = transactionFailed ? UInt8(ascii: "E") : UInt8(ascii: "T")
+        }
+        out.writeReadyForQuery(status)
+        flush()
+        if status != UInt8(ascii: "I"), let settings,
+           let milliseconds = SessionSettings.milliseconds(settings.value("idle_in_transaction_session_timeout") ?? "0"),
+           milliseconds > 0 {
+            let period = idlePeriod
+            let mailbox = connection.mailbox
+            idleTimer = connection.channel.eventLoop.scheduleTask(in: .milliseconds(Int64(milliseconds))) {
+                mailbox.put(.idleTimeout(period: period))
+            }
+        }
+    }
+
+    // MARK: Running statements
+
+    /// Runs `body` as the running statement: cancellable, under statement_timeout.
+    func executing<T>(_ body: () throws(PGError) -> T) throws(PGError) -> T {
+        execution.withLock { $0.running = true; $0.reason = nil }
+        var timer: Scheduled<Void>?
+        if let milliseconds = SessionSettings.milliseconds(settings.value("statement_timeout") ?? "0"), milliseconds > 0 {
+            timer = connection.channel.eventLoop.scheduleTask(in: .milliseconds(Int64(milliseconds))) { [weak self] in
+                self?.cancel(.statementTimeout)
+            }
+        }
+        defer {
+            timer?.cancel()
+            execution.withLock { $0.running = false }
+        }
+        return try body()
+    }
+
+    /// The reason the running statement was interrupted, if it was.
+    var cancelReason: CancelReason? { execution.withLock { $0.reason } }
+
+    /// The PGError for SQLite's error `code` on this connection.
+    func sqliteError(_ code: Int32, sql: String? = nil) -> PGError {
+        if code & 0xFF == SQLITE_INTERRUPT, let reason = cancelReason { return reason.error }
+        return SQLiteErrors.map(code: code, message: sqlite.map { String(cString: sqlite3_errmsg($0)) } ?? "unknown error",
+                                offset: sqlite.map { sqlite3_error_offset($0) } ?? -1)
+    }
+
+    /// Runs SQL that returns no rows (transaction control, settings).
+    func execSQL(_ sql: String) throws(PGError) {
+        let status = sqlite3_exec(sqlite, sql, nil, nil, nil)
+        guard status == SQLITE_OK else { throw sqliteError(status) }
+    }
+}

@@ -1,0 +1,66 @@
+import NIOCore
+
+/// Frames the bytes a client sends into `FrontendMessage`s (NIO's
+/// ByteToMessageDecoder). It accepts untyped start-up packets until a StartupMessage
+/// or CancelRequest, typed messages after. A length below the minimum or above
+/// `maximumMessageSize` is an error that closes the connection before any payload is
+/// buffered: a client cannot make the server allocate more than the limit.
+public struct FrontendDecoder: ByteToMessageDecoder {
+    public typealias InboundOut = FrontendMessage
+
+    /// PostgreSQL's limit for start-up packets (MAX_STARTUP_PACKET_LENGTH).
+    public static let maximumStartupPacket = 10_000
+
+    private let maximumMessageSize: Int
+    private var startupDone = false
+
+    public init(maximumMessageSize: Int) {
+        self.maximumMessageSize = maximumMessageSize
+    }
+
+    public enum FramingError: Error, CustomStringConvertible {
+        case invalidLength(Int)
+        case tooLarge(length: Int, limit: Int)
+        public var description: String {
+            switch self {
+            case .invalidLength(let length): return "invalid message length \(length)"
+            case .tooLarge(let length, let limit): return "message of \(length) bytes exceeds the limit of \(limit) bytes"
+            }
+        }
+    }
+
+    public mutating func decode(context: ChannelHandlerContext, buffer: inout ByteBuffer) throws -> DecodingState {
+        if !startupDone {
+            guard let length = buffer.getInteger(at: buffer.readerIndex, as: Int32.self) else { return .needMoreData }
+            guard length >= 8 else { throw FramingError.invalidLength(Int(length)) }
+            guard Int(length) <= Self.maximumStartupPacket else {
+                throw FramingError.tooLarge(length: Int(length), limit: Self.maximumStartupPacket)
+            }
+            guard buffer.readableBytes >= Int(length) else { return .needMoreData }
+            buffer.moveReaderIndex(forwardBy: 4)
+            let code = UInt32(bitPattern: buffer.readInteger(as: Int32.self)!)
+            let payload = buffer.readSlice(length: Int(length) - 8)!
+            if code == StartupCode.protocol3 || code == StartupCode.cancelRequest { startupDone = true }
+            context.fireChannelRead(wrapInboundOut(.startupPacket(code: code, payload: payload)))
+            return .continue
+        }
+        guard buffer.readableBytes >= 5 else { return .needMoreData }
+        let type = buffer.getInteger(at: buffer.readerIndex, as: UInt8.self)!
+        let length = Int(buffer.getInteger(at: buffer.readerIndex + 1, as: Int32.self)!)
+        guard length >= 4 else { throw FramingError.invalidLength(length) }
+        guard length <= maximumMessageSize else {
+            throw FramingError.tooLarge(length: length, limit: maximumMessageSize)
+        }
+        guard buffer.readableBytes >= 1 + length else { return .needMoreData }
+        buffer.moveReaderIndex(forwardBy: 5)
+        let payload = buffer.readSlice(length: length - 4)!
+        context.fireChannelRead(wrapInboundOut(.typed(type: type, payload: payload)))
+        return .continue
+    }
+
+    public mutating func decodeLast(context: ChannelHandlerContext, buffer: inout ByteBuffer, seenEOF: Bool) throws -> DecodingState {
+        // A partial message at EOF is dropped: the client went away.
+        while try decode(context: context, buffer: &buffer) == .continue {}
+        return .needMoreData
+    }
+}

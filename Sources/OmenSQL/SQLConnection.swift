@@ -184,6 +184,17 @@ final class SQLConnection {
     }
 
     func rollback(to level: Int) throws(OmenError) {
+        if level < 0 {
+            // ROLLBACK TO the savepoint that began the transaction (a SAVEPOINT outside
+            // BEGIN: SQLite numbers it -1 and announces it with no xSavepoint): every
+            // write of the transaction is undone, so the OmenDB transaction is rolled
+            // back; the next access begins another.
+            current?.rollback()
+            current = nil
+            undo.clear()
+            savepoints = []
+            return
+        }
         guard level < savepoints.count, let transaction = current else { return }
         try undo.undo(to: savepoints[level], in: transaction.store)
         savepoints.removeSubrange((level + 1)...)

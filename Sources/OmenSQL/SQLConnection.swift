@@ -1,5 +1,6 @@
 import CSQLite
 import OmenDB
+import Synchronization
 
 /// OmenSQL's state for one sqlite3 connection: the database its omendb tables live in,
 /// its isolation level, and the OmenDB transaction of its current SQL transaction.
@@ -26,6 +27,10 @@ final class SQLConnection {
     private var markerAttached = false
 
     static let markerSchema = "omendb_txn"
+
+    /// The registered connections of the process: sqlite3 handle → this object
+    /// (unretained: the module's reference keeps it), for OmenSQL.schemas.
+    static let registered = Mutex<[UInt: UInt]>([:])
 
     init(handle: OpaquePointer) {
         self.handle = handle

@@ -140,13 +140,14 @@ enum CatalogFunctions {
         return CatalogValue(state.settings.value(name))
     }
 
+    /// Unqualified, as PostgreSQL shows a table in the search path (public).
     private static func indexDefinition(_ state: CatalogState, _ arguments: FunctionArguments) throws(PGError) -> CatalogValue {
         guard let oid = try arguments.integer(0, function: "pg_get_indexdef"),
               let table = try state.tables().first(where: { Int64($0.indexOID) == oid }), let key = table.key else { return nil }
         let column = arguments.count > 1 ? try arguments.integer(1, function: "pg_get_indexdef") ?? 0 : 0
         if column == 1 { return .text(quoteIdentifier(key.name)) }
         if column != 0 { return "" }
-        return .text("CREATE UNIQUE INDEX \(quoteIdentifier(table.indexName)) ON public.\(quoteIdentifier(table.name)) "
+        return .text("CREATE UNIQUE INDEX \(quoteIdentifier(table.indexName)) ON \(quoteIdentifier(table.name)) "
             + "USING btree (\(quoteIdentifier(key.name)))")
     }
 

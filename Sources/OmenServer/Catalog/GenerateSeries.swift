@@ -2,7 +2,7 @@ import CSQLite
 
 /// generate_series(start, stop[, step]) as an eponymous table-valued module over
 /// integers, with PostgreSQL's semantics: step defaults to 1, a step of 0 is an error
-/// (22023), a range running the other way than the step is empty, a NULL argument
+/// (22023), non-integer numbers are 0A000, a range running the other way than the step is empty, a NULL argument
 /// gives no rows, and the series stops before it would overflow. The one column is
 /// named `generate_series`, as PostgreSQL names it.
 enum GenerateSeries {
@@ -121,6 +121,10 @@ enum GenerateSeries {
         do throws(PGError) {
             guard mask & 3 == 3 else {
                 throw PGError(SQLState.undefinedFunction, "generate_series needs a start and a stop: generate_series(start, stop[, step])")
+            }
+            for value in values where sqlite3_value_type(value) == SQLITE_FLOAT {
+                let real = sqlite3_value_double(value)
+                if real != real.rounded() { throw PGError.unsupported("generate_series over numeric values (\(real))") }
             }
             guard let start = try arguments.integer(0, function: name), let stop = try arguments.integer(1, function: name) else {
                 return SQLITE_OK

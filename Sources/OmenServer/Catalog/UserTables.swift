@@ -1,4 +1,5 @@
-import CSQLite
+import OmenDB
+import OmenSQL
 
 /// A column of an OmenDB table as the catalog shows it.
 struct UserColumn: Equatable {
@@ -41,56 +42,27 @@ struct UserTable: Equatable {
         return firstUserOID + (hash % span) * 4
     }
 
-    /// The OmenDB tables declared on `connection` (its main and temp schemas), in name
-    /// order; names whose OIDs collide take the next free slot in that order.
+    /// The OmenDB tables of the database `connection` uses, as its catalog records them
+    /// now (OmenSQL.schemas), in name order; names whose OIDs collide take the next
+    /// free slot in that order. No database open: no tables.
     static func read(_ connection: OpaquePointer) throws(PGError) -> [UserTable] {
-        var names: [(schema: String, name: String)] = []
-        try query(connection, """
-            SELECT 'temp', name FROM sqlite_temp_schema WHERE type = 'table' AND sql LIKE 'CREATE VIRTUAL TABLE % USING omendb(%'
-            UNION ALL
-            SELECT 'main', name FROM main.sqlite_schema WHERE type = 'table' AND sql LIKE 'CREATE VIRTUAL TABLE % USING omendb(%'
-            """, bind: []) { statement in
-            names.append((column(statement, 0)!, column(statement, 1)!))
+        let schemas: [TableSchema]
+        do throws(OmenError) {
+            schemas = try OmenSQL.schemas(connection)
+        } catch {
+            if error.code == .misuse { return [] }
+            throw PGError(SQLState.internalError, "reading the table schemas: \(error)")
         }
-        names.sort { $0.name.lowercased() < $1.name.lowercased() }
         var used = Set<UInt32>()
-        var tables: [UserTable] = []
-        for (schema, name) in names where !tables.contains(where: { $0.name.lowercased() == name.lowercased() }) {
-            var oid = baseOID(name)
-            while !used.insert(oid).inserted { oid = oid &+ 4 < firstUserOID ? firstUserOID : oid + 4 }
-            var columns: [UserColumn] = []
-            try query(connection, "SELECT name, type, \"notnull\", dflt_value, pk FROM pragma_table_xinfo(?1, ?2) ORDER BY cid",
-                      bind: [name, schema]) { statement in
-                let declared = column(statement, 1) ?? ""
-                columns.append(UserColumn(name: column(statement, 0)!, number: columns.count + 1, declaredType: declared,
-                                          type: PGColumnType(declared: declared),
-                                          notNull: sqlite3_column_int(statement, 2) != 0 || sqlite3_column_int(statement, 4) != 0,
-                                          isKey: sqlite3_column_int(statement, 4) != 0,
-                                          defaultExpression: column(statement, 3)))
+        return schemas.sorted { $0.name.lowercased() < $1.name.lowercased() }.map { schema in
+            var oid = baseOID(schema.name)
+            while !used.insert(oid).inserted { oid = oid + 4 > UInt32(Int32.max) - 4 ? firstUserOID : oid + 4 }
+            let columns = schema.columns.enumerated().map { index, column in
+                UserColumn(name: column.name, number: index + 1, declaredType: column.declaredType,
+                           type: PGColumnType(declared: column.declaredType), notNull: column.notNull,
+                           isKey: index == schema.keyColumn, defaultExpression: column.defaultExpression)
             }
-            tables.append(UserTable(name: name, oid: oid, columns: columns))
-        }
-        return tables
-    }
-
-    private static func column(_ statement: OpaquePointer?, _ index: Int32) -> String? {
-        sqlite3_column_text(statement, index).map { String(cString: $0) }
-    }
-
-    private static func query(_ connection: OpaquePointer, _ sql: String, bind: [String],
-                              row: (OpaquePointer?) -> Void) throws(PGError) {
-        var statement: OpaquePointer?
-        defer { sqlite3_finalize(statement) }
-        var status = sqlite3_prepare_v2(connection, sql, -1, &statement, nil)
-        for (index, value) in bind.enumerated() where status == SQLITE_OK {
-            status = sqlite3_bind_text(statement, Int32(index + 1), value, -1, omendb_sql_transient())
-        }
-        while status == SQLITE_OK || status == SQLITE_ROW {
-            status = sqlite3_step(statement)
-            if status == SQLITE_ROW { row(statement) }
-        }
-        guard status == SQLITE_DONE else {
-            throw PGError(SQLState.internalError, "reading the table schemas: \(String(cString: sqlite3_errmsg(connection)))")
+            return UserTable(name: schema.name, oid: oid, columns: columns)
         }
     }
 }

@@ -26,16 +26,11 @@ public struct ServerConfig: Equatable, Sendable {
     public var idleInTransactionSessionTimeout = 0
     /// `log_level`: trace, debug, info, notice, warning, error, critical.
     public var logLevel = Logger.Level.info
-    /// `allow_remote`: listening on a non-loopback address needs it (and an auth method
-    /// other than trust).
+    /// `allow_remote`: listening on a non-loopback address needs it (and scram-sha-256).
     public var allowRemote = false
     /// `sync`: off, normal or full (OmenDB's SyncMode). Full by default: an acknowledged
     /// COMMIT survives a crash, as with PostgreSQL's default `synchronous_commit = on`.
     public var sync = SyncMode.full
-
-    public static let keys = ["data", "listen", "auth", "password_file", "max_connections", "max_message_size",
-                              "statement_timeout", "idle_in_transaction_session_timeout", "log_level",
-                              "allow_remote", "sync"]
 
     public init() {}
 
@@ -110,16 +105,18 @@ public struct ServerConfig: Equatable, Sendable {
     }
 
     /// The combination rules: a data directory is given; a non-loopback address needs
-    /// `allow_remote` and an auth method other than trust; password methods need a
-    /// password file.
+    /// `allow_remote` and `auth = scram-sha-256` (the server has no TLS yet: trust would
+    /// admit anyone, cleartext passwords would be readable on the network); password
+    /// methods need a password file.
     public func validate() throws(PGError) {
         guard data != nil else { throw PGError(SQLState.configFileError, "no data directory: set data or pass --data") }
         if !listensOnLoopback {
             guard allowRemote else {
                 throw PGError(SQLState.configFileError, "listening on \(host) (not loopback) requires allow_remote = on")
             }
-            guard auth != .trust else {
-                throw PGError(SQLState.configFileError, "listening on \(host) (not loopback) requires auth = password or scram-sha-256, not trust")
+            // Without TLS, a cleartext password would cross the network readable.
+            guard auth == .scramSHA256 else {
+                throw PGError(SQLState.configFileError, "listening on \(host) (not loopback) requires auth = scram-sha-256, not \(auth.rawValue)")
             }
         }
         if auth != .trust && passwordFile == nil {

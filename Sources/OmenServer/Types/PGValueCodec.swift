@@ -79,10 +79,17 @@ public enum PGValueCodec {
                 buffer.writeInteger(time.microseconds)
             }
         default:
+            let start = buffer.writerIndex
             switch value.storage {
             case SQLITE_INTEGER: buffer.writeString(String(sqlite3_column_int64(value.statement, value.column)))
             case SQLITE_FLOAT: buffer.writeString(PGFloatText.float8(sqlite3_column_double(value.statement, value.column)))
             default: value.withBytes { _ = buffer.writeBytes($0) }
+            }
+            if type.oid == PGTypes.bpchar.oid, type.modifier > 4 {
+                // character(n) is blank-padded to n characters, as PostgreSQL stores and sends it.
+                let written = buffer.getString(at: start, length: buffer.writerIndex - start)?.count ?? 0
+                let length = Int(type.modifier) - 4
+                if written < length { buffer.writeRepeatingByte(UInt8(ascii: " "), count: length - written) }
             }
         }
     }

@@ -46,6 +46,7 @@ struct Catalog {
             }
             _ = try store.table(schema.name, create: true)
             try store.put((entries.last?.0 ?? 0) + 1, Self.encode(schema), table: catalog)
+            Self.changes.add(1, ordering: .releasing)
             return schema
         }
     }
@@ -92,7 +93,8 @@ struct Catalog {
         try transaction.put(key, Self.encode(schema), table: try store.table(Self.tableName, create: true))
     }
 
-    /// Bumped by every added column and re-keyed table in the process: a declared table re-reads the
+    /// Bumped by every created, dropped, altered (added column) and re-keyed table in
+    /// the process (OmenSQL.refresh declares them on other connections): a declared table re-reads the
     /// catalog before writing when it moved (VirtualTable.checkCurrent), so a
     /// connection holding an older declaration cannot write rows without the new columns.
     static let changes = Atomic<Int>(0)
@@ -104,6 +106,7 @@ struct Catalog {
             for (key, bytes) in try store.entries(catalog) where try Self.decode(bytes, key: key).name.lowercased() == name.lowercased() {
                 try store.dropTable(try Self.decode(bytes, key: key).name)
                 try store.delete(key, table: catalog)
+                Self.changes.add(1, ordering: .releasing)
             }
         }
     }

@@ -29,10 +29,11 @@ public final class PGServer: @unchecked Sendable {
     private let drained = ConditionLock(value: 0)
 
     public init(database: Database, options: ServerOptions, logger: Logger) throws(PGError) {
-        if !options.listensOnLoopbackOnly && options.authentication == .trust {
+        if !options.listensOnLoopbackOnly && options.authentication != .scramSHA256 {
+            // No TLS: trust would admit anyone, a cleartext password would cross the network.
             throw PGError(SQLState.invalidAuthorizationSpecification,
-                          "refusing to listen on \(options.host) with trust authentication: "
-                            + "choose scram-sha-256 or password (docs/server.md)")
+                          "refusing to listen on \(options.host) with \(options.authentication.rawValue) authentication: "
+                            + "a non-loopback address needs scram-sha-256 (docs/server.md)")
         }
         if options.authentication != .trust && options.passwords == nil {
             throw PGError(SQLState.invalidAuthorizationSpecification,

@@ -320,8 +320,3 @@ extension Session {
         }
     }
 }
-
-/// `'text'` with embedded quotes doubled: an SQL string literal.
-func quoteLiteral(_ text: String) -> String {
-    "'" + text.split(separator: "'", omittingEmptySubsequences: false).joined(separator: "''") + "'"
-}

@@ -1,5 +1,7 @@
 import CSQLite
 import NIOCore
+import OmenDB
+import OmenSQL
 
 /// Running statements: the simple-query protocol and the parts the extended protocol
 /// shares with it (preparing, stepping rows, command tags).
@@ -77,14 +79,18 @@ extension Session {
         throw PGError(SQLState.readOnlySQLTransaction, "cannot execute \(portal.statement.query?.commandName ?? "this statement") in a read-only transaction")
     }
 
-    /// Prepares `sql`; a table created by another session since this one declared its
-    /// tables is declared and the statement prepared again.
+    /// Prepares `sql`, after declaring the tables other sessions created, altered or
+    /// dropped since this session last looked (OmenSQL.refresh: one atomic load when
+    /// nothing changed).
     func prepare(_ sql: String) throws(PGError) -> OpaquePointer? {
-        var statement: OpaquePointer?
-        var status = sqlite3_prepare_v3(sqlite, sql, -1, UInt32(SQLITE_PREPARE_PERSISTENT), &statement, nil)
-        if status != SQLITE_OK, let sqlite, OmenSQLTables.declareNew(sqlite) {
-            status = sqlite3_prepare_v3(sqlite, sql, -1, UInt32(SQLITE_PREPARE_PERSISTENT), &statement, nil)
+        guard let sqlite else { throw PGError(SQLState.internalError, "the session has no SQL connection") }
+        do throws(OmenError) {
+            try OmenSQL.refresh(sqlite)
+        } catch {
+            throw PGError(SQLState.internalError, "could not refresh the table declarations: \(error)")
         }
+        var statement: OpaquePointer?
+        let status = sqlite3_prepare_v3(sqlite, sql, -1, UInt32(SQLITE_PREPARE_PERSISTENT), &statement, nil)
         guard status == SQLITE_OK else {
             sqlite3_finalize(statement)
             throw sqliteError(status)

@@ -461,7 +461,7 @@ final class Session {
         out.writeReadyForQuery(status)
         flush()
         if status != UInt8(ascii: "I"), let settings,
-           let milliseconds = SessionSettings.milliseconds(settings.value("idle_in_transaction_session_timeout") ?? "0"),
+           let milliseconds = ServerConfig.parseDuration(settings.value("idle_in_transaction_session_timeout") ?? "0"),
            milliseconds > 0 {
             let period = idlePeriod
             let mailbox = connection.mailbox
@@ -477,7 +477,7 @@ final class Session {
     func executing<T>(_ body: () throws(PGError) -> T) throws(PGError) -> T {
         execution.withLock { $0.running = true; $0.reason = nil }
         var timer: Scheduled<Void>?
-        if let milliseconds = SessionSettings.milliseconds(settings.value("statement_timeout") ?? "0"), milliseconds > 0 {
+        if let milliseconds = ServerConfig.parseDuration(settings.value("statement_timeout") ?? "0"), milliseconds > 0 {
             timer = connection.channel.eventLoop.scheduleTask(in: .milliseconds(Int64(milliseconds))) { [weak self] in
                 self?.cancel(.statementTimeout)
             }

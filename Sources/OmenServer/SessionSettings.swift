@@ -119,32 +119,11 @@ public final class SessionSettings {
 
     private static let defaultNames = Set(defaults(user: "").map { $0.0.lowercased() })
 
-    /// A duration parameter's value in milliseconds (PostgreSQL's units: a bare number is
-    /// milliseconds; `us`, `ms`, `s`, `min`, `h`, `d`); nil when it is not one.
-    public static func milliseconds(_ text: String) -> Int? {
-        let trimmed = String(text.lowercased().drop { $0 == " " }.reversed().drop { $0 == " " }.reversed())
-        let digits = trimmed.prefix { $0.isNumber || $0 == "." || $0 == "-" }
-        guard let number = Double(digits), number >= 0 else { return nil }
-        let unit = String(trimmed.dropFirst(digits.count).drop { $0 == " " })
-        let scale: Double
-        switch unit {
-        case "", "ms": scale = 1
-        case "us": scale = 0.001
-        case "s": scale = 1000
-        case "min": scale = 60_000
-        case "h": scale = 3_600_000
-        case "d": scale = 86_400_000
-        default: return nil
-        }
-        let value = (number * scale).rounded()
-        return value < Double(Int32.max) ? Int(value) : Int(Int32.max)
-    }
-
     /// Checks and normalises a value of a parameter the server acts on.
     private static func normalise(_ key: String, _ value: String) throws(PGError) -> String {
         switch key {
         case "statement_timeout", "idle_in_transaction_session_timeout", "lock_timeout":
-            guard milliseconds(value) != nil else {
+            guard ServerConfig.parseDuration(value) != nil else {
                 throw PGError(SQLState.invalidParameterValue, "invalid value for parameter \"\(key)\": \"\(value)\"")
             }
             return value

@@ -17,83 +17,70 @@ struct Serve: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Run the server until SIGTERM or SIGINT (the default subcommand).")
 
-    @Option(name: .long, help: "The database directory (created when missing). Default: the config file's `data`, else ./omendb-data.")
+    @Option(name: .long, help: "The database directory (created when missing); or `data` in the config file.")
     var data: String?
 
-    @Option(name: .long, help: "host:port to listen on. Default 127.0.0.1:5433.")
+    @Option(name: .long, help: "host:port to listen on (default 127.0.0.1:5433).")
     var listen: String?
 
-    @Option(name: .long, help: "A configuration file (postgresql.conf syntax; docs/server.md lists the keys).")
+    @Option(name: .long, help: "A configuration file (postgresql.conf syntax; docs/server.md lists the keys). The command line wins.")
     var config: String?
 
-    @Option(name: .long, help: "trust (loopback only), password or scram-sha-256.")
+    @Option(name: .long, help: "trust (the default), password or scram-sha-256.")
     var auth: String?
 
-    @Option(name: .customLong("password-file"), help: "Users and their SCRAM verifiers (lines user:SCRAM-SHA-256$...; `omendb-server passwd` makes them).")
+    @Option(name: .customLong("password-file"), help: "Users and their SCRAM verifiers (user:SCRAM-SHA-256$... lines; `omendb-server passwd USER` makes one).")
     var passwordFile: String?
 
     @Option(name: .customLong("max-connections"), help: "Sessions at once (default 100).")
-    var maxConnections: Int?
+    var maxConnections: String?
 
-    @Option(name: .long, help: "When the log reaches the disk: full (fsync at each commit, PostgreSQL's synchronous_commit=on; the default), normal (every ~100 ms) or off.")
+    @Option(name: .customLong("database-name"), help: "The database name clients connect to (default omendb).")
+    var databaseName: String?
+
+    @Option(name: .long, help: "When the log reaches the disk: full (fsync before COMMIT returns, as PostgreSQL's synchronous_commit = on; the default), normal (about every 100 ms) or off.")
     var sync: String?
 
-    @Option(name: .customLong("log-level"), help: "trace, debug, info (default), notice, warning, error, critical.")
+    @Option(name: .customLong("log-level"), help: "trace, debug, info (the default), notice, warning, error or critical.")
     var logLevel: String?
 
-    @Flag(name: .customLong("allow-remote"), help: "Allow listening on a non-loopback address (needs password or scram-sha-256).")
+    @Flag(name: .customLong("allow-remote"), help: "Allow a non-loopback listen address (it needs scram-sha-256).")
     var allowRemote = false
 
     func run() throws {
         var configuration = ServerConfig()
-        if let config {
-            let fd = open(config, O_RDONLY)
-            guard fd >= 0 else { throw ValidationError("cannot open config file \(config): \(String(cString: strerror(errno)))") }
-            var bytes: [UInt8] = []
-            var chunk = [UInt8](repeating: 0, count: 65536)
-            while true {
-                let count = read(fd, &chunk, chunk.count)
-                if count <= 0 { break }
-                bytes += chunk[0..<count]
+        do throws(PGError) {
+            if let config {
+                configuration = try ServerConfig(contents: try readFile(config), file: config)
             }
-            close(fd)
-            do { configuration = try ServerConfig(contents: String(decoding: bytes, as: UTF8.self)) } catch {
-                throw ValidationError("\(config): \(error.message)")
-            }
+            let overrides: [(String, String?)] = [
+                ("data", data), ("listen", listen), ("auth", auth), ("password_file", passwordFile),
+                ("max_connections", maxConnections), ("database_name", databaseName), ("sync", sync),
+                ("log_level", logLevel), ("allow_remote", allowRemote ? "on" : nil),
+            ]
+            for case let (key, value?) in overrides { try configuration.set(key, value) }
+        } catch {
+            throw ValidationError(error.message)
         }
-        if let data { configuration.data = data }
-        if let listen { configuration.listen = listen }
-        if let auth { configuration.auth = auth }
-        if let passwordFile { configuration.passwordFile = passwordFile }
-        if let maxConnections { configuration.maxConnections = maxConnections }
-        if let sync { configuration.sync = sync }
-        if let logLevel { configuration.logLevel = logLevel }
-        if allowRemote { configuration.allowRemote = true }
-
-        guard let level = Logger.Level(rawValue: configuration.logLevel) else {
-            throw ValidationError("unknown log level \(configuration.logLevel)")
+        let options: ServerOptions
+        do throws(PGError) {
+            let passwords = try configuration.passwordFile.map { file throws(PGError) in try PasswordFile(contents: try readFile(file)) }
+            options = try ServerOptions(config: configuration, passwords: passwords)
+        } catch {
+            throw ValidationError(error.message)
         }
+        let level = configuration.logLevel
         LoggingSystem.bootstrap { label in
             var handler = StreamLogHandler.standardError(label: label)
             handler.logLevel = level
             return handler
         }
         let logger = Logger(label: "omendb-server")
-        let options: ServerOptions
-        do { options = try configuration.serverOptions() } catch { throw ValidationError(error.message) }
-        if !options.listensOnLoopbackOnly && !configuration.allowRemote {
-            throw ValidationError("\(options.host) is not a loopback address: pass --allow-remote (and an auth method other than trust)")
-        }
         var databaseOptions = DatabaseOptions()
-        switch configuration.sync {
-        case "full": databaseOptions.sync = .full
-        case "normal": databaseOptions.sync = .normal
-        case "off": databaseOptions.sync = .off
-        default: throw ValidationError("sync must be full, normal or off, not \(configuration.sync)")
-        }
+        databaseOptions.sync = configuration.sync
 
-        // SIGTERM and SIGINT are taken by sigwait on this thread: block them before any
-        // other thread starts, so every thread inherits the mask.
+        // SIGTERM and SIGINT are taken by sigwait on this thread: blocked before any other
+        // thread starts, so that every thread inherits the mask.
         var signals = sigset_t()
         sigemptyset(&signals)
         sigaddset(&signals, SIGTERM)
@@ -101,7 +88,7 @@ struct Serve: ParsableCommand {
         pthread_sigmask(SIG_BLOCK, &signals, nil)
         signal(SIGPIPE, SIG_IGN)
 
-        let database = try Database(directory: configuration.data, options: databaseOptions)
+        let database = try Database(directory: configuration.data!, options: databaseOptions)
         let server = try PGServer(database: database, options: options, logger: logger)
         do {
             try server.start()
@@ -118,6 +105,27 @@ struct Serve: ParsableCommand {
     }
 }
 
+/// The contents of `path`, for the config and password files.
+func readFile(_ path: String) throws(PGError) -> String {
+    let fd = open(path, O_RDONLY | O_CLOEXEC)
+    guard fd >= 0 else {
+        throw PGError(SQLState.configFileError, "could not open file \"\(path)\": \(String(cString: strerror(errno)))")
+    }
+    defer { close(fd) }
+    var bytes: [UInt8] = []
+    var chunk = [UInt8](repeating: 0, count: 65536)
+    while true {
+        let count = read(fd, &chunk, chunk.count)
+        if count < 0 {
+            if errno == EINTR { continue }
+            throw PGError(SQLState.configFileError, "could not read file \"\(path)\": \(String(cString: strerror(errno)))")
+        }
+        if count == 0 { break }
+        bytes += chunk[0..<count]
+    }
+    return String(decoding: bytes, as: UTF8.self)
+}
+
 struct Passwd: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Print a password-file line (user:SCRAM-SHA-256$...) for USER; the password is read from stdin.")
@@ -129,7 +137,11 @@ struct Passwd: ParsableCommand {
         guard let password = readLine(strippingNewline: true), !password.isEmpty else {
             throw ValidationError("no password on standard input")
         }
-        print(PasswordFile.line(user: user, password: password))
+        do throws(PGError) {
+            print(try PasswordFile.line(user: user, password: password))
+        } catch {
+            throw ValidationError(error.message)
+        }
     }
 }
 

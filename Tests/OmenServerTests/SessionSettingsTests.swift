@@ -44,15 +44,4 @@ final class SessionSettingsTests: XCTestCase {
         XCTAssertNoThrow(try settings.set("client_encoding", "utf-8"))
         XCTAssertEqual(settings.value("client_encoding"), "UTF8")
     }
-
-    func testDurations() {
-        XCTAssertEqual(SessionSettings.milliseconds("0"), 0)
-        XCTAssertEqual(SessionSettings.milliseconds("250"), 250)
-        XCTAssertEqual(SessionSettings.milliseconds("250ms"), 250)
-        XCTAssertEqual(SessionSettings.milliseconds(" 2 s"), 2000)
-        XCTAssertEqual(SessionSettings.milliseconds("1min"), 60_000)
-        XCTAssertEqual(SessionSettings.milliseconds("1.5h"), 5_400_000)
-        XCTAssertNil(SessionSettings.milliseconds("-1"))
-        XCTAssertNil(SessionSettings.milliseconds("5 parsecs"))
-    }
 }

@@ -24,6 +24,8 @@ public struct ServerConfig: Equatable, Sendable {
     public var statementTimeout = 0
     /// `idle_in_transaction_session_timeout`, in milliseconds; 0 = none.
     public var idleInTransactionSessionTimeout = 0
+    /// `database_name`: the one database clients connect to (FATAL 3D000 for another name).
+    public var databaseName = "omendb"
     /// `log_level`: trace, debug, info, notice, warning, error, critical.
     public var logLevel = Logger.Level.info
     /// `allow_remote`: listening on a non-loopback address needs it (and scram-sha-256).
@@ -79,6 +81,9 @@ public struct ServerConfig: Equatable, Sendable {
         case "idle_in_transaction_session_timeout":
             guard let milliseconds = Self.parseDuration(value) else { throw invalid("a duration such as 5min") }
             idleInTransactionSessionTimeout = milliseconds
+        case "database_name":
+            guard !value.isEmpty, value.utf8.count <= 63 else { throw invalid("a name of 1 to 63 bytes") }
+            databaseName = value
         case "log_level":
             guard let level = Logger.Level(rawValue: value.lowercased()) else {
                 throw invalid("trace, debug, info, notice, warning, error or critical")

@@ -104,7 +104,7 @@ extension ByteBuffer {
                 $0.writeInteger(Int16(0))           // attribute number: none
                 $0.writeInteger(column.type.oid)
                 $0.writeInteger(column.type.size)
-                $0.writeInteger(Int32(-1))          // type modifier
+                $0.writeInteger(column.type.modifier)
                 $0.writeInteger(Int16(column.binary ? 1 : 0))
             }
         }

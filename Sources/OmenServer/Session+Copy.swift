@@ -5,7 +5,6 @@ import NIOCore
 /// transaction block is one transaction: all rows or none.
 extension Session {
     func copyFrom(table: String, columns: [String]?, options: CopyOptions) throws(PGError) {
-        guard options.format != .binary else { throw PGError.unsupported("COPY FROM in binary format") }
         var names: [String] = columns ?? []
         if columns == nil { names = try tableColumns(table) }
         let placeholders = (1...max(names.count, 1)).map { "?\($0)" }.joined(separator: ", ")
@@ -83,7 +82,6 @@ extension Session {
     }
 
     func copyTo(_ source: CopySource, options: CopyOptions) throws(PGError) {
-        guard options.format != .binary else { throw PGError.unsupported("COPY TO in binary format") }
         let sql: String
         switch source {
         case .table(let table, let columns):

@@ -230,12 +230,17 @@ extension SQLiteQuery {
 
     /// CommandComplete's tag after `rows` rows were returned and `changes` rows written.
     func commandTag(rows: Int, changes: Int) -> String {
-        switch kind {
-        case .select: return "SELECT \(rows)"
-        case .insert: return "INSERT 0 \(returnsRows ? rows : changes)"
-        case .update: return "UPDATE \(returnsRows ? rows : changes)"
-        case .delete: return "DELETE \(returnsRows ? rows : changes)"
-        case .other(let tag): return tag
+        kind.commandTag(rows: kind == .select || returnsRows ? rows : changes)
+    }
+}
+
+extension PGCommand {
+    /// BEGIN, COMMIT, ROLLBACK and savepoints: a simple query containing one is not
+    /// wrapped in an implicit transaction (its statements manage their own).
+    var controlsTransaction: Bool {
+        switch self {
+        case .begin, .commit, .rollback, .savepoint, .release, .rollbackTo: return true
+        default: return false
         }
     }
 }

@@ -253,8 +253,9 @@ class OmenServer(Server):
     def alive(self) -> bool:
         return self.process is not None and self.process.poll() is None
 
-    def stop(self, keep_data: bool = False) -> None:
-        """SIGTERM, then the exit status must be 0 (a crash or a hang raises)."""
+    def stop(self) -> None:
+        """SIGTERM, then the exit status must be 0 (a crash or a hang raises). The temporary
+        directory goes (a `data` given to the constructor stays)."""
         if self in _running:
             _running.remove(self)
         if self.process is not None:
@@ -269,7 +270,7 @@ class OmenServer(Server):
                     raise ServerError("did not exit within 60 s of SIGTERM", self.log)
             if process.returncode != 0:
                 raise ServerError(f"exited with status {process.returncode}", self.log)
-        if self.tmp is not None and not keep_data and os.environ.get("OMENDB_KEEP_WORK") != "1":
+        if self.tmp is not None and os.environ.get("OMENDB_KEEP_WORK") != "1":
             shutil.rmtree(self.tmp, ignore_errors=True)
             self.tmp = None
 

@@ -45,7 +45,10 @@ import wire  # noqa: E402
 DATA = Path(__file__).resolve().parent / "pgtest"
 # ParameterStatus values that differ between any two servers, by design.
 NORMALISED_PARAMETERS = {"server_version"}
-READ_TIMEOUT = 10.0
+READ_TIMEOUT = 5.0
+# A file whose connection is lost (timeout, close) this many times is abandoned: its
+# remaining blocks count as failed without running (bounds the run against a hanging server).
+LOST_CONNECTIONS_LIMIT = 3
 
 
 def render(name: str, fields: dict) -> str:
@@ -120,6 +123,13 @@ class Runner:
 
     def run(self, block: Block) -> list[tuple[str, dict]]:
         """The block's actual messages (send: none)."""
+        try:
+            return self._run(block)
+        except (OSError, wire.ProtocolError) as error:
+            self.conn = None
+            return [("CONNECTION FAILED", {"error": str(error)})]
+
+    def _run(self, block: Block) -> list[tuple[str, dict]]:
         if block.directive == "connect":
             messages = self.connect(json.loads(block.args) if block.args else None)
             status = sorted((m for m in messages if m[0] == "ParameterStatus"), key=lambda m: m[1]["Name"])
@@ -164,11 +174,18 @@ class Runner:
 
 def run_file(server: harness.Server, path: Path, rewrite: bool) -> tuple[int, list[str]]:
     """(checks, failure reports) for one file; with rewrite, writes PostgreSQL's output."""
-    blocks, runner, failures, checks = parse(path), Runner(server), [], 0
+    blocks, runner, failures, checks, lost = parse(path), Runner(server), [], 0, 0
     try:
-        runner.connect()
-        for block in blocks:
+        for index, block in enumerate(blocks):
+            if lost >= LOST_CONNECTIONS_LIMIT and not rewrite:
+                rest = [b for b in blocks[index:] if b.directive != "send"]
+                checks += len(rest)
+                failures += [f"{path.name}:{b.line}: not run (the file was abandoned after "
+                             f"{lost} lost connections)" for b in rest]
+                break
             actual = runner.run(block)
+            if any(name in ("TIMEOUT", "CONNECTION CLOSED", "SEND FAILED", "CONNECTION FAILED") for name, _ in actual):
+                lost += 1
             rendered = [render(*m) for m in actual]
             block.actual = rendered
             if block.directive == "send" and not actual:

@@ -6,13 +6,18 @@
 #                    python3-dev libffi-dev, libsqlite3-dev (libomendb_sql.so links
 #                    it), sqlite3 (the shell, for the loadable-extension tests) and
 #                    python3-numpy (Debian's python3, which has sqlite3's
-#                    load_extension, imports omendb in tests/test_sql.py)
+#                    load_extension, imports omendb in tests/test_sql.py),
+#                    postgresql-15 and postgresql-client-15 (the real PostgreSQL 15,
+#                    psql and pgbench that Tests/server and bench/server run
+#                    omendb-server against; the package creates the unprivileged
+#                    `postgres` user the tests run PostgreSQL as)
 #   Python:          a virtual environment at $OMENDB_VENV (default: .venv) with
 #                    numpy, pytest, matplotlib (omendb.plot_index's tests), tqdm
 #                    (progress bars of long calls),
 #                    atheris (the Python fuzzer of Tests/fuzz, from its binary wheel
 #                    only), mypy (pinned: the binding's type check) and auditwheel
-#                    (the wheel test's manylinux check), made with the first
+#                    (the wheel test's manylinux check), psycopg[binary], asyncpg
+#                    and pg8000 (the PostgreSQL drivers of Tests/server), made with the first
 #                    python3 on PATH.
 #   Swift:           must already be installed (swift build, swift test); the
 #                    script checks for it and says so if it is missing.
@@ -23,8 +28,10 @@ set -euo pipefail
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 VENV=${OMENDB_VENV:-$ROOT/.venv}
 # gcc brings its sanitizer runtimes (libasan, libubsan, libtsan) as dependencies.
-APT_PACKAGES=(cmake ninja-build pkg-config make gcc g++ binutils python3-dev libffi-dev libsqlite3-dev sqlite3 libedit-dev python3-numpy)
-PYTHON_PACKAGES=(numpy pytest matplotlib tqdm atheris "mypy==2.4.1" auditwheel)
+APT_PACKAGES=(cmake ninja-build pkg-config make gcc g++ binutils python3-dev libffi-dev libsqlite3-dev sqlite3 libedit-dev python3-numpy
+              postgresql-15 postgresql-client-15)
+PYTHON_PACKAGES=(numpy pytest matplotlib tqdm atheris "mypy==2.4.1" auditwheel
+                 "psycopg[binary]" asyncpg pg8000)
 
 say() { printf 'setup: %s\n' "$*"; }
 
@@ -69,7 +76,7 @@ check_swift() {
 }
 
 python_has_packages() {
-    "$VENV/bin/python" -c 'import numpy, pytest, matplotlib, tqdm, atheris, mypy, auditwheel' >/dev/null 2>&1 &&
+    "$VENV/bin/python" -c 'import numpy, pytest, matplotlib, tqdm, atheris, mypy, auditwheel, psycopg, asyncpg, pg8000' >/dev/null 2>&1 &&
         [[ $("$VENV/bin/python" -m mypy --version 2>/dev/null) == "mypy 2.4.1"* ]]
 }
 

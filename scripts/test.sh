@@ -31,7 +31,7 @@ cmake_configure() {
 cleanup() { if [[ ${OMENDB_KEEP_WORK:-0} == 1 ]]; then echo "kept $WORK"; else rm -rf "$WORK"; fi; }
 trap cleanup EXIT
 
-SUITES=(setup docs swift_build swift_test swift_consumer swift_tsan swift_asan c_tsan storage_crash txn_crash faults cmake_build cli ctest installed_checks installed_c_tests consumers readme_c_recipe python sql bench_smoke fuzz)
+SUITES=(setup docs swift_build swift_test swift_consumer swift_tsan swift_asan c_tsan storage_crash txn_crash faults cmake_build cli ctest installed_checks installed_c_tests consumers readme_c_recipe python sql server bench_smoke fuzz)
 
 # ---- suites ------------------------------------------------------------------
 
@@ -304,6 +304,20 @@ suite_sql() {
     "$python" "$ROOT/Tests/sql/differential.py" --statements 2500 "${seed[@]}"
     "$python" "$ROOT/Tests/sql/differential.py" --native --statements 1000 "${seed[@]}"
     bash "$ROOT/Tests/sql/shell_test.sh" "$library"
+}
+
+suite_server() {
+    # omendb-server with real PostgreSQL clients, each check also run against a real
+    # PostgreSQL 15 that the suite starts (~3-5 min after the build): the pgtest protocol
+    # conformance files (Tests/server/pgtest.py), then psql, psycopg, asyncpg, pg8000,
+    # pgbench, SERIALIZABLE bank transfers and protocol fuzzing (pytest Tests/server; the
+    # seed is printed, OMENDB_TEST_SEED=N reruns it). Both parts run; either failing fails.
+    nice -n 19 swift build -c release --product omendb-server
+    local python=$OMENDB_VENV/bin/python status=0
+    "$python" "$ROOT/Tests/server/pgtest.py" --server both || status=1
+    (cd "$WORK" && OMENDB_TEST_SERVERS=postgres,omendb timeout 1200 \
+        "$python" -m pytest -q -p no:cacheprovider "$ROOT/Tests/server") || status=1
+    return $status
 }
 
 suite_fuzz() {

@@ -179,8 +179,7 @@ extension Session {
         guard let sqliteStatement = statement.statement, sqlite3_column_count(sqliteStatement) > 0 else { return nil }
         if let described = statement.describedColumns { return described }
         return (0..<sqlite3_column_count(sqliteStatement)).map { index in
-            ResultColumn(name: String(cString: sqlite3_column_name(sqliteStatement, index)),
-                         type: columnType(sqliteStatement, index, rowAvailable: false), binary: false)
+            describeColumn(sqliteStatement, index, rowAvailable: false, binary: false)
         }
     }
 

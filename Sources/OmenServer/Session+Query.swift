@@ -84,6 +84,8 @@ extension Session {
     /// nothing changed).
     func prepare(_ sql: String) throws(PGError) -> OpaquePointer? {
         guard let sqlite else { throw PGError(SQLState.internalError, "the session has no SQL connection") }
+        let verb = sql.prefix { $0.isLetter }.lowercased()
+        if !["select", "insert", "update", "delete", "with", "values"].contains(verb) { columnNumbers.removeAll() }
         do throws(OmenError) {
             try OmenSQL.refresh(sqlite)
         } catch {
@@ -160,10 +162,46 @@ extension Session {
         }
         guard let statement = portal.sqliteStatement else { return [] }
         return (0..<Int(sqlite3_column_count(statement))).map { index in
-            ResultColumn(name: String(cString: sqlite3_column_name(statement, Int32(index))),
-                         type: columnType(statement, Int32(index), rowAvailable: rowAvailable),
-                         binary: portal.isBinary(index))
+            describeColumn(statement, Int32(index), rowAvailable: rowAvailable, binary: portal.isBinary(index))
         }
+    }
+
+    /// Column `index` of `statement` for RowDescription: PostgreSQL's name, the type
+    /// (declared, else the current row's value's), and for a table's column the table's
+    /// OID (as pg_class has it) and the column's number.
+    func describeColumn(_ statement: OpaquePointer, _ index: Int32, rowAvailable: Bool, binary: Bool) -> ResultColumn {
+        var column = ResultColumn(name: columnName(statement, index),
+                                  type: columnType(statement, index, rowAvailable: rowAvailable), binary: binary)
+        if let table = sqlite3_column_table_name(statement, index), let origin = sqlite3_column_origin_name(statement, index) {
+            let tableName = String(cString: table)
+            if let number = tableColumnNumbers(tableName)[String(cString: origin)] {
+                column.tableOID = UserTable.baseOID(tableName)
+                column.attributeNumber = Int16(number)
+            }
+        }
+        return column
+    }
+
+    /// The 1-based numbers of `table`'s columns (pg_attribute.attnum), cached until this
+    /// session runs DDL.
+    private func tableColumnNumbers(_ table: String) -> [String: Int] {
+        if let numbers = columnNumbers[table] { return numbers }
+        var statement: OpaquePointer?
+        defer { sqlite3_finalize(statement) }
+        var numbers: [String: Int] = [:]
+        if sqlite3_prepare_v2(sqlite, "SELECT * FROM \(quoteIdentifier(table)) LIMIT 0", -1, &statement, nil) == SQLITE_OK {
+            for index in 0..<sqlite3_column_count(statement) {
+                numbers[String(cString: sqlite3_column_name(statement, index))] = Int(index) + 1
+            }
+        }
+        columnNumbers[table] = numbers
+        return numbers
+    }
+
+    /// Column `index`'s name as PostgreSQL would give it (ColumnNames).
+    func columnName(_ statement: OpaquePointer, _ index: Int32) -> String {
+        ColumnNames.postgres(String(cString: sqlite3_column_name(statement, index)),
+                             fromTable: sqlite3_column_origin_name(statement, index) != nil)
     }
 
     func columnType(_ statement: OpaquePointer, _ index: Int32, rowAvailable: Bool) -> PGType {

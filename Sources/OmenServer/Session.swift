@@ -59,6 +59,9 @@ final class Session {
     var transactionFailed = false
     /// The transaction block was started READ ONLY.
     var transactionReadOnly = false
+    /// Column numbers of tables (RowDescription), by table name; cleared when a
+    /// statement other than a SELECT is prepared (DDL may change them).
+    var columnNumbers: [String: [String: Int]] = [:]
     /// Counts idle periods, so a stale idle-in-transaction timer is ignored.
     private var idlePeriod: UInt64 = 0
     private var idleTimer: Scheduled<Void>?

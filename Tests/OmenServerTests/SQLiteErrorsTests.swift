@@ -35,3 +35,20 @@ final class SQLiteErrorsTests: XCTestCase {
         XCTAssertEqual(error("SELECT a FROM t, u", setup: "CREATE TABLE t(a); CREATE TABLE u(a)").code, SQLState.ambiguousColumn)
     }
 }
+
+/// Result column names as PostgreSQL gives them.
+final class ColumnNamesTests: XCTestCase {
+    func testNames() {
+        XCTAssertEqual(ColumnNames.postgres("balance", fromTable: true), "balance")
+        XCTAssertEqual(ColumnNames.postgres("total", fromTable: false), "total")              // an alias
+        XCTAssertEqual(ColumnNames.postgres("count(*)", fromTable: false), "count")
+        XCTAssertEqual(ColumnNames.postgres("SUM(f)", fromTable: false), "sum")
+        XCTAssertEqual(ColumnNames.postgres("pg_catalog.version()", fromTable: false), "version")
+        XCTAssertEqual(ColumnNames.postgres("t.k", fromTable: false), "k")
+        XCTAssertEqual(ColumnNames.postgres("CAST(k AS INTEGER)", fromTable: false), "k")
+        XCTAssertEqual(ColumnNames.postgres("CASE WHEN k > 1 THEN 1 END", fromTable: false), "case")
+        XCTAssertEqual(ColumnNames.postgres("1 + 2", fromTable: false), "?column?")
+        XCTAssertEqual(ColumnNames.postgres("'x'", fromTable: false), "?column?")
+        XCTAssertEqual(ColumnNames.postgres("count(*) + 1", fromTable: false), "?column?")
+    }
+}

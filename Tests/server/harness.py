@@ -224,6 +224,7 @@ class OmenServer(Server):
     `args` are extra command-line arguments (e.g. ["--config", path])."""
 
     name = "omendb"
+    database = "omendb"     # the one database an omendb-server serves (docs/server.md)
 
     def __init__(self, data: Path | None = None, args: list[str] | None = None,
                  binary: Path = OMEN_SERVER):

@@ -100,8 +100,8 @@ extension ByteBuffer {
             $0.writeInteger(Int16(columns.count))
             for column in columns {
                 $0.writeCString(column.name)
-                $0.writeInteger(UInt32(0))          // table OID: none
-                $0.writeInteger(Int16(0))           // attribute number: none
+                $0.writeInteger(column.tableOID)
+                $0.writeInteger(column.attributeNumber)
                 $0.writeInteger(column.type.oid)
                 $0.writeInteger(column.type.size)
                 $0.writeInteger(column.type.modifier)
@@ -129,4 +129,8 @@ public struct ResultColumn {
     public var type: PGType
     /// Sent in binary (format code 1) rather than text.
     public var binary: Bool
+    /// The table the column comes from (its pg_class OID) and its attribute number;
+    /// 0 and 0 for an expression.
+    public var tableOID: UInt32 = 0
+    public var attributeNumber: Int16 = 0
 }

@@ -41,7 +41,8 @@ enum SQLiteErrors {
         case SQLITE_INTERRUPT:
             return PGError(SQLState.queryCanceled, "canceling statement due to user request")
         case SQLITE_MISMATCH:
-            return PGError(SQLState.datatypeMismatch, message)
+            // A value that is not an integer for an integer key: PostgreSQL's input error.
+            return PGError(SQLState.invalidTextRepresentation, "invalid input syntax for type bigint", detail: message)
         case SQLITE_TOOBIG:
             return PGError(SQLState.programLimitExceeded, message)
         case SQLITE_FULL:

@@ -10,13 +10,18 @@ extension Session {
     func runCommand(_ command: PGCommand, portal: Portal?, parameters: [String?]?) throws(PGError) {
         switch command {
         case .begin(let mode, let tag):
-            if inTransactionBlock {
+            if implicitTransaction {
+                // BEGIN inside a batch's implicit transaction makes it a block of its own.
+                implicitTransaction = false
+                if let readOnly = mode.readOnly { transactionReadOnly = readOnly }
+            } else if inTransactionBlock {
                 notice(PGError(SQLState.activeSQLTransaction, "there is already a transaction in progress", severity: .warning))
             } else {
                 try beginTransaction(mode)
             }
             out.writeCommandComplete(tag)
         case .commit:
+            implicitTransaction = false
             if !inTransactionBlock {
                 notice(PGError(SQLState.noActiveSQLTransaction, "there is no transaction in progress", severity: .warning))
                 out.writeCommandComplete("COMMIT")
@@ -30,6 +35,7 @@ extension Session {
                 out.writeCommandComplete("COMMIT")
             }
         case .rollback:
+            implicitTransaction = false
             if !inTransactionBlock {
                 notice(PGError(SQLState.noActiveSQLTransaction, "there is no transaction in progress", severity: .warning))
             } else {
@@ -97,13 +103,14 @@ extension Session {
                     throw PGError(SQLState.invalidCursorName, "cursor \"\(name)\" does not exist")
                 }
                 cursor.close()
+                out.writeCommandComplete("CLOSE CURSOR")
             } else {
                 for (key, cursor) in portals where !key.isEmpty && cursor !== portal {
                     cursor.close()
                     portals[key] = nil
                 }
+                out.writeCommandComplete("CLOSE CURSOR ALL")
             }
-            out.writeCommandComplete("CLOSE CURSOR")
         case .discardAll:
             guard !inTransactionBlock else {
                 throw PGError(SQLState.activeSQLTransaction, "DISCARD ALL cannot run inside a transaction block")
@@ -239,7 +246,7 @@ extension Session {
         let text = PGTypes.forSQLiteValue(SQLITE_TEXT)
         switch command {
         case .show(let name):
-            return [ResultColumn(name: name.lowercased(), type: text, binary: false)]
+            return [ResultColumn(name: settings.spelling(name), type: text, binary: false)]
         case .showAll:
             return ["name", "setting", "description"].map { ResultColumn(name: $0, type: text, binary: false) }
         case .fetch(let name, _, let move):

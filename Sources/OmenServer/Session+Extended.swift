@@ -88,8 +88,8 @@ extension Session {
         guard formats.count <= 1 || formats.count == values.count else {
             throw PGError(SQLState.protocolViolation, "bind message has \(formats.count) parameter formats but \(values.count) parameters")
         }
-        guard formats.allSatisfy({ $0 == 0 || $0 == 1 }), resultFormats.allSatisfy({ $0 == 0 || $0 == 1 }) else {
-            throw PGError(SQLState.protocolViolation, "unsupported format code")
+        if let bad = formats.first(where: { $0 != 0 && $0 != 1 }) {
+            throw PGError(SQLState.invalidParameterValue, "unsupported format code: \(bad)")
         }
         if !portalName.isEmpty && portals[portalName] != nil {
             throw PGError(SQLState.duplicateCursor, "portal \"\(portalName)\" already exists")
@@ -163,6 +163,7 @@ extension Session {
             guard let portal = portals[name] else {
                 throw PGError(SQLState.invalidCursorName, "portal \"\(name)\" does not exist")
             }
+            try checkResultFormats(portal)
             if let columns = try portalColumns(portal) {
                 out.writeRowDescription(columns)
             } else {
@@ -217,6 +218,8 @@ extension Session {
             throw PGError(SQLState.invalidCursorName, "portal \"\(name)\" does not exist")
         }
         try checkTransactionState(portal.statement.translated)
+        try checkResultFormats(portal)
+        try beginImplicitTransaction(for: portal)
         switch portal.statement.translated {
         case .empty:
             out.writeEmptyQueryResponse()
@@ -233,6 +236,31 @@ extension Session {
                 out.writePortalSuspended()
             }
         }
+    }
+
+    /// Result format codes are checked when the portal is used, as PostgreSQL does.
+    private func checkResultFormats(_ portal: Portal) throws(PGError) {
+        if let bad = portal.resultFormats.first(where: { $0 != 0 && $0 != 1 }) {
+            throw PGError(SQLState.invalidParameterValue, "unsupported format code: \(bad)")
+        }
+    }
+
+    /// Outside a transaction block, the statements up to Sync form one implicit
+    /// transaction (PostgreSQL's extended-protocol rule): an error rolls back what the
+    /// earlier Executes of the batch wrote. It begins at the first Execute that writes
+    /// (a read alone runs on its own snapshot) and ends at Sync (`endImplicitTransaction`).
+    private func beginImplicitTransaction(for portal: Portal) throws(PGError) {
+        guard !inTransactionBlock else { return }
+        switch portal.statement.translated {
+        case .query:
+            guard let statement = portal.sqliteStatement, sqlite3_stmt_readonly(statement) == 0 else { return }
+        case .script, .command(.copyFrom), .command(.truncate), .command(.addPrimaryKey):
+            break
+        default:
+            return
+        }
+        try beginTransaction(TransactionMode())
+        implicitTransaction = true
     }
 
     private func closeMessage(_ payload: ByteBuffer) throws(PGError) {

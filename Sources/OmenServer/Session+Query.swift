@@ -147,8 +147,9 @@ extension Session {
             out.writeRowDescription(portal.columns!)
         }
         if suspended { return true }
+        // The count is of this call's rows (an Execute after PortalSuspended counts its own).
         let changes = Int(sqlite3_changes64(sqlite))
-        out.writeCommandComplete(tag?(portal.rowCount) ?? query.commandTag(rows: portal.rowCount, changes: changes))
+        out.writeCommandComplete(tag?(portal.rowCount) ?? query.commandTag(rows: sent, changes: changes))
         return false
     }
 
@@ -239,10 +240,24 @@ extension Session {
         }
     }
 
-    /// At Sync outside a transaction block: the portals of the implicit transaction end.
-    func endImplicitTransaction() {
-        guard !inTransactionBlock else { return }
-        closeTransactionPortals()
+    /// At Sync: the implicit transaction of the batch commits (or, after an error, rolls
+    /// back); outside a transaction block the batch's portals end.
+    func endImplicitTransaction() throws(SessionEnd) {
+        if implicitTransaction {
+            implicitTransaction = false
+            if inTransactionBlock {
+                if transactionFailed {
+                    sqlite3_exec(sqlite, "ROLLBACK", nil, nil, nil)
+                } else {
+                    do throws(PGError) {
+                        try executing { () throws(PGError) in try commitTransaction() }
+                    } catch {
+                        try reportError(error)
+                    }
+                }
+            }
+        }
+        if !inTransactionBlock { closeTransactionPortals() }
     }
 
     /// Closes the portals a transaction's end destroys (all but WITH HOLD cursors).

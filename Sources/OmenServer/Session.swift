@@ -57,6 +57,8 @@ final class Session {
     var skippingToSync = false
     /// An error ended the current transaction block: commands fail until ROLLBACK.
     var transactionFailed = false
+    /// The open transaction block is the extended protocol's implicit one (Sync ends it).
+    var implicitTransaction = false
     /// The transaction block was started READ ONLY.
     var transactionReadOnly = false
     /// Column numbers of tables (RowDescription), by table name; cleared when a
@@ -402,7 +404,7 @@ final class Session {
             readyForQuery()
         case FrontendType.sync:
             skippingToSync = false
-            endImplicitTransaction()
+            try endImplicitTransaction()
             readyForQuery()
         case FrontendType.flush:
             flush()

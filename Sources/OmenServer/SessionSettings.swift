@@ -96,6 +96,7 @@ public final class SessionSettings {
     public func set(_ name: String, _ value: String) throws(PGError) {
         let key = name.lowercased()
         let value = try Self.normalise(key, value)
+        let previous = entries[key]?.value
         if var entry = entries[key] {
             if Self.readOnly.contains(key) && entry.value != value {
                 throw PGError(SQLState.cantChangeRuntimeParameter, "parameter \"\(key)\" cannot be changed")
@@ -107,7 +108,13 @@ public final class SessionSettings {
         } else {
             throw PGError(SQLState.undefinedObject, "unrecognized configuration parameter \"\(key)\"")
         }
-        if Self.reportedNames.contains(where: { $0.lowercased() == key }) { pendingReports.append(key) }
+        // Reported only when the value changed, as PostgreSQL 15 reports.
+        if previous != value && Self.reportedNames.contains(where: { $0.lowercased() == key }) { pendingReports.append(key) }
+    }
+
+    /// The parameter's name as PostgreSQL spells it (SHOW's column), or `name` lower-cased.
+    public func spelling(_ name: String) -> String {
+        entries[name.lowercased()]?.name ?? name.lowercased()
     }
 
     /// The parameters whose value differs from the server's default, with their values

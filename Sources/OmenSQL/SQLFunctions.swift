@@ -3,7 +3,7 @@ import OmenDB
 
 /// The SQL functions OmenSQL adds to a connection (docs/sql.md, "SQL functions"):
 /// omendb_open(path), omendb_close(), omendb_add_column(table, definition),
-/// omendb_set_primary_key(table, column), omendb_truncate(table), omendb_next_key(table),
+/// omendb_set_primary_key(table, column), omendb_truncate(table, ...), omendb_next_key(table),
 /// omendb_isolation([level]).
 enum SQLFunctions {
     static func register(_ handle: OpaquePointer, _ state: UnsafeMutableRawPointer) -> Int32 {
@@ -57,12 +57,15 @@ enum SQLFunctions {
             }, nil, nil, nil)
         }
         if status == SQLITE_OK {
-            status = sqlite3_create_function_v2(handle, "omendb_truncate", 1, flags, state, { context, _, argv in
+            status = sqlite3_create_function_v2(handle, "omendb_truncate", -1, flags, state, { context, argc, argv in
                 SQLFunctions.run(context) { connection throws(OmenError) in
-                    guard sqlite3_value_type(argv![0]) == SQLITE_TEXT else {
-                        throw OmenError(.invalidArgument, "omendb_truncate(table): table must be text")
+                    let tables = (0..<Int(argc)).compactMap { index in
+                        sqlite3_value_type(argv![index]) == SQLITE_TEXT ? String(cString: sqlite3_value_text(argv![index])) : nil
                     }
-                    try Truncate.run(connection, table: String(cString: sqlite3_value_text(argv![0])))
+                    guard argc > 0, tables.count == Int(argc) else {
+                        throw OmenError(.invalidArgument, "omendb_truncate(table, ...): one or more table names (text)")
+                    }
+                    try Truncate.run(connection, tables: tables)
                     sqlite3_result_null(context)
                 }
             }, nil, nil, nil)

@@ -3,7 +3,8 @@ import OmenDB
 
 /// The SQL functions OmenSQL adds to a connection (docs/sql.md, "SQL functions"):
 /// omendb_open(path), omendb_close(), omendb_add_column(table, definition),
-/// omendb_set_primary_key(table, column), omendb_truncate(table), omendb_isolation([level]).
+/// omendb_set_primary_key(table, column), omendb_truncate(table, ...), omendb_next_key(table),
+/// omendb_isolation([level]).
 enum SQLFunctions {
     static func register(_ handle: OpaquePointer, _ state: UnsafeMutableRawPointer) -> Int32 {
         let flags = SQLITE_UTF8 | SQLITE_DIRECTONLY
@@ -56,13 +57,31 @@ enum SQLFunctions {
             }, nil, nil, nil)
         }
         if status == SQLITE_OK {
-            status = sqlite3_create_function_v2(handle, "omendb_truncate", 1, flags, state, { context, _, argv in
+            status = sqlite3_create_function_v2(handle, "omendb_truncate", -1, flags, state, { context, argc, argv in
+                SQLFunctions.run(context) { connection throws(OmenError) in
+                    let tables = (0..<Int(argc)).compactMap { index in
+                        sqlite3_value_type(argv![index]) == SQLITE_TEXT ? String(cString: sqlite3_value_text(argv![index])) : nil
+                    }
+                    guard argc > 0, tables.count == Int(argc) else {
+                        throw OmenError(.invalidArgument, "omendb_truncate(table, ...): one or more table names (text)")
+                    }
+                    try Truncate.run(connection, tables: tables)
+                    sqlite3_result_null(context)
+                }
+            }, nil, nil, nil)
+        }
+        if status == SQLITE_OK {
+            status = sqlite3_create_function_v2(handle, "omendb_next_key", 1, flags, state, { context, _, argv in
                 SQLFunctions.run(context) { connection throws(OmenError) in
                     guard sqlite3_value_type(argv![0]) == SQLITE_TEXT else {
-                        throw OmenError(.invalidArgument, "omendb_truncate(table): table must be text")
+                        throw OmenError(.invalidArgument, "omendb_next_key(table): table must be text")
                     }
-                    try Truncate.run(connection, table: String(cString: sqlite3_value_text(argv![0])))
-                    sqlite3_result_null(context)
+                    let name = String(cString: sqlite3_value_text(argv![0]))
+                    let store = try connection.requireStore()
+                    guard let schema = try Catalog(store: store).schema(named: name) else {
+                        throw OmenError(.notFound, "no such table: \(name)")
+                    }
+                    sqlite3_result_int64(context, try store.allocateKey(try store.table(schema.name, create: false)))
                 }
             }, nil, nil, nil)
         }

@@ -55,6 +55,21 @@ final class TruncateTests: XCTestCase {
             guard case .error(_, let message) = a.run("SELECT omendb_truncate('missing')"), message.contains("no such table: missing") else {
                 return XCTFail("an unknown table is an error")
             }
+            // Several tables at once: all or none.
+            XCTAssertEqual(a.run("CREATE VIRTUAL TABLE u USING omendb(x text)"), .rows([]))
+            XCTAssertEqual(a.run("INSERT INTO u VALUES ('u1'), ('u2')"), .rows([]))
+            guard case .error = a.run("SELECT omendb_truncate('u', 'missing')") else { return XCTFail("an unknown table") }
+            XCTAssertEqual(a.rows("SELECT count(*) FROM u"), ["2"], "nothing truncated")
+            XCTAssertEqual(a.run("BEGIN"), .rows([]))
+            XCTAssertEqual(a.run("SELECT omendb_truncate('u', 't')"), .rows(["NULL"]))
+            XCTAssertEqual(a.rows("SELECT (SELECT count(*) FROM u) + (SELECT count(*) FROM t)"), ["0"])
+            XCTAssertEqual(a.run("ROLLBACK"), .rows([]))
+            XCTAssertEqual(a.run("SELECT omendb_truncate('u', 'U')"), .rows(["NULL"]))
+            try OmenSQL.refresh(b.handle)  // b opened before u was created
+            XCTAssertEqual(b.rows("SELECT (SELECT count(*) FROM u) || ',' || (SELECT count(*) FROM t)"), ["0,1"])
+            guard case .error(_, let refusal) = a.run("SELECT omendb_truncate()"), refusal.contains("one or more") else {
+                return XCTFail("no table")
+            }
         }
         try database.close()
         database = try Database(directory: directory)

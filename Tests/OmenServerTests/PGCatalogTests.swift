@@ -265,6 +265,7 @@ final class PGCatalogTests: XCTestCase {
             ("serial", 23, -1, "integer"), ("bigint", 20, -1, "bigint"), ("bigserial", 20, -1, "bigint"),
             ("smallint", 21, -1, "smallint"), ("int2", 21, -1, "smallint"), ("text", 25, -1, "text"),
             ("", 25, -1, "text"), ("boolean", 16, -1, "boolean"), ("bytea", 17, -1, "bytea"), ("BLOB", 17, -1, "bytea"),
+            ("pg_catalog.int4", 23, -1, "integer"), ("character(4)", 1042, 8, "character(4)"),
             ("real", 700, -1, "real"), ("float4", 700, -1, "real"), ("double precision", 701, -1, "double precision"),
             ("DOUBLE  PRECISION", 701, -1, "double precision"), ("float8", 701, -1, "double precision"),
             ("float(10)", 700, -1, "real"), ("float", 701, -1, "double precision"),
@@ -274,7 +275,8 @@ final class PGCatalogTests: XCTestCase {
             ("numeric", 1700, -1, "numeric"), ("timestamptz", 1184, -1, "timestamp with time zone"),
             ("timestamp with time zone", 1184, -1, "timestamp with time zone"),
             ("timestamp", 1114, -1, "timestamp without time zone"), ("timestamp(3)", 1114, 3, "timestamp(3) without time zone"),
-            ("date", 1082, -1, "date"), ("UNSIGNED BIG INT", 20, -1, "bigint"), ("NVARCHAR(10)", 1043, 14, "character varying(10)"),
+            ("date", 1082, -1, "date"), ("UNSIGNED BIG INT", 20, -1, "bigint"), ("NVARCHAR(10)", 25, -1, "text"),
+            ("DOUBLE", 701, -1, "double precision"), ("DECIMAL", 1700, -1, "numeric"), ("interval", 20, -1, "bigint"),  // SQLite's rule: it contains INT
         ]
         for (declared, oid, typmod, formatted) in cases {
             let type = PGColumnType(declared: declared)

@@ -386,6 +386,37 @@ final class PGCatalogTests: XCTestCase {
         }
     }
 
+    /// What the translator makes of `::regclass` and friends: pg_<type>(oid) prints the
+    /// object's name (the number for an unknown OID), pg_<type>_oid('name') finds it;
+    /// PostgreSQL's errors when there is no such object.
+    func testRegTypes() throws {
+        let db = try CatalogTestDatabase()
+        try makeTable(db)
+        let oid = try XCTUnwrap(db.rows("SELECT oid FROM pg_class WHERE relname = 't'").first?.first)
+        XCTAssertEqual(try db.rows("""
+            SELECT pg_regclass_oid('t'), pg_regclass_oid('public.t'), pg_regclass_oid('"t"'), pg_regclass_oid('T'),
+                   pg_regclass(pg_regclass_oid('t_pkey')), pg_regclass(\(oid)), pg_regclass(12345), pg_regclass(NULL),
+                   pg_regclass_oid('\(oid)')
+            """), [[oid, oid, oid, oid, "t_pkey", "t", "12345", "NULL", oid]])
+        XCTAssertEqual(try db.rows("""
+            SELECT pg_regtype(23), pg_regtype(1043), pg_regtype(1042), pg_regtype(pg_regtype_oid('t')), pg_regtype_oid('integer'),
+                   pg_regtype_oid('pg_catalog.int8'), pg_regtype_oid('character varying'), pg_regtype(0),
+                   pg_regnamespace(2200), pg_regnamespace_oid('pg_catalog'), pg_regrole(10), pg_regrole_oid('alice'),
+                   pg_regproc(pg_regproc_oid('version'))
+            """), [["integer", "character varying", "character", "t", "23", "20", "1043", "-", "public", "11", "alice", "10",
+                    "version"]])
+        XCTAssertEqual(try db.rows("SELECT count(*) FROM pg_attribute WHERE attrelid = pg_regclass_oid('t')"), [["8"]])
+        let missing: [(String, String)] = [
+            ("pg_regclass_oid('nope')", SQLState.undefinedTable), ("pg_regclass_oid('other.t')", SQLState.undefinedObject),
+            ("pg_regtype_oid('nope')", SQLState.undefinedObject), ("pg_regnamespace_oid('nope')", SQLState.undefinedObject),
+            ("pg_regrole_oid('bob')", SQLState.undefinedObject), ("pg_regproc_oid('nope')", SQLState.undefinedFunction),
+            ("pg_regclass_oid('a.b.c')", SQLState.invalidTextRepresentation), ("pg_regoper(1)", SQLState.featureNotSupported),
+        ]
+        for (call, code) in missing {
+            XCTAssertThrowsError(try db.rows("SELECT \(call)"), call) { error in XCTAssertEqual((error as? PGError)?.code, code, call) }
+        }
+    }
+
     func testArrayText() {
         XCTAssertEqual(PGArray.elements("{}"), [])
         XCTAssertEqual(PGArray.elements("{a,b}"), ["a", "b"])

@@ -130,6 +130,8 @@ let package = Package(
             linkerSettings: [
                 .unsafeFlags(["-static-stdlib"]),
                 .linkedLibrary("_FoundationCollections"), .linkedLibrary("_FoundationCShims"),
+                // swift-crypto imports Foundation, whose static archive needs these.
+                .linkedLibrary("CoreFoundation"), .linkedLibrary("_FoundationICU"),
             ]
         ),
         .testTarget(

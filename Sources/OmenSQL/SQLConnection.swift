@@ -1,5 +1,6 @@
 import CSQLite
 import OmenDB
+import Synchronization
 
 /// OmenSQL's state for one sqlite3 connection: the database its omendb tables live in,
 /// its isolation level, and the OmenDB transaction of its current SQL transaction.
@@ -26,6 +27,10 @@ final class SQLConnection {
     private var markerAttached = false
 
     static let markerSchema = "omendb_txn"
+
+    /// The registered connections of the process: sqlite3 handle → this object
+    /// (unretained: the module's reference keeps it), for OmenSQL.schemas.
+    static let registered = Mutex<[UInt: UInt]>([:])
 
     init(handle: OpaquePointer) {
         self.handle = handle
@@ -184,6 +189,17 @@ final class SQLConnection {
     }
 
     func rollback(to level: Int) throws(OmenError) {
+        if level < 0 {
+            // ROLLBACK TO the savepoint that began the transaction (a SAVEPOINT outside
+            // BEGIN: SQLite numbers it -1 and announces it with no xSavepoint): every
+            // write of the transaction is undone, so the OmenDB transaction is rolled
+            // back; the next access begins another.
+            current?.rollback()
+            current = nil
+            undo.clear()
+            savepoints = []
+            return
+        }
         guard level < savepoints.count, let transaction = current else { return }
         try undo.undo(to: savepoints[level], in: transaction.store)
         savepoints.removeSubrange((level + 1)...)

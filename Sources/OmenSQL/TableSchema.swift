@@ -17,9 +17,17 @@ public enum Affinity: Equatable {
 /// One declared column.
 public struct ColumnDefinition: Equatable {
     public let name: String
+    /// The type as written (`int4`, `character varying(20)`, empty without one):
+    /// sqlite3_column_decltype returns it.
     public let declaredType: String
     public let affinity: Affinity
-    /// The text given in CREATE VIRTUAL TABLE, passed on to sqlite3_declare_vtab.
+    /// Declared NOT NULL, or the key (PRIMARY KEY implies NOT NULL, as in PostgreSQL):
+    /// the module refuses NULL (a NULL key of an allocating key type gets the next key).
+    public let notNull: Bool
+    /// The DEFAULT expression as written, or nil.
+    public let defaultExpression: String?
+    /// The text given in CREATE VIRTUAL TABLE (a table-level PRIMARY KEY (c) folded in
+    /// as `PRIMARY KEY` at its end), passed on to sqlite3_declare_vtab.
     public let text: String
 }
 
@@ -29,15 +37,33 @@ public struct TableSchema: Equatable {
     public let name: String
     public let version: UInt16
     public let columns: [ColumnDefinition]
-    /// The INTEGER PRIMARY KEY column (the OmenDB key, never stored in the row), or
-    /// nil: then the key is the hidden rowid.
+    /// The PRIMARY KEY column, of an integer type (the OmenDB key, never stored in the
+    /// row), or nil: then the key is the hidden rowid.
     public let keyColumn: Int?
     /// For each column, its index among the stored (non-key) columns; -1 for the key.
     public let storedIndex: [Int]
 
     public var storedColumnCount: Int { columns.count - (keyColumn == nil ? 0 : 1) }
 
-    /// Parses the column definitions of `CREATE VIRTUAL TABLE name USING omendb(defs...)`.
+    /// Whether an INSERT without a key (or with a NULL key) gets one from the table's key
+    /// allocator: a table keyed by the hidden rowid, an `INTEGER PRIMARY KEY` (SQLite's
+    /// rule) or a serial key. Any other key refuses NULL, as PostgreSQL does.
+    public var allocatesKeys: Bool {
+        guard let keyColumn else { return true }
+        return Self.allocatingKeyTypes.contains(columns[keyColumn].declaredType.uppercased())
+    }
+
+    /// The integer type names a PRIMARY KEY may have (SQLite's and PostgreSQL's spellings).
+    static let keyTypes: Set<String> = ["INTEGER", "INT", "INT2", "INT4", "INT8", "SMALLINT", "BIGINT", "TINYINT",
+                                        "MEDIUMINT", "SERIAL", "SERIAL2", "SERIAL4", "SERIAL8", "SMALLSERIAL", "BIGSERIAL"]
+    /// Key types that take the next key when the key is NULL or omitted; the others are NOT NULL.
+    static let allocatingKeyTypes: Set<String> = ["INTEGER", "SERIAL", "SERIAL2", "SERIAL4", "SERIAL8", "SMALLSERIAL", "BIGSERIAL"]
+
+    static func isKeyType(_ type: String) -> Bool { keyTypes.contains(type.uppercased()) }
+
+    /// Parses the column definitions of `CREATE VIRTUAL TABLE name USING omendb(defs...)`:
+    /// column definitions, then optionally one table constraint `[CONSTRAINT n] PRIMARY
+    /// KEY (column)`, which is folded into that column's definition.
     public init(name: String, version: UInt16 = 1, definitions: [String]) throws(OmenError) {
         self.name = name
         self.version = version
@@ -46,8 +72,20 @@ public struct TableSchema: Equatable {
         }
         var columns: [ColumnDefinition] = []
         var keyColumn: Int?
+        var tableKey: String?
         for text in definitions {
-            let (column, isKey) = try Self.parse(text.trimmingWhitespace(), table: name)
+            let definition = text.trimmingWhitespace()
+            if let keyName = try Self.tableKeyConstraint(definition, table: name) {
+                if tableKey != nil || keyColumn != nil {
+                    throw OmenError(.invalidArgument, "table \(name): more than one PRIMARY KEY")
+                }
+                tableKey = keyName
+                continue
+            }
+            if tableKey != nil {
+                throw OmenError(.invalidArgument, "table \(name): a column definition (\(definition)) after the table constraint")
+            }
+            let (column, isKey) = try Self.parse(definition, table: name)
             if columns.contains(where: { $0.name.lowercased() == column.name.lowercased() }) {
                 throw OmenError(.invalidArgument, "table \(name): duplicate column name \(column.name)")
             }
@@ -58,6 +96,14 @@ public struct TableSchema: Equatable {
                 keyColumn = columns.count
             }
             columns.append(column)
+        }
+        if let tableKey {
+            guard let index = columns.firstIndex(where: { $0.name.lowercased() == tableKey.lowercased() }) else {
+                throw OmenError(.invalidArgument, "table \(name): PRIMARY KEY (\(tableKey)) names no column")
+            }
+            let (column, _) = try Self.parse(columns[index].text + " PRIMARY KEY", table: name)
+            columns[index] = column
+            keyColumn = index
         }
         self.columns = columns
         self.keyColumn = keyColumn
@@ -72,6 +118,17 @@ public struct TableSchema: Equatable {
         }
     }
 
+    /// This schema with `column` as its key (omendb_set_primary_key): the column's
+    /// definition gets `PRIMARY KEY` at its end, the schema version goes up by one.
+    func keyed(by column: Int) throws(OmenError) -> TableSchema {
+        guard version < UInt16.max else {
+            throw OmenError(.tooLarge, "table \(name): its schema version is already \(UInt16.max)")
+        }
+        var definitions = self.definitions
+        definitions[column] += " PRIMARY KEY"
+        return try TableSchema(name: name, version: version + 1, definitions: definitions)
+    }
+
     /// The statement given to sqlite3_declare_vtab.
     public var declaration: String {
         "CREATE TABLE x(" + columns.map(\.text).joined(separator: ", ") + ")"
@@ -83,19 +140,37 @@ public struct TableSchema: Equatable {
     private static let constraintWords: Set<String> = ["CONSTRAINT", "PRIMARY", "NOT", "NULL", "UNIQUE", "CHECK",
                                                         "DEFAULT", "COLLATE", "REFERENCES", "GENERATED", "AS"]
     private static let unsupported: [String: String] = [
-        "NOT": "NOT NULL", "UNIQUE": "UNIQUE", "CHECK": "CHECK", "REFERENCES": "REFERENCES",
-        "GENERATED": "generated columns", "AS": "generated columns", "CONSTRAINT": "named constraints",
+        "UNIQUE": "UNIQUE", "CHECK": "CHECK", "REFERENCES": "REFERENCES",
+        "GENERATED": "generated columns", "AS": "generated columns",
     ]
+
+    /// The column of a table constraint `[CONSTRAINT name] PRIMARY KEY (column)`; nil for
+    /// a column definition; other table constraints are refused.
+    private static func tableKeyConstraint(_ text: String, table: String) throws(OmenError) -> String? {
+        var tokens = tokenize(text)
+        guard let first = tokens.first?.uppercased(), ["PRIMARY", "UNIQUE", "CHECK", "FOREIGN", "CONSTRAINT"].contains(first) else {
+            return nil
+        }
+        if first == "CONSTRAINT", tokens.count > 2 { tokens.removeFirst(2) }
+        // PRIMARY KEY (c) or PRIMARY KEY(c)
+        let group = tokens.count == 3 && tokens[1].uppercased() == "KEY" ? tokens[2]
+            : tokens.count == 2 && tokens[1].uppercased().hasPrefix("KEY(") ? String(tokens[1].dropFirst(3)) : ""
+        if tokens.first?.uppercased() == "PRIMARY", group.hasPrefix("("), group.hasSuffix(")") {
+            let names = group.dropFirst().dropLast().split(separator: ",").map { String($0).trimmingWhitespace() }
+            guard names.count == 1, let keyName = tokenize(names[0]).first, tokenize(names[0]).count == 1 else {
+                throw OmenError(.invalidArgument, "table \(table): the PRIMARY KEY must be one column of an integer type "
+                    + "(the OmenDB key); \(text) is not")
+            }
+            return unquote(keyName)
+        }
+        throw OmenError(.invalidArgument, "table \(table): table constraints (\(text)) are not supported: "
+            + "declare the key as a column `name INTEGER PRIMARY KEY` or as `PRIMARY KEY (name)`")
+    }
 
     private static func parse(_ text: String, table: String) throws(OmenError) -> (ColumnDefinition, Bool) {
         let tokens = tokenize(text)
         guard let first = tokens.first else {
             throw OmenError(.invalidArgument, "table \(table): an empty column definition")
-        }
-        let firstWord = first.uppercased()
-        if ["PRIMARY", "UNIQUE", "CHECK", "FOREIGN", "CONSTRAINT"].contains(firstWord) {
-            throw OmenError(.invalidArgument, "table \(table): table constraints (\(text)) are not supported: "
-                + "declare the key as a column `name INTEGER PRIMARY KEY`")
         }
         let name = unquote(first)
         var typeWords: [String] = []
@@ -106,22 +181,37 @@ public struct TableSchema: Equatable {
         }
         let type = typeWords.joined(separator: " ")
         var isKey = false
+        var notNull = false
+        var defaultExpression: String?
         while index < tokens.count {
             let word = tokens[index].uppercased()
             if let what = unsupported[word] {
                 throw OmenError(.invalidArgument, "table \(table), column \(name): \(what) is not supported on omendb "
                     + "tables (SQLite does not enforce column constraints on virtual tables)")
             }
-            if word == "PRIMARY" {
-                guard type.uppercased() == "INTEGER" else {
-                    throw OmenError(.invalidArgument, "table \(table): the PRIMARY KEY must be one column of type "
-                        + "INTEGER (the OmenDB key); \(name) is declared '\(type)'")
+            switch word {
+            case "PRIMARY":
+                guard isKeyType(type) else {
+                    throw OmenError(.invalidArgument, "table \(table): the PRIMARY KEY must be one column of an integer "
+                        + "type (the OmenDB key: INTEGER, INT, BIGINT, SERIAL...); \(name) is declared '\(type)'")
                 }
                 isKey = true
+                notNull = true  // as in PostgreSQL (an allocating key never stores NULL either)
+            case "NOT" where index + 1 < tokens.count && tokens[index + 1].uppercased() == "NULL":
+                notNull = true
+                index += 1
+            case "DEFAULT" where index + 1 < tokens.count:
+                defaultExpression = tokens[index + 1]
+                index += 1
+            case "COLLATE", "CONSTRAINT":
+                index += 1  // the collation's or the constraint's name
+            default:
+                break
             }
             index += 1
         }
-        return (ColumnDefinition(name: name, declaredType: type, affinity: Affinity(declaredType: type), text: text), isKey)
+        return (ColumnDefinition(name: name, declaredType: type, affinity: Affinity(declaredType: type), notNull: notNull,
+                                 defaultExpression: defaultExpression, text: text), isKey)
     }
 
     /// Words, quoted names and parenthesized groups (`DECIMAL(10,2)`, `DEFAULT (1+2)`) as tokens.

@@ -7,10 +7,13 @@ import Synchronization
 final class StoreTable {
     let name: String
     fileprivate let table: Table
+    /// The keys of rows inserted without one (shared by every connection of the process).
+    let keys: KeyAllocator
 
     fileprivate init(name: String, table: Table) {
         self.name = name
         self.table = table
+        keys = KeyAllocator(table: name)
     }
 }
 
@@ -24,6 +27,23 @@ public final class TableStore: @unchecked Sendable {
 
     public init(database: Database) {
         self.database = database
+    }
+
+    private struct Weak { weak var store: TableStore? }
+    private static let stores = Mutex<[ObjectIdentifier: Weak]>([:])
+
+    /// The store of `database` that the connections registered with it share (so they
+    /// share table handles and key allocators), made on first use; it lives while a
+    /// connection uses it (and keeps `database` alive meanwhile, so its identity is not
+    /// reused).
+    static func shared(_ database: Database) -> TableStore {
+        stores.withLock { stores in
+            if let store = stores[ObjectIdentifier(database)]?.store { return store }
+            stores = stores.filter { $0.value.store != nil }
+            let store = TableStore(database: database)
+            stores[ObjectIdentifier(database)] = Weak(store: store)
+            return store
+        }
     }
 
     /// The named table `name`; created (durably) when missing and `create`, else `.notFound`.
@@ -54,6 +74,23 @@ public final class TableStore: @unchecked Sendable {
 
     func put(_ key: Int64, _ value: [UInt8], table: StoreTable) throws(OmenError) {
         try database.put(key, value, table: table.table)
+    }
+
+    /// The largest committed key of `table`, or nil when it is empty.
+    func largestKey(_ table: StoreTable) throws(OmenError) -> Int64? {
+        let iterator = database.makeIterator(table: table.table)
+        try iterator.seekLast()
+        return iterator.isValid ? iterator.key : nil
+    }
+
+    /// The next key for a row inserted into `table` without one (KeyAllocator).
+    func allocateKey(_ table: StoreTable) throws(OmenError) -> Int64 {
+        try table.keys.allocate { () throws(OmenError) in try largestKey(table) }
+    }
+
+    /// Notes a key written to `table`, so that allocated keys stay above it.
+    func observeKey(_ key: Int64, _ table: StoreTable) throws(OmenError) {
+        try table.keys.observe(key) { () throws(OmenError) in try largestKey(table) }
     }
 
     func delete(_ key: Int64, table: StoreTable) throws(OmenError) {
@@ -108,6 +145,15 @@ final class StoreTransaction {
 
     func delete(_ key: Int64, table: StoreTable) throws(OmenError) {
         try writable().delete(key, table: table.table)
+    }
+
+    /// Deletes every row of `table` (one range tombstone at commit).
+    func deleteAll(table: StoreTable) throws(OmenError) {
+        try writable().deleteRange(Int64.min...Int64.max, table: table.table)
+    }
+
+    func put(_ key: Int64, _ value: [UInt8], table: StoreTable) throws(OmenError) {
+        try writable().put(key, value, table: table.table)
     }
 
     private func writable() throws(OmenError) -> Transaction {

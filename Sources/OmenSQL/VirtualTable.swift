@@ -13,6 +13,7 @@ final class VirtualTable {
     let schema: TableSchema
     private var cachedTable: StoreTable?
     private var cachedGeneration = -1
+    private var cachedChanges = -1
     /// A closed cursor kept for the next xOpen: SQLite opens and closes a cursor per
     /// execution of a statement, so a prepared point lookup allocates none. Cleared on
     /// xDisconnect (the cursor references its table).
@@ -29,18 +30,26 @@ final class VirtualTable {
         for value in defaults { sqlite3_value_free(value) }
     }
 
-    /// The keyspace of the rows, in the connection's current database.
+    /// The keyspace of the rows, in the connection's current database. Checked against
+    /// the catalog again when any table of the process was altered since: a declaration
+    /// whose columns are no longer a prefix of the catalog's (the table was re-keyed by
+    /// omendb_set_primary_key) would misread every row.
     func storeTable() throws(OmenError) -> StoreTable {
-        if cachedGeneration == connection.generation, let cachedTable { return cachedTable }
+        let changes = Catalog.changes.load(ordering: .acquiring)
+        if cachedGeneration == connection.generation, cachedChanges == changes, let cachedTable { return cachedTable }
         let store = try connection.requireStore()
-        guard let recorded = try Catalog(store: store).schema(named: schema.name),
-              recorded.definitions.starts(with: schema.definitions) else {
-            throw OmenError(.notFound, "table \(schema.name) is not in OmenDB database '\(store.database.directory)' "
-                + "(or has other columns there)")
+        guard let recorded = try Catalog(store: store).schema(named: schema.name) else {
+            throw OmenError(.notFound, "table \(schema.name) is not in OmenDB database '\(store.database.directory)'")
+        }
+        guard recorded.definitions.starts(with: schema.definitions) else {
+            throw OmenError(.unsupported, "table \(schema.name) has other columns or another key in OmenDB database "
+                + "'\(store.database.directory)' than this connection declared (altered since by another connection?): "
+                + "reconnect (or SELECT omendb_close(), then omendb_open(path))")
         }
         let table = try store.table(recorded.name, create: false)
         cachedTable = table
         cachedGeneration = connection.generation
+        cachedChanges = changes
         return table
     }
 
@@ -99,17 +108,22 @@ final class VirtualTable {
 
         let isInsert = sqlite3_value_type(arguments[0]) == SQLITE_NULL
         let oldKey = isInsert ? nil : Optional(sqlite3_value_int64(arguments[0]))
-        // The new key: the INTEGER PRIMARY KEY column's value, else the rowid (argument
-        // 1, which an UPDATE sets to the old key unless it assigns rowid), else, for an
-        // INSERT, the next free key. An UPDATE to NULL is a datatype mismatch, as in SQLite.
+        // The new key: the PRIMARY KEY column's value, else the rowid (argument 1, which
+        // an UPDATE sets to the old key unless it assigns rowid), else, for an INSERT,
+        // the table's next key (KeyAllocator). A NULL key of a NOT NULL key type is a
+        // NOT NULL violation; an UPDATE of an INTEGER PRIMARY KEY to NULL is a datatype
+        // mismatch, as in SQLite.
         let rowid = arguments[1]
         var key: Int64
         if let keyColumn = schema.keyColumn, sqlite3_value_type(arguments[2 + keyColumn]) != SQLITE_NULL {
             key = try Self.integerKey(arguments[2 + keyColumn])
             if key == oldKey, sqlite3_value_type(rowid) != SQLITE_NULL { key = try Self.integerKey(rowid) }
+        } else if isInsert && sqlite3_value_type(rowid) != SQLITE_NULL {
+            key = try Self.integerKey(rowid)
+        } else if let keyColumn = schema.keyColumn, !schema.allocatesKeys {
+            throw notNullFailure(keyColumn)
         } else if isInsert {
-            key = sqlite3_value_type(rowid) != SQLITE_NULL ? try Self.integerKey(rowid)
-                : try SQLFailure.wrap { () throws(OmenError) in try nextKey(transaction, table) }
+            key = try SQLFailure.wrap { () throws(OmenError) in try connection.requireStore().allocateKey(table) }
         } else if schema.keyColumn == nil {
             key = try Self.integerKey(rowid)
         } else {
@@ -118,6 +132,7 @@ final class VirtualTable {
 
         try encodeRow(arguments + 2)
         if key != oldKey {
+            try SQLFailure.wrap { () throws(OmenError) in try connection.requireStore().observeKey(key, table) }
             let existing = try SQLFailure.wrap { () throws(OmenError) in try transaction.value(key, table: table) }
             if existing != nil && conflictMode != SQLITE_REPLACE {
                 throw SQLFailure(SQLITE_CONSTRAINT, "UNIQUE constraint failed: \(schema.name).\(keyName) (key \(key) exists)")
@@ -144,15 +159,9 @@ final class VirtualTable {
 
     private var keyName: String { schema.keyColumn.map { schema.columns[$0].name } ?? "rowid" }
 
-    /// One past the largest key (1 for an empty table).
-    private func nextKey(_ transaction: StoreTransaction, _ table: StoreTable) throws(OmenError) -> Int64 {
-        let iterator = try transaction.makeIterator(table: table)
-        try iterator.seekLast()
-        guard iterator.isValid else { return 1 }
-        guard iterator.key < Int64.max else {
-            throw OmenError(.tooLarge, "table \(schema.name): the largest key is \(Int64.max): give the key explicitly")
-        }
-        return iterator.key + 1
+    /// SQLite's error for a NULL in a NOT NULL column (SQLITE_CONSTRAINT_NOTNULL).
+    private func notNullFailure(_ column: Int) -> SQLFailure {
+        SQLFailure(SQLFailure.constraintNotNull, "NOT NULL constraint failed: \(schema.name).\(schema.columns[column].name)")
     }
 
     /// A key value as SQLite's INTEGER PRIMARY KEY takes it: integers, integral reals
@@ -209,6 +218,7 @@ final class VirtualTable {
                     try connection.encoder.appendBytes(.blob, blob, Int(sqlite3_value_bytes(value)))
                 }
             default:
+                if column.notNull { throw notNullFailure(index) }
                 connection.encoder.appendNull()
             }
         }
@@ -219,6 +229,10 @@ final class VirtualTable {
 struct SQLFailure: Error {
     let code: Int32
     let message: String
+
+    /// SQLITE_CONSTRAINT_NOTNULL and SQLITE_CONSTRAINT_PRIMARYKEY (C macros Swift does not import).
+    static let constraintNotNull = SQLITE_CONSTRAINT | (5 << 8)
+    static let constraintPrimaryKey = SQLITE_CONSTRAINT | (6 << 8)
 
     init(_ code: Int32, _ message: String) {
         self.code = code

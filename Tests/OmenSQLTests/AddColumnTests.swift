@@ -70,7 +70,6 @@ final class AddColumnTests: XCTestCase {
             ("'t', 'k INTEGER PRIMARY KEY'", "Cannot add a PRIMARY KEY column"),
             ("'t', 'k TEXT UNIQUE'", "Cannot add a UNIQUE column"),
             ("'t', 'k TEXT NOT NULL'", "Cannot add a NOT NULL column with default value NULL"),
-            ("'t', 'k TEXT NOT NULL DEFAULT ''a'''", "NOT NULL is not supported on omendb tables"),
             ("'t', 'k DEFAULT CURRENT_TIME'", "Cannot add a column with non-constant default"),
             ("'t', 'k TEXT, l TEXT'", "syntax error"),
             ("'t', 'k TEXT); DROP TABLE t; --'", "syntax error"),

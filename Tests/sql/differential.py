@@ -59,8 +59,11 @@ COLUMNS = "id INTEGER PRIMARY KEY, a INTEGER, b TEXT, c REAL, d BLOB"
 DISTRIBUTIONS = ("sequential", "uniform", "lognormal", "clustered", "extremes", "empty")
 
 # A generated statement: (SQL for v, SQL for r, parameters, kind). kind is "query"
-# (compare rows as a multiset), "ordered" (compare rows in order), "write", "control"
-# (transaction control: run once) or "refused" (v must fail, r is not run).
+# (compare rows as a multiset), "ordered" (compare rows in order), "write", "keyless"
+# (an INSERT without id: v's key allocator picks the key like a sequence, never
+# reusing one, where SQLite takes max + 1; r gets the key v took, read with
+# last_insert_rowid()), "control" (transaction control: run once) or "refused" (v must
+# fail, r is not run).
 Statement = Tuple[str, str, Tuple[object, ...], str]
 Outcome = Tuple[str, object]
 
@@ -199,8 +202,9 @@ class Generator:
                     "a = excluded.a, b = excluded.b, c = excluded.c, d = excluded.d", rows[0], "write")
         if choice == 7 and not self.native:
             if rng.random() < 0.5 and self.distribution not in ("extremes", "uniform"):
-                # No id: the rowid is chosen (max + 1 in SQLite).
-                return self.same("INSERT INTO {T}(a, b, c, d) VALUES (?, ?, ?, ?)", rows[0][1:], "write")
+                # No id: v allocates the key; r is given the same one.
+                return ("INSERT INTO v(a, b, c, d) VALUES (?, ?, ?, ?)", "INSERT INTO r(id, a, b, c, d) VALUES (?, ?, ?, ?, ?)",
+                        rows[0][1:], "keyless")
             bad = rng.choice(("12x", 1.5, b"\x01", "7", float(INT64_MIN), float(INT64_MAX), 2.0))
             return self.same("INSERT INTO {T}(id, a) VALUES (?, 1)", (bad,), "write")
         if choice == 8:
@@ -422,6 +426,16 @@ class Session:
         shutil.rmtree(self.directory, ignore_errors=True)
 
 
+def reference_params(conn: sqlite3.Connection, statement: Statement, v_out: Outcome) -> Tuple[object, ...]:
+    """The parameters for r: a keyless insert gets the key v's insert took (after a
+    failed insert on v, r's insert without that key runs, so that the outcomes differ)."""
+    params = statement[2]
+    if statement[3] != "keyless":
+        return params
+    key = conn.execute("SELECT last_insert_rowid()").fetchone()[0] if v_out[0] == "ok" else None
+    return (key,) + tuple(params)
+
+
 def execute(session: Session, statement: Statement, check_plans: bool) -> Optional[str]:
     """Runs one statement on both sides; a description of the disagreement, or None."""
     conn = session.conn
@@ -436,7 +450,7 @@ def execute(session: Session, statement: Statement, check_plans: bool) -> Option
     before = conn.in_transaction
     v_out = run(conn, v_sql, params, ordered)
     v_txn = conn.in_transaction
-    r_out = run(conn, r_sql, params, ordered)
+    r_out = run(conn, r_sql, reference_params(conn, statement, v_out), ordered)
     if not same_outcome(v_out, r_out):
         return f"v: {describe(v_out, r_out)}\n  r: {describe(r_out, v_out)}"
     if v_txn != before:
@@ -460,8 +474,8 @@ def replay(statements: Sequence[Statement], native: bool, seed: int) -> bool:
             if statement[3] in ("control", "refused"):
                 run(conn, statement[0], statement[2], True)
             else:
-                run(conn, statement[0], statement[2], False)
-                run(conn, statement[1], statement[2], False)
+                v_out = run(conn, statement[0], statement[2], False)
+                run(conn, statement[1], reference_params(conn, statement, v_out), False)
         return execute(session, statements[-1], True) is not None
     finally:
         session.close()

@@ -46,6 +46,14 @@ final class TranslatorTests: XCTestCase {
             ("values (1, 'a')", select("values (1, 'a')")),
             ("TABLE t", select("select * from t")),
             ("select count(*) from pgbench_branches", select("select count(*) from pgbench_branches")),
+            ("select row_number() over (order by id) from t", select("select row_number() over (order by id) from t")),
+            // asyncpg: its pool's release statements (split from one message), its type lookups.
+            ("SELECT pg_advisory_unlock_all()", select("select pg_advisory_unlock_all()")),
+            ("CLOSE ALL", .command(.close(nil))), ("UNLISTEN *", .command(.noop(tag: "UNLISTEN"))),
+            ("RESET ALL", .command(.resetAll)),
+            ("\n    SELECT\n        current_setting('jit') AS cur,\n        set_config('jit', 'off', false) AS new\n",
+             select("select current_setting('jit') as cur, set_config('jit', 'off', false) as new")),
+            ("select 't'::regclass::oid > 0", select("select cast(pg_regclass_oid('t') as integer) > 0")),
             // psycopg's quoted identifiers become backtick-quoted (never read as strings by SQLite).
             ("select \"Name\", \"a\"\"b\" from \"T\"", select("select `Name`, `a\"b` from `T`")),
             ("select 'it''s', E'a\\nb\\x41\\u00e9\\'', $$x'y$$, $q$a$q$",
@@ -272,6 +280,8 @@ final class TranslatorTests: XCTestCase {
             ("select B'101'", "bit-string"),
             ("select 'NaN'::float8", "NaN"),
             ("select x from t where y similar to 'a'", "SIMILAR"),
+            ("select array_agg(ia.attname::text ORDER BY ia.attnum) from pg_attribute ia", "ORDER BY inside a function call"),
+            ("select percentile_cont(0.5) within group (order by x) from t", "WITHIN GROUP"),
         ]
         for (input, fragment) in cases {
             XCTAssertThrowsError(try Translator.translate(input), input) { error in

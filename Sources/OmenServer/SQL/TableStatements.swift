@@ -75,7 +75,7 @@ enum TableStatements {
     /// One column definition or table constraint in the module's syntax: names double-quoted
     /// when they were, the DEFAULT expression rewritten.
     private static func definition(_ tokens: [SQLToken]) throws(PGError) -> String {
-        let first = tokens[0]
+        guard let first = tokens.first else { throw PGError(SQLState.syntaxError, "syntax error at end of input") }
         if first.kind == .word, ["foreign", "unique", "check", "exclude", "like"].contains(first.value) {
             throw PGError.unsupported("the table constraint \(first.value.uppercased())")
         }

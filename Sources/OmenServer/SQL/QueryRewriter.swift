@@ -531,11 +531,9 @@ struct QueryRewriter {
             }
             return sqliteCast("text")
         case .fixedText:
-            let length = type.modifiers.first ?? 1
-            let padded = sqliteCast("text") + [SQLToken(.op, "||"), SQLToken(.string, String(repeating: " ", count: length))]
-            return call("substr", padded + [SQLToken(.comma, ",", spaceBefore: false), SQLToken(.number, "1"),
-                                            SQLToken(.comma, ",", spaceBefore: false), SQLToken(.number, String(length))],
-                        spaceBefore: spaceBefore)
+            // character(n) pads to n for display but drops the padding in text contexts
+            // ('a'::char(3) || '|' is 'a|'): SQLite's text cannot do both.
+            throw PGError.unsupported("a cast to \(type.spelling)")
         case .boolean:
             if let constant { return literal(.number, try PGConstant.boolean(constant)) }
             if operand.count == 1, operand[0].kind == .word, ["true", "false", "null"].contains(operand[0].value) {

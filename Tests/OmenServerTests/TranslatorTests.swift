@@ -63,6 +63,8 @@ final class TranslatorTests: XCTestCase {
             ("select $1::int, $2::bigint, $3::float8, $4::double precision, $5::text, $6::varchar(3), $7::numeric",
              select("select cast(?1 as integer), cast(?2 as integer), cast(?3 as real), cast(?4 as real), "
                     + "cast(?5 as text), substr(cast(?6 as text), 1, 3), cast(?7 as numeric)", parameters: 7)),
+            ("select '{ 1, +2 ,NULL}'::int[], '{a,\"b c\",\"\",\"x\\\"y\"}'::text[], $1::int[], '{1.0,2.5}'::float8[] limit all",
+             select("select '{1,2,NULL}', '{a,\"b c\",\"\",\"x\\\"y\"}', cast(?1 as text), '{1,2.5}' limit -1", parameters: 1)),
             ("select '42'::int4, 2.5::int, '1e3'::float8, 'abc'::text, '1.50'::numeric, '{1,2}'::int[]",
              select("select 42, 3, 1000.0, 'abc', cast('1.50' as numeric), '{1,2}'")),
             ("select CAST(x AS integer), cast('t' as boolean), 'off'::bool, true::boolean from t",
@@ -261,6 +263,8 @@ final class TranslatorTests: XCTestCase {
             ("select x::bool from t", "boolean"),
             ("select x::tsvector from t", "tsvector"),
             ("select x::char(3) from t", "cast to char(3)"),
+            ("select '{1}'::int[] || '{2}'::int[]", "array concatenation"),
+            ("select x || '{2}'::int[] from t", "array concatenation"),
             ("select * from t, lateral (select * from u where u.a = t.a) x", "LATERAL"),
             ("select n from t cross join lateral (select 1) as o(n)", "LATERAL"),
             ("create temp table x (a int)", "TEMPORARY"),

@@ -41,6 +41,10 @@ struct QueryRewriter {
                 let start = try Self.operandStart(out, at: t)
                 let operand = Array(out[start...])
                 out.removeSubrange(start...)
+                // Arrays are text here: || would join their texts, not their elements.
+                if type.isArray && (out.last?.isOp("||") == true || (after < tokens.count && tokens[after].isOp("||"))) {
+                    throw PGError.unsupported("array concatenation (||)")
+                }
                 out += try Self.cast(operand, to: type, spaceBefore: operand.first?.spaceBefore ?? true)
                 i = after
             case .leftBracket:
@@ -567,8 +571,26 @@ struct QueryRewriter {
         if type.isArray {
             // Arrays travel in their text form ({1,2}), as the catalog stores them.
             if let constant, constant.kind == .string {
-                _ = try ArrayLiteral.elements(constant.value)
-                return literal(.string, constant.value)
+                // The canonical text PostgreSQL prints, so equal arrays compare equal.
+                var element = type
+                element.isArray = false
+                var texts: [String] = []
+                for value in try ArrayLiteral.elements(constant.value) {
+                    guard let value else {
+                        texts.append("NULL")
+                        continue
+                    }
+                    let converted = try cast([SQLToken(.string, value)], to: element, spaceBefore: false)
+                    guard converted.count == 1, converted[0].kind == .string || converted[0].kind == .number else {
+                        throw PGError.unsupported("a constant array of \(element.spelling)")
+                    }
+                    var text = converted[0].value
+                    if converted[0].kind == .number && element.category == .float && text.hasSuffix(".0") {
+                        text.removeLast(2)   // float8's output: 1, not 1.0
+                    }
+                    texts.append(converted[0].kind == .number ? text : ArrayLiteral.quoted(text))
+                }
+                return literal(.string, "{" + texts.joined(separator: ",") + "}")
             }
             return sqliteCast("text")
         }
@@ -627,7 +649,7 @@ struct QueryRewriter {
 
     /// Rewrites PostgreSQL forms into forms the main pass handles: CAST(x AS t) → (x)::t,
     /// typed literals → '…'::t, OPERATOR(schema.op) → op, `pg_catalog.` before a function
-    /// name dropped, IS [NOT] DISTINCT FROM → IS NOT / IS, COLLATE "default" dropped.
+    /// name dropped, IS [NOT] DISTINCT FROM → IS NOT / IS, COLLATE "default" dropped, LIMIT ALL → LIMIT -1.
     static func normalize(_ input: [SQLToken]) throws(PGError) -> [SQLToken] {
         var tokens = try LateralRewrite.inline(input)
         var i = 0
@@ -677,6 +699,11 @@ struct QueryRewriter {
                 && (token(i + 2)?.kind == .word || token(i + 2)?.kind == .quotedIdentifier) {
                 tokens[i].value = "main"
                 i += 1
+                continue
+            }
+            if t.isWord("limit") && token(i + 1)?.isWord("all") == true {
+                tokens[i + 1] = SQLToken(.number, "-1", spaceBefore: true, position: tokens[i + 1].position)
+                i += 2
                 continue
             }
             if t.isWord("is") {

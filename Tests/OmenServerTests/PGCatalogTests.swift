@@ -265,6 +265,7 @@ final class PGCatalogTests: XCTestCase {
             ("serial", 23, -1, "integer"), ("bigint", 20, -1, "bigint"), ("bigserial", 20, -1, "bigint"),
             ("smallint", 21, -1, "smallint"), ("int2", 21, -1, "smallint"), ("text", 25, -1, "text"),
             ("", 25, -1, "text"), ("boolean", 16, -1, "boolean"), ("bytea", 17, -1, "bytea"), ("BLOB", 17, -1, "bytea"),
+            ("pg_catalog.int4", 23, -1, "integer"), ("character(4)", 1042, 8, "character(4)"),
             ("real", 700, -1, "real"), ("float4", 700, -1, "real"), ("double precision", 701, -1, "double precision"),
             ("DOUBLE  PRECISION", 701, -1, "double precision"), ("float8", 701, -1, "double precision"),
             ("float(10)", 700, -1, "real"), ("float", 701, -1, "double precision"),
@@ -274,7 +275,8 @@ final class PGCatalogTests: XCTestCase {
             ("numeric", 1700, -1, "numeric"), ("timestamptz", 1184, -1, "timestamp with time zone"),
             ("timestamp with time zone", 1184, -1, "timestamp with time zone"),
             ("timestamp", 1114, -1, "timestamp without time zone"), ("timestamp(3)", 1114, 3, "timestamp(3) without time zone"),
-            ("date", 1082, -1, "date"), ("UNSIGNED BIG INT", 20, -1, "bigint"), ("NVARCHAR(10)", 1043, 14, "character varying(10)"),
+            ("date", 1082, -1, "date"), ("UNSIGNED BIG INT", 20, -1, "bigint"), ("NVARCHAR(10)", 25, -1, "text"),
+            ("DOUBLE", 701, -1, "double precision"), ("DECIMAL", 1700, -1, "numeric"), ("interval", 20, -1, "bigint"),  // SQLite's rule: it contains INT
         ]
         for (declared, oid, typmod, formatted) in cases {
             let type = PGColumnType(declared: declared)
@@ -381,6 +383,37 @@ final class PGCatalogTests: XCTestCase {
         }
         XCTAssertThrowsError(try series("'x', 3")) { error in
             XCTAssertEqual((error as? PGError)?.code, SQLState.invalidTextRepresentation)
+        }
+    }
+
+    /// What the translator makes of `::regclass` and friends: pg_<type>(oid) prints the
+    /// object's name (the number for an unknown OID), pg_<type>_oid('name') finds it;
+    /// PostgreSQL's errors when there is no such object.
+    func testRegTypes() throws {
+        let db = try CatalogTestDatabase()
+        try makeTable(db)
+        let oid = try XCTUnwrap(db.rows("SELECT oid FROM pg_class WHERE relname = 't'").first?.first)
+        XCTAssertEqual(try db.rows("""
+            SELECT pg_regclass_oid('t'), pg_regclass_oid('public.t'), pg_regclass_oid('"t"'), pg_regclass_oid('T'),
+                   pg_regclass(pg_regclass_oid('t_pkey')), pg_regclass(\(oid)), pg_regclass(12345), pg_regclass(NULL),
+                   pg_regclass_oid('\(oid)')
+            """), [[oid, oid, oid, oid, "t_pkey", "t", "12345", "NULL", oid]])
+        XCTAssertEqual(try db.rows("""
+            SELECT pg_regtype(23), pg_regtype(1043), pg_regtype(1042), pg_regtype(pg_regtype_oid('t')), pg_regtype_oid('integer'),
+                   pg_regtype_oid('pg_catalog.int8'), pg_regtype_oid('character varying'), pg_regtype(0),
+                   pg_regnamespace(2200), pg_regnamespace_oid('pg_catalog'), pg_regrole(10), pg_regrole_oid('alice'),
+                   pg_regproc(pg_regproc_oid('version'))
+            """), [["integer", "character varying", "character", "t", "23", "20", "1043", "-", "public", "11", "alice", "10",
+                    "version"]])
+        XCTAssertEqual(try db.rows("SELECT count(*) FROM pg_attribute WHERE attrelid = pg_regclass_oid('t')"), [["8"]])
+        let missing: [(String, String)] = [
+            ("pg_regclass_oid('nope')", SQLState.undefinedTable), ("pg_regclass_oid('other.t')", SQLState.undefinedObject),
+            ("pg_regtype_oid('nope')", SQLState.undefinedObject), ("pg_regnamespace_oid('nope')", SQLState.undefinedObject),
+            ("pg_regrole_oid('bob')", SQLState.undefinedObject), ("pg_regproc_oid('nope')", SQLState.undefinedFunction),
+            ("pg_regclass_oid('a.b.c')", SQLState.invalidTextRepresentation), ("pg_regoper(1)", SQLState.featureNotSupported),
+        ]
+        for (call, code) in missing {
+            XCTAssertThrowsError(try db.rows("SELECT \(call)"), call) { error in XCTAssertEqual((error as? PGError)?.code, code, call) }
         }
     }
 

@@ -6,7 +6,9 @@ enum CatalogFunctions {
     typealias Body = (CatalogState, FunctionArguments) throws(PGError) -> CatalogValue
 
     /// (name, argument count, deterministic, body).
-    static let definitions: [(String, Int32, Bool, Body)] = [
+    static let definitions: [(String, Int32, Bool, Body)] = general + RegTypeFunctions.definitions
+
+    private static let general: [(String, Int32, Bool, Body)] = [
         ("version", 0, false, { _, _ in .text(versionText) }),
         ("current_setting", 1, false, { state, arguments throws(PGError) in try currentSetting(state, arguments, missingOK: false) }),
         ("current_setting", 2, false, { state, arguments throws(PGError) in

@@ -10,55 +10,23 @@ struct PGColumnType: Equatable {
         self.typmod = typmod
     }
 
-    /// PostgreSQL's spellings (`character varying(20)`, `double precision`, `int4`,
-    /// `timestamp with time zone`, `numeric(10,2)`, serial types) and SQLite's
-    /// (`INTEGER`, `REAL`, `BLOB`, no type); anything else is text.
+    /// The type the session reports for a column declared `declared`
+    /// (PGTypes.forDeclared: PostgreSQL's spellings with their modifiers); for other
+    /// declarations, the type of SQLite's affinity (https://sqlite.org/datatype3.html,
+    /// 3.1): INTEGER bigint, REAL double precision, TEXT text, BLOB bytea, NUMERIC
+    /// numeric, and text for a column declared without a type.
     init(declared: String) {
-        let lowered = declared.lowercased().split(whereSeparator: { $0 == " " || $0 == "\t" || $0 == "\n" }).joined(separator: " ")
-        var base = lowered
-        var arguments: [Int32] = []
-        if let open = lowered.firstIndex(of: "("), let close = lowered.lastIndex(of: ")"), open < close {
-            arguments = lowered[lowered.index(after: open)..<close].split(separator: ",").compactMap {
-                Int32(String($0).trimmingCharacters(in: " "))
-            }
-            base = (String(lowered[..<open]) + String(lowered[lowered.index(after: close)...])).trimmingCharacters(in: " ")
-            base = base.split(separator: " ").joined(separator: " ")
+        if let type = PGTypes.forDeclared(declared) {
+            self.init(oid: type.oid, typmod: type.modifier)
+            return
         }
-        switch base {
-        case "bool", "boolean": self.init(oid: 16)
-        case "bytea", "blob", "": self.init(oid: base.isEmpty ? 25 : 17)
-        case "bigint", "int8", "bigserial", "serial8": self.init(oid: 20)
-        case "smallint", "int2", "smallserial", "serial2": self.init(oid: 21)
-        case "int", "integer", "int4", "serial", "serial4", "mediumint": self.init(oid: 23)
-        case "text", "clob": self.init(oid: 25)
-        case "real", "float4": self.init(oid: 700)
-        case "double precision", "float8", "double": self.init(oid: 701)
-        case "float": self.init(oid: (arguments.first ?? 53) <= 24 ? 700 : 701)
-        case "character", "char", "bpchar":
-            self.init(oid: 1042, typmod: (arguments.first ?? (base == "bpchar" ? -5 : 1)) + 4)
-        case "character varying", "varchar", "nvarchar":
-            self.init(oid: 1043, typmod: arguments.first.map { $0 + 4 } ?? -1)
-        case "numeric", "decimal":
-            if let precision = arguments.first {
-                self.init(oid: 1700, typmod: ((precision << 16) | (arguments.count > 1 ? arguments[1] : 0)) + 4)
-            } else {
-                self.init(oid: 1700)
-            }
-        case "date": self.init(oid: 1082)
-        case "time", "time without time zone": self.init(oid: 1083, typmod: arguments.first ?? -1)
-        case "timestamp", "timestamp without time zone": self.init(oid: 1114, typmod: arguments.first ?? -1)
-        case "timestamptz", "timestamp with time zone": self.init(oid: 1184, typmod: arguments.first ?? -1)
-        case "interval": self.init(oid: 1186)
-        case "uuid": self.init(oid: 2950)
-        case "json": self.init(oid: 114)
-        case "jsonb": self.init(oid: 3802)
-        default:
-            // SQLite's affinity rules for the rest (https://sqlite.org/datatype3.html, 3.1).
-            if base.contains("int") { self.init(oid: 20) }
-            else if base.contains("char") || base.contains("clob") || base.contains("text") { self.init(oid: 25) }
-            else if base.contains("real") || base.contains("floa") || base.contains("doub") { self.init(oid: 701) }
-            else { self.init(oid: 1700) }
-        }
+        let type = declared.uppercased()
+        if type.trimmingCharacters(in: " ").isEmpty { self.init(oid: 25) }
+        else if type.contains("INT") { self.init(oid: 20) }
+        else if type.contains("CHAR") || type.contains("CLOB") || type.contains("TEXT") { self.init(oid: 25) }
+        else if type.contains("BLOB") { self.init(oid: 17) }
+        else if type.contains("REAL") || type.contains("FLOA") || type.contains("DOUB") { self.init(oid: 701) }
+        else { self.init(oid: 1700) }
     }
 
     /// format_type(oid, typmod): PostgreSQL's SQL-standard spelling.

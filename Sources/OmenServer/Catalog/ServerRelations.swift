@@ -76,12 +76,16 @@ enum ServerRelations {
         protrftypes oid[], prosrc text, probin text, prosqlbody pg_node_tree, proconfig text[], proacl aclitem[]
         """) { _ in
         CatalogFunctions.names.enumerated().map { index, name in
-            [CatalogValue(UInt32(90_000 + index)), .text(name), CatalogValue(CatalogState.catalogNamespace),
+            [CatalogValue(firstProcOID + UInt32(index)), .text(name), CatalogValue(CatalogState.catalogNamespace),
              CatalogValue(CatalogState.userOID), 12, .real(1), .real(name == "generate_series" ? 1000 : 0), 0, "-", "f",
              CatalogValue(false), CatalogValue(false), CatalogValue(true), CatalogValue(name == "generate_series"), "s", "s",
              0, 0, 25, "", nil, nil, nil, nil, nil, .text(name), nil, nil, nil, nil]
         }
     }
+
+    /// pg_proc's OIDs: the functions in CatalogFunctions.names order, below the user
+    /// range where the tables' OIDs are.
+    static let firstProcOID: UInt32 = 14_000
 
     static let description = CatalogRelation("pg_catalog", "pg_description",
                                               "objoid oid, classoid oid, objsubid int4, description text")

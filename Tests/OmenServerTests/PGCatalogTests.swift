@@ -252,7 +252,9 @@ final class PGCatalogTests: XCTestCase {
         // Unqualified names resolve too; the relations are read-only.
         XCTAssertEqual(try db.rows("SELECT count(*) FROM pg_attribute WHERE attrelid = (SELECT oid FROM pg_class WHERE relname = 't')"),
                        [["8"]])
-        XCTAssertThrowsError(try db.execute("DELETE FROM pg_catalog.pg_class"))
+        XCTAssertThrowsError(try db.execute("DELETE FROM pg_catalog.pg_class")) { error in
+            XCTAssertEqual((error as? PGError)?.message, "table pg_class may not be modified")
+        }
         XCTAssertThrowsError(try db.execute("INSERT INTO pg_catalog.pg_namespace VALUES (1, 'x', 10, NULL)"))
         XCTAssertEqual(try db.rows("SELECT typname FROM pg_type WHERE oid IN (16, 17, 20, 21, 23, 25, 700, 701, 1042, 1043, 1184, 1700) ORDER BY oid"),
                        [["bool"], ["bytea"], ["int8"], ["int2"], ["int4"], ["text"], ["float4"], ["float8"], ["bpchar"],
@@ -302,6 +304,12 @@ final class PGCatalogTests: XCTestCase {
             SELECT current_database(), current_schema(), current_user(), session_user(), pg_backend_pid(),
                    pg_is_in_recovery(), pg_advisory_unlock_all(), current_schemas(0), format_type(NULL, 1)
             """), [["omen", "public", "alice", "alice", "4242", "0", "NULL", "{public}", "NULL"]])
+        // PostgreSQL 15.18: array_upper('{a,b,c}'::text[], 1), array_length(…, 1), array_lower(…, 1), array_upper('{}', 1),
+        // array_upper('{a}', 2) give 3, 3, 1, NULL, NULL.
+        XCTAssertEqual(try db.rows("""
+            SELECT array_upper('{a,b,c}', 1), array_length('{a,b,c}', 1), array_lower('{a,b,c}', 1), array_upper('{}', 1),
+                   array_upper('{a}', 2), array_upper(NULL, 1)
+            """), [["3", "3", "1", "NULL", "NULL", "NULL"]])
     }
 
     func testSettingsFunctions() throws {

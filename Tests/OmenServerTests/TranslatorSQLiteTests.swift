@@ -1,0 +1,135 @@
+import CSQLite
+import Foundation
+import OmenDB
+import OmenServer
+import OmenSQL
+import XCTest
+
+/// The translated SQL really runs on a sqlite3 connection with OmenSQL registered and gives
+/// PostgreSQL's answers: pgbench's statements, postgres_fdw's remote SQL, LIKE's
+/// case-sensitivity and default escape, casts, quantified comparisons. (The catalog
+/// lane's pg_catalog tables are not used here.)
+final class TranslatorSQLiteTests: XCTestCase {
+    private var directory = ""
+    private var database: Database?
+    private var connection: OpaquePointer?
+
+    override func setUpWithError() throws {
+        directory = FileManager.default.temporaryDirectory.appendingPathComponent("omenpgsql-\(UUID().uuidString)").path
+        database = try Database(directory: directory)
+        XCTAssertEqual(sqlite3_open(":memory:", &connection), SQLITE_OK)
+        try OmenSQL.register(connection!, database: database)
+        // PostgreSQL's LIKE is case-sensitive; the session sets the same pragma.
+        XCTAssertEqual(run("PRAGMA case_sensitive_like = ON"), [])
+    }
+
+    override func tearDownWithError() throws {
+        sqlite3_close(connection)
+        try database?.close()
+        try? FileManager.default.removeItem(atPath: directory)
+    }
+
+    /// Translates `statement`, prepares the SQLite text, binds `parameters` (text, as a
+    /// client's text-format parameters arrive) and returns the rows as "a|b" strings.
+    private func run(_ statement: String, _ parameters: [String?] = [], file: StaticString = #filePath,
+                     line: UInt = #line) -> [String] {
+        let sql: String
+        if statement.hasPrefix("PRAGMA") {
+            sql = statement
+        } else {
+            do {
+                let translated = try Translator.translate(statement)
+                guard case .query(let query) = translated else {
+                    XCTFail("\(statement): \(translated) is not a query", file: file, line: line)
+                    return []
+                }
+                XCTAssertEqual(query.parameterCount, parameters.count, statement, file: file, line: line)
+                sql = query.sql
+            } catch {
+                XCTFail("\(statement): \(error)", file: file, line: line)
+                return []
+            }
+        }
+        var prepared: OpaquePointer?
+        guard sqlite3_prepare_v2(connection, sql, -1, &prepared, nil) == SQLITE_OK else {
+            XCTFail("\(sql): \(String(cString: sqlite3_errmsg(connection)))", file: file, line: line)
+            return []
+        }
+        defer { sqlite3_finalize(prepared) }
+        let transient = unsafeBitCast(-1, to: sqlite3_destructor_type.self)
+        for (index, value) in parameters.enumerated() {
+            if let value {
+                sqlite3_bind_text(prepared, Int32(index + 1), value, -1, transient)
+            } else {
+                sqlite3_bind_null(prepared, Int32(index + 1))
+            }
+        }
+        var rows: [String] = []
+        while true {
+            let status = sqlite3_step(prepared)
+            if status == SQLITE_DONE { break }
+            guard status == SQLITE_ROW else {
+                XCTFail("\(sql): \(String(cString: sqlite3_errmsg(connection)))", file: file, line: line)
+                break
+            }
+            rows.append((0..<sqlite3_column_count(prepared)).map { column in
+                sqlite3_column_text(prepared, column).map { String(cString: $0) } ?? "NULL"
+            }.joined(separator: "|"))
+        }
+        return rows
+    }
+
+    func testPostgresFDWRemoteSQL() {
+        XCTAssertEqual(run("create table t (id integer primary key, name text, v double precision)"), [])
+        XCTAssertEqual(run("INSERT INTO public.t(id, name, v) VALUES ($1, $2, $3)", ["1", "abc", "1.5"]), [])
+        XCTAssertEqual(run("INSERT INTO public.t(id, name, v) VALUES ($1, $2, $3)", ["2", "Abd", "2.5"]), [])
+        XCTAssertEqual(run("INSERT INTO public.t(id, name, v) VALUES ($1, $2, $3)", ["3", "x'y", "3.5"]), [])
+        XCTAssertEqual(run("SELECT id, name, v FROM public.t WHERE ((id >= 1)) AND ((id <= 2))"), ["1|abc|1.5", "2|Abd|2.5"])
+        XCTAssertEqual(run("SELECT name FROM public.t WHERE ((name ~~ 'a%')) AND ((v > 1::double precision))"), ["abc"])
+        XCTAssertEqual(run("UPDATE public.t SET v = (v + 1::double precision) WHERE ((id = 2))"), [])
+        XCTAssertEqual(run("SELECT id, v FROM public.t WHERE ((id = ANY ('{1,2}'::integer[])))"), ["1|1.5", "2|3.5"])
+        XCTAssertEqual(run("SELECT id FROM public.t WHERE ((name = 'x''y')) AND ((v = 3.5::double precision))"), ["3"])
+        XCTAssertEqual(run("SELECT r1.\"id\" FROM public.t r1 WHERE ((r1.\"id\" = $1::integer))", ["3"]), ["3"])
+        XCTAssertEqual(run("DELETE FROM public.t WHERE ((id = 3))"), [])
+        XCTAssertEqual(run("SELECT count(*) FROM public.t"), ["2"])
+    }
+
+    func testPgbenchStatements() {
+        XCTAssertEqual(run("create table pgbench_accounts(aid integer primary key,bid int,abalance int,filler char(84)) "
+                           + "with (fillfactor=100)"), [])
+        XCTAssertEqual(run("insert into pgbench_accounts(aid,bid,abalance,filler) values ($1, 1, 0, '')", ["7"]), [])
+        XCTAssertEqual(run("UPDATE pgbench_accounts SET abalance = abalance + -3626 WHERE aid = 7;"), [])
+        XCTAssertEqual(run("SELECT abalance FROM pgbench_accounts WHERE aid = $1;", ["7"]), ["-3626"])
+        XCTAssertEqual(run("select count(*) from pgbench_accounts"), ["1"])
+        XCTAssertEqual(run("create table h(id integer primary key, mtime timestamp)"), [])
+        XCTAssertEqual(run("INSERT INTO h (id, mtime) VALUES (1, CURRENT_TIMESTAMP);"), [])
+        let stamp = run("select mtime from h").first ?? ""
+        // 2026-12-06 23:25:45.123+00: PostgreSQL's timestamptz text in UTC (milliseconds).
+        let shape = stamp.map { $0.isNumber ? "9" : String($0) }.joined()
+        XCTAssertEqual(shape, "9999-99-99 99:99:99.999+99", stamp)
+    }
+
+    func testExpressionsKeepPostgreSQLsMeaning() {
+        XCTAssertEqual(run("create table t (id integer primary key, name text)"), [])
+        XCTAssertEqual(run("insert into t values (1, 'a_c'), (2, 'abc'), (3, 'ABC'), (4, NULL)"), [])
+        // LIKE: case-sensitive, backslash escapes by default.
+        XCTAssertEqual(run("select id from t where name like $1 order by id", ["a\\_c"]), ["1"])
+        XCTAssertEqual(run("select id from t where name like 'a_c' order by id"), ["1", "2"])
+        XCTAssertEqual(run("select id from t where name ilike 'abc' order by id"), ["2", "3"])
+        XCTAssertEqual(run("select id from t where name !~~* 'abc' order by id"), ["1"])
+        XCTAssertEqual(run("select id from t where name is distinct from 'abc' order by id"), ["1", "3", "4"])
+        XCTAssertEqual(run("select id from t where name is not distinct from null"), ["4"])
+        // Quantified comparisons.
+        XCTAssertEqual(run("select id from t where id = any('{2,3}'::int[]) order by id"), ["2", "3"])
+        XCTAssertEqual(run("select id from t where id <> all(array[1, 2, 4]) order by id"), ["3"])
+        XCTAssertEqual(run("select id from t where id = any($1::int[]) order by id", ["{1,4}"]), ["1", "4"])
+        XCTAssertEqual(run("select id from t where id = any(select id from t where id > 3)"), ["4"])
+        XCTAssertEqual(run("select pg_catalog.array_to_string(array(select name from t where id < 3 order by 1), ', ')"),
+                       ["a_c, abc"])
+        XCTAssertEqual(run("select array_to_string(array(select name from t where id > 9), ',')"), [""])
+        // Casts and constants.
+        XCTAssertEqual(run("select $1::int + 1, '2.5'::float8 * 2, 2.5::int, 'yes'::boolean, E'a\\tb'", ["41"]),
+                       ["42|5.0|3|1|a\tb"])
+        XCTAssertEqual(run("select string_agg(name, '-') from t where id <= 2"), ["a_c-abc"])
+    }
+}

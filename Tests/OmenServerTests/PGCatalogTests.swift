@@ -310,6 +310,11 @@ final class PGCatalogTests: XCTestCase {
             SELECT array_upper('{a,b,c}', 1), array_length('{a,b,c}', 1), array_lower('{a,b,c}', 1), array_upper('{}', 1),
                    array_upper('{a}', 2), array_upper(NULL, 1)
             """), [["3", "3", "1", "NULL", "NULL", "NULL"]])
+        // a[i]: PostgreSQL 15.18 gives b, NULL, y, 3 (int2vector '1 3' starts at 0), NULL; typeof shows the integer.
+        XCTAssertEqual(try db.rows("""
+            SELECT pg_array_element('{a,b}', 2), pg_array_element('{a,b}', 3), pg_array_element('[0:1]={x,y}', 1),
+                   pg_array_element('1 3', 1), pg_array_element(NULL, 1), typeof(pg_array_element('{5,6}', 1))
+            """), [["b", "NULL", "y", "3", "NULL", "integer"]])
     }
 
     func testSettingsFunctions() throws {
@@ -373,9 +378,9 @@ final class PGCatalogTests: XCTestCase {
         XCTAssertEqual(try series("-9223372036854775807, -9223372036854775808, -5"), ["-9223372036854775807"],
                        "stops before overflowing")
         XCTAssertEqual(try db.declaredTypes("SELECT * FROM generate_series(1, 2)"), ["bigint"])
-        XCTAssertEqual(try db.rows("SELECT sum(generate_series), count(*) FROM generate_series(1, 100000)"), [["5000050000", "100000"]])
+        XCTAssertEqual(try db.rows("SELECT sum(value), count(*) FROM generate_series(1, 100000)"), [["5000050000", "100000"]])
         XCTAssertEqual(try db.rows("""
-            SELECT a.generate_series, b.generate_series FROM generate_series(1, 3) a, generate_series(a.generate_series, 3) b
+            SELECT a.value, b.value FROM generate_series(1, 3) a, generate_series(a.value, 3) b
             ORDER BY 1, 2
             """), [["1", "1"], ["1", "2"], ["1", "3"], ["2", "2"], ["2", "3"], ["3", "3"]], "correlated arguments")
         XCTAssertThrowsError(try series("1, 5, 0")) { error in
@@ -425,8 +430,21 @@ final class PGCatalogTests: XCTestCase {
         }
     }
 
+    func testDisplayedDefaults() {
+        let text = PGColumnType(declared: "text"), integer = PGColumnType(declared: "int")
+        XCTAssertEqual(TableRelations.displayedDefault("('x')", text), "'x'::text")
+        XCTAssertEqual(TableRelations.displayedDefault("(('a)(b'))", PGColumnType(declared: "varchar(5)")), "'a)(b'::character varying")
+        XCTAssertEqual(TableRelations.displayedDefault("(1) + (2)", integer), "(1) + (2)")
+        XCTAssertEqual(TableRelations.displayedDefault("(42)", integer), "42")
+        XCTAssertEqual(TableRelations.displayedDefault("'x'", PGColumnType(declared: "char(3)")), "'x'::bpchar")
+    }
+
     func testArrayText() {
         XCTAssertEqual(PGArray.elements("{}"), [])
+        XCTAssertEqual(PGArray.bounded("1 3").0, 0)
+        XCTAssertEqual(PGArray.bounded("1 3").1, ["1", "3"])
+        XCTAssertEqual(PGArray.bounded("[0:1]={x,y}").0, 0)
+        XCTAssertEqual(PGArray.bounded("{x,y}").0, 1)
         XCTAssertEqual(PGArray.elements("{a,b}"), ["a", "b"])
         XCTAssertEqual(PGArray.elements("{\"a,b\",NULL,\"NULL\",\"q\\\"x\"}"), ["a,b", nil, "NULL", "q\"x"])
     }

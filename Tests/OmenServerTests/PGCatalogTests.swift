@@ -383,6 +383,9 @@ final class PGCatalogTests: XCTestCase {
             SELECT a.value, b.value FROM generate_series(1, 3) a, generate_series(a.value, 3) b
             ORDER BY 1, 2
             """), [["1", "1"], ["1", "2"], ["1", "3"], ["2", "2"], ["2", "3"], ["3", "3"]], "correlated arguments")
+        XCTAssertEqual(try db.rows("""
+            SELECT a.value, b.value FROM generate_series(1, 9, b.value) a, generate_series(3, 4) b ORDER BY 2, 1
+            """), [["1", "3"], ["4", "3"], ["7", "3"], ["1", "4"], ["5", "4"], ["9", "4"]], "a correlated step")
         XCTAssertThrowsError(try series("1, 5, 0")) { error in
             XCTAssertEqual((error as? PGError)?.code, SQLState.invalidParameterValue)
             XCTAssertEqual((error as? PGError)?.message, "step size cannot equal zero")

@@ -50,6 +50,20 @@ final class PsqlCatalogTests: XCTestCase {
         XCTAssertEqual(try query(db, PsqlQueries.partitions, oid: oid), [])
     }
 
+    /// The table Tests/server/test_psql.py describes: \d's column query gives what psql
+    /// prints as `id|bigint||not null|`, `name|character varying(20)||not null|`, `score|real|||`.
+    func testDescribeAnotherTable() throws {
+        let db = try CatalogTestDatabase()
+        let create = try Translator.translate("CREATE TABLE psql_d (id bigint PRIMARY KEY, name varchar(20) NOT NULL, score real)")
+        guard case .query(let query) = create else { return XCTFail("CREATE TABLE: \(create)") }
+        try db.execute(query.sql)
+        let lookup = try self.query(db, PsqlQueries.lookup.replacingOccurrences(of: "'^(t)$'", with: "'^(psql_d)$'"))
+        let oid = try XCTUnwrap(lookup.first?.first)
+        XCTAssertEqual(try self.query(db, PsqlQueries.columns, oid: oid).map { Array($0.prefix(4)) }, [
+            ["id", "bigint", "NULL", "1"], ["name", "character varying(20)", "NULL", "1"], ["score", "real", "NULL", "0"],
+        ])
+    }
+
     func testDescribeTablePlus() throws {
         let db = try CatalogTestDatabase()
         try makeTable(db)

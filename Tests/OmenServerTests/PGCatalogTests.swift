@@ -218,6 +218,30 @@ final class PGCatalogTests: XCTestCase {
         XCTAssertEqual(try db.rows("SELECT pg_get_constraintdef(oid) FROM pg_constraint"), [["PRIMARY KEY (bid)"]])
     }
 
+    /// One prepared statement run again after a table was created (by this connection
+    /// or another) sees it: the tables are read once per run, not once per preparation.
+    func testRerunSeesNewTables() throws {
+        let db = try CatalogTestDatabase()
+        try db.execute("CREATE VIRTUAL TABLE a USING omendb(k INTEGER PRIMARY KEY)")
+        var statement: OpaquePointer?
+        XCTAssertEqual(sqlite3_prepare_v2(db.connection, "SELECT count(*) FROM pg_class WHERE pg_table_is_visible(oid)", -1,
+                                          &statement, nil), SQLITE_OK)
+        defer { sqlite3_finalize(statement) }
+        func run() -> Int64 {
+            defer { sqlite3_reset(statement) }
+            return sqlite3_step(statement) == SQLITE_ROW ? sqlite3_column_int64(statement, 0) : -1
+        }
+        XCTAssertEqual(run(), 2)
+        var other: OpaquePointer?
+        XCTAssertEqual(sqlite3_open(":memory:", &other), SQLITE_OK)
+        defer { sqlite3_close(other) }
+        try OmenSQL.register(other!, database: db.database)
+        XCTAssertEqual(sqlite3_exec(other, "CREATE VIRTUAL TABLE b USING omendb(k INTEGER PRIMARY KEY)", nil, nil, nil), SQLITE_OK)
+        XCTAssertEqual(run(), 4, "b and its index, created by another connection")
+        try db.execute("DROP TABLE a")
+        XCTAssertEqual(run(), 2)
+    }
+
     /// pgbench's start-up lookup of pgbench_accounts (without its LATERAL, which the
     /// translator handles): one row in the search path, no partitions.
     func testPgbenchTableLookup() throws {

@@ -39,15 +39,28 @@ enum AddColumn {
         let current = "(" + schema.definitions.joined(separator: ", ") + ")"
         for database in try strings(connection, "SELECT name FROM pragma_database_list", []) {
             let sql = "SELECT sql FROM \(quoted(database)).sqlite_schema WHERE type = 'table' AND name = ?1 COLLATE NOCASE"
-            for text in try strings(connection, sql, [schema.name]) {
-                let words = TableSchema.tokenize(text.replacingParentheses()).map { $0.uppercased() }
-                if let using = words.firstIndex(of: "USING"), using + 1 < words.count, words[using + 1] == "OMENDB",
-                   !text.hasSuffix(current) {
-                    result.append(database)
-                }
+            for text in try strings(connection, sql, [schema.name]) where isOmenDeclaration(text) && !text.hasSuffix(current) {
+                result.append(database)
             }
         }
         return result
+    }
+
+    /// The names of the tables declared `USING omendb` in schema `database` of `connection`.
+    static func omenTables(_ connection: SQLConnection, in database: String) throws(OmenError) -> [String] {
+        var result: [String] = []
+        for name in try strings(connection, "SELECT name FROM \(quoted(database)).sqlite_schema WHERE type = 'table'", []) {
+            let sql = "SELECT sql FROM \(quoted(database)).sqlite_schema WHERE type = 'table' AND name = ?1"
+            if try strings(connection, sql, [name]).contains(where: isOmenDeclaration) { result.append(name) }
+        }
+        return result
+    }
+
+    /// Whether `sql` (from sqlite_schema) declares an omendb virtual table.
+    private static func isOmenDeclaration(_ sql: String) -> Bool {
+        let words = TableSchema.tokenize(sql.replacingParentheses()).map { $0.uppercased() }
+        guard let using = words.firstIndex(of: "USING"), using + 1 < words.count else { return false }
+        return words[using + 1] == "OMENDB"
     }
 
     /// The first column of every row of `sql` with text `parameters`.

@@ -46,6 +46,7 @@ struct Catalog {
             }
             _ = try store.table(schema.name, create: true)
             try store.put((entries.last?.0 ?? 0) + 1, Self.encode(schema), table: catalog)
+            Self.changes.add(1, ordering: .releasing)
             return schema
         }
     }
@@ -75,7 +76,25 @@ struct Catalog {
         }
     }
 
-    /// Bumped by every added column in the process: a declared table re-reads the
+    /// The key of table `name`'s catalog entry and its schema (the caller holds
+    /// catalogLock to act on it), or nil.
+    func entry(named name: String) throws(OmenError) -> (key: Int64, schema: TableSchema)? {
+        let catalog = try store.table(Self.tableName, create: true)
+        for (key, bytes) in try store.entries(catalog) {
+            let schema = try Self.decode(bytes, key: key)
+            if schema.name.lowercased() == name.lowercased() { return (key, schema) }
+        }
+        return nil
+    }
+
+    /// Writes `schema` as catalog entry `key` in `transaction` (committed by the caller,
+    /// who holds catalogLock and bumps `changes` after the commit).
+    func replace(_ key: Int64, with schema: TableSchema, in transaction: StoreTransaction) throws(OmenError) {
+        try transaction.put(key, Self.encode(schema), table: try store.table(Self.tableName, create: true))
+    }
+
+    /// Bumped by every created, dropped, altered (added column) and re-keyed table in
+    /// the process (OmenSQL.refresh declares them on other connections): a declared table re-reads the
     /// catalog before writing when it moved (VirtualTable.checkCurrent), so a
     /// connection holding an older declaration cannot write rows without the new columns.
     static let changes = Atomic<Int>(0)
@@ -87,6 +106,7 @@ struct Catalog {
             for (key, bytes) in try store.entries(catalog) where try Self.decode(bytes, key: key).name.lowercased() == name.lowercased() {
                 try store.dropTable(try Self.decode(bytes, key: key).name)
                 try store.delete(key, table: catalog)
+                Self.changes.add(1, ordering: .releasing)
             }
         }
     }

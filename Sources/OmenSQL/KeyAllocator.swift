@@ -15,6 +15,9 @@ final class KeyAllocator: Sendable {
         var next: Int64? = 1
     }
     private let state = Mutex<State>(State())
+    /// A lower bound of `next` once started (Int64.min before): a written key below it
+    /// needs no lock (most explicit keys of an insert-heavy workload).
+    private let floor = Atomic<Int64>(Int64.min)
     private let table: String
 
     init(table: String) {
@@ -30,15 +33,18 @@ final class KeyAllocator: Sendable {
                 throw OmenError(.tooLarge, "table \(table): the key \(Int64.max) was used: give the key explicitly")
             }
             state.next = key == Int64.max ? nil : key + 1
+            floor.store(state.next ?? Int64.max, ordering: .relaxed)
             return key
         }
     }
 
     /// Notes that `key` was written: later allocations are above it.
     func observe(_ key: Int64, largestCommitted: () throws(OmenError) -> Int64?) throws(OmenError) {
+        guard key >= floor.load(ordering: .relaxed) else { return }
         try state.withLock { (state) throws(OmenError) in
             try Self.start(&state, largestCommitted)
             if let next = state.next, key >= next { state.next = key == Int64.max ? nil : key + 1 }
+            floor.store(state.next ?? Int64.max, ordering: .relaxed)
         }
     }
 

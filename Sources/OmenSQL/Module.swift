@@ -140,6 +140,9 @@ enum Module {
             let catalog = Catalog(store: try connection.requireStore())
             if create {
                 schema = try catalog.create(declared)
+            } else if connection.redeclaring, try catalog.schema(named: name)?.definitions.starts(with: declared.definitions) != true {
+                // Connected only to be dropped (declared again, or dropped elsewhere).
+                schema = declared
             } else {
                 guard let recorded = try catalog.schema(named: name), recorded.definitions.starts(with: declared.definitions) else {
                     throw OmenError(.notFound, "table \(name) (\(definitions.joined(separator: ", "))) is not in OmenDB "

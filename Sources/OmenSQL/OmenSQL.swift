@@ -35,10 +35,25 @@ public enum OmenSQL {
     /// key column (nil: keyed by the hidden rowid). `.misuse` for a connection that was
     /// not registered or has no database open.
     public static func schemas(_ connection: OpaquePointer) throws(OmenError) -> [TableSchema] {
+        try Catalog(store: try state(of: connection, "schemas").requireStore()).schemas()
+    }
+
+    /// Declares on `connection` the omendb tables other connections of the process
+    /// created or altered since it last looked, and removes the declarations of those
+    /// they dropped, so that it sees their DDL as a PostgreSQL session sees other
+    /// sessions' (a connection declares the catalog's tables when it opens the database;
+    /// without this, a table created later elsewhere is "no such table" here). Call it
+    /// before preparing a statement: when no table changed anywhere in the process it
+    /// costs one atomic load (inside an SQL transaction, whose ROLLBACK would undo the
+    /// declarations, it looks at the catalog again on every call until one outside).
+    public static func refresh(_ connection: OpaquePointer) throws(OmenError) {
+        try state(of: connection, "refresh").refresh()
+    }
+
+    private static func state(of connection: OpaquePointer, _ caller: String) throws(OmenError) -> SQLConnection {
         guard let pointer = SQLConnection.registered.withLock({ $0[UInt(bitPattern: connection)] }) else {
-            throw OmenError(.misuse, "OmenSQL.schemas: the connection was not registered with OmenSQL.register")
+            throw OmenError(.misuse, "OmenSQL.\(caller): the connection was not registered with OmenSQL.register")
         }
-        let state = Unmanaged<SQLConnection>.fromOpaque(UnsafeRawPointer(bitPattern: pointer)!).takeUnretainedValue()
-        return try Catalog(store: try state.requireStore()).schemas()
+        return Unmanaged<SQLConnection>.fromOpaque(UnsafeRawPointer(bitPattern: pointer)!).takeUnretainedValue()
     }
 }

@@ -57,14 +57,39 @@ final class SQLConnection {
         self.store = store
         releaseStore = release
         generation += 1
-        // Declare the catalog's tables on this connection (in its temp schema, so a file
-        // opened as main keeps no trace of them).
-        for schema in try Catalog(store: store).schemas() {
-            // A declaration from before omendb_add_column (by another connection) is renewed.
+        try declareCatalog()
+    }
+
+    /// Catalog.changes when the temp declarations last matched the catalog.
+    private var declaredChanges = -1
+
+    /// Declares the catalog's tables on this connection, in its temp schema (so a file
+    /// opened as main keeps no trace of them): the missing ones, and again those
+    /// declared with other columns (altered by another connection since); removes the
+    /// temp declarations of omendb tables the catalog no longer has (dropped elsewhere).
+    private func declareCatalog() throws(OmenError) {
+        let changes = Catalog.changes.load(ordering: .acquiring)
+        let schemas = try Catalog(store: try requireStore()).schemas()
+        for schema in schemas {
             try AddColumn.redeclare(self, schema, in: try AddColumn.staleSchemas(self, schema).filter { $0 == "temp" })
             let columns = schema.definitions.joined(separator: ", ")
             try exec("CREATE VIRTUAL TABLE IF NOT EXISTS temp.\(quoted(schema.name)) USING omendb(\(columns))")
         }
+        let names = Set(schemas.map { $0.name.lowercased() })
+        for name in try AddColumn.omenTables(self, in: "temp") where !names.contains(name.lowercased()) {
+            redeclaring = true  // the catalog and the rows are not this declaration's to drop
+            defer { redeclaring = false }
+            try exec("DROP TABLE temp.\(quoted(name))")
+        }
+        // Inside an SQL transaction, a ROLLBACK would undo these declarations: look again next time.
+        if sqlite3_get_autocommit(handle) != 0 { declaredChanges = changes }
+    }
+
+    /// OmenSQL.refresh: declareCatalog when a table of the process was created, dropped
+    /// or altered since this connection last declared them (one atomic load otherwise).
+    func refresh() throws(OmenError) {
+        guard store != nil, Catalog.changes.load(ordering: .acquiring) != declaredChanges else { return }
+        try declareCatalog()
     }
 
     /// Stops using the database (its transaction rolled back). The tables stay declared

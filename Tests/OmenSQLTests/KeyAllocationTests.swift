@@ -67,6 +67,13 @@ final class KeyAllocationTests: XCTestCase {
             XCTAssertEqual(a.run("INSERT INTO s(v) VALUES ('not reusing 22')"), .rows([]))
             XCTAssertEqual(a.run("DELETE FROM s WHERE id >= 21"), .rows([]))
             XCTAssertEqual(a.rows("SELECT id, v FROM s ORDER BY id"), ["1|one", "2|two", "10|ten", "11|eleven"])
+            // RETURNING reads the values given to a virtual table: NULL for a key the module
+            // allocates; omendb_next_key (nextval) takes the key first.
+            XCTAssertEqual(a.run("INSERT INTO s(v) VALUES ('twenty-three') RETURNING id"), .rows(["NULL"]))
+            XCTAssertEqual(a.run("INSERT INTO s VALUES (omendb_next_key('s'), 'twenty-four') RETURNING id"), .rows(["24"]))
+            XCTAssertEqual(a.rows("SELECT omendb_next_key('S'), omendb_next_key('s')"), ["25|26"])
+            XCTAssertEqual(a.run("SELECT omendb_next_key('missing')"), .error(SQLITE_ERROR, "omendb: not found: no such table: missing"))
+            XCTAssertEqual(a.run("DELETE FROM s WHERE id > 11"), .rows([]))
             // An int PRIMARY KEY (not INTEGER, not serial) is NOT NULL, as in PostgreSQL.
             XCTAssertEqual(a.run("CREATE VIRTUAL TABLE n USING omendb(id int PRIMARY KEY, v text)"), .rows([]))
             XCTAssertEqual(a.run("INSERT INTO n(v) VALUES ('x')"),
@@ -78,6 +85,7 @@ final class KeyAllocationTests: XCTestCase {
             let reopened = try TestConnection(database)
             XCTAssertEqual(reopened.run("INSERT INTO s(v) VALUES ('after reopen')"), .rows([]))
             XCTAssertEqual(reopened.rows("SELECT max(id) FROM s"), ["12"], "the largest stored key (11) + 1")
+            XCTAssertEqual(reopened.rows("SELECT omendb_next_key('s')"), ["13"])
         }
         try database.close()
     }

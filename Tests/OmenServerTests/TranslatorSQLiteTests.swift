@@ -79,6 +79,21 @@ final class TranslatorSQLiteTests: XCTestCase {
         return rows
     }
 
+    /// SQLite's error for the translation of `statement` (nil when it runs).
+    private func failure(_ statement: String) throws -> String? {
+        guard case .query(let query) = try Translator.translate(statement) else { return "not a query" }
+        var prepared: OpaquePointer?
+        defer { sqlite3_finalize(prepared) }
+        guard sqlite3_prepare_v2(connection, query.sql, -1, &prepared, nil) == SQLITE_OK else {
+            return String(cString: sqlite3_errmsg(connection))
+        }
+        while true {
+            let status = sqlite3_step(prepared)
+            if status == SQLITE_DONE { return nil }
+            if status != SQLITE_ROW { return String(cString: sqlite3_errmsg(connection)) }
+        }
+    }
+
     func testPostgresFDWRemoteSQL() {
         XCTAssertEqual(run("create table t (id integer primary key, name text, v double precision)"), [])
         XCTAssertEqual(run("INSERT INTO public.t(id, name, v) VALUES ($1, $2, $3)", ["1", "abc", "1.5"]), [])
@@ -109,7 +124,7 @@ final class TranslatorSQLiteTests: XCTestCase {
         XCTAssertEqual(shape, "9999-99-99 99:99:99.999+99", stamp)
     }
 
-    func testExpressionsKeepPostgreSQLsMeaning() {
+    func testExpressionsKeepPostgreSQLsMeaning() throws {
         XCTAssertEqual(run("create table t (id integer primary key, name text)"), [])
         XCTAssertEqual(run("insert into t values (1, 'a_c'), (2, 'abc'), (3, 'ABC'), (4, NULL)"), [])
         // LIKE: case-sensitive, backslash escapes by default.
@@ -131,5 +146,12 @@ final class TranslatorSQLiteTests: XCTestCase {
         XCTAssertEqual(run("select $1::int + 1, '2.5'::float8 * 2, 2.5::int, 'yes'::boolean, E'a\\tb'", ["41"]),
                        ["42|5.0|3|1|a\tb"])
         XCTAssertEqual(run("select string_agg(name, '-') from t where id <= 2"), ["a_c-abc"])
+        // Arrays in their text form: subscripts, array_upper; text that is not a numeric or
+        // quoted array is refused by SQLite's JSON functions, never read differently.
+        XCTAssertEqual(run("select ('{10,20,30}'::int[])[2], ('{\"a b\",\"c\"}'::text[])[1], ('{1}'::int[])[5], "
+                           + "array_upper('{4,5}'::int[], 1), array_upper('{}'::int[], 1)"), ["20|a b|NULL|2|NULL"])
+        XCTAssertEqual(run("select id from t where id = any($1)", ["{1,3}"]), ["1", "3"])
+        XCTAssertEqual(try failure("select ('{a,b}'::text[])[1]"), "malformed JSON")
+        XCTAssertEqual(try failure("select id from t where 1 = any(name)"), "malformed JSON")
     }
 }

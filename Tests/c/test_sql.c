@@ -125,8 +125,21 @@ static void test_basics(void) {
     /* Schemas refused with a clear message. */
     CHECK(run(conn, "CREATE VIRTUAL TABLE bad USING omendb(name TEXT PRIMARY KEY)") == SQLITE_ERROR &&
           strstr(sqlite3_errmsg(conn), "INTEGER"), "a text primary key: %s", sqlite3_errmsg(conn));
-    CHECK(run(conn, "CREATE VIRTUAL TABLE bad USING omendb(id INTEGER PRIMARY KEY, v TEXT NOT NULL)") == SQLITE_ERROR &&
-          strstr(sqlite3_errmsg(conn), "NOT NULL"), "NOT NULL: %s", sqlite3_errmsg(conn));
+    CHECK(run(conn, "CREATE VIRTUAL TABLE bad USING omendb(id INTEGER PRIMARY KEY, v TEXT UNIQUE)") == SQLITE_ERROR &&
+          strstr(sqlite3_errmsg(conn), "UNIQUE"), "UNIQUE: %s", sqlite3_errmsg(conn));
+
+    /* PostgreSQL DDL: an int key as a table constraint, NOT NULL, ADD PRIMARY KEY, TRUNCATE. */
+    CHECK_SQL(conn, "CREATE VIRTUAL TABLE n USING omendb(k int8 NOT NULL, v text NOT NULL)");
+    CHECK(run(conn, "INSERT INTO n VALUES (1, NULL)") == SQLITE_CONSTRAINT &&
+          sqlite3_extended_errcode(conn) == SQLITE_CONSTRAINT_NOTNULL &&
+          strcmp(sqlite3_errmsg(conn), "NOT NULL constraint failed: n.v") == 0, "NOT NULL: %s", sqlite3_errmsg(conn));
+    CHECK_SQL(conn, "INSERT INTO n VALUES (20, 'b'), (10, 'a')");
+    CHECK_SQL(conn, "SELECT omendb_set_primary_key('n', 'k')");
+    CHECK(strcmp(text(conn, "SELECT group_concat(rowid || v, ',') FROM n", buffer, sizeof buffer), "10a,20b") == 0,
+          "re-keyed by k: %s", buffer);
+    CHECK_SQL(conn, "SELECT omendb_truncate('n')");
+    CHECK(integer(conn, "SELECT count(*) FROM n") == 0, "truncated");
+    CHECK_SQL(conn, "DROP TABLE n");
     CHECK(run(conn, "ALTER TABLE t RENAME TO u") != SQLITE_OK, "rename refused");
     CHECK(sqlite3_close(conn) == SQLITE_OK, "sqlite3_close: %s", sqlite3_errmsg(conn));
 

@@ -43,17 +43,20 @@ struct QueryRewriter {
                 out += try Self.cast(operand, to: type, spaceBefore: operand.first?.spaceBefore ?? true)
                 i = after
             case .leftBracket:
-                // a[i] → pg_array_element(a, i) (catalog lane: the element of an array in
-                // its text form, honouring its lower bound: int2vector's is 0).
+                // a[i] → the i-th element of a one-dimensional array's text form {…}.
                 let close = try Self.matchingBracket(tokens, i)
                 let index = Array(tokens[(i + 1)..<close])
                 if index.contains(where: { $0.kind == .colon }) { throw PGError.unsupported("array slices") }
                 let start = try Self.operandStart(out, at: t)
                 let array = Array(out[start...])
                 out.removeSubrange(start...)
-                var position = try rewrite(index)
-                if !position.isEmpty { position[0].spaceBefore = true }
-                out += Self.call("pg_array_element", array + [SQLToken(.comma, ",", spaceBefore: false)] + position,
+                let position = try rewrite(index)
+                let path = [SQLToken(.string, "$[", spaceBefore: true), SQLToken(.op, "||")]
+                    + [SQLToken(.leftParen, "(")] + Self.call("cast", position + [SQLToken(.word, "as"), SQLToken(.word, "integer")],
+                                                              spaceBefore: false)
+                    + [SQLToken(.op, "-"), SQLToken(.number, "1"), SQLToken(.rightParen, ")", spaceBefore: false),
+                       SQLToken(.op, "||"), SQLToken(.string, "]")]
+                out += Self.call("json_extract", Self.jsonArray(array) + [SQLToken(.comma, ",", spaceBefore: false)] + path,
                                  spaceBefore: array.first?.spaceBefore ?? true)
                 i = close + 1
             case .colon:
@@ -115,6 +118,8 @@ struct QueryRewriter {
         case "array_to_string" where call && !qualified && token(index + 2)?.isWord("array") == true
                 && token(index + 3)?.kind == .leftParen:
             return try rewriteArrayToString(tokens, index, &out)
+        case "array_upper" where call && !qualified:
+            return try rewriteArrayUpper(tokens, index, &out)
         case "generate_series" where call && !qualified && (out.last?.isWord("from") == true || out.last?.isWord("join") == true):
             return try rewriteSeries(tokens, index, &out)
         case "for" where ["update", "share", "no", "key"].contains(token(index + 1)?.value ?? "")
@@ -239,6 +244,40 @@ struct QueryRewriter {
         if !inner.isEmpty { inner[0].spaceBefore = false }
         return [SQLToken(.word, function, spaceBefore: spaceBefore), SQLToken(.leftParen, "(", spaceBefore: false)]
             + inner + [SQLToken(.rightParen, ")", spaceBefore: false)]
+    }
+
+    /// A one-dimensional array's text form as JSON: `{1,2}` → `[1,2]`, `{"a b"}` → `["a b"]`.
+    /// Numbers and quoted elements are the same in both; anything else (unquoted text,
+    /// NULL elements, int2vector's `1 2`, bounds) is not JSON, so SQLite's JSON functions
+    /// refuse it with an error instead of answering differently.
+    static func jsonArray(_ array: [SQLToken]) -> [SQLToken] {
+        var value = array
+        if !value.isEmpty { value[0].spaceBefore = false }
+        let comma = SQLToken(.comma, ",", spaceBefore: false)
+        var out: [SQLToken] = [SQLToken(.leftParen, "("), SQLToken(.word, "case", spaceBefore: false), SQLToken(.word, "when")]
+        out += call("substr", value + [comma, SQLToken(.number, "1"), comma, SQLToken(.number, "1")])
+        out += [SQLToken(.op, "="), SQLToken(.string, "{"), SQLToken(.word, "then"), SQLToken(.string, "["), SQLToken(.op, "||")]
+        out += call("substr", value + [comma, SQLToken(.number, "2"), comma] + call("length", value)
+                    + [SQLToken(.op, "-"), SQLToken(.number, "2")])
+        out += [SQLToken(.op, "||"), SQLToken(.string, "]"), SQLToken(.word, "else")]
+        var otherwise = value
+        if !otherwise.isEmpty { otherwise[0].spaceBefore = true }
+        out += otherwise
+        out += [SQLToken(.word, "end"), SQLToken(.rightParen, ")", spaceBefore: false)]
+        return out
+    }
+
+    /// `array_upper(a, 1)`: the length of a one-dimensional array, NULL when it is empty.
+    private mutating func rewriteArrayUpper(_ tokens: [SQLToken], _ index: Int, _ out: inout [SQLToken]) throws(PGError) -> Int {
+        let close = try Self.matching(tokens, index + 1)
+        let arguments = try TableStatements.split(Array(tokens[(index + 2)..<close]))
+        guard arguments.count == 2, arguments[1].count == 1, arguments[1][0].kind == .number, arguments[1][0].value == "1" else {
+            throw PGError.unsupported("array_upper of a dimension other than 1")
+        }
+        let array = try rewrite(arguments[0])
+        out += Self.call("nullif", Self.call("json_array_length", Self.jsonArray(array), spaceBefore: false)
+                         + [SQLToken(.comma, ",", spaceBefore: false), SQLToken(.number, "0")], spaceBefore: tokens[index].spaceBefore)
+        return close + 1
     }
 
     /// The end (exclusive) of the operand starting at `start`: one primary (with its casts
@@ -372,15 +411,9 @@ struct QueryRewriter {
                 }
             }
         } else if positive {
-            // An integer array's text form {1,2} is JSON once its braces are brackets.
             let array = try rewrite(inner)
-            let json = [SQLToken(.string, "[")] + [SQLToken(.op, "||")]
-                + Self.call("substr", array + [SQLToken(.comma, ",", spaceBefore: false), SQLToken(.number, "2"),
-                                                SQLToken(.comma, ",", spaceBefore: false)]
-                            + Self.call("length", array) + [SQLToken(.op, "-"), SQLToken(.number, "2")])
-                + [SQLToken(.op, "||"), SQLToken(.string, "]")]
             list = [SQLToken(.word, "select", spaceBefore: false), SQLToken(.word, "value"), SQLToken(.word, "from")]
-                + Self.call("json_each", json)
+                + Self.call("json_each", Self.jsonArray(array))
         } else {
             throw PGError.unsupported("<> ALL(…) over \(SQLEmitter.text(inner))")
         }
@@ -416,30 +449,32 @@ struct QueryRewriter {
         return close + 1
     }
 
-    /// `FROM generate_series(a, b[, s]) [AS] x` → a subquery whose one column is named x
-    /// (PostgreSQL names a one-column function's column after its alias, or after the
-    /// function when there is none).
+    /// `FROM generate_series(a, b[, s]) [AS] x` → `(select generate_series as x from
+    /// generate_series(a, b)) as x`: PostgreSQL names a one-column function's column after
+    /// its alias (the catalog lane's module names it generate_series, as PostgreSQL does
+    /// without an alias).
     private mutating func rewriteSeries(_ tokens: [SQLToken], _ index: Int, _ out: inout [SQLToken]) throws(PGError) -> Int {
         let close = try Self.matching(tokens, index + 1)
         let call = try rewrite(Array(tokens[index...close]))
         var i = close + 1
-        var aliasToken = SQLToken(.word, "generate_series")
         if i < tokens.count, tokens[i].isWord("as") { i += 1 }
-        if i < tokens.count, tokens[i].kind == .quotedIdentifier
+        guard i < tokens.count, tokens[i].kind == .quotedIdentifier
             || (tokens[i].kind == .word && !Self.keywords.contains(tokens[i].value)
-                && !["cross", "inner", "left", "right", "full", "natural", "outer"].contains(tokens[i].value)) {
-            aliasToken = tokens[i]
-            aliasToken.spaceBefore = true
-            i += 1
-            if i < tokens.count, tokens[i].kind == .leftParen {
-                throw PGError.unsupported("a column alias list on generate_series")
-            }
+                && !["cross", "inner", "left", "right", "full", "natural", "outer", "where"].contains(tokens[i].value)) else {
+            out += call
+            return i == close + 1 ? i : i - 1
+        }
+        var alias = tokens[i]
+        alias.spaceBefore = true
+        i += 1
+        if i < tokens.count, tokens[i].kind == .leftParen {
+            throw PGError.unsupported("a column alias list on generate_series")
         }
         out.append(SQLToken(.leftParen, "(", spaceBefore: tokens[index].spaceBefore))
-        out += [SQLToken(.word, "select", spaceBefore: false), SQLToken(.word, "value"), SQLToken(.word, "as"), aliasToken,
+        out += [SQLToken(.word, "select", spaceBefore: false), SQLToken(.word, "generate_series"), SQLToken(.word, "as"), alias,
                 SQLToken(.word, "from")]
         out += call
-        out += [SQLToken(.rightParen, ")", spaceBefore: false), SQLToken(.word, "as"), aliasToken]
+        out += [SQLToken(.rightParen, ")", spaceBefore: false), SQLToken(.word, "as"), alias]
         return i
     }
 

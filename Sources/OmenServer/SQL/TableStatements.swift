@@ -73,9 +73,9 @@ enum TableStatements {
     ]
 
     /// One column definition or table constraint in the module's syntax: names double-quoted
-    /// when they were, the DEFAULT expression rewritten (parenthesized).
+    /// when they were, the DEFAULT expression rewritten.
     private static func definition(_ tokens: [SQLToken]) throws(PGError) -> String {
-        let first = tokens[0]
+        guard let first = tokens.first else { throw PGError(SQLState.syntaxError, "syntax error at end of input") }
         if first.kind == .word, ["foreign", "unique", "check", "exclude", "like"].contains(first.value) {
             throw PGError.unsupported("the table constraint \(first.value.uppercased())")
         }
@@ -103,7 +103,11 @@ enum TableStatements {
                     throw PGError(SQLState.syntaxError, "there is no parameter $1")
                 }
                 if !expression.isEmpty { expression[0].spaceBefore = false }
-                out += space + "DEFAULT (" + SQLEmitter.text(expression) + ")"
+                // A constant as is (the catalog shows it as PostgreSQL does: 'x'::text), an
+                // expression parenthesized (the module's column syntax).
+                let constant = expression.count == 1 && [.string, .number].contains(expression[0].kind)
+                let text = SQLEmitter.text(expression)
+                out += space + "DEFAULT " + (constant ? text : "(" + text + ")")
                 i = end
                 continue
             }

@@ -65,9 +65,27 @@ public enum Translator {
         var depth = 0
         var verb: String?
         var returning = false
+        var calls: [Bool] = []   // per open parenthesis: whether it holds a function call's arguments
         for (index, t) in tokens.enumerated() {
-            if t.kind == .leftParen { depth += 1 }
-            if t.kind == .rightParen { depth -= 1 }
+            if t.kind == .leftParen {
+                depth += 1
+                let previous: SQLToken? = index > 0 ? tokens[index - 1] : nil
+                let next: SQLToken? = index + 1 < tokens.count ? tokens[index + 1] : nil
+                let subquery = next.map { $0.kind == .word && ["select", "with", "values"].contains($0.value) } ?? false
+                calls.append(!subquery && (previous.map { ($0.kind == .word && !QueryRewriter.keywords.contains($0.value))
+                    || $0.kind == .quotedIdentifier } ?? false))
+            }
+            if t.kind == .rightParen {
+                depth -= 1
+                _ = calls.popLast()
+            }
+            if t.isWord("order") && calls.last == true {
+                // SQLite 3.40 has no ORDER BY inside an aggregate's arguments.
+                throw PGError.unsupported("ORDER BY inside a function call")
+            }
+            if t.isWord("within") && index + 1 < tokens.count && tokens[index + 1].isWord("group") {
+                throw PGError.unsupported("WITHIN GROUP")
+            }
             guard depth == 0, t.kind == .word else { continue }
             if verb == nil, ["select", "insert", "update", "delete", "values"].contains(t.value) { verb = t.value }
             if t.value == "returning" { returning = true }

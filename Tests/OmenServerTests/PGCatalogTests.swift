@@ -402,13 +402,13 @@ final class PGCatalogTests: XCTestCase {
         XCTAssertEqual(try series("-9223372036854775807, -9223372036854775808, -5"), ["-9223372036854775807"],
                        "stops before overflowing")
         XCTAssertEqual(try db.declaredTypes("SELECT * FROM generate_series(1, 2)"), ["bigint"])
-        XCTAssertEqual(try db.rows("SELECT sum(value), count(*) FROM generate_series(1, 100000)"), [["5000050000", "100000"]])
+        XCTAssertEqual(try db.rows("SELECT sum(generate_series), count(*) FROM generate_series(1, 100000)"), [["5000050000", "100000"]])
         XCTAssertEqual(try db.rows("""
-            SELECT a.value, b.value FROM generate_series(1, 3) a, generate_series(a.value, 3) b
+            SELECT a.generate_series, b.generate_series FROM generate_series(1, 3) a, generate_series(a.generate_series, 3) b
             ORDER BY 1, 2
             """), [["1", "1"], ["1", "2"], ["1", "3"], ["2", "2"], ["2", "3"], ["3", "3"]], "correlated arguments")
         XCTAssertEqual(try db.rows("""
-            SELECT a.value, b.value FROM generate_series(1, 9, b.value) a, generate_series(3, 4) b ORDER BY 2, 1
+            SELECT a.generate_series, b.generate_series FROM generate_series(1, 9, b.generate_series) a, generate_series(3, 4) b ORDER BY 2, 1
             """), [["1", "3"], ["4", "3"], ["7", "3"], ["1", "4"], ["5", "4"], ["9", "4"]], "a correlated step")
         XCTAssertThrowsError(try series("1, 5, 0")) { error in
             XCTAssertEqual((error as? PGError)?.code, SQLState.invalidParameterValue)

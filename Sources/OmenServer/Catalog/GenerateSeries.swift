@@ -4,8 +4,8 @@ import CSQLite
 /// integers, with PostgreSQL's semantics: step defaults to 1, a step of 0 is an error
 /// (22023), non-integer numbers are 0A000, a range running the other way than the step is empty, a NULL argument
 /// gives no rows, and the series stops before it would overflow. The one column is
-/// `value`, as in SQLite's own series extension; the translator names it as PostgreSQL
-/// does (`(SELECT value AS x FROM generate_series(...)) AS x`).
+/// named `generate_series`, as PostgreSQL names it without an alias; the translator
+/// renames it after an alias (`(SELECT generate_series AS x FROM generate_series(...)) AS x`).
 enum GenerateSeries {
     static let name = "generate_series"
 
@@ -24,7 +24,7 @@ enum GenerateSeries {
         module.initialize(to: sqlite3_module())
         // xCreate nil: eponymous only (no CREATE VIRTUAL TABLE ... USING generate_series).
         module.pointee.xConnect = { db, aux, _, _, vtabOut, _ in
-            let status = sqlite3_declare_vtab(db, "CREATE TABLE x(value bigint, start HIDDEN, stop HIDDEN, step HIDDEN)")
+            let status = sqlite3_declare_vtab(db, "CREATE TABLE x(generate_series bigint, start HIDDEN, stop HIDDEN, step HIDDEN)")
             guard status == SQLITE_OK else { return status }
             guard let memory = sqlite3_malloc(Int32(MemoryLayout<omendb_sql_vtab>.size)) else { return SQLITE_NOMEM }
             let vtab = memory.bindMemory(to: omendb_sql_vtab.self, capacity: 1)

@@ -466,6 +466,32 @@ final class PGCatalogTests: XCTestCase {
         XCTAssertEqual(TableRelations.displayedDefault("'x'", PGColumnType(declared: "char(3)")), "'x'::bpchar")
     }
 
+    /// The session's user is a superuser: PostgreSQL 15.18 answers t for each of these on
+    /// an existing table t, and the errors below for what does not exist.
+    func testPrivileges() throws {
+        let db = try CatalogTestDatabase()
+        try makeTable(db)
+        XCTAssertEqual(try db.rows("""
+            SELECT has_table_privilege('t', 'SELECT'), has_table_privilege('alice', 't', 'select,insert'),
+                   has_table_privilege('t', 'UPDATE WITH GRANT OPTION'), has_schema_privilege('public', 'USAGE'),
+                   has_database_privilege('omen', 'CONNECT'), has_table_privilege(99999, 'SELECT'),
+                   has_table_privilege(pg_regclass_oid('t'), 'DELETE'), has_schema_privilege(10, 2200, 'CREATE')
+            """), [["1", "1", "1", "1", "1", "NULL", "1", "1"]])
+        let failures: [(String, String, String)] = [
+            ("has_table_privilege('nope', 'SELECT')", SQLState.undefinedTable, "relation \"nope\" does not exist"),
+            ("has_table_privilege('t', 'FLY')", SQLState.invalidParameterValue, "unrecognized privilege type: \"FLY\""),
+            ("has_schema_privilege('nope', 'USAGE')", "3F000", "schema \"nope\" does not exist"),
+            ("has_database_privilege('nope', 'CONNECT')", SQLState.invalidCatalogName, "database \"nope\" does not exist"),
+            ("has_table_privilege('bob', 't', 'SELECT')", SQLState.undefinedObject, "role \"bob\" does not exist"),
+        ]
+        for (call, code, message) in failures {
+            XCTAssertThrowsError(try db.rows("SELECT \(call)"), call) { error in
+                XCTAssertEqual((error as? PGError)?.code, code, call)
+                XCTAssertEqual((error as? PGError)?.message, message, call)
+            }
+        }
+    }
+
     func testArrayText() {
         XCTAssertEqual(PGArray.elements("{}"), [])
         XCTAssertEqual(PGArray.bounded("1 3").0, 0)

@@ -6,7 +6,7 @@ enum CatalogFunctions {
     typealias Body = (CatalogState, FunctionArguments) throws(PGError) -> CatalogValue
 
     /// (name, argument count, deterministic, body).
-    static let definitions: [(String, Int32, Bool, Body)] = general + RegTypeFunctions.definitions
+    static let definitions: [(String, Int32, Bool, Body)] = general + RegTypeFunctions.definitions + PrivilegeFunctions.definitions
 
     private static let general: [(String, Int32, Bool, Body)] = [
         ("version", 0, false, { _, _ in .text(versionText) }),

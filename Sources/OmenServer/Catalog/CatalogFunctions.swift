@@ -70,15 +70,6 @@ enum CatalogFunctions {
         ("array_upper", 2, true, { _, arguments throws(PGError) in try arrayBound(arguments, "array_upper") { $0 } }),
         ("array_length", 2, true, { _, arguments throws(PGError) in try arrayBound(arguments, "array_length") { $0 } }),
         ("array_lower", 2, true, { _, arguments throws(PGError) in try arrayBound(arguments, "array_lower") { _ in 1 } }),
-        ("pg_array_element", 2, true, { _, arguments throws(PGError) in
-            guard let array = arguments.text(0), let index = try arguments.integer(1, function: "array subscript") else { return nil }
-            let (lower, elements) = PGArray.bounded(array)
-            let position = Int(truncatingIfNeeded: index) - lower
-            guard elements.indices.contains(position), let element = elements[position] else { return nil }
-            // An integer element is an integer (int2vector's attribute numbers, oid[]...).
-            if let number = Int64(element), String(number) == element { return .integer(number) }
-            return .text(element)
-        }),
         ("array_position", 2, true, { _, arguments in
             guard let array = arguments.text(0), let element = arguments.text(1) else { return nil }
             return PGArray.elements(array).firstIndex(of: element).map { CatalogValue($0 + 1) } ?? nil
@@ -193,18 +184,6 @@ enum CatalogFunctions {
 /// PostgreSQL's text form of a one-dimensional array (`{a,"b c",NULL}`), as the
 /// catalog stores arrays.
 enum PGArray {
-    /// The lower bound and the elements: `{a,b}` starts at 1, `[0:1]={a,b}` at its
-    /// given bound, and the vector types' space-separated form (int2vector, oidvector:
-    /// `1 2`) at 0, as PostgreSQL subscripts them.
-    static func bounded(_ text: String) -> (Int, [String?]) {
-        if text.hasPrefix("["), let equals = text.firstIndex(of: "="), let colon = text.firstIndex(of: ":"), colon < equals,
-           let lower = Int(text[text.index(after: text.startIndex)..<colon]) {
-            return (lower, elements(String(text[text.index(after: equals)...])))
-        }
-        if text.hasPrefix("{") { return (1, elements(text)) }
-        return (0, text.split(separator: " ").map { String($0) })
-    }
-
     static func elements(_ text: String) -> [String?] {
         var characters = Substring(text)
         guard characters.first == "{", characters.last == "}" else { return [text] }

@@ -24,9 +24,6 @@ public enum PGCatalog {
     /// looks in main and temp first, then the attached schemas.
     public static let schemas = ["pg_catalog", "information_schema"]
 
-    /// Every catalog relation, by schema and name.
-    public static var relations: [(schema: String, name: String)] { CatalogRelations.all.map { ($0.schema, $0.name) } }
-
     /// Registers the catalog on `connection` (after OmenSQL.register). `settings` is
     /// read and written by current_setting and set_config as the session's own.
     public static func register(_ connection: OpaquePointer, settings: SessionSettings,

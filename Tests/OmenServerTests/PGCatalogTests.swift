@@ -355,6 +355,10 @@ final class PGCatalogTests: XCTestCase {
             XCTAssertEqual((error as? PGError)?.message, "unrecognized configuration parameter \"no_such_thing\"")
         }
         XCTAssertNil(PGCatalog.takeError(db.connection), "taken once")
+        // A catalog error left untaken is not reported for a later, unrelated failure.
+        XCTAssertEqual(sqlite3_exec(db.connection, "SELECT current_setting('no_such_thing')", nil, nil, nil), SQLITE_ERROR)
+        XCTAssertNotEqual(sqlite3_exec(db.connection, "SELECT * FROM no_such_table", nil, nil, nil), SQLITE_OK)
+        XCTAssertNil(PGCatalog.takeError(db.connection))
         XCTAssertThrowsError(try db.rows("SELECT set_config('server_version', '9', false)")) { error in
             XCTAssertEqual((error as? PGError)?.code, SQLState.cantChangeRuntimeParameter)
         }

@@ -148,9 +148,10 @@ final class TranslatorSQLiteTests: XCTestCase {
         XCTAssertEqual(run("select string_agg(name, '-') from t where id <= 2"), ["a_c-abc"])
         // Arrays in their text form: subscripts, array_upper; text that is not a numeric or
         // quoted array is refused by SQLite's JSON functions, never read differently.
-        XCTAssertEqual(run("select ('{10,20,30}'::int[])[2], ('{\"a b\",\"c\"}'::text[])[1], ('{1}'::int[])[5], "
+        XCTAssertEqual(run("select ('{10,20,30}'::int[])[2], ('{\"a b\",\"c d\"}'::text[])[1], ('{1}'::int[])[5], "
                            + "array_upper('{4,5}'::int[], 1), array_upper('{}'::int[], 1)"), ["20|a b|NULL|2|NULL"])
         XCTAssertEqual(run("select id from t where id = any($1)", ["{1,3}"]), ["1", "3"])
+        // Unquoted text elements ({a,b}, also PostgreSQL's form of {"a","b"}) are not JSON.
         XCTAssertEqual(try failure("select ('{a,b}'::text[])[1]"), "malformed JSON")
         XCTAssertEqual(try failure("select id from t where 1 = any(name)"), "malformed JSON")
     }

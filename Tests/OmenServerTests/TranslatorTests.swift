@@ -63,6 +63,8 @@ final class TranslatorTests: XCTestCase {
             ("select $1::int, $2::bigint, $3::float8, $4::double precision, $5::text, $6::varchar(3), $7::numeric",
              select("select cast(?1 as integer), cast(?2 as integer), cast(?3 as real), cast(?4 as real), "
                     + "cast(?5 as text), substr(cast(?6 as text), 1, 3), cast(?7 as numeric)", parameters: 7)),
+            ("select '{ 1, +2 ,NULL}'::int[], '{a,\"b c\",\"\",\"x\\\"y\"}'::text[], $1::int[], '{1.0,2.5}'::float8[] limit all",
+             select("select '{1,2,NULL}', '{a,\"b c\",\"\",\"x\\\"y\"}', cast(?1 as text), '{1,2.5}' limit -1", parameters: 1)),
             ("select '42'::int4, 2.5::int, '1e3'::float8, 'abc'::text, '1.50'::numeric, '{1,2}'::int[]",
              select("select 42, 3, 1000.0, 'abc', cast('1.50' as numeric), '{1,2}'")),
             ("select CAST(x AS integer), cast('t' as boolean), 'off'::bool, true::boolean from t",
@@ -72,7 +74,6 @@ final class TranslatorTests: XCTestCase {
                     + "cast(case when a then 1 else 2 end as text) from t")),
             ("select date '2020-01-02', timestamp with time zone '2020-01-02 03:04:05+00', '\\x00ff'::bytea",
              select("select '2020-01-02', '2020-01-02 03:04:05+00', x'00ff'")),
-            ("select x::char(3) from t", select("select substr(cast(x as text) || '   ', 1, 3) from t")),
             ("select 1::numeric(10,2)", select("select round(cast(1 as real), 2)")),
             // regclass and friends: the catalog's name and OID functions.
             ("select c.oid::pg_catalog.regclass, 't'::regclass::oid, x::regtype::text from c",
@@ -261,6 +262,9 @@ final class TranslatorTests: XCTestCase {
             ("select now() - interval '1 day'", "interval"),
             ("select x::bool from t", "boolean"),
             ("select x::tsvector from t", "tsvector"),
+            ("select x::char(3) from t", "cast to char(3)"),
+            ("select '{1}'::int[] || '{2}'::int[]", "array concatenation"),
+            ("select x || '{2}'::int[] from t", "array concatenation"),
             ("select * from t, lateral (select * from u where u.a = t.a) x", "LATERAL"),
             ("select n from t cross join lateral (select 1) as o(n)", "LATERAL"),
             ("create temp table x (a int)", "TEMPORARY"),

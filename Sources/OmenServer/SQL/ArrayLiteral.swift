@@ -51,4 +51,18 @@ enum ArrayLiteral {
             i += 1
         }
     }
+
+    /// An element as PostgreSQL's array output writes it: quoted (with \\ and \" escaped)
+    /// when empty, NULL, or containing a space, comma, quote, backslash or brace.
+    static func quoted(_ element: String) -> String {
+        let special = element.isEmpty || element.uppercased() == "NULL"
+            || element.contains { " ,\"\\{}\t\n".contains($0) }
+        guard special else { return element }
+        var out = "\""
+        for c in element {
+            if c == "\"" || c == "\\" { out.append("\\") }
+            out.append(c)
+        }
+        return out + "\""
+    }
 }

@@ -3,7 +3,8 @@
 /// with the type's affinity (constants are converted and checked here, as PostgreSQL
 /// checks them); `~`, `!~`, `OPERATOR(pg_catalog.~)` → REGEXP; LIKE with PostgreSQL's
 /// default escape character; ILIKE; `IS [NOT] DISTINCT FROM`; `= ANY(…)`/`<> ALL(…)` over
-/// constant arrays, ARRAY[…] and subqueries → IN; `now()` and friends as text timestamps;
+/// constant arrays, ARRAY[…] and subqueries → IN; array_to_string(… ARRAY(subquery) …) and
+/// FROM unnest(a) x; `now()` and friends as text timestamps;
 /// `current_user` and the other keyword functions → calls; `pg_catalog.` dropped before
 /// function names; `public.` → `main.`; `COLLATE "default"` dropped; `FROM generate_series(…) AS x` with the
 /// column named x as PostgreSQL names it; a FROM-less CROSS JOIN LATERAL inlined. Anything else PostgreSQL-specific that SQLite
@@ -40,6 +41,10 @@ struct QueryRewriter {
                 let start = try Self.operandStart(out, at: t)
                 let operand = Array(out[start...])
                 out.removeSubrange(start...)
+                // Arrays are text here: || would join their texts, not their elements.
+                if type.isArray && (out.last?.isOp("||") == true || (after < tokens.count && tokens[after].isOp("||"))) {
+                    throw PGError.unsupported("array concatenation (||)")
+                }
                 out += try Self.cast(operand, to: type, spaceBefore: operand.first?.spaceBefore ?? true)
                 i = after
             case .leftBracket:
@@ -115,9 +120,10 @@ struct QueryRewriter {
             return try rewriteQuantified(tokens, index, &out)
         case "array" where call || token(index + 1)?.kind == .leftBracket:
             throw PGError.unsupported("ARRAY constructors")
-        case "array_to_string" where call && !qualified && token(index + 2)?.isWord("array") == true
-                && token(index + 3)?.kind == .leftParen:
+        case "array_to_string" where call && !qualified && Self.hasArraySubquery(tokens, index + 1):
             return try rewriteArrayToString(tokens, index, &out)
+        case "unnest" where call && !qualified && (out.last?.isWord("from") == true || out.last?.isWord("join") == true):
+            return try rewriteUnnest(tokens, index, &out)
         case "array_upper" where call && !qualified:
             return try rewriteArrayUpper(tokens, index, &out)
         case "generate_series" where call && !qualified && (out.last?.isWord("from") == true || out.last?.isWord("join") == true):
@@ -424,29 +430,92 @@ struct QueryRewriter {
         return close + 1
     }
 
-    /// `array_to_string(ARRAY(subquery), sep)` (psql's `\d`) → the subquery's values joined
-    /// by sep, NULLs skipped, '' for none: exactly what PostgreSQL returns.
+    /// Whether the first argument of the call opening at `open` has `ARRAY(` at its top level.
+    static func hasArraySubquery(_ tokens: [SQLToken], _ open: Int) -> Bool {
+        var depth = 0
+        var k = open
+        while k + 1 < tokens.count {
+            if tokens[k].kind == .leftParen { depth += 1 }
+            if tokens[k].kind == .rightParen { depth -= 1 }
+            if depth == 0 || (depth == 1 && tokens[k].kind == .comma) { return false }
+            if depth == 1 && tokens[k].isWord("array") && tokens[k + 1].kind == .leftParen { return true }
+            k += 1
+        }
+        return false
+    }
+
+    /// `array_to_string(a || ARRAY(subquery) || …, sep)` (psql's `\d` and `\d+`) → the
+    /// elements of the terms in order, NULLs skipped, joined by sep, '' for none: what
+    /// PostgreSQL returns. ARRAY(subquery) terms give the subquery's rows, other terms are
+    /// array values read as JSON (see jsonArray).
     private mutating func rewriteArrayToString(_ tokens: [SQLToken], _ index: Int, _ out: inout [SQLToken]) throws(PGError) -> Int {
         let close = try Self.matching(tokens, index + 1)
-        let subqueryClose = try Self.matching(tokens, index + 3)
-        guard subqueryClose + 1 < close, tokens[subqueryClose + 1].kind == .comma else {
-            throw PGError.unsupported("array_to_string(ARRAY(…)) without a separator")
+        let arguments = try TableStatements.split(Array(tokens[(index + 2)..<close]))
+        guard arguments.count == 2 else { throw PGError.unsupported("array_to_string with \(arguments.count) arguments") }
+        // The terms of the first argument, split at its top-level ||.
+        var terms: [[SQLToken]] = [[]]
+        var depth = 0
+        for t in arguments[0] {
+            if t.kind == .leftParen { depth += 1 }
+            if t.kind == .rightParen { depth -= 1 }
+            if depth == 0 && t.isOp("||") { terms.append([]) } else { terms[terms.count - 1].append(t) }
         }
-        let subquery = try rewrite(Array(tokens[(index + 4)..<subqueryClose]))
-        let separator = try rewrite(Array(tokens[(subqueryClose + 2)..<close]))
         let name = SQLToken(.word, "omen_array_\(index)")
+        var union: [SQLToken] = []
+        for term in terms {
+            if !union.isEmpty { union += [SQLToken(.word, "union"), SQLToken(.word, "all")] }
+            if term.count >= 3, term[0].isWord("array"), term[1].kind == .leftParen, try Self.matching(term, 1) == term.count - 1 {
+                var subquery = try rewrite(Array(term[2..<(term.count - 1)]))
+                if !subquery.isEmpty { subquery[0].spaceBefore = false }
+                union += [SQLToken(.word, "select", spaceBefore: !union.isEmpty), SQLToken(.op, "*"), SQLToken(.word, "from"),
+                          SQLToken(.leftParen, "(")] + subquery + [SQLToken(.rightParen, ")", spaceBefore: false)]
+            } else {
+                guard !term.isEmpty else { throw PGError(SQLState.syntaxError, "syntax error at or near \"||\"") }
+                union += [SQLToken(.word, "select", spaceBefore: !union.isEmpty), SQLToken(.word, "value"), SQLToken(.word, "from")]
+                    + Self.call("json_each", Self.jsonArray(try rewrite(term)))
+            }
+        }
+        let separator = try rewrite(arguments[1])
         var sql: [SQLToken] = [SQLToken(.leftParen, "(", spaceBefore: tokens[index].spaceBefore),
                                SQLToken(.word, "with", spaceBefore: false), name,
                                SQLToken(.leftParen, "(", spaceBefore: false), SQLToken(.word, "v", spaceBefore: false),
                                SQLToken(.rightParen, ")", spaceBefore: false), SQLToken(.word, "as"),
                                SQLToken(.leftParen, "(")]
-        sql += subquery
+        if !union.isEmpty { union[0].spaceBefore = false }
+        sql += union
         sql += [SQLToken(.rightParen, ")", spaceBefore: false), SQLToken(.word, "select")]
+        var joined = separator
+        if !joined.isEmpty { joined[0].spaceBefore = true }
         sql += Self.call("coalesce", Self.call("group_concat", [SQLToken(.word, "v"), SQLToken(.comma, ",", spaceBefore: false)]
-                                                + separator) + [SQLToken(.comma, ",", spaceBefore: false), SQLToken(.string, "")])
+                                                + joined) + [SQLToken(.comma, ",", spaceBefore: false), SQLToken(.string, "")])
         sql += [SQLToken(.word, "from"), name, SQLToken(.rightParen, ")", spaceBefore: false)]
         out += sql
         return close + 1
+    }
+
+    /// `FROM unnest(a) [AS] x` → the array's elements (read as JSON, see jsonArray) as
+    /// rows of a column named x, or unnest without an alias, as PostgreSQL names it.
+    private mutating func rewriteUnnest(_ tokens: [SQLToken], _ index: Int, _ out: inout [SQLToken]) throws(PGError) -> Int {
+        let close = try Self.matching(tokens, index + 1)
+        let arguments = try TableStatements.split(Array(tokens[(index + 2)..<close]))
+        guard arguments.count == 1 else { throw PGError.unsupported("unnest of several arrays") }
+        var i = close + 1
+        if i < tokens.count, tokens[i].isWord("as") { i += 1 }
+        var alias = SQLToken(.word, "unnest")
+        if i < tokens.count, tokens[i].kind == .quotedIdentifier
+            || (tokens[i].kind == .word && !Self.keywords.contains(tokens[i].value)
+                && !["cross", "inner", "left", "right", "full", "natural", "outer", "where"].contains(tokens[i].value)) {
+            alias = tokens[i]
+            i += 1
+            if i < tokens.count, tokens[i].kind == .leftParen { throw PGError.unsupported("a column alias list on unnest") }
+        }
+        alias.spaceBefore = true
+        out.append(SQLToken(.leftParen, "(", spaceBefore: tokens[index].spaceBefore))
+        out += [SQLToken(.word, "select", spaceBefore: false), SQLToken(.word, "value"), SQLToken(.word, "as"), alias,
+                SQLToken(.word, "from")]
+        out += Self.call("json_each", Self.jsonArray(try rewrite(arguments[0])))
+        out += [SQLToken(.rightParen, ")", spaceBefore: false), SQLToken(.word, "as"), alias]
+        return i
     }
 
     /// `FROM generate_series(a, b[, s]) [AS] x` → `(select generate_series as x from
@@ -502,8 +571,26 @@ struct QueryRewriter {
         if type.isArray {
             // Arrays travel in their text form ({1,2}), as the catalog stores them.
             if let constant, constant.kind == .string {
-                _ = try ArrayLiteral.elements(constant.value)
-                return literal(.string, constant.value)
+                // The canonical text PostgreSQL prints, so equal arrays compare equal.
+                var element = type
+                element.isArray = false
+                var texts: [String] = []
+                for value in try ArrayLiteral.elements(constant.value) {
+                    guard let value else {
+                        texts.append("NULL")
+                        continue
+                    }
+                    let converted = try cast([SQLToken(.string, value)], to: element, spaceBefore: false)
+                    guard converted.count == 1, converted[0].kind == .string || converted[0].kind == .number else {
+                        throw PGError.unsupported("a constant array of \(element.spelling)")
+                    }
+                    var text = converted[0].value
+                    if converted[0].kind == .number && element.category == .float && text.hasSuffix(".0") {
+                        text.removeLast(2)   // float8's output: 1, not 1.0
+                    }
+                    texts.append(converted[0].kind == .number ? text : ArrayLiteral.quoted(text))
+                }
+                return literal(.string, "{" + texts.joined(separator: ",") + "}")
             }
             return sqliteCast("text")
         }
@@ -531,11 +618,9 @@ struct QueryRewriter {
             }
             return sqliteCast("text")
         case .fixedText:
-            let length = type.modifiers.first ?? 1
-            let padded = sqliteCast("text") + [SQLToken(.op, "||"), SQLToken(.string, String(repeating: " ", count: length))]
-            return call("substr", padded + [SQLToken(.comma, ",", spaceBefore: false), SQLToken(.number, "1"),
-                                            SQLToken(.comma, ",", spaceBefore: false), SQLToken(.number, String(length))],
-                        spaceBefore: spaceBefore)
+            // character(n) pads to n for display but drops the padding in text contexts
+            // ('a'::char(3) || '|' is 'a|'): SQLite's text cannot do both.
+            throw PGError.unsupported("a cast to \(type.spelling)")
         case .boolean:
             if let constant { return literal(.number, try PGConstant.boolean(constant)) }
             if operand.count == 1, operand[0].kind == .word, ["true", "false", "null"].contains(operand[0].value) {
@@ -564,7 +649,7 @@ struct QueryRewriter {
 
     /// Rewrites PostgreSQL forms into forms the main pass handles: CAST(x AS t) → (x)::t,
     /// typed literals → '…'::t, OPERATOR(schema.op) → op, `pg_catalog.` before a function
-    /// name dropped, IS [NOT] DISTINCT FROM → IS NOT / IS, COLLATE "default" dropped.
+    /// name dropped, IS [NOT] DISTINCT FROM → IS NOT / IS, COLLATE "default" dropped, LIMIT ALL → LIMIT -1.
     static func normalize(_ input: [SQLToken]) throws(PGError) -> [SQLToken] {
         var tokens = try LateralRewrite.inline(input)
         var i = 0
@@ -614,6 +699,11 @@ struct QueryRewriter {
                 && (token(i + 2)?.kind == .word || token(i + 2)?.kind == .quotedIdentifier) {
                 tokens[i].value = "main"
                 i += 1
+                continue
+            }
+            if t.isWord("limit") && token(i + 1)?.isWord("all") == true {
+                tokens[i + 1] = SQLToken(.number, "-1", spaceBefore: true, position: tokens[i + 1].position)
+                i += 2
                 continue
             }
             if t.isWord("is") {

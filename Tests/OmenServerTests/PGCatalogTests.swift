@@ -218,6 +218,30 @@ final class PGCatalogTests: XCTestCase {
         XCTAssertEqual(try db.rows("SELECT pg_get_constraintdef(oid) FROM pg_constraint"), [["PRIMARY KEY (bid)"]])
     }
 
+    /// One prepared statement run again after a table was created (by this connection
+    /// or another) sees it: the tables are read once per run, not once per preparation.
+    func testRerunSeesNewTables() throws {
+        let db = try CatalogTestDatabase()
+        try db.execute("CREATE VIRTUAL TABLE a USING omendb(k INTEGER PRIMARY KEY)")
+        var statement: OpaquePointer?
+        XCTAssertEqual(sqlite3_prepare_v2(db.connection, "SELECT count(*) FROM pg_class WHERE pg_table_is_visible(oid)", -1,
+                                          &statement, nil), SQLITE_OK)
+        defer { sqlite3_finalize(statement) }
+        func run() -> Int64 {
+            defer { sqlite3_reset(statement) }
+            return sqlite3_step(statement) == SQLITE_ROW ? sqlite3_column_int64(statement, 0) : -1
+        }
+        XCTAssertEqual(run(), 2)
+        var other: OpaquePointer?
+        XCTAssertEqual(sqlite3_open(":memory:", &other), SQLITE_OK)
+        defer { sqlite3_close(other) }
+        try OmenSQL.register(other!, database: db.database)
+        XCTAssertEqual(sqlite3_exec(other, "CREATE VIRTUAL TABLE b USING omendb(k INTEGER PRIMARY KEY)", nil, nil, nil), SQLITE_OK)
+        XCTAssertEqual(run(), 4, "b and its index, created by another connection")
+        try db.execute("DROP TABLE a")
+        XCTAssertEqual(run(), 2)
+    }
+
     /// pgbench's start-up lookup of pgbench_accounts (without its LATERAL, which the
     /// translator handles): one row in the search path, no partitions.
     func testPgbenchTableLookup() throws {
@@ -252,7 +276,9 @@ final class PGCatalogTests: XCTestCase {
         // Unqualified names resolve too; the relations are read-only.
         XCTAssertEqual(try db.rows("SELECT count(*) FROM pg_attribute WHERE attrelid = (SELECT oid FROM pg_class WHERE relname = 't')"),
                        [["8"]])
-        XCTAssertThrowsError(try db.execute("DELETE FROM pg_catalog.pg_class"))
+        XCTAssertThrowsError(try db.execute("DELETE FROM pg_catalog.pg_class")) { error in
+            XCTAssertEqual((error as? PGError)?.message, "table pg_class may not be modified")
+        }
         XCTAssertThrowsError(try db.execute("INSERT INTO pg_catalog.pg_namespace VALUES (1, 'x', 10, NULL)"))
         XCTAssertEqual(try db.rows("SELECT typname FROM pg_type WHERE oid IN (16, 17, 20, 21, 23, 25, 700, 701, 1042, 1043, 1184, 1700) ORDER BY oid"),
                        [["bool"], ["bytea"], ["int8"], ["int2"], ["int4"], ["text"], ["float4"], ["float8"], ["bpchar"],
@@ -302,6 +328,12 @@ final class PGCatalogTests: XCTestCase {
             SELECT current_database(), current_schema(), current_user(), session_user(), pg_backend_pid(),
                    pg_is_in_recovery(), pg_advisory_unlock_all(), current_schemas(0), format_type(NULL, 1)
             """), [["omen", "public", "alice", "alice", "4242", "0", "NULL", "{public}", "NULL"]])
+        // PostgreSQL 15.18: array_upper('{a,b,c}'::text[], 1), array_length(…, 1), array_lower(…, 1), array_upper('{}', 1),
+        // array_upper('{a}', 2) give 3, 3, 1, NULL, NULL.
+        XCTAssertEqual(try db.rows("""
+            SELECT array_upper('{a,b,c}', 1), array_length('{a,b,c}', 1), array_lower('{a,b,c}', 1), array_upper('{}', 1),
+                   array_upper('{a}', 2), array_upper(NULL, 1)
+            """), [["3", "3", "1", "NULL", "NULL", "NULL"]])
     }
 
     func testSettingsFunctions() throws {
@@ -323,6 +355,10 @@ final class PGCatalogTests: XCTestCase {
             XCTAssertEqual((error as? PGError)?.message, "unrecognized configuration parameter \"no_such_thing\"")
         }
         XCTAssertNil(PGCatalog.takeError(db.connection), "taken once")
+        // A catalog error left untaken is not reported for a later, unrelated failure.
+        XCTAssertEqual(sqlite3_exec(db.connection, "SELECT current_setting('no_such_thing')", nil, nil, nil), SQLITE_ERROR)
+        XCTAssertNotEqual(sqlite3_exec(db.connection, "SELECT * FROM no_such_table", nil, nil, nil), SQLITE_OK)
+        XCTAssertNil(PGCatalog.takeError(db.connection))
         XCTAssertThrowsError(try db.rows("SELECT set_config('server_version', '9', false)")) { error in
             XCTAssertEqual((error as? PGError)?.code, SQLState.cantChangeRuntimeParameter)
         }
@@ -370,6 +406,9 @@ final class PGCatalogTests: XCTestCase {
             SELECT a.generate_series, b.generate_series FROM generate_series(1, 3) a, generate_series(a.generate_series, 3) b
             ORDER BY 1, 2
             """), [["1", "1"], ["1", "2"], ["1", "3"], ["2", "2"], ["2", "3"], ["3", "3"]], "correlated arguments")
+        XCTAssertEqual(try db.rows("""
+            SELECT a.generate_series, b.generate_series FROM generate_series(1, 9, b.generate_series) a, generate_series(3, 4) b ORDER BY 2, 1
+            """), [["1", "3"], ["4", "3"], ["7", "3"], ["1", "4"], ["5", "4"], ["9", "4"]], "a correlated step")
         XCTAssertThrowsError(try series("1, 5, 0")) { error in
             XCTAssertEqual((error as? PGError)?.code, SQLState.invalidParameterValue)
             XCTAssertEqual((error as? PGError)?.message, "step size cannot equal zero")
@@ -414,6 +453,41 @@ final class PGCatalogTests: XCTestCase {
         ]
         for (call, code) in missing {
             XCTAssertThrowsError(try db.rows("SELECT \(call)"), call) { error in XCTAssertEqual((error as? PGError)?.code, code, call) }
+        }
+    }
+
+    func testDisplayedDefaults() {
+        let text = PGColumnType(declared: "text"), integer = PGColumnType(declared: "int")
+        XCTAssertEqual(TableRelations.displayedDefault("('x')", text), "'x'::text")
+        XCTAssertEqual(TableRelations.displayedDefault("(('a)(b'))", PGColumnType(declared: "varchar(5)")), "'a)(b'::character varying")
+        XCTAssertEqual(TableRelations.displayedDefault("(1) + (2)", integer), "(1) + (2)")
+        XCTAssertEqual(TableRelations.displayedDefault("(42)", integer), "42")
+        XCTAssertEqual(TableRelations.displayedDefault("'x'", PGColumnType(declared: "char(3)")), "'x'::bpchar")
+    }
+
+    /// The session's user is a superuser: PostgreSQL 15.18 answers t for each of these on
+    /// an existing table t, and the errors below for what does not exist.
+    func testPrivileges() throws {
+        let db = try CatalogTestDatabase()
+        try makeTable(db)
+        XCTAssertEqual(try db.rows("""
+            SELECT has_table_privilege('t', 'SELECT'), has_table_privilege('alice', 't', 'select,insert'),
+                   has_table_privilege('t', 'UPDATE WITH GRANT OPTION'), has_schema_privilege('public', 'USAGE'),
+                   has_database_privilege('omen', 'CONNECT'), has_table_privilege(99999, 'SELECT'),
+                   has_table_privilege(pg_regclass_oid('t'), 'DELETE'), has_schema_privilege(10, 2200, 'CREATE')
+            """), [["1", "1", "1", "1", "1", "NULL", "1", "1"]])
+        let failures: [(String, String, String)] = [
+            ("has_table_privilege('nope', 'SELECT')", SQLState.undefinedTable, "relation \"nope\" does not exist"),
+            ("has_table_privilege('t', 'FLY')", SQLState.invalidParameterValue, "unrecognized privilege type: \"FLY\""),
+            ("has_schema_privilege('nope', 'USAGE')", "3F000", "schema \"nope\" does not exist"),
+            ("has_database_privilege('nope', 'CONNECT')", SQLState.invalidCatalogName, "database \"nope\" does not exist"),
+            ("has_table_privilege('bob', 't', 'SELECT')", SQLState.undefinedObject, "role \"bob\" does not exist"),
+        ]
+        for (call, code, message) in failures {
+            XCTAssertThrowsError(try db.rows("SELECT \(call)"), call) { error in
+                XCTAssertEqual((error as? PGError)?.code, code, call)
+                XCTAssertEqual((error as? PGError)?.message, message, call)
+            }
         }
     }
 

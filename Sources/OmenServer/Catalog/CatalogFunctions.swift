@@ -6,7 +6,7 @@ enum CatalogFunctions {
     typealias Body = (CatalogState, FunctionArguments) throws(PGError) -> CatalogValue
 
     /// (name, argument count, deterministic, body).
-    static let definitions: [(String, Int32, Bool, Body)] = general + RegTypeFunctions.definitions
+    static let definitions: [(String, Int32, Bool, Body)] = general + RegTypeFunctions.definitions + PrivilegeFunctions.definitions
 
     private static let general: [(String, Int32, Bool, Body)] = [
         ("version", 0, false, { _, _ in .text(versionText) }),
@@ -67,6 +67,9 @@ enum CatalogFunctions {
             guard let array = arguments.text(0), let separator = arguments.text(1) else { return nil }
             return .text(PGArray.elements(array).compactMap { $0 }.joined(separator: separator))
         }),
+        ("array_upper", 2, true, { _, arguments throws(PGError) in try arrayBound(arguments, "array_upper") { $0 } }),
+        ("array_length", 2, true, { _, arguments throws(PGError) in try arrayBound(arguments, "array_length") { $0 } }),
+        ("array_lower", 2, true, { _, arguments throws(PGError) in try arrayBound(arguments, "array_lower") { _ in 1 } }),
         ("array_position", 2, true, { _, arguments in
             guard let array = arguments.text(0), let element = arguments.text(1) else { return nil }
             return PGArray.elements(array).firstIndex(of: element).map { CatalogValue($0 + 1) } ?? nil
@@ -117,6 +120,17 @@ enum CatalogFunctions {
             }, nil, nil, { function in Unmanaged<Function>.fromOpaque(function!).release() })
         }
         return status
+    }
+
+    /// array_upper/array_length/array_lower(array, 1) of a one-dimensional array: NULL
+    /// for an empty or NULL array and for other dimensions, as in PostgreSQL.
+    private static func arrayBound(_ arguments: FunctionArguments, _ function: String,
+                                   _ bound: (Int) -> Int) throws(PGError) -> CatalogValue {
+        guard let array = arguments.text(0), let dimension = try arguments.integer(1, function: function), dimension == 1 else {
+            return nil
+        }
+        let count = PGArray.elements(array).count
+        return count == 0 ? nil : CatalogValue(bound(count))
     }
 
     private static func currentSetting(_ state: CatalogState, _ arguments: FunctionArguments,

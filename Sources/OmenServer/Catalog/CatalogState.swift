@@ -1,3 +1,4 @@
+import CSQLite
 import Synchronization
 
 /// What the catalog relations and functions of one session read: its sqlite3
@@ -24,7 +25,45 @@ final class CatalogState {
         }
     }
 
-    func tables() throws(PGError) -> [UserTable] { try UserTable.read(connection) }
+    /// The tables as the running statement sees them. While a catalog relation is being
+    /// scanned they are read once (a query calls pg_table_is_visible and scans pg_attrdef
+    /// once per row of another relation) and kept until a scan ends (its statement was
+    /// reset or finalized) or another statement runs; without a scan, read at each call.
+    func tables() throws(PGError) -> [UserTable] {
+        guard openScans > 0 else { return try UserTable.read(connection) }
+        let key = runningStatements()
+        if key == cachedKey, let cachedTables { return cachedTables }
+        let tables = try UserTable.read(connection)
+        (cachedKey, cachedTables) = (key, tables)
+        return tables
+    }
+
+    /// RelationModule's cursors: xOpen and xClose.
+    func scanOpened() { openScans += 1 }
+
+    func scanClosed() {
+        openScans -= 1
+        cachedTables = nil
+    }
+
+    private var openScans = 0
+    private var cachedKey: [Int] = []
+    private var cachedTables: [UserTable]?
+
+    /// The statement executions under way on the connection: each busy statement and its
+    /// run count (SQLITE_STMTSTATUS_RUN), so a statement that starts while another one's
+    /// scan stays open (a suspended portal) reads the tables again.
+    private func runningStatements() -> [Int] {
+        var key: [Int] = []
+        var statement = sqlite3_next_stmt(connection, nil)
+        while let current = statement {
+            if sqlite3_stmt_busy(current) != 0 {
+                key += [Int(bitPattern: UnsafeRawPointer(current)), Int(sqlite3_stmt_status(current, SQLITE_STMTSTATUS_RUN, 0))]
+            }
+            statement = sqlite3_next_stmt(connection, current)
+        }
+        return key
+    }
 
     /// Fixed OIDs, PostgreSQL 15's where it has them.
     static let userOID: UInt32 = 10

@@ -4,7 +4,8 @@ import CSQLite
 /// integers, with PostgreSQL's semantics: step defaults to 1, a step of 0 is an error
 /// (22023), non-integer numbers are 0A000, a range running the other way than the step is empty, a NULL argument
 /// gives no rows, and the series stops before it would overflow. The one column is
-/// named `generate_series`, as PostgreSQL names it.
+/// named `generate_series`, as PostgreSQL names it without an alias; the translator
+/// renames it after an alias (`(SELECT generate_series AS x FROM generate_series(...)) AS x`).
 enum GenerateSeries {
     static let name = "generate_series"
 
@@ -84,16 +85,14 @@ enum GenerateSeries {
     }()
 
     /// Uses the equality constraints on start, stop and step (idxNum: a bit per column,
-    /// the arguments in that order). A constraint on them that SQLite cannot pass
-    /// (a join's later table) makes the plan unusable, so SQLite orders the join the other way.
+    /// the arguments in that order). An argument SQLite cannot pass yet (from a join's
+    /// later table) makes the plan unusable, so SQLite orders the join the other way.
     private static func bestIndex(_ info: UnsafeMutablePointer<sqlite3_index_info>) -> Int32 {
         var usable: [Int32: Int] = [:]
-        var unusable = false
         for index in 0..<Int(info.pointee.nConstraint) {
             let constraint = info.pointee.aConstraint[index]
-            guard constraint.iColumn >= startColumn else { continue }
-            guard constraint.op == UInt8(SQLITE_INDEX_CONSTRAINT_EQ) else { continue }
-            if constraint.usable == 0 { unusable = true; continue }
+            guard constraint.iColumn >= startColumn, constraint.op == UInt8(SQLITE_INDEX_CONSTRAINT_EQ) else { continue }
+            if constraint.usable == 0 { return SQLITE_CONSTRAINT }
             usable[constraint.iColumn] = index
         }
         var mask: Int32 = 0
@@ -105,7 +104,6 @@ enum GenerateSeries {
             info.pointee.aConstraintUsage[index].omit = 1
             argument += 1
         }
-        if unusable && mask & 3 != 3 { return SQLITE_CONSTRAINT }
         info.pointee.idxNum = mask
         info.pointee.estimatedCost = mask & 3 == 3 ? 10 : 1e12
         info.pointee.estimatedRows = mask & 3 == 3 ? 1000 : 1 << 40

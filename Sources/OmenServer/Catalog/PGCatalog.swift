@@ -24,9 +24,6 @@ public enum PGCatalog {
     /// looks in main and temp first, then the attached schemas.
     public static let schemas = ["pg_catalog", "information_schema"]
 
-    /// Every catalog relation, by schema and name.
-    public static var relations: [(schema: String, name: String)] { CatalogRelations.all.map { ($0.schema, $0.name) } }
-
     /// Registers the catalog on `connection` (after OmenSQL.register). `settings` is
     /// read and written by current_setting and set_config as the session's own.
     public static func register(_ connection: OpaquePointer, settings: SessionSettings,
@@ -60,12 +57,14 @@ public enum PGCatalog {
     }
 
     /// The error a catalog function or relation raised in the statement that just
-    /// failed on `connection` (with its SQLSTATE: SQLite reports only the message),
-    /// cleared by the call; nil when the failure came from elsewhere.
+    /// failed on `connection`, with its SQLSTATE (SQLite reports only the message): the
+    /// session maps a failure with it before SQLite's own codes. Nil when the failure came
+    /// from elsewhere (the connection's error message is not the catalog's); cleared by
+    /// the call.
     public static func takeError(_ connection: OpaquePointer) -> PGError? {
-        guard let state = CatalogState.state(of: connection) else { return nil }
-        defer { state.lastError = nil }
-        return state.lastError
+        guard let state = CatalogState.state(of: connection), let error = state.lastError else { return nil }
+        state.lastError = nil
+        return String(cString: sqlite3_errmsg(connection)) == error.message ? error : nil
     }
 }
 

@@ -15,15 +15,7 @@ enum RegTypeFunctions {
             }
         }),
         ("pg_regclass_oid", 1, false, { state, arguments throws(PGError) in
-            try oid(arguments) { text throws(PGError) in
-                let name = try identifier(text, schemas: ["public"])
-                for table in try state.tables() {
-                    // OmenDB's table names are case-insensitive, as SQLite's are.
-                    if table.name.lowercased() == name.lowercased() { return table.oid }
-                    if table.key != nil && table.indexName.lowercased() == name.lowercased() { return table.indexOID }
-                }
-                throw PGError(SQLState.undefinedTable, "relation \"\(text)\" does not exist")
-            }
+            try oid(arguments) { text throws(PGError) in try relationOID(state, text) }
         }),
         ("pg_regtype", 1, false, { state, arguments throws(PGError) in
             try name(arguments, "pg_regtype") { oid throws(PGError) in
@@ -85,6 +77,17 @@ enum RegTypeFunctions {
     ] + ["regprocedure", "regoper", "regoperator", "regconfig", "regdictionary", "regcollation"].flatMap { type in
         [("pg_\(type)", Int32(1), false, { _, _ throws(PGError) in throw PGError.unsupported("the type \(type)") } as Body),
          ("pg_\(type)_oid", Int32(1), false, { _, _ throws(PGError) in throw PGError.unsupported("the type \(type)") } as Body)]
+    }
+
+    /// The OID of the table or index named `text` (`public.` allowed); 42P01 when none.
+    static func relationOID(_ state: CatalogState, _ text: String) throws(PGError) -> UInt32 {
+        let name = try identifier(text, schemas: ["public"])
+        for table in try state.tables() {
+            // OmenDB's table names are case-insensitive, as SQLite's are.
+            if table.name.lowercased() == name.lowercased() { return table.oid }
+            if table.key != nil && table.indexName.lowercased() == name.lowercased() { return table.indexOID }
+        }
+        throw PGError(SQLState.undefinedTable, "relation \"\(text)\" does not exist")
     }
 
     static let namespaces: [(String, UInt32)] = [

@@ -63,13 +63,17 @@ enum RelationModule {
             guard let memory = sqlite3_malloc(Int32(MemoryLayout<omendb_sql_cursor>.size)) else { return SQLITE_NOMEM }
             let cursor = memory.bindMemory(to: omendb_sql_cursor.self, capacity: 1)
             cursor.initialize(to: omendb_sql_cursor())
-            cursor.pointee.owner = Unmanaged.passRetained(Scan(table: RelationModule.table(vtab))).toOpaque()
+            let table = RelationModule.table(vtab)
+            table.state.scanOpened()
+            cursor.pointee.owner = Unmanaged.passRetained(Scan(table: table)).toOpaque()
             cursorOut!.pointee = UnsafeMutableRawPointer(cursor).assumingMemoryBound(to: sqlite3_vtab_cursor.self)
             return SQLITE_OK
         }
         module.pointee.xClose = { cursor in
             let raw = UnsafeMutableRawPointer(cursor!).assumingMemoryBound(to: omendb_sql_cursor.self)
-            Unmanaged<Scan>.fromOpaque(raw.pointee.owner!).release()
+            let scan = Unmanaged<Scan>.fromOpaque(raw.pointee.owner!)
+            scan.takeUnretainedValue().table.state.scanClosed()
+            scan.release()
             sqlite3_free(raw)
             return SQLITE_OK
         }

@@ -153,7 +153,10 @@ enum TableRelations {
     }
 
     /// PostgreSQL's deparsed form of a default: a string literal carries its type.
-    static func displayedDefault(_ expression: String, _ type: PGColumnType) -> String {
+    /// Parentheses around the whole expression (`DEFAULT ('x')`) are dropped, as
+    /// PostgreSQL's deparser drops them.
+    static func displayedDefault(_ declared: String, _ type: PGColumnType) -> String {
+        let expression = withoutOuterParentheses(declared)
         guard expression.hasPrefix("'"), expression.hasSuffix("'"), expression.count >= 2 else { return expression }
         let name = PGColumnType.format(oid: type.oid, typmod: -1)
         return expression + "::" + (type.oid == 1042 ? "bpchar" : name)
@@ -167,5 +170,30 @@ enum TableRelations {
             ["public", .text(table.name), .text(state.context.user), nil, CatalogValue(table.key != nil),
              CatalogValue(false), CatalogValue(false), CatalogValue(false)]
         }
+    }
+
+    static func withoutOuterParentheses(_ text: String) -> String {
+        var characters = Array(text.trimmingCharacters(in: " "))
+        while characters.first == "(", characters.last == ")" {
+            // The first parenthesis must close at the end (not `(a) + (b)`); quotes hide parentheses.
+            var depth = 0
+            var quote: Character?
+            var closesAtEnd = false
+            for (index, character) in characters.enumerated() {
+                if let open = quote {
+                    if character == open { quote = nil }
+                    continue
+                }
+                if character == "'" || character == "\"" { quote = character; continue }
+                if character == "(" { depth += 1 }
+                if character == ")" {
+                    depth -= 1
+                    if depth == 0 { closesAtEnd = index == characters.count - 1; break }
+                }
+            }
+            guard closesAtEnd else { break }
+            characters = Array(String(characters.dropFirst().dropLast()).trimmingCharacters(in: " "))
+        }
+        return String(characters)
     }
 }

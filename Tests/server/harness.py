@@ -35,7 +35,7 @@ PG_BIN = Path(os.environ.get("OMENDB_PG_BIN", "/usr/lib/postgresql/15/bin"))
 OMEN_SERVER = Path(os.environ.get("OMENDB_SERVER", ROOT / ".build" / "release" / "omendb-server"))
 PG_SYSTEM_USER = "postgres"   # who runs PostgreSQL when we are root
 USER = "postgres"             # the database user of both servers
-DATABASE = "postgres"         # the database of both servers
+DATABASE = "postgres"         # PostgreSQL's database (omendb-server serves "omendb")
 
 _running: list["Server"] = []
 
@@ -224,7 +224,7 @@ class OmenServer(Server):
     `args` are extra command-line arguments (e.g. ["--config", path])."""
 
     name = "omendb"
-    database = "omendb"     # the one database an omendb-server serves (docs/server.md)
+    database = "omendb"     # the one database omendb-server serves (its database_name default)
 
     def __init__(self, data: Path | None = None, args: list[str] | None = None,
                  binary: Path = OMEN_SERVER):

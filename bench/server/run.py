@@ -45,11 +45,8 @@ INSERT INTO bench_insert (aid, delta, note) VALUES (:aid, :delta, 'omendb-server
 WORKLOADS = ("select-only", "tpcb-like", "insert")
 
 
-def omen_sync_args(sync: str, tmp: Path) -> list[str]:
-    """omendb-server arguments for a sync mode: a config file with its `sync` key."""
-    config = tmp / f"omendb-{sync}.conf"
-    config.write_text(f"sync = {sync}\n")
-    return ["--config", str(config)]
+def omen_sync_args(sync: str) -> list[str]:
+    return ["--sync", sync]
 
 
 def pg_settings(sync: str) -> dict[str, str]:
@@ -151,7 +148,7 @@ def main() -> int:
         if kind == "postgres":
             servers.append(harness.Postgres(**pg_settings(options.sync)))
         else:
-            servers.append(harness.OmenServer(args=omen_sync_args(options.sync, tmp)))
+            servers.append(harness.OmenServer(args=omen_sync_args(options.sync)))
     meta = {"started_utc": stamp.isoformat(), "command": " ".join(sys.argv), "git_commit": commit,
             "git_dirty": bool(git("status", "--porcelain", "--untracked-files=no")),
             "sync": options.sync, "postgres_settings": pg_settings(options.sync),

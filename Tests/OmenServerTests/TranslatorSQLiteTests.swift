@@ -109,6 +109,7 @@ final class TranslatorSQLiteTests: XCTestCase {
         XCTAssertEqual(run("INSERT INTO public.t(id, name, v) VALUES ($1, $2, $3) RETURNING id, v", ["4", "d", "4.5"]), ["4|4.5"])
         XCTAssertEqual(run("DELETE FROM public.t WHERE ((id = 4))"), [])
         XCTAssertEqual(run("SELECT id, v FROM public.t WHERE ((id < 3)) ORDER BY id ASC NULLS LAST"), ["1|9.5", "2|3.5"])
+        XCTAssertEqual(run("SELECT \"id\" FROM \"public\".\"t\" WHERE \"id\" = 3"), ["3"])
         XCTAssertEqual(run("DELETE FROM public.t WHERE ((id = 3))"), [])
         XCTAssertEqual(run("SELECT count(*) FROM public.t"), ["2"])
     }

@@ -105,6 +105,11 @@ final class TranslatorSQLiteTests: XCTestCase {
         XCTAssertEqual(run("SELECT id, v FROM public.t WHERE ((id = ANY ('{1,2}'::integer[])))"), ["1|1.5", "2|3.5"])
         XCTAssertEqual(run("SELECT id FROM public.t WHERE ((name = 'x''y')) AND ((v = 3.5::double precision))"), ["3"])
         XCTAssertEqual(run("SELECT r1.\"id\" FROM public.t r1 WHERE ((r1.\"id\" = $1::integer))", ["3"]), ["3"])
+        XCTAssertEqual(run("UPDATE public.t SET v = $1::double precision WHERE ((id = $2::integer))", ["9.5", "1"]), [])
+        XCTAssertEqual(run("INSERT INTO public.t(id, name, v) VALUES ($1, $2, $3) RETURNING id, v", ["4", "d", "4.5"]), ["4|4.5"])
+        XCTAssertEqual(run("DELETE FROM public.t WHERE ((id = 4))"), [])
+        XCTAssertEqual(run("SELECT id, v FROM public.t WHERE ((id < 3)) ORDER BY id ASC NULLS LAST"), ["1|9.5", "2|3.5"])
+        XCTAssertEqual(run("SELECT \"id\" FROM \"public\".\"t\" WHERE \"id\" = 3"), ["3"])
         XCTAssertEqual(run("DELETE FROM public.t WHERE ((id = 3))"), [])
         XCTAssertEqual(run("SELECT count(*) FROM public.t"), ["2"])
     }

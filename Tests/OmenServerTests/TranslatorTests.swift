@@ -274,6 +274,8 @@ final class TranslatorTests: XCTestCase {
             ("create table t (a int references u)", "REFERENCES"),
             ("insert into t values (1) on conflict do nothing", "ON CONFLICT"),
             ("select 1 into x", "INTO"),
+            ("delete from t where id = 1 returning *", "DELETE … RETURNING"),
+            ("update t set v = 1 returning v", "UPDATE … RETURNING"),
             ("declare c scroll cursor for select 1", "SCROLL"),
             ("fetch backward 1 from c", "BACKWARD"),
             ("fetch prior from c", "PRIOR"),

@@ -695,9 +695,10 @@ struct QueryRewriter {
                 continue
             }
             // Tables live in schema public; SQLite's connection declares them in main.
-            if t.isWord("public") && token(i + 1)?.kind == .dot && token(i - 1)?.kind != .dot
+            if (t.kind == .word || t.kind == .quotedIdentifier) && t.value == "public" && token(i + 1)?.kind == .dot
+                && token(i - 1)?.kind != .dot
                 && (token(i + 2)?.kind == .word || token(i + 2)?.kind == .quotedIdentifier) {
-                tokens[i].value = "main"
+                tokens[i] = SQLToken(.word, "main", spaceBefore: t.spaceBefore, position: t.position)
                 i += 1
                 continue
             }

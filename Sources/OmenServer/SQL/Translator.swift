@@ -96,6 +96,10 @@ public enum Translator {
                 throw PGError.unsupported("INSERT … ON CONFLICT")
             }
         }
+        if returning && (verb == "update" || verb == "delete") {
+            // SQLite: "UPDATE/DELETE RETURNING is not available on virtual tables".
+            throw PGError.unsupported("\(verb!.uppercased()) … RETURNING")
+        }
         var rewriter = QueryRewriter()
         var sqlTokens = try rewriter.rewrite(tokens)
         if !sqlTokens.isEmpty { sqlTokens[0].spaceBefore = false }

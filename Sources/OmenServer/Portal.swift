@@ -33,7 +33,10 @@ final class PreparedStatement {
         }
     }
 
-    func close() {
+    /// The sqlite3_stmt lives as long as the statement or any portal of it: closing a
+    /// statement (Close, a new unnamed Parse, DEALLOCATE) only forgets its name, as in
+    /// PostgreSQL, where open portals of it keep working.
+    deinit {
         sqlite3_finalize(statement)
     }
 }
@@ -91,14 +94,19 @@ final class Portal {
         return statement
     }
 
+    deinit { close() }
+
+    /// Releases the sqlite3_stmt (finalized if this portal owns it, else reset for the
+    /// statement's next portal). Closing twice does nothing.
     func close() {
-        guard let sqliteStatement else { return }
+        guard let statement = sqliteStatement else { return }
+        sqliteStatement = nil
         if ownsStatement {
-            sqlite3_finalize(sqliteStatement)
+            sqlite3_finalize(statement)
         } else {
-            sqlite3_reset(sqliteStatement)
-            sqlite3_clear_bindings(sqliteStatement)
-            statement.statementInUse = false
+            sqlite3_reset(statement)
+            sqlite3_clear_bindings(statement)
+            self.statement.statementInUse = false
         }
     }
 }

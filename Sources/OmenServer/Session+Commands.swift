@@ -116,10 +116,13 @@ extension Session {
                 throw PGError(SQLState.activeSQLTransaction, "DISCARD ALL cannot run inside a transaction block")
             }
             for (key, open) in portals where open !== portal { open.close(); portals[key] = nil }
-            for (key, statement) in statements where statement !== portal?.statement { statement.close(); statements[key] = nil }
+            statements = statements.filter { $0.value === portal?.statement }
             settings.resetAll()
             out.writeCommandComplete("DISCARD ALL")
         case .noop(let tag):
+            if tag == "VACUUM" && inTransactionBlock {
+                throw PGError(SQLState.activeSQLTransaction, "VACUUM cannot run inside a transaction block")
+            }
             out.writeCommandComplete(tag)
         case .copyFrom(let table, let columns, let options):
             try copyFrom(table: table, columns: columns, options: options)
@@ -159,16 +162,12 @@ extension Session {
             try runPortal(executed, query: query, limit: 0, describe: portal == nil)
         case .deallocate(let name):
             if let name {
-                guard let statement = statements.removeValue(forKey: name) else {
+                guard statements.removeValue(forKey: name) != nil else {
                     throw PGError(SQLState.invalidSQLStatementName, "prepared statement \"\(name)\" does not exist")
                 }
-                statement.close()
                 out.writeCommandComplete("DEALLOCATE")
             } else {
-                for (key, statement) in statements where !key.isEmpty && statement !== portal?.statement {
-                    statement.close()
-                    statements[key] = nil
-                }
+                statements = statements.filter { $0.key.isEmpty || $0.value === portal?.statement }
                 out.writeCommandComplete("DEALLOCATE ALL")
             }
         }

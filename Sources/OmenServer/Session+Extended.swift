@@ -27,7 +27,6 @@ extension Session {
             throw PGError(SQLState.duplicatePreparedStatement, "prepared statement \"\(name)\" already exists")
         }
         let statement = try makeStatement(text: text, types: types)
-        if let old = statements[name] { old.close() }
         statements[name] = statement
         out.writeParseComplete()
     }
@@ -224,9 +223,7 @@ extension Session {
         case .empty:
             out.writeEmptyQueryResponse()
         case .script(let sql, let tag):
-            try executing { () throws(PGError) in
-                for statement in sql { try execSQL(statement) }
-            }
+            try runScript(sql)
             out.writeCommandComplete(tag)
         case .command(let command):
             try runCommand(command, portal: portal, parameters: nil)
@@ -270,13 +267,7 @@ extension Session {
         try reader.end()
         switch kind {
         case UInt8(ascii: "S"):
-            if let statement = statements.removeValue(forKey: name) {
-                for (portalName, portal) in portals where portal.statement === statement {
-                    portal.close()
-                    portals[portalName] = nil
-                }
-                statement.close()
-            }
+            statements[name] = nil
         case UInt8(ascii: "P"):
             portals.removeValue(forKey: name)?.close()
         default:

@@ -41,20 +41,33 @@ extension Session {
         case .command(let command):
             try runCommand(command, portal: nil, parameters: nil)
         case .script(let sql, let tag):
-            try executing { () throws(PGError) in
-                for statement in sql { try execSQL(statement) }
-            }
+            try runScript(sql)
             out.writeCommandComplete(tag)
         case .query(let query):
             let prepared = PreparedStatement(text: text, translated: statement, parameterTypes: [],
                                              statement: try prepare(query.sql))
-            let portal = Portal(statement: prepared, sqliteStatement: prepared.statement, ownsStatement: true, resultFormats: [])
+            let portal = Portal(statement: prepared, sqliteStatement: prepared.statement, ownsStatement: false, resultFormats: [])
             defer { portal.close() }
             try checkReadOnly(portal)
             if query.parameterCount > 0 {
                 throw PGError(SQLState.undefinedObject, "there is no parameter $1")
             }
             _ = try runPortal(portal, query: query, limit: 0, describe: true)
+        }
+    }
+
+    /// Several SQLite statements for one PostgreSQL statement (DROP TABLE a, b): all or
+    /// none, inside a savepoint.
+    func runScript(_ sql: [String]) throws(PGError) {
+        try executing { () throws(PGError) in
+            try execSQL("SAVEPOINT omendb_script")
+            do throws(PGError) {
+                for statement in sql { try execSQL(statement) }
+            } catch {
+                sqlite3_exec(sqlite, "ROLLBACK TO omendb_script; RELEASE omendb_script", nil, nil, nil)
+                throw error
+            }
+            try execSQL("RELEASE omendb_script")
         }
     }
 

@@ -113,8 +113,8 @@ final class Session {
         idleTimer?.cancel()
         if let sqlite {
             if sqlite3_get_autocommit(sqlite) == 0 { sqlite3_exec(sqlite, "ROLLBACK", nil, nil, nil) }
+            // Statements finalize when the last reference goes (sqlite3_close_v2 waits for it).
             portals.values.forEach { $0.close() }
-            statements.values.forEach { $0.close() }
             portals = [:]
             statements = [:]
             execution.withLock { $0.sqlite = nil }
@@ -357,6 +357,10 @@ final class Session {
             try OmenSQL.register(handle, database: server.database)
         } catch {
             throw PGError(SQLState.internalError, "could not register the omendb module: \(error)")
+        }
+        // PostgreSQL's LIKE is case-sensitive (the translator writes ILIKE as lower() LIKE lower()).
+        guard sqlite3_exec(handle, "PRAGMA case_sensitive_like = ON", nil, nil, nil) == SQLITE_OK else {
+            throw PGError(SQLState.internalError, "could not configure the SQLite connection")
         }
         try PGCatalog.register(handle, settings: settings,
                                context: CatalogContext(database: database, user: user, backendPID: processID))

@@ -135,7 +135,8 @@ public final class SessionSettings {
             }
             return value
         case "client_encoding":
-            switch value.lowercased().filter({ $0 != "-" && $0 != "_" }) {
+            // asyncpg sends the value quoted ('utf-8'), which PostgreSQL accepts.
+            switch value.lowercased().filter({ $0 != "-" && $0 != "_" && $0 != "'" && $0 != "\"" }) {
             case "utf8", "unicode", "auto": return "UTF8"
             default:
                 throw PGError(SQLState.featureNotSupported,

@@ -271,8 +271,9 @@ final class PGCatalogTests: XCTestCase {
             XCTAssertEqual(try db.declaredTypes("SELECT * FROM \(relation.schema).\(relation.name)").map { $0.lowercased() },
                            relation.columns.map(\.type), relation.name)
         }
+        // PostgreSQL's "char" columns are text: as char they would be sent as character(1), '' padded to ' '.
         XCTAssertEqual(try db.declaredTypes("SELECT oid, relname, relkind, relhasindex FROM pg_catalog.pg_class"),
-                       ["oid", "name", "char", "bool"])
+                       ["oid", "name", "TEXT", "bool"])
         // Unqualified names resolve too; the relations are read-only.
         XCTAssertEqual(try db.rows("SELECT count(*) FROM pg_attribute WHERE attrelid = (SELECT oid FROM pg_class WHERE relname = 't')"),
                        [["8"]])

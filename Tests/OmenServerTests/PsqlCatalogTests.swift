@@ -78,8 +78,8 @@ final class PsqlCatalogTests: XCTestCase {
     }
 
     /// The rest of \d t: PostgreSQL finds no policies, statistics objects or
-    /// publications for the table. (\d+ t's table details build an ARRAY(SELECT ... FROM
-    /// unnest(...)), which the translator refuses: 0A000.)
+    /// publications for the table; \d+ t's table details (reloptions through
+    /// array_to_string(... || ARRAY(SELECT ... FROM unnest(...)))) are t's.
     func testDescribeTableRest() throws {
         let db = try CatalogTestDatabase()
         try makeTable(db)
@@ -88,6 +88,8 @@ final class PsqlCatalogTests: XCTestCase {
                              ("publications", PsqlQueries.publications)] {
             XCTAssertEqual(try query(db, text, oid: oid), [], name)
         }
+        XCTAssertEqual(try query(db, PsqlQueries.tableDetailsPlus, oid: oid),
+                       [["0", "r", "1", "0", "0", "0", "0", "0", "0", "", "0", "", "p", "d", "heap"]])
     }
 
     func testGenerateSeriesAsPostgreSQLNamesIt() throws {

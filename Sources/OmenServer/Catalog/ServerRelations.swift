@@ -9,7 +9,7 @@ enum ServerRelations {
     ]
 
     static let database = CatalogRelation("pg_catalog", "pg_database", """
-        oid oid, datname name, datdba oid, encoding int4, datlocprovider char, datistemplate bool, datallowconn bool,
+        oid oid, datname name, datdba oid, encoding int4, datlocprovider text, datistemplate bool, datallowconn bool,
         datconnlimit int4, datfrozenxid xid, datminmxid xid, dattablespace oid, datcollate text, datctype text,
         daticulocale text, datcollversion text, datacl text
         """) { state in
@@ -50,13 +50,13 @@ enum ServerRelations {
         }
     }
 
-    static let am = CatalogRelation("pg_catalog", "pg_am", "oid oid, amname name, amhandler regproc, amtype char") { _ in
+    static let am = CatalogRelation("pg_catalog", "pg_am", "oid oid, amname name, amhandler regproc, amtype text") { _ in
         [[CatalogValue(CatalogState.heapAM), "heap", "heap_tableam_handler", "t"],
          [CatalogValue(CatalogState.btreeAM), "btree", "bthandler", "i"]]
     }
 
     static let collation = CatalogRelation("pg_catalog", "pg_collation", """
-        oid oid, collname name, collnamespace oid, collowner oid, collprovider char, collisdeterministic bool,
+        oid oid, collname name, collnamespace oid, collowner oid, collprovider text, collisdeterministic bool,
         collencoding int4, collcollate text, collctype text, colliculocale text, collversion text
         """) { _ in
         [[100, "default", CatalogValue(CatalogState.catalogNamespace), CatalogValue(CatalogState.userOID), "d",
@@ -70,8 +70,8 @@ enum ServerRelations {
     /// The functions CatalogFunctions registers, one row each (no argument types).
     static let proc = CatalogRelation("pg_catalog", "pg_proc", """
         oid oid, proname name, pronamespace oid, proowner oid, prolang oid, procost float4, prorows float4,
-        provariadic oid, prosupport regproc, prokind char, prosecdef bool, proleakproof bool, proisstrict bool,
-        proretset bool, provolatile char, proparallel char, pronargs int2, pronargdefaults int2, prorettype oid,
+        provariadic oid, prosupport regproc, prokind text, prosecdef bool, proleakproof bool, proisstrict bool,
+        proretset bool, provolatile text, proparallel text, pronargs int2, pronargdefaults int2, prorettype oid,
         proargtypes oidvector, proallargtypes oid[], proargmodes char[], proargnames text[], proargdefaults pg_node_tree,
         protrftypes oid[], prosrc text, probin text, prosqlbody pg_node_tree, proconfig text[], proacl aclitem[]
         """) { _ in
@@ -92,11 +92,11 @@ enum ServerRelations {
     static let inherits = CatalogRelation("pg_catalog", "pg_inherits",
                                           "inhrelid oid, inhparent oid, inhseqno int4, inhdetachpending bool")
     static let partitionedTable = CatalogRelation("pg_catalog", "pg_partitioned_table", """
-        partrelid oid, partstrat char, partnatts int2, partdefid oid, partattrs int2vector, partclass oidvector,
+        partrelid oid, partstrat text, partnatts int2, partdefid oid, partattrs int2vector, partclass oidvector,
         partcollation oidvector, partexprs pg_node_tree
         """)
     static let policy = CatalogRelation("pg_catalog", "pg_policy", """
-        oid oid, polname name, polrelid oid, polcmd char, polpermissive bool, polroles oid[], polqual pg_node_tree,
+        oid oid, polname name, polrelid oid, polcmd text, polpermissive bool, polroles oid[], polqual pg_node_tree,
         polwithcheck pg_node_tree
         """)
     static let statisticExt = CatalogRelation("pg_catalog", "pg_statistic_ext", """

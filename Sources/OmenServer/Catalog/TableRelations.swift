@@ -19,9 +19,9 @@ enum TableRelations {
     static let pgClass = CatalogRelation("pg_catalog", "pg_class", """
         oid oid, relname name, relnamespace oid, reltype oid, reloftype oid, relowner oid, relam oid, relfilenode oid,
         reltablespace oid, relpages int4, reltuples float4, relallvisible int4, reltoastrelid oid, relhasindex bool,
-        relisshared bool, relpersistence char, relkind char, relnatts int2, relchecks int2, relhasrules bool,
+        relisshared bool, relpersistence text, relkind text, relnatts int2, relchecks int2, relhasrules bool,
         relhastriggers bool, relhassubclass bool, relrowsecurity bool, relforcerowsecurity bool, relispopulated bool,
-        relreplident char, relispartition bool, relrewrite oid, relfrozenxid xid, relminmxid xid, relacl text,
+        relreplident text, relispartition bool, relrewrite oid, relfrozenxid xid, relminmxid xid, relacl text,
         reloptions text, relpartbound pg_node_tree
         """) { state throws(PGError) in
         try state.tables().flatMap { table -> [Row] in
@@ -46,8 +46,8 @@ enum TableRelations {
 
     static let attribute = CatalogRelation("pg_catalog", "pg_attribute", """
         attrelid oid, attname name, atttypid oid, attstattarget int4, attlen int2, attnum int2, attndims int4,
-        attcacheoff int4, atttypmod int4, attbyval bool, attalign char, attstorage char, attcompression char,
-        attnotnull bool, atthasdef bool, atthasmissing bool, attidentity char, attgenerated char, attisdropped bool,
+        attcacheoff int4, atttypmod int4, attbyval bool, attalign text, attstorage text, attcompression text,
+        attnotnull bool, atthasdef bool, atthasmissing bool, attidentity text, attgenerated text, attisdropped bool,
         attislocal bool, attinhcount int4, attcollation oid, attacl text, attoptions text, attfdwoptions text,
         attmissingval text
         """) { state throws(PGError) in
@@ -74,10 +74,10 @@ enum TableRelations {
     }
 
     static let type = CatalogRelation("pg_catalog", "pg_type", """
-        oid oid, typname name, typnamespace oid, typowner oid, typlen int2, typbyval bool, typtype char,
-        typcategory char, typispreferred bool, typisdefined bool, typdelim char, typrelid oid, typsubscript regproc,
+        oid oid, typname name, typnamespace oid, typowner oid, typlen int2, typbyval bool, typtype text,
+        typcategory text, typispreferred bool, typisdefined bool, typdelim text, typrelid oid, typsubscript regproc,
         typelem oid, typarray oid, typinput regproc, typoutput regproc, typreceive regproc, typsend regproc,
-        typmodin regproc, typmodout regproc, typanalyze regproc, typalign char, typstorage char, typnotnull bool,
+        typmodin regproc, typmodout regproc, typanalyze regproc, typalign text, typstorage text, typnotnull bool,
         typbasetype oid, typtypmod int4, typndims int4, typcollation oid, typdefaultbin pg_node_tree,
         typdefault text, typacl text
         """) { state throws(PGError) in
@@ -121,9 +121,9 @@ enum TableRelations {
     }
 
     static let constraint = CatalogRelation("pg_catalog", "pg_constraint", """
-        oid oid, conname name, connamespace oid, contype char, condeferrable bool, condeferred bool, convalidated bool,
-        conrelid oid, contypid oid, conindid oid, conparentid oid, confrelid oid, confupdtype char, confdeltype char,
-        confmatchtype char, conislocal bool, coninhcount int4, connoinherit bool, conkey int2[], confkey int2[],
+        oid oid, conname name, connamespace oid, contype text, condeferrable bool, condeferred bool, convalidated bool,
+        conrelid oid, contypid oid, conindid oid, conparentid oid, confrelid oid, confupdtype text, confdeltype text,
+        confmatchtype text, conislocal bool, coninhcount int4, connoinherit bool, conkey int2[], confkey int2[],
         conpfeqop oid[], conppeqop oid[], conffeqop oid[], confdelsetcols int2[], conexclop oid[], conbin pg_node_tree
         """) { state throws(PGError) in
         try state.tables().compactMap { table -> Row? in

@@ -263,3 +263,67 @@ struct CopyWriter {
         line.append(quote)
     }
 }
+
+/// COPY's binary format (FROM STDIN): the signature `PGCOPY\n\377\r\n\0`, flags and a
+/// header extension, then per row an int16 field count (-1 ends the data) and per field
+/// an int32 length (-1 is NULL) and the value in its type's binary form.
+struct BinaryCopyParser {
+    private static let signature: [UInt8] = [0x50, 0x47, 0x43, 0x4F, 0x50, 0x59, 0x0A, 0xFF, 0x0D, 0x0A, 0x00]
+    private var pending: [UInt8] = []
+    private var headerRead = false
+    private(set) var ended = false
+
+    /// Adds bytes; returns the complete rows they finish (nil fields are NULL).
+    mutating func feed(_ bytes: some Sequence<UInt8>) throws(PGError) -> [[[UInt8]?]] {
+        pending.append(contentsOf: bytes)
+        var rows: [[[UInt8]?]] = []
+        var index = 0
+        func int32(_ at: Int) -> Int32 {
+            Int32(bitPattern: UInt32(pending[at]) << 24 | UInt32(pending[at + 1]) << 16 | UInt32(pending[at + 2]) << 8 | UInt32(pending[at + 3]))
+        }
+        if !headerRead {
+            guard pending.count >= 19 else { return [] }
+            guard pending[0..<11].elementsEqual(Self.signature) else {
+                throw PGError(SQLState.badCopyFileFormat, "COPY file signature not recognized")
+            }
+            let extensionLength = Int(int32(15))
+            guard extensionLength >= 0 else { throw PGError(SQLState.badCopyFileFormat, "invalid COPY file header (missing length)") }
+            guard pending.count >= 19 + extensionLength else { return [] }
+            index = 19 + extensionLength
+            headerRead = true
+        }
+        rows: while !ended && pending.count - index >= 2 {
+            let fields = Int(Int16(bitPattern: UInt16(pending[index]) << 8 | UInt16(pending[index + 1])))
+            if fields == -1 {
+                ended = true
+                index += 2
+                break
+            }
+            guard fields >= 0 else { throw PGError(SQLState.badCopyFileFormat, "row field count is \(fields), expected a count") }
+            var cursor = index + 2
+            var row: [[UInt8]?] = []
+            for _ in 0..<fields {
+                guard pending.count - cursor >= 4 else { break rows }
+                let length = Int(int32(cursor))
+                cursor += 4
+                if length == -1 { row.append(nil); continue }
+                guard length >= 0 else { throw PGError(SQLState.badCopyFileFormat, "invalid field length \(length)") }
+                guard pending.count - cursor >= length else { break rows }
+                row.append(Array(pending[cursor..<(cursor + length)]))
+                cursor += length
+            }
+            rows.append(row)
+            index = cursor
+        }
+        pending.removeFirst(index)
+        return rows
+    }
+
+    /// At CopyDone: the data must have ended exactly.
+    func finish() throws(PGError) {
+        guard ended || (headerRead && pending.isEmpty) else {
+            throw PGError(SQLState.badCopyFileFormat, "unexpected EOF in COPY data")
+        }
+        guard pending.isEmpty else { throw PGError(SQLState.badCopyFileFormat, "received copy data after EOF marker") }
+    }
+}

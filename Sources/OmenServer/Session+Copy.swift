@@ -11,12 +11,15 @@ extension Session {
         let sql = "INSERT INTO \(quoteIdentifier(table)) (\(names.map(quoteIdentifier).joined(separator: ", "))) VALUES (\(placeholders))"
         let insert = try prepare(sql)!
         defer { sqlite3_finalize(insert) }
-        let booleans = try booleanColumns(table, names)
+        let types = declaredTypes(table, names)
+        let booleans = types.map { $0 == PGTypes.bool.oid }
+        let binary = options.format == .binary
         let implicit = !inTransactionBlock
-        if implicit { try execSQL("BEGIN") }
+        if implicit { try beginTransaction(TransactionMode()) }
         var parser = CopyParser(options: options)
+        var binaryParser = BinaryCopyParser()
         var count = 0
-        out.writeCopyResponse(in: true, columns: names.count)
+        out.writeCopyResponse(in: true, columns: names.count, binary: binary)
         flush()
         do throws(PGError) {
             func insertRows(_ rows: [[String?]]) throws(PGError) {
@@ -44,14 +47,39 @@ extension Session {
                     count += 1
                 }
             }
+            /// Binary rows: each field bound in its type's binary form.
+            func insertBinaryRows(_ rows: [[[UInt8]?]]) throws(PGError) {
+                for row in rows {
+                    guard row.count == names.count else {
+                        throw PGError(SQLState.badCopyFileFormat, "row field count is \(row.count), expected \(names.count)",
+                                      detail: "COPY \(table), line \(count + 1)")
+                    }
+                    for (index, field) in row.enumerated() {
+                        try PGValueCodec.bind(statement: insert, index: Int32(index + 1), value: field.map { ByteBuffer(bytes: $0) },
+                                              type: types[index], binary: true)
+                    }
+                    let status = sqlite3_step(insert)
+                    sqlite3_reset(insert)
+                    guard status == SQLITE_DONE else {
+                        var error = sqliteError(status)
+                        error.detail = "COPY \(table), line \(count + 1)"
+                        throw error
+                    }
+                    count += 1
+                }
+            }
             try executing { () throws(PGError) in
                 copying: while true {
                     switch nextEvent() {
                     case .message(.typed(FrontendType.copyData, let payload)):
-                        try insertRows(try parser.feed(payload.readableBytesView))
+                        if binary {
+                            try insertBinaryRows(try binaryParser.feed(payload.readableBytesView))
+                        } else {
+                            try insertRows(try parser.feed(payload.readableBytesView))
+                        }
                         if let reason = cancelReason { throw reason.error }
                     case .message(.typed(FrontendType.copyDone, _)):
-                        try insertRows(try parser.finish())
+                        if binary { try binaryParser.finish() } else { try insertRows(try parser.finish()) }
                         break copying
                     case .message(.typed(FrontendType.copyFail, let payload)):
                         var reader = PayloadReader(payload, message: "CopyFail")
@@ -134,13 +162,14 @@ extension Session {
         return (0..<sqlite3_column_count(statement)).map { String(cString: sqlite3_column_name(statement, $0)) }
     }
 
-    /// Which of `columns` are declared boolean (COPY's t/f become 1/0 there).
-    private func booleanColumns(_ table: String, _ columns: [String]) throws(PGError) -> [Bool] {
+    /// The type OIDs of `columns` as declared (text when the declaration names no
+    /// PostgreSQL type): how COPY reads their values.
+    private func declaredTypes(_ table: String, _ columns: [String]) -> [UInt32] {
         columns.map { column in
             var declared: UnsafePointer<CChar>?
             guard sqlite3_table_column_metadata(sqlite, nil, table, column, &declared, nil, nil, nil, nil) == SQLITE_OK,
-                  let declared else { return false }
-            return PGTypes.forDeclared(String(cString: declared))?.oid == 16
+                  let declared, let type = PGTypes.forDeclared(String(cString: declared)) else { return PGTypes.text.oid }
+            return type.oid
         }
     }
 }

@@ -152,7 +152,7 @@ extension Session {
                     ? "unnamed prepared statement does not exist" : "prepared statement \"\(name)\" does not exist")
             }
             out.writeParameterDescription(statement.parameterTypes)
-            if let columns = statementColumns(statement) {
+            if let columns = try statementColumns(statement) {
                 statement.describedColumns = columns
                 out.writeRowDescription(columns)
             } else {
@@ -173,13 +173,25 @@ extension Session {
         }
     }
 
-    /// The columns a statement's rows will have (before any row exists), nil for none.
-    private func statementColumns(_ statement: PreparedStatement) -> [ResultColumn]? {
+    /// The columns a statement's rows will have, nil for none. Types come from the
+    /// declared column types; for expressions (count(*), sums) a read-only statement not
+    /// in use is stepped once with every parameter NULL, and the first row's values give
+    /// them (SQLite has no static types for expressions; asyncpg decodes by this answer).
+    private func statementColumns(_ statement: PreparedStatement) throws(PGError) -> [ResultColumn]? {
         if case .command(let command) = statement.translated { return commandColumns(command) }
         guard let sqliteStatement = statement.statement, sqlite3_column_count(sqliteStatement) > 0 else { return nil }
         if let described = statement.describedColumns { return described }
-        return (0..<sqlite3_column_count(sqliteStatement)).map { index in
-            describeColumn(sqliteStatement, index, rowAvailable: false, binary: false)
+        let count = sqlite3_column_count(sqliteStatement)
+        var rowAvailable = false
+        let untyped = (0..<count).contains { sqlite3_column_decltype(sqliteStatement, $0) == nil }
+        if untyped && !statement.statementInUse && sqlite3_stmt_readonly(sqliteStatement) != 0 {
+            sqlite3_reset(sqliteStatement)
+            sqlite3_clear_bindings(sqliteStatement)
+            rowAvailable = try executing { () throws(PGError) -> Bool in sqlite3_step(sqliteStatement) == SQLITE_ROW }
+        }
+        defer { if rowAvailable { sqlite3_reset(sqliteStatement) } }
+        return (0..<count).map { index in
+            describeColumn(sqliteStatement, index, rowAvailable: rowAvailable, binary: false)
         }
     }
 

@@ -401,6 +401,7 @@ final class Session {
             var reader = PayloadReader(payload, message: "Query")
             do throws(PGError) {
                 let text = try reader.cString()
+                try reader.end()
                 try simpleQuery(text)
             } catch {
                 try reportError(error)
@@ -504,6 +505,8 @@ final class Session {
     /// The PGError for SQLite's error `code` on this connection.
     func sqliteError(_ code: Int32, sql: String? = nil) -> PGError {
         if code & 0xFF == SQLITE_INTERRUPT, let reason = cancelReason { return reason.error }
+        // A catalog function's own error keeps its SQLSTATE.
+        if let sqlite, let error = PGCatalog.takeError(sqlite) { return error }
         return SQLiteErrors.map(code: code, message: sqlite.map { String(cString: sqlite3_errmsg($0)) } ?? "unknown error",
                                 offset: sqlite.map { sqlite3_error_offset($0) } ?? -1)
     }

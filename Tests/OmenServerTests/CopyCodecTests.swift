@@ -3,11 +3,15 @@ import XCTest
 
 final class CopyCodecTests: XCTestCase {
     private func text(_ header: Bool = false) -> CopyOptions {
-        CopyOptions(format: .text, delimiter: "\t", null: "\\N", header: header, quote: "\"", escape: "\"")
+        var options = CopyOptions(format: .text)
+        options.header = header
+        return options
     }
 
     private func csv(_ header: Bool = false) -> CopyOptions {
-        CopyOptions(format: .csv, delimiter: ",", null: "", header: header, quote: "\"", escape: "\"")
+        var options = CopyOptions(format: .csv)
+        options.header = header
+        return options
     }
 
     /// Feeds `input` in chunks of every size from 1 to its length: the rows must not

@@ -171,7 +171,7 @@ final class TranslatorTests: XCTestCase {
             ("checkpoint", .command(.noop(tag: "CHECKPOINT"))),
             // Cursors: postgres_fdw's and psycopg's server-side cursors.
             ("DECLARE c1 CURSOR FOR\nSELECT id, name, v FROM public.t WHERE ((id = 1))",
-             .command(.declare(name: "c1", query: SQLiteQuery(sql: "select id, name, v from main.t where ((id = 1))",
+             .command(.declare(name: "c1", query: SQLiteQuery(sql: "select id, name, v from t where ((id = 1))",
                                                                kind: .select, parameterCount: 0, returnsRows: true),
                                hold: false, binary: false))),
             ("DECLARE \"srv\" BINARY NO SCROLL CURSOR WITH HOLD FOR select * from t where id > $1",

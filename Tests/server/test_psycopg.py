@@ -44,7 +44,14 @@ def test_executemany_and_prepared(server, seed):
             for k in rng.sample(range(500), 20):
                 got = cur.execute("SELECT k, big, f, v FROM pc_many WHERE k = %s", (k,), prepare=True).fetchone()
                 assert got == rows[k], f"seed {seed}"
-        assert conn.execute("SELECT count(*), sum(big) FROM pc_many").fetchone() == (500, sum(r[1] for r in rows))
+        total = sum(r[1] for r in rows)
+        if server.name == "omendb" and not -2**63 <= total < 2**63:
+            # A known difference (docs/server.md, "SQL"): SQLite sums integers in 64 bits and
+            # reports an overflow (22003) where PostgreSQL's sum(bigint) returns a numeric.
+            with pytest.raises(psycopg.errors.NumericValueOutOfRange):
+                conn.execute("SELECT count(*), sum(big) FROM pc_many").fetchone()
+        else:
+            assert conn.execute("SELECT count(*), sum(big) FROM pc_many").fetchone() == (500, total)
 
 
 @pytest.mark.parametrize("binary", [False, True])

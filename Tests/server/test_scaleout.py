@@ -144,4 +144,4 @@ def test_pushdown(cluster):
 
     plan = explain(coordinator, "UPDATE accounts SET balance = balance + 1 WHERE id = -5000")
     assert "Foreign Update on public.accounts_0" in plan, plan
-    assert "Remote SQL: UPDATE public.accounts SET balance = (balance + 1) WHERE ((id = -5000))" in plan, plan
+    assert "Remote SQL: UPDATE public.accounts SET balance = (balance + 1) WHERE ((id = (-5000)))" in plan, plan

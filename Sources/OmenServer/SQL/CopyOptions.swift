@@ -28,9 +28,10 @@ public struct CopyOptions: Equatable {
     }
 }
 
-/// COPY's data formats. `binary` is refused by the translator (0A000) for now.
+/// COPY's data formats. `binary` is accepted for COPY FROM STDIN only (asyncpg's
+/// copy_records_to_table); COPY TO STDOUT in binary is 0A000.
 public enum CopyFormat: Equatable {
-    case text, csv
+    case text, csv, binary
 }
 
 /// What COPY … TO STDOUT reads.

@@ -39,6 +39,7 @@ enum CopyStatement {
             return .copyFrom(table: table, columns: columns, options: options)
         }
         try s.expectEnd()
+        if options.format == .binary { throw PGError.unsupported("COPY TO STDOUT with FORMAT binary") }
         return .copyTo(source, options: options)
     }
 
@@ -96,7 +97,7 @@ enum CopyStatement {
             switch format.1.first?.value {
             case "text": options = CopyOptions(format: .text)
             case "csv": options = CopyOptions(format: .csv)
-            case "binary": throw PGError.unsupported("COPY with FORMAT binary")
+            case "binary": options = CopyOptions(format: .binary)
             default: throw PGError(SQLState.syntaxError, "COPY format \"\(format.1.first?.value ?? "")\" not recognized")
             }
         }

@@ -6,7 +6,7 @@
 /// constant arrays, ARRAY[…] and subqueries → IN; array_to_string(… ARRAY(subquery) …) and
 /// FROM unnest(a) x; `now()` and friends as text timestamps;
 /// `current_user` and the other keyword functions → calls; `pg_catalog.` dropped before
-/// function names; `public.` → `main.`; `COLLATE "default"` dropped; `FROM generate_series(…) AS x` with the
+/// function names; `public.t` → `t`; `COLLATE "default"` dropped; `FROM generate_series(…) AS x` with the
 /// column named x as PostgreSQL names it; a FROM-less CROSS JOIN LATERAL inlined. Anything else PostgreSQL-specific that SQLite
 /// would read differently is refused with 0A000 naming it.
 struct QueryRewriter {
@@ -694,12 +694,14 @@ struct QueryRewriter {
                 tokens.replaceSubrange(i...(i + 2), with: [name])
                 continue
             }
-            // Tables live in schema public; SQLite's connection declares them in main.
+            // Tables live in schema public; SQLite's connection declares them in temp (those
+            // that existed when the session began) or main (created by it): unqualified,
+            // SQLite finds either.
             if (t.kind == .word || t.kind == .quotedIdentifier) && t.value == "public" && token(i + 1)?.kind == .dot
                 && token(i - 1)?.kind != .dot
                 && (token(i + 2)?.kind == .word || token(i + 2)?.kind == .quotedIdentifier) {
-                tokens[i] = SQLToken(.word, "main", spaceBefore: t.spaceBefore, position: t.position)
-                i += 1
+                tokens[i + 2].spaceBefore = t.spaceBefore
+                tokens.removeSubrange(i...(i + 1))
                 continue
             }
             if t.isWord("limit") && token(i + 1)?.isWord("all") == true {

@@ -110,13 +110,13 @@ extension ByteBuffer {
         }
     }
 
-    /// CopyInResponse (`G`) or CopyOutResponse (`H`): overall format 0 (text/CSV) and
-    /// every column textual.
-    public mutating func writeCopyResponse(in: Bool, columns: Int) {
+    /// CopyInResponse (`G`) or CopyOutResponse (`H`): the overall format (0 text/CSV, 1
+    /// binary) and every column's.
+    public mutating func writeCopyResponse(in: Bool, columns: Int, binary: Bool = false) {
         writeMessage(UInt8(ascii: `in` ? "G" : "H")) {
-            $0.writeInteger(Int8(0))
+            $0.writeInteger(Int8(binary ? 1 : 0))
             $0.writeInteger(Int16(columns))
-            for _ in 0..<columns { $0.writeInteger(Int16(0)) }
+            for _ in 0..<columns { $0.writeInteger(Int16(binary ? 1 : 0)) }
         }
     }
 

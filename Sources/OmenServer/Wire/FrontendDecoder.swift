@@ -20,10 +20,12 @@ public struct FrontendDecoder: ByteToMessageDecoder {
 
     public enum FramingError: Error, CustomStringConvertible {
         case invalidLength(Int)
+        case unknownType(UInt8)
         case tooLarge(length: Int, limit: Int)
         public var description: String {
             switch self {
             case .invalidLength(let length): return "invalid message length \(length)"
+            case .unknownType(let type): return "invalid frontend message type \(type)"
             case .tooLarge(let length, let limit): return "message of \(length) bytes exceeds the limit of \(limit) bytes"
             }
         }
@@ -46,6 +48,9 @@ public struct FrontendDecoder: ByteToMessageDecoder {
         }
         guard buffer.readableBytes >= 5 else { return .needMoreData }
         let type = buffer.getInteger(at: buffer.readerIndex, as: UInt8.self)!
+        // An unknown type fails at once, before its "length" could make us wait for data
+        // (a second StartupMessage begins with a zero byte).
+        guard Self.knownTypes.contains(type) else { throw FramingError.unknownType(type) }
         let length = Int(buffer.getInteger(at: buffer.readerIndex + 1, as: Int32.self)!)
         guard length >= 4 else { throw FramingError.invalidLength(length) }
         guard length <= maximumMessageSize else {
@@ -57,6 +62,12 @@ public struct FrontendDecoder: ByteToMessageDecoder {
         context.fireChannelRead(wrapInboundOut(.typed(type: type, payload: payload)))
         return .continue
     }
+
+    private static let knownTypes: Set<UInt8> = [
+        FrontendType.query, FrontendType.parse, FrontendType.bind, FrontendType.describe, FrontendType.execute,
+        FrontendType.close, FrontendType.sync, FrontendType.flush, FrontendType.terminate, FrontendType.copyData,
+        FrontendType.copyDone, FrontendType.copyFail, FrontendType.password, FrontendType.functionCall,
+    ]
 
     public mutating func decodeLast(context: ChannelHandlerContext, buffer: inout ByteBuffer, seenEOF: Bool) throws -> DecodingState {
         // A partial message at EOF is dropped: the client went away.

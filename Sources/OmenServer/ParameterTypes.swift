@@ -93,7 +93,7 @@ enum ParameterTypes {
     }
 
     /// `t.col` → `col`, `"col"` → `col`.
-    private static func unqualified(_ token: String) -> String {
+    static func unqualified(_ token: String) -> String {
         let last = token.split(separator: ".").last.map(String.init) ?? token
         if last.count >= 2 && last.first == "\"" && last.last == "\"" {
             return String(last.dropFirst().dropLast()).split(separator: "\"\"", omittingEmptySubsequences: false).joined(separator: "\"")

@@ -129,8 +129,9 @@ extension Session {
         case .copyTo(let source, let options):
             try copyTo(source, options: options)
         case .truncate(let tables):
+            // One call for every table: all are emptied or none.
             try executing { () throws(PGError) in
-                for table in tables { try execSQL("SELECT omendb_truncate(\(quoteLiteral(table)))") }
+                try execSQL("SELECT omendb_truncate(\(tables.map(quoteLiteral).joined(separator: ", ")))")
             }
             out.writeCommandComplete("TRUNCATE TABLE")
         case .addPrimaryKey(let table, let column):

@@ -45,6 +45,7 @@ extension Session {
         case .command(.declare(_, let q, _, _)): query = q
         default: break
         }
+        if let query { try checkInsertDefaults(query) }
         let sqliteStatement = try query.map { q throws(PGError) in try prepare(q.sql) } ?? nil
         let count = max(query?.parameterCount ?? 0, types.count)
         var parameterTypes = types + Array(repeating: 0, count: count - types.count)

@@ -44,6 +44,7 @@ extension Session {
             try runScript(sql)
             out.writeCommandComplete(tag)
         case .query(let query):
+            try checkInsertDefaults(query)
             let prepared = PreparedStatement(text: text, translated: statement, parameterTypes: [],
                                              statement: try prepare(query.sql))
             let portal = Portal(statement: prepared, sqliteStatement: prepared.statement, ownsStatement: false, resultFormats: [])
@@ -98,7 +99,10 @@ extension Session {
     func prepare(_ sql: String) throws(PGError) -> OpaquePointer? {
         guard let sqlite else { throw PGError(SQLState.internalError, "the session has no SQL connection") }
         let verb = sql.prefix { $0.isLetter }.lowercased()
-        if !["select", "insert", "update", "delete", "with", "values"].contains(verb) { columnNumbers.removeAll() }
+        if !["select", "insert", "update", "delete", "with", "values"].contains(verb) {
+            columnNumbers.removeAll()
+            tableDefaults.removeAll()
+        }
         do throws(OmenError) {
             try OmenSQL.refresh(sqlite)
         } catch {
@@ -186,7 +190,8 @@ extension Session {
     func describeColumn(_ statement: OpaquePointer, _ index: Int32, rowAvailable: Bool, binary: Bool) -> ResultColumn {
         var column = ResultColumn(name: columnName(statement, index),
                                   type: columnType(statement, index, rowAvailable: rowAvailable), binary: binary)
-        if let table = sqlite3_column_table_name(statement, index), let origin = sqlite3_column_origin_name(statement, index) {
+        if let table = sqlite3_column_table_name(statement, index), let origin = sqlite3_column_origin_name(statement, index),
+           !Self.functionTables.contains(String(cString: table)) {
             let tableName = String(cString: table)
             if let number = tableColumnNumbers(tableName)[String(cString: origin)] {
                 column.tableOID = UserTable.baseOID(tableName)
@@ -195,6 +200,41 @@ extension Session {
         }
         return column
     }
+
+    /// SQLite applies no DEFAULT when inserting into a virtual table (docs/sql.md), so an
+    /// INSERT that names columns and leaves out one with a DEFAULT would store NULL where
+    /// PostgreSQL stores the default: refused (0A000) rather than answered wrongly.
+    func checkInsertDefaults(_ query: SQLiteQuery) throws(PGError) {
+        guard query.kind == .insert, let sqlite else { return }
+        let tokens = ParameterTypes.tokenize(query.sql)
+        guard let into = tokens.firstIndex(where: { $0.lowercased() == "into" }), into + 2 < tokens.count,
+              tokens[into + 2] == "(" else { return }
+        let table = ParameterTypes.unqualified(tokens[into + 1])
+        var named = Set<String>()
+        var index = into + 3
+        while index < tokens.count && tokens[index] != ")" {
+            if tokens[index] != "," { named.insert(ParameterTypes.unqualified(tokens[index]).lowercased()) }
+            index += 1
+        }
+        if tableDefaults[table] == nil {
+            var defaults: [String] = []
+            if let schemas = try? OmenSQL.schemas(sqlite),
+               let schema = schemas.first(where: { $0.name.lowercased() == table.lowercased() }) {
+                defaults = schema.columns.enumerated()
+                    .filter { $0.element.defaultExpression != nil && $0.offset != schema.keyColumn }
+                    .map { $0.element.name }
+            }
+            tableDefaults[table] = defaults
+        }
+        if let omitted = tableDefaults[table]!.first(where: { !named.contains($0.lowercased()) }) {
+            throw PGError(SQLState.featureNotSupported,
+                          "INSERT INTO \(table) leaves out column \"\(omitted)\", which has a DEFAULT: omendb-server cannot apply "
+                            + "column defaults yet", hint: "Name the column and give its value.")
+        }
+    }
+
+    /// Table-valued functions: their columns are not a table's for RowDescription.
+    static let functionTables: Set<String> = ["generate_series"]
 
     /// The 1-based numbers of `table`'s columns (pg_attribute.attnum), cached until this
     /// session runs DDL.

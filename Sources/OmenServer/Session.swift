@@ -64,6 +64,8 @@ final class Session {
     /// Column numbers of tables (RowDescription), by table name; cleared when a
     /// statement other than a SELECT is prepared (DDL may change them).
     var columnNumbers: [String: [String: Int]] = [:]
+    /// The columns with a DEFAULT of each table (checkInsertDefaults), cleared likewise.
+    var tableDefaults: [String: [String]] = [:]
     /// Counts idle periods, so a stale idle-in-transaction timer is ignored.
     private var idlePeriod: UInt64 = 0
     private var idleTimer: Scheduled<Void>?
@@ -236,7 +238,7 @@ final class Session {
             throw SessionEnd(error: PGError(error.code, error.message, severity: .fatal, detail: error.detail))
         }
         out.writeAuthenticationOk()
-        for (name, value) in settings.reported { out.writeParameterStatus(name, value) }
+        for (name, value) in settings.reportAll() { out.writeParameterStatus(name, value) }
         out.writeBackendKeyData(processID: pid, secret: secret)
         readyForQuery()
         logger.debug("session started")

@@ -69,6 +69,7 @@ public final class SessionSettings {
 
     private var entries: [String: Entry] = [:]   // keyed by lower-cased name
     private var pendingReports: [String] = []    // lower-cased names
+    private var lastReported: [String: String] = [:]   // by lower-cased name
 
     /// `startup` holds the StartupMessage's parameters (user, database and options
     /// excluded by the caller); they become the session defaults, as in PostgreSQL.
@@ -170,21 +171,27 @@ public final class SessionSettings {
         }
     }
 
-    /// The reported parameters changed since the last call, as (name, value) pairs to
-    /// send as ParameterStatus; each once.
+    /// The reported parameters whose value differs from the one last reported, as
+    /// (name, value) pairs to send as ParameterStatus (PostgreSQL sends them before
+    /// ReadyForQuery: a SET undone by RESET in the same query reports nothing).
     public func drainReported() -> [(String, String)] {
         defer { pendingReports.removeAll() }
         var seen = Set<String>()
         return pendingReports.compactMap { key in
-            guard seen.insert(key).inserted, let entry = entries[key] else { return nil }
+            guard seen.insert(key).inserted, let entry = entries[key], lastReported[key] != entry.value else { return nil }
+            lastReported[key] = entry.value
             return (entry.name, entry.value)
         }
     }
 
     /// Every reported parameter (name, value), for the ParameterStatus messages after
     /// authentication.
-    public var reported: [(String, String)] {
-        Self.reportedNames.map { ($0, entries[$0.lowercased()]!.value) }
+    public func reportAll() -> [(String, String)] {
+        Self.reportedNames.map { name in
+            let value = entries[name.lowercased()]!.value
+            lastReported[name.lowercased()] = value
+            return (name, value)
+        }
     }
 
     private static let readOnly: Set<String> = [

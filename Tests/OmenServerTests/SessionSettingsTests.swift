@@ -7,16 +7,21 @@ final class SessionSettingsTests: XCTestCase {
         XCTAssertEqual(settings.value("server_version"), SessionSettings.serverVersion)
         XCTAssertEqual(settings.value("SESSION_AUTHORIZATION"), "alice")
         // Every parameter PostgreSQL 15 reports, in its spelling.
-        XCTAssertEqual(Set(settings.reported.map(\.0)), Set(SessionSettings.reportedNames))
-        XCTAssertEqual(settings.reported.first { $0.0 == "DateStyle" }?.1, "ISO, MDY")
+        XCTAssertEqual(Set(settings.reportAll().map(\.0)), Set(SessionSettings.reportedNames))
+        XCTAssertEqual(settings.reportAll().first { $0.0 == "DateStyle" }?.1, "ISO, MDY")
     }
 
     func testSetResetAndReports() throws {
         let settings = SessionSettings(user: "u", startup: [("application_name", "app")])
+        _ = settings.reportAll()          // what the session sends after authentication
         XCTAssertEqual(settings.value("application_name"), "app")
         try settings.set("Application_Name", "other")
         try settings.set("search_path", "pg_catalog")        // not reported
         XCTAssertEqual(settings.drainReported().map(\.0), ["application_name"])
+        XCTAssertTrue(settings.drainReported().isEmpty)
+        // A change undone before the next report reports nothing (PostgreSQL 15).
+        try settings.set("DateStyle", "ISO, DMY")
+        try settings.reset("DateStyle")
         XCTAssertTrue(settings.drainReported().isEmpty)
         try settings.reset("application_name")
         XCTAssertEqual(settings.value("application_name"), "app")   // the start-up value is the default

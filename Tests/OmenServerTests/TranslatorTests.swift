@@ -251,7 +251,7 @@ final class TranslatorTests: XCTestCase {
 
     func testUnsupportedIsFeatureNotSupportedNamingIt() {
         let cases: [(String, String)] = [
-            ("COPY \"t\" FROM STDIN (FORMAT binary)", "FORMAT binary"),
+            ("COPY \"t\" TO STDOUT (FORMAT binary)", "FORMAT binary"),
             ("copy t from '/etc/passwd'", "COPY FROM a server file"),
             ("select * from t for update", "FOR UPDATE"),
             ("select a[1:2] from t", "array slices"),

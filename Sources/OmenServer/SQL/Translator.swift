@@ -48,10 +48,25 @@ public enum Translator {
             }
             throw stream.syntaxError()
         default:
+            // A statement PostgreSQL has but the server does not: 0A000 naming it. Any
+            // other first word is a syntax error, as PostgreSQL reports it.
+            guard statementKeywords.contains(first.value) else {
+                throw PGError(SQLState.syntaxError, "syntax error at or near \"\(first.value)\"", position: first.position)
+            }
             let words = tokens.prefix(while: { $0.kind == .word }).prefix(2).map { $0.value.uppercased() }
             throw PGError.unsupported(words.joined(separator: " "))
         }
     }
+
+    /// The words PostgreSQL 15 statements begin with (its grammar's statement keywords).
+    private static let statementKeywords: Set<String> = [
+        "abort", "alter", "analyse", "analyze", "begin", "call", "checkpoint", "close", "cluster", "comment",
+        "commit", "copy", "create", "deallocate", "declare", "delete", "discard", "do", "drop", "end",
+        "execute", "explain", "fetch", "grant", "import", "insert", "listen", "load", "lock", "merge",
+        "move", "notify", "prepare", "reassign", "refresh", "reindex", "release", "reset", "revoke",
+        "rollback", "savepoint", "security", "select", "set", "show", "start", "table", "truncate",
+        "unlisten", "update", "vacuum", "values", "with",
+    ]
 
     /// A SELECT, VALUES, WITH, INSERT, UPDATE or DELETE (or `TABLE t`) as SQLite text.
     static func query(_ input: [SQLToken]) throws(PGError) -> SQLiteQuery {

@@ -62,7 +62,11 @@ extension PGValueCodec {
         func wrongFormat() -> PGError {
             PGError(SQLState.invalidBinaryRepresentation, "incorrect binary data format in bind parameter \(index)")
         }
+        /// PostgreSQL's two errors: too few bytes is a protocol violation, too many a bad value.
         func exactly<T: FixedWidthInteger>(_: T.Type) throws(PGError) -> T {
+            guard value.readableBytes >= MemoryLayout<T>.size else {
+                throw PGError(SQLState.protocolViolation, "insufficient data left in message")
+            }
             guard value.readableBytes == MemoryLayout<T>.size, let integer = value.readInteger(as: T.self) else { throw wrongFormat() }
             return integer
         }

@@ -218,6 +218,18 @@ class Postgres(Server):
             self.tmp = None
 
 
+def _backtrace_env() -> dict[str, str]:
+    """The environment with Swift's crash backtracer on (a crash log names the frames), when
+    the toolchain's swift-backtrace is found and SWIFT_BACKTRACE is not already set."""
+    env = dict(os.environ)
+    swift = shutil.which("swift")
+    if swift and "SWIFT_BACKTRACE" not in env:
+        backtracer = Path(swift).resolve().parents[1] / "libexec" / "swift" / "linux" / "swift-backtrace"
+        if backtracer.exists():
+            env["SWIFT_BACKTRACE"] = f"enable=yes,interactive=no,swift-backtrace={backtracer}"
+    return env
+
+
 class OmenServer(Server):
     """omendb-server on a fresh data directory (or `data`, to reopen one), loopback port.
 
@@ -246,7 +258,8 @@ class OmenServer(Server):
         with open(self.log, "ab") as log:
             self.process = subprocess.Popen(
                 [str(self.binary), "--data", str(self.data), "--listen", f"{self.host}:{self.port}",
-                 *self.args], stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
+                 *self.args], stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+                env=_backtrace_env())
         _running.append(self)
         _wait_for_port(self.port, self.process, self.log, 60)
         return self

@@ -37,6 +37,26 @@ def server(request):
             pytest.fail(f"{instance.name} died during the tests:\n{harness.log_tail(instance.log)}")
 
 
+@pytest.fixture(autouse=True)
+def server_survives(request):
+    """A test after which its server is dead fails (with the log's tail), and the server is
+    started again so that the remaining tests still say something."""
+    yield
+    if "server" not in request.fixturenames:
+        return
+    instance = request.getfixturevalue("server")
+    if not instance.alive():
+        tail = harness.log_tail(instance.log)
+        status = instance.process.returncode if instance.process is not None else None
+        try:
+            instance.stop()
+        except harness.ServerError:
+            pass
+        instance.start()
+        pytest.fail(f"{instance.name} died during this test (exit status {status}); restarted "
+                    f"for the next tests. Log tail:\n{tail}")
+
+
 @pytest.fixture
 def seed(request):
     # One seed per test, derived from the session seed and the test's name.

@@ -11,7 +11,10 @@ unprivileged `postgres` system user that Debian's postgresql-15 package creates
 directory, a free loopback port and trust authentication; their stderr goes to a log file
 whose tail is printed when something fails. Both are stopped at exit even when a test fails
 (context manager plus atexit): PostgreSQL with a fast shutdown, omendb-server with SIGTERM,
-and `stop()` raises if the server did not exit with status 0.
+and `stop()` raises if the server did not exit with status 0. For a crash backtrace in
+omendb-server's log, set SWIFT_BACKTRACE=enable=yes,interactive=no,swift-backtrace=<the
+toolchain's libexec/swift/linux/swift-backtrace> (not on by default: the backtracer has been
+seen to hang on a crashed server with open connections).
 
 Run alone, it starts both servers and prints their connection strings until Ctrl-C:
     python3 Tests/server/harness.py [--only postgres|omendb]

@@ -361,7 +361,8 @@ final class Session {
             throw PGError(SQLState.internalError, "could not register the omendb module: \(error)")
         }
         // PostgreSQL's LIKE is case-sensitive (the translator writes ILIKE as lower() LIKE lower()).
-        guard sqlite3_exec(handle, "PRAGMA case_sensitive_like = ON", nil, nil, nil) == SQLITE_OK else {
+        guard sqlite3_exec(handle, "PRAGMA case_sensitive_like = ON", nil, nil, nil) == SQLITE_OK,
+              ExactSum.register(handle) == SQLITE_OK else {
             throw PGError(SQLState.internalError, "could not configure the SQLite connection")
         }
         try PGCatalog.register(handle, settings: settings,

@@ -46,8 +46,8 @@ def test_executemany_and_prepared(server, seed):
                 assert got == rows[k], f"seed {seed}"
         total = sum(r[1] for r in rows)
         if server.name == "omendb" and not -2**63 <= total < 2**63:
-            # A known difference (docs/server.md, "SQL"): SQLite sums integers in 64 bits and
-            # reports an overflow (22003) where PostgreSQL's sum(bigint) returns a numeric.
+            # A known difference (docs/server.md, "SQL"): a bigint sum beyond 64 bits is an
+            # overflow (22003) where PostgreSQL's sum(bigint) returns a numeric.
             with pytest.raises(psycopg.errors.NumericValueOutOfRange):
                 conn.execute("SELECT count(*), sum(big) FROM pc_many").fetchone()
         else:

@@ -13,7 +13,7 @@ public struct CatalogContext: Equatable {
     }
 }
 
-/// PostgreSQL's catalog on a session's sqlite3 connection (docs/server-pgcatalog.md):
+/// PostgreSQL's catalog on a session's sqlite3 connection (docs/server-catalog.md):
 /// the schemas `pg_catalog` and `information_schema` (attached in-memory databases
 /// holding read-only virtual tables computed from the connection's OmenDB tables, so
 /// they are always current), the functions clients call, `regexp` for `~`, and

@@ -105,6 +105,14 @@ class Server:
     def alive(self) -> bool:
         raise NotImplementedError
 
+    tmp: Path | None = None
+
+    def _remove_tmp(self) -> None:
+        """The server's temporary directory, unless OMENDB_KEEP_WORK=1 keeps it."""
+        if self.tmp is not None and os.environ.get("OMENDB_KEEP_WORK") != "1":
+            shutil.rmtree(self.tmp, ignore_errors=True)
+            self.tmp = None
+
     def start(self) -> "Server":
         raise NotImplementedError
 
@@ -204,21 +212,21 @@ class Postgres(Server):
     def stop(self) -> None:
         if self in _running:
             _running.remove(self)
-        if self.process is not None:
-            process, self.process = self.process, None
-            if process.poll() is None:
-                process.send_signal(signal.SIGINT)   # fast shutdown
-                try:
-                    process.wait(timeout=60)
-                except subprocess.TimeoutExpired:
-                    process.kill()
-                    process.wait()
-                    raise ServerError("did not stop within 60 s of a fast shutdown", self.log)
-            if process.returncode != 0:
-                raise ServerError(f"exited with status {process.returncode}", self.log)
-        if self.tmp is not None and os.environ.get("OMENDB_KEEP_WORK") != "1":
-            shutil.rmtree(self.tmp, ignore_errors=True)
-            self.tmp = None
+        try:
+            if self.process is not None:
+                process, self.process = self.process, None
+                if process.poll() is None:
+                    process.send_signal(signal.SIGINT)   # fast shutdown
+                    try:
+                        process.wait(timeout=60)
+                    except subprocess.TimeoutExpired:
+                        process.kill()
+                        process.wait()
+                        raise ServerError("did not stop within 60 s of a fast shutdown", self.log)
+                if process.returncode != 0:
+                    raise ServerError(f"exited with status {process.returncode}", self.log)
+        finally:   # the error above carries the log's tail: the directory goes either way
+            self._remove_tmp()
 
 
 class OmenServer(Server):
@@ -262,21 +270,21 @@ class OmenServer(Server):
         directory goes (a `data` given to the constructor stays)."""
         if self in _running:
             _running.remove(self)
-        if self.process is not None:
-            process, self.process = self.process, None
-            if process.poll() is None:
-                process.send_signal(signal.SIGTERM)
-                try:
-                    process.wait(timeout=60)
-                except subprocess.TimeoutExpired:
-                    process.kill()
-                    process.wait()
-                    raise ServerError("did not exit within 60 s of SIGTERM", self.log)
-            if process.returncode != 0:
-                raise ServerError(f"exited with status {process.returncode}", self.log)
-        if self.tmp is not None and os.environ.get("OMENDB_KEEP_WORK") != "1":
-            shutil.rmtree(self.tmp, ignore_errors=True)
-            self.tmp = None
+        try:
+            if self.process is not None:
+                process, self.process = self.process, None
+                if process.poll() is None:
+                    process.send_signal(signal.SIGTERM)
+                    try:
+                        process.wait(timeout=60)
+                    except subprocess.TimeoutExpired:
+                        process.kill()
+                        process.wait()
+                        raise ServerError("did not exit within 60 s of SIGTERM", self.log)
+                if process.returncode != 0:
+                    raise ServerError(f"exited with status {process.returncode}", self.log)
+        finally:   # the error above carries the log's tail: the directory goes either way
+            self._remove_tmp()
 
 
 def servers(kinds: str) -> list[Server]:

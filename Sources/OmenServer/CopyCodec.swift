@@ -63,14 +63,7 @@ struct CopyParser {
         var raw: [UInt8] = []        // the field as written, to compare with the NULL string
         var index = line.startIndex
         func finishField() throws(PGError) {
-            if let nullBytes = Optional(Array(options.null.utf8)), raw == nullBytes {
-                fields.append(nil)
-            } else {
-                guard let text = String(validating: field, as: UTF8.self) else {
-                    throw PGError(SQLState.characterNotInRepertoire, "invalid byte sequence for encoding \"UTF8\" in COPY data")
-                }
-                fields.append(text)
-            }
+            fields.append(raw.elementsEqual(options.null.utf8) ? nil : try Self.text(field))
             field.removeAll(keepingCapacity: true)
             raw.removeAll(keepingCapacity: true)
         }
@@ -136,14 +129,7 @@ struct CopyParser {
         var inQuotes = false
         var index = start
         func finishField() throws(PGError) {
-            if !quoted && field.elementsEqual(options.null.utf8) {
-                fields.append(nil)
-            } else {
-                guard let text = String(validating: field, as: UTF8.self) else {
-                    throw PGError(SQLState.characterNotInRepertoire, "invalid byte sequence for encoding \"UTF8\" in COPY data")
-                }
-                fields.append(text)
-            }
+            fields.append(!quoted && field.elementsEqual(options.null.utf8) ? nil : try Self.text(field))
             field.removeAll(keepingCapacity: true)
             quoted = false
         }
@@ -197,6 +183,14 @@ struct CopyParser {
         if inQuotes { throw PGError(SQLState.badCopyFileFormat, "unterminated CSV quoted field") }
         try finishField()
         return (fields, pending.count)
+    }
+
+    /// A field's bytes as text; they must be UTF-8.
+    private static func text(_ bytes: [UInt8]) throws(PGError) -> String {
+        guard let text = String(validating: bytes, as: UTF8.self) else {
+            throw PGError(SQLState.characterNotInRepertoire, "invalid byte sequence for encoding \"UTF8\" in COPY data")
+        }
+        return text
     }
 
     private func hexValue(_ byte: UInt8) -> Int? {

@@ -33,8 +33,5 @@ public struct ServerOptions: Sendable {
         databaseName = config.databaseName
     }
 
-    /// Whether `host` is a loopback address (127.0.0.0/8, ::1, localhost).
-    public var listensOnLoopbackOnly: Bool {
-        host == "localhost" || host == "::1" || host.hasPrefix("127.")
-    }
+    public var listensOnLoopbackOnly: Bool { ServerConfig.isLoopback(host) }
 }

@@ -22,6 +22,17 @@ extension Session {
         out.writeCopyResponse(in: true, columns: names.count, binary: binary)
         flush()
         do throws(PGError) {
+            /// Inserts the row bound to `insert`; `line` names it in an error.
+            func insertBound(line: Int) throws(PGError) {
+                let status = sqlite3_step(insert)
+                sqlite3_reset(insert)
+                guard status == SQLITE_DONE else {
+                    var error = sqliteError(status)
+                    error.detail = "COPY \(table), line \(line)"
+                    throw error
+                }
+                count += 1
+            }
             func insertRows(_ rows: [[String?]]) throws(PGError) {
                 for row in rows {
                     guard row.count == names.count else {
@@ -37,14 +48,7 @@ extension Session {
                             sqlite3_bind_text(insert, Int32(index + 1), value, -1, sqliteTransient)
                         }
                     }
-                    let status = sqlite3_step(insert)
-                    sqlite3_reset(insert)
-                    guard status == SQLITE_DONE else {
-                        var error = sqliteError(status)
-                        error.detail = "COPY \(table), line \(count + 1 + (options.header ? 1 : 0))"
-                        throw error
-                    }
-                    count += 1
+                    try insertBound(line: count + 1 + (options.header ? 1 : 0))
                 }
             }
             /// Binary rows: each field bound in its type's binary form.
@@ -58,14 +62,7 @@ extension Session {
                         try PGValueCodec.bind(statement: insert, index: Int32(index + 1), value: field.map { ByteBuffer(bytes: $0) },
                                               type: types[index], binary: true)
                     }
-                    let status = sqlite3_step(insert)
-                    sqlite3_reset(insert)
-                    guard status == SQLITE_DONE else {
-                        var error = sqliteError(status)
-                        error.detail = "COPY \(table), line \(count + 1)"
-                        throw error
-                    }
-                    count += 1
+                    try insertBound(line: count + 1)
                 }
             }
             try executing { () throws(PGError) in

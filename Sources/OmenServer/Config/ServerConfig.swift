@@ -105,7 +105,10 @@ public struct ServerConfig: Equatable, Sendable {
     }
 
     /// Whether `host` is a loopback address (127.0.0.0/8, ::1 or localhost).
-    public var listensOnLoopback: Bool {
+    public var listensOnLoopback: Bool { Self.isLoopback(host) }
+
+    /// 127.0.0.0/8, ::1 and localhost.
+    public static func isLoopback(_ host: String) -> Bool {
         host == "localhost" || host == "::1" || host.hasPrefix("127.")
     }
 

@@ -9,6 +9,9 @@ import OmenDB
 /// methods one at a time.
 final class Cursor {
     let table: VirtualTable
+    /// SQLite's cursor struct for this cursor, handed out by xOpen (allocated once, kept
+    /// with a spare cursor).
+    let handle: UnsafeMutablePointer<omendb_sql_cursor>
     private var transaction: ConnectionTransaction?
     @exclusivity(unchecked) private var storeTable: StoreTable?
     @exclusivity(unchecked) private var iterator: StoreIterator?
@@ -31,6 +34,7 @@ final class Cursor {
 
     init(table: VirtualTable) {
         self.table = table
+        handle = .allocate(capacity: 1)
         decoder = RowDecoder(columns: table.schema.storedColumnCount)
         storedIndex = .allocate(capacity: table.schema.storedIndex.count)
         _ = storedIndex.initialize(from: table.schema.storedIndex)
@@ -39,6 +43,7 @@ final class Cursor {
     deinit {
         decoder.deallocate()
         storedIndex.deallocate()
+        handle.deallocate()
     }
 
     /// xClose.
@@ -153,10 +158,17 @@ final class Cursor {
     }
 
     private func advancePoint() throws(OmenError) {
+        guard nextKey < keys.count else {
+            atEnd = true
+            return
+        }
+        // Loaded once for the keys left (no retain and release per key).
+        let store = transaction!.store
+        let storeTable = self.storeTable!
         while nextKey < keys.count {
             let candidate = keys[nextKey]
             nextKey += 1
-            if let value = try transaction!.store.value(candidate, table: storeTable!) {
+            if let value = try store.value(candidate, table: storeTable) {
                 key = candidate
                 row = value
                 decoded = false

@@ -35,12 +35,12 @@ enum Module {
             return SQLITE_OK
         }
         module.pointee.xOpen = { vtab, cursorOut in
-            guard let memory = sqlite3_malloc(Int32(MemoryLayout<omendb_sql_cursor>.size)) else { return SQLITE_NOMEM }
-            let cursor = memory.bindMemory(to: omendb_sql_cursor.self, capacity: 1)
-            cursor.initialize(to: omendb_sql_cursor())
             let table = Module.table(vtab)
             let owner = table.spareCursor ?? Cursor(table: table)
             table.spareCursor = nil
+            // SQLite's part lives in the Cursor (no allocation per statement).
+            let cursor = owner.handle
+            cursor.initialize(to: omendb_sql_cursor())
             cursor.pointee.owner = Unmanaged.passRetained(owner).toOpaque()
             cursorOut!.pointee = UnsafeMutableRawPointer(cursor).assumingMemoryBound(to: sqlite3_vtab_cursor.self)
             return SQLITE_OK
@@ -50,9 +50,9 @@ enum Module {
             let owner = Unmanaged<Cursor>.fromOpaque(raw.pointee.owner!)
             let closed = owner.takeUnretainedValue()
             closed.close()
+            raw.pointee.owner = nil
             if closed.table.spareCursor == nil { closed.table.spareCursor = closed }
             owner.release()
-            sqlite3_free(raw)
             return SQLITE_OK
         }
         module.pointee.xFilter = { cursor, number, _, argc, argv in

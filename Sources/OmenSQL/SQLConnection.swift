@@ -27,6 +27,14 @@ final class SQLConnection {
     private var markerAttached = false
 
     static let markerSchema = "omendb_txn"
+    /// `markerSchema` as a C string, made once: passing the String to C converts it
+    /// into a new array on every call, and every statement of an explicit transaction asks.
+    private static let markerSchemaC: UnsafePointer<CChar> = {
+        let bytes = Array(markerSchema.utf8CString)
+        let text = UnsafeMutablePointer<CChar>.allocate(capacity: bytes.count)
+        text.initialize(from: bytes, count: bytes.count)
+        return UnsafePointer(text)
+    }()
 
     /// The registered connections of the process: sqlite3 handle → this object
     /// (unretained: the module's reference keeps it), for OmenSQL.schemas.
@@ -124,7 +132,7 @@ final class SQLConnection {
             if transaction.explicit {
                 // A transaction that only read is not known to SQLite's commit machinery:
                 // it ended when the marker's read transaction did.
-                if autocommit || sqlite3_txn_state(handle, Self.markerSchema) == SQLITE_TXN_NONE {
+                if autocommit || sqlite3_txn_state(handle, Self.markerSchemaC) == SQLITE_TXN_NONE {
                     end(transaction)
                 } else {
                     return transaction

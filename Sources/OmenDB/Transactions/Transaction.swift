@@ -33,7 +33,12 @@ public final class Transaction {
     /// the transaction touched (validation keeps tables apart: key 5 of one table
     /// never conflicts with key 5 of another).
     @exclusivity(unchecked) private var main = TransactionTable()
-    @exclusivity(unchecked) private var named: [UInt32: TransactionTable] = [:]
+    /// The named tables' states in first-use order, `namedIDs` their ids. A transaction
+    /// touches few tables: a look-up tries the last one used (`lastNamed`), then searches
+    /// the ids, with no hashing and no copy of the state per read.
+    @exclusivity(unchecked) private var named: [TransactionTable] = []
+    @exclusivity(unchecked) private var namedIDs: [UInt32] = []
+    @exclusivity(unchecked) private var lastNamed = 0
     /// SERIALIZABLE: the key ranges iterators covered, with their tables, by slot (an
     /// iterator widens its slot per move without looking its table up).
     @exclusivity(unchecked) private var scans: [(table: UInt32, range: ClosedRange<Int64>)] = []
@@ -166,7 +171,27 @@ public final class Transaction {
     /// Table `table`'s write set (the default table's: `main`), for iterators.
     @inline(__always)
     func writes(_ table: UInt32) -> WriteSet {
-        table == 0 ? main.writes : named[table]?.writes ?? WriteSet()
+        if table == 0 { return main.writes }
+        guard let slot = namedSlot(table) else { return WriteSet() }
+        return named[slot].writes
+    }
+
+    /// The slot in `named` of table `table` (not 0), or nil when the transaction has not touched it.
+    @inline(__always)
+    private func namedSlot(_ table: UInt32) -> Int? {
+        if lastNamed < namedIDs.count && namedIDs[lastNamed] == table { return lastNamed }
+        guard let slot = namedIDs.firstIndex(of: table) else { return nil }
+        lastNamed = slot
+        return slot
+    }
+
+    /// The slot in `named` of table `table` (not 0), made on first use.
+    private func makeNamedSlot(_ table: UInt32) -> Int {
+        if let slot = namedSlot(table) { return slot }
+        named.append(TransactionTable())
+        namedIDs.append(table)
+        lastNamed = named.count - 1
+        return lastNamed
     }
 
     /// Table `table`'s write set, mutable (sorting its keys mutates its cache).
@@ -177,7 +202,7 @@ public final class Transaction {
     /// Table `table`'s state, made on first use.
     @inline(__always)
     private func withTable<T>(_ table: UInt32, _ body: (inout TransactionTable) -> T) -> T {
-        table == 0 ? body(&main) : body(&named[table, default: TransactionTable()])
+        table == 0 ? body(&main) : body(&named[makeNamedSlot(table)])
     }
 
     // MARK: Writes
@@ -237,13 +262,14 @@ public final class Transaction {
         try checkActive()
         try database.checkOwner(table)
         if table.id == 0 { return try withValue(key, body) }
-        if let state = named[table.id] {
-            if let own = state.writes.record(key) { return body(own.isTombstone ? nil : own.value) }
-            if state.writes.isRangeDeleted(key) { return body(nil) }
+        let slot = namedSlot(table.id)
+        if let slot {
+            if let own = named[slot].writes.record(key) { return body(own.isTombstone ? nil : own.value) }
+            if named[slot].writes.isRangeDeleted(key) { return body(nil) }
         }
         if let catalog {
             let view = try snapshotView(of: table, in: catalog)
-            if tracksReads { named[table.id, default: TransactionTable()].reads.append(key) }
+            if tracksReads { named[slot ?? makeNamedSlot(table.id)].reads.append(key) }
             switch try view.lookup(key, at: snapshotSequence) {
             case .value(let value): return body(value)
             case .absent, .deleted: return body(nil)
@@ -254,8 +280,12 @@ public final class Transaction {
     }
 
     /// `table`'s view in the begin snapshot `catalog`.
+    @inline(__always)
     private func snapshotView(of table: Table, in catalog: CatalogView) throws(OmenError) -> StorageView {
-        try Snapshot.view(of: table, in: catalog, directory: database.directory)
+        // The directory (a String to retain) only for the error of a dropped table.
+        let id = Int(table.id)
+        if id < catalog.views.count, let found = catalog.views[id] { return found }
+        return try Snapshot.view(of: table, in: catalog, directory: database.directory)
     }
 
     /// `read(_:into:capacity:)` in `table`.
@@ -281,7 +311,7 @@ public final class Transaction {
         if table.id == 0 { return try value(key) }
         // The begin snapshot's views and own writes live as long as the transaction.
         if catalog != nil { return try withValue(key, table: table) { $0 } }
-        let own = named[table.id].map { $0.writes.record(key) != nil || $0.writes.isRangeDeleted(key) } ?? false
+        let own = namedSlot(table.id).map { named[$0].writes.record(key) != nil || named[$0].writes.isRangeDeleted(key) } ?? false
         if own { return try withValue(key, table: table) { $0 } }
         try checkOpen()
         let latest = database.snapshot()
@@ -349,7 +379,7 @@ public final class Transaction {
     public func commit() throws(OmenError) {
         try checkActive()
         defer { end() }
-        var tables = [(UInt32(0), main)] + named.keys.sorted().map { ($0, named[$0]!) }
+        var tables = [(UInt32(0), main)] + named.indices.sorted { namedIDs[$0] < namedIDs[$1] }.map { (namedIDs[$0], named[$0]) }
         // Sorted once here; the copies below share the sorted keys.
         for i in tables.indices { _ = tables[i].1.writes.sortedKeys() }
         let writing = tables.filter { !$0.1.writes.isEmpty }
@@ -386,8 +416,8 @@ public final class Transaction {
         database.pins.endTransaction(bound: bound, validating: validates)
         main.reads = []
         scans = []
-        for table in named.keys {
-            named[table]!.reads = []
+        for slot in named.indices {
+            named[slot].reads = []
         }
     }
 }

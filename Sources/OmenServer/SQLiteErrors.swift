@@ -91,6 +91,14 @@ enum SQLiteErrors {
         if message == "incomplete input" || message.hasSuffix("syntax error") {
             return PGError(SQLState.syntaxError, "syntax error at end of input", position: position)
         }
+        if let counts = insertCounts(message) {
+            return PGError(SQLState.syntaxError, counts.values > counts.columns
+                ? "INSERT has more expressions than target columns" : "INSERT has more target columns than expressions",
+                           position: position)
+        }
+        if message == "all VALUES must have the same number of terms" {
+            return PGError(SQLState.syntaxError, "VALUES lists must all be the same length", position: position)
+        }
         if message.hasPrefix("ambiguous column name: ") {
             return PGError(SQLState.ambiguousColumn, "column reference \"\(message.dropFirst(23))\" is ambiguous", position: position)
         }
@@ -113,6 +121,21 @@ enum SQLiteErrors {
             return PGError(SQLState.featureNotSupported, message)
         }
         return PGError("42000", message, position: position)
+    }
+
+    /// The counts of SQLite's `N values for M columns` and `table t has M columns but N
+    /// values were supplied`.
+    private static func insertCounts(_ message: String) -> (values: Int, columns: Int)? {
+        let words = message.split(separator: " ")
+        if words.count == 5, message.hasSuffix(" columns"), words[1] == "values", words[2] == "for",
+           let values = Int(words[0]), let columns = Int(words[3]) {
+            return (values, columns)
+        }
+        if message.hasPrefix("table "), message.hasSuffix(" values were supplied"), words.count >= 9,
+           let columns = Int(words[words.count - 7]), let values = Int(words[words.count - 4]) {
+            return (values, columns)
+        }
+        return nil
     }
 
     private static func after(_ message: String, _ prefix: String) -> String? {

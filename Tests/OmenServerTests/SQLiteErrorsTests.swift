@@ -33,6 +33,16 @@ final class SQLiteErrorsTests: XCTestCase {
         XCTAssertEqual(error("INSERT INTO t VALUES (-1)", setup: "CREATE TABLE t(a CHECK (a > 0))").code, SQLState.checkViolation)
         XCTAssertEqual(error("RELEASE x", setup: "BEGIN").code, SQLState.invalidSavepointSpecification)
         XCTAssertEqual(error("SELECT a FROM t, u", setup: "CREATE TABLE t(a); CREATE TABLE u(a)").code, SQLState.ambiguousColumn)
+        // INSERT's counts: 42601 with PostgreSQL's messages.
+        let table = "CREATE TABLE t(a, b)"
+        for (sql, message) in [("INSERT INTO t (a) VALUES (1, 2)", "INSERT has more expressions than target columns"),
+                               ("INSERT INTO t (a, b) VALUES (1)", "INSERT has more target columns than expressions"),
+                               ("INSERT INTO t VALUES (1, 2, 3)", "INSERT has more expressions than target columns"),
+                               ("INSERT INTO t VALUES (1)", "INSERT has more target columns than expressions"),
+                               ("INSERT INTO t VALUES (1, 2), (3)", "VALUES lists must all be the same length")] {
+            XCTAssertEqual(error(sql, setup: table).code, SQLState.syntaxError, sql)
+            XCTAssertEqual(error(sql, setup: table).message, message, sql)
+        }
     }
 }
 

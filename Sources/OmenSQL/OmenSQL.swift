@@ -38,6 +38,11 @@ public enum OmenSQL {
         try Catalog(store: try state(of: connection, "schemas").requireStore()).schemas()
     }
 
+    /// A number that changes whenever a table is created, dropped, altered (an added
+    /// column) or given a key by any connection of the process: while it stays the same,
+    /// `schemas` returns the same tables.
+    public static var catalogGeneration: Int { Catalog.changes.load(ordering: .acquiring) }
+
     /// Declares on `connection` the omendb tables other connections of the process
     /// created or altered since it last looked, and removes the declarations of those
     /// they dropped, so that it sees their DDL as a PostgreSQL session sees other

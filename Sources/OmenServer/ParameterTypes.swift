@@ -14,7 +14,7 @@ enum ParameterTypes {
     static func infer(_ sql: String, statement: OpaquePointer, count: Int, connection: OpaquePointer) -> [UInt32] {
         var types = Array(repeating: PGTypes.forSQLiteValue(SQLITE_TEXT).oid, count: count)
         guard count > 0 else { return types }
-        let tokens = tokenize(sql)
+        let tokens = SQLiteTokens.scan(sql).map(\.text)
         let tables = tableNames(tokens)
         func columnType(_ name: String) -> UInt32? {
             for table in tables {
@@ -92,11 +92,12 @@ enum ParameterTypes {
         return Int(token.dropFirst())
     }
 
-    /// `t.col` → `col`, `"col"` → `col`.
+    /// `t.col` → `col`, `"col"` and `` `col` `` → `col`.
     static func unqualified(_ token: String) -> String {
         let last = token.split(separator: ".").last.map(String.init) ?? token
-        if last.count >= 2 && last.first == "\"" && last.last == "\"" {
-            return String(last.dropFirst().dropLast()).split(separator: "\"\"", omittingEmptySubsequences: false).joined(separator: "\"")
+        for quote in ["\"", "`"] where last.count >= 2 && last.hasPrefix(quote) && last.hasSuffix(quote) {
+            return String(last.dropFirst().dropLast()).split(separator: quote + quote, omittingEmptySubsequences: false)
+                .joined(separator: quote)
         }
         return last
     }
@@ -113,50 +114,5 @@ enum ParameterTypes {
             }
         }
         return names
-    }
-
-    /// Words, quoted identifiers, string literals, numbers, `?n` and operators.
-    static func tokenize(_ sql: String) -> [String] {
-        var tokens: [String] = []
-        let characters = Array(sql.unicodeScalars)
-        var index = 0
-        func isWord(_ c: Unicode.Scalar) -> Bool {
-            c == "_" || c == "$" || c == "." || c.properties.isAlphabetic || ("0"..."9").contains(c)
-        }
-        while index < characters.count {
-            let c = characters[index]
-            if c == " " || c == "\n" || c == "\t" || c == "\r" {
-                index += 1
-            } else if c == "'" || c == "\"" {
-                var end = index + 1
-                while end < characters.count {
-                    if characters[end] == c {
-                        if end + 1 < characters.count && characters[end + 1] == c { end += 2; continue }
-                        break
-                    }
-                    end += 1
-                }
-                let stop = min(end + 1, characters.count)
-                tokens.append(String(String.UnicodeScalarView(characters[index..<stop])))
-                index = stop
-            } else if c == "?" {
-                var end = index + 1
-                while end < characters.count, ("0"..."9").contains(characters[end]) { end += 1 }
-                tokens.append(String(String.UnicodeScalarView(characters[index..<end])))
-                index = end
-            } else if isWord(c) {
-                var end = index + 1
-                while end < characters.count, isWord(characters[end]) { end += 1 }
-                tokens.append(String(String.UnicodeScalarView(characters[index..<end])))
-                index = end
-            } else if index + 1 < characters.count, ["<=", ">=", "<>", "!=", "==", "||"].contains(String(String.UnicodeScalarView(characters[index...(index + 1)]))) {
-                tokens.append(String(String.UnicodeScalarView(characters[index...(index + 1)])))
-                index += 2
-            } else {
-                tokens.append(String(c))
-                index += 1
-            }
-        }
-        return tokens
     }
 }

@@ -139,10 +139,11 @@ extension Session {
                 try execSQL("SELECT omendb_set_primary_key(\(quoteLiteral(table)), \(quoteLiteral(column)))")
             }
             out.writeCommandComplete("ALTER TABLE")
-        case .prepare(let name, let query):
+        case .prepare(let name, let translated):
             guard statements[name] == nil else {
                 throw PGError(SQLState.duplicatePreparedStatement, "prepared statement \"\(name)\" already exists")
             }
+            let query = try applyingDefaults(translated)
             let sqliteStatement = try prepare(query.sql)
             let types = ParameterTypes.infer(query.sql, statement: sqliteStatement!, count: query.parameterCount, connection: sqlite!)
             statements[name] = PreparedStatement(text: query.sql, translated: .query(query), parameterTypes: types,

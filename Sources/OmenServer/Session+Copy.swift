@@ -8,7 +8,7 @@ extension Session {
         var names: [String] = columns ?? []
         if columns == nil { names = try tableColumns(table) }
         let placeholders = (1...max(names.count, 1)).map { "?\($0)" }.joined(separator: ", ")
-        let sql = "INSERT INTO \(quoteIdentifier(table)) (\(names.map(quoteIdentifier).joined(separator: ", "))) VALUES (\(placeholders))"
+        let sql = try withColumnDefaults("INSERT INTO \(quoteIdentifier(table)) (\(names.map(quoteIdentifier).joined(separator: ", "))) VALUES (\(placeholders))")
         let insert = try prepare(sql)!
         defer { sqlite3_finalize(insert) }
         let types = declaredTypes(table, names)

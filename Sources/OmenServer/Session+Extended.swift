@@ -37,15 +37,17 @@ extension Session {
         guard pieces.count <= 1 else {
             throw PGError(SQLState.syntaxError, "cannot insert multiple commands into a prepared statement")
         }
-        let translated = pieces.isEmpty ? PGStatement.empty : try Translator.translate(pieces[0])
+        var translated = pieces.isEmpty ? PGStatement.empty : try Translator.translate(pieces[0])
         try checkTransactionState(translated)
         var query: SQLiteQuery?
         switch translated {
-        case .query(let q): query = q
+        case .query(let q):
+            let rewritten = try applyingDefaults(q)
+            query = rewritten
+            translated = .query(rewritten)
         case .command(.declare(_, let q, _, _)): query = q
         default: break
         }
-        if let query { try checkInsertDefaults(query) }
         let sqliteStatement = try query.map { q throws(PGError) in try prepare(q.sql) } ?? nil
         let count = max(query?.parameterCount ?? 0, types.count)
         var parameterTypes = types + Array(repeating: 0, count: count - types.count)

@@ -43,9 +43,9 @@ extension Session {
         case .script(let sql, let tag):
             try runScript(sql)
             out.writeCommandComplete(tag)
-        case .query(let query):
-            try checkInsertDefaults(query)
-            let prepared = PreparedStatement(text: text, translated: statement, parameterTypes: [],
+        case .query(let translated):
+            let query = try applyingDefaults(translated)
+            let prepared = PreparedStatement(text: text, translated: .query(query), parameterTypes: [],
                                              statement: try prepare(query.sql))
             let portal = Portal(statement: prepared, sqliteStatement: prepared.statement, ownsStatement: false, resultFormats: [])
             defer { portal.close() }
@@ -98,11 +98,7 @@ extension Session {
     /// nothing changed).
     func prepare(_ sql: String) throws(PGError) -> OpaquePointer? {
         guard let sqlite else { throw PGError(SQLState.internalError, "the session has no SQL connection") }
-        let verb = sql.prefix { $0.isLetter }.lowercased()
-        if !["select", "insert", "update", "delete", "with", "values"].contains(verb) {
-            columnNumbers.removeAll()
-            tableDefaults.removeAll()
-        }
+        forgetStaleTables()
         do throws(OmenError) {
             try OmenSQL.refresh(sqlite)
         } catch {
@@ -201,43 +197,56 @@ extension Session {
         return column
     }
 
-    /// SQLite applies no DEFAULT when inserting into a virtual table (docs/sql.md), so an
-    /// INSERT that names columns and leaves out one with a DEFAULT would store NULL where
-    /// PostgreSQL stores the default: refused (0A000) rather than answered wrongly.
-    func checkInsertDefaults(_ query: SQLiteQuery) throws(PGError) {
-        guard query.kind == .insert, let sqlite else { return }
-        let tokens = ParameterTypes.tokenize(query.sql)
-        guard let into = tokens.firstIndex(where: { $0.lowercased() == "into" }), into + 2 < tokens.count,
-              tokens[into + 2] == "(" else { return }
-        let table = ParameterTypes.unqualified(tokens[into + 1])
-        var named = Set<String>()
-        var index = into + 3
-        while index < tokens.count && tokens[index] != ")" {
-            if tokens[index] != "," { named.insert(ParameterTypes.unqualified(tokens[index]).lowercased()) }
-            index += 1
+    /// `query` with PostgreSQL's column defaults applied when it is an INSERT (InsertDefaults).
+    func applyingDefaults(_ query: SQLiteQuery) throws(PGError) -> SQLiteQuery {
+        guard query.kind == .insert else { return query }
+        var rewritten = query
+        rewritten.sql = try withColumnDefaults(query.sql)
+        return rewritten
+    }
+
+    /// The INSERT `sql` rewritten by InsertDefaults with the tables as the catalog has them now.
+    func withColumnDefaults(_ sql: String) throws(PGError) -> String {
+        let schemas = try tableSchemas()
+        return InsertDefaults.rewrite(sql, schema: { schemas[$0.lowercased()] }, sourceColumns: { query in
+            guard let statement = (try? prepare("SELECT * FROM (" + query + ")")) ?? nil else { return nil }
+            defer { sqlite3_finalize(statement) }
+            return Int(sqlite3_column_count(statement))
+        }) ?? sql
+    }
+
+    /// The omendb tables by lower-cased name, as the catalog has them: read once, and
+    /// again after a table was created, altered or dropped by any session.
+    private func tableSchemas() throws(PGError) -> [String: TableSchema] {
+        forgetStaleTables()
+        if let schemas = cachedSchemas { return schemas }
+        guard let sqlite else { throw PGError(SQLState.internalError, "the session has no SQL connection") }
+        var schemas: [String: TableSchema] = [:]
+        do throws(OmenError) {
+            for schema in try OmenSQL.schemas(sqlite) { schemas[schema.name.lowercased()] = schema }
+        } catch {
+            throw PGError(SQLState.internalError, "could not read the table declarations: \(error)")
         }
-        if tableDefaults[table] == nil {
-            var defaults: [String] = []
-            if let schemas = try? OmenSQL.schemas(sqlite),
-               let schema = schemas.first(where: { $0.name.lowercased() == table.lowercased() }) {
-                defaults = schema.columns.enumerated()
-                    .filter { $0.element.defaultExpression != nil && $0.offset != schema.keyColumn }
-                    .map { $0.element.name }
-            }
-            tableDefaults[table] = defaults
-        }
-        if let omitted = tableDefaults[table]!.first(where: { !named.contains($0.lowercased()) }) {
-            throw PGError(SQLState.featureNotSupported,
-                          "INSERT INTO \(table) leaves out column \"\(omitted)\", which has a DEFAULT: omendb-server cannot apply "
-                            + "column defaults yet", hint: "Name the column and give its value.")
-        }
+        cachedSchemas = schemas
+        return schemas
+    }
+
+    /// Forgets what the session cached about tables (their columns' numbers, their
+    /// schemas) when any session of the process created, altered or dropped a table
+    /// since it cached them: one atomic load when none did.
+    private func forgetStaleTables() {
+        let generation = OmenSQL.catalogGeneration
+        guard generation != cachedGeneration else { return }
+        cachedGeneration = generation
+        columnNumbers.removeAll()
+        cachedSchemas = nil
     }
 
     /// Table-valued functions: their columns are not a table's for RowDescription.
     static let functionTables: Set<String> = ["generate_series"]
 
-    /// The 1-based numbers of `table`'s columns (pg_attribute.attnum), cached until this
-    /// session runs DDL.
+    /// The 1-based numbers of `table`'s columns (pg_attribute.attnum), cached until a
+    /// table changes (forgetStaleTables).
     private func tableColumnNumbers(_ table: String) -> [String: Int] {
         if let numbers = columnNumbers[table] { return numbers }
         var statement: OpaquePointer?

@@ -61,11 +61,12 @@ final class Session {
     var implicitTransaction = false
     /// The transaction block was started READ ONLY.
     var transactionReadOnly = false
-    /// Column numbers of tables (RowDescription), by table name; cleared when a
-    /// statement other than a SELECT is prepared (DDL may change them).
+    /// Column numbers of tables (RowDescription), by table name, and the omendb tables'
+    /// schemas (InsertDefaults): cached while OmenSQL.catalogGeneration stays
+    /// `cachedGeneration` (no table created, altered or dropped by any session).
     var columnNumbers: [String: [String: Int]] = [:]
-    /// The columns with a DEFAULT of each table (checkInsertDefaults), cleared likewise.
-    var tableDefaults: [String: [String]] = [:]
+    var cachedSchemas: [String: TableSchema]?
+    var cachedGeneration = -1
     /// Counts idle periods, so a stale idle-in-transaction timer is ignored.
     private var idlePeriod: UInt64 = 0
     private var idleTimer: Scheduled<Void>?

@@ -113,7 +113,6 @@ let package = Package(
             name: "OmenServer",
             dependencies: ["OmenDB", "OmenSQL", "CSQLite",
                            .product(name: "NIOCore", package: "swift-nio"),
-                           .product(name: "NIOPosix", package: "swift-nio"),
                            .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
                            .product(name: "Crypto", package: "swift-crypto"),
                            .product(name: "Logging", package: "swift-log")],
@@ -124,8 +123,6 @@ let package = Package(
             name: "OmenServerMain",
             dependencies: ["OmenServer",
                            .product(name: "ArgumentParser", package: "swift-argument-parser"),
-                           .product(name: "NIOCore", package: "swift-nio"),
-                           .product(name: "NIOPosix", package: "swift-nio"),
                            .product(name: "Logging", package: "swift-log")],
             path: "Sources/OmenServerMain",
             linkerSettings: [
@@ -138,8 +135,7 @@ let package = Package(
         .testTarget(
             name: "OmenServerTests",
             dependencies: ["OmenServer", "OmenSQL", "OmenDB", "CSQLite",
-                           .product(name: "NIOCore", package: "swift-nio"),
-                           .product(name: "NIOEmbedded", package: "swift-nio")],
+                           .product(name: "NIOCore", package: "swift-nio")],
             path: "Tests/OmenServerTests"
         ),
         .testTarget(

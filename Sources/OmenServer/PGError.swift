@@ -87,6 +87,7 @@ public enum SQLState {
     public static let queryCanceled = "57014"
     public static let adminShutdown = "57P01"
     public static let diskFull = "53100"
+    public static let systemError = "58000"
     public static let ioError = "58030"
     public static let internalError = "XX000"
     public static let dataCorrupted = "XX001"

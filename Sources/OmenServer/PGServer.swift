@@ -1,13 +1,12 @@
+import Glibc
 import Logging
 import NIOConcurrencyHelpers
-import NIOCore
-import NIOPosix
 import OmenDB
 import Synchronization
 
-/// The PostgreSQL wire-protocol server (docs/server.md): one listening socket on a
-/// SwiftNIO event loop, one session per connection on its own thread, all sessions on
-/// one OmenDB database.
+/// The PostgreSQL wire-protocol server (docs/server.md): one listening socket with its
+/// accept thread, one session per connection on its own thread reading and writing its
+/// own socket, all sessions on one OmenDB database.
 ///
 /// Lock order: `sessions` is the server's only lock; a session's own `execution` lock
 /// (Session.swift) may be taken while holding it (cancel), never the other way round.
@@ -16,8 +15,7 @@ public final class PGServer: @unchecked Sendable {
     public let options: ServerOptions
     public let logger: Logger
 
-    private let group: MultiThreadedEventLoopGroup
-    private var listener: Channel?
+    private var listener: Listener?
 
     private struct Registry {
         var sessions: [Int32: Session] = [:]
@@ -42,38 +40,29 @@ public final class PGServer: @unchecked Sendable {
         self.database = database
         self.options = options
         self.logger = logger
-        group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
     }
 
     /// Binds and starts accepting; returns the bound port (useful with port 0).
     @discardableResult
-    public func start() throws -> Int {
-        let maximumMessageSize = options.maxMessageSize
-        let bootstrap = ServerBootstrap(group: group)
-            .serverChannelOption(ChannelOptions.backlog, value: 256)
-            .serverChannelOption(ChannelOptions.socketOption(.so_reuseaddr), value: 1)
-            .childChannelOption(ChannelOptions.socketOption(.tcp_nodelay), value: 1)
-            .childChannelOption(ChannelOptions.writeBufferWaterMark,
-                                value: WriteBufferWaterMark(low: 64 << 10, high: 256 << 10))
-            .childChannelInitializer { channel in
-                channel.eventLoop.makeCompletedFuture {
-                    try channel.pipeline.syncOperations.addHandler(
-                        ByteToMessageHandler(FrontendDecoder(maximumMessageSize: maximumMessageSize)))
-                    try channel.pipeline.syncOperations.addHandler(ConnectionHandler(server: self))
-                }
+    public func start() throws(PGError) -> Int {
+        let listener = try Listener(host: options.host, port: options.port, backlog: 256)
+        try listener.start { [self] socket in
+            do throws(PGError) {
+                try startSession(SessionConnection(socket: socket, maximumMessageSize: options.maxMessageSize))
+            } catch {
+                logger.error("could not start a session: \(error.message)")
             }
-        let channel = try bootstrap.bind(host: options.host, port: options.port).wait()
-        listener = channel
-        let port = channel.localAddress?.port ?? options.port
-        logger.info("listening on \(options.host):\(port)")
-        return port
+        }
+        self.listener = listener
+        logger.info("listening on \(options.host):\(listener.port)")
+        return listener.port
     }
 
     /// Stops accepting, ends every session (each rolls back its open transaction and
-    /// tells its client, SQLSTATE 57P01), and waits for them; then stops the event loop.
+    /// tells its client, SQLSTATE 57P01), and waits for them.
     /// The caller closes the database afterwards.
     public func shutdown() {
-        try? listener?.close().wait()
+        listener?.stop()
         let sessions = registry.withLock { state -> [Session] in
             state.shuttingDown = true
             return Array(state.sessions.values)
@@ -84,15 +73,13 @@ public final class PGServer: @unchecked Sendable {
             drained.lock(whenValue: 1)
             drained.unlock()
         }
-        try? group.syncShutdownGracefully()
     }
 
     // MARK: Sessions
 
-    func startSession(_ connection: SessionConnection) throws(PGError) -> Session {
+    private func startSession(_ connection: SessionConnection) throws(PGError) {
         let session = Session(server: self, connection: connection)
-        try startSessionThread { session.run() }
-        return session
+        try startThread { session.run() }
     }
 
     /// Registers a session that finished its start-up; nil when the connection limit

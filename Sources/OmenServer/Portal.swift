@@ -15,6 +15,9 @@ final class PreparedStatement {
     /// The result columns as Describe reported them (text format); portals of this
     /// statement then encode with exactly these types.
     var describedColumns: [ResultColumn]?
+    /// The result columns (text format) when every one has a declared type, so they do
+    /// not depend on the rows: found by the first portal, reused by the next ones.
+    var declaredColumns: [ResultColumn]?
 
     init(text: String, translated: PGStatement, parameterTypes: [UInt32], statement: OpaquePointer?) {
         self.text = text

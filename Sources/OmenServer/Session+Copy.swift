@@ -121,7 +121,7 @@ extension Session {
         let columnCount = Int(sqlite3_column_count(statement))
         let types = (0..<columnCount).map { columnType(statement, Int32($0), rowAvailable: false) }
         let writer = CopyWriter(options: options)
-        var scratch = connection.channel.allocator.buffer(capacity: 256)
+        var scratch = ByteBuffer()
         var count = 0
         out.writeCopyResponse(in: false, columns: columnCount)
         if options.header {

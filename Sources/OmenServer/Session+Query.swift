@@ -169,15 +169,25 @@ extension Session {
     /// The result columns of `portal`: the types its statement was described with, else
     /// from the declared column types, else (with a row stepped) from the values' types.
     func resultColumns(_ portal: Portal, rowAvailable: Bool) -> [ResultColumn] {
-        if let described = portal.statement.describedColumns {
-            return described.enumerated().map { index, column in
-                ResultColumn(name: column.name, type: column.type, binary: portal.isBinary(index))
+        func formatted(_ columns: [ResultColumn]) -> [ResultColumn] {
+            columns.enumerated().map { index, column in
+                var column = column
+                column.binary = portal.isBinary(index)
+                return column
             }
         }
-        guard let statement = portal.sqliteStatement else { return [] }
-        return (0..<Int(sqlite3_column_count(statement))).map { index in
-            describeColumn(statement, Int32(index), rowAvailable: rowAvailable, binary: portal.isBinary(index))
+        if let described = portal.statement.describedColumns {
+            return formatted(described)
         }
+        guard let statement = portal.sqliteStatement else { return [] }
+        let count = sqlite3_column_count(statement)
+        // A re-prepared statement (DDL changed a table of SELECT *) may have other columns.
+        if let declared = portal.statement.declaredColumns, declared.count == count { return formatted(declared) }
+        let columns = (0..<count).map { describeColumn(statement, $0, rowAvailable: rowAvailable, binary: false) }
+        if (0..<count).allSatisfy({ sqlite3_column_decltype(statement, $0) != nil }) {
+            portal.statement.declaredColumns = columns
+        }
+        return formatted(columns)
     }
 
     /// Column `index` of `statement` for RowDescription: PostgreSQL's name, the type

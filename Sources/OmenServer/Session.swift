@@ -67,15 +67,21 @@ final class Session {
     var columnNumbers: [String: [String: Int]] = [:]
     var cachedSchemas: [String: TableSchema]?
     var cachedGeneration = -1
-    /// Counts idle periods, so a stale idle-in-transaction timer is ignored.
-    private var idlePeriod: UInt64 = 0
-    private var idleTimer: Scheduled<Void>?
+    /// The idle-in-transaction timeout of the wait for the next command, set by
+    /// `readyForQuery` inside a transaction block.
+    private var idleTimeoutMilliseconds: Int?
+    /// When the running statement's statement_timeout expires (SessionConnection.now()
+    /// milliseconds), and when the progress handler next looks whether the client is
+    /// still there; both read by the progress handler on this thread.
+    private var statementDeadline = Int.max
+    private var nextClientCheck = Int.max
 
     init(server: PGServer, connection: SessionConnection) {
         self.server = server
         self.connection = connection
         logger = server.logger
-        out = connection.channel.allocator.buffer(capacity: 8192)
+        out = ByteBuffer()
+        out.reserveCapacity(8192)
     }
 
     // MARK: Thread-safe entry points
@@ -92,7 +98,7 @@ final class Session {
 
     /// Any thread: ends the session as soon as its current statement stops.
     func requestShutdown() {
-        connection.mailbox.put(.shutdown)
+        connection.requestShutdown()
         cancel(.shutdown)
     }
 
@@ -113,7 +119,6 @@ final class Session {
     }
 
     private func finish() {
-        idleTimer?.cancel()
         if let sqlite {
             if sqlite3_get_autocommit(sqlite) == 0 { sqlite3_exec(sqlite, "ROLLBACK", nil, nil, nil) }
             // Statements finalize when the last reference goes (sqlite3_close_v2 waits for it).
@@ -125,15 +130,17 @@ final class Session {
             self.sqlite = nil
         }
         flush()
-        connection.channel.close(promise: nil)
+        connection.close()
         if processID != 0 { server.unregister(processID: processID) }
     }
 
     /// Sends what is buffered; blocks while the client does not read (backpressure).
+    /// A client that is gone interrupts the running statement.
     func flush() {
         guard out.readableBytes > 0 else { return }
         connection.send(out)
-        out = connection.channel.allocator.buffer(capacity: 8192)
+        out.clear()
+        if connection.closed { cancel(.clientGone) }
     }
 
     /// Sends what is buffered once it is large (inside long results).
@@ -144,9 +151,7 @@ final class Session {
 
     /// The next event from the client or the server.
     func nextEvent() -> SessionEvent {
-        let (event, queued) = connection.mailbox.take()
-        connection.resumeReadingIfNeeded(queuedBytes: queued)
-        return event
+        connection.receive()
     }
 
     // MARK: Start-up and authentication
@@ -356,6 +361,9 @@ final class Session {
         }
         sqlite = handle
         execution.withLock { $0.sqlite = handle }
+        sqlite3_progress_handler(handle, Self.progressSteps, { context in
+            Unmanaged<Session>.fromOpaque(context!).takeUnretainedValue().progress()
+        }, Unmanaged.passUnretained(self).toOpaque())
         do throws(OmenError) {
             try OmenSQL.register(handle, database: server.database)
         } catch {
@@ -374,10 +382,8 @@ final class Session {
 
     private func serve() throws(SessionEnd) {
         while true {
-            let event = nextEvent()
-            idlePeriod &+= 1
-            idleTimer?.cancel()
-            idleTimer = nil
+            let event = connection.receive(idleTimeoutMilliseconds: idleTimeoutMilliseconds)
+            idleTimeoutMilliseconds = nil
             switch event {
             case .message(.typed(let type, let payload)):
                 try handle(type: type, payload: payload)
@@ -389,11 +395,9 @@ final class Session {
                 throw SessionEnd()
             case .shutdown:
                 throw SessionEnd(error: CancelReason.shutdown.error)
-            case .idleTimeout(let period):
-                if period == idlePeriod - 1 && inTransactionBlock {
-                    throw SessionEnd(error: PGError(SQLState.idleInTransactionSessionTimeout,
-                        "terminating connection due to idle-in-transaction timeout", severity: .fatal))
-                }
+            case .idleTimeout:
+                throw SessionEnd(error: PGError(SQLState.idleInTransactionSessionTimeout,
+                    "terminating connection due to idle-in-transaction timeout", severity: .fatal))
             }
         }
     }
@@ -462,7 +466,8 @@ final class Session {
     }
 
     /// ReadyForQuery with the transaction status, after any ParameterStatus changes;
-    /// then sends everything. Starts the idle-in-transaction timer when one is set.
+    /// then sends everything. Inside a transaction block, arms the idle-in-transaction
+    /// timeout when one is set.
     func readyForQuery() {
         for (name, value) in settings?.drainReported() ?? [] { out.writeParameterStatus(name, value) }
         let status: UInt8
@@ -474,14 +479,8 @@ final class Session {
         }
         out.writeReadyForQuery(status)
         flush()
-        if status != UInt8(ascii: "I"), let settings,
-           let milliseconds = ServerConfig.parseDuration(settings.value("idle_in_transaction_session_timeout") ?? "0"),
-           milliseconds > 0 {
-            let period = idlePeriod
-            let mailbox = connection.mailbox
-            idleTimer = connection.channel.eventLoop.scheduleTask(in: .milliseconds(Int64(milliseconds))) {
-                mailbox.put(.idleTimeout(period: period))
-            }
+        if status != UInt8(ascii: "I"), let settings, settings.idleInTransactionTimeoutMilliseconds > 0 {
+            idleTimeoutMilliseconds = settings.idleInTransactionTimeoutMilliseconds
         }
     }
 
@@ -490,17 +489,35 @@ final class Session {
     /// Runs `body` as the running statement: cancellable, under statement_timeout.
     func executing<T>(_ body: () throws(PGError) -> T) throws(PGError) -> T {
         execution.withLock { $0.running = true; $0.reason = nil }
-        var timer: Scheduled<Void>?
-        if let milliseconds = ServerConfig.parseDuration(settings.value("statement_timeout") ?? "0"), milliseconds > 0 {
-            timer = connection.channel.eventLoop.scheduleTask(in: .milliseconds(Int64(milliseconds))) { [weak self] in
-                self?.cancel(.statementTimeout)
-            }
+        let now = SessionConnection.now()
+        if settings.statementTimeoutMilliseconds > 0 {
+            statementDeadline = now + settings.statementTimeoutMilliseconds
         }
+        nextClientCheck = now + Self.clientCheckInterval
         defer {
-            timer?.cancel()
+            statementDeadline = .max
+            nextClientCheck = .max
             execution.withLock { $0.running = false }
         }
         return try body()
+    }
+
+    /// How often (milliseconds) a long statement looks whether its client is still there.
+    static let clientCheckInterval = 1000
+    /// SQLite calls the progress handler after this many virtual-machine steps.
+    static let progressSteps: Int32 = 1000
+
+    /// SQLite's progress handler: stops the running statement at its statement_timeout,
+    /// or when its client has gone (a statement that sends nothing would not notice).
+    private func progress() -> Int32 {
+        let now = SessionConnection.now()
+        if now >= statementDeadline {
+            cancel(.statementTimeout)
+        } else if now >= nextClientCheck {
+            nextClientCheck = now + Self.clientCheckInterval
+            if connection.peerHasGone() { cancel(.clientGone) }
+        }
+        return 0
     }
 
     /// The reason the running statement was interrupted, if it was.

@@ -71,6 +71,11 @@ public final class SessionSettings {
     private var pendingReports: [String] = []    // lower-cased names
     private var lastReported: [String: String] = [:]   // by lower-cased name
 
+    /// statement_timeout and idle_in_transaction_session_timeout in milliseconds (0: none),
+    /// kept parsed because every statement and every idle wait asks.
+    public private(set) var statementTimeoutMilliseconds = 0
+    public private(set) var idleInTransactionTimeoutMilliseconds = 0
+
     /// `startup` holds the StartupMessage's parameters (user, database and options
     /// excluded by the caller); they become the session defaults, as in PostgreSQL.
     public init(user: String, startup: [(String, String)] = []) {
@@ -81,6 +86,15 @@ public final class SessionSettings {
             let key = name.lowercased()
             let spelled = entries[key]?.name ?? name
             entries[key] = Entry(name: spelled, value: value, sessionDefault: value)
+            noteTimeout(key, value)
+        }
+    }
+
+    private func noteTimeout(_ key: String, _ value: String) {
+        switch key {
+        case "statement_timeout": statementTimeoutMilliseconds = ServerConfig.parseDuration(value) ?? 0
+        case "idle_in_transaction_session_timeout": idleInTransactionTimeoutMilliseconds = ServerConfig.parseDuration(value) ?? 0
+        default: break
         }
     }
 
@@ -104,6 +118,7 @@ public final class SessionSettings {
             }
             entry.value = value
             entries[key] = entry
+            noteTimeout(key, value)
         } else if key.contains(".") {
             entries[key] = Entry(name: name, value: value, sessionDefault: "")
         } else {
@@ -175,6 +190,7 @@ public final class SessionSettings {
     /// (name, value) pairs to send as ParameterStatus (PostgreSQL sends them before
     /// ReadyForQuery: a SET undone by RESET in the same query reports nothing).
     public func drainReported() -> [(String, String)] {
+        guard !pendingReports.isEmpty else { return [] }
         defer { pendingReports.removeAll() }
         var seen = Set<String>()
         return pendingReports.compactMap { key in

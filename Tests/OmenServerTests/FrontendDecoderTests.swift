@@ -1,13 +1,29 @@
 import NIOCore
-import NIOEmbedded
 import XCTest
 @testable import OmenServer
 
 final class FrontendDecoderTests: XCTestCase {
-    private func channel(limit: Int = 1 << 20) throws -> EmbeddedChannel {
-        let channel = EmbeddedChannel()
-        try channel.pipeline.syncOperations.addHandler(ByteToMessageHandler(FrontendDecoder(maximumMessageSize: limit)))
-        return channel
+    /// A decoder fed as a session feeds it: bytes appended as they arrive, messages
+    /// taken off the front.
+    private final class Stream {
+        private var decoder: FrontendDecoder
+        private var buffer = ByteBuffer()
+        private var messages: [FrontendMessage] = []
+
+        init(limit: Int) { decoder = FrontendDecoder(maximumMessageSize: limit) }
+
+        func writeInbound(_ bytes: ByteBuffer) throws {
+            buffer.writeImmutableBuffer(bytes)
+            while let message = try decoder.next(from: &buffer) { messages.append(message) }
+        }
+
+        func readInbound(as: FrontendMessage.Type) throws -> FrontendMessage? {
+            messages.isEmpty ? nil : messages.removeFirst()
+        }
+    }
+
+    private func channel(limit: Int = 1 << 20) throws -> Stream {
+        Stream(limit: limit)
     }
 
     private func startup() -> ByteBuffer {

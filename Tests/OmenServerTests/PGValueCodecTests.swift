@@ -177,7 +177,7 @@ final class PGValueCodecTests: XCTestCase {
     func testRandomFloatsRoundTrip() throws {
         let seed = UInt64(ProcessInfo.processInfo.environment["OMENDB_TEST_SEED"] ?? "") ?? UInt64.random(in: 1...UInt64(1) << 40)
         print("seed \(seed) (OMENDB_TEST_SEED)")
-        var generator = SplitMix(seed)
+        var generator = SeededGenerator(seed: seed)
         for _ in 0..<20000 {
             let double = Double(bitPattern: generator.next())
             let doubleBack = try PGTextInput.float(PGFloatText.float8(double), type: PGTypes.float8)
@@ -185,18 +185,6 @@ final class PGValueCodecTests: XCTestCase {
             let float = Float(bitPattern: UInt32(truncatingIfNeeded: generator.next()))
             let floatBack = Float(try PGTextInput.float(PGFloatText.float4(float), type: PGTypes.float4))
             XCTAssertTrue(floatBack.bitPattern == float.bitPattern || (float.isNaN && floatBack.isNaN), "seed \(seed): \(float)")
-        }
-    }
-
-    struct SplitMix: RandomNumberGenerator {
-        var state: UInt64
-        init(_ seed: UInt64) { state = seed }
-        mutating func next() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
         }
     }
 }

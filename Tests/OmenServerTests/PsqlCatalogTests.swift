@@ -105,6 +105,21 @@ final class PsqlCatalogTests: XCTestCase {
         XCTAssertEqual(try query(db, PsqlQueries.listSchemas), [["public", "pg_database_owner"]])
     }
 
+    func testListIndexes() throws {
+        let db = try CatalogTestDatabase()
+        try makeTable(db)
+        XCTAssertEqual(try query(db, PsqlQueries.listIndexes), [["public", "t_pkey", "index", "alice", "t"]])
+    }
+
+    /// \dt+ translates, but its sizes need pg_table_size and pg_size_pretty, which the catalog lacks.
+    func testListTablesPlusNeedsTableSize() throws {
+        let db = try CatalogTestDatabase()
+        try makeTable(db)
+        XCTAssertThrowsError(try query(db, PsqlQueries.listTablesPlus)) { error in
+            XCTAssertTrue((error as? PGError)?.message.contains("no such function: pg_table_size") == true, "\(error)")
+        }
+    }
+
     func testPgbenchLookup() throws {
         let db = try CatalogTestDatabase()
         let create = try Translator.translate("create table pgbench_accounts(aid    int not null,bid int,abalance int,filler char(84)) with (fillfactor=100)")

@@ -6,18 +6,10 @@ import XCTest
 /// translates or throws a PGError with a five-character SQLSTATE. Seeded; the seed is
 /// printed so a failure can be replayed with OMENDB_FUZZ_SEED.
 final class TranslatorFuzzTests: XCTestCase {
-    private struct SplitMix64: RandomNumberGenerator {
-        var state: UInt64
-        mutating func next() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
-    }
-
-    private static let corpus: [String] = PsqlTranslationTests.queries + [
+    private static let corpus: [String] = [
+        PsqlQueries.listDatabases, PsqlQueries.listTables, PsqlQueries.lookup, PsqlQueries.tableDetails,
+        PsqlQueries.columns, PsqlQueries.indexes, PsqlQueries.policies, PsqlQueries.statistics,
+        PsqlQueries.publications, PsqlQueries.inheritedFrom, PsqlQueries.partitions,
         "select o.n, p.partstrat, pg_catalog.count(i.inhparent) from pg_catalog.pg_class as c cross join lateral "
             + "(select pg_catalog.array_position(pg_catalog.current_schemas(true), n.nspname)) as o(n) where o.n is not null",
         "insert into pgbench_branches(bid,bbalance) select bid, 0 from generate_series(1, 1) as bid",
@@ -39,7 +31,7 @@ final class TranslatorFuzzTests: XCTestCase {
         let seed = ProcessInfo.processInfo.environment["OMENDB_FUZZ_SEED"].flatMap { UInt64($0) }
             ?? UInt64.random(in: 0...UInt64.max)
         print("TranslatorFuzzTests seed \(seed)")
-        var random = SplitMix64(state: seed)
+        var random = SeededGenerator(seed: seed)
         let specials = Array("'\"$()[]:;,.-/*+~!=<>\\E ea0{}\n\t")
         for iteration in 0..<6000 {
             var text = Array(Self.corpus[Int(random.next() % UInt64(Self.corpus.count))])

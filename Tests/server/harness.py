@@ -102,10 +102,13 @@ class Server:
         env.pop("PGSERVICE", None)
         return env
 
-    def alive(self) -> bool:
-        raise NotImplementedError
-
+    process: subprocess.Popen | None = None
     tmp: Path | None = None
+    stop_signal = signal.SIGTERM
+    stop_signal_means = "SIGTERM"   # for the error when the server does not exit
+
+    def alive(self) -> bool:
+        return self.process is not None and self.process.poll() is None
 
     def _remove_tmp(self) -> None:
         """The server's temporary directory, unless OMENDB_KEEP_WORK=1 keeps it."""
@@ -117,7 +120,25 @@ class Server:
         raise NotImplementedError
 
     def stop(self) -> None:
-        raise NotImplementedError
+        """`stop_signal`, then the exit status must be 0 (a crash or a hang raises). The
+        temporary directory goes (an OmenServer's `data` given to its constructor stays)."""
+        if self in _running:
+            _running.remove(self)
+        try:
+            if self.process is not None:
+                process, self.process = self.process, None
+                if process.poll() is None:
+                    process.send_signal(self.stop_signal)
+                    try:
+                        process.wait(timeout=60)
+                    except subprocess.TimeoutExpired:
+                        process.kill()
+                        process.wait()
+                        raise ServerError(f"did not exit within 60 s of {self.stop_signal_means}", self.log)
+                if process.returncode != 0:
+                    raise ServerError(f"exited with status {process.returncode}", self.log)
+        finally:   # the error above carries the log's tail: the directory goes either way
+            self._remove_tmp()
 
     def __enter__(self) -> "Server":
         return self.start()
@@ -163,14 +184,14 @@ class Postgres(Server):
     explicit so that every test states the durability it compares at."""
 
     name = "postgresql"
+    stop_signal = signal.SIGINT   # a fast shutdown
+    stop_signal_means = "a fast shutdown (SIGINT)"
 
     def __init__(self, fsync: str = "on", synchronous_commit: str = "on",
                  settings: dict[str, str] | None = None):
         self.settings = {"fsync": fsync, "synchronous_commit": synchronous_commit,
                          "timezone": "UTC", "listen_addresses": "127.0.0.1",
                          "max_connections": "100", **(settings or {})}
-        self.process: subprocess.Popen | None = None
-        self.tmp: Path | None = None
 
     def start(self) -> "Postgres":
         self.tmp = Path(tempfile.mkdtemp(prefix="omendb-pg."))
@@ -206,28 +227,6 @@ class Postgres(Server):
             time.sleep(0.1)
         return self
 
-    def alive(self) -> bool:
-        return self.process is not None and self.process.poll() is None
-
-    def stop(self) -> None:
-        if self in _running:
-            _running.remove(self)
-        try:
-            if self.process is not None:
-                process, self.process = self.process, None
-                if process.poll() is None:
-                    process.send_signal(signal.SIGINT)   # fast shutdown
-                    try:
-                        process.wait(timeout=60)
-                    except subprocess.TimeoutExpired:
-                        process.kill()
-                        process.wait()
-                        raise ServerError("did not stop within 60 s of a fast shutdown", self.log)
-                if process.returncode != 0:
-                    raise ServerError(f"exited with status {process.returncode}", self.log)
-        finally:   # the error above carries the log's tail: the directory goes either way
-            self._remove_tmp()
-
 
 class OmenServer(Server):
     """omendb-server on a fresh data directory (or `data`, to reopen one), loopback port.
@@ -242,8 +241,6 @@ class OmenServer(Server):
         self.binary = Path(binary)
         self.data = data
         self.args = args or []
-        self.process: subprocess.Popen | None = None
-        self.tmp: Path | None = None
 
     def start(self) -> "OmenServer":
         if not self.binary.exists():
@@ -261,30 +258,6 @@ class OmenServer(Server):
         _running.append(self)
         _wait_for_port(self.port, self.process, self.log, 60)
         return self
-
-    def alive(self) -> bool:
-        return self.process is not None and self.process.poll() is None
-
-    def stop(self) -> None:
-        """SIGTERM, then the exit status must be 0 (a crash or a hang raises). The temporary
-        directory goes (a `data` given to the constructor stays)."""
-        if self in _running:
-            _running.remove(self)
-        try:
-            if self.process is not None:
-                process, self.process = self.process, None
-                if process.poll() is None:
-                    process.send_signal(signal.SIGTERM)
-                    try:
-                        process.wait(timeout=60)
-                    except subprocess.TimeoutExpired:
-                        process.kill()
-                        process.wait()
-                        raise ServerError("did not exit within 60 s of SIGTERM", self.log)
-                if process.returncode != 0:
-                    raise ServerError(f"exited with status {process.returncode}", self.log)
-        finally:   # the error above carries the log's tail: the directory goes either way
-            self._remove_tmp()
 
 
 def servers(kinds: str) -> list[Server]:

@@ -49,7 +49,7 @@ struct QueryRewriter {
                 i = after
             case .leftBracket:
                 // a[i] → the i-th element of a one-dimensional array's text form {…}.
-                let close = try Self.matchingBracket(tokens, i)
+                let close = try Self.matching(tokens, i, opening: .leftBracket, closing: .rightBracket)
                 let index = Array(tokens[(i + 1)..<close])
                 if index.contains(where: { $0.kind == .colon }) { throw PGError.unsupported("array slices") }
                 let start = try Self.operandStart(out, at: t)
@@ -334,23 +334,14 @@ struct QueryRewriter {
         return i
     }
 
-    static func matchingBracket(_ tokens: [SQLToken], _ open: Int) throws(PGError) -> Int {
+    /// The index of the `closing` token that closes the first `opening` at or after `open`
+    /// (a parenthesis unless told otherwise).
+    static func matching(_ tokens: [SQLToken], _ open: Int, opening: SQLToken.Kind = .leftParen,
+                         closing: SQLToken.Kind = .rightParen) throws(PGError) -> Int {
         var depth = 0
         for k in open..<tokens.count {
-            if tokens[k].kind == .leftBracket { depth += 1 }
-            if tokens[k].kind == .rightBracket {
-                depth -= 1
-                if depth == 0 { return k }
-            }
-        }
-        throw PGError(SQLState.syntaxError, "syntax error at end of input")
-    }
-
-    static func matching(_ tokens: [SQLToken], _ open: Int) throws(PGError) -> Int {
-        var depth = 0
-        for k in open..<tokens.count {
-            if tokens[k].kind == .leftParen { depth += 1 }
-            if tokens[k].kind == .rightParen {
+            if tokens[k].kind == opening { depth += 1 }
+            if tokens[k].kind == closing {
                 depth -= 1
                 if depth == 0 { return k }
             }

@@ -147,24 +147,27 @@ enum SQLLexer {
         mutating func plainString() throws(PGError) -> String {
             var out = String.UnicodeScalarView()
             let start = i
-            while true {
+            repeat {
                 i += 1   // the opening quote
-                while true {
-                    guard let c = at(i) else {
-                        throw syntaxError("unterminated quoted string at or near \"\(near(start))\"", at: start)
-                    }
-                    i += 1
-                    if c == "'" {
-                        if at(i) == "'" {
-                            out.append("'")
-                            i += 1
-                            continue
-                        }
-                        break
-                    }
-                    out.append(c)
+                out.append(contentsOf: try quoted(by: "'", what: "quoted string", start: start))
+            } while continuesString()
+            return String(out)
+        }
+
+        /// The text from i up to the closing `quote`, a doubled `quote` standing for one;
+        /// i ends past the closing quote. `what` names the token in the unterminated error.
+        mutating func quoted(by quote: Unicode.Scalar, what: String, start: Int) throws(PGError) -> String.UnicodeScalarView {
+            var out = String.UnicodeScalarView()
+            while true {
+                guard let c = at(i) else {
+                    throw syntaxError("unterminated \(what) at or near \"\(near(start))\"", at: start)
                 }
-                guard continuesString() else { return String(out) }
+                i += 1
+                if c == quote {
+                    guard at(i) == quote else { return out }
+                    i += 1
+                }
+                out.append(c)
             }
         }
 
@@ -274,23 +277,8 @@ enum SQLLexer {
 
         mutating func quotedIdentifier() throws(PGError) -> String {
             let start = i
-            var out = String.UnicodeScalarView()
-            i += 1
-            while true {
-                guard let c = at(i) else {
-                    throw syntaxError("unterminated quoted identifier at or near \"\(near(start))\"", at: start)
-                }
-                i += 1
-                if c == "\"" {
-                    if at(i) == "\"" {
-                        out.append("\"")
-                        i += 1
-                        continue
-                    }
-                    break
-                }
-                out.append(c)
-            }
+            i += 1   // the opening quote
+            let out = try quoted(by: "\"", what: "quoted identifier", start: start)
             guard !out.isEmpty else { throw syntaxError("zero-length delimited identifier at or near \"\"\"\"", at: start) }
             return String(out)
         }

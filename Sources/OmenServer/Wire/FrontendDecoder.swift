@@ -1,13 +1,10 @@
 import NIOCore
 
-/// Frames the bytes a client sends into `FrontendMessage`s (NIO's
-/// ByteToMessageDecoder). It accepts untyped start-up packets until a StartupMessage
-/// or CancelRequest, typed messages after. A length below the minimum or above
-/// `maximumMessageSize` is an error that closes the connection before any payload is
-/// buffered: a client cannot make the server allocate more than the limit.
-public struct FrontendDecoder: ByteToMessageDecoder {
-    public typealias InboundOut = FrontendMessage
-
+/// Frames the bytes a client sends into `FrontendMessage`s. It accepts untyped
+/// start-up packets until a StartupMessage or CancelRequest, typed messages after. A
+/// length below the minimum or above `maximumMessageSize` is an error before any payload
+/// is buffered: a client cannot make the server allocate more than the limit.
+public struct FrontendDecoder {
     /// PostgreSQL's limit for start-up packets (MAX_STARTUP_PACKET_LENGTH).
     public static let maximumStartupPacket = 10_000
 
@@ -31,22 +28,23 @@ public struct FrontendDecoder: ByteToMessageDecoder {
         }
     }
 
-    public mutating func decode(context: ChannelHandlerContext, buffer: inout ByteBuffer) throws -> DecodingState {
+    /// Takes the first complete message off `buffer`; nil when `buffer` holds only part
+    /// of one (the caller reads more bytes and asks again).
+    public mutating func next(from buffer: inout ByteBuffer) throws(FramingError) -> FrontendMessage? {
         if !startupDone {
-            guard let length = buffer.getInteger(at: buffer.readerIndex, as: Int32.self) else { return .needMoreData }
+            guard let length = buffer.getInteger(at: buffer.readerIndex, as: Int32.self) else { return nil }
             guard length >= 8 else { throw FramingError.invalidLength(Int(length)) }
             guard Int(length) <= Self.maximumStartupPacket else {
                 throw FramingError.tooLarge(length: Int(length), limit: Self.maximumStartupPacket)
             }
-            guard buffer.readableBytes >= Int(length) else { return .needMoreData }
+            guard buffer.readableBytes >= Int(length) else { return nil }
             buffer.moveReaderIndex(forwardBy: 4)
             let code = UInt32(bitPattern: buffer.readInteger(as: Int32.self)!)
             let payload = buffer.readSlice(length: Int(length) - 8)!
             if code == StartupCode.protocol3 || code == StartupCode.cancelRequest { startupDone = true }
-            context.fireChannelRead(wrapInboundOut(.startupPacket(code: code, payload: payload)))
-            return .continue
+            return .startupPacket(code: code, payload: payload)
         }
-        guard buffer.readableBytes >= 5 else { return .needMoreData }
+        guard buffer.readableBytes >= 5 else { return nil }
         let type = buffer.getInteger(at: buffer.readerIndex, as: UInt8.self)!
         // An unknown type fails at once, before its "length" could make us wait for data
         // (a second StartupMessage begins with a zero byte).
@@ -56,11 +54,9 @@ public struct FrontendDecoder: ByteToMessageDecoder {
         guard length <= maximumMessageSize else {
             throw FramingError.tooLarge(length: length, limit: maximumMessageSize)
         }
-        guard buffer.readableBytes >= 1 + length else { return .needMoreData }
+        guard buffer.readableBytes >= 1 + length else { return nil }
         buffer.moveReaderIndex(forwardBy: 5)
-        let payload = buffer.readSlice(length: length - 4)!
-        context.fireChannelRead(wrapInboundOut(.typed(type: type, payload: payload)))
-        return .continue
+        return .typed(type: type, payload: buffer.readSlice(length: length - 4)!)
     }
 
     private static let knownTypes: Set<UInt8> = [
@@ -68,10 +64,4 @@ public struct FrontendDecoder: ByteToMessageDecoder {
         FrontendType.close, FrontendType.sync, FrontendType.flush, FrontendType.terminate, FrontendType.copyData,
         FrontendType.copyDone, FrontendType.copyFail, FrontendType.password, FrontendType.functionCall,
     ]
-
-    public mutating func decodeLast(context: ChannelHandlerContext, buffer: inout ByteBuffer, seenEOF: Bool) throws -> DecodingState {
-        // A partial message at EOF is dropped: the client went away.
-        while try decode(context: context, buffer: &buffer) == .continue {}
-        return .needMoreData
-    }
 }

@@ -1,8 +1,9 @@
 import Glibc
 
-/// Starts `body` on a new detached thread: each session runs on its own thread, as a
-/// PostgreSQL backend runs in its own process, because SQLite's calls block.
-func startSessionThread(_ body: @escaping () -> Void) throws(PGError) {
+/// Starts `body` on a new detached thread.
+/// The listener and each session run on threads of their own, as PostgreSQL's
+/// postmaster and backends run in processes of their own, because SQLite's calls block.
+func startThread(_ body: @escaping () -> Void) throws(PGError) {
     final class Box { let body: () -> Void; init(_ body: @escaping () -> Void) { self.body = body } }
     let box = Unmanaged.passRetained(Box(body)).toOpaque()
     var attributes = pthread_attr_t()
@@ -18,6 +19,6 @@ func startSessionThread(_ body: @escaping () -> Void) throws(PGError) {
     }, box)
     if status != 0 {
         Unmanaged<Box>.fromOpaque(box).release()
-        throw PGError(SQLState.programLimitExceeded, "could not start a session thread (error \(status))")
+        throw PGError(SQLState.programLimitExceeded, "could not start a thread (error \(status))")
     }
 }

@@ -25,9 +25,15 @@ enum InsertDefaults {
         }
         guard let insert = topLevel(tokens, 0..<tokens.count, "insert"), insert + 3 < tokens.count,
               tokens[insert + 1].isWord("into") else { return nil }
-        let name = tokens[insert + 2].text
-        guard name.first == "`" || !name.contains("."), let table = schema(ParameterTypes.unqualified(name)) else { return nil }
+        // The table, perhaps qualified (`main.t`, `` `main`.`t` ``): SQLite finds the omendb
+        // table by its name in whichever schema declared it.
         var index = insert + 3
+        var name = tokens[insert + 2].text
+        if index + 1 < tokens.count && tokens[index].text == "." {
+            name = tokens[index + 1].text
+            index += 2
+        }
+        guard index < tokens.count, let table = schema(ParameterTypes.unqualified(name)) else { return nil }
         if index + 2 < tokens.count && tokens[index].isWord("as") { index += 2 }
         let listStart = index
         var named: [Int]?

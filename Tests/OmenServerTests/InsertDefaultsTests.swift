@@ -69,6 +69,9 @@ final class InsertDefaultsTests: XCTestCase {
         XCTAssertEqual(try run("INSERT INTO t SELECT 10, 's' RETURNING *"), [["10", "s", "7", "xy"]])
         XCTAssertEqual(try run("WITH w AS (SELECT 'cte' AS n) INSERT INTO public.t AS x (name) SELECT n FROM w RETURNING id, qty"),
                        [["11", "7"]])
+        // Names qualified by a schema SQLite knows still reach the omendb table.
+        XCTAssertEqual(try run("INSERT INTO main.t (name) VALUES ('tmp') RETURNING id, qty"), [["12", "7"]])
+        XCTAssertEqual(try run("INSERT INTO \"main\".\"t\" (name) VALUES ('tmp') RETURNING id, qty"), [["13", "7"]])
     }
 
     func testParametersKeepTheirNumbersAndInferredTypes() throws {

@@ -132,20 +132,22 @@ let package = Package(
                 .linkedLibrary("CoreFoundation"), .linkedLibrary("_FoundationICU"),
             ]
         ),
+        // The seeded generator every test target draws its random cases from.
+        .target(name: "OmenTestSupport", path: "Tests/OmenTestSupport"),
         .testTarget(
             name: "OmenServerTests",
-            dependencies: ["OmenServer", "OmenSQL", "OmenDB", "CSQLite",
+            dependencies: ["OmenServer", "OmenSQL", "OmenDB", "CSQLite", "OmenTestSupport",
                            .product(name: "NIOCore", package: "swift-nio")],
             path: "Tests/OmenServerTests"
         ),
         .testTarget(
             name: "OmenSQLTests",
-            dependencies: ["OmenSQL", "OmenDB", "CSQLite"],
+            dependencies: ["OmenSQL", "OmenDB", "CSQLite", "OmenTestSupport"],
             path: "Tests/OmenSQLTests"
         ),
         .testTarget(
             name: "OmenDBTests",
-            dependencies: ["OmenDB"],
+            dependencies: ["OmenDB", "OmenTestSupport"],
             path: "Tests/OmenDBTests",
             // Database files written by older engine versions (read by the compatibility tests).
             exclude: ["Fixtures"]

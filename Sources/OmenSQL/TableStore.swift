@@ -47,11 +47,15 @@ public final class TableStore: @unchecked Sendable {
     }
 
     /// The named table `name`; created (durably) when missing and `create`, else `.notFound`.
+    /// Connections opening it at the same time get the same handle (one key allocator).
     func table(_ name: String, create: Bool) throws(OmenError) -> StoreTable {
         if let table = tables.withLock({ $0[name] }) { return table }
-        let table = StoreTable(name: name, table: try database.openTable(name, create: create))
-        tables.withLock { $0[name] = table }
-        return table
+        let opened = StoreTable(name: name, table: try database.openTable(name, create: create))
+        return tables.withLock { tables in
+            if let first = tables[name] { return first }
+            tables[name] = opened
+            return opened
+        }
     }
 
     /// Drops the named table `name` with all its rows (durably).

@@ -139,7 +139,13 @@ final class Session {
     func flush() {
         guard out.readableBytes > 0 else { return }
         connection.send(out)
-        out.clear()
+        if out.capacity > 1 << 20 {
+            // After a large row: give its memory back rather than keep it for the session's life.
+            out = ByteBuffer()
+            out.reserveCapacity(8192)
+        } else {
+            out.clear()
+        }
         if connection.closed { cancel(.clientGone) }
     }
 

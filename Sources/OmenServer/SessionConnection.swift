@@ -77,7 +77,13 @@ final class SessionConnection: @unchecked Sendable {
             case .woken: continue
             case .ready: break
             }
-            if input.readableBytes == 0 || input.readerIndex >= 64 << 10 { input.discardReadBytes() }
+            if input.readableBytes == 0 && input.capacity > Self.keptInputCapacity {
+                // After a large message: give its memory back rather than keep it for the session's life.
+                input = ByteBuffer()
+                input.reserveCapacity(16 << 10)
+            } else if input.readableBytes == 0 || input.readerIndex >= 64 << 10 {
+                input.discardReadBytes()
+            }
             var failure: Int32 = 0
             let received = input.writeWithUnsafeMutableBytes(minimumWritableBytes: 16 << 10) { space in
                 let count = recv(socket, space.baseAddress, space.count, 0)
@@ -118,6 +124,9 @@ final class SessionConnection: @unchecked Sendable {
         var entry = pollfd(fd: socket, events: Self.pollReadHangUp, revents: 0)
         return poll(&entry, 1, 0) > 0 && entry.revents & (Self.pollReadHangUp | Int16(POLLHUP | POLLERR)) != 0
     }
+
+    /// The input buffer's capacity kept between messages (larger ones are freed once read).
+    private static let keptInputCapacity = 1 << 20
 
     /// Linux's POLLRDHUP (the peer closed its end), which Swift's Glibc module leaves out.
     private static let pollReadHangUp: Int16 = 0x2000

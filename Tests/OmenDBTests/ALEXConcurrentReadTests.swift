@@ -2,6 +2,7 @@ import Foundation
 import Synchronization
 import XCTest
 @testable import OmenDB
+import OmenTestSupport
 
 /// A concurrent-read ALEX map (the hot tier's) under one writer and two optimistic
 /// readers, checked against the writer's own record of what it inserted: every key

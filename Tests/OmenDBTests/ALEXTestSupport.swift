@@ -1,5 +1,6 @@
 import XCTest
 @testable import OmenDB
+import OmenTestSupport
 
 typealias ALEXTestRandom = SeededGenerator
 

@@ -1,5 +1,6 @@
 import Foundation
 @testable import OmenDB
+import OmenTestSupport
 
 /// Generates and runs random concurrent histories on one database, single-threaded: a
 /// seeded scheduler interleaves the steps (begin, reads, writes, deletes, range scans,

@@ -3,6 +3,7 @@
 typealias IndexTestRandom = SeededGenerator
 
 import Glibc
+import OmenTestSupport
 
 /// The key distributions every index kind is tested (and benchmarked) on.
 enum IndexKeyDistribution: String, CaseIterable {

@@ -1,5 +1,6 @@
 import XCTest
 @testable import OmenDB
+import OmenTestSupport
 
 /// `PGMLeaf`, the 32-byte leaf the PGM lookup reads: with the model's own error bounds
 /// it gives exactly the model's window, and with larger bounds a window containing it.

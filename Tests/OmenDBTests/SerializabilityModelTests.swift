@@ -1,6 +1,7 @@
 import Foundation
 import XCTest
 @testable import OmenDB
+import OmenTestSupport
 
 /// Model-based check of SERIALIZABLE: thousands of random concurrent histories (reads,
 /// writes, deletes, range scans, commits, rollbacks, plain puts, flushes), each checked by

@@ -1,6 +1,7 @@
 import Foundation
 import XCTest
 @testable import OmenDB
+import OmenTestSupport
 
 /// Bulk loads of packed equal-size values (`bulkLoad(keys:values:valueSize:)`, the heap
 /// written straight from the caller's bytes) against the per-value path, and their

@@ -2,6 +2,7 @@ import Foundation
 import Synchronization
 import XCTest
 @testable import OmenDB
+import OmenTestSupport
 
 /// Online checkpoints (`Database.checkpoint`) and progress callbacks: copies of every tier
 /// state compared with the reference and with a snapshot at the checkpoint's sequence,

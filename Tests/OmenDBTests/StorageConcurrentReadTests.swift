@@ -2,6 +2,7 @@ import Foundation
 import Synchronization
 import XCTest
 @testable import OmenDB
+import OmenTestSupport
 
 /// Lock-free reads of a growing hot tier through the database: one writer commits
 /// keys (shuffled, from every test distribution, so the tier's map splits and expands

@@ -1,6 +1,7 @@
 import Foundation
 import XCTest
 @testable import OmenDB
+import OmenTestSupport
 
 /// Damaged copies of a database (flipped bytes, truncation, deleted files) must give
 /// an error naming the file — never a crash and never a wrong answer.

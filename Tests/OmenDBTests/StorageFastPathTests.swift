@@ -1,6 +1,7 @@
 import Foundation
 import XCTest
 @testable import OmenDB
+import OmenTestSupport
 
 /// The read/open fast paths: equal-size values located without the offsets column,
 /// tombstone-free runs read without the meta column, an empty active tier skipped,

@@ -1,5 +1,6 @@
 import XCTest
 @testable import OmenDB
+import OmenTestSupport
 
 /// Run key filters: the background worker builds one for every run but the oldest, and
 /// lookups through them still match a dictionary reference (present, overwritten,

@@ -1,5 +1,6 @@
 import XCTest
 @testable import OmenDB
+import OmenTestSupport
 
 /// StorageIterator.copyEntries against a sorted reference: forward and backward,
 /// batch limits by count and by bytes, a value larger than the buffer, keys only.

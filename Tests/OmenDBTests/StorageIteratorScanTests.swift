@@ -1,5 +1,6 @@
 import XCTest
 @testable import OmenDB
+import OmenTestSupport
 
 /// Scans against a sorted reference over every kind of tier at once: a bulk-loaded run
 /// (no tombstones, one value size: the batch read's stretch path), a flushed run with

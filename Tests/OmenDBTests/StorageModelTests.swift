@@ -1,5 +1,6 @@
 import XCTest
 @testable import OmenDB
+import OmenTestSupport
 
 /// Random operations against a reference dictionary, with reopen cycles, flushes and
 /// compactions, checked by point lookups and iteration in both directions.

@@ -1,6 +1,7 @@
 import Foundation
 import XCTest
 @testable import OmenDB
+import OmenTestSupport
 
 /// Range deletes and exact counts against a reference model: random puts, deletes,
 /// range deletes (alone, in batches, in transactions), counts, flushes, compactions,

@@ -1,6 +1,7 @@
 import Foundation
 import XCTest
 @testable import OmenDB
+import OmenTestSupport
 
 /// Runs carry any array kind of the learned index (run format version 4, model in
 /// `IndexFormat`), and their columns are checked block by block on first touch rather

@@ -1,6 +1,7 @@
 import Foundation
 import XCTest
 @testable import OmenDB
+import OmenTestSupport
 
 /// Everything at once on one database, bounded in time: writers (puts, deletes, batches
 /// in their own key ranges, each recording what was acknowledged), a bulk loader (its

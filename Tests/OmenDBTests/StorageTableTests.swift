@@ -2,6 +2,7 @@ import Foundation
 import Synchronization
 import XCTest
 @testable import OmenDB
+import OmenTestSupport
 
 /// Named tables (docs/storage.md, "Tables"): each table its own keyspace, checked against
 /// a reference dictionary per table through writes, flushes, compactions, reopens and

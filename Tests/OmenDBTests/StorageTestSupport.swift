@@ -1,6 +1,7 @@
 import Foundation
 import XCTest
 @testable import OmenDB
+import OmenTestSupport
 
 /// A fresh temporary directory, removed when the test ends.
 func temporaryDatabaseDirectory(_ test: XCTestCase, _ name: String = "db") -> String {

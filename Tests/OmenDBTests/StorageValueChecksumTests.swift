@@ -1,6 +1,7 @@
 import Foundation
 import XCTest
 @testable import OmenDB
+import OmenTestSupport
 
 /// Damaged value bytes in a run (format version 3) are never returned as data: every
 /// read path that hands out a value checks the heap blocks it spans and throws

@@ -1,5 +1,6 @@
 import XCTest
 @testable import OmenDB
+import OmenTestSupport
 
 /// Transaction semantics against hand-computed outcomes and a dictionary reference.
 /// (Isolation anomalies: HermitageTests; serializability of random histories:

@@ -3,6 +3,7 @@ import Foundation
 import OmenDB
 import OmenSQL
 import XCTest
+import OmenTestSupport
 
 /// PostgreSQL DDL passed through (docs/sql.md, "Tables"): a PRIMARY KEY of any integer
 /// type name, as a column constraint or as a table constraint, keeps its declared type;

@@ -45,6 +45,36 @@ final class KeyAllocationTests: XCTestCase {
         XCTAssertEqual(setup.rows("SELECT count(*) FROM pgbench_history WHERE bid = 1"), ["\(clients * transactions)"])
     }
 
+    /// Connections that first touch a table at the same moment (a server's clients
+    /// connecting together after every earlier connection closed) share one key
+    /// allocator: each once opened its own handle with its own counter, and two counters
+    /// handed out the same keys (pgbench's insert script failed with a duplicate key).
+    func testConnectionsOpeningATableTogetherShareItsAllocator() throws {
+        let directory = temporaryDatabaseDirectory("alloc-open")
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let database = try Database(directory: directory)
+        defer { try? database.close() }
+        do {
+            let setup = try TestConnection(database)
+            XCTAssertEqual(setup.run("CREATE VIRTUAL TABLE h USING omendb(id bigserial PRIMARY KEY, client int)"), .rows([]))
+        }   // the last connection closed: the next ones open the table afresh
+        for round in 0..<5 {
+            let clients = 8, rows = 20
+            let connections = try (0..<clients).map { _ in try TestConnection(database) }
+            let failures = Mutex<[String]>([])
+            DispatchQueue.concurrentPerform(iterations: clients) { client in
+                for _ in 0..<rows {
+                    if case .error(let code, let message) = connections[client].run("INSERT INTO h(client) VALUES (\(client))") {
+                        failures.withLock { $0.append("round \(round) client \(client): \(code) \(message)") }
+                    }
+                }
+            }
+            XCTAssertEqual(failures.withLock { $0 }, [])
+            XCTAssertEqual(connections[0].rows("SELECT count(*), count(DISTINCT id) FROM h"),
+                           ["\((round + 1) * clients * rows)|\((round + 1) * clients * rows)"])
+        }
+    }
+
     /// Allocation against explicit keys, rollbacks and reopening: keys stay above every
     /// written key (SQLite's own max + 1 where nothing was deleted or rolled back), are
     /// not reused after a rollback, and start above the largest stored key after reopening.

@@ -3,6 +3,7 @@ import Foundation
 import OmenDB
 import OmenSQL
 import XCTest
+import OmenTestSupport
 
 /// omendb_set_primary_key (docs/sql.md, "Adding a primary key"): pgbench's
 /// `ALTER TABLE pgbench_accounts ADD PRIMARY KEY (aid)` on its 100,000 rows, durable;

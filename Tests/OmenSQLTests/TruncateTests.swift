@@ -3,6 +3,7 @@ import Foundation
 import OmenDB
 import OmenSQL
 import XCTest
+import OmenTestSupport
 
 /// omendb_truncate (docs/sql.md, "Truncating"): TRUNCATE inside the connection's
 /// transaction semantics, against `DELETE FROM` on an ordinary table.

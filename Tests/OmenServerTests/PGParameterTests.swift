@@ -43,7 +43,8 @@ final class PGParameterTests: XCTestCase {
     func testTextParameters() throws {
         XCTAssertEqual(try bound(nil, PGTypes.int4, binary: false), "NULL")
         let cases: [(text: String, type: PGType, quoted: String)] = [
-            (" -42 ", PGTypes.int4, "-42"), ("9223372036854775807", PGTypes.int8, "9223372036854775807"),
+            (" -42 ", PGTypes.int4, "-42"), ("\t\u{0B}+7\r\n", PGTypes.int2, "7"), (" 1.5\u{0C}\n", PGTypes.float8, "1.5"),
+            ("9223372036854775807", PGTypes.int8, "9223372036854775807"),
             ("4294967295", PGTypes.oid, "4294967295"), ("TRUE", PGTypes.bool, "1"), ("of", PGTypes.bool, "0"),
             ("1.5", PGTypes.float8, "1.5"), ("0x10", PGTypes.float8, "16.0"), ("-Infinity", PGTypes.float8, "-Inf"),
             ("1e-5", PGTypes.float4, "9.99999974737875163555e-06"),   // float4 precision, as PostgreSQL stores it
@@ -72,6 +73,8 @@ final class PGParameterTests: XCTestCase {
         let cases: [(value: [UInt8], type: PGType, code: String, message: String)] = [
             (Array("12a".utf8), PGTypes.int4, SQLState.invalidTextRepresentation, "invalid input syntax for type integer: \"12a\""),
             (Array("".utf8), PGTypes.int8, SQLState.invalidTextRepresentation, "invalid input syntax for type bigint: \"\""),
+            (Array(" \t\r\n".utf8), PGTypes.int4, SQLState.invalidTextRepresentation, "invalid input syntax for type integer: \" \t\r\n\""),
+            (Array("1 2".utf8), PGTypes.int4, SQLState.invalidTextRepresentation, "invalid input syntax for type integer: \"1 2\""),
             (Array("2147483648".utf8), PGTypes.int4, SQLState.numericValueOutOfRange, "value \"2147483648\" is out of range for type integer"),
             (Array("40000".utf8), PGTypes.int2, SQLState.numericValueOutOfRange, "value \"40000\" is out of range for type smallint"),
             (Array("99999999999999999999".utf8), PGTypes.int8, SQLState.numericValueOutOfRange, "value \"99999999999999999999\" is out of range for type bigint"),

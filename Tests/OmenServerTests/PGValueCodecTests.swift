@@ -3,6 +3,7 @@ import Foundation
 import NIOCore
 @testable import OmenServer
 import XCTest
+import OmenTestSupport
 
 final class PGValueCodecTests: XCTestCase {
     enum Stored { case int(Int64), real(Double), text(String), blob([UInt8]), null }

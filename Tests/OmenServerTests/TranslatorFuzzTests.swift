@@ -1,5 +1,6 @@
 import OmenServer
 import XCTest
+import OmenTestSupport
 
 /// Mutated client statements (characters deleted, duplicated, replaced with SQL's special
 /// characters, texts cut short) never crash the splitter or the translator: each either

@@ -135,9 +135,15 @@ extension StringProtocol {
     /// Without the leading and trailing whitespace PostgreSQL's input functions skip
     /// (isspace: space, \t, \n, \v, \f, \r).
     func trimmingPGSpace() -> SubSequence {
-        let isSpace: (Character) -> Bool = { $0 == " " || $0 == "\t" || $0 == "\n" || $0 == "\u{0B}" || $0 == "\u{0C}" || $0 == "\r" || $0 == "\r\n" }
-        guard let first = firstIndex(where: { !isSpace($0) }) else { return self[endIndex...] }
-        let last = lastIndex(where: { !isSpace($0) })!
+        // The spaces are ASCII, so UTF-8 positions are character boundaries.
+        let isSpace: (UInt8) -> Bool = { $0 == 0x20 || ($0 >= 0x09 && $0 <= 0x0D) }
+        var first: Index?
+        var last = startIndex
+        for index in utf8.indices where !isSpace(utf8[index]) {
+            if first == nil { first = index }
+            last = index
+        }
+        guard let first else { return self[endIndex...] }
         return self[first...last]
     }
 }

@@ -76,9 +76,12 @@ public struct PayloadReader {
     public mutating func cString() throws(PGError) -> String {
         guard let end = buffer.readableBytesView.firstIndex(of: 0) else { throw violation("unterminated string") }
         let length = end - buffer.readerIndex
-        let bytes = buffer.readBytes(length: length)!
-        buffer.moveReaderIndex(forwardBy: 1)
-        guard let text = String(validating: bytes, as: UTF8.self) else {
+        defer { buffer.moveReaderIndex(forwardBy: length + 1) }
+        if length == 0 { return "" }
+        let text = buffer.withUnsafeReadableBytes { bytes in
+            String(validating: bytes.prefix(length).assumingMemoryBound(to: UInt8.self), as: UTF8.self)
+        }
+        guard let text else {
             throw PGError(SQLState.characterNotInRepertoire, "invalid byte sequence for encoding \"UTF8\" in \(message) message")
         }
         return text

@@ -16,8 +16,9 @@ final class PreparedStatement {
     /// statement then encode with exactly these types.
     var describedColumns: [ResultColumn]?
     /// The result columns (text format) when every one has a declared type, so they do
-    /// not depend on the rows: found by the first portal, reused by the next ones.
-    var declaredColumns: [ResultColumn]?
+    /// not depend on the rows: found by the first portal, reused by the next ones while
+    /// no table changed (`generation`: OmenSQL.catalogGeneration when they were found).
+    var declaredColumns: (columns: [ResultColumn], generation: Int)?
 
     init(text: String, translated: PGStatement, parameterTypes: [UInt32], statement: OpaquePointer?) {
         self.text = text

@@ -180,12 +180,14 @@ extension Session {
             return formatted(described)
         }
         guard let statement = portal.sqliteStatement else { return [] }
+        let generation = OmenSQL.catalogGeneration
+        if let declared = portal.statement.declaredColumns, declared.generation == generation {
+            return formatted(declared.columns)
+        }
         let count = sqlite3_column_count(statement)
-        // A re-prepared statement (DDL changed a table of SELECT *) may have other columns.
-        if let declared = portal.statement.declaredColumns, declared.count == count { return formatted(declared) }
         let columns = (0..<count).map { describeColumn(statement, $0, rowAvailable: rowAvailable, binary: false) }
         if (0..<count).allSatisfy({ sqlite3_column_decltype(statement, $0) != nil }) {
-            portal.statement.declaredColumns = columns
+            portal.statement.declaredColumns = (columns, generation)
         }
         return formatted(columns)
     }

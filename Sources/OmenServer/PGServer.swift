@@ -8,7 +8,7 @@ import Synchronization
 /// accept thread, one session per connection on its own thread reading and writing its
 /// own socket, all sessions on one OmenDB database.
 ///
-/// Lock order: `sessions` is the server's only lock; a session's own `execution` lock
+/// Lock order: `registry` is the server's only lock; a session's own `execution` lock
 /// (Session.swift) may be taken while holding it (cancel), never the other way round.
 public final class PGServer: @unchecked Sendable {
     public let database: Database

@@ -45,3 +45,26 @@ def test_statement_timeout(server):
         assert time.monotonic() - started < 30
         conn.execute("RESET statement_timeout")
         assert conn.execute("SELECT 3 AS a").fetchone() == (3,)
+
+
+def test_idle_in_transaction_session_timeout(server):
+    """A session idle inside a transaction block longer than the timeout is ended (FATAL
+    25P03) and its transaction rolled back; idle outside a block it stays."""
+    with psycopg.connect(server.dsn, autocommit=True) as setup:
+        setup.execute("DROP TABLE IF EXISTS idle_tx")
+        setup.execute("CREATE TABLE idle_tx (k int PRIMARY KEY, v int)")
+    with psycopg.connect(server.dsn, autocommit=True) as conn:
+        conn.execute("SET idle_in_transaction_session_timeout = '300ms'")
+        time.sleep(0.8)   # idle, but not in a transaction: nothing happens
+        assert conn.execute("SELECT 4 AS a").fetchone() == (4,)
+        conn.execute("BEGIN")
+        conn.execute("INSERT INTO idle_tx VALUES (1, 1)")
+        time.sleep(1.0)
+        with pytest.raises(psycopg.errors.IdleInTransactionSessionTimeout) as failure:
+            conn.execute("COMMIT")
+        assert failure.value.sqlstate == "25P03"
+        assert "idle-in-transaction timeout" in str(failure.value)
+        assert conn.closed
+    with psycopg.connect(server.dsn, autocommit=True) as check:
+        assert check.execute("SELECT count(*) FROM idle_tx").fetchone() == (0,)
+        check.execute("DROP TABLE idle_tx")

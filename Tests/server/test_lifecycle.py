@@ -37,3 +37,33 @@ def test_sigterm_rolls_back_and_restart_keeps_commits(omendb_only, tmp_path):
             assert conn.execute("SELECT k, v FROM life ORDER BY k").fetchall() == [(1, "committed")]
     finally:
         second.stop()
+
+
+def test_vanished_client_frees_its_session(omendb_only, tmp_path):
+    """A client that disappears while its statement runs without sending anything: the
+    session notices (SQLite's progress handler looks at the socket once a second), stops
+    the statement and ends, so its connection slot is free again within seconds."""
+    import time
+
+    import wire
+    server = harness.OmenServer(data=tmp_path / "data", args=["--max-connections", "2"]).start()
+    try:
+        holder = psycopg.connect(server.dsn, autocommit=True)
+        gone = wire.Connection(server.host, server.port)
+        gone.startup(server.user, server.database)
+        gone.send(wire.encode("Query", {"String": "SELECT count(*) FROM generate_series(1, 2000000000) AS a"}))
+        time.sleep(0.3)
+        gone.sock.close()
+        deadline = time.monotonic() + 20
+        while True:
+            try:
+                with psycopg.connect(server.dsn, autocommit=True) as conn:
+                    assert conn.execute("SELECT 1 AS a").fetchone() == (1,)
+                break
+            except psycopg.OperationalError as error:
+                assert "too many clients" in str(error), error
+                assert time.monotonic() < deadline, "the vanished client's session still holds its slot"
+                time.sleep(0.2)
+        holder.close()
+    finally:
+        server.stop()

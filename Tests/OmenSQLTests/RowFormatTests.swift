@@ -2,6 +2,7 @@ import Foundation
 import OmenDB
 import OmenSQL
 import XCTest
+import OmenTestSupport
 
 /// The row codec (docs/sql.md, "Row format"): every type, random rows round trip,
 /// rows of an older schema version (fewer columns) read with NULLs, corrupt rows are
@@ -65,14 +66,8 @@ final class RowFormatTests: XCTestCase {
     func testRandomRowsRoundTrip() throws {
         let seed = UInt64(ProcessInfo.processInfo.environment["OMENDB_TEST_SEED"] ?? "") ?? UInt64.random(in: 1...UInt64(1) << 40)
         print("seed \(seed) (OMENDB_TEST_SEED)")
-        var state = seed
-        func next() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
+        var generator = SeededGenerator(seed: seed)
+        func next() -> UInt64 { generator.next() }
         for _ in 0..<2000 {
             let count = Int(next() % 12)
             let values: [Value] = (0..<count).map { _ in

@@ -2,6 +2,7 @@ import Crypto
 import Foundation
 @testable import OmenServer
 import XCTest
+import OmenTestSupport
 
 final class SCRAMTests: XCTestCase {
     private func hex(_ text: String) -> [UInt8] {
@@ -203,14 +204,8 @@ final class SCRAMTests: XCTestCase {
     func testRandomMessagesNeverSucceed() throws {
         let seed = UInt64(ProcessInfo.processInfo.environment["OMENDB_TEST_SEED"] ?? "") ?? UInt64.random(in: 1...UInt64(1) << 40)
         print("seed \(seed) (OMENDB_TEST_SEED)")
-        var state = seed
-        func next() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
+        var generator = SeededGenerator(seed: seed)
+        func next() -> UInt64 { generator.next() }
         let verifier = SCRAMVerifier.make(password: "pw", salt: Array(repeating: 7, count: 16), iterations: 2)
         let bare = "n=,r=nonce"
         for _ in 0..<300 {

@@ -23,7 +23,8 @@ enum SessionEvent {
 ///
 /// Flow control is TCP's own: the session reads only when it wants a message, so a
 /// client that sends faster than the session works waits on its socket (the input
-/// buffer holds at most one message beyond what was read); a reply to a client that
+/// buffer holds the message being assembled, at most the maximum message size, plus
+/// what one 16 KiB read brought beyond it); a reply to a client that
 /// does not read waits in `send` (the session flushes its output every 64 KiB), so a
 /// slow reader of a large result holds its session, not an unbounded buffer.
 final class SessionConnection: @unchecked Sendable {

@@ -147,7 +147,9 @@ int omendb_index_options_set_epsilon(omendb_index_options *options, uint32_t eps
 /* Sets the maximum prediction error of PGM's inner (routing) levels, 1..1048576. */
 int omendb_index_options_set_recursive_epsilon(omendb_index_options *options, uint32_t epsilon);
 
-/* Sets the number of second-stage models of an RMI; 0 lets the index choose. */
+/* Sets the number of second-stage models of an RMI, 0..268435456 (2^28); 0 lets the index
+ * choose; OMENDB_INVALID_ARGUMENT above that. More leaves than keys build one leaf per
+ * key (an empty leaf finds nothing). */
 int omendb_index_options_set_rmi_leaves(omendb_index_options *options, uint32_t leaves);
 
 /* Sets the last-mile search strategy (OMENDB_SEARCH_*); OMENDB_INVALID_ARGUMENT for others. */

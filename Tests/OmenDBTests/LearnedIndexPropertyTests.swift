@@ -97,6 +97,25 @@ final class LearnedIndexPropertyTests: XCTestCase {
         }
     }
 
+    func testRMILeafCountIsCappedByTheKeyCount() throws {
+        // An empty leaf predicts nothing and costs 32 bytes: 2^28 requested leaves over
+        // a handful of keys once allocated 8 GiB (the Python fuzzer's out-of-memory).
+        for count in [0, 1, 10, 3_000] {
+            for kind in [IndexKind.rmi, .auto] {
+                var configuration = IndexConfiguration()
+                configuration.kind = kind
+                configuration.rmiLeafCount = 1 << 20
+                let keys = IndexKeyDistribution.uniform.keys(count)
+                let index = try LearnedIndex(keys: keys, configuration: configuration)
+                let statistics = index.statistics
+                if statistics.kind == .rmi {
+                    XCTAssertLessThanOrEqual(statistics.modelCount, max(1, count) + 1, "\(kind.name) n=\(count)")
+                }
+                try check(keys, IndexReference.queries(keys, random: 200), configuration, "\(kind.name) n=\(count)")
+            }
+        }
+    }
+
     func testRMIChoosesASplineRootForSkewedKeysAndStaysExact() throws {
         var configuration = IndexConfiguration()
         configuration.kind = .rmi

@@ -37,7 +37,8 @@ public struct IndexConfiguration: Sendable, Equatable {
     public var epsilon: Int = 64
     /// Maximum prediction error of PGM routing (inner) levels.
     public var recursiveEpsilon: Int = 4
-    /// Number of second-stage models of an RMI (0 = choose from the key count).
+    /// Number of second-stage models of an RMI (0 = choose from the key count), at most
+    /// 2^28; more than the key count builds one leaf per key.
     public var rmiLeafCount: Int = 0
     public var windowSearch: WindowSearch = .branchy
 

@@ -104,7 +104,8 @@ class LearnedIndex:
             build of the library lacks raise :class:`~omendb.errors.UnsupportedError`.
         epsilon: the maximum prediction error of leaf models, in positions (1..2**20).
         recursive_epsilon: the maximum error of PGM's inner routing levels (1..2**20).
-        rmi_leaves: the number of second-stage RMI models (0: chosen from the key count).
+        rmi_leaves: the number of second-stage RMI models (0: chosen from the key count;
+            at most 2**28; more than the key count builds one per key).
         search: the last-mile search inside an error window: "branchy" or "branchless".
         copy: take a private, read-only copy of ``keys`` (default), or read the
             caller's int64 array in place (``copy=False``; see the module docs).

@@ -29,10 +29,11 @@ final class RMIIndex: WindowPredictingIndex {
 
     /// Fits the root (linear, or a spline when one line routes the keys too unevenly),
     /// cuts the array where the routing changes leaf, fits each leaf by least squares
-    /// and measures its exact errors.
+    /// and measures its exact errors. Never more leaves than keys (at least one): a
+    /// leaf without a key is a model that finds nothing and costs 32 bytes.
     convenience init(keys: UnsafePointer<Int64>, count: Int, leafCount requested: Int,
                      windowSearch: WindowSearch) {
-        let leafCount = requested > 0 ? requested : Self.defaultLeafCount(keyCount: count)
+        let leafCount = requested > 0 ? min(requested, max(1, count)) : Self.defaultLeafCount(keyCount: count)
         var root = RMIRoot.fitLinear(keys, count: count, leafCount: leafCount)
         var starts = Self.leafStarts(keys, count, root)
         var knotStorage: UnsafeMutableBufferPointer<Int64>?

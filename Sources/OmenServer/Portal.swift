@@ -9,7 +9,11 @@ final class PreparedStatement {
     /// statement's context says, text (25) when nothing does.
     var parameterTypes: [UInt32]
     /// The prepared SQL of a `.query` (or of a DECLARE's query); nil for other statements.
-    let statement: OpaquePointer?
+    private(set) var statement: OpaquePointer?
+    /// An INSERT's SQL before InsertDefaults gave it the columns' defaults, and
+    /// OmenSQL.catalogGeneration when it did: Bind applies them again after a table
+    /// changed, as PostgreSQL re-plans a prepared statement after DDL.
+    var insertDefaults: (source: String, generation: Int)?
     /// A portal is using `statement` (a second portal prepares its own copy).
     var statementInUse = false
     /// The result columns as Describe reported them (text format); portals of this
@@ -20,11 +24,20 @@ final class PreparedStatement {
     /// no table changed (`generation`: OmenSQL.catalogGeneration when they were found).
     var declaredColumns: (columns: [ResultColumn], generation: Int)?
 
-    init(text: String, translated: PGStatement, parameterTypes: [UInt32], statement: OpaquePointer?) {
+    init(text: String, translated: PGStatement, parameterTypes: [UInt32], statement: OpaquePointer?,
+         insertDefaults: (source: String, generation: Int)? = nil) {
         self.text = text
         self.translated = translated
         self.parameterTypes = parameterTypes
         self.statement = statement
+        self.insertDefaults = insertDefaults
+    }
+
+    /// Replaces the sqlite3_stmt, which no portal is using (the old one is finalized).
+    func replaceStatement(_ replacement: OpaquePointer?) {
+        precondition(!statementInUse, "replacing a sqlite3_stmt a portal is stepping")
+        sqlite3_finalize(statement)
+        statement = replacement
     }
 
     /// The SQLite query this statement runs, if it runs one.

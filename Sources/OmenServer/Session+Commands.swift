@@ -143,11 +143,12 @@ extension Session {
             guard statements[name] == nil else {
                 throw PGError(SQLState.duplicatePreparedStatement, "prepared statement \"\(name)\" already exists")
             }
+            let insertDefaults = defaultsSource(translated)
             let query = try applyingDefaults(translated)
             let sqliteStatement = try prepare(query.sql)
             let types = ParameterTypes.infer(query.sql, statement: sqliteStatement!, count: query.parameterCount, connection: sqlite!)
             statements[name] = PreparedStatement(text: query.sql, translated: .query(query), parameterTypes: types,
-                                                 statement: sqliteStatement)
+                                                 statement: sqliteStatement, insertDefaults: insertDefaults)
             out.writeCommandComplete("PREPARE")
         case .execute(let name, let values):
             guard let statement = statements[name], let query = statement.query else {

@@ -40,8 +40,10 @@ extension Session {
         var translated = pieces.isEmpty ? PGStatement.empty : try Translator.translate(pieces[0])
         try checkTransactionState(translated)
         var query: SQLiteQuery?
+        var insertDefaults: (source: String, generation: Int)?
         switch translated {
         case .query(let q):
+            insertDefaults = defaultsSource(q)
             let rewritten = try applyingDefaults(q)
             query = rewritten
             translated = .query(rewritten)
@@ -57,7 +59,8 @@ extension Session {
                 parameterTypes[index] = inferred[index]
             }
         }
-        return PreparedStatement(text: text, translated: translated, parameterTypes: parameterTypes, statement: sqliteStatement)
+        return PreparedStatement(text: text, translated: translated, parameterTypes: parameterTypes, statement: sqliteStatement,
+                                 insertDefaults: insertDefaults)
     }
 
     private func bindMessage(_ payload: ByteBuffer) throws(PGError) {
@@ -118,10 +121,16 @@ extension Session {
     /// A portal of `statement` with `values` bound (text or binary, per `formats`).
     func bind(_ statement: PreparedStatement, values: [ByteBuffer?], formats: [Int16], resultFormats: [Int16],
               ownStatement: Bool) throws(PGError) -> Portal {
+        try refreshTables()
+        let shareable = !ownStatement && !statement.statementInUse
+        if let changed = try changedDefaults(statement), shareable {
+            statement.replaceStatement(try prepare(changed.sql))
+            statement.insertDefaults?.generation = changed.generation
+        }
         var sqliteStatement = statement.statement
         var owns = false
-        if let shared = sqliteStatement, ownStatement || statement.statementInUse {
-            sqliteStatement = try prepare(String(cString: sqlite3_sql(shared)))
+        if let shared = sqliteStatement, !shareable {
+            sqliteStatement = try prepare(try changedDefaults(statement)?.sql ?? String(cString: sqlite3_sql(shared)))
             owns = true
         }
         let portal = Portal(statement: statement, sqliteStatement: sqliteStatement, ownsStatement: owns, resultFormats: resultFormats)

@@ -97,13 +97,7 @@ extension Session {
     /// dropped since this session last looked (OmenSQL.refresh: one atomic load when
     /// nothing changed).
     func prepare(_ sql: String) throws(PGError) -> OpaquePointer? {
-        guard let sqlite else { throw PGError(SQLState.internalError, "the session has no SQL connection") }
-        forgetStaleTables()
-        do throws(OmenError) {
-            try OmenSQL.refresh(sqlite)
-        } catch {
-            throw PGError(SQLState.internalError, "could not refresh the table declarations: \(error)")
-        }
+        let sqlite = try refreshTables()
         var statement: OpaquePointer?
         let status = sqlite3_prepare_v3(sqlite, sql, -1, UInt32(SQLITE_PREPARE_PERSISTENT), &statement, nil)
         guard status == SQLITE_OK else {
@@ -111,6 +105,22 @@ extension Session {
             throw sqliteError(status)
         }
         return statement
+    }
+
+    /// Declares the tables other sessions created, altered or dropped since this session
+    /// last looked (OmenSQL.refresh: one atomic load when nothing changed); a statement
+    /// prepared before then is prepared again by SQLite when it is next stepped.
+    /// Returns the session's SQL connection.
+    @discardableResult
+    func refreshTables() throws(PGError) -> OpaquePointer {
+        guard let sqlite else { throw PGError(SQLState.internalError, "the session has no SQL connection") }
+        forgetStaleTables()
+        do throws(OmenError) {
+            try OmenSQL.refresh(sqlite)
+        } catch {
+            throw PGError(SQLState.internalError, "could not refresh the table declarations: \(error)")
+        }
+        return sqlite
     }
 
     /// Steps `portal`, sending at most `limit` rows (0: all) as DataRows; with
@@ -215,6 +225,28 @@ extension Session {
         var rewritten = query
         rewritten.sql = try withColumnDefaults(query.sql)
         return rewritten
+    }
+
+    /// What a prepared statement keeps to apply `query`'s column defaults again after a
+    /// table changed (PreparedStatement.insertDefaults): nil unless it is an INSERT.
+    /// Read before `applyingDefaults`, so that DDL meanwhile is seen at the next Bind.
+    func defaultsSource(_ query: SQLiteQuery) -> (source: String, generation: Int)? {
+        query.kind == .insert ? (query.sql, OmenSQL.catalogGeneration) : nil
+    }
+
+    /// The SQL a prepared INSERT runs with the columns' defaults as the catalog has
+    /// them now, and the catalog generation it was made at; nil while no table changed
+    /// since its defaults were applied, or when applying them again gives the same SQL.
+    func changedDefaults(_ statement: PreparedStatement) throws(PGError) -> (sql: String, generation: Int)? {
+        let generation = OmenSQL.catalogGeneration
+        guard let defaults = statement.insertDefaults, defaults.generation != generation,
+              let current = statement.statement else { return nil }
+        let sql = try withColumnDefaults(defaults.source)
+        guard sql != String(cString: sqlite3_sql(current)) else {
+            statement.insertDefaults = (defaults.source, generation)
+            return nil
+        }
+        return (sql, generation)
     }
 
     /// The INSERT `sql` rewritten by InsertDefaults with the tables as the catalog has them now.

@@ -27,6 +27,27 @@ def test_other_sessions_ddl_changes_the_defaults(server):
         a.execute("DROP TABLE df_x")
 
 
+def test_prepared_insert_sees_a_default_added_later(server):
+    # PostgreSQL re-plans a prepared statement after DDL: a column added with a DEFAULT
+    # gets it, whether the statement was prepared by Parse or by SQL PREPARE.
+    with connect(server) as a, connect(server) as b:
+        a.execute("CREATE TABLE df_prep (id bigserial PRIMARY KEY, v text)")
+        insert = "INSERT INTO df_prep (v) VALUES (%s) RETURNING id"
+        assert a.execute(insert, ("one",), prepare=True).fetchall() == [(1,)]
+        a.execute("PREPARE df_sql (text) AS INSERT INTO df_prep (v) VALUES ($1)")
+        a.execute("EXECUTE df_sql ('two')")
+        b.execute("ALTER TABLE df_prep ADD COLUMN n int DEFAULT 7")
+        assert a.execute(insert, ("three",), prepare=True).fetchall() == [(3,)]
+        a.execute("EXECUTE df_sql ('four')")
+        b.execute("ALTER TABLE df_prep ADD COLUMN t text DEFAULT 'late'")
+        a.execute("EXECUTE df_sql ('five')")
+        # ADD COLUMN ... DEFAULT also gives the rows already there the default.
+        assert a.execute("SELECT id, v, n, t FROM df_prep ORDER BY id").fetchall() == [
+            (k, v, 7, "late") for k, v in enumerate(["one", "two", "three", "four", "five"], 1)]
+        a.execute("DEALLOCATE df_sql")
+        a.execute("DROP TABLE df_prep")
+
+
 def test_executemany_returning_keys(server, seed):
     rng = random.Random(seed)
     names = [f"n{rng.randrange(10**6)}" for _ in range(50)]

@@ -26,7 +26,7 @@ extension Session {
                 notice(PGError(SQLState.noActiveSQLTransaction, "there is no transaction in progress", severity: .warning))
                 out.writeCommandComplete("COMMIT")
             } else if transactionFailed {
-                try execSQL("ROLLBACK")
+                try control("ROLLBACK")
                 closeTransactionPortals()
                 out.writeCommandComplete("ROLLBACK")
             } else {
@@ -39,7 +39,7 @@ extension Session {
             if !inTransactionBlock {
                 notice(PGError(SQLState.noActiveSQLTransaction, "there is no transaction in progress", severity: .warning))
             } else {
-                try execSQL("ROLLBACK")
+                try control("ROLLBACK")
                 closeTransactionPortals()
             }
             out.writeCommandComplete("ROLLBACK")
@@ -180,8 +180,8 @@ extension Session {
     /// the connection before SQLite's BEGIN.
     func beginTransaction(_ mode: TransactionMode) throws(PGError) {
         let level = mode.isolation ?? isolation(named: settings.value("default_transaction_isolation") ?? "serializable")
-        try execSQL("SELECT omendb_isolation('\(Self.omendbLevel(level))')")
-        try execSQL("BEGIN")
+        try control("SELECT omendb_isolation('\(Self.omendbLevel(level))')")
+        try control("BEGIN")
         transactionReadOnly = mode.readOnly ?? (settings.value("default_transaction_read_only") == "on")
         transactionFailed = false
         try? settings.set("transaction_isolation", Self.postgresName(level))

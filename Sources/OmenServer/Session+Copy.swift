@@ -100,7 +100,7 @@ extension Session {
             }
             if implicit { try commitTransaction() }
         } catch {
-            if implicit && inTransactionBlock { sqlite3_exec(sqlite, "ROLLBACK", nil, nil, nil) }
+            if implicit { rollbackSQL() }
             throw error
         }
         out.writeCommandComplete("COPY \(count)")

@@ -19,14 +19,14 @@ extension Session {
         for piece in pieces { translated.append((piece, try Translator.translate(piece))) }
         let implicit = translated.count > 1 && !inTransactionBlock
             && !translated.contains { if case .command(let command) = $0.1 { return command.controlsTransaction } else { return false } }
-        if implicit { try execSQL("BEGIN") }
+        if implicit { try control("BEGIN") }
         do throws(PGError) {
             for (text, statement) in translated {
                 try runSimple(text: text, statement)
             }
             if implicit { try commitTransaction() }
         } catch {
-            if implicit && inTransactionBlock { sqlite3_exec(sqlite, "ROLLBACK", nil, nil, nil) }
+            if implicit { rollbackSQL() }
             throw error
         }
     }
@@ -108,18 +108,22 @@ extension Session {
     }
 
     /// Declares the tables other sessions created, altered or dropped since this session
-    /// last looked (OmenSQL.refresh: one atomic load when nothing changed); a statement
-    /// prepared before then is prepared again by SQLite when it is next stepped.
-    /// Returns the session's SQL connection.
+    /// last looked (one atomic load when no table changed); a statement prepared before
+    /// then is prepared again by SQLite when it is next stepped. Returns the session's
+    /// SQL connection.
     @discardableResult
     func refreshTables() throws(PGError) -> OpaquePointer {
         guard let sqlite else { throw PGError(SQLState.internalError, "the session has no SQL connection") }
+        let generation = OmenSQL.catalogGeneration
+        guard generation != declaredGeneration else { return sqlite }
         forgetStaleTables()
         do throws(OmenError) {
             try OmenSQL.refresh(sqlite)
         } catch {
             throw PGError(SQLState.internalError, "could not refresh the table declarations: \(error)")
         }
+        // Inside a transaction block a ROLLBACK would undo the declarations: look again next time.
+        if sqlite3_get_autocommit(sqlite) != 0 { declaredGeneration = generation }
         return sqlite
     }
 
@@ -337,10 +341,11 @@ extension Session {
 
     /// COMMIT of the open transaction block; a conflict is 40001 and the block is over.
     func commitTransaction() throws(PGError) {
-        let status = sqlite3_exec(sqlite, "COMMIT", nil, nil, nil)
+        guard let sqlite else { throw PGError(SQLState.internalError, "the session has no SQL connection") }
+        let status = transactionControl.run("COMMIT", on: sqlite)
         if status != SQLITE_OK {
             let error = sqliteError(status)
-            if inTransactionBlock { sqlite3_exec(sqlite, "ROLLBACK", nil, nil, nil) }
+            rollbackSQL()
             transactionFailed = false
             throw error
         }
@@ -353,7 +358,7 @@ extension Session {
             implicitTransaction = false
             if inTransactionBlock {
                 if transactionFailed {
-                    sqlite3_exec(sqlite, "ROLLBACK", nil, nil, nil)
+                    rollbackSQL()
                 } else {
                     do throws(PGError) {
                         try executing { () throws(PGError) in try commitTransaction() }

@@ -67,6 +67,11 @@ final class Session {
     var columnNumbers: [String: [String: Int]] = [:]
     var cachedSchemas: [String: TableSchema]?
     var cachedGeneration = -1
+    /// OmenSQL.catalogGeneration when OmenSQL.refresh last brought the SQL connection's
+    /// table declarations up to date outside a transaction block (refreshTables).
+    var declaredGeneration = -1
+    /// BEGIN, COMMIT, ROLLBACK and omendb_isolation, prepared on `sqlite`.
+    var transactionControl = TransactionControl()
     /// The idle-in-transaction timeout of the wait for the next command, set by
     /// `readyForQuery` inside a transaction block.
     private var idleTimeoutMilliseconds: Int?
@@ -120,11 +125,12 @@ final class Session {
 
     private func finish() {
         if let sqlite {
-            if sqlite3_get_autocommit(sqlite) == 0 { sqlite3_exec(sqlite, "ROLLBACK", nil, nil, nil) }
+            rollbackSQL()
             // Statements finalize when the last reference goes (sqlite3_close_v2 waits for it).
             portals.values.forEach { $0.close() }
             portals = [:]
             statements = [:]
+            transactionControl.finalize()
             execution.withLock { $0.sqlite = nil }
             sqlite3_close_v2(sqlite)
             self.sqlite = nil
@@ -542,5 +548,19 @@ final class Session {
     func execSQL(_ sql: String) throws(PGError) {
         let status = sqlite3_exec(sqlite, sql, nil, nil, nil)
         guard status == SQLITE_OK else { throw sqliteError(status) }
+    }
+
+    /// Runs a transaction-control statement (BEGIN, COMMIT, ROLLBACK, omendb_isolation)
+    /// from the session's prepared ones.
+    func control(_ sql: String) throws(PGError) {
+        guard let sqlite else { throw PGError(SQLState.internalError, "the session has no SQL connection") }
+        let status = transactionControl.run(sql, on: sqlite)
+        guard status == SQLITE_OK else { throw sqliteError(status) }
+    }
+
+    /// Rolls back the SQL transaction, if one is open; an error here leaves nothing to undo.
+    func rollbackSQL() {
+        guard let sqlite, sqlite3_get_autocommit(sqlite) == 0 else { return }
+        _ = transactionControl.run("ROLLBACK", on: sqlite)
     }
 }

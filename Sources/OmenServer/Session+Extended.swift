@@ -122,15 +122,16 @@ extension Session {
     func bind(_ statement: PreparedStatement, values: [ByteBuffer?], formats: [Int16], resultFormats: [Int16],
               ownStatement: Bool) throws(PGError) -> Portal {
         try refreshTables()
+        let changed = try changedDefaults(statement)
         let shareable = !ownStatement && !statement.statementInUse
-        if let changed = try changedDefaults(statement), shareable {
+        if let changed, shareable {
             statement.replaceStatement(try prepare(changed.sql))
             statement.insertDefaults?.generation = changed.generation
         }
         var sqliteStatement = statement.statement
         var owns = false
         if let shared = sqliteStatement, !shareable {
-            sqliteStatement = try prepare(try changedDefaults(statement)?.sql ?? String(cString: sqlite3_sql(shared)))
+            sqliteStatement = try prepare(changed?.sql ?? String(cString: sqlite3_sql(shared)))
             owns = true
         }
         let portal = Portal(statement: statement, sqliteStatement: sqliteStatement, ownsStatement: owns, resultFormats: resultFormats)

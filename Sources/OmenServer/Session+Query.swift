@@ -98,6 +98,7 @@ extension Session {
     /// nothing changed).
     func prepare(_ sql: String) throws(PGError) -> OpaquePointer? {
         let sqlite = try refreshTables()
+        try checkNoDateTimeColumnArithmetic(sql)
         var statement: OpaquePointer?
         let status = sqlite3_prepare_v3(sqlite, sql, -1, UInt32(SQLITE_PREPARE_PERSISTENT), &statement, nil)
         guard status == SQLITE_OK else {
@@ -263,6 +264,47 @@ extension Session {
         }) ?? sql
     }
 
+    /// Refuses `sql` when a column declared with a date/time type is an operand of an
+    /// arithmetic or bitwise operator: SQLite would compute on its text ('2024-01-01' + 1
+    /// is 2025) where PostgreSQL has date arithmetic (the translator refuses the same for
+    /// date/time constants and functions: QueryRewriter.checkNoArithmetic). Columns are
+    /// matched by name over all tables, so a same-named column of another type in the
+    /// statement is refused too; nothing is checked while no table has such a column.
+    private func checkNoDateTimeColumnArithmetic(_ sql: String) throws(PGError) {
+        let columns = try dateTimeColumns()
+        guard !columns.isEmpty else { return }
+        let tokens = SQLiteTokens.scan(sql)
+        let arithmetic: Set<String> = ["+", "-", "*", "/", "%", "&", "|", "~"]
+        for (index, token) in tokens.enumerated() {
+            guard let first = token.text.first, first != "'", index + 1 == tokens.count || tokens[index + 1].text != "(" else { continue }
+            let name = (first == "\"" || first == "`" ? String(token.text.dropFirst().dropLast())
+                        : String(token.text.split(separator: ".").last ?? "")).lowercased()
+            guard columns.contains(name) else { continue }
+            // The token before a quoted name's `t.` qualifier is its left neighbour.
+            var left = index - 1
+            if left >= 0, tokens[left].text.hasSuffix(".") { left -= 1 }
+            for neighbour in [left, index + 1] where tokens.indices.contains(neighbour) && arithmetic.contains(tokens[neighbour].text) {
+                throw PGError.unsupported("arithmetic on the date/time column \(token.text) (\(tokens[neighbour].text))")
+            }
+        }
+    }
+
+    /// The lower-cased names of the columns declared with a date/time type in any
+    /// omendb table (cached with the schemas).
+    private func dateTimeColumns() throws(PGError) -> Set<String> {
+        forgetStaleTables()
+        if let columns = cachedDateTimeColumns { return columns }
+        var columns: Set<String> = []
+        for schema in try tableSchemas().values {
+            for column in schema.columns {
+                let type = column.declaredType.lowercased()
+                if type.hasPrefix("date") || type.hasPrefix("time") { columns.insert(column.name.lowercased()) }
+            }
+        }
+        cachedDateTimeColumns = columns
+        return columns
+    }
+
     /// The omendb tables by lower-cased name, as the catalog has them: read once, and
     /// again after a table was created, altered or dropped by any session.
     private func tableSchemas() throws(PGError) -> [String: TableSchema] {
@@ -288,6 +330,7 @@ extension Session {
         cachedGeneration = generation
         columnNumbers.removeAll()
         cachedSchemas = nil
+        cachedDateTimeColumns = nil
     }
 
     /// Table-valued functions: their columns are not a table's for RowDescription.

@@ -151,6 +151,10 @@ final class TranslatorSQLiteTests: XCTestCase {
         XCTAssertEqual(run("select $1::int + 1, '2.5'::float8 * 2, 2.5::int, 'yes'::boolean, E'a\\tb'", ["41"]),
                        ["42|5.0|3|1|a\tb"])
         XCTAssertEqual(run("select string_agg(name, '-') from t where id <= 2"), ["a_c-abc"])
+        // Date/time values compare and concatenate as PostgreSQL's do (arithmetic on them is refused).
+        XCTAssertEqual(run("select date '2024-01-31' > '2024-01-01'::date, 'on ' || date '2024-01-02', "
+                           + "current_date between date '2000-01-01' and date '2999-12-31', length(now()) > 19"),
+                       ["1|on 2024-01-02|1|1"])
         // Arrays in their text form: subscripts, array_upper; text that is not a numeric or
         // quoted array is refused by SQLite's JSON functions, never read differently.
         XCTAssertEqual(run("select ('{10,20,30}'::int[])[2], ('{\"a b\",\"c d\"}'::text[])[1], ('{1}'::int[])[5], "

@@ -45,6 +45,9 @@ struct QueryRewriter {
                 if type.isArray && (out.last?.isOp("||") == true || (after < tokens.count && tokens[after].isOp("||"))) {
                     throw PGError.unsupported("array concatenation (||)")
                 }
+                if type.category == .dateTime {
+                    try Self.checkNoArithmetic(on: type.name, before: out.last, after: after < tokens.count ? tokens[after] : nil)
+                }
                 out += try Self.cast(operand, to: type, spaceBefore: operand.first?.spaceBefore ?? true)
                 i = after
             case .leftBracket:
@@ -88,15 +91,22 @@ struct QueryRewriter {
         switch t.value {
         case "now", "transaction_timestamp", "statement_timestamp", "clock_timestamp":
             guard call && !qualified && token(index + 2)?.kind == .rightParen else { break }
+            try Self.checkNoArithmetic(on: "timestamptz", before: out.last, after: token(index + 3))
             out += Self.timestamp("%Y-%m-%d %H:%M:%f+00", t.spaceBefore)
             return index + 3
         case "current_timestamp", "localtimestamp", "current_time", "localtime":
             guard !qualified else { break }
             if call { throw PGError.unsupported("\(t.value.uppercased())(precision)") }
-            let format = ["current_timestamp": "%Y-%m-%d %H:%M:%f+00", "localtimestamp": "%Y-%m-%d %H:%M:%f",
-                          "current_time": "%H:%M:%f+00", "localtime": "%H:%M:%f"][t.value]!
+            let (format, type) = [
+                "current_timestamp": ("%Y-%m-%d %H:%M:%f+00", "timestamptz"), "localtimestamp": ("%Y-%m-%d %H:%M:%f", "timestamp"),
+                "current_time": ("%H:%M:%f+00", "timetz"), "localtime": ("%H:%M:%f", "time"),
+            ][t.value]!
+            try Self.checkNoArithmetic(on: type, before: out.last, after: token(index + 1))
             out += Self.timestamp(format, t.spaceBefore)
             return index + 1
+        case "current_date" where !qualified && !call:
+            // SQLite's CURRENT_DATE is PostgreSQL's text (UTC).
+            try Self.checkNoArithmetic(on: "date", before: out.last, after: token(index + 1))
         case "current_user", "session_user", "current_role", "current_catalog", "current_schema":
             guard !qualified && !call else { break }
             let function = ["current_role": "current_user", "current_catalog": "current_database"][t.value] ?? t.value
@@ -136,6 +146,21 @@ struct QueryRewriter {
         }
         out.append(t)
         return index + 1
+    }
+
+    /// PostgreSQL's date/time arithmetic (date + integer is a date, date - date a number
+    /// of days, timestamp + integer an error) has no SQLite spelling: SQLite would read
+    /// the text '2024-01-01' as the number 2024. Refused when a date/time constant, cast
+    /// or function (whose value is the operand between `before` and `after`) is an
+    /// operand of an arithmetic or bitwise operator.
+    static func checkNoArithmetic(on type: String, before: SQLToken?, after: SQLToken?) throws(PGError) {
+        let arithmetic: Set<String> = ["+", "-", "*", "/", "%", "^", "&", "|", "#", "<<", ">>"]
+        if let before, before.kind == .op, arithmetic.contains(before.value) {
+            throw PGError.unsupported("arithmetic on \(type) values (\(before.value))")
+        }
+        if let after, after.kind == .op, arithmetic.contains(after.value) {
+            throw PGError.unsupported("arithmetic on \(type) values (\(after.value))")
+        }
     }
 
     private static func timestamp(_ format: String, _ space: Bool) -> [SQLToken] {

@@ -1,0 +1,49 @@
+"""Date/time values are stored, compared and returned as PostgreSQL's; arithmetic on them,
+which SQLite would do on their text as numbers ('2024-01-01' + 1 is 2025), is refused with
+0A000 by omendb-server: an answer is PostgreSQL's or an error, never another value."""
+from __future__ import annotations
+
+import datetime
+
+import psycopg
+import pytest
+
+QUERIES = {
+    "SELECT d + 1 FROM dt_x": datetime.date(2024, 2, 1),
+    "SELECT 1 + x.d FROM dt_x x": datetime.date(2024, 2, 1),
+    'SELECT x."d" - 1 FROM dt_x x': datetime.date(2024, 1, 30),
+    "SELECT d - date '2024-01-01' FROM dt_x": 30,
+    "SELECT '2024-01-31'::date + n FROM dt_x": datetime.date(2024, 2, 5),
+    "SELECT date '2024-01-31' - 1": datetime.date(2024, 1, 30),
+    "SELECT current_date - current_date": 0,
+    "SELECT count(*) FROM dt_x WHERE d > current_date - 100000": 1,
+}
+
+
+@pytest.mark.parametrize("query", QUERIES)
+def test_date_arithmetic_is_postgresqls_or_refused(server, query):
+    with psycopg.connect(server.dsn, autocommit=True) as conn:
+        conn.execute("DROP TABLE IF EXISTS dt_x")
+        conn.execute("CREATE TABLE dt_x (id int PRIMARY KEY, d date, ts timestamptz, n int)")
+        conn.execute("INSERT INTO dt_x VALUES (1, '2024-01-31', '2024-01-31 10:00:00+00', 5)")
+        try:
+            got = conn.execute(query).fetchone()[0]
+        except psycopg.errors.FeatureNotSupported as error:
+            assert server.name == "omendb", f"{query}: {error}"
+            assert "arithmetic on" in str(error)
+        else:
+            assert got == QUERIES[query], query
+        conn.execute("DROP TABLE dt_x")
+
+
+def test_date_values_compare_and_round_trip(server):
+    with psycopg.connect(server.dsn, autocommit=True) as conn:
+        conn.execute("CREATE TABLE dt_y (id int PRIMARY KEY, d date, n int)")
+        conn.execute("INSERT INTO dt_y VALUES (1, '2024-01-31', 1), (2, '2023-12-31', 2), (3, NULL, 3)")
+        assert conn.execute("SELECT d FROM dt_y WHERE id = 1").fetchone() == (datetime.date(2024, 1, 31),)
+        assert conn.execute("SELECT id FROM dt_y WHERE d >= date '2024-01-01' OR d < %s ORDER BY id",
+                            (datetime.date(2024, 1, 1),)).fetchall() == [(1,), (2,)]
+        assert conn.execute("SELECT id FROM dt_y ORDER BY d DESC NULLS LAST").fetchall() == [(1,), (2,), (3,)]
+        # A column of another type may share nothing with the date column's arithmetic check.
+        assert conn.execute("SELECT n + 1 FROM dt_y WHERE id = 2").fetchone() == (3,)
+        conn.execute("DROP TABLE dt_y")

@@ -98,7 +98,9 @@ extension Session {
     /// nothing changed).
     func prepare(_ sql: String) throws(PGError) -> OpaquePointer? {
         let sqlite = try refreshTables()
-        try checkNoDateTimeColumnArithmetic(sql)
+        let facts = try tableFacts()
+        try checkNoDateTimeColumnArithmetic(sql, facts.dateTimeColumns)
+        let sql = NullOrdering.droppingKeyClauses(sql, keys: facts.keys, columns: facts.columns)
         var statement: OpaquePointer?
         let status = sqlite3_prepare_v3(sqlite, sql, -1, UInt32(SQLITE_PREPARE_PERSISTENT), &statement, nil)
         guard status == SQLITE_OK else {
@@ -270,8 +272,7 @@ extension Session {
     /// date/time constants and functions: QueryRewriter.checkNoArithmetic). Columns are
     /// matched by name over all tables, so a same-named column of another type in the
     /// statement is refused too; nothing is checked while no table has such a column.
-    private func checkNoDateTimeColumnArithmetic(_ sql: String) throws(PGError) {
-        let columns = try dateTimeColumns()
+    private func checkNoDateTimeColumnArithmetic(_ sql: String, _ columns: Set<String>) throws(PGError) {
         guard !columns.isEmpty else { return }
         let tokens = SQLiteTokens.scan(sql)
         let arithmetic: Set<String> = ["+", "-", "*", "/", "%", "&", "|", "~"]
@@ -289,20 +290,31 @@ extension Session {
         }
     }
 
-    /// The lower-cased names of the columns declared with a date/time type in any
-    /// omendb table (cached with the schemas).
-    private func dateTimeColumns() throws(PGError) -> Set<String> {
+    /// What `prepare` looks up about the omendb tables (all names lower-cased), cached
+    /// with the schemas.
+    struct TableFacts {
+        /// The columns declared with a date/time type, in any table.
+        var dateTimeColumns: Set<String> = []
+        /// Each table's key column (`rowid` for a table without a PRIMARY KEY).
+        var keys: [String: String] = [:]
+        /// Each table's columns.
+        var columns: [String: Set<String>] = [:]
+    }
+
+    private func tableFacts() throws(PGError) -> TableFacts {
         forgetStaleTables()
-        if let columns = cachedDateTimeColumns { return columns }
-        var columns: Set<String> = []
-        for schema in try tableSchemas().values {
+        if let facts = cachedTableFacts { return facts }
+        var facts = TableFacts()
+        for (table, schema) in try tableSchemas() {
+            facts.keys[table] = schema.keyColumn.map { schema.columns[$0].name.lowercased() } ?? "rowid"
+            facts.columns[table] = Set(schema.columns.map { $0.name.lowercased() })
             for column in schema.columns {
                 let type = column.declaredType.lowercased()
-                if type.hasPrefix("date") || type.hasPrefix("time") { columns.insert(column.name.lowercased()) }
+                if type.hasPrefix("date") || type.hasPrefix("time") { facts.dateTimeColumns.insert(column.name.lowercased()) }
             }
         }
-        cachedDateTimeColumns = columns
-        return columns
+        cachedTableFacts = facts
+        return facts
     }
 
     /// The omendb tables by lower-cased name, as the catalog has them: read once, and
@@ -330,7 +342,7 @@ extension Session {
         cachedGeneration = generation
         columnNumbers.removeAll()
         cachedSchemas = nil
-        cachedDateTimeColumns = nil
+        cachedTableFacts = nil
     }
 
     /// Table-valued functions: their columns are not a table's for RowDescription.

@@ -66,8 +66,8 @@ final class Session {
     /// `cachedGeneration` (no table created, altered or dropped by any session).
     var columnNumbers: [String: [String: Int]] = [:]
     var cachedSchemas: [String: TableSchema]?
-    /// The names of the date/time columns of those tables (checkNoDateTimeColumnArithmetic).
-    var cachedDateTimeColumns: Set<String>?
+    /// What `prepare` looks up about those tables (date/time columns, keys).
+    var cachedTableFacts: TableFacts?
     var cachedGeneration = -1
     /// OmenSQL.catalogGeneration when OmenSQL.refresh last brought the SQL connection's
     /// table declarations up to date outside a transaction block (refreshTables).

@@ -1,8 +1,9 @@
 import CSQLite
 import Foundation
 import OmenDB
-import OmenServer
+@testable import OmenServer
 import OmenSQL
+import OmenTestSupport
 import XCTest
 
 /// The translated SQL really runs on a sqlite3 connection with OmenSQL registered and gives
@@ -91,6 +92,81 @@ final class TranslatorSQLiteTests: XCTestCase {
             let status = sqlite3_step(prepared)
             if status == SQLITE_DONE { return nil }
             if status != SQLITE_ROW { return String(cString: sqlite3_errmsg(connection)) }
+        }
+    }
+
+    /// The SQLite text of `statement` (a query).
+    private func sql(_ statement: String) throws -> String {
+        guard case .query(let query) = try Translator.translate(statement) else { throw PGError.unsupported("not a query") }
+        return query.sql
+    }
+
+    /// ORDER BY sorts NULL as PostgreSQL does (above every value): checked against a
+    /// sorted array over seeded random rows, ascending and descending, in window
+    /// definitions too.
+    func testNullsSortAsInPostgreSQL() throws {
+        let seed = UInt64(ProcessInfo.processInfo.environment["OMENDB_TEST_SEED"] ?? "") ?? UInt64.random(in: 1...UInt64(1) << 40)
+        print("seed \(seed) (OMENDB_TEST_SEED)")
+        var generator = SeededGenerator(seed: seed)
+        XCTAssertEqual(run("create table nulls_t (id integer primary key, n int, s text)"), [])
+        var rows: [(id: Int, n: Int?)] = []
+        for id in 1...60 {
+            let n: Int? = generator.next() % 3 == 0 ? nil : Int(generator.next() % 10)
+            rows.append((id, n))
+            XCTAssertEqual(run("insert into nulls_t values ($1, $2, 'x')", [String(id), n.map(String.init)]), [])
+        }
+        // PostgreSQL: NULL is larger than every value.
+        let ascending = rows.sorted { ($0.n ?? Int.max, $0.id) < ($1.n ?? Int.max, $1.id) }.map { String($0.id) }
+        let descending = rows.sorted { ($0.n ?? Int.max, $0.id) > ($1.n ?? Int.max, $1.id) }.map { String($0.id) }
+        XCTAssertEqual(run("select id from nulls_t order by n, id"), ascending, "seed \(seed)")
+        XCTAssertEqual(run("select id from nulls_t order by n asc, id limit 100"), ascending, "seed \(seed)")
+        XCTAssertEqual(run("select id from nulls_t order by n desc, id desc"), descending, "seed \(seed)")
+        XCTAssertEqual(run("select id from nulls_t order by 1 desc"), rows.map { String($0.id) }.reversed(), "seed \(seed)")
+        XCTAssertEqual(run("select id from nulls_t order by n nulls first, id").prefix(rows.filter { $0.n == nil }.count),
+                       ascending.suffix(rows.filter { $0.n == nil }.count)[...], "seed \(seed)")
+        XCTAssertEqual(run("select id from nulls_t order by row_number() over (order by n, id)"), ascending, "seed \(seed)")
+        // What the translation says, clause by clause.
+        XCTAssertEqual(try sql("select a from t order by a desc, b collate \"C\", c nulls first limit 1"),
+                       "select a from t order by a desc nulls first, b collate binary nulls last, c nulls first limit 1")
+        XCTAssertEqual(try sql("select sum(a) over (partition by b order by c rows between 1 preceding and current row) from t"),
+                       "select sum(a) over (partition by b order by c nulls last rows between 1 preceding and current row) from t")
+        XCTAssertEqual(try sql("select range from t order by range"), "select range from t order by range nulls last")
+    }
+
+    /// The session drops the NULLS clause after a key (never NULL), so that the table
+    /// still delivers its key order instead of SQLite sorting; nowhere the name might
+    /// mean something that can be NULL.
+    func testKeyOrderIsKeptWhereTheKeyCannotBeNull() throws {
+        XCTAssertEqual(run("create table keyed (id integer primary key, n int)"), [])
+        XCTAssertEqual(run("create table other (id int, k integer primary key)"), [])
+        let keys = ["keyed": "id", "other": "k"]
+        let columns: [String: Set<String>] = ["keyed": ["id", "n"], "other": ["id", "k"]]
+        func dropped(_ statement: String) throws -> String {
+            NullOrdering.droppingKeyClauses(try sql(statement), keys: keys, columns: columns)
+        }
+        func sorts(_ text: String) -> Bool {
+            var prepared: OpaquePointer?
+            defer { sqlite3_finalize(prepared) }
+            XCTAssertEqual(sqlite3_prepare_v2(connection, "explain query plan " + text, -1, &prepared, nil), SQLITE_OK, text)
+            var plan = ""
+            while sqlite3_step(prepared) == SQLITE_ROW { plan += String(cString: sqlite3_column_text(prepared, 3)) + "\n" }
+            return plan.contains("TEMP B-TREE")
+        }
+        for statement in ["select id, n from keyed order by id limit 3", "select * from keyed where n > 1 order by id desc",
+                          "select n from keyed order by keyed.id asc"] {
+            XCTAssertTrue(sorts(try sql(statement)), statement)
+            XCTAssertFalse(try dropped(statement).contains("nulls"), statement)
+            XCTAssertFalse(sorts(try dropped(statement)), statement)
+        }
+        // Where the name may be NULL (an outer join, a set operation, a subquery, an alias,
+        // a same-named non-key column of another table, a non-key column) the clause stays.
+        for statement in ["select keyed.id from other left join keyed on keyed.n = other.k order by keyed.id",
+                          "select id from keyed union all select null order by id",
+                          "select id from (select n as id from keyed) order by id",
+                          "select n as id from keyed order by id", "select n id from keyed order by id",
+                          "select keyed.id from keyed, other order by id", "select id from keyed order by n",
+                          "with w as (select n as id from keyed) select id from w order by id"] {
+            XCTAssertTrue(try dropped(statement).contains("nulls"), statement)
         }
     }
 

@@ -46,7 +46,7 @@ final class TranslatorTests: XCTestCase {
             ("values (1, 'a')", select("values (1, 'a')")),
             ("TABLE t", select("select * from t")),
             ("select count(*) from pgbench_branches", select("select count(*) from pgbench_branches")),
-            ("select row_number() over (order by id) from t", select("select row_number() over (order by id) from t")),
+            ("select row_number() over (order by id) from t", select("select row_number() over (order by id nulls last) from t")),
             // asyncpg: its pool's release statements (split from one message), its type lookups.
             ("SELECT pg_advisory_unlock_all()", select("select pg_advisory_unlock_all()")),
             ("CLOSE ALL", .command(.close(nil))), ("UNLISTEN *", .command(.noop(tag: "UNLISTEN"))),
@@ -127,7 +127,7 @@ final class TranslatorTests: XCTestCase {
                     + "pg_catalog.pg_class as c join pg_catalog.pg_namespace as n on (n.oid = c.relnamespace) left join "
                     + "pg_catalog.pg_partitioned_table as p on (p.partrelid = c.oid) left join pg_catalog.pg_inherits as i on "
                     + "(c.oid = i.inhparent) where c.relname = 'pgbench_accounts' and (array_position(current_schemas(true), "
-                    + "n.nspname)) is not null group by 1, 2 order by 1 asc limit 1")),
+                    + "n.nspname)) is not null group by 1, 2 order by 1 asc nulls last limit 1")),
             ("select count(*) from pgbench_branches", select("select count(*) from pgbench_branches")),
         ])
     }

@@ -116,7 +116,7 @@ public enum Translator {
             throw PGError.unsupported("\(verb!.uppercased()) … RETURNING")
         }
         var rewriter = QueryRewriter()
-        var sqlTokens = try rewriter.rewrite(tokens)
+        var sqlTokens = NullOrdering.explicit(try rewriter.rewrite(tokens))
         if !sqlTokens.isEmpty { sqlTokens[0].spaceBefore = false }
         let kind: QueryKind
         switch verb {

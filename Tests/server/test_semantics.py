@@ -1,9 +1,12 @@
-"""Date/time values are stored, compared and returned as PostgreSQL's; arithmetic on them,
-which SQLite would do on their text as numbers ('2024-01-01' + 1 is 2025), is refused with
-0A000 by omendb-server: an answer is PostgreSQL's or an error, never another value."""
+"""Where SQLite's meaning differs from PostgreSQL's, omendb-server answers as PostgreSQL or
+refuses: NULL sorts above every value (ASC NULLS LAST, DESC NULLS FIRST); date/time values
+are stored, compared and returned as PostgreSQL's, and arithmetic on them, which SQLite
+would do on their text as numbers ('2024-01-01' + 1 is 2025), is refused with 0A000.
+Seeded rows; every check runs against both servers."""
 from __future__ import annotations
 
 import datetime
+import random
 
 import psycopg
 import pytest
@@ -47,3 +50,27 @@ def test_date_values_compare_and_round_trip(server):
         # A column of another type may share nothing with the date column's arithmetic check.
         assert conn.execute("SELECT n + 1 FROM dt_y WHERE id = 2").fetchone() == (3,)
         conn.execute("DROP TABLE dt_y")
+
+
+def test_nulls_sort_above_every_value(server, seed):
+    rng = random.Random(seed)
+    rows = [(k, None if rng.random() < 0.3 else rng.randrange(10)) for k in range(1, 41)]
+    high = 10**9  # PostgreSQL's place for NULL: above every value
+    ascending = [k for k, _ in sorted(rows, key=lambda r: (high if r[1] is None else r[1], r[0]))]
+    descending = [k for k, _ in sorted(rows, key=lambda r: (high if r[1] is None else r[1], r[0]), reverse=True)]
+    with psycopg.connect(server.dsn, autocommit=True) as conn:
+        conn.execute("CREATE TABLE ord_t (k int PRIMARY KEY, n int)")
+        with conn.cursor() as cur:
+            cur.executemany("INSERT INTO ord_t VALUES (%s, %s)", rows)
+
+        def keys(query):
+            return [k for (k,) in conn.execute(query).fetchall()]
+        assert keys("SELECT k FROM ord_t ORDER BY n, k") == ascending
+        assert keys("SELECT k FROM ord_t ORDER BY n DESC, k DESC") == descending
+        assert keys("SELECT k FROM ord_t ORDER BY n, k LIMIT 5 OFFSET 30") == ascending[30:35]
+        assert keys("SELECT k FROM ord_t ORDER BY row_number() OVER (ORDER BY n, k)") == ascending
+        nulls = sum(1 for _, n in rows if n is None)
+        assert keys("SELECT k FROM ord_t ORDER BY n NULLS FIRST, k")[:nulls] == ascending[-nulls:]
+        # The key's order, delivered by the table (the NULLS clause dropped) or not.
+        assert keys("SELECT k FROM ord_t ORDER BY k DESC LIMIT 3") == [40, 39, 38]
+        conn.execute("DROP TABLE ord_t")

@@ -1,0 +1,133 @@
+/// PostgreSQL sorts NULL as larger than every value (ASC: NULLS LAST, DESC: NULLS FIRST);
+/// SQLite as smaller. The translator gives every ORDER BY term without a NULLS clause
+/// PostgreSQL's order explicitly (`explicit`). SQLite then no longer lets a virtual table
+/// deliver the order itself (it passes no ORDER BY with a non-default NULLS clause to
+/// xBestIndex), so a scan in key order would become a sort: the session drops the clause
+/// again where the term is a table's key, which is never NULL (`droppingKeyClauses`).
+enum NullOrdering {
+    /// `tokens` (SQLite text as tokens) with `nulls last` after each ascending ORDER BY
+    /// term and `nulls first` after each descending one that has no NULLS clause, in
+    /// every ORDER BY (window definitions included).
+    static func explicit(_ tokens: [SQLToken]) -> [SQLToken] {
+        var out: [SQLToken] = []
+        out.reserveCapacity(tokens.count + 4)
+        // Per open parenthesis: where the current ORDER BY term starts in `out` (nil: no
+        // ORDER BY list is being read at that level).
+        var termStart: [Int?] = [nil]
+        func endTerm() {
+            guard let start = termStart[termStart.count - 1], start < out.count else { return }
+            let hasNulls = out.count - start >= 2 && out[out.count - 2].isWord("nulls")
+            if !hasNulls {
+                let descending = out[out.count - 1].isWord("desc")
+                out += [SQLToken(.word, "nulls"), SQLToken(.word, descending ? "first" : "last")]
+            }
+        }
+        for t in tokens {
+            switch t.kind {
+            case .leftParen:
+                out.append(t)
+                termStart.append(nil)
+                continue
+            case .rightParen where termStart.count > 1:
+                endTerm()
+                termStart.removeLast()
+            case .comma where termStart[termStart.count - 1] != nil:
+                endTerm()
+                out.append(t)
+                termStart[termStart.count - 1] = out.count
+                continue
+            case .semicolon:
+                endTerm()
+                termStart[termStart.count - 1] = nil
+            case .word:
+                if t.value == "by", out.last?.isWord("order") == true {
+                    out.append(t)
+                    termStart[termStart.count - 1] = out.count
+                    continue
+                }
+                // A clause after the list ends it, unless it is the term itself (a column
+                // named `range`, say).
+                if let start = termStart[termStart.count - 1], start < out.count, terminators.contains(t.value) {
+                    endTerm()
+                    termStart[termStart.count - 1] = nil
+                }
+            default:
+                break
+            }
+            out.append(t)
+        }
+        endTerm()
+        return out
+    }
+
+    /// The words that end an ORDER BY list (clauses after it, and a window's frame).
+    private static let terminators: Set<String> = [
+        "limit", "offset", "fetch", "for", "union", "intersect", "except", "window", "rows", "range", "groups",
+        "returning",
+    ]
+
+    /// `sql` without the NULLS clause after ORDER BY terms that name a key column, which
+    /// is never NULL: `keys` maps each table's lower-cased name to its key column's
+    /// lower-cased name. Only where the name can only mean such a key: no join (an outer
+    /// join's key may be NULL), set operation, subquery or WITH in the statement, the name
+    /// a key of a table the statement names and no column of another kind in those tables,
+    /// and never in an alias's place (`AS name`, `expr name`).
+    static func droppingKeyClauses(_ sql: String, keys: [String: String], columns: [String: Set<String>]) -> String {
+        let tokens = SQLiteTokens.scan(sql)
+        guard tokens.contains(where: { $0.isWord("nulls") }) else { return sql }
+        let blockers: Set<String> = ["join", "union", "intersect", "except", "with"]
+        var selects = 0
+        for token in tokens {
+            let word = token.text.lowercased()
+            if word == "select" { selects += 1 }
+            if blockers.contains(word) || selects > 1 { return sql }
+        }
+        let names = tokens.map { name(of: $0) }
+        let tables = Set(names.compactMap { $0 }.filter { keys[$0] != nil })
+        var removals: [Range<String.Index>] = []
+        for (index, token) in tokens.enumerated() where token.isWord("nulls") && index + 1 < tokens.count {
+            var termEnd = index - 1
+            if termEnd >= 0, tokens[termEnd].isWord("asc") || tokens[termEnd].isWord("desc") { termEnd -= 1 }
+            guard termEnd >= 1, let column = names[termEnd], tokens[termEnd - 1].isWord("by") || tokens[termEnd - 1].text == ",",
+                  isKey(column, tables: tables, keys: keys, columns: columns),
+                  !names.indices.contains(where: { names[$0] == column && aliasPlace(tokens, $0) }) else { continue }
+            removals.append(token.range.lowerBound..<tokens[index + 1].range.upperBound)
+        }
+        var result = sql
+        for range in removals.reversed() { result.removeSubrange(range) }
+        return result
+    }
+
+    /// Whether `column` is the key of one of `tables` and a column of no other of them.
+    private static func isKey(_ column: String, tables: Set<String>, keys: [String: String], columns: [String: Set<String>]) -> Bool {
+        var isKey = false
+        for table in tables {
+            if keys[table] == column {
+                isKey = true
+            } else if columns[table]?.contains(column) == true {
+                return false
+            }
+        }
+        return isKey
+    }
+
+    /// The lower-cased name a token spells (its last part when qualified, unquoted), or nil
+    /// for literals, operators and punctuation.
+    private static func name(of token: SQLiteToken) -> String? {
+        guard let first = token.text.first else { return nil }
+        if first == "\"" || first == "`" { return String(token.text.dropFirst().dropLast()).lowercased() }
+        guard first == "_" || first.isLetter else { return nil }
+        return token.text.split(separator: ".").last.map { $0.lowercased() }
+    }
+
+    /// Whether the name at `index` stands where an alias would (after AS, or right after an
+    /// expression: `SELECT n id`).
+    private static func aliasPlace(_ tokens: [SQLiteToken], _ index: Int) -> Bool {
+        guard index > 0 else { return false }
+        let previous = tokens[index - 1].text.lowercased()
+        let leading: Set<String> = ["select", "distinct", "all", "by", "where", "and", "or", "not", "on", "when", "then",
+                                    "else", "case", "having", "from", "in", "is", "like", "between", "(", ",", "=", "<",
+                                    ">", "<=", ">=", "<>", "!=", "==", "+", "-", "*", "/", "%", "||", "set", "using"]
+        return !leading.contains(previous)
+    }
+}

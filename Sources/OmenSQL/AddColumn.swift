@@ -9,16 +9,27 @@ enum AddColumn {
     /// records the new schema version in the catalog (durable), then re-declares the
     /// table wherever this connection declares it (temp, main or an attached schema).
     /// Returns the new schema version.
-    static func run(_ connection: SQLConnection, table: String, definition: String) throws(OmenError) -> UInt16 {
-        guard sqlite3_get_autocommit(connection.handle) != 0 else {
-            throw OmenError(.unsupported, "omendb_add_column cannot run inside a transaction (it is durable at once and "
-                + "re-declares the table): COMMIT or ROLLBACK first")
+    /// A connection's value check (OmenSQL.setValueCheck) sees the default first: the rows
+    /// already there read it as their value.
+    static func run(_ connection: SQLConnection, table: String, definition: String) throws(SQLFailure) -> UInt16 {
+        try SQLFailure.wrap { () throws(OmenError) in
+            guard sqlite3_get_autocommit(connection.handle) != 0 else {
+                throw OmenError(.unsupported, "omendb_add_column cannot run inside a transaction (it is durable at once and "
+                    + "re-declares the table): COMMIT or ROLLBACK first")
+            }
         }
-        let store = try connection.requireStore()
-        sqlite3_value_free(try ColumnDefault.evaluate(definition))
-        let schema = try Catalog(store: store).addColumn(table, definition)
-        try redeclare(connection, schema, in: try staleSchemas(connection, schema))
-        return schema.version
+        let store = try SQLFailure.wrap { () throws(OmenError) in try connection.requireStore() }
+        let value = try SQLFailure.wrap { () throws(OmenError) in try ColumnDefault.evaluate(definition) }
+        defer { sqlite3_value_free(value) }
+        if let check = connection.valueCheck, let value {
+            let column = try SQLFailure.wrap { () throws(OmenError) in try TableSchema(name: table, definitions: [definition]) }.columns[0]
+            if let failure = VirtualTable.check(value, column, check) { throw failure }
+        }
+        return try SQLFailure.wrap { () throws(OmenError) in
+            let schema = try Catalog(store: store).addColumn(table, definition)
+            try redeclare(connection, schema, in: try staleSchemas(connection, schema))
+            return schema.version
+        }
     }
 
     /// Declares `schema` again in each of `databases` (DROP + CREATE; the rows stay).

@@ -51,6 +51,19 @@ public enum OmenSQL {
     /// before preparing a statement: when no table changed anywhere in the process it
     /// costs one atomic load (inside an SQL transaction, whose ROLLBACK would undo the
     /// declarations, it looks at the catalog again on every call until one outside).
+    /// A check of one value an INSERT or UPDATE stores in a column declared with
+    /// `declaredType` (as written): nil to store it, else the SQLite result code and
+    /// message the statement fails with. NULLs are not passed (NOT NULL is the module's).
+    public typealias ValueCheck = (_ declaredType: String, _ value: OpaquePointer) -> (code: Int32, message: String)?
+
+    /// Makes every write through `connection`'s omendb tables pass each non-NULL value it
+    /// stores (the key included) to `check` after SQLite's type affinity, before anything
+    /// is written; nil removes it. Without one, a column takes any value, as an SQLite
+    /// table's does (omendb-server checks PostgreSQL's types with one).
+    public static func setValueCheck(_ connection: OpaquePointer, _ check: ValueCheck?) throws(OmenError) {
+        try state(of: connection, "setValueCheck").valueCheck = check
+    }
+
     public static func refresh(_ connection: OpaquePointer) throws(OmenError) {
         try state(of: connection, "refresh").refresh()
     }

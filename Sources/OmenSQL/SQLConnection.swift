@@ -18,6 +18,8 @@ final class SQLConnection {
     var redeclaring = false
     /// Reused for every row written.
     var encoder = RowEncoder()
+    /// Checks every value a write stores (OmenSQL.setValueCheck); nil: SQLite's rules only.
+    var valueCheck: OmenSQL.ValueCheck?
     private var undo = UndoLog()
     /// The undo-log length at each open savepoint level (SQLite's numbering).
     private var savepoints: [Int] = []

@@ -34,9 +34,9 @@ enum SQLFunctions {
         }
         if status == SQLITE_OK {
             status = sqlite3_create_function_v2(handle, "omendb_add_column", 2, flags, state, { context, _, argv in
-                SQLFunctions.run(context) { connection throws(OmenError) in
+                SQLFunctions.run(context) { connection throws(SQLFailure) in
                     guard sqlite3_value_type(argv![0]) == SQLITE_TEXT, sqlite3_value_type(argv![1]) == SQLITE_TEXT else {
-                        throw OmenError(.invalidArgument, "omendb_add_column(table, definition): both must be text")
+                        throw SQLFailure(OmenError(.invalidArgument, "omendb_add_column(table, definition): both must be text"))
                     }
                     let version = try AddColumn.run(connection, table: String(cString: sqlite3_value_text(argv![0])),
                                                     definition: String(cString: sqlite3_value_text(argv![1])))

@@ -68,6 +68,11 @@ enum SQLiteErrors {
 
     /// SQLITE_ERROR: by SQLite's message, which names the kind of mistake.
     private static func mapError(_ message: String, position: Int?) -> PGError {
+        // A value PostgreSQL's type would refuse (PGValueCodec.storageError): its SQLSTATE
+        // and message as the check made them.
+        if let rest = after(message, PGValueCodec.valueCheckPrefix), let colon = rest.firstIndex(of: ":") {
+            return PGError(String(rest[..<colon]), String(rest[rest.index(after: colon)...].dropFirst()))
+        }
         if let name = after(message, "no such table: ") {
             return PGError(SQLState.undefinedTable, "relation \"\(unqualified(name))\" does not exist", position: position)
         }

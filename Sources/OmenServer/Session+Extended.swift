@@ -192,7 +192,8 @@ extension Session {
     /// them (SQLite has no static types for expressions; asyncpg decodes by this answer).
     private func statementColumns(_ statement: PreparedStatement) throws(PGError) -> [ResultColumn]? {
         if case .command(let command) = statement.translated { return commandColumns(command) }
-        guard let sqliteStatement = statement.statement, sqlite3_column_count(sqliteStatement) > 0 else { return nil }
+        guard let sqliteStatement = statement.statement, statement.query?.returnsRows != false,
+              sqlite3_column_count(sqliteStatement) > 0 else { return nil }
         if let described = statement.describedColumns { return described }
         let count = sqlite3_column_count(sqliteStatement)
         var rowAvailable = false
@@ -212,7 +213,8 @@ extension Session {
     /// types of expressions come from their values.
     private func portalColumns(_ portal: Portal) throws(PGError) -> [ResultColumn]? {
         if case .command(let command) = portal.statement.translated { return commandColumns(command) }
-        guard let statement = portal.sqliteStatement, sqlite3_column_count(statement) > 0 else { return nil }
+        guard let statement = portal.sqliteStatement, portal.statement.query?.returnsRows != false,
+              sqlite3_column_count(statement) > 0 else { return nil }
         if portal.columns == nil {
             var rowAvailable = false
             if portal.state == .ready && portal.statement.describedColumns == nil && sqlite3_stmt_readonly(statement) != 0 {

@@ -161,6 +161,9 @@ extension Session {
                     }
                     portal.state = .running
                 }
+                // A statement PostgreSQL answers without rows (ALTER TABLE … ADD COLUMN
+                // runs as SELECT omendb_add_column(…)) sends none.
+                if !query.returnsRows { continue }
                 if portal.columns == nil { portal.columns = resultColumns(portal, rowAvailable: true) }
                 if !described {
                     out.writeRowDescription(portal.columns!)
@@ -172,7 +175,7 @@ extension Session {
                 flushIfLarge()
             }
         }
-        if !described && sqlite3_column_count(statement) > 0 {
+        if !described && query.returnsRows && sqlite3_column_count(statement) > 0 {
             if portal.columns == nil { portal.columns = resultColumns(portal, rowAvailable: false) }
             out.writeRowDescription(portal.columns!)
         }
@@ -383,13 +386,20 @@ extension Session {
     func writeDataRow(_ portal: Portal) throws(PGError) {
         let statement = portal.sqliteStatement!
         let columns = portal.columns!
+        let start = out.writerIndex
         out.writeInteger(UInt8(ascii: "D"))
         let lengthIndex = out.writerIndex
         out.writeInteger(Int32(0))
         out.writeInteger(Int16(columns.count))
-        for (index, column) in columns.enumerated() {
-            try PGValueCodec.encode(statement: statement, column: Int32(index), type: column.type,
-                                    binary: column.binary, into: &out)
+        do throws(PGError) {
+            for (index, column) in columns.enumerated() {
+                try PGValueCodec.encode(statement: statement, column: Int32(index), type: column.type,
+                                        binary: column.binary, into: &out)
+            }
+        } catch {
+            // A value this column's type cannot carry: no half-written DataRow goes out.
+            out.moveWriterIndex(to: start)
+            throw error
         }
         out.setInteger(Int32(out.writerIndex - lengthIndex), at: lengthIndex)
     }

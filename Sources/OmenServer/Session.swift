@@ -380,6 +380,9 @@ final class Session {
         }, Unmanaged.passUnretained(self).toOpaque())
         do throws(OmenError) {
             try OmenSQL.register(handle, database: server.database)
+            // Writes take only values of the columns' PostgreSQL types.
+            let valueCheck = PGValueCheck()
+            try OmenSQL.setValueCheck(handle) { valueCheck.check(declaredType: $0, value: $1) }
         } catch {
             throw PGError(SQLState.internalError, "could not register the omendb module: \(error)")
         }

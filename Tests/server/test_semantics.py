@@ -1,8 +1,10 @@
 """Where SQLite's meaning differs from PostgreSQL's, omendb-server answers as PostgreSQL or
 refuses: NULL sorts above every value (ASC NULLS LAST, DESC NULLS FIRST); date/time values
 are stored, compared and returned as PostgreSQL's, and arithmetic on them, which SQLite
-would do on their text as numbers ('2024-01-01' + 1 is 2025), is refused with 0A000.
-Seeded rows; every check runs against both servers."""
+would do on their text as numbers ('2024-01-01' + 1 is 2025), is refused with 0A000; a
+value a column's type cannot hold (3000000000 in int4, 'toolong' in varchar(5)) is refused
+with PostgreSQL's SQLSTATE, where SQLite would store it. Seeded rows; every check runs
+against both servers."""
 from __future__ import annotations
 
 import datetime
@@ -74,3 +76,66 @@ def test_nulls_sort_above_every_value(server, seed):
         # The key's order, delivered by the table (the NULLS clause dropped) or not.
         assert keys("SELECT k FROM ord_t ORDER BY k DESC LIMIT 3") == [40, 39, 38]
         conn.execute("DROP TABLE ord_t")
+
+
+# (column type, value, SQLSTATE from PostgreSQL, SQLSTATE from omendb-server): None stores it.
+STORES = [
+    ("int4", "2147483647", None, None),
+    ("int4", "3000000000", "22003", "22003"),
+    ("int4", "'abc'", "22P02", "22P02"),
+    ("int4", "'42'", None, None),
+    ("int4", "1.5", None, "22P02"),  # known difference: PostgreSQL rounds to 2
+    ("smallint", "40000", "22003", "22003"),
+    ("bigint", "9223372036854775807", None, None),
+    ("varchar(5)", "'toolong'", "22001", "22001"),
+    ("varchar(5)", "'héllo'", None, None),
+    ("char(3)", "'abcd'", "22001", "22001"),
+    ("boolean", "'maybe'", "22P02", "22P02"),
+    ("boolean", "'yes'", None, None),
+    ("boolean", "2", "42804", "22P02"),  # known difference: the type error is PostgreSQL's, before any value
+    ("real", "'x'", "22P02", "22P02"),
+    ("real", "1e300", "22003", "22003"),
+    ("double precision", "'1e300'", None, None),
+    ("numeric(8,2)", "'abc'", "22P02", "22P02"),
+    ("date", "'notadate'", "22007", "22007"),
+    ("date", "'2024-02-29'", None, None),
+    ("timestamptz", "'2024-01-31 10:00:00+00'", None, None),
+    ("text", "12345", None, None),
+]
+
+
+@pytest.mark.parametrize("column_type, value, postgres, omendb", STORES)
+def test_a_value_the_column_type_cannot_hold_is_refused(server, column_type, value, postgres, omendb):
+    expected = postgres if server.name == "postgresql" else omendb
+    with psycopg.connect(server.dsn, autocommit=True) as conn:
+        conn.execute("DROP TABLE IF EXISTS typed_t")
+        conn.execute(f"CREATE TABLE typed_t (k int PRIMARY KEY, v {column_type})")
+        for statement in [f"INSERT INTO typed_t VALUES (1, {value})", f"UPDATE typed_t SET v = {value} WHERE k = 2"]:
+            conn.execute("INSERT INTO typed_t VALUES (2, NULL)")
+            try:
+                conn.execute(statement)
+            except psycopg.Error as error:
+                assert error.sqlstate == expected, f"{statement}: {error}"
+            else:
+                assert expected is None, statement
+                # What was stored reads back (a DataRow of the column's type).
+                assert conn.execute("SELECT count(v) FROM typed_t").fetchone() == (1,)
+                conn.execute("SELECT v FROM typed_t").fetchall()
+            conn.execute("DELETE FROM typed_t")
+        conn.execute("DROP TABLE typed_t")
+
+
+def test_overflowing_update_and_add_column_default(server):
+    with psycopg.connect(server.dsn, autocommit=True) as conn:
+        conn.execute("CREATE TABLE typed_u (k int PRIMARY KEY, i int4)")
+        conn.execute("INSERT INTO typed_u VALUES (1, 2147483647)")
+        with pytest.raises(psycopg.errors.NumericValueOutOfRange):
+            conn.execute("UPDATE typed_u SET i = i + 1")
+        with pytest.raises(psycopg.errors.NumericValueOutOfRange):
+            conn.execute("ALTER TABLE typed_u ADD COLUMN z int4 DEFAULT 3000000000")
+        with pytest.raises(psycopg.errors.StringDataRightTruncation):
+            conn.execute("ALTER TABLE typed_u ADD COLUMN w varchar(2) DEFAULT 'abc'")
+        cur = conn.execute("ALTER TABLE typed_u ADD COLUMN y int4 DEFAULT 7")
+        assert (cur.statusmessage, cur.description) == ("ALTER TABLE", None)
+        assert conn.execute("SELECT * FROM typed_u").fetchall() == [(1, 2147483647, 7)]
+        conn.execute("DROP TABLE typed_u")

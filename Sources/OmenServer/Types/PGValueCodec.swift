@@ -23,7 +23,7 @@ public enum PGValueCodec {
         let lengthIndex = buffer.writerIndex
         buffer.writeInteger(Int32(0))
         do {
-            try write(Value(statement: statement, column: column, storage: storage), type: type, binary: binary, into: &buffer)
+            try write(Value(ColumnSource(statement: statement, column: column), storage: storage), type: type, binary: binary, into: &buffer)
         } catch {
             buffer.moveWriterIndex(to: lengthIndex)
             throw error
@@ -31,7 +31,7 @@ public enum PGValueCodec {
         buffer.setInteger(Int32(buffer.writerIndex - lengthIndex - 4), at: lengthIndex)
     }
 
-    private static func write(_ value: Value, type: PGType, binary: Bool, into buffer: inout ByteBuffer) throws(PGError) {
+    private static func write(_ value: Value<ColumnSource>, type: PGType, binary: Bool, into buffer: inout ByteBuffer) throws(PGError) {
         switch type.oid {
         case PGTypes.bool.oid:
             let flag = try value.bool()
@@ -81,8 +81,8 @@ public enum PGValueCodec {
         default:
             let start = buffer.writerIndex
             switch value.storage {
-            case SQLITE_INTEGER: buffer.writeString(String(sqlite3_column_int64(value.statement, value.column)))
-            case SQLITE_FLOAT: buffer.writeString(PGFloatText.float8(sqlite3_column_double(value.statement, value.column)))
+            case SQLITE_INTEGER: buffer.writeString(String(value.source.int64()))
+            case SQLITE_FLOAT: buffer.writeString(PGFloatText.float8(value.source.real()))
             default: value.withBytes { _ = buffer.writeBytes($0) }
             }
             if type.oid == PGTypes.bpchar.oid, type.modifier > 4 {
@@ -94,24 +94,28 @@ public enum PGValueCodec {
         }
     }
 
-    /// One non-NULL column value of the current row.
-    private struct Value {
-        let statement: OpaquePointer
-        let column: Int32
+    /// One non-NULL value: of a result column (DataRow) or an sqlite3_value (a write's
+    /// check, PGValueCodec+Check).
+    struct Value<Source: ValueSource> {
+        let source: Source
         let storage: Int32
+
+        init(_ source: Source, storage: Int32) {
+            self.source = source
+            self.storage = storage
+        }
 
         /// The bytes of a text or blob value (integers and reals as SQLite's text of them);
         /// valid only inside `body`.
         func withBytes<R, E: Error>(_ body: (UnsafeRawBufferPointer) throws(E) -> R) throws(E) -> R {
-            let pointer = storage == SQLITE_BLOB ? sqlite3_column_blob(statement, column)
-                : UnsafeRawPointer(sqlite3_column_text(statement, column))
-            let count = Int(sqlite3_column_bytes(statement, column))
+            let pointer = source.pointer(blob: storage == SQLITE_BLOB)
+            let count = Int(source.byteCount())
             return try body(UnsafeRawBufferPointer(start: count == 0 ? nil : pointer, count: count))
         }
 
         var text: String {
             if storage == SQLITE_BLOB { return withBytes { String(decoding: PGByteaText.hex($0), as: UTF8.self) } }
-            if storage == SQLITE_FLOAT { return PGFloatText.float8(sqlite3_column_double(statement, column)) }
+            if storage == SQLITE_FLOAT { return PGFloatText.float8(source.real()) }
             return withBytes { String(decoding: $0, as: UTF8.self) }
         }
 
@@ -126,8 +130,8 @@ public enum PGValueCodec {
 
         func bool() throws(PGError) -> Bool {
             switch storage {
-            case SQLITE_INTEGER: return sqlite3_column_int64(statement, column) != 0
-            case SQLITE_FLOAT: return sqlite3_column_double(statement, column) != 0
+            case SQLITE_INTEGER: return source.int64() != 0
+            case SQLITE_FLOAT: return source.real() != 0
             case SQLITE_TEXT: return try PGTextInput.boolOrThrow(text)
             default: throw syntaxError(PGTypes.bool)
             }
@@ -137,9 +141,9 @@ public enum PGValueCodec {
             let integer: Int64
             switch storage {
             case SQLITE_INTEGER:
-                integer = sqlite3_column_int64(statement, column)
+                integer = source.int64()
             case SQLITE_FLOAT:
-                let double = sqlite3_column_double(statement, column)
+                let double = source.real()
                 guard double.rounded() == double, let exact = Int64(exactly: double) else { throw syntaxError(type) }
                 integer = exact
             case SQLITE_TEXT:
@@ -155,8 +159,8 @@ public enum PGValueCodec {
 
         func double(_ type: PGType) throws(PGError) -> Double {
             switch storage {
-            case SQLITE_INTEGER: return Double(sqlite3_column_int64(statement, column))
-            case SQLITE_FLOAT: return sqlite3_column_double(statement, column)
+            case SQLITE_INTEGER: return Double(source.int64())
+            case SQLITE_FLOAT: return source.real()
             case SQLITE_TEXT: return try PGTextInput.float(text, type: type)
             default: throw syntaxError(type)
             }
@@ -164,8 +168,8 @@ public enum PGValueCodec {
 
         func numeric() throws(PGError) -> PGNumeric {
             switch storage {
-            case SQLITE_INTEGER: return PGNumeric(sqlite3_column_int64(statement, column))
-            case SQLITE_FLOAT: return PGNumeric(sqlite3_column_double(statement, column))
+            case SQLITE_INTEGER: return PGNumeric(source.int64())
+            case SQLITE_FLOAT: return PGNumeric(source.real())
             case SQLITE_TEXT: return try PGNumeric(parsing: text)
             default: throw syntaxError(PGTypes.numeric)
             }
@@ -178,4 +182,36 @@ public enum PGValueCodec {
             return time
         }
     }
+}
+
+/// Where a value is read from (PGValueCodec.Value).
+protocol ValueSource {
+    func int64() -> Int64
+    func real() -> Double
+    /// The bytes of a blob (`blob`) or of the value's text.
+    func pointer(blob: Bool) -> UnsafeRawPointer?
+    func byteCount() -> Int32
+}
+
+/// A column of a statement's current row.
+struct ColumnSource: ValueSource {
+    let statement: OpaquePointer
+    let column: Int32
+
+    func int64() -> Int64 { sqlite3_column_int64(statement, column) }
+    func real() -> Double { sqlite3_column_double(statement, column) }
+    func pointer(blob: Bool) -> UnsafeRawPointer? {
+        blob ? sqlite3_column_blob(statement, column) : UnsafeRawPointer(sqlite3_column_text(statement, column))
+    }
+    func byteCount() -> Int32 { sqlite3_column_bytes(statement, column) }
+}
+
+/// An sqlite3_value (a virtual table's xUpdate argument).
+struct SQLiteValueSource: ValueSource {
+    let value: OpaquePointer
+
+    func int64() -> Int64 { sqlite3_value_int64(value) }
+    func real() -> Double { sqlite3_value_double(value) }
+    func pointer(blob: Bool) -> UnsafeRawPointer? { blob ? sqlite3_value_blob(value) : UnsafeRawPointer(sqlite3_value_text(value)) }
+    func byteCount() -> Int32 { sqlite3_value_bytes(value) }
 }

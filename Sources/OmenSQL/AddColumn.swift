@@ -21,9 +21,9 @@ enum AddColumn {
         let store = try SQLFailure.wrap { () throws(OmenError) in try connection.requireStore() }
         let value = try SQLFailure.wrap { () throws(OmenError) in try ColumnDefault.evaluate(definition) }
         defer { sqlite3_value_free(value) }
-        if let check = connection.valueCheck, let value {
+        if let valueCheck = connection.valueCheck, let value {
             let column = try SQLFailure.wrap { () throws(OmenError) in try TableSchema(name: table, definitions: [definition]) }.columns[0]
-            if let failure = VirtualTable.check(value, column, check) { throw failure }
+            if let check = valueCheck(column.declaredType), let failure = VirtualTable.check(value, column, check) { throw failure }
         }
         return try SQLFailure.wrap { () throws(OmenError) in
             let schema = try Catalog(store: store).addColumn(table, definition)

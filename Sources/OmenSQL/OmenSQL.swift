@@ -51,17 +51,22 @@ public enum OmenSQL {
     /// before preparing a statement: when no table changed anywhere in the process it
     /// costs one atomic load (inside an SQL transaction, whose ROLLBACK would undo the
     /// declarations, it looks at the catalog again on every call until one outside).
-    /// A check of one value an INSERT or UPDATE stores in a column declared with
-    /// `declaredType` (as written): nil to store it, else the SQLite result code and
-    /// message the statement fails with. NULLs are not passed (NOT NULL is the module's).
-    public typealias ValueCheck = (_ declaredType: String, _ value: OpaquePointer) -> (code: Int32, message: String)?
+    /// A check of the values an INSERT or UPDATE stores in a column declared with
+    /// `declaredType` (as written): the check of one value (nil to store it, else the
+    /// SQLite result code and message the statement fails with), or nil when the column
+    /// takes any value. Asked once per column and table declaration; NULLs are not passed
+    /// to the value check (NOT NULL is the module's).
+    public typealias ValueCheck = (_ declaredType: String) -> ColumnValueCheck?
+    public typealias ColumnValueCheck = (_ value: OpaquePointer) -> (code: Int32, message: String)?
 
     /// Makes every write through `connection`'s omendb tables pass each non-NULL value it
-    /// stores (the key included) to `check` after SQLite's type affinity, before anything
-    /// is written; nil removes it. Without one, a column takes any value, as an SQLite
-    /// table's does (omendb-server checks PostgreSQL's types with one).
+    /// stores (the key included) to `check`'s check for its column, after SQLite's type
+    /// affinity, before anything is written; nil removes it. Without one, a column takes
+    /// any value, as an SQLite table's does (omendb-server checks PostgreSQL's types with one).
     public static func setValueCheck(_ connection: OpaquePointer, _ check: ValueCheck?) throws(OmenError) {
-        try state(of: connection, "setValueCheck").valueCheck = check
+        let state = try state(of: connection, "setValueCheck")
+        state.valueCheck = check
+        state.valueCheckGeneration += 1
     }
 
     public static func refresh(_ connection: OpaquePointer) throws(OmenError) {

@@ -20,6 +20,8 @@ final class SQLConnection {
     var encoder = RowEncoder()
     /// Checks every value a write stores (OmenSQL.setValueCheck); nil: SQLite's rules only.
     var valueCheck: OmenSQL.ValueCheck?
+    /// Bumped by every setValueCheck: tables ask `valueCheck` for their columns' checks again.
+    var valueCheckGeneration = 0
     private var undo = UndoLog()
     /// The undo-log length at each open savepoint level (SQLite's numbering).
     private var savepoints: [Int] = []

@@ -18,6 +18,9 @@ final class VirtualTable {
     /// execution of a statement, so a prepared point lookup allocates none. Cleared on
     /// xDisconnect (the cursor references its table).
     var spareCursor: Cursor?
+    /// Per column: the connection's value check for it (OmenSQL.setValueCheck), made for
+    /// the connection's `valueCheckGeneration`.
+    private var columnChecks: (generation: Int, checks: [OmenSQL.ColumnValueCheck?])?
 
     init(connection: SQLConnection, schema: TableSchema) {
         self.connection = connection
@@ -130,7 +133,7 @@ final class VirtualTable {
             throw SQLFailure(SQLITE_MISMATCH, "datatype mismatch")
         }
 
-        if let check = connection.valueCheck { try checkValues(arguments + 2, check) }
+        if connection.valueCheck != nil { try checkValues(arguments + 2) }
         try encodeRow(arguments + 2)
         if key != oldKey {
             try SQLFailure.wrap { () throws(OmenError) in try connection.requireStore().observeKey(key, table) }
@@ -180,21 +183,25 @@ final class VirtualTable {
 
     /// Passes each non-NULL value of `values` (one per declared column, the key's
     /// included) to `check`, with the column's affinity applied as the row will store it.
-    private func checkValues(_ values: UnsafeMutablePointer<OpaquePointer?>, _ check: OmenSQL.ValueCheck) throws(SQLFailure) {
+    private func checkValues(_ values: UnsafeMutablePointer<OpaquePointer?>) throws(SQLFailure) {
+        if columnChecks?.generation != connection.valueCheckGeneration, let valueCheck = connection.valueCheck {
+            columnChecks = (connection.valueCheckGeneration, schema.columns.map { valueCheck($0.declaredType) })
+        }
+        guard let checks = columnChecks?.checks else { return }
         for (index, column) in schema.columns.enumerated() {
-            if let value = values[index], let failure = Self.check(value, column, check) { throw failure }
+            if let check = checks[index], let value = values[index], let failure = Self.check(value, column, check) { throw failure }
         }
     }
 
     /// `check`'s verdict on storing `value` in `column` (nil: store it; NULL is not passed),
     /// with the column's numeric affinity applied first, as the row stores the value.
-    static func check(_ value: OpaquePointer, _ column: ColumnDefinition, _ check: OmenSQL.ValueCheck) -> SQLFailure? {
+    static func check(_ value: OpaquePointer, _ column: ColumnDefinition, _ check: OmenSQL.ColumnValueCheck) -> SQLFailure? {
         guard sqlite3_value_type(value) != SQLITE_NULL else { return nil }
         switch column.affinity {
         case .integer, .numeric, .real: _ = sqlite3_value_numeric_type(value)
         case .text, .blob: break
         }
-        return check(column.declaredType, value).map { SQLFailure($0.code, $0.message) }
+        return check(value).map { SQLFailure($0.code, $0.message) }
     }
 
     /// Encodes the non-key columns of `values` (one per declared column) into the

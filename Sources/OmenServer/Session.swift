@@ -381,8 +381,7 @@ final class Session {
         do throws(OmenError) {
             try OmenSQL.register(handle, database: server.database)
             // Writes take only values of the columns' PostgreSQL types.
-            let valueCheck = PGValueCheck()
-            try OmenSQL.setValueCheck(handle) { valueCheck.check(declaredType: $0, value: $1) }
+            try OmenSQL.setValueCheck(handle, PGValueCheck.forColumn)
         } catch {
             throw PGError(SQLState.internalError, "could not register the omendb module: \(error)")
         }

@@ -18,13 +18,17 @@ final class ValueCheckTests: XCTestCase {
         var seen: [String] = []
         // "small" (and the key's "int"): an integer below 100 (text that reads as one
         // arrives as an integer, after the column's numeric affinity).
-        try OmenSQL.setValueCheck(connection.handle) { declaredType, value in
-            seen.append("\(declaredType):\(sqlite3_value_type(value))")
-            guard declaredType == "small" || declaredType == "int" else { return nil }
-            guard sqlite3_value_type(value) == SQLITE_INTEGER, sqlite3_value_int64(value) < 100 else {
-                return (SQLITE_ERROR, "not small: \(String(cString: sqlite3_value_text(value)))")
+        var asked: [String] = []
+        try OmenSQL.setValueCheck(connection.handle) { declaredType in
+            asked.append(declaredType)
+            return { value in
+                seen.append("\(declaredType):\(sqlite3_value_type(value))")
+                guard declaredType == "small" || declaredType == "int" else { return nil }
+                guard sqlite3_value_type(value) == SQLITE_INTEGER, sqlite3_value_int64(value) < 100 else {
+                    return (SQLITE_ERROR, "not small: \(String(cString: sqlite3_value_text(value)))")
+                }
+                return nil
             }
-            return nil
         }
         XCTAssertEqual(connection.run("INSERT INTO t VALUES (1, '42', 'x')"), .rows([]))
         XCTAssertEqual(seen, ["int:\(SQLITE_INTEGER)", "small:\(SQLITE_INTEGER)", "text:\(SQLITE_TEXT)"])
@@ -37,6 +41,7 @@ final class ValueCheckTests: XCTestCase {
         XCTAssertEqual(connection.run("INSERT OR IGNORE INTO t VALUES (4, 'abc', 'z')"), .error(SQLITE_ERROR, "not small: abc"),
                        "not a constraint: OR IGNORE does not skip it")
         XCTAssertEqual(connection.rows("SELECT k, v, w FROM t ORDER BY k"), ["1|42|x", "2|NULL|NULL"], "nothing refused was written")
+        XCTAssertEqual(asked, ["int", "small", "text"], "asked once per column")
         XCTAssertEqual(connection.run("SELECT omendb_add_column('t', 'u small DEFAULT 200')"), .error(SQLITE_ERROR, "not small: 200"))
         XCTAssertEqual(connection.rows("SELECT omendb_add_column('t', 'u small DEFAULT 7')"), ["2"])
         XCTAssertEqual(connection.rows("SELECT k, u FROM t ORDER BY k"), ["1|7", "2|7"])

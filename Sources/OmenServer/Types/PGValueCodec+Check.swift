@@ -1,4 +1,5 @@
 import CSQLite
+import OmenSQL
 
 extension PGValueCodec {
     /// PostgreSQL's error for storing `value` (an sqlite3_value, after the column's
@@ -34,7 +35,11 @@ extension PGValueCodec {
             case PGTypes.varchar.oid, PGTypes.bpchar.oid:
                 guard type.modifier > 4 else { break }
                 let length = Int(type.modifier) - 4
-                if value.text.unicodeScalars.count > length {
+                // Characters are the bytes that do not continue a UTF-8 sequence.
+                let characters = value.withBytes { bytes in
+                    bytes.count <= length ? bytes.count : bytes.reduce(0) { $0 + ($1 & 0xC0 == 0x80 ? 0 : 1) }
+                }
+                if characters > length {
                     let name = type.oid == PGTypes.varchar.oid ? "character varying" : "character"
                     throw PGError(SQLState.stringDataRightTruncation, "value too long for type \(name)(\(length))")
                 }
@@ -54,21 +59,13 @@ extension PGValueCodec {
     static let valueCheckPrefix = "omendb-server value check "
 }
 
-/// The server's OmenSQL value check (OmenSQL.setValueCheck): PGValueCodec.storageError
-/// by the column's declared type, parsed once per spelling.
-final class PGValueCheck {
-    private var types: [String: PGType?] = [:]
-
-    /// nil to store `value`, else SQLITE_ERROR and the message SQLiteErrors maps back.
-    func check(declaredType: String, value: OpaquePointer) -> (code: Int32, message: String)? {
-        let type: PGType?
-        if let known = types[declaredType] {
-            type = known
-        } else {
-            type = PGTypes.forDeclared(declaredType)
-            types[declaredType] = type
+/// The server's OmenSQL value check (OmenSQL.setValueCheck): for a column of a type the
+/// server knows, PGValueCodec.storageError of its values; others take anything.
+enum PGValueCheck {
+    static func forColumn(declaredType: String) -> OmenSQL.ColumnValueCheck? {
+        guard let type = PGTypes.forDeclared(declaredType) else { return nil }
+        return { value in
+            PGValueCodec.storageError(value, type: type).map { (SQLITE_ERROR, PGValueCodec.valueCheckMessage($0)) }
         }
-        guard let type, let error = PGValueCodec.storageError(value, type: type) else { return nil }
-        return (SQLITE_ERROR, PGValueCodec.valueCheckMessage(error))
     }
 }

@@ -23,7 +23,15 @@ enum AddColumn {
         defer { sqlite3_value_free(value) }
         if let valueCheck = connection.valueCheck, let value {
             let column = try SQLFailure.wrap { () throws(OmenError) in try TableSchema(name: table, definitions: [definition]) }.columns[0]
-            if let check = valueCheck(column.declaredType), let failure = VirtualTable.check(value, column, check) { throw failure }
+            switch valueCheck(column.declaredType).map({ VirtualTable.check(value, column, $0) }) ?? .store {
+            case .store:
+                break
+            case .storeInteger(let integer):
+                // The rows already there read the default as written: it must be stored so.
+                throw SQLFailure(SQLITE_ERROR, "omendb_add_column: write the default of \(column.name) as \(integer)")
+            case .refuse(let code, let message):
+                throw SQLFailure(code, message)
+            }
         }
         return try SQLFailure.wrap { () throws(OmenError) in
             let schema = try Catalog(store: store).addColumn(table, definition)

@@ -52,12 +52,22 @@ public enum OmenSQL {
     /// costs one atomic load (inside an SQL transaction, whose ROLLBACK would undo the
     /// declarations, it looks at the catalog again on every call until one outside).
     /// A check of the values an INSERT or UPDATE stores in a column declared with
-    /// `declaredType` (as written): the check of one value (nil to store it, else the
-    /// SQLite result code and message the statement fails with), or nil when the column
-    /// takes any value. Asked once per column and table declaration; NULLs are not passed
-    /// to the value check (NOT NULL is the module's).
+    /// `declaredType` (as written): the check of one value, or nil when the column takes
+    /// any value. Asked once per column and table declaration; NULLs are not passed to the
+    /// value check (NOT NULL is the module's).
     public typealias ValueCheck = (_ declaredType: String) -> ColumnValueCheck?
-    public typealias ColumnValueCheck = (_ value: OpaquePointer) -> (code: Int32, message: String)?
+    public typealias ColumnValueCheck = (_ value: OpaquePointer) -> ValueVerdict
+
+    /// What a value check decides for one value.
+    public enum ValueVerdict {
+        /// Store the value as it is.
+        case store
+        /// Store this integer instead: the column's type reads the value as it (PostgreSQL's
+        /// boolean 't' is 1). Not for the key column, whose value is the row's key.
+        case storeInteger(Int64)
+        /// Fail the statement with this SQLite result code and message.
+        case refuse(code: Int32, message: String)
+    }
 
     /// Makes every write through `connection`'s omendb tables pass each non-NULL value it
     /// stores (the key included) to `check`'s check for its column, after SQLite's type

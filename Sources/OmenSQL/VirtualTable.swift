@@ -21,6 +21,10 @@ final class VirtualTable {
     /// Per column: the connection's value check for it (OmenSQL.setValueCheck), made for
     /// the connection's `valueCheckGeneration`.
     private var columnChecks: (generation: Int, checks: [OmenSQL.ColumnValueCheck?])?
+    /// Per column: the integer a check stores instead of the row's value (`storeInteger`),
+    /// for the row being written; `replaced` while any is set.
+    private var replacements: [Int64?] = []
+    private var replaced = false
 
     init(connection: SQLConnection, schema: TableSchema) {
         self.connection = connection
@@ -134,6 +138,7 @@ final class VirtualTable {
         }
 
         if connection.valueCheck != nil { try checkValues(arguments + 2) }
+        defer { clearReplacements() }
         try encodeRow(arguments + 2)
         if key != oldKey {
             try SQLFailure.wrap { () throws(OmenError) in try connection.requireStore().observeKey(key, table) }
@@ -189,19 +194,37 @@ final class VirtualTable {
         }
         guard let checks = columnChecks?.checks else { return }
         for (index, column) in schema.columns.enumerated() {
-            if let check = checks[index], let value = values[index], let failure = Self.check(value, column, check) { throw failure }
+            guard let check = checks[index], let value = values[index] else { continue }
+            switch Self.check(value, column, check) {
+            case .store:
+                break
+            case .storeInteger(let integer):
+                guard index != schema.keyColumn else { break }
+                if replacements.count != schema.columns.count { replacements = Array(repeating: nil, count: schema.columns.count) }
+                replacements[index] = integer
+                replaced = true
+            case .refuse(let code, let message):
+                clearReplacements()
+                throw SQLFailure(code, message)
+            }
         }
     }
 
-    /// `check`'s verdict on storing `value` in `column` (nil: store it; NULL is not passed),
-    /// with the column's numeric affinity applied first, as the row stores the value.
-    static func check(_ value: OpaquePointer, _ column: ColumnDefinition, _ check: OmenSQL.ColumnValueCheck) -> SQLFailure? {
-        guard sqlite3_value_type(value) != SQLITE_NULL else { return nil }
+    private func clearReplacements() {
+        guard replaced else { return }
+        for index in replacements.indices { replacements[index] = nil }
+        replaced = false
+    }
+
+    /// `check`'s verdict on storing `value` in `column` (NULL is not passed: stored), with
+    /// the column's numeric affinity applied first, as the row stores the value.
+    static func check(_ value: OpaquePointer, _ column: ColumnDefinition, _ check: OmenSQL.ColumnValueCheck) -> OmenSQL.ValueVerdict {
+        guard sqlite3_value_type(value) != SQLITE_NULL else { return .store }
         switch column.affinity {
         case .integer, .numeric, .real: _ = sqlite3_value_numeric_type(value)
         case .text, .blob: break
         }
-        return check(value).map { SQLFailure($0.code, $0.message) }
+        return check(value)
     }
 
     /// Encodes the non-key columns of `values` (one per declared column) into the
@@ -209,6 +232,10 @@ final class VirtualTable {
     private func encodeRow(_ values: UnsafeMutablePointer<OpaquePointer?>) throws(SQLFailure) {
         connection.encoder.begin(schemaVersion: schema.version, columnCount: schema.storedColumnCount)
         for (index, column) in schema.columns.enumerated() where schema.storedIndex[index] >= 0 {
+            if replaced, let replacement = replacements[index] {
+                connection.encoder.appendInteger(replacement)
+                continue
+            }
             let value = values[index]
             var type = sqlite3_value_type(value)
             switch column.affinity {

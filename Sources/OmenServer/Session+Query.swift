@@ -100,7 +100,8 @@ extension Session {
         let sqlite = try refreshTables()
         let facts = try tableFacts()
         try checkNoDateTimeColumnArithmetic(sql, facts.dateTimeColumns)
-        let sql = NullOrdering.droppingKeyClauses(sql, keys: facts.keys, columns: facts.columns)
+        let sql = NullOrdering.droppingKeyClauses(try booleanLiteralsAsIntegers(sql, facts.booleanColumns),
+                                                  keys: facts.keys, columns: facts.columns)
         var statement: OpaquePointer?
         let status = sqlite3_prepare_v3(sqlite, sql, -1, UInt32(SQLITE_PREPARE_PERSISTENT), &statement, nil)
         guard status == SQLITE_OK else {
@@ -293,11 +294,46 @@ extension Session {
         }
     }
 
+    /// `sql` with each string constant compared with a boolean column (`b = 't'`,
+    /// `'no' <> b`, `b IS 'yes'`) written as the 1 or 0 the column stores: SQLite would
+    /// compare the stored integer with the text and find no row. A constant that is not a
+    /// boolean is PostgreSQL's 22P02. Columns are matched by name over all tables.
+    private func booleanLiteralsAsIntegers(_ sql: String, _ columns: Set<String>) throws(PGError) -> String {
+        guard !columns.isEmpty, sql.contains("'") else { return sql }
+        let tokens = SQLiteTokens.scan(sql)
+        let comparisons: Set<String> = ["=", "==", "<>", "!=", "is"]
+        func isColumn(_ index: Int) -> Bool {
+            guard tokens.indices.contains(index), let first = tokens[index].text.first, first != "'" else { return false }
+            let text = tokens[index].text
+            let name = first == "\"" || first == "`" ? String(text.dropFirst().dropLast()) : String(text.split(separator: ".").last ?? "")
+            return columns.contains(name.lowercased()) && (index + 1 == tokens.count || tokens[index + 1].text != "(")
+        }
+        var replacements: [(Range<String.Index>, String)] = []
+        for (index, token) in tokens.enumerated() where token.text.hasPrefix("'") {
+            // The comparison before the constant (`b IS NOT 't'`: skip the NOT), or after it.
+            var before = index - 1
+            if before >= 0, tokens[before].isWord("not") { before -= 1 }
+            let compared = (before >= 0 && comparisons.contains(tokens[before].text.lowercased()) && isColumn(before - 1))
+                || (index + 1 < tokens.count && comparisons.contains(tokens[index + 1].text.lowercased()) && isColumn(index + 2))
+            guard compared else { continue }
+            let text = String(token.text.dropFirst().dropLast()).replacing("''", with: "'")
+            guard let flag = PGTextInput.bool(text) else {
+                throw PGError(SQLState.invalidTextRepresentation, "invalid input syntax for type boolean: \"\(text)\"")
+            }
+            replacements.append((token.range, flag ? "1" : "0"))
+        }
+        var result = sql
+        for (range, integer) in replacements.reversed() { result.replaceSubrange(range, with: integer) }
+        return result
+    }
+
     /// What `prepare` looks up about the omendb tables (all names lower-cased), cached
     /// with the schemas.
     struct TableFacts {
         /// The columns declared with a date/time type, in any table.
         var dateTimeColumns: Set<String> = []
+        /// The columns declared boolean, in any table.
+        var booleanColumns: Set<String> = []
         /// Each table's key column (`rowid` for a table without a PRIMARY KEY).
         var keys: [String: String] = [:]
         /// Each table's columns.
@@ -314,6 +350,7 @@ extension Session {
             for column in schema.columns {
                 let type = column.declaredType.lowercased()
                 if type.hasPrefix("date") || type.hasPrefix("time") { facts.dateTimeColumns.insert(column.name.lowercased()) }
+                if type == "bool" || type == "boolean" { facts.booleanColumns.insert(column.name.lowercased()) }
             }
         }
         cachedTableFacts = facts

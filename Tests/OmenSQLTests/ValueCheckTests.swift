@@ -6,7 +6,8 @@ import XCTest
 
 /// OmenSQL.setValueCheck: every non-NULL value an INSERT, UPDATE or ADD COLUMN default
 /// would store passes the check (after the column's affinity, the key included); a refusal
-/// fails the statement with the check's code and message and writes nothing.
+/// fails the statement with the check's code and message and writes nothing; a
+/// replacement integer is stored instead of its row's value.
 final class ValueCheckTests: XCTestCase {
     func testAWriteStoresOnlyWhatTheCheckAccepts() throws {
         let directory = temporaryDatabaseDirectory("value-check")
@@ -23,11 +24,12 @@ final class ValueCheckTests: XCTestCase {
             asked.append(declaredType)
             return { value in
                 seen.append("\(declaredType):\(sqlite3_value_type(value))")
-                guard declaredType == "small" || declaredType == "int" else { return nil }
+                if declaredType == "text", String(cString: sqlite3_value_text(value)) == "ten" { return .storeInteger(10) }
+                guard declaredType == "small" || declaredType == "int" else { return .store }
                 guard sqlite3_value_type(value) == SQLITE_INTEGER, sqlite3_value_int64(value) < 100 else {
-                    return (SQLITE_ERROR, "not small: \(String(cString: sqlite3_value_text(value)))")
+                    return .refuse(code: SQLITE_ERROR, message: "not small: \(String(cString: sqlite3_value_text(value)))")
                 }
-                return nil
+                return .store
             }
         }
         XCTAssertEqual(connection.run("INSERT INTO t VALUES (1, '42', 'x')"), .rows([]))
@@ -42,6 +44,10 @@ final class ValueCheckTests: XCTestCase {
                        "not a constraint: OR IGNORE does not skip it")
         XCTAssertEqual(connection.rows("SELECT k, v, w FROM t ORDER BY k"), ["1|42|x", "2|NULL|NULL"], "nothing refused was written")
         XCTAssertEqual(asked, ["int", "small", "text"], "asked once per column")
+        XCTAssertEqual(connection.run("UPDATE t SET w = 'ten' WHERE k = 2"), .rows([]))
+        XCTAssertEqual(connection.rows("SELECT w, typeof(w) FROM t WHERE k = 2"), ["10|integer"], "stored as the check's integer")
+        XCTAssertEqual(connection.run("UPDATE t SET w = 'x' WHERE k = 2"), .rows([]))
+        XCTAssertEqual(connection.rows("SELECT w FROM t WHERE k = 2"), ["x"], "a replacement holds for its row only")
         XCTAssertEqual(connection.run("SELECT omendb_add_column('t', 'u small DEFAULT 200')"), .error(SQLITE_ERROR, "not small: 200"))
         XCTAssertEqual(connection.rows("SELECT omendb_add_column('t', 'u small DEFAULT 7')"), ["2"])
         XCTAssertEqual(connection.rows("SELECT k, u FROM t ORDER BY k"), ["1|7", "2|7"])

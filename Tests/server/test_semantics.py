@@ -1,5 +1,6 @@
 """Where SQLite's meaning differs from PostgreSQL's, omendb-server answers as PostgreSQL or
-refuses: NULL sorts above every value (ASC NULLS LAST, DESC NULLS FIRST); date/time values
+refuses: NULL sorts above every value (ASC NULLS LAST, DESC NULLS FIRST); booleans written
+or compared as text ('t', 'no') are booleans, not text; date/time values
 are stored, compared and returned as PostgreSQL's, and arithmetic on them, which SQLite
 would do on their text as numbers ('2024-01-01' + 1 is 2025), is refused with 0A000; a
 value a column's type cannot hold (3000000000 in int4, 'toolong' in varchar(5)) is refused
@@ -139,3 +140,23 @@ def test_overflowing_update_and_add_column_default(server):
         assert (cur.statusmessage, cur.description) == ("ALTER TABLE", None)
         assert conn.execute("SELECT * FROM typed_u").fetchall() == [(1, 2147483647, 7)]
         conn.execute("DROP TABLE typed_u")
+
+
+def test_booleans_written_and_compared_as_text(server):
+    with psycopg.connect(server.dsn, autocommit=True) as conn:
+        conn.execute("CREATE TABLE bool_t (k int PRIMARY KEY, b boolean)")
+        conn.execute("INSERT INTO bool_t VALUES (1, 't'), (2, 'no'), (3, true), (4, NULL), (5, 'YES')")
+        conn.execute("UPDATE bool_t SET b = 'off' WHERE k = 3")
+
+        def keys(query):
+            return [k for (k,) in conn.execute(query).fetchall()]
+        assert keys("SELECT k FROM bool_t WHERE b ORDER BY k") == [1, 5]
+        assert keys("SELECT k FROM bool_t WHERE b = 't' ORDER BY k") == [1, 5]
+        assert keys("SELECT k FROM bool_t WHERE 'false' = b ORDER BY k") == [2, 3]
+        assert keys("SELECT k FROM bool_t WHERE b <> 'f' ORDER BY k") == [1, 5]
+        assert keys("SELECT k FROM bool_t WHERE b IS DISTINCT FROM 'true' ORDER BY k") == [2, 3, 4]
+        assert keys("SELECT k FROM bool_t WHERE b IS NOT DISTINCT FROM 'no' ORDER BY k") == [2, 3]
+        assert conn.execute("SELECT b FROM bool_t ORDER BY k").fetchall() == [(True,), (False,), (False,), (None,), (True,)]
+        with pytest.raises(psycopg.errors.InvalidTextRepresentation):
+            conn.execute("SELECT k FROM bool_t WHERE b = 'maybe'")
+        conn.execute("DROP TABLE bool_t")

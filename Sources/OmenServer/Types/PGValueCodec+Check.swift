@@ -65,7 +65,16 @@ enum PGValueCheck {
     static func forColumn(declaredType: String) -> OmenSQL.ColumnValueCheck? {
         guard let type = PGTypes.forDeclared(declaredType) else { return nil }
         return { value in
-            PGValueCodec.storageError(value, type: type).map { (SQLITE_ERROR, PGValueCodec.valueCheckMessage($0)) }
+            if let error = PGValueCodec.storageError(value, type: type) {
+                return .refuse(code: SQLITE_ERROR, message: PGValueCodec.valueCheckMessage(error))
+            }
+            // A boolean written as text ('t', 'yes') is stored as SQLite's 1 or 0, which
+            // comparisons with true and false and a bare `WHERE b` read.
+            if type.oid == PGTypes.bool.oid, sqlite3_value_type(value) == SQLITE_TEXT,
+               let flag = PGTextInput.bool(String(cString: sqlite3_value_text(value))) {
+                return .storeInteger(flag ? 1 : 0)
+            }
+            return .store
         }
     }
 }

@@ -7,7 +7,8 @@ import CSQLite
 /// - `column op ?n` / `?n op column` (=, <>, !=, <, <=, >, >=), `SET column = ?n`:
 ///   the column's declared type (looked up in the tables the statement names);
 /// - `INSERT INTO t (a, b) VALUES (?1, ?2)` (or without the column list): the columns';
-/// - `CAST(?n AS type)`: that type; `LIMIT ?n`, `OFFSET ?n`: int8;
+/// - `CAST(?n AS type)`: that type; `pg_integer(?n, bits)` (`$n::int`): int2/int4/int8;
+///   `LIMIT ?n`, `OFFSET ?n`: int8;
 /// - anything else: text (a client then sends the value as text and SQLite's affinity
 ///   converts it).
 enum ParameterTypes {
@@ -44,6 +45,9 @@ enum ParameterTypes {
             } else if before == "(", index >= 2, tokens[index - 2].uppercased() == "CAST",
                       index + 2 < tokens.count, tokens[index + 1].uppercased() == "AS" {
                 set(parameter, PGTypes.forDeclared(tokens[index + 2])?.oid)
+            } else if before == "(", index >= 2, tokens[index - 2] == IntegerCast.function, after == ",",
+                      index + 2 < tokens.count {
+                set(parameter, ["16": PGTypes.int2.oid, "32": PGTypes.int4.oid, "64": PGTypes.int8.oid][tokens[index + 2]])
             }
         }
         inferInsert(tokens, tables: tables, connection: connection, set: set)

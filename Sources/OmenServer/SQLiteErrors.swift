@@ -66,11 +66,16 @@ enum SQLiteErrors {
         }
     }
 
+    /// The SQLite error message that carries `error` through SQLite (from a value check
+    /// or an SQL function the server registers): `map` gives `error` back.
+    static func carrying(_ error: PGError) -> String { carriedPrefix + error.code + ": " + error.message }
+
+    private static let carriedPrefix = "omendb-server SQLSTATE "
+
     /// SQLITE_ERROR: by SQLite's message, which names the kind of mistake.
     private static func mapError(_ message: String, position: Int?) -> PGError {
-        // A value PostgreSQL's type would refuse (PGValueCodec.storageError): its SQLSTATE
-        // and message as the check made them.
-        if let rest = after(message, PGValueCodec.valueCheckPrefix), let colon = rest.firstIndex(of: ":") {
+        // A PostgreSQL error raised inside SQLite (a value check, a cast): its SQLSTATE and message.
+        if let rest = after(message, carriedPrefix), let colon = rest.firstIndex(of: ":") {
             return PGError(String(rest[..<colon]), String(rest[rest.index(after: colon)...].dropFirst()))
         }
         if let name = after(message, "no such table: ") {

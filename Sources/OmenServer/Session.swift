@@ -387,7 +387,7 @@ final class Session {
         }
         // PostgreSQL's LIKE is case-sensitive (the translator writes ILIKE as lower() LIKE lower()).
         guard sqlite3_exec(handle, "PRAGMA case_sensitive_like = ON", nil, nil, nil) == SQLITE_OK,
-              ExactSum.register(handle) == SQLITE_OK else {
+              ExactSum.register(handle) == SQLITE_OK, IntegerCast.register(handle) == SQLITE_OK else {
             throw PGError(SQLState.internalError, "could not configure the SQLite connection")
         }
         try PGCatalog.register(handle, settings: settings,

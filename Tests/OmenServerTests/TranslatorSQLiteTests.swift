@@ -20,6 +20,7 @@ final class TranslatorSQLiteTests: XCTestCase {
         database = try Database(directory: directory)
         XCTAssertEqual(sqlite3_open(":memory:", &connection), SQLITE_OK)
         try OmenSQL.register(connection!, database: database)
+        XCTAssertEqual(IntegerCast.register(connection!), SQLITE_OK)
         // PostgreSQL's LIKE is case-sensitive; the session sets the same pragma.
         XCTAssertEqual(run("PRAGMA case_sensitive_like = ON"), [])
     }
@@ -227,6 +228,16 @@ final class TranslatorSQLiteTests: XCTestCase {
         XCTAssertEqual(run("select $1::int + 1, '2.5'::float8 * 2, 2.5::int, 'yes'::boolean, E'a\\tb'", ["41"]),
                        ["42|5.0|3|1|a\tb"])
         XCTAssertEqual(run("select string_agg(name, '-') from t where id <= 2"), ["a_c-abc"])
+        // A cast of a non-constant to an integer type rounds as PostgreSQL (SQLite's CAST truncates).
+        XCTAssertEqual(run("select (10.5 + 0)::int, (-2.5 + 0)::int, cast($1 as smallint), $2::bigint",
+                           ["7", "9007199254740993"]), ["11|-3|7|9007199254740993"])
+        XCTAssertEqual(run("select (id * 1.5)::int from t where id <= 3 order by id"), ["2", "3", "5"])
+        XCTAssertEqual(try failure("select ('ab' || 'c')::int"), SQLiteErrors.carrying(PGError(SQLState.invalidTextRepresentation,
+                                                                                              "invalid input syntax for type integer: \"abc\"")))
+        XCTAssertEqual(try failure("select (40000 + 0)::smallint"),
+                       SQLiteErrors.carrying(PGError(SQLState.numericValueOutOfRange, "smallint out of range")))
+        XCTAssertEqual(try failure("select (1e300 * 1)::bigint"),
+                       SQLiteErrors.carrying(PGError(SQLState.numericValueOutOfRange, "bigint out of range")))
         // Date/time values compare and concatenate as PostgreSQL's do (arithmetic on them is refused).
         XCTAssertEqual(run("select date '2024-01-31' > '2024-01-01'::date, 'on ' || date '2024-01-02', "
                            + "current_date between date '2000-01-01' and date '2999-12-31', length(now()) > 19"),

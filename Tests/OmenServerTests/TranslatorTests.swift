@@ -61,16 +61,16 @@ final class TranslatorTests: XCTestCase {
             ("select 'a'\n 'b'", select("select 'ab'")),
             // Casts: constants converted and checked here, expressions cast with the right affinity.
             ("select $1::int, $2::bigint, $3::float8, $4::double precision, $5::text, $6::varchar(3), $7::numeric",
-             select("select cast(?1 as integer), cast(?2 as integer), cast(?3 as real), cast(?4 as real), "
+             select("select pg_integer(?1, 32), pg_integer(?2, 64), cast(?3 as real), cast(?4 as real), "
                     + "cast(?5 as text), substr(cast(?6 as text), 1, 3), cast(?7 as numeric)", parameters: 7)),
             ("select '{ 1, +2 ,NULL}'::int[], '{a,\"b c\",\"\",\"x\\\"y\"}'::text[], $1::int[], '{1.0,2.5}'::float8[] limit all",
              select("select '{1,2,NULL}', '{a,\"b c\",\"\",\"x\\\"y\"}', cast(?1 as text), '{1,2.5}' limit -1", parameters: 1)),
             ("select '42'::int4, 2.5::int, '1e3'::float8, 'abc'::text, '1.50'::numeric, '{1,2}'::int[]",
              select("select 42, 3, 1000.0, 'abc', cast('1.50' as numeric), '{1,2}'")),
             ("select CAST(x AS integer), cast('t' as boolean), 'off'::bool, true::boolean from t",
-             select("select cast((x) as integer), 1, 0, true from t")),
+             select("select pg_integer((x), 32), 1, 0, true from t")),
             ("select (a + b)::bigint, f(x)::text, t.c::real, case when a then 1 else 2 end::text from t",
-             select("select cast((a + b) as integer), cast(f(x) as text), cast(t.c as real), "
+             select("select pg_integer((a + b), 64), cast(f(x) as text), cast(t.c as real), "
                     + "cast(case when a then 1 else 2 end as text) from t")),
             ("select date '2020-01-02', timestamp with time zone '2020-01-02 03:04:05+00', '\\x00ff'::bytea",
              select("select '2020-01-02', '2020-01-02 03:04:05+00', x'00ff'")),

@@ -160,3 +160,15 @@ def test_booleans_written_and_compared_as_text(server):
         with pytest.raises(psycopg.errors.InvalidTextRepresentation):
             conn.execute("SELECT k FROM bool_t WHERE b = 'maybe'")
         conn.execute("DROP TABLE bool_t")
+
+
+def test_integer_casts_round_and_check_the_range(server):
+    with psycopg.connect(server.dsn, autocommit=True) as conn:
+        conn.execute("CREATE TABLE cast_t (k int PRIMARY KEY, x numeric(6,2), big bigint)")
+        conn.execute("INSERT INTO cast_t VALUES (1, 10.50, 40000), (2, -2.50, 9007199254740993), (3, 5.25, 1)")
+        assert conn.execute("SELECT x::int, CAST(x AS bigint) FROM cast_t ORDER BY k").fetchall() == \
+            [(11, 11), (-3, -3), (5, 5)]
+        assert conn.execute("SELECT big::bigint FROM cast_t WHERE k = 2").fetchone() == (9007199254740993,)
+        with pytest.raises(psycopg.errors.NumericValueOutOfRange):
+            conn.execute("SELECT big::smallint FROM cast_t WHERE k = 1")
+        conn.execute("DROP TABLE cast_t")

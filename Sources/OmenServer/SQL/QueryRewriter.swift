@@ -613,7 +613,11 @@ struct QueryRewriter {
         switch type.category {
         case .integer:
             if let constant { return literal(.number, try PGConstant.integer(constant, type: type)) }
-            return sqliteCast("integer")
+            // PostgreSQL's cast rounds a fraction and checks the range (IntegerCast).
+            guard type.name != "oid" && type.name != "xid" && type.name != "cid" else { return sqliteCast("integer") }
+            let bits = ["int2": "16", "int4": "32"][type.name] ?? "64"
+            return call(IntegerCast.function, operand + [SQLToken(.comma, ",", spaceBefore: false), SQLToken(.number, bits)],
+                        spaceBefore: spaceBefore)
         case .float:
             if let constant { return literal(.number, try PGConstant.float(constant, type: type)) }
             return sqliteCast("real")

@@ -51,12 +51,6 @@ extension PGValueCodec {
         }
         return nil
     }
-
-    /// The message an OmenSQL value check fails a write with: `error`'s SQLSTATE before
-    /// its message, which SQLiteErrors.map reads back.
-    static func valueCheckMessage(_ error: PGError) -> String { valueCheckPrefix + error.code + ": " + error.message }
-
-    static let valueCheckPrefix = "omendb-server value check "
 }
 
 /// The server's OmenSQL value check (OmenSQL.setValueCheck): for a column of a type the
@@ -66,7 +60,7 @@ enum PGValueCheck {
         guard let type = PGTypes.forDeclared(declaredType) else { return nil }
         return { value in
             if let error = PGValueCodec.storageError(value, type: type) {
-                return .refuse(code: SQLITE_ERROR, message: PGValueCodec.valueCheckMessage(error))
+                return .refuse(code: SQLITE_ERROR, message: SQLiteErrors.carrying(error))
             }
             // A boolean written as text ('t', 'yes') is stored as SQLite's 1 or 0, which
             // comparisons with true and false and a bare `WHERE b` read.

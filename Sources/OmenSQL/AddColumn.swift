@@ -29,6 +29,8 @@ enum AddColumn {
             case .storeInteger(let integer):
                 // The rows already there read the default as written: it must be stored so.
                 throw SQLFailure(SQLITE_ERROR, "omendb_add_column: write the default of \(column.name) as \(integer)")
+            case .storeText(let text):
+                throw SQLFailure(SQLITE_ERROR, "omendb_add_column: write the default of \(column.name) as '\(text)'")
             case .refuse(let code, let message):
                 throw SQLFailure(code, message)
             }

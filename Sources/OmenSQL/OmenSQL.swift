@@ -65,6 +65,9 @@ public enum OmenSQL {
         /// Store this integer instead: the column's type reads the value as it (PostgreSQL's
         /// boolean 't' is 1). Not for the key column, whose value is the row's key.
         case storeInteger(Int64)
+        /// Store this text instead: the value's canonical spelling (a timestamp in UTC), so
+        /// that stored values compare and sort as the type does. Not for the key column.
+        case storeText(String)
         /// Fail the statement with this SQLite result code and message.
         case refuse(code: Int32, message: String)
     }

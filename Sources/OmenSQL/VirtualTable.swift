@@ -21,9 +21,9 @@ final class VirtualTable {
     /// Per column: the connection's value check for it (OmenSQL.setValueCheck), made for
     /// the connection's `valueCheckGeneration`.
     private var columnChecks: (generation: Int, checks: [OmenSQL.ColumnValueCheck?])?
-    /// Per column: the integer a check stores instead of the row's value (`storeInteger`),
-    /// for the row being written; `replaced` while any is set.
-    private var replacements: [Int64?] = []
+    /// Per column: what a check stores instead of the row's value (`storeInteger`,
+    /// `storeText`), for the row being written; `replaced` while any is set.
+    private var replacements: [OmenSQL.ValueVerdict?] = []
     private var replaced = false
 
     init(connection: SQLConnection, schema: TableSchema) {
@@ -195,13 +195,14 @@ final class VirtualTable {
         guard let checks = columnChecks?.checks else { return }
         for (index, column) in schema.columns.enumerated() {
             guard let check = checks[index], let value = values[index] else { continue }
-            switch Self.check(value, column, check) {
+            let verdict = Self.check(value, column, check)
+            switch verdict {
             case .store:
                 break
-            case .storeInteger(let integer):
+            case .storeInteger, .storeText:
                 guard index != schema.keyColumn else { break }
                 if replacements.count != schema.columns.count { replacements = Array(repeating: nil, count: schema.columns.count) }
-                replacements[index] = integer
+                replacements[index] = verdict
                 replaced = true
             case .refuse(let code, let message):
                 clearReplacements()
@@ -233,7 +234,22 @@ final class VirtualTable {
         connection.encoder.begin(schemaVersion: schema.version, columnCount: schema.storedColumnCount)
         for (index, column) in schema.columns.enumerated() where schema.storedIndex[index] >= 0 {
             if replaced, let replacement = replacements[index] {
-                connection.encoder.appendInteger(replacement)
+                switch replacement {
+                case .storeInteger(let integer):
+                    connection.encoder.appendInteger(integer)
+                case .storeText(let text):
+                    let failure: OmenError? = Array(text.utf8).withUnsafeBytes { bytes in
+                        do throws(OmenError) {
+                            try connection.encoder.appendBytes(.text, bytes.baseAddress, bytes.count)
+                            return nil
+                        } catch {
+                            return error
+                        }
+                    }
+                    if let failure { throw SQLFailure(failure) }
+                case .store, .refuse:
+                    break
+                }
                 continue
             }
             let value = values[index]

@@ -100,7 +100,7 @@ extension Session {
         let sqlite = try refreshTables()
         let facts = try tableFacts()
         try checkNoDateTimeColumnArithmetic(sql, facts.dateTimeColumns)
-        let sql = NullOrdering.droppingKeyClauses(try booleanLiteralsAsIntegers(sql, facts.booleanColumns),
+        let sql = NullOrdering.droppingKeyClauses(try typedLiterals(sql, facts.columnTypes),
                                                   keys: facts.keys, columns: facts.columns)
         var statement: OpaquePointer?
         let status = sqlite3_prepare_v3(sqlite, sql, -1, UInt32(SQLITE_PREPARE_PERSISTENT), &statement, nil)
@@ -294,36 +294,78 @@ extension Session {
         }
     }
 
-    /// `sql` with each string constant compared with a boolean column (`b = 't'`,
-    /// `'no' <> b`, `b IS 'yes'`) written as the 1 or 0 the column stores: SQLite would
-    /// compare the stored integer with the text and find no row. A constant that is not a
-    /// boolean is PostgreSQL's 22P02. Columns are matched by name over all tables.
-    private func booleanLiteralsAsIntegers(_ sql: String, _ columns: Set<String>) throws(PGError) -> String {
-        guard !columns.isEmpty, sql.contains("'") else { return sql }
+    /// `sql` with each string constant compared with a boolean or date/time column
+    /// (`b = 't'`, `'no' <> b`, `ts > '2024-01-31T09:40Z'`, `d BETWEEN '…' AND '…'`)
+    /// written as the column stores its values: 1 or 0, the canonical text (a timestamptz
+    /// in UTC). SQLite would compare the stored integer with the text (no row), or texts
+    /// spelled differently (out of time order). A constant that is not a value of the type
+    /// is PostgreSQL's 22P02 or 22007. Columns are matched by name over the tables the
+    /// statement names; a name with two types there is left alone.
+    private func typedLiterals(_ sql: String, _ columnTypes: [String: [String: PGType?]]) throws(PGError) -> String {
+        guard sql.contains("'") else { return sql }
         let tokens = SQLiteTokens.scan(sql)
-        let comparisons: Set<String> = ["=", "==", "<>", "!=", "is"]
-        func isColumn(_ index: Int) -> Bool {
-            guard tokens.indices.contains(index), let first = tokens[index].text.first, first != "'" else { return false }
+        var types: [String: PGType] = [:]
+        var seen: [String: UInt32] = [:]   // each column name's type OID in the named tables (0: unknown)
+        var ambiguous: Set<String> = []
+        var named: Set<String> = []
+        for token in tokens {
+            guard let first = token.text.first, first != "'" else { continue }
+            let name = (first == "\"" || first == "`" ? String(token.text.dropFirst().dropLast())
+                        : String(token.text.split(separator: ".").last ?? "")).lowercased()
+            guard let columns = columnTypes[name], named.insert(name).inserted else { continue }
+            for (column, type) in columns {
+                let oid = type?.oid ?? 0
+                if let previous = seen[column], previous != oid { ambiguous.insert(column) }
+                seen[column] = oid
+                if let type, [PGTypes.bool.oid, PGTypes.date.oid, PGTypes.timestamp.oid, PGTypes.timestamptz.oid].contains(oid) {
+                    types[column] = type
+                }
+            }
+        }
+        for column in ambiguous { types[column] = nil }
+        guard !types.isEmpty else { return sql }
+        let comparisons: Set<String> = ["=", "==", "<>", "!=", "is", "<", "<=", ">", ">="]
+        func columnType(_ index: Int) -> PGType? {
+            guard tokens.indices.contains(index), let first = tokens[index].text.first, first != "'" else { return nil }
             let text = tokens[index].text
             let name = first == "\"" || first == "`" ? String(text.dropFirst().dropLast()) : String(text.split(separator: ".").last ?? "")
-            return columns.contains(name.lowercased()) && (index + 1 == tokens.count || tokens[index + 1].text != "(")
+            guard index + 1 == tokens.count || tokens[index + 1].text != "(" else { return nil }
+            return types[name.lowercased()]
         }
+        func word(_ index: Int, _ value: String) -> Bool { tokens.indices.contains(index) && tokens[index].isWord(value) }
         var replacements: [(Range<String.Index>, String)] = []
         for (index, token) in tokens.enumerated() where token.text.hasPrefix("'") {
-            // The comparison before the constant (`b IS NOT 't'`: skip the NOT), or after it.
+            // The column the constant is compared with: before the comparison (`b IS NOT 't'`:
+            // past the NOT), after it, or before BETWEEN (`c BETWEEN '…' AND '…'`).
             var before = index - 1
-            if before >= 0, tokens[before].isWord("not") { before -= 1 }
-            let compared = (before >= 0 && comparisons.contains(tokens[before].text.lowercased()) && isColumn(before - 1))
-                || (index + 1 < tokens.count && comparisons.contains(tokens[index + 1].text.lowercased()) && isColumn(index + 2))
-            guard compared else { continue }
-            let text = String(token.text.dropFirst().dropLast()).replacing("''", with: "'")
-            guard let flag = PGTextInput.bool(text) else {
-                throw PGError(SQLState.invalidTextRepresentation, "invalid input syntax for type boolean: \"\(text)\"")
+            if word(before, "not") { before -= 1 }
+            var type: PGType?
+            if before >= 0, comparisons.contains(tokens[before].text.lowercased()) { type = columnType(before - 1) }
+            if type == nil, index + 1 < tokens.count, comparisons.contains(tokens[index + 1].text.lowercased()) {
+                type = columnType(index + 2)
             }
-            replacements.append((token.range, flag ? "1" : "0"))
+            if type == nil, word(index - 1, "between") { type = columnType(word(index - 2, "not") ? index - 3 : index - 2) }
+            if type == nil, word(index - 1, "and"), tokens.indices.contains(index - 2), tokens[index - 2].text.hasPrefix("'"),
+               word(index - 3, "between") {
+                type = columnType(word(index - 4, "not") ? index - 5 : index - 4)
+            }
+            guard let type else { continue }
+            let text = String(token.text.dropFirst().dropLast()).replacing("''", with: "'")
+            if type.oid == PGTypes.bool.oid {
+                guard let flag = PGTextInput.bool(text) else {
+                    throw PGError(SQLState.invalidTextRepresentation, "invalid input syntax for type boolean: \"\(text)\"")
+                }
+                replacements.append((token.range, flag ? "1" : "0"))
+            } else {
+                guard let canonical = PGDateTime(parsing: text, type: type)?.text(type: type) else {
+                    throw PGError(SQLState.invalidDatetimeFormat,
+                                  "invalid input syntax for type \(PGTextInput.sqlName(type)): \"\(text)\"")
+                }
+                replacements.append((token.range, "'" + canonical + "'"))
+            }
         }
         var result = sql
-        for (range, integer) in replacements.reversed() { result.replaceSubrange(range, with: integer) }
+        for (range, replacement) in replacements.reversed() { result.replaceSubrange(range, with: replacement) }
         return result
     }
 
@@ -332,8 +374,8 @@ extension Session {
     struct TableFacts {
         /// The columns declared with a date/time type, in any table.
         var dateTimeColumns: Set<String> = []
-        /// The columns declared boolean, in any table.
-        var booleanColumns: Set<String> = []
+        /// Each table's columns with their types (nil: a type the server does not know).
+        var columnTypes: [String: [String: PGType?]] = [:]
         /// Each table's key column (`rowid` for a table without a PRIMARY KEY).
         var keys: [String: String] = [:]
         /// Each table's columns.
@@ -348,9 +390,10 @@ extension Session {
             facts.keys[table] = schema.keyColumn.map { schema.columns[$0].name.lowercased() } ?? "rowid"
             facts.columns[table] = Set(schema.columns.map { $0.name.lowercased() })
             for column in schema.columns {
+                let name = column.name.lowercased()
                 let type = column.declaredType.lowercased()
-                if type.hasPrefix("date") || type.hasPrefix("time") { facts.dateTimeColumns.insert(column.name.lowercased()) }
-                if type == "bool" || type == "boolean" { facts.booleanColumns.insert(column.name.lowercased()) }
+                if type.hasPrefix("date") || type.hasPrefix("time") { facts.dateTimeColumns.insert(name) }
+                facts.columnTypes[table, default: [:]][name] = PGTypes.forDeclared(column.declaredType)
             }
         }
         cachedTableFacts = facts

@@ -25,6 +25,7 @@ final class ValueCheckTests: XCTestCase {
             return { value in
                 seen.append("\(declaredType):\(sqlite3_value_type(value))")
                 if declaredType == "text", String(cString: sqlite3_value_text(value)) == "ten" { return .storeInteger(10) }
+                if declaredType == "text", String(cString: sqlite3_value_text(value)) == "TEN" { return .storeText("ten") }
                 guard declaredType == "small" || declaredType == "int" else { return .store }
                 guard sqlite3_value_type(value) == SQLITE_INTEGER, sqlite3_value_int64(value) < 100 else {
                     return .refuse(code: SQLITE_ERROR, message: "not small: \(String(cString: sqlite3_value_text(value)))")
@@ -46,6 +47,8 @@ final class ValueCheckTests: XCTestCase {
         XCTAssertEqual(asked, ["int", "small", "text"], "asked once per column")
         XCTAssertEqual(connection.run("UPDATE t SET w = 'ten' WHERE k = 2"), .rows([]))
         XCTAssertEqual(connection.rows("SELECT w, typeof(w) FROM t WHERE k = 2"), ["10|integer"], "stored as the check's integer")
+        XCTAssertEqual(connection.run("UPDATE t SET w = 'TEN' WHERE k = 2"), .rows([]))
+        XCTAssertEqual(connection.rows("SELECT w, typeof(w) FROM t WHERE k = 2"), ["ten|text"], "stored as the check's text")
         XCTAssertEqual(connection.run("UPDATE t SET w = 'x' WHERE k = 2"), .rows([]))
         XCTAssertEqual(connection.rows("SELECT w FROM t WHERE k = 2"), ["x"], "a replacement holds for its row only")
         XCTAssertEqual(connection.run("SELECT omendb_add_column('t', 'u small DEFAULT 200')"), .error(SQLITE_ERROR, "not small: 200"))

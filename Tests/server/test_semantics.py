@@ -159,6 +159,13 @@ def test_booleans_written_and_compared_as_text(server):
         assert conn.execute("SELECT b FROM bool_t ORDER BY k").fetchall() == [(True,), (False,), (False,), (None,), (True,)]
         with pytest.raises(psycopg.errors.InvalidTextRepresentation):
             conn.execute("SELECT k FROM bool_t WHERE b = 'maybe'")
+        # A text column of the same name elsewhere keeps comparing text.
+        conn.execute("CREATE TABLE bool_text (k int PRIMARY KEY, b text)")
+        conn.execute("INSERT INTO bool_text VALUES (1, 't'), (2, 'true'), (3, 'maybe')")
+        assert keys("SELECT k FROM bool_text WHERE b = 't'") == [1]
+        assert keys("SELECT k FROM bool_text WHERE b = 'maybe'") == [3]
+        assert keys("SELECT k FROM bool_t WHERE b = 't' ORDER BY k") == [1, 5]
+        conn.execute("DROP TABLE bool_text")
         conn.execute("DROP TABLE bool_t")
 
 
@@ -172,3 +179,30 @@ def test_integer_casts_round_and_check_the_range(server):
         with pytest.raises(psycopg.errors.NumericValueOutOfRange):
             conn.execute("SELECT big::smallint FROM cast_t WHERE k = 1")
         conn.execute("DROP TABLE cast_t")
+
+
+def test_timestamps_written_in_any_spelling_sort_in_time_order(server, seed):
+    rng = random.Random(seed)
+    base = datetime.datetime(2024, 1, 31, tzinfo=datetime.timezone.utc)
+    moments = [base + datetime.timedelta(seconds=rng.randrange(86400), microseconds=rng.choice([0, 250000, 500000]))
+               for _ in range(30)]
+
+    def spelled(moment, k):
+        # The same instant in one of several spellings PostgreSQL accepts.
+        if k % 3 == 0:
+            return moment.strftime("%Y-%m-%d %H:%M:%S.%f+00")
+        if k % 3 == 1:
+            return moment.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+        return (moment + datetime.timedelta(hours=2)).strftime("%Y-%m-%d %H:%M:%S.%f+02")
+    with psycopg.connect(server.dsn, autocommit=True) as conn:
+        conn.execute("CREATE TABLE ts_t (k int PRIMARY KEY, ts timestamptz)")
+        for k, moment in enumerate(moments):
+            conn.execute(f"INSERT INTO ts_t VALUES ({k}, '{spelled(moment, k)}')")
+        by_time = [k for k, _ in sorted(enumerate(moments), key=lambda item: (item[1], item[0]))]
+        assert [k for (k,) in conn.execute("SELECT k FROM ts_t ORDER BY ts, k").fetchall()] == by_time
+        middle = sorted(moments)[15]
+        later = sorted(k for k, moment in enumerate(moments) if moment > middle)
+        query = f"SELECT k FROM ts_t WHERE ts > '{spelled(middle, 1)}' ORDER BY k"
+        assert [k for (k,) in conn.execute(query).fetchall()] == later
+        assert conn.execute("SELECT ts FROM ts_t WHERE k = 2").fetchone() == (moments[2],)
+        conn.execute("DROP TABLE ts_t")

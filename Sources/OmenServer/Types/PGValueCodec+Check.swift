@@ -10,6 +10,16 @@ extension PGValueCodec {
     /// timestamps that read back as the type), plus varchar(n)/char(n) lengths in
     /// characters. A real with a fraction for an integer column is refused (PostgreSQL
     /// rounds it); types the server does not know take anything, as text does.
+    /// The canonical text of a date/time value (what a DataRow sends) when it differs from
+    /// the value's text, else nil.
+    static func canonicalDateTime(_ value: OpaquePointer, type: PGType) -> String? {
+        guard [PGTypes.date.oid, PGTypes.timestamp.oid, PGTypes.timestamptz.oid].contains(type.oid),
+              sqlite3_value_type(value) == SQLITE_TEXT else { return nil }
+        let text = String(cString: sqlite3_value_text(value))
+        guard let canonical = PGDateTime(parsing: text, type: type)?.text(type: type), canonical != text else { return nil }
+        return canonical
+    }
+
     static func storageError(_ value: OpaquePointer, type: PGType) -> PGError? {
         let storage = sqlite3_value_type(value)
         let value = Value(SQLiteValueSource(value: value), storage: storage)
@@ -68,6 +78,9 @@ enum PGValueCheck {
                let flag = PGTextInput.bool(String(cString: sqlite3_value_text(value))) {
                 return .storeInteger(flag ? 1 : 0)
             }
+            // A date or timestamp is stored in its canonical text (a timestamptz in UTC), so
+            // that stored values compare and sort in time order.
+            if let canonical = PGValueCodec.canonicalDateTime(value, type: type) { return .storeText(canonical) }
             return .store
         }
     }

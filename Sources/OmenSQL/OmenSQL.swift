@@ -43,14 +43,6 @@ public enum OmenSQL {
     /// `schemas` returns the same tables.
     public static var catalogGeneration: Int { Catalog.changes.load(ordering: .acquiring) }
 
-    /// Declares on `connection` the omendb tables other connections of the process
-    /// created or altered since it last looked, and removes the declarations of those
-    /// they dropped, so that it sees their DDL as a PostgreSQL session sees other
-    /// sessions' (a connection declares the catalog's tables when it opens the database;
-    /// without this, a table created later elsewhere is "no such table" here). Call it
-    /// before preparing a statement: when no table changed anywhere in the process it
-    /// costs one atomic load (inside an SQL transaction, whose ROLLBACK would undo the
-    /// declarations, it looks at the catalog again on every call until one outside).
     /// A check of the values an INSERT or UPDATE stores in a column declared with
     /// `declaredType` (as written): the check of one value, or nil when the column takes
     /// any value. Asked once per column and table declaration; NULLs are not passed to the
@@ -82,6 +74,14 @@ public enum OmenSQL {
         state.valueCheckGeneration += 1
     }
 
+    /// Declares on `connection` the omendb tables other connections of the process
+    /// created or altered since it last looked, and removes the declarations of those
+    /// they dropped, so that it sees their DDL as a PostgreSQL session sees other
+    /// sessions' (a connection declares the catalog's tables when it opens the database;
+    /// without this, a table created later elsewhere is "no such table" here). Call it
+    /// before preparing a statement: when no table changed anywhere in the process it
+    /// costs one atomic load (inside an SQL transaction, whose ROLLBACK would undo the
+    /// declarations, it looks at the catalog again on every call until one outside).
     public static func refresh(_ connection: OpaquePointer) throws(OmenError) {
         try state(of: connection, "refresh").refresh()
     }

@@ -187,7 +187,8 @@ final class VirtualTable {
     }
 
     /// Passes each non-NULL value of `values` (one per declared column, the key's
-    /// included) to `check`, with the column's affinity applied as the row will store it.
+    /// included) to the connection's check for its column, with the column's affinity
+    /// applied as the row will store it; keeps the replacements the checks ask for.
     private func checkValues(_ values: UnsafeMutablePointer<OpaquePointer?>) throws(SQLFailure) {
         if columnChecks?.generation != connection.valueCheckGeneration, let valueCheck = connection.valueCheck {
             columnChecks = (connection.valueCheckGeneration, schema.columns.map { valueCheck($0.declaredType) })

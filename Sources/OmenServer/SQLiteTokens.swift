@@ -9,6 +9,15 @@ struct SQLiteToken {
 
     /// Whether the token is `word`, in any case.
     func isWord(_ word: String) -> Bool { text.count == word.count && text.lowercased() == word }
+
+    /// The lower-cased name the token spells (its last part when qualified, unquoted), or
+    /// nil for literals, parameters, operators and punctuation.
+    var name: String? {
+        guard let first = text.first else { return nil }
+        if first == "\"" || first == "`" { return String(text.dropFirst().dropLast()).lowercased() }
+        guard first == "_" || first.isLetter else { return nil }
+        return text.split(separator: ".").last.map { $0.lowercased() }
+    }
 }
 
 enum SQLiteTokens {

@@ -281,10 +281,7 @@ extension Session {
         let tokens = SQLiteTokens.scan(sql)
         let arithmetic: Set<String> = ["+", "-", "*", "/", "%", "&", "|", "~"]
         for (index, token) in tokens.enumerated() {
-            guard let first = token.text.first, first != "'", index + 1 == tokens.count || tokens[index + 1].text != "(" else { continue }
-            let name = (first == "\"" || first == "`" ? String(token.text.dropFirst().dropLast())
-                        : String(token.text.split(separator: ".").last ?? "")).lowercased()
-            guard columns.contains(name) else { continue }
+            guard let name = token.name, columns.contains(name), index + 1 == tokens.count || tokens[index + 1].text != "(" else { continue }
             // The token before a quoted name's `t.` qualifier is its left neighbour.
             var left = index - 1
             if left >= 0, tokens[left].text.hasSuffix(".") { left -= 1 }
@@ -309,10 +306,7 @@ extension Session {
         var ambiguous: Set<String> = []
         var named: Set<String> = []
         for token in tokens {
-            guard let first = token.text.first, first != "'" else { continue }
-            let name = (first == "\"" || first == "`" ? String(token.text.dropFirst().dropLast())
-                        : String(token.text.split(separator: ".").last ?? "")).lowercased()
-            guard let columns = columnTypes[name], named.insert(name).inserted else { continue }
+            guard let name = token.name, let columns = columnTypes[name], named.insert(name).inserted else { continue }
             for (column, type) in columns {
                 let oid = type?.oid ?? 0
                 if let previous = seen[column], previous != oid { ambiguous.insert(column) }
@@ -326,11 +320,9 @@ extension Session {
         guard !types.isEmpty else { return sql }
         let comparisons: Set<String> = ["=", "==", "<>", "!=", "is", "<", "<=", ">", ">="]
         func columnType(_ index: Int) -> PGType? {
-            guard tokens.indices.contains(index), let first = tokens[index].text.first, first != "'" else { return nil }
-            let text = tokens[index].text
-            let name = first == "\"" || first == "`" ? String(text.dropFirst().dropLast()) : String(text.split(separator: ".").last ?? "")
-            guard index + 1 == tokens.count || tokens[index + 1].text != "(" else { return nil }
-            return types[name.lowercased()]
+            guard tokens.indices.contains(index), let name = tokens[index].name,
+                  index + 1 == tokens.count || tokens[index + 1].text != "(" else { return nil }
+            return types[name]
         }
         func word(_ index: Int, _ value: String) -> Bool { tokens.indices.contains(index) && tokens[index].isWord(value) }
         var replacements: [(Range<String.Index>, String)] = []

@@ -82,7 +82,7 @@ enum NullOrdering {
             if word == "select" { selects += 1 }
             if blockers.contains(word) || selects > 1 { return sql }
         }
-        let names = tokens.map { name(of: $0) }
+        let names = tokens.map(\.name)
         let tables = Set(names.compactMap { $0 }.filter { keys[$0] != nil })
         var removals: [Range<String.Index>] = []
         for (index, token) in tokens.enumerated() where token.isWord("nulls") && index + 1 < tokens.count {
@@ -109,15 +109,6 @@ enum NullOrdering {
             }
         }
         return isKey
-    }
-
-    /// The lower-cased name a token spells (its last part when qualified, unquoted), or nil
-    /// for literals, operators and punctuation.
-    private static func name(of token: SQLiteToken) -> String? {
-        guard let first = token.text.first else { return nil }
-        if first == "\"" || first == "`" { return String(token.text.dropFirst().dropLast()).lowercased() }
-        guard first == "_" || first.isLetter else { return nil }
-        return token.text.split(separator: ".").last.map { $0.lowercased() }
     }
 
     /// Whether the name at `index` stands where an alias would (after AS, or right after an

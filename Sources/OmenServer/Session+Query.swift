@@ -100,8 +100,8 @@ extension Session {
         let sqlite = try refreshTables()
         let facts = try tableFacts()
         try checkNoDateTimeColumnArithmetic(sql, facts.dateTimeColumns)
-        let sql = NullOrdering.droppingKeyClauses(try typedLiterals(sql, facts.columnTypes),
-                                                  keys: facts.keys, columns: facts.columns)
+        let literals = facts.hasTypedLiteralColumns ? try typedLiterals(sql, facts.columnTypes) : sql
+        let sql = NullOrdering.droppingKeyClauses(literals, keys: facts.keys) { facts.columnTypes[$0]?.keys.contains($1) == true }
         var statement: OpaquePointer?
         let status = sqlite3_prepare_v3(sqlite, sql, -1, UInt32(SQLITE_PREPARE_PERSISTENT), &statement, nil)
         guard status == SQLITE_OK else {
@@ -279,13 +279,13 @@ extension Session {
     private func checkNoDateTimeColumnArithmetic(_ sql: String, _ columns: Set<String>) throws(PGError) {
         guard !columns.isEmpty else { return }
         let tokens = SQLiteTokens.scan(sql)
-        let arithmetic: Set<String> = ["+", "-", "*", "/", "%", "&", "|", "~"]
         for (index, token) in tokens.enumerated() {
             guard let name = token.name, columns.contains(name), index + 1 == tokens.count || tokens[index + 1].text != "(" else { continue }
             // The token before a quoted name's `t.` qualifier is its left neighbour.
             var left = index - 1
             if left >= 0, tokens[left].text.hasSuffix(".") { left -= 1 }
-            for neighbour in [left, index + 1] where tokens.indices.contains(neighbour) && arithmetic.contains(tokens[neighbour].text) {
+            for neighbour in [left, index + 1] where tokens.indices.contains(neighbour)
+                && Self.sqliteArithmetic.contains(tokens[neighbour].text) {
                 throw PGError.unsupported("arithmetic on the date/time column \(token.text) (\(tokens[neighbour].text))")
             }
         }
@@ -311,14 +311,13 @@ extension Session {
                 let oid = type?.oid ?? 0
                 if let previous = seen[column], previous != oid { ambiguous.insert(column) }
                 seen[column] = oid
-                if let type, [PGTypes.bool.oid, PGTypes.date.oid, PGTypes.timestamp.oid, PGTypes.timestamptz.oid].contains(oid) {
+                if let type, Self.literalTypes.contains(oid) {
                     types[column] = type
                 }
             }
         }
         for column in ambiguous { types[column] = nil }
         guard !types.isEmpty else { return sql }
-        let comparisons: Set<String> = ["=", "==", "<>", "!=", "is", "<", "<=", ">", ">="]
         func columnType(_ index: Int) -> PGType? {
             guard tokens.indices.contains(index), let name = tokens[index].name,
                   index + 1 == tokens.count || tokens[index + 1].text != "(" else { return nil }
@@ -332,8 +331,8 @@ extension Session {
             var before = index - 1
             if word(before, "not") { before -= 1 }
             var type: PGType?
-            if before >= 0, comparisons.contains(tokens[before].text.lowercased()) { type = columnType(before - 1) }
-            if type == nil, index + 1 < tokens.count, comparisons.contains(tokens[index + 1].text.lowercased()) {
+            if before >= 0, Self.comparisons.contains(tokens[before].text.lowercased()) { type = columnType(before - 1) }
+            if type == nil, index + 1 < tokens.count, Self.comparisons.contains(tokens[index + 1].text.lowercased()) {
                 type = columnType(index + 2)
             }
             if type == nil, word(index - 1, "between") { type = columnType(word(index - 2, "not") ? index - 3 : index - 2) }
@@ -370,9 +369,17 @@ extension Session {
         var columnTypes: [String: [String: PGType?]] = [:]
         /// Each table's key column (`rowid` for a table without a PRIMARY KEY).
         var keys: [String: String] = [:]
-        /// Each table's columns.
-        var columns: [String: Set<String>] = [:]
+        /// Whether any column is boolean or date/time (else `typedLiterals` has nothing to do).
+        var hasTypedLiteralColumns = false
     }
+
+    /// SQLite's arithmetic and bitwise operators (checkNoDateTimeColumnArithmetic).
+    private static let sqliteArithmetic: Set<String> = ["+", "-", "*", "/", "%", "&", "|", "~"]
+    /// The comparisons `typedLiterals` reads a constant's type from.
+    private static let comparisons: Set<String> = ["=", "==", "<>", "!=", "is", "<", "<=", ">", ">="]
+    /// The types whose string constants `typedLiterals` rewrites.
+    private static let literalTypes: Set<UInt32> = [PGTypes.bool.oid, PGTypes.date.oid, PGTypes.timestamp.oid,
+                                                    PGTypes.timestamptz.oid]
 
     private func tableFacts() throws(PGError) -> TableFacts {
         forgetStaleTables()
@@ -380,12 +387,13 @@ extension Session {
         var facts = TableFacts()
         for (table, schema) in try tableSchemas() {
             facts.keys[table] = schema.keyColumn.map { schema.columns[$0].name.lowercased() } ?? "rowid"
-            facts.columns[table] = Set(schema.columns.map { $0.name.lowercased() })
             for column in schema.columns {
                 let name = column.name.lowercased()
                 let type = column.declaredType.lowercased()
                 if type.hasPrefix("date") || type.hasPrefix("time") { facts.dateTimeColumns.insert(name) }
-                facts.columnTypes[table, default: [:]][name] = PGTypes.forDeclared(column.declaredType)
+                let known = PGTypes.forDeclared(column.declaredType)
+                facts.columnTypes[table, default: [:]][name] = known
+                if let known, Self.literalTypes.contains(known.oid) { facts.hasTypedLiteralColumns = true }
             }
         }
         cachedTableFacts = facts

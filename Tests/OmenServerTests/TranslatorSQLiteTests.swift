@@ -143,7 +143,7 @@ final class TranslatorSQLiteTests: XCTestCase {
         let keys = ["keyed": "id", "other": "k"]
         let columns: [String: Set<String>] = ["keyed": ["id", "n"], "other": ["id", "k"]]
         func dropped(_ statement: String) throws -> String {
-            NullOrdering.droppingKeyClauses(try sql(statement), keys: keys, columns: columns)
+            NullOrdering.droppingKeyClauses(try sql(statement), keys: keys) { columns[$0]?.contains($1) == true }
         }
         func sorts(_ text: String) -> Bool {
             var prepared: OpaquePointer?

@@ -68,19 +68,20 @@ enum NullOrdering {
 
     /// `sql` without the NULLS clause after ORDER BY terms that name a key column, which
     /// is never NULL: `keys` maps each table's lower-cased name to its key column's
-    /// lower-cased name. Only where the name can only mean such a key: no join (an outer
+    /// lower-cased name; `hasColumn(table, column)` whether a table has a column. Only
+    /// where the name can only mean such a key: no join (an outer
     /// join's key may be NULL), set operation, subquery or WITH in the statement, the name
     /// a key of a table the statement names and no column of another kind in those tables,
     /// and never in an alias's place (`AS name`, `expr name`).
-    static func droppingKeyClauses(_ sql: String, keys: [String: String], columns: [String: Set<String>]) -> String {
+    static func droppingKeyClauses(_ sql: String, keys: [String: String], hasColumn: (String, String) -> Bool) -> String {
+        // The translator writes the clause in lower case: most statements need no scan.
+        guard sql.contains("nulls") else { return sql }
         let tokens = SQLiteTokens.scan(sql)
-        guard tokens.contains(where: { $0.isWord("nulls") }) else { return sql }
-        let blockers: Set<String> = ["join", "union", "intersect", "except", "with"]
         var selects = 0
         for token in tokens {
             let word = token.text.lowercased()
             if word == "select" { selects += 1 }
-            if blockers.contains(word) || selects > 1 { return sql }
+            if Self.blockers.contains(word) || selects > 1 { return sql }
         }
         let names = tokens.map(\.name)
         let tables = Set(names.compactMap { $0 }.filter { keys[$0] != nil })
@@ -89,7 +90,7 @@ enum NullOrdering {
             var termEnd = index - 1
             if termEnd >= 0, tokens[termEnd].isWord("asc") || tokens[termEnd].isWord("desc") { termEnd -= 1 }
             guard termEnd >= 1, let column = names[termEnd], tokens[termEnd - 1].isWord("by") || tokens[termEnd - 1].text == ",",
-                  isKey(column, tables: tables, keys: keys, columns: columns),
+                  isKey(column, tables: tables, keys: keys, hasColumn: hasColumn),
                   !names.indices.contains(where: { names[$0] == column && aliasPlace(tokens, $0) }) else { continue }
             removals.append(token.range.lowerBound..<tokens[index + 1].range.upperBound)
         }
@@ -99,12 +100,13 @@ enum NullOrdering {
     }
 
     /// Whether `column` is the key of one of `tables` and a column of no other of them.
-    private static func isKey(_ column: String, tables: Set<String>, keys: [String: String], columns: [String: Set<String>]) -> Bool {
+    private static func isKey(_ column: String, tables: Set<String>, keys: [String: String],
+                              hasColumn: (String, String) -> Bool) -> Bool {
         var isKey = false
         for table in tables {
             if keys[table] == column {
                 isKey = true
-            } else if columns[table]?.contains(column) == true {
+            } else if hasColumn(table, column) {
                 return false
             }
         }
@@ -115,10 +117,17 @@ enum NullOrdering {
     /// expression: `SELECT n id`).
     private static func aliasPlace(_ tokens: [SQLiteToken], _ index: Int) -> Bool {
         guard index > 0 else { return false }
-        let previous = tokens[index - 1].text.lowercased()
-        let leading: Set<String> = ["select", "distinct", "all", "by", "where", "and", "or", "not", "on", "when", "then",
-                                    "else", "case", "having", "from", "in", "is", "like", "between", "(", ",", "=", "<",
-                                    ">", "<=", ">=", "<>", "!=", "==", "+", "-", "*", "/", "%", "||", "set", "using"]
-        return !leading.contains(previous)
+        return !leading.contains(tokens[index - 1].text.lowercased())
     }
+
+    /// Words that make a statement's names possibly NULL or ambiguous (outer joins, set
+    /// operations, WITH): no clause is dropped.
+    private static let blockers: Set<String> = ["join", "union", "intersect", "except", "with"]
+
+    /// The tokens a column reference may follow (anything else puts a name in an alias's place).
+    private static let leading: Set<String> = [
+        "select", "distinct", "all", "by", "where", "and", "or", "not", "on", "when", "then", "else", "case", "having",
+        "from", "in", "is", "like", "between", "(", ",", "=", "<", ">", "<=", ">=", "<>", "!=", "==", "+", "-", "*", "/",
+        "%", "||", "set", "using",
+    ]
 }

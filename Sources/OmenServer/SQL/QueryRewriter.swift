@@ -154,7 +154,6 @@ struct QueryRewriter {
     /// or function (whose value is the operand between `before` and `after`) is an
     /// operand of an arithmetic or bitwise operator.
     static func checkNoArithmetic(on type: String, before: SQLToken?, after: SQLToken?) throws(PGError) {
-        let arithmetic: Set<String> = ["+", "-", "*", "/", "%", "^", "&", "|", "#", "<<", ">>"]
         if let before, before.kind == .op, arithmetic.contains(before.value) {
             throw PGError.unsupported("arithmetic on \(type) values (\(before.value))")
         }
@@ -162,6 +161,9 @@ struct QueryRewriter {
             throw PGError.unsupported("arithmetic on \(type) values (\(after.value))")
         }
     }
+
+    /// PostgreSQL's arithmetic and bitwise operators (checkNoArithmetic).
+    private static let arithmetic: Set<String> = ["+", "-", "*", "/", "%", "^", "&", "|", "#", "<<", ">>"]
 
     private static func timestamp(_ format: String, _ space: Bool) -> [SQLToken] {
         [SQLToken(.word, "strftime", spaceBefore: space), SQLToken(.leftParen, "(", spaceBefore: false),
